@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its numbers beside its target. Run all with ``make bench``."""

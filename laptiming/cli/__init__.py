@@ -1,0 +1,54 @@
+"""The ``laptiming`` command: one entry point, one subcommand module per area.
+
+This is the composition root: it wires URLs, files and databases to the libraries.
+Every failure the user can fix is printed as one line on stderr with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from hardware.errors import DecoderError
+from laptiming import __version__
+from laptiming.errors import TimingError
+
+EXIT_USAGE = 2
+
+# Each module exposes ``register(subparsers)`` and sets ``handler`` on its parsers.
+COMMAND_MODULES: tuple = ()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command tree."""
+    parser = argparse.ArgumentParser(
+        prog="laptiming",
+        description="Trackside timing: decoders, laps and standings, heat rosters.",
+    )
+    parser.add_argument("--version", action="version", version=f"laptiming {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(handler(args) or 0)
+    except (TimingError, DecoderError) as err:
+        print(f"laptiming: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
