@@ -1,0 +1,203 @@
+"""The live form: a fold ``step(state, passing) -> (state, events)`` with immutable state.
+
+One passing in, the changed verdicts, laps and standings rows out. The usual case (a car's
+crossing later than all its others) extends that car only; a crossing that arrives out of order
+(a resend after a reconnect) re-derives that car; the checkered flag falling by lap count
+re-derives every car. A new setup (a correction, a flag) recomputes with the batch form and
+sends what changed. ``result(state)`` must equal :func:`derive_session` over the same passings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from hardware.events import Passing
+from laptiming.engine.batch import (
+    SessionResult,
+    collect_result,
+    derive_cars,
+    lap_context,
+    route,
+)
+from laptiming.engine.corrections import ResolvedSetup, SessionSetup
+from laptiming.engine.events import (
+    FinishTimeSet,
+    LapChanged,
+    LapRemoved,
+    PassingJudged,
+    SessionEvent,
+    StandingChanged,
+    UnknownTransponder,
+    UnknownTransponderSeen,
+)
+from laptiming.engine.laps import CarTiming, derive_car, extend_car, lap_count_finish
+from laptiming.engine.model import PassingReason, Verdict, crossing_order, passing_id
+from laptiming.engine.standings import StandingRow, rank
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    """Where a session stands after the passings folded so far. Never mutated; each step makes a new one."""
+
+    resolved: ResolvedSetup
+    raw: Mapping[int, tuple[Passing, ...]]
+    cars: Mapping[int, CarTiming]
+    unknown: Mapping[int, UnknownTransponder]
+    finish_at_us: int | None
+    standings: tuple[StandingRow, ...]
+
+    @property
+    def setup(self) -> SessionSetup:
+        """The setup (rules, flags, entries, corrections) in force."""
+        return self.resolved.setup
+
+
+def _all_passings(raw: Mapping[int, tuple[Passing, ...]], resolved: ResolvedSetup) -> list[Passing]:
+    passings = [passing for per_transponder in raw.values() for passing in per_transponder]
+    known = {passing_id(passing) for passing in passings}
+    passings.extend(p for p in resolved.added_passings if passing_id(p) not in known)
+    return passings
+
+
+def _build(raw: Mapping[int, tuple[Passing, ...]], resolved: ResolvedSetup) -> SessionState:
+    crossings_by_car: dict[int, list[Passing]] = {}
+    for passing in _all_passings(raw, resolved):
+        destination = route(passing, resolved)
+        if not isinstance(destination, PassingReason):
+            crossings_by_car.setdefault(destination, []).append(passing)
+    for crossings in crossings_by_car.values():
+        crossings.sort(key=crossing_order)
+    cars, finish = derive_cars(crossings_by_car, resolved)
+    unknown: dict[int, UnknownTransponder] = {}
+    for passings in raw.values():
+        for passing in passings:
+            if route(passing, resolved) is PassingReason.UNKNOWN_TRANSPONDER:
+                unknown[passing.transponder] = _count_unknown(unknown.get(passing.transponder), passing)
+    return SessionState(resolved, dict(raw), cars, unknown, finish, rank(cars, resolved))
+
+
+def start(setup: SessionSetup, passings: Iterable[Passing] = ()) -> SessionState:
+    """The state of a session from its setup and the passings already journaled (a resume)."""
+    raw: dict[int, tuple[Passing, ...]] = {}
+    seen = set()
+    for passing in passings:
+        identity = passing_id(passing)
+        if identity not in seen:
+            seen.add(identity)
+            raw[passing.transponder] = raw.get(passing.transponder, ()) + (passing,)
+    return _build(raw, ResolvedSetup(setup))
+
+
+def result(state: SessionState) -> SessionResult:
+    """The session's full result as the batch form presents it."""
+    return collect_result(
+        _all_passings(state.raw, state.resolved), state.cars, state.resolved, state.finish_at_us
+    )
+
+
+def _count_unknown(known: UnknownTransponder | None, passing: Passing) -> UnknownTransponder:
+    time_us = passing.decoder_time_us
+    if known is None:
+        return UnknownTransponder(passing.transponder, 1, time_us, time_us)
+    return UnknownTransponder(
+        known.transponder, known.passings + 1, min(known.first_us, time_us), max(known.last_us, time_us)
+    )
+
+
+def _car_events(old: CarTiming | None, new: CarTiming) -> list[SessionEvent]:
+    """Verdicts and laps that differ between two derivations of one car."""
+    events: list[SessionEvent] = []
+    before = {} if old is None else {passing_id(p): r for p, r in zip(old.crossings, old.verdicts)}
+    for crossing, reason in zip(new.crossings, new.verdicts):
+        if before.get(passing_id(crossing)) is not reason:
+            events.append(PassingJudged(Verdict(crossing, new.car_id, reason)))
+    old_laps = () if old is None else old.laps
+    for index, lap in enumerate(new.laps):
+        if index >= len(old_laps) or old_laps[index] != lap:
+            events.append(LapChanged(lap))
+    for lap in old_laps[len(new.laps):]:
+        events.append(LapRemoved(new.car_id, lap.lap_no))
+    return events
+
+
+def _standing_events(
+    old: tuple[StandingRow, ...], new: tuple[StandingRow, ...]
+) -> list[SessionEvent]:
+    before = {row.car_id: row for row in old}
+    return [StandingChanged(row) for row in new if before.get(row.car_id) != row]
+
+
+def step(state: SessionState, passing: Passing) -> tuple[SessionState, list[SessionEvent]]:
+    """Fold one journaled passing into the session: the new state and what changed."""
+    identity = passing_id(passing)
+    transponder = passing.transponder
+    previous = state.raw.get(transponder, ())
+    if any(passing_id(p) == identity for p in previous):
+        return state, []
+    raw = {**state.raw, transponder: previous + (passing,)}
+    resolved = state.resolved
+    destination = route(passing, resolved)
+    if isinstance(destination, PassingReason):
+        events: list[SessionEvent] = [PassingJudged(Verdict(passing, None, destination))]
+        unknown = state.unknown
+        if destination is PassingReason.UNKNOWN_TRANSPONDER:
+            counted = _count_unknown(unknown.get(transponder), passing)
+            unknown = {**unknown, transponder: counted}
+            events.append(UnknownTransponderSeen(counted))
+        return replace(state, raw=raw, unknown=unknown), events
+
+    car_id = destination
+    old_car = state.cars.get(car_id) or CarTiming(car_id)
+    context = lap_context(resolved, state.finish_at_us, car_id)
+    if not old_car.crossings or crossing_order(passing) >= crossing_order(old_car.crossings[-1]):
+        new_car, reason, changed_laps = extend_car(old_car, passing, context)
+        events = [PassingJudged(Verdict(passing, car_id, reason))]
+        events.extend(LapChanged(lap) for lap in changed_laps)
+    else:
+        crossings = sorted((*old_car.crossings, passing), key=crossing_order)
+        new_car = derive_car(car_id, crossings, context)
+        events = _car_events(old_car, new_car)
+    cars = {**state.cars, car_id: new_car}
+
+    finish = state.finish_at_us
+    reached = lap_count_finish(new_car, resolved.rules.lap_count)
+    if reached is not None and (finish is None or reached < finish):
+        finish = reached
+        events.append(FinishTimeSet(finish))
+        rederived = {
+            other_id: derive_car(other_id, car.crossings, lap_context(resolved, finish, other_id))
+            for other_id, car in cars.items()
+        }
+        for other_id, car in rederived.items():
+            events.extend(_car_events(cars[other_id], car))
+        cars = rederived
+
+    standings = rank(cars, resolved)
+    events.extend(_standing_events(state.standings, standings))
+    return SessionState(resolved, raw, cars, state.unknown, finish, standings), events
+
+
+def resetup(state: SessionState, setup: SessionSetup) -> tuple[SessionState, list[SessionEvent]]:
+    """Apply a new setup (a correction, a flag, an entry): recompute and send what changed."""
+    new_state = _build(state.raw, ResolvedSetup(setup))
+    events: list[SessionEvent] = []
+    if new_state.finish_at_us != state.finish_at_us:
+        events.append(FinishTimeSet(new_state.finish_at_us))
+    old_verdicts = {passing_id(v.passing): v for v in result(state).verdicts}
+    for verdict in result(new_state).verdicts:
+        if old_verdicts.get(passing_id(verdict.passing)) != verdict:
+            events.append(PassingJudged(verdict))
+    for car_id, car in new_state.cars.items():
+        old_car = state.cars.get(car_id)
+        old_laps = () if old_car is None else old_car.laps
+        events.extend(LapChanged(lap) for i, lap in enumerate(car.laps) if i >= len(old_laps) or old_laps[i] != lap)
+        events.extend(LapRemoved(car_id, lap.lap_no) for lap in old_laps[len(car.laps):])
+    for car_id, old_car in state.cars.items():
+        if car_id not in new_state.cars:
+            events.extend(LapRemoved(car_id, lap.lap_no) for lap in old_car.laps)
+    for transponder, unknown in new_state.unknown.items():
+        if state.unknown.get(transponder) != unknown:
+            events.append(UnknownTransponderSeen(unknown))
+    events.extend(_standing_events(state.standings, new_state.standings))
+    return new_state, events

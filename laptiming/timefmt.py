@@ -1,0 +1,42 @@
+"""Display of decoder times: integer microseconds to text, truncated to the thousandth as timing sheets do."""
+
+from __future__ import annotations
+
+US_PER_MS = 1_000
+US_PER_SECOND = 1_000_000
+US_PER_MINUTE = 60 * US_PER_SECOND
+
+
+def format_lap_time(time_us: int | None) -> str:
+    """``m:ss.sss`` for a lap or elapsed time, truncated (never rounded) to the thousandth."""
+    if time_us is None:
+        return ""
+    sign = "-" if time_us < 0 else ""
+    ms_total = abs(time_us) // US_PER_MS
+    minutes, ms_in_minute = divmod(ms_total, 60 * 1000)
+    seconds, ms = divmod(ms_in_minute, 1000)
+    return f"{sign}{minutes}:{seconds:02d}.{ms:03d}"
+
+
+def format_seconds(time_us: int) -> str:
+    """``s.sss`` below a minute, ``m:ss.sss`` from a minute up: for gaps and intervals."""
+    if abs(time_us) < US_PER_MINUTE:
+        sign = "-" if time_us < 0 else ""
+        seconds, ms = divmod(abs(time_us) // US_PER_MS, 1000)
+        return f"{sign}{seconds}.{ms:03d}"
+    return format_lap_time(time_us)
+
+
+def parse_seconds(text: str) -> int:
+    """Seconds as typed by a person (``"12"``, ``"1.5"``, ``"0.0005"``) to exact integer microseconds."""
+    cleaned = text.strip()
+    whole, _, fraction = cleaned.partition(".")
+    if not whole.lstrip("-").isdigit() and not (whole in ("", "-") and fraction.isdigit()):
+        raise ValueError(f"not a number of seconds: {text!r}")
+    if fraction and not fraction.isdigit():
+        raise ValueError(f"not a number of seconds: {text!r}")
+    if len(fraction) > 6:
+        raise ValueError(f"more precise than a microsecond: {text!r}")
+    negative = whole.startswith("-")
+    magnitude = int(whole.lstrip("-") or "0") * US_PER_SECOND + int(fraction.ljust(6, "0") or "0")
+    return -magnitude if negative else magnitude

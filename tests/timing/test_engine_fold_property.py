@@ -1,0 +1,150 @@
+"""Property: the live fold over the passings, in any arrival order, equals the batch result.
+
+Corrections included, whether they are in the setup from the start or arrive mid-session, and a
+subscriber that only applies the fold's events ends with exactly the batch's laps and standings.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from laptiming.engine import (
+    AddPassing,
+    AssignTransponder,
+    CarStatus,
+    Correction,
+    DeleteLap,
+    LapChanged,
+    LapRemoved,
+    SessionType,
+    SetMinLap,
+    SetStatus,
+    StandingChanged,
+    TimePenalty,
+    VoidPassing,
+    derive_session,
+    resetup,
+    result,
+    start,
+    step,
+)
+from timing_builders import DECODER, S, T0, passing, setup_for
+
+CARS = [1, 2, 3, 4]
+UNKNOWN = 99
+
+
+@st.composite
+def sessions(draw):
+    """A session: passings in decoder numbering, an arrival order, a setup and corrections."""
+    crossings = []
+    for transponder in draw(st.lists(st.sampled_from(CARS + [UNKNOWN]), min_size=1, max_size=5, unique=True)):
+        time_us = T0 + draw(st.integers(-20 * S, 30 * S))
+        for _ in range(draw(st.integers(0, 9))):
+            crossings.append((transponder, time_us))
+            time_us += draw(st.one_of(st.integers(1 * S, 9 * S), st.integers(40 * S, 70 * S), st.integers(100 * S, 200 * S)))
+    crossings.sort(key=lambda c: c[1])
+    passings = [passing(t, time_us, n + 1) for n, (t, time_us) in enumerate(crossings)]
+    arrival = draw(st.one_of(st.just(list(passings)), st.permutations(passings)))
+    if passings and draw(st.booleans()):
+        arrival.insert(draw(st.integers(0, len(arrival))), draw(st.sampled_from(passings)))  # a resend
+    corrections = []
+    for correction_id in range(1, draw(st.integers(0, 4)) + 1):
+        kind = draw(st.sampled_from(["add", "void", "penalty", "delete", "status", "assign", "minlap"]))
+        car = draw(st.sampled_from(CARS))
+        if kind == "add":
+            action = AddPassing(car, T0 + draw(st.integers(0, 600 * S)))
+        elif kind == "void" and passings:
+            action = VoidPassing(DECODER, draw(st.sampled_from(passings)).passing_number)
+        elif kind == "penalty":
+            action = TimePenalty(car, draw(st.integers(1, 30)) * S)
+        elif kind == "delete" and passings:
+            target = draw(st.sampled_from(passings))
+            action = DeleteLap(target.transponder, target.decoder_time_us, 1)
+        elif kind == "status":
+            action = SetStatus(car, draw(st.sampled_from(list(CarStatus)[:1] + list(CarStatus)[2:])))
+        elif kind == "assign":
+            action = AssignTransponder(UNKNOWN, car)
+        else:
+            action = SetMinLap(draw(st.integers(0, 60)) * S)
+        corrections.append(Correction(correction_id, action, reason=kind))
+    session_type = draw(st.sampled_from(list(SessionType)))
+    options = dict(
+        session_type=session_type,
+        min_lap_us=draw(st.integers(0, 50)) * S,
+        green_us=draw(st.one_of(st.none(), st.just(T0), st.just(T0 + 10 * S))),
+        checkered_us=draw(st.one_of(st.none(), st.integers(T0, T0 + 700 * S))),
+        closed=draw(st.booleans()),
+        duration_us=draw(st.one_of(st.none(), st.integers(60, 600).map(lambda s: s * S))),
+        lap_count=draw(st.one_of(st.none(), st.integers(1, 6))),
+    )
+    entered = draw(st.lists(st.sampled_from(CARS), min_size=1, unique=True))
+    return arrival, entered, options, tuple(corrections)
+
+
+def fold(state, passings):
+    events = []
+    for p in passings:
+        state, produced = step(state, p)
+        events.extend(produced)
+    return state, events
+
+
+class Subscriber:
+    """What a live screen keeps: rows and laps keyed by car, replaced by each event, never recomputed."""
+
+    def __init__(self, state):
+        self.rows = {row.car_id: row for row in state.standings}
+        self.laps = {(lap.car_id, lap.lap_no): lap for lap in result(state).laps}
+
+    def apply(self, events):
+        for event in events:
+            if isinstance(event, StandingChanged):
+                self.rows[event.row.car_id] = event.row
+            elif isinstance(event, LapChanged):
+                self.laps[(event.lap.car_id, event.lap.lap_no)] = event.lap
+            elif isinstance(event, LapRemoved):
+                del self.laps[(event.car_id, event.lap_no)]
+
+    def standings(self):
+        return sorted(self.rows.values(), key=lambda row: row.position)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions())
+def test_fold_in_any_arrival_order_equals_batch_with_corrections(session):
+    arrival, entered, options, corrections = session
+    setup = setup_for(entered, corrections=corrections, **options)
+    batch = derive_session(arrival, setup)
+    initial = start(setup)
+    final, events = fold(initial, arrival)
+    assert result(final) == batch
+    subscriber = Subscriber(initial)
+    subscriber.apply(events)
+    assert tuple(subscriber.standings()) == batch.standings
+    assert sorted(subscriber.laps.values(), key=lambda lap: (lap.car_id, lap.lap_no)) == list(batch.laps)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions(), st.data())
+def test_corrections_arriving_mid_session_and_a_resume_give_the_batch_result(session, data):
+    arrival, entered, options, corrections = session
+    cut = data.draw(st.integers(0, len(arrival)))
+    plain = setup_for(entered, **options)
+    state, events = fold(start(plain), arrival[:cut])
+    subscriber = Subscriber(start(plain))
+    subscriber.apply(events)
+    corrected = plain
+    for correction in corrections:
+        corrected = corrected.with_correction(correction)
+        state, produced = resetup(state, corrected)
+        subscriber.apply(produced)
+    state, events = fold(state, arrival[cut:])
+    subscriber.apply(events)
+    batch = derive_session(arrival, corrected)
+    assert result(state) == batch
+    assert tuple(subscriber.standings()) == batch.standings
+    assert sorted(subscriber.laps.values(), key=lambda lap: (lap.car_id, lap.lap_no)) == list(batch.laps)
+    resumed, _ = fold(start(corrected, arrival[:cut]), arrival[cut:])
+    assert result(resumed) == batch

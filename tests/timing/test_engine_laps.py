@@ -1,0 +1,180 @@
+"""Lap rules of the pure engine: opening crossing, min lap, green and checkered flags, suspect laps."""
+
+from __future__ import annotations
+
+from laptiming.engine import (
+    Entry,
+    LapFlag,
+    PassingReason,
+    SessionMarkers,
+    SessionRules,
+    SessionSetup,
+    SessionType,
+    TransponderAssignment,
+    derive_session,
+)
+from timing_builders import S, T0, numbered, passing, setup_for
+
+
+def laps_of(result, car_id):
+    return [lap for lap in result.laps if lap.car_id == car_id]
+
+
+def reasons(result):
+    return [(v.passing.transponder, v.reason) for v in result.verdicts]
+
+
+def test_first_passing_opens_timing_and_later_ones_complete_laps():
+    passings = numbered([(7, T0 + 5 * S), (7, T0 + 65_123_456), (7, T0 + 125_000_001)])
+    result = derive_session(passings, setup_for([7]))
+    assert [v.reason for v in result.verdicts] == [
+        PassingReason.OPENED,
+        PassingReason.LAP,
+        PassingReason.LAP,
+    ]
+    assert [(lap.lap_no, lap.lap_time_us) for lap in laps_of(result, 7)] == [
+        (1, 60_123_456),
+        (2, 59_876_545),
+    ]
+    assert laps_of(result, 7)[1].crossing_us == T0 + 125_000_001
+
+
+def test_passing_sooner_than_min_lap_is_kept_shown_and_counts_for_nothing():
+    passings = numbered([(7, T0), (7, T0 + 2_767_000), (7, T0 + 60 * S)])
+    result = derive_session(passings, setup_for([7], min_lap_us=10 * S))
+    assert [v.reason for v in result.verdicts] == [
+        PassingReason.OPENED,
+        PassingReason.UNDER_MIN_LAP,
+        PassingReason.LAP,
+    ]
+    # The lap is measured from the previous *counted* passing, not the double read.
+    assert [lap.lap_time_us for lap in laps_of(result, 7)] == [60 * S]
+
+
+def test_min_lap_is_measured_exactly_at_the_boundary():
+    passings = numbered([(7, T0), (7, T0 + 10 * S - 1), (7, T0 + 20 * S - 1)])
+    result = derive_session(passings, setup_for([7], min_lap_us=10 * S))
+    assert [v.reason for v in result.verdicts][1:] == [PassingReason.UNDER_MIN_LAP, PassingReason.LAP]
+    assert [lap.lap_time_us for lap in laps_of(result, 7)] == [20 * S - 1]
+
+
+def test_passings_before_green_or_without_green_count_for_nothing():
+    passings = numbered([(7, T0 - 30 * S), (7, T0 + 1 * S), (7, T0 + 61 * S)])
+    result = derive_session(passings, setup_for([7], green_us=T0))
+    assert [v.reason for v in result.verdicts] == [
+        PassingReason.BEFORE_GREEN,
+        PassingReason.OPENED,
+        PassingReason.LAP,
+    ]
+    not_started = derive_session(passings, setup_for([7], green_us=None))
+    assert {v.reason for v in not_started.verdicts} == {PassingReason.BEFORE_GREEN}
+    assert not_started.laps == ()
+
+
+def test_unknown_transponder_is_kept_and_reported_not_dropped():
+    passings = numbered([(7, T0), (99, T0 + 3 * S), (7, T0 + 60 * S), (99, T0 + 63 * S)])
+    result = derive_session(passings, setup_for([7]))
+    assert reasons(result).count((99, PassingReason.UNKNOWN_TRANSPONDER)) == 2
+    assert len(result.verdicts) == 4
+    [unknown] = result.unknown
+    assert (unknown.transponder, unknown.passings, unknown.first_us, unknown.last_us) == (
+        99,
+        2,
+        T0 + 3 * S,
+        T0 + 63 * S,
+    )
+    assert [row.car_id for row in result.standings] == [7]
+
+
+def test_car_not_entered_in_the_session_counts_for_nothing():
+    setup = setup_for([7])
+    setup = SessionSetup(
+        rules=setup.rules,
+        markers=setup.markers,
+        entries=setup.entries,
+        assignments=setup.assignments + (TransponderAssignment(8, 800),),
+    )
+    result = derive_session(numbered([(8, T0), (8, T0 + 60 * S)]), setup)
+    assert {v.reason for v in result.verdicts} == {PassingReason.NOT_ENTERED}
+
+
+def test_lap_longer_than_factor_times_median_is_counted_and_flagged_suspect():
+    times = [0, 60, 120, 180, 290, 350]  # the fifth lap (110 s) is > 1.8 x 60 s
+    passings = numbered([(7, T0 + t * S) for t in times])
+    result = derive_session(passings, setup_for([7]))
+    laps = laps_of(result, 7)
+    assert len(laps) == 5
+    assert [lap.flags for lap in laps] == [frozenset()] * 3 + [frozenset({LapFlag.SUSPECT}), frozenset()]
+    assert result.standings[0].laps == 5
+
+
+def test_suspect_threshold_uses_the_median_of_an_even_count():
+    # laps 60, 60, 100, 200: median 80; 1.8 x 80 = 144 -> only 200 is suspect; 100 is not.
+    times = [0, 60, 120, 220, 420]
+    result = derive_session(numbered([(7, T0 + t * S) for t in times]), setup_for([7]))
+    assert [lap.flags_text for lap in laps_of(result, 7)] == ["", "", "", "suspect"]
+
+
+def test_checkered_flag_finishes_each_car_on_its_next_crossing():
+    crossings = [(1, T0 + t * S) for t in (0, 60, 120, 180)] + [(2, T0 + t * S) for t in (5, 70, 135, 200)]
+    setup = setup_for([1, 2], checkered_us=T0 + 130 * S)
+    result = derive_session(numbered(crossings), setup)
+    by_car = {car: [v.reason for v in result.verdicts if v.passing.transponder == car] for car in (1, 2)}
+    assert by_car[1] == [
+        PassingReason.OPENED,
+        PassingReason.LAP,
+        PassingReason.LAP,
+        PassingReason.FINISH,
+    ]
+    assert by_car[2] == [
+        PassingReason.OPENED,
+        PassingReason.LAP,
+        PassingReason.FINISH,
+        PassingReason.AFTER_FINISH,
+    ]
+    assert {row.car_id: row.status.value for row in result.standings} == {1: "finished", 2: "finished"}
+    assert result.finish_at_us == T0 + 130 * S
+
+
+def test_fixed_duration_brings_the_checkered_flag_from_the_green():
+    crossings = [(1, T0 + t * S) for t in (0, 60, 120, 180, 240)]
+    result = derive_session(numbered(crossings), setup_for([1], duration_us=150 * S))
+    assert result.finish_at_us == T0 + 150 * S
+    assert [v.reason.value for v in result.verdicts] == ["opened", "lap", "lap", "finish", "after_finish"]
+
+
+def test_lap_count_race_finishes_when_the_leader_completes_the_laps():
+    crossings = [(1, T0 + t * S) for t in (0, 60, 120, 180)] + [(2, T0 + t * S) for t in (1, 65, 130, 195)]
+    setup = setup_for([1, 2], session_type=SessionType.RACE, lap_count=2)
+    result = derive_session(numbered(crossings), setup)
+    assert result.finish_at_us == T0 + 120 * S
+    assert [lap.lap_no for lap in laps_of(result, 1)] == [1, 2]
+    assert [lap.lap_no for lap in laps_of(result, 2)] == [1, 2]
+    assert [row.car_id for row in result.standings] == [1, 2]
+    assert all(row.status.value == "finished" for row in result.standings)
+
+
+def test_repeated_passing_number_with_a_new_time_is_a_new_passing_and_exact_repeat_is_not():
+    first = passing(7, T0, 5)
+    again = passing(7, T0, 5)
+    reset_counter = passing(7, T0 + 60 * S, 5)
+    result = derive_session([first, again, reset_counter], setup_for([7]))
+    assert len(result.verdicts) == 2
+    assert [lap.lap_time_us for lap in laps_of(result, 7)] == [60 * S]
+
+
+def test_transponder_moved_to_another_car_mid_event_counts_for_each_car_in_its_time():
+    rules = SessionRules()
+    setup = SessionSetup(
+        rules=rules,
+        markers=SessionMarkers(green_us=T0),
+        entries=(Entry(1, "11"), Entry(2, "22")),
+        assignments=(
+            TransponderAssignment(500, 1, None),
+            TransponderAssignment(500, 2, T0 + 100 * S),
+        ),
+    )
+    times = (0, 60, 120, 180, 240)
+    result = derive_session(numbered([(500, T0 + t * S) for t in times]), setup)
+    assert [lap.lap_time_us for lap in laps_of(result, 1)] == [60 * S]
+    assert [lap.lap_time_us for lap in laps_of(result, 2)] == [60 * S, 60 * S]

@@ -1,0 +1,97 @@
+"""Standings: order, gaps and intervals, best-lap marks and statuses, checked by hand-worked examples."""
+
+from __future__ import annotations
+
+from laptiming.engine import (
+    CarStatus,
+    Correction,
+    SessionType,
+    SetStatus,
+    derive_session,
+)
+from timing_builders import S, T0, numbered, setup_for
+
+
+def rows_by_number(result):
+    return {row.number: row for row in result.standings}
+
+
+def test_practice_ranks_by_best_lap_and_a_tie_goes_to_whoever_set_it_first():
+    crossings = (
+        [(1, T0 + t * S) for t in (0, 62, 122)]  # laps 62, 60 (60 set at 122)
+        + [(2, T0 + t * S) for t in (1, 61, 125)]  # laps 60 (set at 61), 64
+        + [(3, T0 + t * S) for t in (2, 70, 140)]  # laps 68, 70
+    )
+    result = derive_session(numbered(crossings), setup_for([1, 2, 3]))
+    assert [row.number for row in result.standings] == ["2", "1", "3"]
+    leader, second, third = result.standings
+    assert (leader.best_lap_us, leader.best_lap_no) == (60 * S, 1)
+    assert (second.best_lap_us, second.best_lap_no) == (60 * S, 2)
+    assert str(second.gap) == "+0.000" and str(second.interval) == "+0.000"
+    assert str(third.gap) == "+8.000" and str(third.interval) == "+8.000"
+    assert leader.gap is None and leader.interval is None
+    assert leader.session_best and not second.session_best
+    assert second.personal_best and not leader.personal_best  # car 2's last lap (64) is not its best
+
+
+def test_race_ranks_by_laps_then_time_with_gaps_at_the_same_lap_and_lapped_cars():
+    crossings = (
+        [(1, T0 + t * S) for t in (0, 60, 120, 180)]
+        + [(2, T0 + t * S) for t in (1, 62, 123, 185_500_000 / S)]
+        + [(3, T0 + t * S) for t in (2, 90, 178)]
+    )
+    crossings = [(t, int(time_us)) for t, time_us in crossings]
+    result = derive_session(numbered(crossings), setup_for([1, 2, 3], session_type=SessionType.RACE))
+    assert [row.number for row in result.standings] == ["1", "2", "3"]
+    rows = rows_by_number(result)
+    assert (rows["1"].laps, rows["2"].laps, rows["3"].laps) == (3, 3, 2)
+    assert str(rows["2"].gap) == "+5.500"  # completed lap 3 at 185.5 vs 180
+    assert str(rows["2"].interval) == "+5.500"
+    assert str(rows["3"].gap) == "+1 L"
+    assert str(rows["3"].interval) == "+1 L"
+
+
+def test_race_gap_from_a_minute_up_is_shown_as_minutes():
+    crossings = [(1, T0), (1, T0 + 60 * S), (2, T0 + 1), (2, T0 + 135_250_999)]
+    result = derive_session(numbered(crossings), setup_for([1, 2], session_type=SessionType.RACE))
+    assert str(result.standings[1].gap) == "+1:15.250"
+
+
+def test_non_finishers_come_after_finishers_in_dnf_dns_dsq_order_and_dns_is_automatic_at_close():
+    crossings = (
+        [(1, T0 + t * S) for t in (0, 60, 120)]
+        + [(2, T0 + t * S) for t in (1, 58, 117)]
+        + [(3, T0 + t * S) for t in (2, 50, 100)]
+    )
+    corrections = (
+        Correction(1, SetStatus(3, CarStatus.DSQ), reason="unsafe release"),
+        Correction(2, SetStatus(2, CarStatus.DNF), reason="oil leak"),
+    )
+    setup = setup_for([1, 2, 3, 4], session_type=SessionType.RACE, closed=True, corrections=corrections)
+    result = derive_session(numbered(crossings), setup)
+    assert [(row.number, row.status) for row in result.standings] == [
+        ("1", CarStatus.RUNNING),
+        ("2", CarStatus.DNF),
+        ("4", CarStatus.DNS),
+        ("3", CarStatus.DSQ),
+    ]
+    assert rows_by_number(result)["3"].status_reason == "unsafe release"
+    assert rows_by_number(result)["2"].status_reason == "oil leak"
+
+
+def test_setting_running_takes_a_status_back():
+    crossings = [(1, T0), (1, T0 + 60 * S)]
+    corrections = (
+        Correction(1, SetStatus(1, CarStatus.DNF), reason="stopped"),
+        Correction(2, SetStatus(1, CarStatus.RUNNING), reason="it restarted"),
+    )
+    result = derive_session(numbered(crossings), setup_for([1], corrections=corrections))
+    assert result.standings[0].status is CarStatus.RUNNING
+    assert result.standings[0].status_reason == ""
+
+
+def test_rows_carry_number_driver_class_and_transponder():
+    result = derive_session(numbered([(7, T0)]), setup_for([7], drivers={7: "Ada"}))
+    [row] = result.standings
+    assert (row.number, row.driver, row.car_class, row.transponders) == ("7", "Ada", "GT", (7,))
+    assert (row.laps, row.last_lap_us, row.best_lap_us, row.best_lap_no) == (0, None, None, None)
