@@ -114,7 +114,7 @@ def collect_result(
         setup=resolved.setup,
         verdicts=tuple(verdicts),
         laps=laps,
-        standings=rank(cars, resolved),
+        standings=rank(cars, resolved).rows,
         unknown=tuple(
             UnknownTransponder(transponder, len(times), min(times), max(times))
             for transponder, times in sorted(unknown.items())

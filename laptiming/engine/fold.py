@@ -33,7 +33,7 @@ from laptiming.engine.events import (
 )
 from laptiming.engine.laps import CarTiming, derive_car, extend_car, lap_count_finish
 from laptiming.engine.model import PassingReason, Verdict, crossing_order, passing_id
-from laptiming.engine.standings import StandingRow, rank
+from laptiming.engine.standings import Standings, StandingRow, changed_rows, rank, rerank_one
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,13 @@ class SessionState:
     cars: Mapping[int, CarTiming]
     unknown: Mapping[int, UnknownTransponder]
     finish_at_us: int | None
-    standings: tuple[StandingRow, ...]
+    table: Standings
+    latest_us: int | None
+
+    @property
+    def standings(self) -> tuple[StandingRow, ...]:
+        """The standings rows in order."""
+        return self.table.rows
 
     @property
     def setup(self) -> SessionSetup:
@@ -74,7 +80,8 @@ def _build(raw: Mapping[int, tuple[Passing, ...]], resolved: ResolvedSetup) -> S
         for passing in passings:
             if route(passing, resolved) is PassingReason.UNKNOWN_TRANSPONDER:
                 unknown[passing.transponder] = _count_unknown(unknown.get(passing.transponder), passing)
-    return SessionState(resolved, dict(raw), cars, unknown, finish, rank(cars, resolved))
+    latest = max((car.crossings[-1].decoder_time_us for car in cars.values() if car.crossings), default=None)
+    return SessionState(resolved, dict(raw), cars, unknown, finish, rank(cars, resolved), latest)
 
 
 def start(setup: SessionSetup, passings: Iterable[Passing] = ()) -> SessionState:
@@ -121,11 +128,6 @@ def _car_events(old: CarTiming | None, new: CarTiming) -> list[SessionEvent]:
     return events
 
 
-def _standing_events(
-    old: tuple[StandingRow, ...], new: tuple[StandingRow, ...]
-) -> list[SessionEvent]:
-    before = {row.car_id: row for row in old}
-    return [StandingChanged(row) for row in new if before.get(row.car_id) != row]
 
 
 def step(state: SessionState, passing: Passing) -> tuple[SessionState, list[SessionEvent]]:
@@ -150,7 +152,9 @@ def step(state: SessionState, passing: Passing) -> tuple[SessionState, list[Sess
     car_id = destination
     old_car = state.cars.get(car_id) or CarTiming(car_id)
     context = lap_context(resolved, state.finish_at_us, car_id)
-    if not old_car.crossings or crossing_order(passing) >= crossing_order(old_car.crossings[-1]):
+    time_us = passing.decoder_time_us
+    in_order = not old_car.crossings or crossing_order(passing) >= crossing_order(old_car.crossings[-1])
+    if in_order:
         new_car, reason, changed_laps = extend_car(old_car, passing, context)
         events = [PassingJudged(Verdict(passing, car_id, reason))]
         events.extend(LapChanged(lap) for lap in changed_laps)
@@ -173,9 +177,21 @@ def step(state: SessionState, passing: Passing) -> tuple[SessionState, list[Sess
             events.extend(_car_events(cars[other_id], car))
         cars = rederived
 
-    standings = rank(cars, resolved)
-    events.extend(_standing_events(state.standings, standings))
-    return SessionState(resolved, raw, cars, state.unknown, finish, standings), events
+    latest = time_us if state.latest_us is None else max(state.latest_us, time_us)
+    if in_order and finish == state.finish_at_us:
+        table, changed = rerank_one(
+            state.table,
+            cars,
+            resolved,
+            car_id,
+            best_changed=new_car.best_index != old_car.best_index,
+            globally_latest=state.latest_us is None or time_us >= state.latest_us,
+        )
+    else:
+        table = rank(cars, resolved)
+        changed = changed_rows(table.rows, state.table.rows)
+    events.extend(StandingChanged(row) for row in changed)
+    return SessionState(resolved, raw, cars, state.unknown, finish, table, latest), events
 
 
 def resetup(state: SessionState, setup: SessionSetup) -> tuple[SessionState, list[SessionEvent]]:
@@ -199,5 +215,5 @@ def resetup(state: SessionState, setup: SessionSetup) -> tuple[SessionState, lis
     for transponder, unknown in new_state.unknown.items():
         if state.unknown.get(transponder) != unknown:
             events.append(UnknownTransponderSeen(unknown))
-    events.extend(_standing_events(state.standings, new_state.standings))
+    events.extend(StandingChanged(row) for row in changed_rows(new_state.standings, state.standings))
     return new_state, events

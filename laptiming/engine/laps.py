@@ -39,6 +39,12 @@ class CarTiming:
     sorted_lap_times: tuple[int, ...] = ()
     last_counted_us: int | None = None
     finished: bool = False
+    best_index: int | None = None
+
+    @property
+    def best_lap(self) -> Lap | None:
+        """The car's best lap whose time counts (a tie keeps the earlier lap)."""
+        return None if self.best_index is None else self.laps[self.best_index]
 
     @property
     def opened(self) -> bool:
@@ -126,14 +132,20 @@ def derive_car(car_id: int, crossings: Sequence[Passing], context: LapContext) -
             finished = reason is PassingReason.FINISH
         verdicts.append(reason)
     sorted_times = sorted(lap.lap_time_us for lap in laps)
+    flagged = _reflag(laps, sorted_times, context)
+    best_index = None
+    for index, lap in enumerate(flagged):
+        if lap.counts_for_best and (best_index is None or lap.lap_time_us < flagged[best_index].lap_time_us):
+            best_index = index
     return CarTiming(
         car_id=car_id,
         crossings=tuple(crossings),
         verdicts=tuple(verdicts),
-        laps=tuple(_reflag(laps, sorted_times, context)),
+        laps=tuple(flagged),
         sorted_lap_times=tuple(sorted_times),
         last_counted_us=last_counted_us,
         finished=finished,
+        best_index=best_index,
     )
 
 
@@ -147,11 +159,20 @@ def extend_car(
     verdicts = car.verdicts + (reason,)
     if reason is PassingReason.OPENED:
         finished = context.finish_at_us is not None and time_us >= context.finish_at_us
-        timing = CarTiming(car.car_id, crossings, verdicts, car.laps, car.sorted_lap_times, time_us, finished)
+        timing = CarTiming(
+            car.car_id, crossings, verdicts, car.laps, car.sorted_lap_times, time_us, finished, car.best_index
+        )
         return timing, reason, []
     if reason is not PassingReason.LAP and reason is not PassingReason.FINISH:
         timing = CarTiming(
-            car.car_id, crossings, verdicts, car.laps, car.sorted_lap_times, car.last_counted_us, car.finished
+            car.car_id,
+            crossings,
+            verdicts,
+            car.laps,
+            car.sorted_lap_times,
+            car.last_counted_us,
+            car.finished,
+            car.best_index,
         )
         return timing, reason, []
     lap_time_us = time_us - car.last_counted_us  # type: ignore[operator]
@@ -162,6 +183,9 @@ def extend_car(
     laps = _reflag(old_laps + (new_lap,), sorted_times, context)
     changed = [lap for lap, old in zip(laps, old_laps) if lap is not old]
     changed.append(laps[-1])
+    best_index = car.best_index
+    if laps[-1].counts_for_best and (best_index is None or lap_time_us < laps[best_index].lap_time_us):
+        best_index = len(laps) - 1
     timing = CarTiming(
         car.car_id,
         crossings,
@@ -170,6 +194,7 @@ def extend_car(
         tuple(sorted_times),
         time_us,
         reason is PassingReason.FINISH,
+        best_index,
     )
     return timing, reason, changed
 

@@ -8,8 +8,10 @@ difference of best laps, or in a race the difference at the same lap number, or 
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import attrgetter, itemgetter
 
 from laptiming.engine.corrections import CarOutcome, ResolvedSetup
 from laptiming.engine.laps import CarTiming
@@ -58,21 +60,7 @@ class StandingRow:
     penalty_us: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class _CarSummary:
-    entry: Entry
-    timing: CarTiming
-    outcome: CarOutcome
-    status: CarStatus
-    best: Lap | None
-
-
-def _best_lap(laps: tuple[Lap, ...]) -> Lap | None:
-    best = None
-    for lap in laps:
-        if lap.counts_for_best and (best is None or lap.lap_time_us < best.lap_time_us):
-            best = lap
-    return best
+_NO_OUTCOME = CarOutcome()
 
 
 def _status(timing: CarTiming, outcome: CarOutcome, closed: bool) -> CarStatus:
@@ -85,94 +73,212 @@ def _status(timing: CarTiming, outcome: CarOutcome, closed: bool) -> CarStatus:
     return CarStatus.RUNNING
 
 
-def _number_key(number: str) -> tuple[int, str]:
+def number_key(number: str) -> tuple[int, str]:
+    """Car numbers in natural order: 2 before 10, numeric before anything else."""
     return (int(number), number) if number.isdigit() else (_NEVER, number)
 
 
-def _race_time(summary: _CarSummary) -> int:
-    last = summary.timing.last_counted_us
-    return _NEVER if last is None else last + summary.outcome.penalty_us
+_crossing_of = attrgetter("crossing_us")
 
 
-def _race_gap(car: _CarSummary, ahead: _CarSummary) -> Gap | None:
-    laps = len(car.timing.laps)
-    ahead_laps = len(ahead.timing.laps)
-    if ahead_laps > laps:
-        return Gap(laps=ahead_laps - laps)
+def race_gap(car: CarTiming, car_penalty_us: int, ahead: CarTiming, ahead_penalty_us: int) -> Gap | None:
+    """Race distance from ``ahead``: time at the same lap number, or ``+N L`` when truly lapped.
+
+    Lapped means ``ahead`` had completed more laps than the car by the time the car completed
+    its last one; a car merely behind on the lead lap keeps its time gap when the leader crosses.
+    A car without a completed lap has nothing to compare, so no gap.
+    """
+    laps = len(car.laps)
+    ahead_laps = len(ahead.laps)
     if laps == 0 or ahead_laps < laps:
         return None
-    car_time = car.timing.laps[laps - 1].crossing_us + car.outcome.penalty_us
-    ahead_time = ahead.timing.laps[laps - 1].crossing_us + ahead.outcome.penalty_us
-    return Gap(time_us=car_time - ahead_time)
+    car_crossing_us = car.laps[laps - 1].crossing_us
+    ahead_done = bisect.bisect_right(ahead.laps, car_crossing_us, key=_crossing_of)
+    if ahead_done > laps:
+        return Gap(laps=ahead_done - laps)
+    ahead_crossing_us = ahead.laps[laps - 1].crossing_us
+    return Gap(time_us=(car_crossing_us + car_penalty_us) - (ahead_crossing_us + ahead_penalty_us))
 
 
-def _best_gap(car: _CarSummary, ahead: _CarSummary) -> Gap | None:
-    if car.best is None or ahead.best is None:
+def best_gap(car: CarTiming, ahead: CarTiming) -> Gap | None:
+    """Best-lap distance from ``ahead``: the difference of best laps."""
+    best = car.best_lap
+    ahead_best = ahead.best_lap
+    if best is None or ahead_best is None:
         return None
-    return Gap(time_us=car.best.lap_time_us - ahead.best.lap_time_us)
+    return Gap(time_us=best.lap_time_us - ahead_best.lap_time_us)
 
 
-def rank(cars: Mapping[int, CarTiming], resolved: ResolvedSetup) -> tuple[StandingRow, ...]:
-    """The standings of every entered car, in order."""
-    closed = resolved.markers.closed
-    summaries = []
-    for car_id, entry in resolved.entries.items():
-        timing = cars.get(car_id) or CarTiming(car_id)
-        outcome = resolved.outcomes.get(car_id) or CarOutcome()
-        summaries.append(
-            _CarSummary(entry, timing, outcome, _status(timing, outcome, closed), _best_lap(timing.laps))
-        )
-    by_best = resolved.rules.session_type.ranks_by_best_lap
+SortKey = tuple[int, int, int, tuple[int, str], int]
+
+
+@dataclass(frozen=True, slots=True)
+class Standings:
+    """The ordered rows plus what the incremental update needs: each row's sort key and the session best."""
+
+    rows: tuple[StandingRow, ...]
+    keys: tuple[SortKey, ...]
+    session_best_car: int | None
+
+
+def _sort_key(timing: CarTiming, entry: Entry, outcome: CarOutcome, status: CarStatus, by_best: bool) -> SortKey:
     if by_best:
-        summaries.sort(
-            key=lambda s: (
-                s.status.classification_group,
-                _NEVER if s.best is None else s.best.lap_time_us,
-                _NEVER if s.best is None else s.best.crossing_us,
-                _number_key(s.entry.number),
-            )
+        best = timing.best_lap
+        return (
+            status.classification_group,
+            _NEVER if best is None else best.lap_time_us,
+            _NEVER if best is None else best.crossing_us,
+            number_key(entry.number),
+            entry.car_id,
         )
-    else:
-        summaries.sort(
-            key=lambda s: (
-                s.status.classification_group,
-                -len(s.timing.laps),
-                _race_time(s),
-                _number_key(s.entry.number),
-            )
-        )
-    gap_of = _best_gap if by_best else _race_gap
-    session_best = min(
-        (s for s in summaries if s.best is not None),
-        key=lambda s: (s.best.lap_time_us, s.best.crossing_us),  # type: ignore[union-attr]
-        default=None,
+    last = timing.last_counted_us
+    return (
+        status.classification_group,
+        -len(timing.laps),
+        _NEVER if last is None else last + outcome.penalty_us,
+        number_key(entry.number),
+        entry.car_id,
     )
-    rows = []
-    leader = summaries[0] if summaries else None
-    for index, summary in enumerate(summaries):
-        laps = summary.timing.laps
-        last = laps[-1] if laps else None
-        best = summary.best
-        ahead = summaries[index - 1] if index else None
-        rows.append(
-            StandingRow(
-                car_id=summary.entry.car_id,
-                position=index + 1,
-                number=summary.entry.number,
-                driver=summary.entry.driver,
-                car_class=summary.entry.car_class,
-                transponders=resolved.transponders_of(summary.entry.car_id),
-                laps=len(laps),
-                last_lap_us=None if last is None else last.lap_time_us,
-                best_lap_us=None if best is None else best.lap_time_us,
-                best_lap_no=None if best is None else best.lap_no,
-                gap=None if ahead is None or leader is None else gap_of(summary, leader),
-                interval=None if ahead is None else gap_of(summary, ahead),
-                personal_best=last is not None and best is last,
-                session_best=summary is session_best,
-                status=summary.status,
-                status_reason=summary.outcome.status_reason,
-                penalty_us=summary.outcome.penalty_us,
-            )
+
+
+def _beats(lap: Lap, other: Lap | None) -> bool:
+    return other is None or (lap.lap_time_us, lap.crossing_us) < (other.lap_time_us, other.crossing_us)
+
+
+class _Ranker:
+    """Builds rows for one setup and one set of car timings."""
+
+    __slots__ = ("cars", "resolved", "by_best", "closed")
+
+    def __init__(self, cars: Mapping[int, CarTiming], resolved: ResolvedSetup) -> None:
+        self.cars = cars
+        self.resolved = resolved
+        self.by_best = resolved.rules.session_type.ranks_by_best_lap
+        self.closed = resolved.markers.closed
+
+    def timing(self, car_id: int) -> CarTiming:
+        return self.cars.get(car_id) or CarTiming(car_id)
+
+    def key(self, car_id: int) -> SortKey:
+        timing = self.timing(car_id)
+        outcome = self.resolved.outcomes.get(car_id, _NO_OUTCOME)
+        status = _status(timing, outcome, self.closed)
+        return _sort_key(timing, self.resolved.entries[car_id], outcome, status, self.by_best)
+
+    def gap(self, car_id: int, other_id: int) -> Gap | None:
+        timing = self.timing(car_id)
+        other = self.timing(other_id)
+        if self.by_best:
+            return best_gap(timing, other)
+        outcomes = self.resolved.outcomes
+        return race_gap(
+            timing,
+            outcomes.get(car_id, _NO_OUTCOME).penalty_us,
+            other,
+            outcomes.get(other_id, _NO_OUTCOME).penalty_us,
         )
-    return tuple(rows)
+
+    def row(self, order: list[int], index: int, session_best_car: int | None) -> StandingRow:
+        car_id = order[index]
+        entry = self.resolved.entries[car_id]
+        timing = self.timing(car_id)
+        outcome = self.resolved.outcomes.get(car_id, _NO_OUTCOME)
+        laps = timing.laps
+        last_lap = laps[-1] if laps else None
+        best = timing.best_lap
+        first = index == 0
+        return StandingRow(
+            car_id=car_id,
+            position=index + 1,
+            number=entry.number,
+            driver=entry.driver,
+            car_class=entry.car_class,
+            transponders=self.resolved.transponders_of(car_id),
+            laps=len(laps),
+            last_lap_us=None if last_lap is None else last_lap.lap_time_us,
+            best_lap_us=None if best is None else best.lap_time_us,
+            best_lap_no=None if best is None else best.lap_no,
+            gap=None if first else self.gap(car_id, order[0]),
+            interval=None if first else self.gap(car_id, order[index - 1]),
+            personal_best=last_lap is not None and best is last_lap,
+            session_best=car_id == session_best_car,
+            status=_status(timing, outcome, self.closed),
+            status_reason=outcome.status_reason,
+            penalty_us=outcome.penalty_us,
+        )
+
+
+def rank(cars: Mapping[int, CarTiming], resolved: ResolvedSetup) -> Standings:
+    """The standings of every entered car, in order, computed from scratch."""
+    ranker = _Ranker(cars, resolved)
+    keyed = sorted((ranker.key(car_id), car_id) for car_id in resolved.entries)
+    order = [car_id for _, car_id in keyed]
+    session_best_car = None
+    session_best = None
+    for car_id in order:
+        best = ranker.timing(car_id).best_lap
+        if best is not None and _beats(best, session_best):
+            session_best, session_best_car = best, car_id
+    rows = tuple(ranker.row(order, index, session_best_car) for index in range(len(order)))
+    return Standings(rows, tuple(key for key, _ in keyed), session_best_car)
+
+
+def rerank_one(
+    previous: Standings,
+    cars: Mapping[int, CarTiming],
+    resolved: ResolvedSetup,
+    car_id: int,
+    best_changed: bool,
+    globally_latest: bool,
+) -> tuple[Standings, list[StandingRow]]:
+    """Standings after one car gained a crossing at its end (its best can only have improved).
+
+    Only the rows between the car's old and new places, the row behind it and the session-best
+    holders are rebuilt; a new leader, or a leader's change that can move every gap (a new best
+    lap; in a race a crossing older than another car's), falls back to :func:`rank`.
+    ``globally_latest``: the crossing is later than every other car's, so in a race nobody's
+    gap to this car can change. Returns the standings and the changed rows.
+    """
+    ranker = _Ranker(cars, resolved)
+    order = [row.car_id for row in previous.rows]
+    keys = list(previous.keys)
+    old_index = order.index(car_id)
+    old_leader = order[0]
+    new_key = ranker.key(car_id)
+    del order[old_index]
+    del keys[old_index]
+    new_index = bisect.bisect_left(keys, new_key)
+    order.insert(new_index, car_id)
+    keys.insert(new_index, new_key)
+
+    best = ranker.timing(car_id).best_lap
+    session_best_car = previous.session_best_car
+    holder_best = None if session_best_car is None else ranker.timing(session_best_car).best_lap
+    if best is not None and session_best_car != car_id and _beats(best, holder_best):
+        session_best_car = car_id
+    every_gap_moves = order[0] == car_id and (best_changed if ranker.by_best else not globally_latest)
+    if order[0] != old_leader or every_gap_moves:
+        full = rank(cars, resolved)
+        return full, changed_rows(full.rows, previous.rows)
+
+    touched = set(range(min(old_index, new_index), min(max(old_index, new_index) + 2, len(order))))
+    for holder in (previous.session_best_car, session_best_car):
+        if holder is not None:
+            touched.add(order.index(holder))
+    rows = list(previous.rows)
+    if old_index != new_index:
+        moved = rows.pop(old_index)
+        rows.insert(new_index, moved)
+    changed = []
+    for index in sorted(touched):
+        row = ranker.row(order, index, session_best_car)
+        if row != rows[index]:
+            rows[index] = row
+            changed.append(row)
+    return Standings(tuple(rows), tuple(keys), session_best_car), changed
+
+
+def changed_rows(new: tuple[StandingRow, ...], old: tuple[StandingRow, ...]) -> list[StandingRow]:
+    """Rows of ``new`` that are not identical to the same car's row in ``old``."""
+    before = {row.car_id: row for row in old}
+    return [row for row in new if before.get(row.car_id) != row]

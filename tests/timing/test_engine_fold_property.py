@@ -120,6 +120,7 @@ def test_fold_in_any_arrival_order_equals_batch_with_corrections(session):
     initial = start(setup)
     final, events = fold(initial, arrival)
     assert result(final) == batch
+    assert final.standings == batch.standings
     subscriber = Subscriber(initial)
     subscriber.apply(events)
     assert tuple(subscriber.standings()) == batch.standings
@@ -144,6 +145,7 @@ def test_corrections_arriving_mid_session_and_a_resume_give_the_batch_result(ses
     subscriber.apply(events)
     batch = derive_session(arrival, corrected)
     assert result(state) == batch
+    assert state.standings == batch.standings
     assert tuple(subscriber.standings()) == batch.standings
     assert sorted(subscriber.laps.values(), key=lambda lap: (lap.car_id, lap.lap_no)) == list(batch.laps)
     resumed, _ = fold(start(corrected, arrival[:cut]), arrival[cut:])

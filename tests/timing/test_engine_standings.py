@@ -38,7 +38,7 @@ def test_race_ranks_by_laps_then_time_with_gaps_at_the_same_lap_and_lapped_cars(
     crossings = (
         [(1, T0 + t * S) for t in (0, 60, 120, 180)]
         + [(2, T0 + t * S) for t in (1, 62, 123, 185_500_000 / S)]
-        + [(3, T0 + t * S) for t in (2, 90, 178)]
+        + [(3, T0 + t * S) for t in (2, 90, 181)]  # lap 2 done after the leader's lap 3: lapped
     )
     crossings = [(t, int(time_us)) for t, time_us in crossings]
     result = derive_session(numbered(crossings), setup_for([1, 2, 3], session_type=SessionType.RACE))
@@ -48,7 +48,15 @@ def test_race_ranks_by_laps_then_time_with_gaps_at_the_same_lap_and_lapped_cars(
     assert str(rows["2"].gap) == "+5.500"  # completed lap 3 at 185.5 vs 180
     assert str(rows["2"].interval) == "+5.500"
     assert str(rows["3"].gap) == "+1 L"
-    assert str(rows["3"].interval) == "+1 L"
+    assert str(rows["3"].interval) == "+58.000"  # not lapped by car 2, whose lap 3 came at 185.5
+
+
+def test_a_car_behind_on_the_lead_lap_keeps_its_time_gap_when_the_leader_crosses_first():
+    # Car 2 completed lap 2 at 178, before the leader completed lap 3 (180): on the lead lap.
+    crossings = [(1, T0 + t * S) for t in (0, 60, 120, 180)] + [(2, T0 + t * S) for t in (2, 90, 178)]
+    result = derive_session(numbered(crossings), setup_for([1, 2], session_type=SessionType.RACE))
+    assert [row.laps for row in result.standings] == [3, 2]
+    assert str(result.standings[1].gap) == "+58.000"
 
 
 def test_race_gap_from_a_minute_up_is_shown_as_minutes():
