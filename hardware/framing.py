@@ -39,6 +39,11 @@ _FRAMERS: dict[Protocol, tuple[Callable, Callable]] = {
 }
 
 
+def framer_for(protocol: Protocol | str) -> tuple[Callable, Callable]:
+    """The protocol's pure step function (``next_frame``-like) and its frame-to-event decoder."""
+    return _FRAMERS[Protocol(protocol)]
+
+
 class StreamDecoder:
     """Turns a byte stream from one decoder into events; owns the buffer and the drop counters."""
 
@@ -55,7 +60,7 @@ class StreamDecoder:
         self.dropped: Counter[str] = Counter()
         self.skipped_bytes = 0
         self.other_records: Counter[str] = Counter()
-        self._next, self._decode = _FRAMERS[self.protocol]
+        self._next, self._decode = framer_for(self.protocol)
         self._pending = b""
 
     def feed(self, data: bytes, host_time_ns: int = 0) -> list[DecoderEvent]:
