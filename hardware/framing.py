@@ -11,7 +11,7 @@ import enum
 from collections import Counter
 from collections.abc import Callable
 
-from hardware import p98
+from hardware import p98, protime
 from hardware.drops import DropReason
 from hardware.errors import FrameError
 from hardware.events import DecoderErrorReport, DecoderEvent, DecoderStatus, DecoderVersion, Passing
@@ -27,21 +27,29 @@ class Protocol(enum.StrEnum):
 
     P3 = "p3"
     P98 = "p98"
+    PROTIME = "protime"
 
 
 def _p98_event(record: bytes, host_time_ns: int, source: str) -> object:
     return p98.parse_record(record, host_time_ns, source)
 
 
-_FRAMERS: dict[Protocol, tuple[Callable, Callable]] = {
-    Protocol.P3: (next_frame, decode_event),
-    Protocol.P98: (p98.next_record, _p98_event),
+def _protime_framer() -> tuple[Callable, Callable]:
+    return protime.next_record, protime.ProtimeNumberer().decode
+
+
+# protocol -> factory of (pure step function, frame-to-event decoder); a factory because some
+# decoders need per-stream state (Protime numbers its passings itself).
+_FRAMERS: dict[Protocol, Callable[[], tuple[Callable, Callable]]] = {
+    Protocol.P3: lambda: (next_frame, decode_event),
+    Protocol.P98: lambda: (p98.next_record, _p98_event),
+    Protocol.PROTIME: _protime_framer,
 }
 
 
 def framer_for(protocol: Protocol | str) -> tuple[Callable, Callable]:
-    """The protocol's pure step function (``next_frame``-like) and its frame-to-event decoder."""
-    return _FRAMERS[Protocol(protocol)]
+    """The protocol's pure step function (``next_frame``-like) and a frame-to-event decoder."""
+    return _FRAMERS[Protocol(protocol)]()
 
 
 class StreamDecoder:

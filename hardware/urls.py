@@ -7,7 +7,7 @@
     file://capture.p3?speed=10            replay a raw capture (paced, or as fast as possible)
     sim://?cars=20&seed=7&speed=10        the simulator, in process
 
-``protocol=p3`` (default) or ``protocol=p98`` may be added to any of them.
+``protocol=p3`` (default), ``protocol=p98`` or ``protocol=protime`` may be added to any of them.
 """
 
 from __future__ import annotations
@@ -74,7 +74,8 @@ def parse_decoder_url(text: str) -> DecoderUrl:
     try:
         protocol = Protocol(protocol_name)
     except ValueError as err:
-        raise DecoderOpenError(f"{text}: unknown protocol {protocol_name!r} (use p3 or p98)") from err
+        names = ", ".join(p.value for p in Protocol)
+        raise DecoderOpenError(f"{text}: unknown protocol {protocol_name!r} (use one of {names})") from err
     if scheme in PYSERIAL_SCHEMES:
         query = urlencode(params)
         target = f"{scheme}://{parts.netloc}{parts.path}" + (f"?{query}" if query else "")

@@ -35,8 +35,8 @@ class TcpTransport(Transport):
         sock = self._socket
         if sock is None:
             raise DecoderIOError(f"{self.name} is not connected")
-        sock.settimeout(timeout)
         try:
+            sock.settimeout(timeout)
             data = sock.recv(65536)
         except TimeoutError:
             return b""

@@ -10,6 +10,7 @@ import threading
 from datetime import UTC, datetime
 
 from hardware.capture import CaptureWriter
+from hardware.clock import DecoderClock
 from hardware.events import DecoderEvent, DecoderStatus, LinkState, LinkStatus, Passing
 from hardware.framing import Protocol
 from hardware.reader import DecoderReader
@@ -46,7 +47,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listen.add_argument("url", metavar="URL", help="device path, serial://, tcp://, file://, sim://")
     listen.add_argument("--json", action="store_true", help="one JSON object per line")
     listen.add_argument("--raw-out", metavar="FILE", help="also append every received byte to FILE")
+    listen.add_argument("--clock-offset", metavar="+HH:MM", type=parse_clock,
+                        help="how far the decoder clock runs ahead of UTC; adds utc_us to each passing")
     listen.set_defaults(handler=listen_command)
+
+
+def parse_clock(text: str) -> DecoderClock:
+    """argparse type for ``--clock-offset``."""
+    try:
+        return DecoderClock.from_text(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
 
 
 def simulate_command(args: argparse.Namespace) -> int:
@@ -121,10 +132,11 @@ def describe(event: DecoderEvent) -> str:
     return f"record   {event}"
 
 
-def as_json(event: Passing | DecoderStatus) -> str:
+def as_json(event: Passing | DecoderStatus, clock: DecoderClock | None = None) -> str:
     """One JSON object: ``type`` is ``passing`` or ``status``, then the event's fields."""
     if isinstance(event, Passing):
-        return json.dumps({"type": "passing", **event._asdict()})
+        extra = {"utc_us": clock.utc_us(event)} if clock is not None else {}
+        return json.dumps({"type": "passing", **event._asdict(), **extra})
     fields = {name: getattr(event, name) for name in event.__slots__}
     return json.dumps({"type": "status", **fields})
 
@@ -150,7 +162,7 @@ def listen_command(args: argparse.Namespace) -> int:
                 state = event.state
                 continue
             if args.json and isinstance(event, Passing | DecoderStatus):
-                print(as_json(event), flush=True)
+                print(as_json(event, args.clock_offset), flush=True)
             elif not args.json:
                 print(describe(event), flush=True)
     except KeyboardInterrupt:
