@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hardware.crc import amb_crc16
-from hardware.drops import DropReason
+from hardware.drops import DropReason, find_delimited
 from hardware.errors import FrameError
 from hardware.events import DecoderStatus, Passing
 
@@ -58,19 +58,10 @@ def next_record(buffer: bytes, pos: int = 0) -> RecordStep:
     Same contract as :func:`hardware.p3.frame.next_frame`: nothing consumed means wait for
     more bytes; a record is returned as the checked text between SOH and ``x``.
     """
-    start = buffer.find(_SOH_BYTE, pos)
-    if start < 0:
-        return (len(buffer), None, DropReason.GARBAGE) if len(buffer) > pos else (pos, None, None)
-    if start > pos:
-        return start, None, DropReason.GARBAGE
-    end = buffer.find(_LF, start + 1, start + MAX_RECORD)
-    restart = buffer.find(_SOH_BYTE, start + 1, end if end >= 0 else start + MAX_RECORD)
-    if restart >= 0:
-        return restart, None, DropReason.TRUNCATED
-    if end < 0:
-        if len(buffer) - start >= MAX_RECORD:
-            return start + MAX_RECORD, None, DropReason.OVERSIZE
-        return pos, None, None
+    end, reason = find_delimited(buffer, pos, _SOH_BYTE, _LF, MAX_RECORD)
+    if reason is not None or end == pos:
+        return end, None, reason
+    start = pos
     line = buffer[start + 1 : end]
     if line.endswith(b"\r"):
         line = line[:-1]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from hardware.drops import DropReason
+from hardware.drops import DropReason, find_delimited
 from hardware.errors import FrameError
 from hardware.events import Passing
 
@@ -29,19 +29,10 @@ _LINE = re.compile(
 
 def next_record(buffer: bytes, pos: int = 0) -> tuple[int, bytes | None, DropReason | None]:
     """Same contract as the P3 framer: the checked 32-character body of the next record."""
-    start = buffer.find(START, pos)
-    if start < 0:
-        return (len(buffer), None, DropReason.GARBAGE) if len(buffer) > pos else (pos, None, None)
-    if start > pos:
-        return start, None, DropReason.GARBAGE
-    end = buffer.find(END, start + 1, start + MAX_RECORD)
-    restart = buffer.find(START, start + 1, end if end >= 0 else start + MAX_RECORD)
-    if restart >= 0:
-        return restart, None, DropReason.TRUNCATED
-    if end < 0:
-        if len(buffer) - start >= MAX_RECORD:
-            return start + MAX_RECORD, None, DropReason.OVERSIZE
-        return pos, None, None
+    end, reason = find_delimited(buffer, pos, START, END, MAX_RECORD)
+    if reason is not None or end == pos:
+        return end, None, reason
+    start = pos
     inner = buffer[start + 1 : end]
     body, digits = inner[:BODY_SIZE], inner[BODY_SIZE:]
     if len(inner) != BODY_SIZE + 4 or not digits.isdigit():

@@ -24,7 +24,7 @@ import struct
 from dataclasses import dataclass
 
 from hardware.crc import amb_crc16
-from hardware.drops import DropReason
+from hardware.drops import DropReason, find_delimited
 from hardware.errors import FrameError
 from hardware.p3.constants import (
     DECODER_VERSION,
@@ -112,19 +112,10 @@ def next_frame(buffer: bytes, pos: int = 0) -> FrameStep:
     - a frame: ``buffer[pos:end]`` was one good frame, returned unescaped and checked;
     - a reason: ``buffer[pos:end]`` was discarded for that reason.
     """
-    start = buffer.find(_SOR_BYTE, pos)
-    if start < 0:
-        return (len(buffer), None, DropReason.GARBAGE) if len(buffer) > pos else (pos, None, None)
-    if start > pos:
-        return start, None, DropReason.GARBAGE
-    end = buffer.find(_EOR_BYTE, start + 1, start + MAX_WIRE_FRAME)
-    restart = buffer.find(_SOR_BYTE, start + 1, end if end >= 0 else start + MAX_WIRE_FRAME)
-    if restart >= 0:
-        return restart, None, DropReason.TRUNCATED
-    if end < 0:
-        if len(buffer) - start >= MAX_WIRE_FRAME:
-            return start + MAX_WIRE_FRAME, None, DropReason.OVERSIZE
-        return pos, None, None
+    end, reason = find_delimited(buffer, pos, _SOR_BYTE, _EOR_BYTE, MAX_WIRE_FRAME)
+    if reason is not None or end == pos:
+        return end, None, reason
+    start = pos
     if buffer.find(_ESC_BYTE, start, end) < 0:
         frame = buffer[start : end + 1]
     else:
