@@ -13,8 +13,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Until the live timing app lands: a simulated decoder (12 cars, line faults on, 20x real time)
+# read through the real driver, passings printed as they arrive.
 demo: $(STAMP)
-	$(BIN)/laptiming --help
+	$(BIN)/laptiming decoder listen "sim://?cars=12&seed=7&speed=20&minutes=5&faults=1"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -14,7 +14,12 @@ from hardware.events import (
     Passing,
 )
 
+from hardware.reader import DecoderReader  # noqa: E402 - needs the event types above
+from hardware.transports import open_decoder  # noqa: E402
+
 __all__ = [
+    "DecoderReader",
+    "open_decoder",
     "DecoderError",
     "DecoderErrorReport",
     "DecoderEvent",

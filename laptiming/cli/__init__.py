@@ -7,17 +7,19 @@ Every failure the user can fix is printed as one line on stderr with exit code 2
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from hardware.errors import DecoderError
 from laptiming import __version__
+from laptiming.cli import decoder_cmd
 from laptiming.errors import TimingError
 
 EXIT_USAGE = 2
 
 # Each module exposes ``register(subparsers)`` and sets ``handler`` on its parsers.
-COMMAND_MODULES: tuple = ()
+COMMAND_MODULES = (decoder_cmd,)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `| head`): stop quietly.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps interpreter shutdown quiet
+        return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,124 @@
+"""Bytes in, events out: one connection's stream decoder, for any protocol we speak.
+
+The transport feeds whatever it read; the decoder keeps the unfinished tail (capped), runs the
+protocol's pure framer over it, decodes each good frame into an event, and counts every drop by
+reason. Nothing raises out of ``feed``: a bad frame is dropped, counted, and the stream goes on.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from collections.abc import Callable
+
+from hardware import p98, protime
+from hardware.drops import DropReason
+from hardware.errors import FrameError
+from hardware.events import DecoderErrorReport, DecoderEvent, DecoderStatus, DecoderVersion, Passing
+from hardware.p3.frame import P3Record, next_frame
+from hardware.p3.records import decode_event
+
+DEFAULT_MAX_BUFFER = 64 * 1024
+_EVENT_TYPES = (Passing, DecoderStatus, DecoderVersion, DecoderErrorReport)
+
+
+class Protocol(enum.StrEnum):
+    """Wire protocols a decoder can speak; the value is what URLs and the CLI accept."""
+
+    P3 = "p3"
+    P98 = "p98"
+    PROTIME = "protime"
+
+
+def _p98_event(record: bytes, host_time_ns: int, source: str) -> object:
+    return p98.parse_record(record, host_time_ns, source)
+
+
+def _protime_framer() -> tuple[Callable, Callable]:
+    return protime.next_record, protime.ProtimeNumberer().decode
+
+
+# protocol -> factory of (pure step function, frame-to-event decoder); a factory because some
+# decoders need per-stream state (Protime numbers its passings itself).
+_FRAMERS: dict[Protocol, Callable[[], tuple[Callable, Callable]]] = {
+    Protocol.P3: lambda: (next_frame, decode_event),
+    Protocol.P98: lambda: (p98.next_record, _p98_event),
+    Protocol.PROTIME: _protime_framer,
+}
+
+
+def framer_for(protocol: Protocol | str) -> tuple[Callable, Callable]:
+    """The protocol's pure step function (``next_frame``-like) and a frame-to-event decoder."""
+    return _FRAMERS[Protocol(protocol)]()
+
+
+class StreamDecoder:
+    """Turns a byte stream from one decoder into events; owns the buffer and the drop counters."""
+
+    def __init__(
+        self,
+        protocol: Protocol | str = Protocol.P3,
+        source: str = "",
+        max_buffer: int = DEFAULT_MAX_BUFFER,
+    ) -> None:
+        self.protocol = Protocol(protocol)
+        self.source = source
+        self.max_buffer = max_buffer
+        self.frames_decoded = 0
+        self.dropped: Counter[str] = Counter()
+        self.skipped_bytes = 0
+        self.other_records: Counter[str] = Counter()
+        self._next, self._decode = framer_for(self.protocol)
+        self._pending = b""
+
+    def feed(self, data: bytes, host_time_ns: int = 0) -> list[DecoderEvent]:
+        """Add received bytes; return the events completed by them, in order."""
+        buffer = self._pending + data if self._pending else bytes(data)
+        events: list[DecoderEvent] = []
+        pos = 0
+        next_step, decode, source = self._next, self._decode, self.source
+        while True:
+            end, frame, reason = next_step(buffer, pos)
+            if frame is not None:
+                try:
+                    event = decode(frame, host_time_ns, source)
+                except FrameError as err:
+                    self.dropped[err.reason] += 1
+                else:
+                    self.frames_decoded += 1
+                    if isinstance(event, _EVENT_TYPES):
+                        events.append(event)
+                    else:
+                        self.other_records[_record_name(event)] += 1
+            elif reason is not None:
+                self.dropped[reason] += 1
+                if reason is DropReason.GARBAGE:
+                    self.skipped_bytes += end - pos
+            elif end == pos:
+                break
+            pos = end
+        self._pending = buffer[pos:]
+        if len(self._pending) > self.max_buffer:
+            self.dropped[DropReason.OVERFLOW] += 1
+            self.skipped_bytes += len(self._pending) - self.max_buffer
+            self._pending = self._pending[-self.max_buffer :]
+        return events
+
+    def reset(self) -> None:
+        """Forget a half-received frame (after a reconnect it can never complete)."""
+        if self._pending:
+            self.dropped[DropReason.TRUNCATED] += 1
+        self._pending = b""
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held waiting for the rest of a frame."""
+        return len(self._pending)
+
+
+def _record_name(record: object) -> str:
+    if isinstance(record, P3Record):
+        return f"tor_0x{record.tor:04x}"
+    if isinstance(record, p98.P98Record):
+        return f"type_{record.record_type}"
+    return type(record).__name__

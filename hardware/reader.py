@@ -1,0 +1,207 @@
+"""One reader thread per decoder: bytes in, events fanned out to listeners, reconnects on loss.
+
+Listeners are plain callables, called on the reader thread in arrival order: event listeners get
+``Passing``, ``DecoderStatus`` (and version/error reports) and ``LinkStatus``; raw listeners get
+every byte as received (the capture writer is one). A failing listener is logged and skipped;
+it never stops the reader.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from hardware import p3
+from hardware.errors import DecoderError, DecoderIOError, DecoderOpenError
+from hardware.events import DecoderEvent, DecoderStatus, LinkState, LinkStatus, Passing
+from hardware.framing import Protocol, StreamDecoder
+from hardware.sequence import PassingSequence
+from hardware.transports import transport_for_url
+from hardware.transports.base import Transport
+from hardware.urls import parse_decoder_url
+
+log = logging.getLogger(__name__)
+
+EventListener = Callable[[DecoderEvent], None]
+RawListener = Callable[[bytes], None]
+
+
+class Backoff:
+    """Reconnect delays: doubling from ``initial`` seconds up to ``cap``."""
+
+    def __init__(self, initial: float = 0.25, cap: float = 5.0) -> None:
+        self.initial, self.cap = initial, cap
+        self.current = initial
+
+    def next_delay(self) -> float:
+        """The delay to wait now; the next one will be longer, up to the cap."""
+        delay = self.current
+        self.current = min(self.cap, self.current * 2)
+        return delay
+
+    def reset(self) -> None:
+        """Back to the shortest delay (after a successful connect)."""
+        self.current = self.initial
+
+
+class DecoderReader:
+    """Reads one decoder URL on a background thread until stopped or the source ends."""
+
+    def __init__(
+        self,
+        url: str,
+        listeners: Iterable[EventListener] = (),
+        raw_listeners: Iterable[RawListener] = (),
+        *,
+        backoff: Backoff | None = None,
+        last_seen: dict[int, int] | None = None,
+        read_timeout: float = 0.2,
+        transport: Transport | None = None,
+    ) -> None:
+        parsed = parse_decoder_url(url)
+        self.url = url
+        self.protocol = parsed.protocol
+        self._transport = transport or transport_for_url(parsed)
+        self._listeners = list(listeners)
+        self._raw_listeners = list(raw_listeners)
+        self._backoff = backoff or Backoff()
+        self._read_timeout = read_timeout
+        self.decoder = StreamDecoder(parsed.protocol, source=url)
+        self.sequence = PassingSequence(last_seen)
+        self.resend_requests: list[tuple[int, int]] = []
+        self.error: DecoderError | None = None
+        self._state = LinkState.CONNECTING
+        self._last_packet_ns: int | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"decoder-reader {url}", daemon=True)
+
+    def add_listener(self, listener: EventListener) -> None:
+        """Also send events to ``listener`` (add before ``start``)."""
+        self._listeners.append(listener)
+
+    def add_raw_listener(self, listener: RawListener) -> None:
+        """Also send every received byte to ``listener`` (add before ``start``)."""
+        self._raw_listeners.append(listener)
+
+    def start(self) -> DecoderReader:
+        """Start reading on the background thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Ask the reader to finish; it closes the connection and reports ``ENDED``."""
+        self._stop.set()
+        self._transport.close()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the reader to end; True when it has."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def status(self) -> LinkStatus:
+        """The connection's health right now."""
+        return LinkStatus(
+            source=self.url,
+            state=self._state,
+            last_packet_ns=self._last_packet_ns,
+            frames_decoded=self.decoder.frames_decoded,
+            frames_dropped=dict(self.decoder.dropped),
+        )
+
+    def _publish(self, event: DecoderEvent) -> None:
+        for listener in self._listeners:
+            try:
+                listener(event)
+            except Exception:  # noqa: BLE001 - one bad listener must not stop the decoder
+                log.exception("decoder listener %r failed on %r", listener, event)
+
+    def _set_state(self, state: LinkState, detail: str = "") -> None:
+        self._state = state
+        status = self.status
+        self._publish(LinkStatus(status.source, state, status.last_packet_ns, status.frames_decoded,
+                                 status.frames_dropped, detail))
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                if not self._connect():
+                    break
+                if self._pump():
+                    break
+        finally:
+            self._transport.close()
+            self._set_state(LinkState.ENDED, str(self.error) if self.error else "")
+
+    def _connect(self) -> bool:
+        """Open the transport, retrying with backoff; False when the reader should end."""
+        while not self._stop.is_set():
+            try:
+                self._transport.open()
+            except DecoderOpenError as err:
+                if not self._transport.can_reconnect:
+                    self.error = err
+                    return False
+                self._set_state(LinkState.RECONNECTING, str(err))
+                self._stop.wait(self._backoff.next_delay())
+                continue
+            self._backoff.reset()
+            self._set_state(LinkState.CONNECTED)
+            return True
+        return False
+
+    def _pump(self) -> bool:
+        """Read until the connection drops (False: reconnect) or the source ends (True)."""
+        transport = self._transport
+        try:
+            while not self._stop.is_set():
+                data = transport.read(self._read_timeout)
+                if data is None:
+                    return True
+                if data:
+                    self._receive(data)
+        except DecoderIOError as err:
+            transport.close()
+            self.decoder.reset()
+            if self._stop.is_set():
+                return True
+            if not transport.can_reconnect:
+                self.error = err
+                return True
+            self._set_state(LinkState.RECONNECTING, str(err))
+            self._stop.wait(self._backoff.next_delay())
+            return False
+        return True
+
+    def _receive(self, data: bytes) -> None:
+        now_ns = time.time_ns()
+        self._last_packet_ns = now_ns
+        for raw_listener in self._raw_listeners:
+            try:
+                raw_listener(data)
+            except Exception:  # noqa: BLE001
+                log.exception("raw listener %r failed", raw_listener)
+        dropped_before = sum(self.decoder.dropped.values())
+        for event in self.decoder.feed(data, now_ns):
+            if isinstance(event, Passing):
+                verdict = self.sequence.accept(event)
+                if verdict.missing is not None:
+                    self._request_resend(*verdict.missing)
+                if not verdict.deliver:
+                    continue
+            self._publish(event)
+            if isinstance(event, DecoderStatus):
+                self._set_state(self._state)
+        if sum(self.decoder.dropped.values()) != dropped_before:
+            self._set_state(self._state)
+
+    def _request_resend(self, first: int, last: int) -> None:
+        if not (self._transport.can_resend and self.protocol is Protocol.P3):
+            return
+        self.resend_requests.append((first, last))
+        try:
+            self._transport.write(p3.encode_resend(first, last))
+        except DecoderIOError as err:
+            log.warning("RESEND %d..%d not sent: %s", first, last, err)

@@ -1,0 +1,72 @@
+"""Passing numbers per decoder: deliver each passing once, and spot the gaps worth a RESEND.
+
+Pure bookkeeping, no I/O. A passing is a duplicate when its (decoder, number) was seen recently
+with the same decoder time (a resend, or a replayed overlap). The same number with a different
+time is a new passing: the decoder's counter was reset. A number above the highest seen plus one
+leaves a gap: the missing range is returned so the reader can ask the decoder for exactly it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from hardware.events import Passing
+
+RECENT_WINDOW = 50_000  # numbers remembered per decoder for duplicate detection
+REQUESTED_WINDOW = 64  # outstanding gap ranges remembered per decoder
+
+
+@dataclass(slots=True)
+class _DecoderNumbers:
+    highest: int | None = None
+    recent: OrderedDict[int, int] = field(default_factory=OrderedDict)
+    requested: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What to do with one passing: deliver it or not, and which range (if any) is missing."""
+
+    deliver: bool
+    missing: tuple[int, int] | None = None
+
+
+class PassingSequence:
+    """Tracks passing numbers for every decoder seen on one connection (or several)."""
+
+    def __init__(self, last_seen: dict[int, int] | None = None) -> None:
+        self._decoders: dict[int, _DecoderNumbers] = {}
+        for decoder_id, number in (last_seen or {}).items():
+            self._decoders[decoder_id] = _DecoderNumbers(highest=number)
+        self.duplicates = 0
+
+    def highest(self, decoder_id: int) -> int | None:
+        """The highest passing number seen from this decoder (None before the first)."""
+        numbers = self._decoders.get(decoder_id)
+        return numbers.highest if numbers else None
+
+    def accept(self, passing: Passing) -> Verdict:
+        """Classify one arriving passing."""
+        numbers = self._decoders.setdefault(passing.decoder_id, _DecoderNumbers())
+        number = passing.passing_number
+        if numbers.recent.get(number) == passing.decoder_time_us:
+            self.duplicates += 1
+            return Verdict(deliver=False)
+        numbers.recent[number] = passing.decoder_time_us
+        numbers.recent.move_to_end(number)
+        if len(numbers.recent) > RECENT_WINDOW:
+            numbers.recent.popitem(last=False)
+        highest = numbers.highest
+        if highest is None or number > highest:
+            numbers.highest = number
+            if highest is not None and number > highest + 1:
+                missing = (highest + 1, number - 1)
+                numbers.requested = [*numbers.requested[-REQUESTED_WINDOW + 1 :], missing]
+                return Verdict(deliver=True, missing=missing)
+            return Verdict(deliver=True)
+        if not any(first <= number <= last for first, last in numbers.requested):
+            # Not a passing we asked for and not a repeat: the decoder's counter was reset.
+            numbers.highest = number
+            numbers.requested.clear()
+        return Verdict(deliver=True)

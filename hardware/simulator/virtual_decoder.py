@@ -1,0 +1,121 @@
+"""A virtual decoder: numbers the field's loop reads and emits the exact bytes a real one sends.
+
+STATUS about every 5 s, monotonically increasing passing numbers, and a memory of every passing
+it has sent so it can answer RESEND. With faults on, the cable adds noise bytes and now and then
+corrupts a frame (the passing stays in the decoder's memory, as on a real one, so RESEND gets it
+back).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+from hardware import p3, p98
+from hardware.errors import FrameError
+from hardware.events import DecoderStatus, Passing
+from hardware.framing import Protocol
+from hardware.simulator.field import US, FieldConfig, crossings
+from hardware.transports.base import Piece
+
+STATUS_EVERY_US = 5 * US
+NOISE_EVERY_US = (20 * US, 60 * US)
+CORRUPT_RATE = 0.01
+
+
+class VirtualDecoder:
+    """Turns a simulated field into wire bytes, in decoder-time order, and answers RESEND."""
+
+    def __init__(
+        self,
+        config: FieldConfig,
+        protocol: Protocol | str = Protocol.P3,
+        decoder_id: int = 0x00041813,
+        first_passing_number: int = 10_001,
+    ) -> None:
+        self.config = config
+        self.protocol = Protocol(protocol)
+        self.decoder_id = decoder_id if self.protocol is Protocol.P3 else 1
+        self.first_passing_number = first_passing_number
+        self.memory: dict[int, Passing] = {}
+
+    def _encode(self, event: Passing | DecoderStatus) -> bytes:
+        if self.protocol is Protocol.P98:
+            return p98.encode_passing(event) if isinstance(event, Passing) else p98.encode_status(event)
+        return p3.encode_passing(event) if isinstance(event, Passing) else p3.encode_status(event)
+
+    def _clock(self, decoder_time_us: int) -> int:
+        # P98 decoders count seconds since they were switched on, not wall time.
+        if self.protocol is Protocol.P98:
+            return decoder_time_us - self.config.start_us + 3600 * US
+        return decoder_time_us
+
+    def timeline(self) -> Iterator[Piece]:
+        """Every piece of the byte stream with the decoder time it is sent at."""
+        rng = random.Random(self.config.seed * 7919 + 1)
+        number = self.first_passing_number
+        sequence = 0
+        next_status = self.config.start_us
+        next_noise = self.config.start_us + rng.randint(*NOISE_EVERY_US)
+        noise = 35
+        for crossing in crossings(self.config):
+            while next_status <= crossing.decoder_time_us:
+                noise = min(62, max(22, noise + rng.randint(-3, 3)))
+                status = DecoderStatus(self.decoder_id, noise=noise, temperature=24 + sequence % 3,
+                                       input_voltage_dv=rng.randint(118, 122), gps=False, sequence=sequence)
+                sequence += self.protocol is Protocol.P98
+                yield self._encode(status), next_status
+                next_status += STATUS_EVERY_US
+            if self.config.faults and next_noise <= crossing.decoder_time_us:
+                yield rng.randbytes(rng.randint(3, 30)), next_noise
+                next_noise += rng.randint(*NOISE_EVERY_US)
+            number = sequence if self.protocol is Protocol.P98 else number
+            passing = Passing(self.decoder_id, number, crossing.transponder, self._clock(crossing.decoder_time_us),
+                              crossing.strength, crossing.hits)
+            self.memory[number] = passing
+            sequence += 1
+            number += 1
+            wire = self._encode(passing)
+            if self.config.faults and self.protocol is Protocol.P3 and rng.random() < CORRUPT_RATE:
+                where = rng.randrange(12, len(wire) - 1)
+                wire = wire[:where] + bytes([wire[where] ^ 0x10]) + wire[where + 1 :]
+            yield wire, crossing.decoder_time_us
+
+    def passings(self) -> list[Passing]:
+        """Every passing the decoder has produced so far (all of them, once the timeline ran)."""
+        return [self.memory[number] for number in sorted(self.memory)]
+
+    def answer(self, request: p3.P3Record) -> bytes:
+        """The bytes to send back for a client's request: stored passings for a RESEND."""
+        if request.tor != p3.Tor.RESEND:
+            return b""
+        try:
+            first, last = p3.resend_range(request)
+        except FrameError:
+            return b""
+        return b"".join(p3.encode_passing(self.memory[n]) for n in range(first, last + 1) if n in self.memory)
+
+
+class RequestReader:
+    """Splits the bytes a client sends to a decoder into P3 records (RESEND, GET_TIME, ...)."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+
+    def feed(self, data: bytes) -> list[p3.P3Record]:
+        """Records completed by ``data``; broken ones are ignored, as a decoder would."""
+        buffer = self._pending + data
+        records = []
+        pos = 0
+        while True:
+            end, frame, _ = p3.next_frame(buffer, pos)
+            if frame is not None:
+                try:
+                    records.append(p3.decode_record(frame))
+                except FrameError:
+                    pass
+            elif end == pos:
+                break
+            pos = end
+        self._pending = buffer[pos:][-4096:]
+        return records

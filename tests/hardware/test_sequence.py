@@ -1,0 +1,52 @@
+"""Passing-number bookkeeping: duplicates dropped, gaps found exactly, counter resets accepted."""
+
+from __future__ import annotations
+
+from hardware import Passing
+from hardware.sequence import PassingSequence, Verdict
+
+
+def passing(number: int, time_us: int | None = None, decoder: int = 1) -> Passing:
+    return Passing(decoder, number, 4242, time_us if time_us is not None else number * 1000)
+
+
+def test_in_order_passings_are_delivered_without_requests():
+    sequence = PassingSequence()
+    assert [sequence.accept(passing(n)) for n in (5, 6, 7)] == [Verdict(True)] * 3
+
+
+def test_a_gap_asks_for_exactly_the_missing_range():
+    sequence = PassingSequence()
+    sequence.accept(passing(10))
+    assert sequence.accept(passing(14)) == Verdict(True, (11, 13))
+    assert sequence.highest(1) == 14
+
+
+def test_resent_passings_fill_the_gap_once():
+    sequence = PassingSequence()
+    for number in (10, 14):
+        sequence.accept(passing(number))
+    assert [sequence.accept(passing(n)).deliver for n in (11, 12, 13, 11, 14)] == [True, True, True, False, False]
+    assert sequence.duplicates == 2
+    assert sequence.highest(1) == 14
+
+
+def test_same_number_with_a_new_time_is_a_counter_reset():
+    sequence = PassingSequence()
+    for number in (500, 501):
+        sequence.accept(passing(number))
+    assert sequence.accept(passing(1, time_us=9_999_000)) == Verdict(True)
+    assert sequence.highest(1) == 1
+    assert sequence.accept(passing(2, time_us=9_999_500)) == Verdict(True)
+
+
+def test_decoders_are_tracked_separately():
+    sequence = PassingSequence()
+    sequence.accept(passing(10, decoder=1))
+    assert sequence.accept(passing(10, decoder=2)).deliver
+    assert sequence.accept(passing(12, decoder=2)) == Verdict(True, (11, 11))
+
+
+def test_last_seen_seeds_gap_detection_after_a_restart():
+    sequence = PassingSequence(last_seen={1: 100})
+    assert sequence.accept(passing(104)) == Verdict(True, (101, 103))

@@ -1,0 +1,154 @@
+"""The stream decoder survives whatever the cable does: table-driven cases and property tests."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hardware import Passing
+from hardware.drops import DropReason
+from hardware.framing import StreamDecoder
+from hardware.p3 import encode_passing, encode_status
+from hardware.p3.constants import MAX_WIRE_FRAME
+from hardware.events import DecoderStatus
+
+from .wire import all_p3_frames
+
+A = encode_passing(Passing(268307, 100, 5691251, 1_551_543_840_549_000, 178, 31))
+B = encode_passing(Passing(268307, 101, 2906141, 1_551_543_900_000_000, 90, 12))
+GOOD = [100, 101]
+
+
+def bad_crc(wire: bytes) -> bytes:
+    return wire[:12] + bytes([wire[12] ^ 0x55]) + wire[13:]
+
+
+def bad_length(wire: bytes) -> bytes:
+    return wire[:2] + bytes([wire[2] - 1]) + wire[3:]
+
+
+CASES = {
+    "garbage in front": (b"ZX1ZPTFVQ" + A + B, GOOD, {DropReason.GARBAGE: 1}),
+    "garbage after": (A + B + b"\x00\x01\x02", GOOD, {DropReason.GARBAGE: 1}),
+    "garbage between": (A + b"\xff\x8f\x00" + B, GOOD, {DropReason.GARBAGE: 1}),
+    "two frames in one read": (A + B, GOOD, {}),
+    "bad crc": (A + bad_crc(B) + B, GOOD, {DropReason.BAD_CRC: 1}),
+    "bad length": (bad_length(A) + A + B, GOOD, {DropReason.BAD_LENGTH: 1}),
+    "truncated by a new start byte": (A[:20] + A + B, GOOD, {DropReason.TRUNCATED: 1}),
+    "escape at the end": (A[:-2] + b"\x8d\x8f" + A + B, GOOD, {DropReason.BAD_ESCAPE: 1}),
+    "start byte with no end": (b"\x8e" + b"\x00" * 300 + A + B, GOOD, {DropReason.TRUNCATED: 1}),
+}
+
+
+def feed_in(decoder: StreamDecoder, data: bytes, how: str) -> list:
+    if how == "whole":
+        return decoder.feed(data)
+    if how == "halves":
+        middle = len(data) // 2
+        return decoder.feed(data[:middle]) + decoder.feed(data[middle:])
+    return [event for index in range(len(data)) for event in decoder.feed(data[index : index + 1])]
+
+
+@pytest.mark.parametrize("how", ["whole", "halves", "bytes"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_framing_table(case, how):
+    data, numbers, drops = CASES[case]
+    decoder = StreamDecoder()
+    events = feed_in(decoder, data, how)
+    assert [e.passing_number for e in events] == numbers
+    assert {k: v for k, v in decoder.dropped.items() if k != DropReason.GARBAGE or how == "whole"} == {
+        k: v for k, v in drops.items() if k != DropReason.GARBAGE or how == "whole"
+    }
+    if DropReason.GARBAGE in drops:
+        assert decoder.dropped[DropReason.GARBAGE] >= 1
+
+
+def test_oversize_frame_is_dropped_and_stream_goes_on():
+    decoder = StreamDecoder()
+    events = decoder.feed(b"\x8e" + b"\x00" * (MAX_WIRE_FRAME + 10) + A)
+    assert [e.passing_number for e in events] == [100]
+    assert decoder.dropped[DropReason.OVERSIZE] == 1
+    assert decoder.buffered == 0
+
+
+def test_buffer_is_capped():
+    decoder = StreamDecoder(max_buffer=64)
+    decoder.feed(A[:40])
+    decoder.feed(b"\x00" * 10)  # still inside the frame: waits for its end
+    assert decoder.buffered == 50
+    decoder.feed(b"\x00" * 30)  # past the cap: the oldest bytes go
+    assert decoder.buffered == 64
+    assert decoder.dropped[DropReason.OVERFLOW] == 1
+
+
+def test_all_real_frames_in_one_stream_one_byte_at_a_time(captures):
+    frames = all_p3_frames(captures)
+    decoder = StreamDecoder()
+    events = feed_in(decoder, b"".join(frames), "bytes")
+    assert len(events) == len(frames) == decoder.frames_decoded
+    assert not decoder.dropped
+
+
+def test_reset_forgets_a_half_frame():
+    decoder = StreamDecoder()
+    decoder.feed(A[:30])
+    decoder.reset()
+    assert decoder.feed(A[30:] + B)[0].passing_number == 101
+    assert decoder.dropped[DropReason.TRUNCATED] == 1
+
+
+@given(st.binary(max_size=4096))
+def test_random_bytes_never_raise(data):
+    decoder = StreamDecoder()
+    decoder.feed(data)
+    for index in range(0, len(data), 7):
+        decoder.feed(data[index : index + 7])
+
+
+@given(st.binary(max_size=2048))
+def test_random_bytes_never_raise_p98(data):
+    decoder = StreamDecoder("p98")
+    decoder.feed(data)
+    decoder.feed(b"\x01" + data)
+
+
+passings = st.builds(
+    Passing,
+    decoder_id=st.integers(0, 2**32 - 1),
+    passing_number=st.integers(0, 2**32 - 1),
+    transponder=st.integers(0, 2**32 - 1),
+    decoder_time_us=st.integers(0, 2**64 - 1),
+    strength=st.integers(0, 2**16 - 1),
+    hits=st.integers(0, 2**16 - 1),
+    transponder_code=st.none(),
+    utc_time_us=st.none(),
+    host_time_ns=st.just(0),
+    source=st.just(""),
+)
+statuses = st.builds(
+    DecoderStatus,
+    decoder_id=st.integers(0, 2**32 - 1),
+    noise=st.integers(0, 2**16 - 1),
+    temperature=st.integers(-(2**15), 2**15 - 1),
+    input_voltage_dv=st.integers(0, 255),
+    gps=st.booleans(),
+    sequence=st.none(),
+    host_time_ns=st.just(0),
+    source=st.just(""),
+)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=150)
+@given(
+    st.lists(st.tuples(st.binary(max_size=60), st.one_of(passings, statuses)), min_size=1, max_size=12),
+    st.binary(max_size=60),
+    st.sampled_from(["whole", "halves", "bytes"]),
+)
+def test_valid_frames_among_garbage_are_all_recovered(pieces, tail, how):
+    expected = [event for _, event in pieces]
+    stream = b"".join(
+        garbage + (encode_passing(e) if isinstance(e, Passing) else encode_status(e)) for garbage, e in pieces
+    ) + tail
+    decoder = StreamDecoder()
+    assert feed_in(decoder, stream, how) == expected
