@@ -20,7 +20,7 @@ from laptiming.engine import (
     VoidPassing,
     derive_session,
 )
-from timing_builders import DECODER, S, T0, numbered, setup_for
+from tests.timing.timing_builders import DECODER, S, T0, numbered, setup_for
 
 
 def lap_times(result, car_id):

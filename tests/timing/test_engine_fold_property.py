@@ -29,7 +29,7 @@ from laptiming.engine import (
     start,
     step,
 )
-from timing_builders import DECODER, S, T0, passing, setup_for
+from tests.timing.timing_builders import DECODER, S, T0, passing, setup_for
 
 CARS = [1, 2, 3, 4]
 UNKNOWN = 99

@@ -13,7 +13,7 @@ from laptiming.engine import (
     TransponderAssignment,
     derive_session,
 )
-from timing_builders import S, T0, numbered, passing, setup_for
+from tests.timing.timing_builders import S, T0, numbered, passing, setup_for
 
 
 def laps_of(result, car_id):

@@ -9,7 +9,7 @@ from laptiming.engine import (
     SetStatus,
     derive_session,
 )
-from timing_builders import S, T0, numbered, setup_for
+from tests.timing.timing_builders import S, T0, numbered, setup_for
 
 
 def rows_by_number(result):

@@ -1,0 +1,52 @@
+"""The event database (SQLite via sqlite-utils): schema, journal, sessions, corrections, derived tables."""
+
+from laptiming.store.corrections import CorrectionRecord, append_correction, load_corrections
+from laptiming.store.database import open_event_db
+from laptiming.store.derived import write_derived
+from laptiming.store.journal import count_passings, journal_bulk, journal_passing, load_passings
+from laptiming.store.sessions import (
+    SessionPhase,
+    SessionRecord,
+    assign_transponder,
+    car_by_number,
+    create_session,
+    db_name,
+    ensure_car,
+    ensure_driver,
+    enter_car,
+    find_session,
+    get_session,
+    latest_session,
+    list_sessions,
+    load_setup,
+    update_session,
+)
+from laptiming.store.writer import JournalWriter
+
+__all__ = [
+    "CorrectionRecord",
+    "JournalWriter",
+    "SessionPhase",
+    "SessionRecord",
+    "append_correction",
+    "assign_transponder",
+    "car_by_number",
+    "count_passings",
+    "create_session",
+    "db_name",
+    "ensure_car",
+    "ensure_driver",
+    "enter_car",
+    "find_session",
+    "get_session",
+    "journal_bulk",
+    "journal_passing",
+    "latest_session",
+    "list_sessions",
+    "load_corrections",
+    "load_passings",
+    "load_setup",
+    "open_event_db",
+    "update_session",
+    "write_derived",
+]

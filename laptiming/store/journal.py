@@ -1,0 +1,125 @@
+"""The passing journal: append-only, idempotent, and written by one thread before anything reacts.
+
+A passing's identity is (decoder id, passing number, decoder time): a resend or a replay of the
+same passing is ignored; the same number with a new time is a new passing (the decoder's counter
+was reset). Each session links the journal passings that belong to it, so a capture replayed
+into two sessions is stored once and counted once in each.
+
+The hot paths use the connection's ``execute``/``executemany`` directly inside sqlite-utils'
+``atomic()`` transactions; everything else goes through sqlite-utils.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+from sqlite_utils import Database
+
+from hardware.events import Passing
+from laptiming.engine import MANUAL_DECODER_ID
+
+_COLUMNS = (
+    "decoder_id, passing_number, transponder, decoder_time_us, strength, hits, "
+    "transponder_code, utc_time_us, host_time_ns, source"
+)
+_INSERT = (
+    f"INSERT INTO passings ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (decoder_id, passing_number, decoder_time_us) DO NOTHING"
+)
+_FIND = "SELECT id FROM passings WHERE decoder_id = ? AND passing_number = ? AND decoder_time_us = ?"
+_LINK = "INSERT OR IGNORE INTO session_passings (session_id, passing_id) VALUES (?, ?)"
+
+PassingRow = tuple[int, int, int, int, int | None, int | None, str | None, int | None, int, str]
+
+
+def _row(passing: Passing) -> PassingRow:
+    return (
+        passing.decoder_id,
+        passing.passing_number,
+        passing.transponder,
+        passing.decoder_time_us,
+        passing.strength,
+        passing.hits,
+        passing.transponder_code,
+        passing.utc_time_us,
+        passing.host_time_ns,
+        passing.source,
+    )
+
+
+def journal_passing(conn: sqlite3.Connection, session_id: int | None, passing: Passing) -> bool:
+    """Journal one passing (inside the caller's transaction); True when it is new to the session."""
+    cursor = conn.execute(_INSERT, _row(passing))
+    if cursor.rowcount == 1:
+        passing_id = cursor.lastrowid
+        new_to_journal = True
+    else:
+        passing_id = conn.execute(
+            _FIND, (passing.decoder_id, passing.passing_number, passing.decoder_time_us)
+        ).fetchone()[0]
+        new_to_journal = False
+    if session_id is None:
+        return new_to_journal
+    return conn.execute(_LINK, (session_id, passing_id)).rowcount == 1
+
+
+def journal_bulk(conn: sqlite3.Connection, session_id: int, passings: Sequence[Passing]) -> int:
+    """Journal many passings for one session (inside the caller's transaction); how many were new to it."""
+    before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM passings").fetchone()[0]
+    conn.executemany(_INSERT, (_row(passing) for passing in passings))
+    ids = {
+        (decoder_id, number, time_us): passing_id
+        for passing_id, decoder_id, number, time_us in conn.execute(
+            "SELECT id, decoder_id, passing_number, decoder_time_us FROM passings WHERE id > ?", (before,)
+        )
+    }
+    for passing in passings:
+        key = (passing.decoder_id, passing.passing_number, passing.decoder_time_us)
+        if key not in ids:
+            ids[key] = conn.execute(_FIND, key).fetchone()[0]
+    changes_before = conn.total_changes
+    conn.executemany(_LINK, ((session_id, passing_id) for passing_id in ids.values()))
+    return conn.total_changes - changes_before
+
+
+def _passing(row: Sequence) -> Passing:
+    return Passing(
+        decoder_id=row[0],
+        passing_number=row[1],
+        transponder=row[2],
+        decoder_time_us=row[3],
+        strength=row[4],
+        hits=row[5],
+        transponder_code=row[6],
+        utc_time_us=row[7],
+        host_time_ns=row[8] or 0,
+        source=row[9] or "",
+    )
+
+
+def load_passings(db: Database, session_id: int) -> list[Passing]:
+    """The session's journal passings in the order they were committed."""
+    columns = ", ".join(f"p.{name.strip()}" for name in _COLUMNS.split(","))
+    cursor = db.execute(
+        f"SELECT {columns} FROM session_passings s JOIN passings p ON p.id = s.passing_id "
+        "WHERE s.session_id = ? ORDER BY p.id",
+        [session_id],
+    )
+    return [_passing(row) for row in cursor]
+
+
+def count_passings(db: Database, session_id: int | None = None) -> int:
+    """Passings in the journal (or linked to one session)."""
+    if session_id is None:
+        return int(db.execute("SELECT COUNT(*) FROM passings").fetchone()[0])
+    return int(db.execute("SELECT COUNT(*) FROM session_passings WHERE session_id = ?", [session_id]).fetchone()[0])
+
+
+def last_passing_numbers(passings: Iterable[Passing]) -> dict[int, int]:
+    """Highest passing number per decoder (for the reader to ask for what it missed while down)."""
+    highest: dict[int, int] = {}
+    for passing in passings:
+        if passing.decoder_id != MANUAL_DECODER_ID and passing.passing_number > highest.get(passing.decoder_id, -1):
+            highest[passing.decoder_id] = passing.passing_number
+    return highest

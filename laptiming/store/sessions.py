@@ -1,0 +1,239 @@
+"""Sessions, cars, drivers, transponders and entry lists: writing them and reading a session's setup."""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlite_utils import Database
+
+from laptiming.engine import (
+    Entry,
+    SessionMarkers,
+    SessionRules,
+    SessionSetup,
+    TransponderAssignment,
+)
+from laptiming.errors import InputError
+from laptiming.store.corrections import load_corrections
+
+
+class SessionPhase(enum.Enum):
+    """Where a session is in its day: planned, running (resumable), finished (results final)."""
+
+    PLANNED = "planned"
+    RUNNING = "running"
+    FINISHED = "finished"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """One row of ``sessions``."""
+
+    session_id: int
+    name: str
+    rules: SessionRules
+    phase: SessionPhase
+    green_us: int | None
+    checkered_us: int | None
+    planned_start: str | None = None
+    planned_end: str | None = None
+
+    @property
+    def markers(self) -> SessionMarkers:
+        """The flags as the engine takes them."""
+        return SessionMarkers(self.green_us, self.checkered_us, closed=self.phase is SessionPhase.FINISHED)
+
+
+def now_text() -> str:
+    """Host wall time for "when" columns (never used for laps)."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _record(row: dict) -> SessionRecord:
+    return SessionRecord(
+        session_id=row["id"],
+        name=row["name"],
+        rules=SessionRules.from_json(json.loads(row["rules"])),
+        phase=SessionPhase(row["phase"]),
+        green_us=row["green_us"],
+        checkered_us=row["checkered_us"],
+        planned_start=row["planned_start"],
+        planned_end=row["planned_end"],
+    )
+
+
+def create_session(
+    db: Database,
+    name: str,
+    rules: SessionRules,
+    *,
+    phase: SessionPhase = SessionPhase.PLANNED,
+    planned_start: str | None = None,
+    planned_end: str | None = None,
+) -> int:
+    """A new session; its id."""
+    table = db["sessions"].insert(
+        {
+            "name": name,
+            "session_type": rules.session_type.value,
+            "rules": json.dumps(rules.to_json()),
+            "planned_start": planned_start,
+            "planned_end": planned_end,
+            "phase": phase.value,
+            "green_us": None,
+            "checkered_us": None,
+            "created_at": now_text(),
+            "finished_at": None,
+        }
+    )
+    return int(table.last_pk)  # type: ignore[arg-type]
+
+
+def get_session(db: Database, session_id: int) -> SessionRecord:
+    """A session by id; an :class:`InputError` naming the id and the database when there is none."""
+    rows = list(db.query("SELECT * FROM sessions WHERE id = ?", [session_id]))
+    if not rows:
+        raise InputError(f"no session {session_id} in {db_name(db)}")
+    return _record(rows[0])
+
+
+def find_session(db: Database, name: str, phases: tuple[SessionPhase, ...]) -> SessionRecord | None:
+    """The newest session with this name in one of these phases."""
+    marks = ",".join("?" for _ in phases)
+    rows = list(
+        db.query(
+            f"SELECT * FROM sessions WHERE name = ? AND phase IN ({marks}) ORDER BY id DESC LIMIT 1",
+            [name, *(phase.value for phase in phases)],
+        )
+    )
+    return _record(rows[0]) if rows else None
+
+
+def list_sessions(db: Database) -> list[SessionRecord]:
+    """Every session, oldest first."""
+    return [_record(row) for row in db.query("SELECT * FROM sessions ORDER BY id")]
+
+
+def latest_session(db: Database) -> SessionRecord:
+    """The newest session (what commands use when none is named)."""
+    rows = list(db.query("SELECT * FROM sessions ORDER BY id DESC LIMIT 1"))
+    if not rows:
+        raise InputError(f"no sessions yet in {db_name(db)}")
+    return _record(rows[0])
+
+
+def update_session(
+    db: Database,
+    session_id: int,
+    *,
+    phase: SessionPhase | None = None,
+    green_us: int | None = None,
+    checkered_us: int | None = None,
+    rules: SessionRules | None = None,
+) -> None:
+    """Set a session's phase, flags or rules (only the ones given)."""
+    changes: dict[str, object] = {}
+    if phase is not None:
+        changes["phase"] = phase.value
+        if phase is SessionPhase.FINISHED:
+            changes["finished_at"] = now_text()
+    if green_us is not None:
+        changes["green_us"] = green_us
+    if checkered_us is not None:
+        changes["checkered_us"] = checkered_us
+    if rules is not None:
+        changes["rules"] = json.dumps(rules.to_json())
+        changes["session_type"] = rules.session_type.value
+    if changes:
+        db["sessions"].update(session_id, changes)
+
+
+def db_name(db: Database) -> str:
+    """The database's file path, for messages."""
+    for _, name, filename in db.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return filename or ":memory:"
+    return "the database"
+
+
+def ensure_car(db: Database, number: str, car_class: str | None = None) -> int:
+    """The car with this number (made if new; its class set when given); its id."""
+    rows = list(db.query("SELECT id, car_class FROM cars WHERE number = ?", [number]))
+    if rows:
+        car_id = int(rows[0]["id"])
+        if car_class is not None and rows[0]["car_class"] != car_class:
+            db["cars"].update(car_id, {"car_class": car_class})
+        return car_id
+    return int(db["cars"].insert({"number": number, "car_class": car_class}).last_pk)  # type: ignore[arg-type]
+
+
+def ensure_driver(db: Database, name: str) -> int:
+    """The driver with this name (made if new); their id."""
+    rows = list(db.query("SELECT id FROM drivers WHERE name = ?", [name]))
+    if rows:
+        return int(rows[0]["id"])
+    return int(db["drivers"].insert({"name": name}).last_pk)  # type: ignore[arg-type]
+
+
+def car_by_number(db: Database, number: str) -> int:
+    """A car's id from its number; an :class:`InputError` when there is no such car."""
+    rows = list(db.query("SELECT id FROM cars WHERE number = ?", [number]))
+    if not rows:
+        raise InputError(f"no car number {number} in {db_name(db)}")
+    return int(rows[0]["id"])
+
+
+def assign_transponder(db: Database, transponder: int, car_id: int, from_us: int | None = None) -> None:
+    """From ``from_us`` (decoder time; None: from the start) this transponder belongs to this car."""
+    db["transponder_assignments"].insert(
+        {"transponder": transponder, "car_id": car_id, "from_us": from_us, "assigned_at": now_text()}
+    )
+
+
+def enter_car(db: Database, session_id: int, car_id: int, driver_id: int | None = None) -> None:
+    """Put a car (with this driver) on the session's entry list, or change its driver."""
+    db["session_entries"].upsert(
+        {"session_id": session_id, "car_id": car_id, "driver_id": driver_id}, pk=("session_id", "car_id")
+    )
+
+
+def is_entered(db: Database, session_id: int, car_id: int) -> bool:
+    """Whether the car is on the session's entry list."""
+    rows = db.execute(
+        "SELECT 1 FROM session_entries WHERE session_id = ? AND car_id = ?", [session_id, car_id]
+    ).fetchall()
+    return bool(rows)
+
+
+def load_entries(db: Database, session_id: int) -> tuple[Entry, ...]:
+    """The session's entry list with each car's number, class and driver for this session."""
+    rows = db.query(
+        """
+        SELECT c.id AS car_id, c.number, c.car_class, d.name AS driver
+        FROM session_entries e JOIN cars c ON c.id = e.car_id LEFT JOIN drivers d ON d.id = e.driver_id
+        WHERE e.session_id = ? ORDER BY c.id
+        """,
+        [session_id],
+    )
+    return tuple(Entry(row["car_id"], row["number"], row["driver"], row["car_class"]) for row in rows)
+
+
+def load_assignments(db: Database) -> tuple[TransponderAssignment, ...]:
+    """Every transponder assignment of the event, in the order they were made."""
+    rows = db.query("SELECT transponder, car_id, from_us FROM transponder_assignments ORDER BY id")
+    return tuple(TransponderAssignment(row["transponder"], row["car_id"], row["from_us"]) for row in rows)
+
+
+def load_setup(db: Database, session_id: int) -> SessionSetup:
+    """Everything but the passings that decides the session's result."""
+    record = get_session(db, session_id)
+    return SessionSetup(
+        rules=record.rules,
+        markers=record.markers,
+        entries=load_entries(db, session_id),
+        assignments=load_assignments(db),
+        corrections=tuple(c.correction for c in load_corrections(db, session_id)),
+    )

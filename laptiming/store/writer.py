@@ -1,0 +1,188 @@
+"""The journal writer: the one thread that owns the event database's write connection.
+
+Work arrives on a queue from any thread (the decoder reader, the UI, the CLI). Passings that
+are queued together are written in one transaction; every other unit of work (a correction, a
+flag) runs in its own. Callbacks run on this thread only after the commit, so nothing can show a
+passing that is not on disk, and the live session's state is only ever touched here.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlite_utils import Database
+
+from hardware.events import Passing
+from laptiming.errors import StoreError, TimingError
+from laptiming.store.database import open_event_db
+from laptiming.store.journal import journal_passing
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+BATCH_MAX = 256
+PassingsCommitted = Callable[[int | None, list[Passing]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _PassingItem:
+    session_id: int | None
+    passing: Passing
+
+
+@dataclass(frozen=True, slots=True)
+class _UnitItem:
+    unit: Callable[[Database], Any]
+    after_commit: Callable[[Any], None] | None
+    future: Future[Any]
+
+
+_STOP = object()
+
+
+class JournalWriter:
+    """Owns the write connection; journals passings in batches and runs units of work in order."""
+
+    def __init__(self, path: str | Path, on_passings: PassingsCommitted | None = None, batch_max: int = BATCH_MAX) -> None:
+        self.path = Path(path)
+        self._on_passings = on_passings
+        self._batch_max = batch_max
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"journal-writer {self.path.name}", daemon=True)
+        self.error: TimingError | None = None
+        self.passings_committed = 0
+        self._closed = False
+
+    def start(self) -> JournalWriter:
+        """Open the database on the writer thread; raises what opening raised."""
+        self._thread.start()
+        self._ready.wait()
+        if self.error is not None:
+            raise self.error
+        return self
+
+    def journal(self, session_id: int | None, passing: Passing) -> None:
+        """Queue one passing (any thread). Raises :class:`StoreError` once the writer has failed."""
+        if self.error is not None:
+            raise self.error
+        if self._closed:
+            raise StoreError(f"{self.path}: the journal writer is closed")
+        self._queue.put(_PassingItem(session_id, passing))
+
+    def submit(self, unit: Callable[[Database], T], after_commit: Callable[[T], None] | None = None) -> Future[T]:
+        """Run ``unit(db)`` in its own transaction on the writer thread; then ``after_commit(result)`` there."""
+        future: Future[T] = Future()
+        if self.error is not None:
+            future.set_exception(self.error)
+            return future
+        self._queue.put(_UnitItem(unit, after_commit, future))
+        return future
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait until everything queued so far is committed and its callbacks have run."""
+        self.submit(lambda db: None).result(timeout)
+
+    def close(self, timeout: float | None = None) -> None:
+        """Commit what is queued, then close the connection and end the thread."""
+        self._closed = True
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            db = open_event_db(self.path, create=True)
+        except TimingError as err:
+            self.error = err
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            self._loop(db)
+        finally:
+            db.close()
+
+    def _loop(self, db: Database) -> None:
+        while True:
+            items = [self._queue.get()]
+            while len(items) < self._batch_max:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            passings: list[_PassingItem] = []
+            for index, item in enumerate(items):
+                if isinstance(item, _PassingItem):
+                    passings.append(item)
+                    continue
+                self._write_passings(db, passings)
+                passings = []
+                if item is _STOP:
+                    self._drain_after_stop(db, items[index + 1 :])
+                    return
+                self._run_unit(db, item)  # type: ignore[arg-type]
+            self._write_passings(db, passings)
+
+    def _drain_after_stop(self, db: Database, pending: list[object]) -> None:
+        """Passings queued after the stop are still journaled (they were received); units are refused."""
+        leftover: list[_PassingItem] = []
+        while True:
+            try:
+                pending.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        for item in pending:
+            if isinstance(item, _PassingItem):
+                leftover.append(item)
+            elif isinstance(item, _UnitItem):
+                item.future.set_exception(StoreError(f"{self.path}: the journal writer has stopped"))
+        self._write_passings(db, leftover)
+
+    def _write_passings(self, db: Database, items: list[_PassingItem]) -> None:
+        if not items or self.error is not None:
+            return
+        fresh: dict[int | None, list[Passing]] = {}
+        try:
+            with db.atomic():
+                for item in items:
+                    if journal_passing(db.conn, item.session_id, item.passing):
+                        fresh.setdefault(item.session_id, []).append(item.passing)
+        except sqlite3.Error as err:
+            self.error = StoreError(f"{self.path}: cannot write the journal ({err})")
+            log.error("%s", self.error)
+            return
+        self.passings_committed += sum(len(p) for p in fresh.values())
+        if self._on_passings is None:
+            return
+        for session_id, passings in fresh.items():
+            try:
+                self._on_passings(session_id, passings)
+            except Exception:  # noqa: BLE001 - the passing is safe on disk; a bad subscriber must not stop the journal
+                log.exception("after-commit callback failed for %d passings", len(passings))
+
+    def _run_unit(self, db: Database, item: _UnitItem) -> None:
+        try:
+            with db.atomic():
+                result = item.unit(db)
+        except sqlite3.Error as err:
+            item.future.set_exception(StoreError(f"{self.path}: cannot write ({err})"))
+            return
+        except BaseException as err:  # noqa: BLE001 - handed to the caller through the future
+            item.future.set_exception(err)
+            return
+        if item.after_commit is not None:
+            try:
+                item.after_commit(result)
+            except BaseException as err:  # noqa: BLE001
+                item.future.set_exception(err)
+                return
+        item.future.set_result(result)

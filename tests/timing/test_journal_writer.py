@@ -1,0 +1,92 @@
+"""The journal writer thread: a passing is committed before any callback sees it; units run in order."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from laptiming.engine import SessionRules
+from laptiming.errors import InputError, StoreError
+from laptiming.store import JournalWriter, create_session, open_event_db
+from tests.timing.timing_builders import S, T0, passing
+
+TIMEOUT = 10
+
+
+@pytest.fixture
+def session_db(tmp_path):
+    path = tmp_path / "event.db"
+    db = open_event_db(path, create=True)
+    session_id = create_session(db, "P", SessionRules())
+    db.close()
+    return path, session_id
+
+
+def committed_numbers(path):
+    """What another connection (another process, a crash survivor) can read."""
+    with sqlite3.connect(path) as conn:
+        return [row[0] for row in conn.execute("SELECT passing_number FROM passings ORDER BY id")]
+
+
+def test_callback_sees_only_passings_already_committed_and_each_once(session_db):
+    path, session_id = session_db
+    seen: list[int] = []
+    not_yet_on_disk: list[int] = []
+    done = threading.Event()
+
+    def on_passings(sid, passings):
+        assert sid == session_id
+        on_disk = set(committed_numbers(path))  # what a crash survivor would read right now
+        not_yet_on_disk.extend(p.passing_number for p in passings if p.passing_number not in on_disk)
+        seen.extend(p.passing_number for p in passings)
+        if len(seen) >= 50:
+            done.set()
+
+    writer = JournalWriter(path, on_passings).start()
+    try:
+        for number in range(1, 51):
+            writer.journal(session_id, passing(7, T0 + number * 60 * S, number))
+            writer.journal(session_id, passing(7, T0 + number * 60 * S, number))  # resend: ignored
+        assert done.wait(TIMEOUT)
+        writer.flush(TIMEOUT)
+    finally:
+        writer.close(TIMEOUT)
+    assert seen == list(range(1, 51))
+    assert not_yet_on_disk == []
+    assert committed_numbers(path) == list(range(1, 51))
+
+
+def test_units_run_in_order_with_passings_and_report_their_results(session_db):
+    path, session_id = session_db
+    writer = JournalWriter(path).start()
+    try:
+        writer.journal(session_id, passing(7, T0, 1))
+        counted = writer.submit(lambda db: db.execute("SELECT COUNT(*) FROM passings").fetchone()[0])
+        assert counted.result(TIMEOUT) == 1
+        failing = writer.submit(lambda db: db.execute("INSERT INTO no_such_table VALUES (1)"))
+        with pytest.raises(StoreError, match="event.db: cannot write"):
+            failing.result(TIMEOUT)
+        after: list[int] = []
+        done = writer.submit(lambda db: 41, after_commit=lambda value: after.append(value + 1))
+        assert done.result(TIMEOUT) == 41
+        assert after == [42]
+    finally:
+        writer.close(TIMEOUT)
+
+
+def test_close_commits_everything_queued(session_db):
+    path, session_id = session_db
+    writer = JournalWriter(path).start()
+    for number in range(1, 301):
+        writer.journal(session_id, passing(7, T0 + number * S, number))
+    writer.close(TIMEOUT)
+    assert len(committed_numbers(path)) == 300
+    with pytest.raises(StoreError, match="closed"):
+        writer.journal(session_id, passing(7, T0, 999))
+
+
+def test_a_database_that_cannot_be_opened_fails_at_start(tmp_path):
+    with pytest.raises(InputError, match="folder .* does not exist"):
+        JournalWriter(tmp_path / "missing" / "event.db").start()
