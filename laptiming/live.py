@@ -1,0 +1,225 @@
+"""A live session: decoder events in, journal first, then the lap engine, then subscribers.
+
+    decoder reader thread --Passing--> JournalWriter queue
+    journal writer thread: commit --> engine.step --> subscribers(events)
+
+The engine state is only changed on the writer thread, after a commit, so nothing ever shows a
+passing that is not on disk. Corrections and flags go through the same queue, so they are
+ordered with the passings. ``state`` is immutable: any thread may read it for a snapshot.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from hardware.events import DecoderEvent, Passing
+from laptiming import engine
+from laptiming.clockmap import ClockMap
+from laptiming.engine import (
+    CorrectionAction,
+    SessionEvent,
+    SessionMarkers,
+    SessionResult,
+    SessionState,
+    SessionSetup,
+    UnknownTransponderSeen,
+)
+from laptiming.errors import InputError
+from laptiming.store import (
+    CorrectionRecord,
+    JournalWriter,
+    SessionPhase,
+    append_correction,
+    get_session,
+    load_passings,
+    load_setup,
+    open_event_db,
+    update_session,
+    write_derived,
+)
+from laptiming.store.entries import enter_by_number
+from laptiming.store.journal import last_passing_numbers
+
+log = logging.getLogger(__name__)
+
+Subscriber = Callable[[Sequence[SessionEvent]], None]
+
+
+class LiveSession:
+    """One session being timed now. Open it with :meth:`open`; feed it with :meth:`on_decoder_event`."""
+
+    def __init__(
+        self,
+        db_path: Path,
+        session_id: int,
+        state: SessionState,
+        clock: ClockMap,
+        last_seen: dict[int, int],
+        *,
+        green_at_first_passing: bool,
+        enter_unknown: bool,
+    ) -> None:
+        self.db_path = db_path
+        self.session_id = session_id
+        self.state = state
+        self.clock = clock
+        self.last_seen = last_seen
+        self._green_at_first_passing = green_at_first_passing and state.setup.markers.green_us is None
+        self._enter_unknown = enter_unknown
+        self._entering: set[int] = set()
+        self._subscribers: list[Subscriber] = []
+        self.writer = JournalWriter(db_path, self._committed)
+
+    @classmethod
+    def open(
+        cls,
+        db_path: str | Path,
+        session_id: int,
+        *,
+        green_at_first_passing: bool = True,
+        enter_unknown: bool = False,
+    ) -> LiveSession:
+        """Resume (or start) a session from the journal: the engine replays what is already committed."""
+        db_path = Path(db_path)
+        db = open_event_db(db_path)
+        try:
+            record = get_session(db, session_id)
+            if record.phase is SessionPhase.FINISHED:
+                raise InputError(f"session {session_id} ({record.name}) in {db_path} is finished; start a new one")
+            if record.phase is SessionPhase.PLANNED:
+                with db.atomic():
+                    update_session(db, session_id, phase=SessionPhase.RUNNING)
+            setup = load_setup(db, session_id)
+            passings = load_passings(db, session_id)
+        finally:
+            db.close()
+        live = cls(
+            db_path,
+            session_id,
+            engine.start(setup, passings),
+            ClockMap().learn_all(passings),
+            last_passing_numbers(passings),
+            green_at_first_passing=green_at_first_passing,
+            enter_unknown=enter_unknown,
+        )
+        live.writer.start()
+        return live
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        """Send every batch of changes to ``subscriber`` (called on the journal writer thread)."""
+        self._subscribers.append(subscriber)
+
+    def on_decoder_event(self, event: DecoderEvent) -> None:
+        """The decoder listener: journal each passing (other events are the link's business)."""
+        if not isinstance(event, Passing):
+            return
+        self.clock = self.clock.learn(event)
+        if self._green_at_first_passing:
+            self._green_at_first_passing = False
+            self.set_markers(green_us=event.decoder_time_us)
+        self.writer.journal(self.session_id, event)
+
+    def _committed(self, session_id: int | None, passings: list[Passing]) -> None:
+        if session_id != self.session_id:
+            return
+        state = self.state
+        events: list[SessionEvent] = []
+        for passing in passings:
+            state, produced = engine.step(state, passing)
+            events.extend(produced)
+        self.state = state
+        self._publish(events)
+        if self._enter_unknown:
+            for event in events:
+                if isinstance(event, UnknownTransponderSeen) and event.unknown.transponder not in self._entering:
+                    self._entering.add(event.unknown.transponder)
+                    self._enter(event.unknown.transponder)
+
+    def _publish(self, events: Sequence[SessionEvent]) -> None:
+        if not events:
+            return
+        for subscriber in self._subscribers:
+            try:
+                subscriber(events)
+            except Exception:  # noqa: BLE001 - a broken screen must not stop timing
+                log.exception("subscriber %r failed", subscriber)
+
+    def _apply_setup(self, setup: SessionSetup) -> None:
+        self.state, events = engine.resetup(self.state, setup)
+        self._publish(events)
+
+    def _enter(self, transponder: int) -> Future[SessionSetup]:
+        def unit(db: Database) -> SessionSetup:
+            enter_by_number(db, self.session_id, [transponder])
+            return load_setup(db, self.session_id)
+
+        return self.writer.submit(unit, self._apply_setup)
+
+    def correct(self, action: CorrectionAction, made_by: str, reason: str) -> Future[CorrectionRecord]:
+        """Append a correction; the results are recomputed and the changes sent once it is committed."""
+
+        def unit(db: Database) -> CorrectionRecord:
+            return append_correction(db, self.session_id, action, made_by, reason)
+
+        def after(record: CorrectionRecord) -> None:
+            self._apply_setup(self.state.setup.with_correction(record.correction))
+
+        return self.writer.submit(unit, after)
+
+    def set_markers(self, *, green_us: int | None = None, checkered_us: int | None = None) -> Future[SessionMarkers]:
+        """Set the green and/or checkered flag at these decoder times."""
+
+        def unit(db: Database) -> SessionMarkers:
+            update_session(db, self.session_id, green_us=green_us, checkered_us=checkered_us)
+            return get_session(db, self.session_id).markers
+
+        def after(markers: SessionMarkers) -> None:
+            self._apply_setup(_with_markers(self.state.setup, markers))
+
+        return self.writer.submit(unit, after)
+
+    def checkered_now(self) -> Future[SessionMarkers]:
+        """Show the checkered flag now: the host clock mapped to decoder time by the learned offset."""
+        decoder_now = self.clock.decoder_time_us(time.time_ns())
+        if decoder_now is None:
+            raise InputError("no passing has arrived yet, so the decoder's clock is unknown; give the time")
+        return self.set_markers(checkered_us=decoder_now)
+
+    def finish(self, checkered_us: int | None = None) -> SessionResult:
+        """Close the session: flag (if given), phase finished, derived laps and results written."""
+
+        def unit(db: Database) -> SessionResult:
+            update_session(db, self.session_id, checkered_us=checkered_us, phase=SessionPhase.FINISHED)
+            setup = load_setup(db, self.session_id)
+            result = engine.derive_session(load_passings(db, self.session_id), setup)
+            write_derived(db, self.session_id, result)
+            return result
+
+        def after(result: SessionResult) -> None:
+            self._apply_setup(result.setup)
+
+        return self.writer.submit(unit, after).result()
+
+    def save_results(self) -> SessionResult:
+        """Write the derived laps and results as they stand (the session stays open)."""
+
+        def unit(db: Database) -> SessionResult:
+            result = engine.derive_session(load_passings(db, self.session_id), load_setup(db, self.session_id))
+            write_derived(db, self.session_id, result)
+            return result
+
+        return self.writer.submit(unit).result()
+
+    def close(self, timeout: float | None = None) -> None:
+        """Journal whatever is queued, then stop the writer."""
+        self.writer.close(timeout)
+
+
+def _with_markers(setup: SessionSetup, markers: SessionMarkers) -> SessionSetup:
+    return SessionSetup(setup.rules, markers, setup.entries, setup.assignments, setup.corrections)

@@ -1,0 +1,26 @@
+"""Entering cars quickly: an unknown transponder entered as a car numbered by the transponder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlite_utils import Database
+
+from laptiming.store.sessions import assign_transponder, enter_car, ensure_car
+
+
+def enter_by_number(db: Database, session_id: int, transponders: Iterable[int]) -> None:
+    """Each transponder without a car becomes car number = transponder, entered in the session."""
+    assigned = {row[0] for row in db.execute("SELECT DISTINCT transponder FROM transponder_assignments")}
+    for transponder in sorted(set(transponders)):
+        if transponder in assigned:
+            car_id = int(
+                db.execute(
+                    "SELECT car_id FROM transponder_assignments WHERE transponder = ? ORDER BY id DESC LIMIT 1",
+                    [transponder],
+                ).fetchone()[0]
+            )
+        else:
+            car_id = ensure_car(db, str(transponder))
+            assign_transponder(db, transponder, car_id)
+        enter_car(db, session_id, car_id)

@@ -1,0 +1,166 @@
+"""The live session: journal first, then engine, then subscribers; resumable; equal to a replay of its journal."""
+
+from __future__ import annotations
+
+import queue
+import sqlite3
+import time
+
+import pytest
+
+from hardware.events import Passing
+from laptiming import engine
+from laptiming.engine import (
+    AddPassing,
+    LapChanged,
+    SessionRules,
+    SessionType,
+    StandingChanged,
+    UnknownTransponderSeen,
+)
+from laptiming.errors import InputError
+from laptiming.live import LiveSession
+from laptiming.store import (
+    SessionPhase,
+    assign_transponder,
+    create_session,
+    ensure_car,
+    enter_car,
+    get_session,
+    load_passings,
+    load_setup,
+    open_event_db,
+)
+from tests.timing.timing_builders import S, T0, numbered
+
+TIMEOUT = 10
+
+
+def make_session(path, transponders=(7, 8), rules=SessionRules(session_type=SessionType.RACE)):
+    db = open_event_db(path, create=True)
+    session_id = create_session(db, "Race 1", rules)
+    for transponder in transponders:
+        car_id = ensure_car(db, str(transponder))
+        assign_transponder(db, transponder, car_id)
+        enter_car(db, session_id, car_id)
+    db.close()
+    return session_id
+
+
+def journal_result(path, session_id):
+    """What a replay of the journal gives: the batch form over the stored passings and setup."""
+    db = open_event_db(path)
+    try:
+        return engine.derive_session(load_passings(db, session_id), load_setup(db, session_id))
+    finally:
+        db.close()
+
+
+def race_passings():
+    crossings = [(7, T0 + t * S) for t in (0, 61, 122, 183)] + [(8, T0 + t * S) for t in (2, 65, 127, 190)]
+    return numbered(crossings)
+
+
+def test_live_standings_equal_a_replay_of_the_journal_and_subscribers_see_only_committed_passings(tmp_path):
+    path = tmp_path / "event.db"
+    session_id = make_session(path)
+    live = LiveSession.open(path, session_id)
+    unjournaled: list[int] = []
+    rows: dict[int, object] = {}
+
+    def subscriber(events):
+        with sqlite3.connect(path) as conn:
+            on_disk = {row[0] for row in conn.execute("SELECT passing_number FROM passings")}
+        for event in events:
+            if isinstance(event, engine.PassingJudged) and event.verdict.passing.passing_number not in on_disk:
+                unjournaled.append(event.verdict.passing.passing_number)
+            if isinstance(event, StandingChanged):
+                rows[event.row.car_id] = event.row
+
+    live.subscribe(subscriber)
+    for passing in race_passings():
+        live.on_decoder_event(passing)
+    live.writer.flush(TIMEOUT)
+    live_standings = live.state.standings
+    live.close(TIMEOUT)
+    assert unjournaled == []
+    replayed = journal_result(path, session_id)
+    assert live_standings == replayed.standings
+    assert sorted(rows.values(), key=lambda row: row.position) == list(replayed.standings)
+    assert [(r.number, r.laps) for r in replayed.standings] == [("7", 3), ("8", 3)]
+    assert get_session(open_event_db(path), session_id).green_us == T0  # green at the first passing
+
+
+def test_a_correction_is_journaled_then_recomputed_and_sent(tmp_path):
+    path = tmp_path / "event.db"
+    session_id = make_session(path)
+    live = LiveSession.open(path, session_id)
+    sent: queue.Queue = queue.Queue()
+    live.subscribe(lambda events: sent.put(events))
+    for passing in race_passings():
+        live.on_decoder_event(passing)
+    live.writer.flush(TIMEOUT)
+    record = live.correct(AddPassing(8, T0 + 250 * S), made_by="clerk", reason="loop missed car 8").result(TIMEOUT)
+    assert record.correction.correction_id == 1
+    events = []
+    while not sent.empty():
+        events.extend(sent.get_nowait())
+    assert any(isinstance(e, StandingChanged) and e.row.number == "8" and e.row.laps == 4 for e in events)
+    live.close(TIMEOUT)
+    replayed = journal_result(path, session_id)
+    assert [(r.number, r.laps) for r in replayed.standings] == [("8", 4), ("7", 3)]
+
+
+def test_a_closed_session_resumes_where_it_was(tmp_path):
+    path = tmp_path / "event.db"
+    session_id = make_session(path)
+    passings = race_passings()
+    first = LiveSession.open(path, session_id)
+    for passing in passings[:5]:
+        first.on_decoder_event(passing)
+    first.close(TIMEOUT)
+    second = LiveSession.open(path, session_id)
+    assert second.state.standings == engine.derive_session(passings[:5], load_setup(open_event_db(path), session_id)).standings
+    assert second.last_seen == {passings[0].decoder_id: 5}
+    for passing in passings:  # the decoder sends everything again: nothing is counted twice
+        second.on_decoder_event(passing)
+    second.writer.flush(TIMEOUT)
+    result = second.finish()
+    second.close(TIMEOUT)
+    assert result == journal_result(path, session_id)
+    assert [(r.number, r.laps) for r in result.standings] == [("7", 3), ("8", 3)]
+    assert get_session(open_event_db(path), session_id).phase is SessionPhase.FINISHED
+    with pytest.raises(InputError, match="is finished"):
+        LiveSession.open(path, session_id)
+
+
+def test_unknown_transponders_can_be_entered_by_number_as_they_appear(tmp_path):
+    path = tmp_path / "event.db"
+    session_id = make_session(path, transponders=())
+    live = LiveSession.open(path, session_id, enter_unknown=True)
+    seen_unknown = []
+    live.subscribe(lambda events: seen_unknown.extend(e for e in events if isinstance(e, UnknownTransponderSeen)))
+    for passing in race_passings():
+        live.on_decoder_event(passing)
+    live.writer.flush(TIMEOUT)
+    live.writer.flush(TIMEOUT)  # the entries are written by units queued after the first passings
+    standings = live.state.standings
+    live.close(TIMEOUT)
+    assert {event.unknown.transponder for event in seen_unknown} == {7, 8}
+    assert [(r.number, r.laps) for r in standings] == [("7", 3), ("8", 3)]
+    assert standings == journal_result(path, session_id).standings
+
+
+def test_checkered_now_maps_the_host_clock_through_the_offset_learned_from_passings(tmp_path):
+    path = tmp_path / "event.db"
+    session_id = make_session(path)
+    live = LiveSession.open(path, session_id)
+    now_ns = time.time_ns()
+    # The decoder clock runs 2 h ahead of the host (local time on the decoder); the packet took 3 ms.
+    offset_us = 7_200 * S
+    arrived = Passing(268307, 1, 7, now_ns // 1000 + offset_us - 3_000, host_time_ns=now_ns)
+    live.on_decoder_event(arrived)
+    markers = live.checkered_now().result(TIMEOUT)
+    live.close(TIMEOUT)
+    expected = time.time_ns() // 1000 + offset_us
+    assert expected - 5 * S < markers.checkered_us <= expected
