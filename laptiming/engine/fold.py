@@ -54,6 +54,11 @@ class SessionState:
         return self.table.rows
 
     @property
+    def passing_count(self) -> int:
+        """Journal passings folded in so far."""
+        return sum(len(passings) for passings in self.raw.values())
+
+    @property
     def setup(self) -> SessionSetup:
         """The setup (rules, flags, entries, corrections) in force."""
         return self.resolved.setup

@@ -1,0 +1,73 @@
+"""Arguments and look-ups shared by the timing commands: session rules, the database, a session."""
+
+from __future__ import annotations
+
+import argparse
+
+from sqlite_utils import Database
+
+from laptiming import engine
+from laptiming.engine import SessionResult, SessionRules, SessionType
+from laptiming.store import (
+    SessionRecord,
+    get_session,
+    latest_session,
+    load_passings,
+    load_setup,
+)
+from laptiming.timefmt import parse_seconds
+
+
+def seconds(text: str) -> int:
+    """argparse type: seconds as typed, to integer microseconds."""
+    try:
+        value = parse_seconds(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number above zero."""
+    try:
+        value = int(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from err
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above zero: {text}")
+    return value
+
+
+def add_rules_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--session-type``, ``--min-lap``, ``--duration``, ``--laps``."""
+    parser.add_argument(
+        "--session-type", choices=[t.value for t in SessionType], default=SessionType.PRACTICE.value
+    )
+    parser.add_argument("--min-lap", type=seconds, metavar="SECONDS", default=None,
+                        help="passings sooner than this after the previous counted one count for nothing (default 10)")
+    parser.add_argument("--duration", type=seconds, metavar="SECONDS", default=None,
+                        help="checkered flag this long after the green")
+    parser.add_argument("--laps", type=positive_int, default=None, help="checkered flag when the leader completes these laps")
+
+
+def rules_from(args: argparse.Namespace) -> SessionRules:
+    """The session rules the arguments ask for."""
+    defaults = SessionRules()
+    return SessionRules(
+        session_type=SessionType(args.session_type),
+        min_lap_us=defaults.min_lap_us if args.min_lap is None else args.min_lap,
+        duration_us=args.duration,
+        lap_count=args.laps,
+    )
+
+
+def chosen_session(db: Database, session_id: int | None) -> SessionRecord:
+    """The session named by ``--session``, or the newest one."""
+    return latest_session(db) if session_id is None else get_session(db, session_id)
+
+
+def session_result(db: Database, session_id: int) -> SessionResult:
+    """The session's result recomputed from the journal and its corrections."""
+    return engine.derive_session(load_passings(db, session_id), load_setup(db, session_id))

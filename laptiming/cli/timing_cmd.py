@@ -1,0 +1,199 @@
+"""``laptiming replay`` and ``laptiming record``: captures and live decoders into timed sessions."""
+
+from __future__ import annotations
+
+import argparse
+import queue
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from sqlite_utils import Database
+
+from hardware.capture import iter_capture_bytes
+from hardware.events import LinkState, LinkStatus, Passing
+from hardware.framing import Protocol, StreamDecoder
+from hardware.reader import DecoderReader
+from hardware.urls import parse_decoder_url
+from laptiming.cli.session_args import add_rules_arguments, rules_from, session_result
+from laptiming.engine import FinishTimeSet, SessionEvent, StandingChanged, UnknownTransponderSeen
+from laptiming.errors import InputError
+from laptiming.live import LiveSession
+from laptiming.report import format_result, format_row
+from laptiming.store import (
+    SessionPhase,
+    create_session,
+    find_session,
+    get_session,
+    journal_bulk,
+    load_corrections,
+    open_event_db,
+    update_session,
+    write_derived,
+)
+from laptiming.store.entries import enter_by_number
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``replay`` and ``record``."""
+    replay = subparsers.add_parser("replay", help="read a raw capture file into a new, finished session")
+    replay.add_argument("capture", metavar="CAPTURE", help="raw capture, or hex text one frame a line")
+    replay.add_argument("--db", required=True, help="event database (made if missing)")
+    replay.add_argument("--protocol", choices=[Protocol.P3.value, Protocol.P98.value], default=Protocol.P3.value)
+    replay.add_argument("--name", help="session name (default: the capture's file name)")
+    add_rules_arguments(replay)
+    replay.set_defaults(handler=replay_command)
+
+    record = subparsers.add_parser("record", help="time a session live from a decoder URL")
+    record.add_argument("url", metavar="URL", help="device path, serial://, tcp://host:5403, file://, sim://")
+    record.add_argument("--db", required=True, help="event database (made if missing)")
+    record.add_argument("--session", required=True, metavar="NAME",
+                        help="session name; a running session of that name is resumed")
+    record.add_argument("--enter-unknown", action="store_true",
+                        help="enter each unknown transponder as a car numbered by the transponder")
+    record.add_argument("--keep-open", action="store_true",
+                        help="when the source ends, leave the session running instead of finishing it")
+    add_rules_arguments(record)
+    record.set_defaults(handler=record_command)
+
+
+def replay_command(args: argparse.Namespace) -> int:
+    """Read the whole capture first (bad input writes nothing), then one transaction for the session."""
+    capture = Path(args.capture)
+    decoder = StreamDecoder(args.protocol, source=f"file://{capture}")
+    passings: list[Passing] = []
+    for chunk in iter_capture_bytes(capture):
+        passings.extend(event for event in decoder.feed(chunk) if isinstance(event, Passing))
+    dropped = ", ".join(f"{reason} {count}" for reason, count in sorted(decoder.dropped.items())) or "none"
+    if not passings:
+        raise InputError(f"{capture}: no passings in the capture ({decoder.frames_decoded} frames decoded, dropped: {dropped})")
+    rules = rules_from(args)
+    db = open_event_db(args.db, create=True)
+    try:
+        with db.atomic():
+            session_id = create_session(db, args.name or capture.name, rules, phase=SessionPhase.FINISHED)
+            update_session(
+                db,
+                session_id,
+                green_us=min(p.decoder_time_us for p in passings),
+                checkered_us=max(p.decoder_time_us for p in passings) + 1,
+            )
+            enter_by_number(db, session_id, (p.transponder for p in passings))
+            journal_bulk(db.conn, session_id, passings)
+            result = session_result(db, session_id)
+            write_derived(db, session_id, result)
+        print(f"{capture}: {decoder.frames_decoded} frames, {len(passings)} passings, dropped: {dropped}")
+        print(format_result(get_session(db, session_id), result, load_corrections(db, session_id)))
+    finally:
+        db.close()
+    return 0
+
+
+def _describe_event(event: SessionEvent) -> str | None:
+    if isinstance(event, StandingChanged):
+        return format_row(event.row)
+    if isinstance(event, UnknownTransponderSeen):
+        unknown = event.unknown
+        return f"unknown transponder {unknown.transponder}: {unknown.passings} passings, not counted"
+    if isinstance(event, FinishTimeSet) and event.finish_at_us is not None:
+        return f"checkered flag at decoder time {event.finish_at_us}"
+    return None
+
+
+class _Stop(Exception):
+    """SIGTERM: stop like Ctrl-C, with the session left running."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise _Stop
+
+
+def _open_or_resume(args: argparse.Namespace) -> tuple[int, bool]:
+    db = open_event_db(args.db, create=True)
+    try:
+        existing = find_session(db, args.session, (SessionPhase.RUNNING, SessionPhase.PLANNED))
+        if existing is not None:
+            return existing.session_id, True
+        with db.atomic():
+            return create_session(db, args.session, rules_from(args)), False
+    finally:
+        db.close()
+
+
+def record_command(args: argparse.Namespace) -> int:
+    """Journal passings into the session and print standings changes until the source ends or Ctrl-C."""
+    url = parse_decoder_url(args.url)  # a bad URL is refused before anything is written
+    if url.scheme == "file" and not Path(url.target).is_file():
+        raise InputError(f"capture file not found: {url.target}")
+    session_id, resumed = _open_or_resume(args)
+    live = LiveSession.open(args.db, session_id, enter_unknown=args.enter_unknown)
+    lines: queue.Queue[str | LinkStatus] = queue.Queue()
+
+    def print_changes(events: Sequence[SessionEvent]) -> None:
+        for event in events:
+            line = _describe_event(event)
+            if line is not None:
+                lines.put(line)
+
+    def on_link(event: object) -> None:
+        if isinstance(event, LinkStatus):
+            lines.put(event)
+
+    live.subscribe(print_changes)
+    reader = DecoderReader(args.url, [live.on_decoder_event, on_link], last_seen=live.last_seen)
+    verb = "resuming" if resumed else "recording"
+    print(f"{verb} session {session_id} ({args.session}) into {args.db}; "
+          f"{live.state.passing_count} passings already journaled", flush=True)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    interrupted = False
+    state: LinkState | None = None
+    try:
+        reader.start()
+        while state is not LinkState.ENDED:
+            try:
+                item = lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if isinstance(item, LinkStatus):
+                if item.state is not state or item.detail:
+                    print(f"link {item.state.value}{': ' + item.detail if item.detail else ''}", file=sys.stderr, flush=True)
+                state = item.state
+            else:
+                print(item, flush=True)
+    except (KeyboardInterrupt, _Stop):
+        interrupted = True
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        reader.stop()
+        reader.join(5)
+        live.close()
+    if reader.error is not None:
+        print(f"laptiming: {reader.error}", file=sys.stderr)
+    db = open_event_db(args.db)
+    try:
+        if interrupted or args.keep_open or reader.error is not None:
+            with db.atomic():
+                result = session_result(db, session_id)
+                write_derived(db, session_id, result)
+            print(format_result(get_session(db, session_id), result, load_corrections(db, session_id)))
+            print(f"session {session_id} is still running; run the same command again to resume it")
+        else:
+            with db.atomic():
+                finish_session(db, session_id)
+                result = session_result(db, session_id)
+                write_derived(db, session_id, result)
+            print(format_result(get_session(db, session_id), result, load_corrections(db, session_id)))
+    finally:
+        db.close()
+    return 2 if reader.error is not None else 0
+
+
+def finish_session(db: Database, session_id: int) -> None:
+    """Close a session; without a checkered flag, the flag falls just after the last passing."""
+    checkered = get_session(db, session_id).checkered_us
+    if checkered is None:
+        verdicts = session_result(db, session_id).verdicts
+        checkered = max(v.passing.decoder_time_us for v in verdicts) + 1 if verdicts else None
+    update_session(db, session_id, checkered_us=checkered, phase=SessionPhase.FINISHED)

@@ -1,0 +1,120 @@
+"""Plain-text results for the terminal: the standings table, unknown transponders, the corrections."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from laptiming.engine import (
+    AddPassing,
+    AssignTransponder,
+    CorrectionAction,
+    DeleteLap,
+    LapFlag,
+    SessionResult,
+    SetMinLap,
+    SetStatus,
+    StandingRow,
+    TimePenalty,
+    UnknownTransponder,
+    VoidPassing,
+)
+from laptiming.store import CorrectionRecord, SessionRecord
+from laptiming.timefmt import format_lap_time, format_seconds
+
+HEADER = f"{'Pos':>3}  {'No':<8} {'Driver':<18} {'Class':<6} {'Laps':>4}  {'Last':>9}  {'Best':>9} {'(lap)':>5}  {'Gap':>10}  {'Int':>10}  {'':2}  Status"
+
+
+def mark(row: StandingRow) -> str:
+    """``SB`` for the session's best lap, ``PB`` when the last lap was the car's best."""
+    if row.session_best:
+        return "SB"
+    return "PB" if row.personal_best else ""
+
+
+def status_text(row: StandingRow) -> str:
+    """Status, with its reason and any penalty."""
+    text = row.status.value
+    if row.status_reason:
+        text += f" ({row.status_reason})"
+    if row.penalty_us:
+        text += f" +{format_seconds(row.penalty_us)} pen"
+    return text
+
+
+def format_row(row: StandingRow) -> str:
+    """One line of the standings table."""
+    best_lap_no = f"({row.best_lap_no})" if row.best_lap_no is not None else ""
+    return (
+        f"{row.position:>3}  {row.number:<8} {(row.driver or '')[:18]:<18} {(row.car_class or '')[:6]:<6} "
+        f"{row.laps:>4}  {format_lap_time(row.last_lap_us):>9}  {format_lap_time(row.best_lap_us):>9} "
+        f"{best_lap_no:>5}  {'' if row.gap is None else str(row.gap):>10}  "
+        f"{'' if row.interval is None else str(row.interval):>10}  {mark(row):2}  {status_text(row)}"
+    )
+
+
+def format_table(rows: Sequence[StandingRow]) -> list[str]:
+    """The standings table with its header."""
+    return [HEADER, *(format_row(row) for row in rows)]
+
+
+def describe_action(action: CorrectionAction, numbers: dict[int, str]) -> str:
+    """A correction in words, cars by their number."""
+
+    def car(car_id: int) -> str:
+        return f"car {numbers.get(car_id, f'id {car_id}')}"
+
+    if isinstance(action, AddPassing):
+        return f"add passing: transponder {action.transponder} at {action.decoder_time_us} µs"
+    if isinstance(action, VoidPassing):
+        at = "" if action.decoder_time_us is None else f" at {action.decoder_time_us} µs"
+        return f"void passing {action.passing_number} of decoder {action.decoder_id}{at}"
+    if isinstance(action, TimePenalty):
+        return f"time penalty: {car(action.car_id)} +{format_seconds(action.penalty_us)} s"
+    if isinstance(action, DeleteLap):
+        return f"delete lap: {car(action.car_id)} lap {action.lap_no} (crossing at {action.crossing_us} µs)"
+    if isinstance(action, SetStatus):
+        return f"status: {car(action.car_id)} {action.status.value}"
+    if isinstance(action, AssignTransponder):
+        return f"assign transponder {action.transponder} to {car(action.car_id)}"
+    if isinstance(action, SetMinLap):
+        return f"min lap: {format_seconds(action.min_lap_us)} s"
+    raise ValueError(f"unknown correction {action!r}")
+
+
+def format_corrections(records: Iterable[CorrectionRecord], numbers: dict[int, str]) -> list[str]:
+    """Every correction with who, when and why."""
+    return [
+        f"  #{record.correction.correction_id}  {record.made_at}  {record.made_by}: "
+        f"{describe_action(record.correction.action, numbers)}"
+        + (f" -- {record.reason}" if record.reason else "")
+        for record in records
+    ]
+
+
+def format_unknown(unknown: Iterable[UnknownTransponder]) -> list[str]:
+    """Transponders with no car: kept, reported, not counted."""
+    return [
+        f"  transponder {u.transponder}: {u.passings} passing{'s' if u.passings != 1 else ''}, not counted"
+        for u in unknown
+    ]
+
+
+def format_result(record: SessionRecord, result: SessionResult, corrections: Sequence[CorrectionRecord]) -> str:
+    """The whole results sheet of a session as text."""
+    counted = sum(1 for verdict in result.verdicts if verdict.reason.counted)
+    lines = [
+        f"Session {record.session_id}: {record.name} ({record.rules.session_type.value}, {record.phase.value}) -- "
+        f"{len(result.verdicts)} passings, {counted} counted, {len(result.laps)} laps",
+        *format_table(result.standings),
+    ]
+    numbers = {row.car_id: row.number for row in result.standings}
+    suspect = [lap for lap in result.laps if LapFlag.SUSPECT in lap.flags]
+    if suspect:
+        lines += [
+            "Suspect laps (longer than the rule allows; likely a missed loop read):",
+            *(f"  car {numbers.get(lap.car_id, lap.car_id)} lap {lap.lap_no}: {format_lap_time(lap.lap_time_us)}" for lap in suspect),
+        ]
+    if result.unknown:
+        lines += ["Unknown transponders:", *format_unknown(result.unknown)]
+    lines += ["Corrections:", *(format_corrections(corrections, numbers) or ["  none"])]
+    return "\n".join(lines)

@@ -1,0 +1,177 @@
+"""The timing commands through a real subprocess: exports, corrections, and bad input (exit 2, nothing written)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from tests.timing.cli_runner import csv_rows, run_cli
+
+AMB = ("p3", "vmindru-ambp3client", "amb.out")
+
+
+@pytest.fixture
+def replayed(captures, tmp_path):
+    """amb.out replayed as a race into a fresh database."""
+    db = tmp_path / "event.db"
+    result = run_cli("replay", captures.joinpath(*AMB), "--db", db, "--session-type", "race", "--name", "Race 1")
+    assert result.returncode == 0, result.stderr
+    return db
+
+
+def one_error_line(result, *fragments):
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]
+
+
+def corrections_count(db):
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT COUNT(*) FROM corrections").fetchone()[0]
+
+
+def test_missing_capture_is_one_line_exit_2_and_no_database(tmp_path):
+    db = tmp_path / "event.db"
+    result = run_cli("replay", tmp_path / "nope.p3", "--db", db)
+    one_error_line(result, "nope.p3")
+    assert not db.exists()
+
+
+def test_capture_without_passings_writes_nothing(tmp_path):
+    capture = tmp_path / "noise.bin"
+    capture.write_bytes(bytes(range(256)) * 4)
+    db = tmp_path / "event.db"
+    one_error_line(run_cli("replay", capture, "--db", db), "noise.bin", "no passings")
+    assert not db.exists()
+
+
+def test_missing_database_and_unknown_session_are_named(replayed, tmp_path):
+    missing = tmp_path / "other.db"
+    one_error_line(run_cli("export", "laps", "--db", missing), "database not found", "other.db")
+    assert not missing.exists()
+    one_error_line(run_cli("export", "laps", "--db", replayed, "--session", "9"), "no session 9", "event.db")
+    one_error_line(run_cli("results", "--db", replayed, "--session", "9"), "no session 9")
+
+
+def test_export_to_a_missing_folder_writes_nothing(replayed, tmp_path):
+    out = tmp_path / "no" / "laps.csv"
+    one_error_line(run_cli("export", "laps", "--db", replayed, "--out", out), "folder", "does not exist")
+    assert not out.parent.exists()
+
+
+def test_export_writes_the_file_and_json_has_the_same_rows(replayed, tmp_path):
+    out = tmp_path / "results.csv"
+    result = run_cli("export", "results", "--db", replayed, "--out", out)
+    assert result.returncode == 0 and result.stdout == ""
+    header, rows = csv_rows(out.read_text())
+    assert [row["number"] for row in rows] == ["3438895", "5691251", "3292480"]
+    as_json = json.loads(run_cli("export", "results", "--db", replayed, "--format", "json").stdout)
+    assert [row["number"] for row in as_json] == ["3438895", "5691251", "3292480"]
+    assert list(as_json[0]) == header
+    assert as_json[0]["best_lap_us"] == int(rows[0]["best_lap_us"])
+
+
+def test_race_replay_orders_by_laps_with_lapped_cars(replayed):
+    _, rows = csv_rows(run_cli("export", "results", "--db", replayed).stdout)
+    # A race ranks by laps, then by when the last lap was completed.
+    assert [(row["number"], row["laps"]) for row in rows] == [("3438895", "29"), ("5691251", "26"), ("3292480", "25")]
+
+
+def test_corrections_through_the_cli_are_recomputed_and_listed(replayed):
+    base = ("--db", replayed, "--session", "1", "--by", "Chief Timekeeper")
+    penalty = run_cli("correct", "penalty", *base, "--reason", "jump start", "--car", "3438895", "--seconds", "5")
+    assert penalty.returncode == 0, penalty.stderr
+    assert "correction #1 recorded" in penalty.stdout
+    dsq = run_cli("correct", "status", *base, "--reason", "technical infringement", "--car", "5691251", "DSQ")
+    assert dsq.returncode == 0, dsq.stderr
+    void = run_cli("correct", "void-passing", *base, "--reason", "pit lane read", "--decoder", "268307", "--number", "157860")
+    assert void.returncode == 0, void.stderr
+    assign = run_cli("correct", "assign", *base, "--reason", "spare transponder", "--transponder", "3292480",
+                     "--car", "77", "--driver", "Grace Hopper", "--class", "GT4")
+    assert assign.returncode == 0, assign.stderr
+
+    _, rows = csv_rows(run_cli("export", "results", "--db", replayed).stdout)
+    assert [(r["number"], r["laps"], r["status"], r["driver"]) for r in rows] == [
+        ("3438895", "28", "running", ""),  # its last passing voided: one lap fewer
+        ("77", "25", "running", "Grace Hopper"),
+        ("3292480", "0", "DNS", ""),  # its transponder now belongs to car 77: no passing in a finished session
+        ("5691251", "26", "DSQ", ""),
+    ]
+    shown = run_cli("results", "--db", replayed).stdout
+    assert "Chief Timekeeper: time penalty: car 3438895 +5.000 s -- jump start" in shown
+    assert "status: car 5691251 DSQ -- technical infringement" in shown
+    assert "DSQ (technical infringement)" in shown
+    header, listed = csv_rows(run_cli("export", "corrections", "--db", replayed).stdout)
+    assert header == ["id", "session", "made_at", "made_by", "kind", "details", "reason", "payload"]
+    assert [(r["id"], r["kind"], r["reason"]) for r in listed] == [
+        ("1", "time_penalty", "jump start"),
+        ("2", "set_status", "technical infringement"),
+        ("3", "void_passing", "pit lane read"),
+        ("4", "assign_transponder", "spare transponder"),
+    ]
+    with sqlite3.connect(replayed) as conn:  # the derived tables were rewritten too
+        stored = conn.execute("SELECT number, laps, status FROM results WHERE session_id = 1 ORDER BY position").fetchall()
+    assert stored[0] == ("3438895", 28, "running")
+
+
+def test_delete_lap_add_passing_and_min_lap_through_the_cli(replayed):
+    base = ("--db", replayed, "--session", "1", "--by", "clerk")
+    _, before = csv_rows(run_cli("export", "laps", "--db", replayed).stdout)
+    car_laps = [r for r in before if r["number"] == "3438895"]
+    best = min(car_laps, key=lambda r: int(r["lap_time_us"]))
+    deleted = run_cli("correct", "delete-lap", *base, "--reason", "track limits T3", "--car", "3438895", "--lap", best["lap"])
+    assert deleted.returncode == 0, deleted.stderr
+    _, after = csv_rows(run_cli("export", "laps", "--db", replayed).stdout)
+    assert [r["flags"] for r in after if r["number"] == "3438895" and r["lap"] == best["lap"]] == ["deleted"]
+    _, results = csv_rows(run_cli("export", "results", "--db", replayed).stdout)
+    row = next(r for r in results if r["number"] == "3438895")
+    assert row["best_lap_us"] != best["lap_time_us"] and row["laps"] == "29"
+
+    # The 17-minute "lap 12" of 3438895: the loop missed it; add the crossing halfway.
+    lap12 = next(r for r in after if r["number"] == "3438895" and r["lap"] == "12")
+    halfway = int(lap12["crossing_us"]) - int(lap12["lap_time_us"]) // 2
+    added = run_cli("correct", "add-passing", *base, "--reason", "video", "--transponder", "3438895", "--time-us", halfway)
+    assert added.returncode == 0, added.stderr
+    _, results = csv_rows(run_cli("export", "results", "--db", replayed).stdout)
+    assert next(r for r in results if r["number"] == "3438895")["laps"] == "30"
+
+    relaxed = run_cli("correct", "min-lap", *base, "--reason", "short layout", "--seconds", "2")
+    assert relaxed.returncode == 0, relaxed.stderr
+    _, results = csv_rows(run_cli("export", "results", "--db", replayed).stdout)
+    assert next(r for r in results if r["number"] == "3438895")["laps"] == "31"  # the 2.767 s read now counts
+
+
+@pytest.mark.parametrize(
+    ("action", "fragment"),
+    [
+        (("penalty", "--car", "999", "--seconds", "5"), "no car number 999"),
+        (("delete-lap", "--car", "3438895", "--lap", "99"), "has no lap 99"),
+        (("void-passing", "--decoder", "268307", "--number", "1"), "no passing 1 of decoder 268307"),
+        (("status", "--car", "3438895", "finished"), "invalid choice"),
+    ],
+)
+def test_bad_corrections_are_refused_and_nothing_is_written(replayed, action, fragment):
+    result = run_cli("correct", action[0], "--db", replayed, "--session", "1", "--by", "clerk", "--reason", "r", *action[1:])
+    assert result.returncode == 2
+    assert fragment in result.stderr
+    assert corrections_count(replayed) == 0
+
+
+def test_a_penalty_in_a_best_lap_session_is_refused(captures, tmp_path):
+    db = tmp_path / "event.db"
+    assert run_cli("replay", captures.joinpath(*AMB), "--db", db).returncode == 0
+    result = run_cli("correct", "penalty", "--db", db, "--session", "1", "--by", "c", "--reason", "r",
+                     "--car", "3438895", "--seconds", "5")
+    one_error_line(result, "ranks by best lap", "delete-lap")
+    assert corrections_count(db) == 0
+
+
+def test_sessions_lists_each_session(replayed):
+    result = run_cli("sessions", "--db", replayed)
+    assert result.returncode == 0
+    assert result.stdout.split()[:4] == ["1", "Race", "1", "race"]
