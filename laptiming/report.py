@@ -52,6 +52,28 @@ def format_row(row: StandingRow) -> str:
     )
 
 
+def row_dict(row: StandingRow) -> dict[str, object]:
+    """A standings row as JSON-ready values (times in µs, gaps as shown)."""
+    return {
+        "car_id": row.car_id,
+        "position": row.position,
+        "number": row.number,
+        "driver": row.driver,
+        "class": row.car_class,
+        "transponders": list(row.transponders),
+        "laps": row.laps,
+        "last_lap_us": row.last_lap_us,
+        "best_lap_us": row.best_lap_us,
+        "best_lap_no": row.best_lap_no,
+        "gap": "" if row.gap is None else str(row.gap),
+        "interval": "" if row.interval is None else str(row.interval),
+        "mark": mark(row),
+        "status": row.status.value,
+        "status_reason": row.status_reason,
+        "penalty_us": row.penalty_us,
+    }
+
+
 def format_table(rows: Sequence[StandingRow]) -> list[str]:
     """The standings table with its header."""
     return [HEADER, *(format_row(row) for row in rows)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import queue
 import signal
 import sys
@@ -21,7 +22,7 @@ from laptiming.cli.session_args import add_rules_arguments, rules_from, session_
 from laptiming.engine import FinishTimeSet, SessionEvent, StandingChanged, UnknownTransponderSeen
 from laptiming.errors import InputError
 from laptiming.live import LiveSession
-from laptiming.report import format_result, format_row
+from laptiming.report import format_result, format_row, row_dict
 from laptiming.store import (
     SessionPhase,
     create_session,
@@ -53,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="session name; a running session of that name is resumed")
     record.add_argument("--enter-unknown", action="store_true",
                         help="enter each unknown transponder as a car numbered by the transponder")
+    record.add_argument("--json", action="store_true", help="print each change as one JSON object per line")
     record.add_argument("--keep-open", action="store_true",
                         help="when the source ends, leave the session running instead of finishing it")
     add_rules_arguments(record)
@@ -102,6 +104,17 @@ def _describe_event(event: SessionEvent) -> str | None:
     return None
 
 
+def _event_json(event: SessionEvent) -> str | None:
+    if isinstance(event, StandingChanged):
+        return json.dumps({"type": "standing", **row_dict(event.row)})
+    if isinstance(event, UnknownTransponderSeen):
+        unknown = event.unknown
+        return json.dumps({"type": "unknown", "transponder": unknown.transponder, "passings": unknown.passings})
+    if isinstance(event, FinishTimeSet):
+        return json.dumps({"type": "checkered", "finish_at_us": event.finish_at_us})
+    return None
+
+
 class _Stop(Exception):
     """SIGTERM: stop like Ctrl-C, with the session left running."""
 
@@ -131,9 +144,11 @@ def record_command(args: argparse.Namespace) -> int:
     live = LiveSession.open(args.db, session_id, enter_unknown=args.enter_unknown)
     lines: queue.Queue[str | LinkStatus] = queue.Queue()
 
+    describe = _event_json if args.json else _describe_event
+
     def print_changes(events: Sequence[SessionEvent]) -> None:
         for event in events:
-            line = _describe_event(event)
+            line = describe(event)
             if line is not None:
                 lines.put(line)
 
@@ -144,8 +159,9 @@ def record_command(args: argparse.Namespace) -> int:
     live.subscribe(print_changes)
     reader = DecoderReader(args.url, [live.on_decoder_event, on_link], last_seen=live.last_seen)
     verb = "resuming" if resumed else "recording"
+    notes = sys.stderr if args.json else sys.stdout  # with --json, stdout carries only JSON lines
     print(f"{verb} session {session_id} ({args.session}) into {args.db}; "
-          f"{live.state.passing_count} passings already journaled", flush=True)
+          f"{live.state.passing_count} passings already journaled", file=notes, flush=True)
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     interrupted = False
     state: LinkState | None = None
@@ -177,14 +193,14 @@ def record_command(args: argparse.Namespace) -> int:
             with db.atomic():
                 result = session_result(db, session_id)
                 write_derived(db, session_id, result)
-            print(format_result(get_session(db, session_id), result, load_corrections(db, session_id)))
-            print(f"session {session_id} is still running; run the same command again to resume it")
+            print(format_result(get_session(db, session_id), result, load_corrections(db, session_id)), file=notes)
+            print(f"session {session_id} is still running; run the same command again to resume it", file=notes)
         else:
             with db.atomic():
                 finish_session(db, session_id)
                 result = session_result(db, session_id)
                 write_derived(db, session_id, result)
-            print(format_result(get_session(db, session_id), result, load_corrections(db, session_id)))
+            print(format_result(get_session(db, session_id), result, load_corrections(db, session_id)), file=notes)
     finally:
         db.close()
     return 2 if reader.error is not None else 0

@@ -1,0 +1,106 @@
+"""Kill -9 in the middle of a live session: no committed passing is lost and the session resumes.
+
+A real ``laptiming record`` subprocess times a simulated race from a capture file paced at 100x.
+Once it has shown some standings it is killed with SIGKILL. Everything it showed must be in
+the journal; a second run of the same command (the capture again, now unpaced) resumes the same
+session, counts nothing twice, finishes it, and the laps equal those computed by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections import defaultdict
+
+from hardware.capture import read_capture
+from hardware.events import Passing
+from tests.timing.cli_runner import csv_rows, run_cli
+from tests.timing.test_golden_replay import expected_laps
+
+LINE_TIMEOUT = 30
+SHOWN_BEFORE_KILL = 40
+
+
+def journal_keys(db):
+    with sqlite3.connect(db) as conn:
+        return set(conn.execute("SELECT decoder_id, passing_number, decoder_time_us FROM passings"))
+
+
+def start_reading(process):
+    lines: queue.Queue = queue.Queue()
+
+    def pump():
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
+def test_kill_9_mid_session_loses_no_committed_passing_and_the_session_resumes(tmp_path):
+    capture = tmp_path / "race.p3"
+    made = run_cli("decoder", "simulate", "--out", capture, "--cars", "12", "--seed", "5", "--minutes", "30")
+    assert made.returncode == 0, made.stderr
+    passings = [e for e in read_capture(capture) if isinstance(e, Passing)]
+    db = tmp_path / "event.db"
+    options = ["--db", str(db), "--session", "Race 1", "--session-type", "race",
+               "--min-lap", "30", "--enter-unknown", "--json"]
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "laptiming", "record", f"file://{capture}?speed=100", *options],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        lines = start_reading(process)
+        shown = []
+        while len(shown) < SHOWN_BEFORE_KILL:
+            line = lines.get(timeout=LINE_TIMEOUT)
+            assert line is not None, f"record ended before it could be killed: {process.stderr.read()}"
+            event = json.loads(line)
+            if event["type"] == "standing":
+                shown.append(event)
+        os.kill(process.pid, signal.SIGKILL)
+        assert process.wait(LINE_TIMEOUT) == -signal.SIGKILL
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(LINE_TIMEOUT)
+
+    survived = journal_keys(db)
+    assert 0 < len(survived) < len(passings), "the kill must land mid-session"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT id, phase FROM sessions").fetchall() == [(1, "running")]
+
+    # Everything shown before the kill is backed by the journal that survived it.
+    _, laps_after_kill = csv_rows(run_cli("export", "laps", "--db", db, "--session", "1").stdout)
+    laps_on_disk = defaultdict(int)
+    for row in laps_after_kill:
+        laps_on_disk[row["number"]] += 1
+    for event in shown:
+        assert event["laps"] <= laps_on_disk[event["number"]], event
+
+    resumed = run_cli("record", f"file://{capture}", *options)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming session 1 (Race 1)" in resumed.stderr
+    assert f"{len(survived)} passings already journaled" in resumed.stderr
+
+    final = journal_keys(db)
+    assert survived <= final
+    assert final == {(p.decoder_id, p.passing_number, p.decoder_time_us) for p in passings}
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT id, phase FROM sessions").fetchall() == [(1, "finished")]
+        assert conn.execute("SELECT COUNT(*) FROM session_passings").fetchone()[0] == len(passings)
+
+    _, rows = csv_rows(run_cli("export", "laps", "--db", db).stdout)
+    got = defaultdict(list)
+    for row in rows:
+        got[int(row["transponder"])].append((int(row["lap"]), int(row["lap_time_us"]), int(row["crossing_us"]),
+                                             "suspect" in row["flags"]))
+    assert dict(got) == expected_laps(passings, 30_000_000)
