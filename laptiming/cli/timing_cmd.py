@@ -22,19 +22,18 @@ from laptiming.cli.session_args import add_rules_arguments, rules_from, session_
 from laptiming.engine import FinishTimeSet, SessionEvent, StandingChanged, UnknownTransponderSeen
 from laptiming.errors import InputError
 from laptiming.live import LiveSession
+from laptiming.replay import replay_session
 from laptiming.report import format_result, format_row, row_dict
 from laptiming.store import (
     SessionPhase,
     create_session,
     find_session,
     get_session,
-    journal_bulk,
     load_corrections,
     open_event_db,
     update_session,
     write_derived,
 )
-from laptiming.store.entries import enter_by_number
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -71,21 +70,9 @@ def replay_command(args: argparse.Namespace) -> int:
     dropped = ", ".join(f"{reason} {count}" for reason, count in sorted(decoder.dropped.items())) or "none"
     if not passings:
         raise InputError(f"{capture}: no passings in the capture ({decoder.frames_decoded} frames decoded, dropped: {dropped})")
-    rules = rules_from(args)
     db = open_event_db(args.db, create=True)
     try:
-        with db.atomic():
-            session_id = create_session(db, args.name or capture.name, rules, phase=SessionPhase.FINISHED)
-            update_session(
-                db,
-                session_id,
-                green_us=min(p.decoder_time_us for p in passings),
-                checkered_us=max(p.decoder_time_us for p in passings) + 1,
-            )
-            enter_by_number(db, session_id, (p.transponder for p in passings))
-            journal_bulk(db.conn, session_id, passings)
-            result = session_result(db, session_id)
-            write_derived(db, session_id, result)
+        session_id, result = replay_session(db, args.name or capture.name, rules_from(args), passings)
         print(f"{capture}: {decoder.frames_decoded} frames, {len(passings)} passings, dropped: {dropped}")
         print(format_result(get_session(db, session_id), result, load_corrections(db, session_id)))
     finally:

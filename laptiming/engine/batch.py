@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 
 from hardware.events import Passing
 from laptiming.engine.corrections import ResolvedSetup, SessionSetup
 from laptiming.engine.events import UnknownTransponder
 from laptiming.engine.laps import CarTiming, LapContext, derive_car, lap_count_finish
-from laptiming.engine.model import Lap, PassingReason, Verdict, crossing_order, passing_id
+from laptiming.engine.model import Lap, PassingId, PassingReason, Verdict, crossing_order, passing_id
 from laptiming.engine.standings import StandingRow, rank
 
 
@@ -22,7 +23,7 @@ class SessionResult:
     """Everything a session's results sheet and exports show."""
 
     setup: SessionSetup
-    verdicts: tuple[Verdict, ...]
+    verdicts: tuple[Verdict, ...]  # in decoder-time order
     laps: tuple[Lap, ...]
     standings: tuple[StandingRow, ...]
     unknown: tuple[UnknownTransponder, ...]
@@ -84,31 +85,27 @@ def derive_cars(
     return cars, finish
 
 
+_verdict_order = attrgetter("passing.decoder_time_us", "passing.decoder_id", "passing.passing_number")
+
+
 def collect_result(
-    passings: Iterable[Passing],
+    others: Iterable[Verdict],
     cars: Mapping[int, CarTiming],
     resolved: ResolvedSetup,
     finish_at_us: int | None,
 ) -> SessionResult:
-    """Assemble the result from derived cars; ``passings`` are all of the session's (deduplicated)."""
-    counted = {}
-    for car in cars.values():
-        for crossing, reason in zip(car.crossings, car.verdicts):
-            counted[passing_id(crossing)] = (car.car_id, reason)
-    verdicts = []
+    """Assemble the result from derived cars and the verdicts on passings that belong to no car."""
+    verdicts = [
+        Verdict(crossing, car.car_id, reason)
+        for car in cars.values()
+        for crossing, reason in zip(car.crossings, car.verdicts)
+    ]
     unknown: dict[int, list[int]] = {}
-    for passing in passings:
-        found = counted.get(passing_id(passing))
-        if found is not None:
-            verdicts.append(Verdict(passing, found[0], found[1]))
-            continue
-        reason = route(passing, resolved)
-        if not isinstance(reason, PassingReason):
-            raise ValueError(f"passing {passing_id(passing)} routes to car {reason} but is not among its crossings")
-        verdicts.append(Verdict(passing, None, reason))
-        if reason is PassingReason.UNKNOWN_TRANSPONDER:
-            unknown.setdefault(passing.transponder, []).append(passing.decoder_time_us)
-    verdicts.sort(key=lambda verdict: crossing_order(verdict.passing))
+    for verdict in others:
+        verdicts.append(verdict)
+        if verdict.reason is PassingReason.UNKNOWN_TRANSPONDER:
+            unknown.setdefault(verdict.passing.transponder, []).append(verdict.passing.decoder_time_us)
+    verdicts.sort(key=_verdict_order)
     laps = tuple(lap for car_id in sorted(cars) for lap in cars[car_id].laps)
     return SessionResult(
         setup=resolved.setup,
@@ -123,22 +120,55 @@ def collect_result(
     )
 
 
+def split_by_car(
+    passings: Iterable[Passing], resolved: ResolvedSetup
+) -> tuple[dict[int, list[Passing]], list[Verdict]]:
+    """Each car's crossings (sorted) and the verdicts on passings that belong to no car.
+
+    ``passings`` must be deduplicated. Routing is done once per transponder when its car cannot
+    change during the session and nothing is voided; otherwise passing by passing.
+    """
+    by_transponder: dict[int, list[Passing]] = {}
+    for passing in passings:
+        found = by_transponder.get(passing.transponder)
+        if found is None:
+            by_transponder[passing.transponder] = [passing]
+        else:
+            found.append(passing)
+    crossings_by_car: dict[int, list[Passing]] = {}
+    others: list[Verdict] = []
+    per_passing = resolved.has_voids
+    for transponder, group in by_transponder.items():
+        if not per_passing and not resolved.is_time_dependent(transponder):
+            destination = route(group[0], resolved)
+            if isinstance(destination, PassingReason):
+                others.extend(Verdict(passing, None, destination) for passing in group)
+            else:
+                crossings_by_car.setdefault(destination, []).extend(group)
+            continue
+        for passing in group:
+            destination = route(passing, resolved)
+            if isinstance(destination, PassingReason):
+                others.append(Verdict(passing, None, destination))
+            else:
+                crossings_by_car.setdefault(destination, []).append(passing)
+    for crossings in crossings_by_car.values():
+        crossings.sort(key=crossing_order)
+    return crossings_by_car, others
+
+
+def unique_passings(passings: Iterable[Passing]) -> list[Passing]:
+    """Each passing once (the first copy of a resend), in arrival order."""
+    first: dict[PassingId, Passing] = {}
+    for passing in passings:
+        first.setdefault(passing_id(passing), passing)
+    return list(first.values())
+
+
 def derive_session(passings: Iterable[Passing], setup: SessionSetup) -> SessionResult:
     """The batch form: the result of a session from its journal passings and its setup."""
     resolved = ResolvedSetup(setup)
-    seen = set()
-    unique: list[Passing] = []
-    crossings_by_car: dict[int, list[Passing]] = {}
-    for passing in (*passings, *resolved.added_passings):
-        identity = passing_id(passing)
-        if identity in seen:
-            continue
-        seen.add(identity)
-        unique.append(passing)
-        destination = route(passing, resolved)
-        if not isinstance(destination, PassingReason):
-            crossings_by_car.setdefault(destination, []).append(passing)
-    for crossings in crossings_by_car.values():
-        crossings.sort(key=crossing_order)
+    unique = unique_passings((*passings, *resolved.added_passings))
+    crossings_by_car, others = split_by_car(unique, resolved)
     cars, finish = derive_cars(crossings_by_car, resolved)
-    return collect_result(unique, cars, resolved, finish)
+    return collect_result(others, cars, resolved, finish)

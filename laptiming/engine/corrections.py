@@ -164,6 +164,7 @@ class ResolvedSetup:
         "_overrides",
         "_assignments",
         "_transponders_by_car",
+        "_fixed",
     )
 
     def __init__(self, setup: SessionSetup) -> None:
@@ -218,6 +219,13 @@ class ResolvedSetup:
             transponder: sorted(moves, key=lambda move: -(1 << 62) if move[0] is None else move[0])
             for transponder, moves in by_transponder.items()
         }
+        # Transponders that map to one car for the whole session: a dict look-up, no time walk.
+        self._fixed: dict[int, int] = {
+            transponder: moves[0][1]
+            for transponder, moves in self._assignments.items()
+            if len(moves) == 1 and moves[0][0] is None
+        }
+        self._fixed.update(self._overrides)
         transponders_by_car: dict[int, set[int]] = {}
         for transponder, moves in self._assignments.items():
             if transponder in self._overrides:
@@ -235,15 +243,30 @@ class ResolvedSetup:
         """The session's flags."""
         return self.setup.markers
 
+    @property
+    def has_voids(self) -> bool:
+        """Whether any passing is voided (if not, routing never needs to look at a passing's identity)."""
+        return bool(self._voids)
+
+    def fixed_car(self, transponder: int) -> int | None:
+        """The car of a transponder that maps to one car all session long, else None (ask :meth:`car_for`)."""
+        return self._fixed.get(transponder)
+
+    def is_time_dependent(self, transponder: int) -> bool:
+        """Whether this transponder moved between cars (its car depends on the time of the passing)."""
+        return transponder not in self._fixed and transponder in self._assignments
+
     def is_voided(self, passing: Passing) -> bool:
         """Whether a void correction names this passing."""
+        if not self._voids:
+            return False
         return any(void.matches(passing) for void in self._voids)
 
     def car_for(self, transponder: int, decoder_time_us: int) -> int | None:
         """The car this transponder belonged to at that time (session overrides win), or None."""
-        override = self._overrides.get(transponder)
-        if override is not None:
-            return override
+        fixed = self._fixed.get(transponder)
+        if fixed is not None:
+            return fixed
         moves = self._assignments.get(transponder)
         if not moves:
             return None

@@ -19,6 +19,7 @@ from laptiming.engine.batch import (
     derive_cars,
     lap_context,
     route,
+    split_by_car,
 )
 from laptiming.engine.corrections import ResolvedSetup, SessionSetup
 from laptiming.engine.events import (
@@ -72,13 +73,7 @@ def _all_passings(raw: Mapping[int, tuple[Passing, ...]], resolved: ResolvedSetu
 
 
 def _build(raw: Mapping[int, tuple[Passing, ...]], resolved: ResolvedSetup) -> SessionState:
-    crossings_by_car: dict[int, list[Passing]] = {}
-    for passing in _all_passings(raw, resolved):
-        destination = route(passing, resolved)
-        if not isinstance(destination, PassingReason):
-            crossings_by_car.setdefault(destination, []).append(passing)
-    for crossings in crossings_by_car.values():
-        crossings.sort(key=crossing_order)
+    crossings_by_car, _ = split_by_car(_all_passings(raw, resolved), resolved)
     cars, finish = derive_cars(crossings_by_car, resolved)
     unknown: dict[int, UnknownTransponder] = {}
     for passings in raw.values():
@@ -103,9 +98,8 @@ def start(setup: SessionSetup, passings: Iterable[Passing] = ()) -> SessionState
 
 def result(state: SessionState) -> SessionResult:
     """The session's full result as the batch form presents it."""
-    return collect_result(
-        _all_passings(state.raw, state.resolved), state.cars, state.resolved, state.finish_at_us
-    )
+    _, others = split_by_car(_all_passings(state.raw, state.resolved), state.resolved)
+    return collect_result(others, state.cars, state.resolved, state.finish_at_us)
 
 
 def _count_unknown(known: UnknownTransponder | None, passing: Passing) -> UnknownTransponder:

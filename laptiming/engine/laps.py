@@ -101,9 +101,15 @@ def _reflag(laps: Sequence[Lap], sorted_times: Sequence[int], context: LapContex
     if not laps:
         return []
     median2 = _twice_median(sorted_times)
+    deleted = context.deleted_crossings
+    suspect_over = context.suspect_factor * median2  # suspect when 2 x lap time exceeds this
     result = []
     for lap in laps:
-        flags = _flags(lap, median2, context)
+        suspect = 2 * lap.lap_time_us > suspect_over
+        if not deleted:
+            flags = _SUSPECT if suspect else _NO_FLAGS
+        else:
+            flags = _flags(lap, median2, context)
         result.append(lap if flags == lap.flags else _with_flags(lap, flags))
     return result
 
@@ -113,30 +119,43 @@ def _with_flags(lap: Lap, flags: frozenset[LapFlag]) -> Lap:
 
 
 def derive_car(car_id: int, crossings: Sequence[Passing], context: LapContext) -> CarTiming:
-    """The whole derivation for one car; ``crossings`` must be sorted by decoder time."""
+    """The whole derivation for one car; ``crossings`` must be sorted by decoder time.
+
+    The same rules as :func:`_judge`, written out in the loop: this runs for every passing of a
+    replayed weekend.
+    """
     verdicts: list[PassingReason] = []
     laps: list[Lap] = []
     last_counted_us: int | None = None
     finished = False
+    green_us = context.green_us
+    finish_at_us = context.finish_at_us
+    min_lap_us = context.min_lap_us
+    append = verdicts.append
     for passing in crossings:
         time_us = passing.decoder_time_us
-        reason = _judge(time_us, last_counted_us, finished, context)
-        if reason is PassingReason.OPENED:
-            finished = context.finish_at_us is not None and time_us >= context.finish_at_us
+        if green_us is None or time_us < green_us:
+            append(BEFORE_GREEN)
+        elif finished:
+            append(AFTER_FINISH)
+        elif last_counted_us is None:
+            append(OPENED)
+            finished = finish_at_us is not None and time_us >= finish_at_us
             last_counted_us = time_us
-        elif reason is PassingReason.LAP or reason is PassingReason.FINISH:
-            laps.append(
-                Lap(car_id, len(laps) + 1, time_us - last_counted_us, time_us, passing.transponder)  # type: ignore[operator]
-            )
+        elif time_us - last_counted_us < min_lap_us:
+            append(UNDER_MIN_LAP)
+        else:
+            laps.append(Lap(car_id, len(laps) + 1, time_us - last_counted_us, time_us, passing.transponder))
             last_counted_us = time_us
-            finished = reason is PassingReason.FINISH
-        verdicts.append(reason)
+            finished = finish_at_us is not None and time_us >= finish_at_us
+            append(FINISH if finished else LAP)
     sorted_times = sorted(lap.lap_time_us for lap in laps)
     flagged = _reflag(laps, sorted_times, context)
     best_index = None
+    best_time = 0
     for index, lap in enumerate(flagged):
-        if lap.counts_for_best and (best_index is None or lap.lap_time_us < flagged[best_index].lap_time_us):
-            best_index = index
+        if (best_index is None or lap.lap_time_us < best_time) and lap.counts_for_best:
+            best_index, best_time = index, lap.lap_time_us
     return CarTiming(
         car_id=car_id,
         crossings=tuple(crossings),
@@ -147,6 +166,14 @@ def derive_car(car_id: int, crossings: Sequence[Passing], context: LapContext) -
         finished=finished,
         best_index=best_index,
     )
+
+
+BEFORE_GREEN = PassingReason.BEFORE_GREEN
+AFTER_FINISH = PassingReason.AFTER_FINISH
+OPENED = PassingReason.OPENED
+UNDER_MIN_LAP = PassingReason.UNDER_MIN_LAP
+FINISH = PassingReason.FINISH
+LAP = PassingReason.LAP
 
 
 def extend_car(

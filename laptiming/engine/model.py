@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 
 from hardware.events import Passing
 
@@ -14,14 +16,13 @@ MANUAL_DECODER_ID = -1
 """Decoder id of passings added by an official (the loop missed them); their number is the correction id."""
 
 
-def passing_id(passing: Passing) -> PassingId:
-    """The journal's identity of a passing."""
-    return (passing.decoder_id, passing.passing_number, passing.decoder_time_us)
+passing_id: Callable[[Passing], PassingId] = attrgetter("decoder_id", "passing_number", "decoder_time_us")
+"""The journal's identity of a passing."""
 
-
-def crossing_order(passing: Passing) -> tuple[int, int, int]:
-    """Sort key of a car's crossings: decoder time first, identity to break exact ties."""
-    return (passing.decoder_time_us, passing.decoder_id, passing.passing_number)
+crossing_order: Callable[[Passing], tuple[int, int, int]] = attrgetter(
+    "decoder_time_us", "decoder_id", "passing_number"
+)
+"""Sort key of a car's crossings: decoder time first, identity to break exact ties."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,8 @@ class Lap:
     @property
     def flags_text(self) -> str:
         """Flags as export text: empty, or names joined by ``;`` in a fixed order."""
+        if not self.flags:
+            return ""
         return ";".join(flag.value for flag in LapFlag if flag in self.flags)
 
 

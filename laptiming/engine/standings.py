@@ -4,6 +4,7 @@ Practice and qualifying rank by best lap (a tie goes to whoever set it first); a
 laps, then by the time the last lap was completed (plus penalties). Running and finished cars
 come first, then DNF, DNS and DSQ. Gaps are to the leader, intervals to the car ahead: the
 difference of best laps, or in a race the difference at the same lap number, or ``+N L``.
+Cars not classified (DNF, DNS, DSQ) have neither.
 """
 
 from __future__ import annotations
@@ -186,7 +187,9 @@ class _Ranker:
         laps = timing.laps
         last_lap = laps[-1] if laps else None
         best = timing.best_lap
-        first = index == 0
+        status = _status(timing, outcome, self.closed)
+        # Only classified cars (running, finished) have a gap and interval; DNF, DNS, DSQ show none.
+        first = index == 0 or status.classification_group != 0
         return StandingRow(
             car_id=car_id,
             position=index + 1,
@@ -202,7 +205,7 @@ class _Ranker:
             interval=None if first else self.gap(car_id, order[index - 1]),
             personal_best=last_lap is not None and best is last_lap,
             session_best=car_id == session_best_car,
-            status=_status(timing, outcome, self.closed),
+            status=status,
             status_reason=outcome.status_reason,
             penalty_us=outcome.penalty_us,
         )

@@ -16,6 +16,7 @@ from laptiming.errors import InputError, StoreError
 from laptiming.store.schema import KNOWN_MIGRATIONS, MIGRATIONS
 
 BUSY_TIMEOUT_MS = 10_000
+CACHE_KIB = 64 * 1024  # a weekend's journal index stays in memory while replaying it
 
 
 def open_event_db(path: str | Path, *, create: bool = False) -> Database:
@@ -38,6 +39,7 @@ def open_event_db(path: str | Path, *, create: bool = False) -> Database:
         db.execute("PRAGMA foreign_keys = ON")
         db.enable_wal()
         db.execute("PRAGMA synchronous = FULL")
+        db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         applied = {migration.name for migration in MIGRATIONS.applied(db)}
         unknown = applied - KNOWN_MIGRATIONS
         if unknown:

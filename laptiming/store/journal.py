@@ -12,7 +12,8 @@ The hot paths use the connection's ``execute``/``executemany`` directly inside s
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from operator import attrgetter
 
 from sqlite_utils import Database
 
@@ -27,25 +28,17 @@ _INSERT = (
     f"INSERT INTO passings ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (decoder_id, passing_number, decoder_time_us) DO NOTHING"
 )
+_key = attrgetter("decoder_id", "passing_number", "decoder_time_us")
 _FIND = "SELECT id FROM passings WHERE decoder_id = ? AND passing_number = ? AND decoder_time_us = ?"
 _LINK = "INSERT OR IGNORE INTO session_passings (session_id, passing_id) VALUES (?, ?)"
 
 PassingRow = tuple[int, int, int, int, int | None, int | None, str | None, int | None, int, str]
 
 
-def _row(passing: Passing) -> PassingRow:
-    return (
-        passing.decoder_id,
-        passing.passing_number,
-        passing.transponder,
-        passing.decoder_time_us,
-        passing.strength,
-        passing.hits,
-        passing.transponder_code,
-        passing.utc_time_us,
-        passing.host_time_ns,
-        passing.source,
-    )
+_row: Callable[[Passing], PassingRow] = attrgetter(
+    "decoder_id", "passing_number", "transponder", "decoder_time_us", "strength", "hits",
+    "transponder_code", "utc_time_us", "host_time_ns", "source",
+)
 
 
 def journal_passing(conn: sqlite3.Connection, session_id: int | None, passing: Passing) -> bool:
@@ -65,21 +58,31 @@ def journal_passing(conn: sqlite3.Connection, session_id: int | None, passing: P
 
 
 def journal_bulk(conn: sqlite3.Connection, session_id: int, passings: Sequence[Passing]) -> int:
-    """Journal many passings for one session (inside the caller's transaction); how many were new to it."""
+    """Journal many passings for one session (inside the caller's transaction); how many were new to it.
+
+    Rows this call inserts are the ones above the journal's highest id before it (the journal
+    is append-only and this is the only writer), so they are linked in one statement; only
+    passings that were already journaled (or repeated in ``passings``) are looked up one by one.
+    """
     before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM passings").fetchone()[0]
-    conn.executemany(_INSERT, (_row(passing) for passing in passings))
-    ids = {
-        (decoder_id, number, time_us): passing_id
-        for passing_id, decoder_id, number, time_us in conn.execute(
-            "SELECT id, decoder_id, passing_number, decoder_time_us FROM passings WHERE id > ?", (before,)
-        )
-    }
-    for passing in passings:
-        key = (passing.decoder_id, passing.passing_number, passing.decoder_time_us)
-        if key not in ids:
-            ids[key] = conn.execute(_FIND, key).fetchone()[0]
     changes_before = conn.total_changes
-    conn.executemany(_LINK, ((session_id, passing_id) for passing_id in ids.values()))
+    conn.executemany(_INSERT, map(_row, passings))
+    inserted = conn.total_changes - changes_before
+    changes_before = conn.total_changes
+    conn.execute(
+        "INSERT OR IGNORE INTO session_passings (session_id, passing_id) SELECT ?, id FROM passings WHERE id > ?",
+        (session_id, before),
+    )
+    if inserted < len(passings):  # resends within the batch, or passings already journaled
+        known = {
+            key
+            for key in conn.execute(
+                "SELECT decoder_id, passing_number, decoder_time_us FROM passings WHERE id > ?", (before,)
+            )
+        }
+        for key in set(map(_key, passings)) - known:
+            passing_id = conn.execute(_FIND, key).fetchone()[0]
+            conn.execute(_LINK, (session_id, passing_id))
     return conn.total_changes - changes_before
 
 

@@ -6,6 +6,8 @@ subscriber that only applies the fold's events ends with exactly the batch's lap
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +24,7 @@ from laptiming.engine import (
     SetStatus,
     StandingChanged,
     TimePenalty,
+    TransponderAssignment,
     VoidPassing,
     derive_session,
     resetup,
@@ -80,7 +83,15 @@ def sessions(draw):
         lap_count=draw(st.one_of(st.none(), st.integers(1, 6))),
     )
     entered = draw(st.lists(st.sampled_from(CARS), min_size=1, unique=True))
-    return arrival, entered, options, tuple(corrections)
+    moves = tuple(
+        TransponderAssignment(UNKNOWN, draw(st.sampled_from(CARS)), T0 + draw(st.integers(-30, 600)) * S)
+        for _ in range(draw(st.integers(0, 2)))
+    )  # the spare transponder moves between cars during the session
+    return arrival, entered, options, tuple(corrections), moves
+
+
+def with_moves(setup, moves):
+    return replace(setup, assignments=setup.assignments + moves)
 
 
 def fold(state, passings):
@@ -114,8 +125,8 @@ class Subscriber:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sessions())
 def test_fold_in_any_arrival_order_equals_batch_with_corrections(session):
-    arrival, entered, options, corrections = session
-    setup = setup_for(entered, corrections=corrections, **options)
+    arrival, entered, options, corrections, moves = session
+    setup = with_moves(setup_for(entered, corrections=corrections, **options), moves)
     batch = derive_session(arrival, setup)
     initial = start(setup)
     final, events = fold(initial, arrival)
@@ -130,9 +141,9 @@ def test_fold_in_any_arrival_order_equals_batch_with_corrections(session):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sessions(), st.data())
 def test_corrections_arriving_mid_session_and_a_resume_give_the_batch_result(session, data):
-    arrival, entered, options, corrections = session
+    arrival, entered, options, corrections, moves = session
     cut = data.draw(st.integers(0, len(arrival)))
-    plain = setup_for(entered, **options)
+    plain = with_moves(setup_for(entered, **options), moves)
     state, events = fold(start(plain), arrival[:cut])
     subscriber = Subscriber(start(plain))
     subscriber.apply(events)

@@ -83,6 +83,7 @@ def test_non_finishers_come_after_finishers_in_dnf_dns_dsq_order_and_dns_is_auto
         ("4", CarStatus.DNS),
         ("3", CarStatus.DSQ),
     ]
+    assert [(row.gap, row.interval) for row in result.standings[1:]] == [(None, None)] * 3  # not classified
     assert rows_by_number(result)["3"].status_reason == "unsafe release"
     assert rows_by_number(result)["2"].status_reason == "oil leak"
 

@@ -1,0 +1,83 @@
+"""A whole weekend replayed into a fresh event database: 1,000,000 passings, 150 transponders, 30 sessions.
+
+Each session is journaled, its laps and standings derived and stored, exactly as
+``laptiming replay`` does it. Target: under 10 s for the lot.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from hardware.events import Passing
+from laptiming.engine import SessionRules, SessionType
+from laptiming.replay import replay_session
+from laptiming.store import open_event_db
+
+PASSINGS = 1_000_000
+TRANSPONDERS = 150
+SESSIONS = 30
+GROUP_SIZE = 50  # each session runs one of three groups of 50 cars
+TARGET_SECONDS = 10.0
+DECODER_ID = 268307
+US = 1_000_000
+
+
+def weekend(seed: int = 2026) -> list[list[Passing]]:
+    """The passings of every session, as a decoder numbers them (one counter for the weekend)."""
+    rng = random.Random(seed)
+    transponders = rng.sample(range(1_000_000, 10_000_000), TRANSPONDERS)
+    pace = {t: rng.randint(80, 115) * US for t in transponders}
+    per_session = PASSINGS // SESSIONS
+    number = 1
+    clock = 1_781_341_200 * US
+    sessions = []
+    for index in range(SESSIONS):
+        group = transponders[(index % 3) * GROUP_SIZE : (index % 3 + 1) * GROUP_SIZE]
+        next_crossing = {t: clock + rng.randint(0, 60 * US) for t in group}
+        crossings = []
+        while len(crossings) < per_session + (PASSINGS % SESSIONS if index == SESSIONS - 1 else 0):
+            for t in group:
+                crossings.append((next_crossing[t], t))
+                lap = pace[t] + rng.randint(0, 4 * US)
+                if rng.random() < 0.02:
+                    lap += rng.randint(20, 60) * US  # traffic
+                next_crossing[t] += lap
+        crossings.sort()
+        del crossings[per_session + (PASSINGS % SESSIONS if index == SESSIONS - 1 else 0):]
+        passings = []
+        for time_us, transponder in crossings:
+            passings.append(Passing(DECODER_ID, number, transponder, time_us, rng.randint(60, 190), rng.randint(8, 95)))
+            number += 1
+        sessions.append(passings)
+        clock = crossings[-1][0] + 3600 * US
+    return sessions
+
+
+def main() -> None:
+    """Replay the weekend into a fresh database; print seconds, passings per second, and the target."""
+    sessions = weekend()
+    total = sum(len(s) for s in sessions)
+    types = [SessionType.PRACTICE, SessionType.QUALIFYING, SessionType.RACE]
+    with tempfile.TemporaryDirectory() as folder:
+        db = open_event_db(Path(folder) / "weekend.db", create=True)
+        started = time.perf_counter()
+        laps = 0
+        for index, passings in enumerate(sessions):
+            rules = SessionRules(session_type=types[index % 3], min_lap_us=30 * US)
+            _, result = replay_session(db, f"Session {index + 1}", rules, passings)
+            laps += len(result.laps)
+        elapsed = time.perf_counter() - started
+        stored = db.execute("SELECT COUNT(*) FROM passings").fetchone()[0]
+        stored_laps = db.execute("SELECT COUNT(*) FROM laps").fetchone()[0]
+        db.close()
+    assert stored == total and stored_laps == laps
+    verdict = "OK" if elapsed < TARGET_SECONDS else "MISSED"
+    print(f"weekend replay: {total:,} passings, {TRANSPONDERS} transponders, {SESSIONS} sessions, {laps:,} laps stored")
+    print(f"  {elapsed:.2f} s, {total / elapsed:,.0f} passings/s  (target: under {TARGET_SECONDS:.0f} s) {verdict}")
+
+
+if __name__ == "__main__":
+    main()
