@@ -45,6 +45,7 @@ from laptiming.store import (
 )
 from laptiming.store.entries import enter_by_number
 from laptiming.store.journal import last_passing_numbers
+from laptiming.store.writer import Durability
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class LiveSession:
         *,
         green_at_first_passing: bool,
         enter_unknown: bool,
+        durability: Durability = Durability.POWER_LOSS,
     ) -> None:
         self.db_path = db_path
         self.session_id = session_id
@@ -74,7 +76,7 @@ class LiveSession:
         self._enter_unknown = enter_unknown
         self._entering: set[int] = set()
         self._subscribers: list[Subscriber] = []
-        self.writer = JournalWriter(db_path, self._committed)
+        self.writer = JournalWriter(db_path, self._committed, durability=durability)
 
     @classmethod
     def open(
@@ -84,6 +86,7 @@ class LiveSession:
         *,
         green_at_first_passing: bool = True,
         enter_unknown: bool = False,
+        durability: Durability = Durability.POWER_LOSS,
     ) -> LiveSession:
         """Resume (or start) a session from the journal: the engine replays what is already committed."""
         db_path = Path(db_path)
@@ -107,6 +110,7 @@ class LiveSession:
             last_passing_numbers(passings),
             green_at_first_passing=green_at_first_passing,
             enter_unknown=enter_unknown,
+            durability=durability,
         )
         live.writer.start()
         return live

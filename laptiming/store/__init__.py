@@ -21,10 +21,11 @@ from laptiming.store.sessions import (
     load_setup,
     update_session,
 )
-from laptiming.store.writer import JournalWriter
+from laptiming.store.writer import Durability, JournalWriter
 
 __all__ = [
     "CorrectionRecord",
+    "Durability",
     "JournalWriter",
     "SessionPhase",
     "SessionRecord",

@@ -4,10 +4,15 @@ Work arrives on a queue from any thread (the decoder reader, the UI, the CLI). P
 are queued together are written in one transaction; every other unit of work (a correction, a
 flag) runs in its own. Callbacks run on this thread only after the commit, so nothing can show a
 passing that is not on disk, and the live session's state is only ever touched here.
+
+The writer's connection never checkpoints the WAL itself (that would stall a commit for
+milliseconds every thousand pages); a checkpointer thread with its own connection copies the
+WAL into the database in the background (a PASSIVE checkpoint never blocks the writer).
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import queue
 import sqlite3
@@ -29,6 +34,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 BATCH_MAX = 256
+CHECKPOINT_EVERY_S = 1.0
 PassingsCommitted = Callable[[int | None, list[Passing]], None]
 
 
@@ -48,11 +54,25 @@ class _UnitItem:
 _STOP = object()
 
 
+class Durability(enum.Enum):
+    """How far a commit goes before the writer carries on (SQLite ``synchronous`` in WAL mode)."""
+
+    POWER_LOSS = "FULL"  # the WAL is on disk at each commit: survives the laptop being unplugged
+    PROCESS_CRASH = "NORMAL"  # survives kill -9 and crashes of the program, not of the machine
+
+
 class JournalWriter:
     """Owns the write connection; journals passings in batches and runs units of work in order."""
 
-    def __init__(self, path: str | Path, on_passings: PassingsCommitted | None = None, batch_max: int = BATCH_MAX) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        on_passings: PassingsCommitted | None = None,
+        batch_max: int = BATCH_MAX,
+        durability: Durability = Durability.POWER_LOSS,
+    ) -> None:
         self.path = Path(path)
+        self.durability = durability
         self._on_passings = on_passings
         self._batch_max = batch_max
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
@@ -101,14 +121,18 @@ class JournalWriter:
     def _run(self) -> None:
         try:
             db = open_event_db(self.path, create=True)
+            db.execute("PRAGMA wal_autocheckpoint = 0")
+            db.execute(f"PRAGMA synchronous = {self.durability.value}")
         except TimingError as err:
             self.error = err
             self._ready.set()
             return
+        checkpointer = _Checkpointer(self.path)
         self._ready.set()
         try:
             self._loop(db)
         finally:
+            checkpointer.stop()
             db.close()
 
     def _loop(self, db: Database) -> None:
@@ -186,3 +210,33 @@ class JournalWriter:
                 item.future.set_exception(err)
                 return
         item.future.set_result(result)
+
+
+class _Checkpointer:
+    """Copies the WAL into the database every second from its own connection and thread."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"wal-checkpoint {path.name}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            conn = sqlite3.connect(self._path)
+        except sqlite3.Error as err:
+            log.warning("WAL checkpointer for %s not started: %s", self._path, err)
+            return
+        try:
+            while not self._stop.wait(CHECKPOINT_EVERY_S):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error as err:  # busy or locked: try again next time
+                    log.debug("checkpoint of %s skipped: %s", self._path, err)
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        """End the thread (the last connection to close checkpoints what is left)."""
+        self._stop.set()
+        self._thread.join()
