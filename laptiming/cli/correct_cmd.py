@@ -38,6 +38,7 @@ from laptiming.store import (
     open_event_db,
     write_derived,
 )
+from laptiming.store.entries import drop_placeholder
 from laptiming.store.sessions import is_entered
 
 
@@ -79,7 +80,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     status.set_defaults(handler=correct_command, build=_status)
 
     assign = actions.add_parser("assign", parents=[common],
-                                help="a transponder's passings in this session belong to a car (made and entered if new)")
+                                help="a transponder's passings in this session belong to a car (made and entered if "
+                                     "new; the car entered by the transponder's number, if any, leaves the list)")
     assign.add_argument("--transponder", type=int, required=True)
     assign.add_argument("--car", required=True, metavar="NUMBER")
     assign.add_argument("--driver", help="driver of the car in this session")
@@ -139,6 +141,7 @@ def _assign(db: Database, session_id: int, args: argparse.Namespace) -> Correcti
     car_id = ensure_car(db, args.car, args.car_class)
     if args.driver is not None or not is_entered(db, session_id, car_id):
         enter_car(db, session_id, car_id, None if args.driver is None else ensure_driver(db, args.driver))
+    drop_placeholder(db, session_id, args.transponder, keep_car_id=car_id)
     return AssignTransponder(args.transponder, car_id)
 
 

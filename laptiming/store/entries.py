@@ -24,3 +24,21 @@ def enter_by_number(db: Database, session_id: int, transponders: Iterable[int]) 
             car_id = ensure_car(db, str(transponder))
             assign_transponder(db, transponder, car_id)
         enter_car(db, session_id, car_id)
+
+
+def drop_placeholder(db: Database, session_id: int, transponder: int, keep_car_id: int) -> bool:
+    """Take the car entered by number for this transponder off the session's entry list.
+
+    Only a placeholder goes: a car numbered exactly as the transponder, with no class and no
+    driver in this session, that is not ``keep_car_id``. True when one was removed.
+    """
+    rows = db.execute(
+        """
+        SELECT c.id FROM session_entries e JOIN cars c ON c.id = e.car_id
+        WHERE e.session_id = ? AND c.number = ? AND c.car_class IS NULL AND e.driver_id IS NULL AND c.id != ?
+        """,
+        [session_id, str(transponder), keep_car_id],
+    ).fetchall()
+    for (car_id,) in rows:
+        db.execute("DELETE FROM session_entries WHERE session_id = ? AND car_id = ?", [session_id, car_id])
+    return bool(rows)

@@ -104,3 +104,27 @@ def test_kill_9_mid_session_loses_no_committed_passing_and_the_session_resumes(t
         got[int(row["transponder"])].append((int(row["lap"]), int(row["lap_time_us"]), int(row["crossing_us"]),
                                              "suspect" in row["flags"]))
     assert dict(got) == expected_laps(passings, 30_000_000)
+
+
+def test_ctrl_c_or_sigterm_stops_recording_and_leaves_the_session_running(tmp_path):
+    db = tmp_path / "event.db"
+    for number, stop_signal in enumerate((signal.SIGINT, signal.SIGTERM), start=1):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "laptiming", "record", "sim://?cars=6&seed=4&speed=50&minutes=30",
+             "--db", str(db), "--session", f"Practice {number}", "--enter-unknown", "--json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            lines = start_reading(process)
+            first = lines.get(timeout=LINE_TIMEOUT)
+            assert first is not None and json.loads(first)["type"] in {"unknown", "standing"}
+            os.kill(process.pid, stop_signal)
+            assert process.wait(LINE_TIMEOUT) == 0
+            notes = process.stderr.read()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(LINE_TIMEOUT)
+        assert f"session {number} is still running; run the same command again to resume it" in notes
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT phase FROM sessions WHERE id = ?", (number,)).fetchone() == ("running",)

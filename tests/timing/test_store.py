@@ -170,3 +170,19 @@ def test_every_correction_kind_round_trips_with_who_when_and_why(db, action):
     assert (loaded.made_by, loaded.reason) == ("clerk", "because")
     assert loaded.made_at.endswith("+00:00")
     assert load_setup(db, session_id).corrections == (stored.correction,)
+
+
+def test_only_a_car_entered_by_the_transponders_number_makes_way_for_the_real_car(db):
+    from laptiming.store.entries import drop_placeholder, enter_by_number
+
+    session_id = create_session(db, "P", SessionRules())
+    enter_by_number(db, session_id, [3292480, 5691251])
+    real = ensure_car(db, "77", "GT4")
+    enter_car(db, session_id, real)
+    classed = ensure_car(db, "5691251")  # the same number as a transponder, but a real car with a class
+    ensure_car(db, "5691251", "GT3")
+    assert drop_placeholder(db, session_id, 3292480, keep_car_id=real)
+    assert not drop_placeholder(db, session_id, 5691251, keep_car_id=real)
+    assert not drop_placeholder(db, session_id, 77, keep_car_id=real)
+    assert sorted(e.number for e in load_setup(db, session_id).entries) == ["5691251", "77"]
+    assert classed == ensure_car(db, "5691251")
