@@ -11,7 +11,7 @@ import argparse
 
 from sqlite_utils import Database
 
-from laptiming.cli.session_args import seconds, session_result
+from laptiming.cli.session_args import seconds, session_result, store_command
 from laptiming.engine import (
     AddPassing,
     AssignTransponder,
@@ -149,6 +149,7 @@ def _min_lap(db: Database, session_id: int, args: argparse.Namespace) -> Correct
     return SetMinLap(args.seconds)
 
 
+@store_command
 def correct_command(args: argparse.Namespace) -> int:
     """Check, append, recompute and store the derived results, all in one transaction; then print."""
     db = open_event_db(args.db)

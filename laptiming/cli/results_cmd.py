@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from laptiming.cli.session_args import chosen_session, session_result
+from laptiming.cli.session_args import chosen_session, session_result, store_command
 from laptiming.export import (
     KINDS,
     correction_rows,
@@ -39,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sessions.set_defaults(handler=sessions_command)
 
 
+@store_command
 def export_command(args: argparse.Namespace) -> int:
     """Recompute the session from its journal and write the rows asked for."""
     db = open_event_db(args.db)
@@ -64,6 +65,7 @@ def export_command(args: argparse.Namespace) -> int:
     return 0
 
 
+@store_command
 def results_command(args: argparse.Namespace) -> int:
     """The standings table, unknown transponders and every correction."""
     db = open_event_db(args.db)
@@ -76,6 +78,7 @@ def results_command(args: argparse.Namespace) -> int:
     return 0
 
 
+@store_command
 def sessions_command(args: argparse.Namespace) -> int:
     """One line per session."""
     db = open_event_db(args.db)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import sqlite3
+from collections.abc import Callable
 
 from sqlite_utils import Database
 
 from laptiming import engine
 from laptiming.engine import SessionResult, SessionRules, SessionType
+from laptiming.errors import StoreError
 from laptiming.store import (
     SessionRecord,
     get_session,
@@ -71,3 +75,16 @@ def chosen_session(db: Database, session_id: int | None) -> SessionRecord:
 def session_result(db: Database, session_id: int) -> SessionResult:
     """The session's result recomputed from the journal and its corrections."""
     return engine.derive_session(load_passings(db, session_id), load_setup(db, session_id))
+
+
+def store_command(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A command handler whose SQLite errors (a locked or damaged database) become one-line errors."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except sqlite3.Error as err:
+            raise StoreError(f"{getattr(args, 'db', 'the database')}: {err}") from err
+
+    return run

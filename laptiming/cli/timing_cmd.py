@@ -18,7 +18,7 @@ from hardware.events import LinkState, LinkStatus, Passing
 from hardware.framing import Protocol, StreamDecoder
 from hardware.reader import DecoderReader
 from hardware.urls import parse_decoder_url
-from laptiming.cli.session_args import add_rules_arguments, rules_from, session_result
+from laptiming.cli.session_args import add_rules_arguments, rules_from, session_result, store_command
 from laptiming.engine import FinishTimeSet, SessionEvent, StandingChanged, UnknownTransponderSeen
 from laptiming.errors import InputError
 from laptiming.live import LiveSession
@@ -60,6 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     record.set_defaults(handler=record_command)
 
 
+@store_command
 def replay_command(args: argparse.Namespace) -> int:
     """Read the whole capture first (bad input writes nothing), then one transaction for the session."""
     capture = Path(args.capture)
@@ -122,6 +123,7 @@ def _open_or_resume(args: argparse.Namespace) -> tuple[int, bool]:
         db.close()
 
 
+@store_command
 def record_command(args: argparse.Namespace) -> int:
     """Journal passings into the session and print standings changes until the source ends or Ctrl-C."""
     url = parse_decoder_url(args.url)  # a bad URL is refused before anything is written
@@ -155,6 +157,8 @@ def record_command(args: argparse.Namespace) -> int:
     try:
         reader.start()
         while state is not LinkState.ENDED:
+            if live.writer.error is not None:  # the journal cannot be written: stop, do not read on
+                break
             try:
                 item = lines.get(timeout=0.5)
             except queue.Empty:
@@ -172,6 +176,8 @@ def record_command(args: argparse.Namespace) -> int:
         reader.stop()
         reader.join(5)
         live.close()
+    if live.writer.error is not None:
+        raise live.writer.error
     if reader.error is not None:
         print(f"laptiming: {reader.error}", file=sys.stderr)
     db = open_event_db(args.db)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 
 from laptiming.engine.corrections import CarOutcome, ResolvedSetup
 from laptiming.engine.laps import CarTiming
@@ -158,15 +158,18 @@ class _Ranker:
         self.closed = resolved.markers.closed
 
     def timing(self, car_id: int) -> CarTiming:
+        """The car's timing (empty if it has not crossed the line)."""
         return self.cars.get(car_id) or CarTiming(car_id)
 
     def key(self, car_id: int) -> SortKey:
+        """Where the car sorts in this session."""
         timing = self.timing(car_id)
         outcome = self.resolved.outcomes.get(car_id, _NO_OUTCOME)
         status = _status(timing, outcome, self.closed)
         return _sort_key(timing, self.resolved.entries[car_id], outcome, status, self.by_best)
 
     def gap(self, car_id: int, other_id: int) -> Gap | None:
+        """Distance from ``car_id`` to ``other_id`` by the session's rule."""
         timing = self.timing(car_id)
         other = self.timing(other_id)
         if self.by_best:
@@ -180,6 +183,7 @@ class _Ranker:
         )
 
     def row(self, order: list[int], index: int, session_best_car: int | None) -> StandingRow:
+        """The row at ``index`` of ``order``."""
         car_id = order[index]
         entry = self.resolved.entries[car_id]
         timing = self.timing(car_id)

@@ -1,0 +1,1 @@
+"""Tests of the timing application: engine, store, live session, CLI."""

@@ -113,3 +113,16 @@ def test_replaying_the_same_capture_twice_counts_each_passing_once_per_session(c
     first, _ = exported_laps(db, "1")
     second, _ = exported_laps(db, "2")
     assert first == second and first
+
+
+def test_p98_simulator_capture_replays_to_the_laps_computed_by_hand(tmp_path):
+    capture = tmp_path / "p98.txt"
+    made = run_cli("decoder", "simulate", "--out", capture, "--cars", "5", "--seed", "3", "--minutes", "12",
+                   "--protocol", "p98")
+    assert made.returncode == 0, made.stderr
+    passings = [e for e in read_capture(capture, "p98") if isinstance(e, Passing)]
+    db = tmp_path / "event.db"
+    result = run_cli("replay", capture, "--db", db, "--protocol", "p98", "--min-lap", "30")
+    assert result.returncode == 0, result.stderr
+    laps, _ = exported_laps(db)
+    assert dict(laps) == expected_laps(passings, 30_000_000) and laps

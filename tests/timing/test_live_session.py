@@ -12,7 +12,6 @@ from hardware.events import Passing
 from laptiming import engine
 from laptiming.engine import (
     AddPassing,
-    LapChanged,
     SessionRules,
     SessionType,
     StandingChanged,

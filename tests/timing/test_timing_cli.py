@@ -174,3 +174,22 @@ def test_sessions_lists_each_session(replayed):
     result = run_cli("sessions", "--db", replayed)
     assert result.returncode == 0
     assert result.stdout.split()[:4] == ["1", "Race", "1", "race"]
+
+
+def test_record_from_a_missing_capture_or_a_bad_url_writes_nothing(tmp_path):
+    db = tmp_path / "event.db"
+    one_error_line(run_cli("record", f"file://{tmp_path}/gone.p3", "--db", db, "--session", "P"), "gone.p3")
+    one_error_line(run_cli("record", "carrier-pigeon://loft", "--db", db, "--session", "P"), "unknown scheme")
+    assert not db.exists()
+
+
+def test_a_locked_database_is_one_line_not_a_traceback(replayed):
+    holder = sqlite3.connect(replayed, timeout=0)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = run_cli("correct", "status", "--db", replayed, "--session", "1", "--by", "c", "--reason", "r",
+                         "--car", "3438895", "DNF", timeout=60)
+    finally:
+        holder.rollback()
+        holder.close()
+    one_error_line(result, "event.db", "locked")
