@@ -210,6 +210,10 @@ class LiveSession:
 
         return self.writer.submit(unit, after).result()
 
+    def reload_setup(self) -> Future[SessionSetup]:
+        """Take up flags, entries and corrections written by another program (a second terminal)."""
+        return self.writer.submit(lambda db: load_setup(db, self.session_id), self._apply_setup)
+
     def save_results(self) -> SessionResult:
         """Write the derived laps and results as they stand (the session stays open)."""
 

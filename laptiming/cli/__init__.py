@@ -13,13 +13,13 @@ from collections.abc import Sequence
 
 from hardware.errors import DecoderError
 from laptiming import __version__
-from laptiming.cli import correct_cmd, decoder_cmd, results_cmd, timing_cmd
+from laptiming.cli import correct_cmd, decoder_cmd, flag_cmd, results_cmd, timing_cmd
 from laptiming.errors import TimingError
 
 EXIT_USAGE = 2
 
 # Each module exposes ``register(subparsers)`` and sets ``handler`` on its parsers.
-COMMAND_MODULES = (decoder_cmd, timing_cmd, results_cmd, correct_cmd)
+COMMAND_MODULES = (decoder_cmd, timing_cmd, results_cmd, correct_cmd, flag_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,6 +7,7 @@ import json
 import queue
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
@@ -34,6 +35,7 @@ from laptiming.store import (
     update_session,
     write_derived,
 )
+from laptiming.store.sessions import setup_fingerprint
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -103,6 +105,32 @@ def _event_json(event: SessionEvent) -> str | None:
     return None
 
 
+class SetupWatcher:
+    """Notices, at most once a second, a flag, entry or correction written by another program."""
+
+    def __init__(self, db_path: Path, session_id: int, every_s: float = 1.0) -> None:
+        self._db = open_event_db(db_path)
+        self._session_id = session_id
+        self._every_s = every_s
+        self._next = time.monotonic() + every_s
+        self._seen = setup_fingerprint(self._db, session_id)
+
+    def changed(self) -> bool:
+        """True when the setup differs from the last time it was looked at."""
+        if time.monotonic() < self._next:
+            return False
+        self._next = time.monotonic() + self._every_s
+        current = setup_fingerprint(self._db, self._session_id)
+        if current == self._seen:
+            return False
+        self._seen = current
+        return True
+
+    def close(self) -> None:
+        """Close the watcher's read connection."""
+        self._db.close()
+
+
 class _Stop(Exception):
     """SIGTERM: stop like Ctrl-C, with the session left running."""
 
@@ -154,11 +182,14 @@ def record_command(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     interrupted = False
     state: LinkState | None = None
+    watcher = SetupWatcher(Path(args.db), session_id)
     try:
         reader.start()
         while state is not LinkState.ENDED:
             if live.writer.error is not None:  # the journal cannot be written: stop, do not read on
                 break
+            if watcher.changed():
+                live.reload_setup()
             try:
                 item = lines.get(timeout=0.5)
             except queue.Empty:
@@ -173,6 +204,7 @@ def record_command(args: argparse.Namespace) -> int:
         interrupted = True
     finally:
         signal.signal(signal.SIGTERM, previous)
+        watcher.close()
         reader.stop()
         reader.join(5)
         live.close()

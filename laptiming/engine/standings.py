@@ -35,7 +35,10 @@ class Gap:
             return f"+{self.laps} L"
         if self.time_us is None:
             return ""
-        return f"+{format_seconds(self.time_us)}"
+        # Negative when the car completed that lap number before the car it is compared with
+        # (it opened its timing earlier, e.g. out of the pits first).
+        sign = "" if self.time_us < 0 else "+"
+        return f"{sign}{format_seconds(self.time_us)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -237,3 +237,17 @@ def load_setup(db: Database, session_id: int) -> SessionSetup:
         assignments=load_assignments(db),
         corrections=tuple(c.correction for c in load_corrections(db, session_id)),
     )
+
+
+def setup_fingerprint(db: Database, session_id: int) -> tuple[object, ...]:
+    """A cheap summary that changes whenever the session's setup does (flags, rules, entries, corrections)."""
+    session = db.execute(
+        "SELECT rules, phase, green_us, checkered_us FROM sessions WHERE id = ?", [session_id]
+    ).fetchone()
+    entries = db.execute(
+        "SELECT COUNT(*), TOTAL(car_id), TOTAL(COALESCE(driver_id, 0)) FROM session_entries WHERE session_id = ?",
+        [session_id],
+    ).fetchone()
+    corrections = db.execute("SELECT MAX(id) FROM corrections WHERE session_id = ?", [session_id]).fetchone()
+    assignments = db.execute("SELECT MAX(id) FROM transponder_assignments").fetchone()
+    return (tuple(session or ()), tuple(entries), corrections[0], assignments[0])

@@ -59,6 +59,14 @@ def test_a_car_behind_on_the_lead_lap_keeps_its_time_gap_when_the_leader_crosses
     assert str(result.standings[1].gap) == "+58.000"
 
 
+def test_a_car_that_opened_earlier_can_be_ahead_at_the_same_lap_number():
+    # Car 2 left the pits 20 s earlier: its lap 1 was done before the leader's, who has 2 laps now.
+    crossings = [(2, T0), (2, T0 + 96 * S), (1, T0 + 20 * S), (1, T0 + 106 * S), (1, T0 + 191 * S)]
+    result = derive_session(numbered(crossings), setup_for([1, 2], session_type=SessionType.RACE))
+    assert [(row.number, row.laps) for row in result.standings] == [("1", 2), ("2", 1)]
+    assert str(result.standings[1].gap) == "-10.000"
+
+
 def test_race_gap_from_a_minute_up_is_shown_as_minutes():
     crossings = [(1, T0), (1, T0 + 60 * S), (2, T0 + 1), (2, T0 + 135_250_999)]
     result = derive_session(numbered(crossings), setup_for([1, 2], session_type=SessionType.RACE))

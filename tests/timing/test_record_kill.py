@@ -128,3 +128,42 @@ def test_ctrl_c_or_sigterm_stops_recording_and_leaves_the_session_running(tmp_pa
         assert f"session {number} is still running; run the same command again to resume it" in notes
         with sqlite3.connect(db) as conn:
             assert conn.execute("SELECT phase FROM sessions WHERE id = ?", (number,)).fetchone() == ("running",)
+
+
+def test_a_flag_and_a_correction_from_another_terminal_reach_a_running_recorder(tmp_path):
+    db = tmp_path / "event.db"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "laptiming", "record", "sim://?cars=5&seed=8&speed=40&minutes=60",
+         "--db", str(db), "--session", "Race 1", "--session-type", "race", "--min-lap", "30", "--enter-unknown",
+         "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        lines = start_reading(process)
+
+        def next_event(predicate):
+            while True:
+                line = lines.get(timeout=LINE_TIMEOUT)
+                assert line is not None, process.stderr.read()
+                event = json.loads(line)
+                if predicate(event):
+                    return event
+
+        leader = next_event(lambda e: e["type"] == "standing" and e["laps"] >= 1)
+        dnf = run_cli("correct", "status", "--db", db, "--session", "1", "--by", "clerk", "--reason", "stopped at T2",
+                      "--car", leader["number"], "DNF")
+        assert dnf.returncode == 0, dnf.stderr
+        next_event(lambda e: e["type"] == "standing" and e["number"] == leader["number"] and e["status"] == "DNF")
+
+        flag = run_cli("flag", "checkered", "--db", db, "--session", "1")
+        assert flag.returncode == 0, flag.stderr
+        assert "checkered flag for session 1 (Race 1) at decoder time" in flag.stdout
+        next_event(lambda e: e["type"] == "checkered" and e["finish_at_us"] is not None)
+        finished = next_event(lambda e: e["type"] == "standing" and e["status"] == "finished")
+        assert finished["number"] != leader["number"]
+        os.kill(process.pid, signal.SIGINT)
+        assert process.wait(LINE_TIMEOUT) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(LINE_TIMEOUT)

@@ -193,3 +193,20 @@ def test_a_locked_database_is_one_line_not_a_traceback(replayed):
         holder.rollback()
         holder.close()
     one_error_line(result, "event.db", "locked")
+
+
+def test_flags_need_a_known_decoder_clock_and_an_open_session(replayed, tmp_path):
+    one_error_line(run_cli("flag", "checkered", "--db", replayed, "--session", "1"), "session 1", "is finished")
+    from laptiming.engine import SessionRules
+    from laptiming.store import create_session, get_session, open_event_db
+
+    db = tmp_path / "planned.db"
+    store = open_event_db(db, create=True)
+    create_session(store, "Practice 3", SessionRules())
+    store.close()
+    one_error_line(run_cli("flag", "green", "--db", db, "--session", "1"), "decoder's clock is unknown", "--at-us")
+    given = run_cli("flag", "green", "--db", db, "--session", "1", "--at-us", "1781341200000000")
+    assert given.returncode == 0, given.stderr
+    store = open_event_db(db)
+    assert get_session(store, 1).green_us == 1781341200000000
+    store.close()
