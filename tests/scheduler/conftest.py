@@ -40,10 +40,10 @@ def entry(driver_id: str, *, car: str | None = None, number: str | None = None,
           transponder: str | None = None, car_class: str = "Standard", skill: str = "intermediate",
           group: str = "", available_from: str = "", available_until: str = "",
           runs: str = "") -> list[str]:
-    """One entries row; car, number and transponder default from the driver id."""
+    """One entries row; the car and its transponder default to the driver's own."""
     digits = "".join(ch for ch in driver_id if ch.isdigit()) or "0"
-    return [driver_id, f"Driver {driver_id}", car or f"C{digits}", number or digits,
-            transponder or f"9{digits:0>5}", car_class, skill, group, available_from,
+    return [driver_id, f"Driver {driver_id}", car or f"C-{driver_id}", number or digits,
+            transponder or f"T-{driver_id}", car_class, skill, group, available_from,
             available_until, runs]
 
 

@@ -119,5 +119,5 @@ def test_a_missing_file_is_named(tmp_path):
 
 def test_one_transponder_on_two_cars_is_refused(tmp_path):
     path = write_entries(tmp_path / "e.csv", [entry("D1", transponder="5"), entry("D2", transponder="5")])
-    assert _problems(path) == [f"{path}:3: column 'transponder': transponder '5' is already on car 'C1' "
+    assert _problems(path) == [f"{path}:3: column 'transponder': transponder '5' is already on car 'C-D1' "
                                "(line 2); each car needs its own"]
