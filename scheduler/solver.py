@@ -6,10 +6,12 @@ roster is the first hint, so there is always an answer. Where the greedy start h
 groups together, a stage first tries to improve its goal while holding those groups, and
 only then without (the later groups stage gathers what was scattered).
 
-Determinism: by default CP-SAT runs one worker without the LP relaxation (on this problem
-it finds better rosters faster than the default portfolio on two cores) and every stage
-stops on a budget of *deterministic* time, CP-SAT's own count of work done, so the same
-input and seed give the same roster whatever the machine's load. The wall clock is only a
+Determinism: by default every stage stops on a budget of *deterministic* time (CP-SAT's own
+count of work done, not the clock) with a search whose path does not depend on thread
+timing: the packing stage (placing runs) runs CP-SAT's interleaved portfolio on two
+threads, the improving stages one worker without the LP relaxation (on this problem it
+finds better rosters sooner than the default portfolio on two cores). So the same input
+and seed give the same roster whatever the machine's load. The wall clock is only a
 safety net, and a stage it cuts short is reported (the roster may then vary run to run).
 ``workers > 0`` runs CP-SAT's parallel portfolio on that many cores and stops on the wall
 clock: it can use every core, but is not reproducible run to run.
@@ -33,9 +35,12 @@ from scheduler.roster import Roster
 
 # Share of the time limit each stage may use; what a stage leaves is passed on.
 STAGE_SHARES: dict[str, float] = {
-    "runs": 0.10, "changes": 0.10, "sessions": 0.20, "sessions (free)": 0.15,
-    "groups": 0.25, "spread": 0.20,
+    "runs": 0.45, "changes": 0.10, "sessions": 0.12, "sessions (free)": 0.11,
+    "groups": 0.11, "spread": 0.11,
 }
+# Placing every run is a packing problem where the LP relaxation pays off; the later stages
+# improve a full roster, where one worker without the LP finds better rosters sooner.
+PACKING_STAGES = frozenset({"runs"})
 # CP-SAT deterministic-time units per second of time limit. One worker without LP does
 # 1.3 to 3 units a second on a 2-core laptop; budgeting 1 leaves the wall clock as a margin.
 UNITS_PER_SECOND = 1.0
@@ -72,10 +77,13 @@ class Solution:
     stages: tuple[StageResult, ...]
     seconds: float
     greedy: Roster
+    unmet_runs: int
 
     @property
     def sessions_proven_optimal(self) -> bool:
-        """True when no roster with as many runs placed can use fewer sessions."""
+        """True when every run is placed and no roster can use fewer sessions."""
+        if self.unmet_runs:
+            return False
         used = len(self.roster.used_slots())
         if used <= self.bound.total:
             return True
@@ -130,7 +138,7 @@ class _Stages:
             model.add_assumptions(self.held_groups())
         solver = cp_model.CpSolver()
         wall_left = max(0.1, self.options.time_limit_s - (time.perf_counter() - self.started))
-        _configure(solver, self.options, budget, wall_left)
+        _configure(solver, self.options, budget, wall_left, packing=name in PACKING_STAGES)
         status = solver.solve(model)
         model.clear_assumptions()
         if status == cp_model.MODEL_INVALID:
@@ -157,18 +165,24 @@ class _Stages:
         return value
 
 
-def _configure(solver: cp_model.CpSolver, options: SolveOptions, budget: float, wall_left: float) -> None:
+def _configure(solver: cp_model.CpSolver, options: SolveOptions, budget: float, wall_left: float,
+               packing: bool) -> None:
     """Seed, workers and limits for one stage."""
     params = solver.parameters
     params.random_seed = options.seed
     if options.workers > 0:
         params.num_workers = options.workers
         params.max_time_in_seconds = max(0.1, min(budget, wall_left))
+        return
+    if packing:
+        # CP-SAT's interleaved portfolio: two threads, the same search whatever their timing.
+        params.num_workers = 2
+        params.interleave_search = True
     else:
         params.num_workers = 1
         params.linearization_level = 0
-        params.max_deterministic_time = max(0.05, budget)
-        params.max_time_in_seconds = wall_left
+    params.max_deterministic_time = max(0.05, budget)
+    params.max_time_in_seconds = wall_left
 
 
 def _together(pairs: tuple[tuple[int, int], ...], roster: Roster) -> bool:
@@ -223,8 +237,6 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(),
     def together(roster: Roster) -> int:
         return groups_together(problem, roster)
 
-    if unmet(greedy):
-        stages.run("runs", rm.total_short(), 0, unmet, hold=True)
     stages.run("runs", rm.total_short(), 0, unmet)
     short = unmet(stages.roster)
     model.add(rm.total_short() <= short)
@@ -247,4 +259,5 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(),
     kept = stages.run("groups", rm.groups_together(), possible, together, sense=-1)
     model.add(rm.groups_together() >= kept)
     stages.run("spread", rm.spread_penalty(), 0, lambda r: spread_penalty(problem, r))
-    return Solution(stages.roster, bound, tuple(stages.results), time.perf_counter() - started, greedy)
+    return Solution(stages.roster, bound, tuple(stages.results), time.perf_counter() - started, greedy,
+                    unmet(stages.roster))

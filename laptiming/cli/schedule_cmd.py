@@ -136,8 +136,12 @@ def _print_summary(problem: Problem, solution: Solution, args: argparse.Namespac
     last = max((problem.slots[s].end for s in roster.used_slots()), default=None)
     print(f"{plan.event_name}: {len(problem.drivers)} drivers, {problem.total_runs} runs, "
           f"{len(problem.slots)} session slots over {len(plan.days)} day(s)")
-    proof = "optimal" if solution.sessions_proven_optimal else \
-        f"{100 * (used - solution.bound.total) / max(1, solution.bound.total):.1f}% above the bound"
+    if solution.unmet_runs:
+        proof = "the bound is for a full roster"
+    elif solution.sessions_proven_optimal:
+        proof = "optimal"
+    else:
+        proof = f"{100 * (used - solution.bound.total) / max(1, solution.bound.total):.1f}% above the bound"
     print(f"sessions used: {used} (lower bound {solution.bound.total}, {proof})"
           + (f", last session ends {last:%Y-%m-%d %H:%M}" if last else ""))
     print(f"runs unmet: {sum(unmet)}")
