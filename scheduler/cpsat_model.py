@@ -71,6 +71,7 @@ class RosterModel:
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
     x: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     short: list[cp_model.IntVar] = field(default_factory=list)
+    deep: list[tuple[int, cp_model.IntVar]] = field(default_factory=list)
     used: list[cp_model.IntVar] = field(default_factory=list)
     family_of_slot: dict[tuple[int, str | None], cp_model.IntVar] = field(default_factory=dict)
     admits: dict[tuple[int, Skill], cp_model.IntVar] = field(default_factory=dict)
@@ -81,6 +82,10 @@ class RosterModel:
     def total_short(self) -> cp_model.LinearExpr:
         """Runs left unplaced."""
         return sum(self.short)
+
+    def runs_short_beyond_one(self) -> cp_model.LinearExpr:
+        """Unplaced runs beyond the first per driver (so the shortage is shared out)."""
+        return sum(v for _, v in self.deep)
 
     def sessions_used(self) -> cp_model.LinearExpr:
         """Slots with at least one car."""
@@ -112,6 +117,8 @@ class RosterModel:
             model.add_hint(var, key in chosen)
         for driver in self.problem.drivers:
             model.add_hint(self.short[driver.index], max(0, driver.runs - len(roster.sessions[driver.index])))
+        for d, var in self.deep:
+            model.add_hint(var, max(0, self.problem.drivers[d].runs - len(roster.sessions[d]) - 1))
         slot_family: dict[int, str | None] = {}
         slot_skills: dict[int, set[Skill]] = defaultdict(set)
         for d, s in chosen:
@@ -155,6 +162,10 @@ def build_model(problem: Problem, fixed: Mapping[int, tuple[int, ...]] | None = 
                 model.add(var == 1)
         short = model.new_int_var(0, driver.runs, f"short_{driver.index}")
         rm.short.append(short)
+        if driver.runs > 1:
+            deep = model.new_int_var(0, driver.runs - 1, f"deep_{driver.index}")
+            model.add(deep >= short - 1)
+            rm.deep.append((driver.index, deep))
         model.add(sum(rm.x[(driver.index, s)] for s in slots) + short == driver.runs)
         _rest(problem, rm, driver.index, slots)
     by_slot: dict[int, list[int]] = defaultdict(list)

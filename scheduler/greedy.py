@@ -36,7 +36,7 @@ class _Placer:
     """Mutable state of one greedy pass."""
 
     def __init__(self, problem: Problem, fixed: Mapping[int, tuple[int, ...]],
-                 closed: frozenset[int] = frozenset()) -> None:
+                 closed: frozenset[int] = frozenset(), start: Roster | None = None) -> None:
         self.problem = problem
         self.capacity = problem.capacity
         self.apart: dict[Skill | None, frozenset[Skill]] = {
@@ -49,6 +49,11 @@ class _Placer:
         for driver_index, slots in fixed.items():
             for slot in slots:
                 self.take(problem.drivers[driver_index], slot)
+        if start is not None:
+            for driver_index, slots in enumerate(start.sessions):
+                for slot in slots:
+                    if (driver_index, slot) not in self.pinned:
+                        self.take(problem.drivers[driver_index], slot)
 
     def take(self, driver: Driver, slot: int) -> None:
         """Put the driver in the slot."""
@@ -227,6 +232,19 @@ def greedy_roster(problem: Problem, fixed: Mapping[int, tuple[int, ...]] | None 
             failures += 1
     return Roster.from_pairs(len(problem.drivers),
                              ((d, s) for d, slots in enumerate(best.chosen) for s in slots))
+
+
+def fill_missing(problem: Problem, roster: Roster,
+                 fixed: Mapping[int, tuple[int, ...]] | None = None) -> Roster:
+    """The roster with missing runs placed where they fit (moving one other driver if need be)."""
+    placer = _Placer(problem, fixed or {}, start=roster)
+    for driver in problem.drivers:
+        if placer.needed(driver):
+            placer.place(driver)
+        if placer.needed(driver):
+            placer.repair(driver)
+    return Roster.from_pairs(len(problem.drivers),
+                             ((d, s) for d, slots in enumerate(placer.chosen) for s in slots))
 
 
 def legal_subset(problem: Problem, wanted: Mapping[int, tuple[int, ...]]) -> dict[int, tuple[int, ...]]:

@@ -53,8 +53,8 @@ def keep_plan(problem: Problem, rows: Sequence[RosterRow]) -> KeepPlan:
         lost = sorted(set(slots) - set(fixed.get(driver, ())))
         if lost:
             times = ", ".join(f"{problem.slots[s].start:%H:%M}" for s in lost)
-            dropped.append(f"{problem.drivers[driver].driver_id}: run at {times} no longer fits "
-                           f"the entry or the rules")
+            dropped.append(f"{problem.drivers[driver].driver_id}: published run(s) at {times} no "
+                           "longer fit the entry or the rules")
     frozen = frozenset(d for d, slots in fixed.items() if len(slots) == problem.drivers[d].runs)
     return KeepPlan(wanted, fixed, frozen, tuple(withdrawn), tuple(dropped))
 

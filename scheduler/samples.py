@@ -49,7 +49,7 @@ def plan_toml(size: EventSize) -> str:
         f'\n[[days]]\ndate = "{first + timedelta(days=i)}"\nstart = "08:00"\nend = "18:30"\n'
         f'breaks = [["12:00", "13:00"]]\n' for i in range(size.days))
     return (
-        f'[event]\nname = "Club track day, {size.drivers} drivers"\n{days}\n'
+        f'[event]\nname = "Club track day {first}"\n{days}\n'
         f"[sessions]\nlength_minutes = 15\nchangeover_minutes = 5\ncapacity = {size.capacity}\n\n"
         "[drivers]\nruns = 3\nmin_rest_minutes = 40\n\n"
         '[rules]\nnever_together = [["novice", "advanced"]]\nseparate_classes = ["Electric"]\n'

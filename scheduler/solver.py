@@ -1,5 +1,8 @@
 """Solve a roster in stages: runs placed, then fewest sessions, then groups, then spread.
 
+(When runs cannot all be placed, a stage after the first shares the shortage out, and
+with a published roster to keep, a stage before the sessions keeps moves to a minimum.)
+
 Each stage bounds the previous goals at their best value and starts from the best roster
 so far as a complete hint (a lexicographic objective without big weights). The greedy
 roster is the first hint, so there is always an answer. Where the greedy start has friend
@@ -29,21 +32,25 @@ from ortools.sat.python import cp_model
 from scheduler.bounds import SessionBound, session_lower_bound
 from scheduler.cpsat_model import RosterModel, build_model, day_buckets, edge_slots
 from scheduler.errors import SolverError
-from scheduler.greedy import greedy_roster
+from scheduler.greedy import fill_missing, greedy_roster
 from scheduler.problem import Problem
 from scheduler.roster import Roster
 
 # Share of the time limit each stage may use; what a stage leaves is passed on.
 STAGE_SHARES: dict[str, float] = {
-    "runs": 0.45, "changes": 0.10, "sessions": 0.12, "sessions (free)": 0.11,
+    "runs": 0.40, "fair share": 0.05, "changes": 0.10, "sessions": 0.12, "sessions (free)": 0.11,
     "groups": 0.11, "spread": 0.11,
 }
+PROVEN_SHORT_RUNS_SHARE = 0.75
 # Placing every run is a packing problem where the LP relaxation pays off; the later stages
 # improve a full roster, where one worker without the LP finds better rosters sooner.
 PACKING_STAGES = frozenset({"runs"})
-# CP-SAT deterministic-time units per second of time limit. One worker without LP does
-# 1.3 to 3 units a second on a 2-core laptop; budgeting 1 leaves the wall clock as a margin.
-UNITS_PER_SECOND = 1.0
+PACKING_SUBSOLVERS = ("default_lp", "quick_restart", "reduced_costs", "pseudo_costs")
+# CP-SAT deterministic-time units per second of time limit, measured on a 2-core laptop:
+# one worker without LP does 1.3 to 3 units a second, the interleaved packing search about
+# 1.3. Budgeting below both leaves the wall clock as a safety net that rarely acts.
+UNITS_PER_SECOND = 0.85
+PACKING_UNITS_PER_SECOND = 0.75
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,14 +121,16 @@ class _Stages:
                 if group.pairs and _together(group.pairs, self.roster)]
 
     def run(self, name: str, objective: cp_model.LinearExprT, bound: int,
-            evaluate: Callable[[Roster], int], sense: int = 1, hold: bool = False) -> int:
+            evaluate: Callable[[Roster], int], sense: int = 1, hold: bool = False,
+            share: float | None = None) -> int:
         """Minimise (sense 1) or maximise (sense -1) ``objective``; return the value reached.
 
         ``bound`` is a proven limit of the goal: reaching it ends the stage. With ``hold``,
         groups together in the current roster stay together during this stage.
         """
-        share = STAGE_SHARES[name] * self.options.time_limit_s
-        budget = share * (UNITS_PER_SECOND if self.options.workers == 0 else 1.0) + self.carry
+        share = (STAGE_SHARES[name] if share is None else share) * self.options.time_limit_s
+        rate = PACKING_UNITS_PER_SECOND if name in PACKING_STAGES else UNITS_PER_SECOND
+        budget = share * (rate if self.options.workers == 0 else 1.0) + self.carry
         start_value = evaluate(self.roster)
         if sense * start_value <= sense * bound:
             self.results.append(StageResult(name, "OPTIMAL", start_value, bound, 0.0, False))
@@ -175,9 +184,11 @@ def _configure(solver: cp_model.CpSolver, options: SolveOptions, budget: float, 
         params.max_time_in_seconds = max(0.1, min(budget, wall_left))
         return
     if packing:
-        # CP-SAT's interleaved portfolio: two threads, the same search whatever their timing.
+        # CP-SAT's interleaved portfolio of LP-based searches: two threads, the same search
+        # whatever their timing.
         params.num_workers = 2
         params.interleave_search = True
+        params.subsolvers.extend(PACKING_SUBSOLVERS)
     else:
         params.num_workers = 1
         params.linearization_level = 0
@@ -237,9 +248,22 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(),
     def together(roster: Roster) -> int:
         return groups_together(problem, roster)
 
-    stages.run("runs", rm.total_short(), 0, unmet)
+    # When the bound proves some runs cannot be placed, placing as many as possible is the
+    # whole problem (every slot will be used): it gets most of the time.
+    proven_short = bound.total > len(problem.slots)
+    stages.run("runs", rm.total_short(), 0, unmet, share=PROVEN_SHORT_RUNS_SHARE if proven_short else None)
+    if unmet(stages.roster):
+        filled = fill_missing(problem, stages.roster, fixed)
+        if unmet(filled) < unmet(stages.roster):
+            stages.roster = filled
     short = unmet(stages.roster)
     model.add(rm.total_short() <= short)
+    if short:
+        # Share the shortage out: nobody should miss all their runs while others miss none.
+        def beyond_one(roster: Roster) -> int:
+            return sum(max(0, u - 1) for u in roster.unmet(problem))
+        fair = stages.run("fair share", rm.runs_short_beyond_one(), 0, beyond_one)
+        model.add(rm.runs_short_beyond_one() <= fair)
     if published:
         def moved(roster: Roster) -> int:
             return sum(len(set(slots) - set(roster.sessions[d])) for d, slots in published.items())

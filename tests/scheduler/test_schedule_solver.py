@@ -103,3 +103,12 @@ def test_records_list_each_session_with_its_cars(sixty):
     first = records.sessions[0]
     assert first.start < first.end and all(e.session == first.session for e in first.entries)
     assert dataclasses.asdict(first)["entries"][0].keys() >= {"driver_id", "transponder", "car_number"}
+
+
+def test_the_committed_sample_event_is_what_the_generator_writes(tmp_path):
+    sample = Path(__file__).resolve().parents[2] / "sample_data" / "trackday"
+    entries, plan = write_event(EventSize(drivers=220, days=1, capacity=25, seed=4), tmp_path)
+    assert (sample / "entries.csv").read_bytes() == entries.read_bytes()
+    assert (sample / "plan.toml").read_bytes() == plan.read_bytes()
+    _, _, problem = load_problem(sample / "entries.csv", sample / "plan.toml")
+    assert len(problem.drivers) == 220 and len(problem.slots) == 28
