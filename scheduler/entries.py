@@ -201,50 +201,74 @@ class _RowParser:
                      available_until=until, runs=runs, **fields)
 
 
-def _consistency_problems(entries: list[Entry]) -> list[InputProblem]:
-    """Duplicate driver ids; a car with two classes, numbers or transponders; shared transponders."""
+def _consistency_problems(source: str, rows: list[SheetRow]) -> list[InputProblem]:
+    """Duplicate driver ids; a car with two classes, numbers or transponders; shared transponders.
+
+    Checked on the cells as written, so a row with another bad cell is still compared.
+    """
+    def text(row: SheetRow, column: str) -> str:
+        value = row.cells.get(column, "")
+        return value.strftime(TIME_FORMAT) if isinstance(value, datetime) else value.strip()
+
     problems: list[InputProblem] = []
-    drivers: dict[str, Entry] = {}
-    cars: dict[str, Entry] = {}
-    transponders: dict[str, Entry] = {}
-    for entry in entries:
-        first = drivers.setdefault(entry.driver_id, entry)
-        if first is not entry:
-            problems.append(InputProblem(entry.source, entry.line, "driver_id",
-                                         f"driver_id '{entry.driver_id}' is already used on line {first.line}"))
-        car = cars.setdefault(entry.car_id, entry)
+    drivers: dict[str, SheetRow] = {}
+    cars: dict[str, SheetRow] = {}
+    transponders: dict[str, SheetRow] = {}
+    for row in rows:
+        driver_id, car_id, transponder = text(row, "driver_id"), text(row, "car_id"), text(row, "transponder")
+        if driver_id:
+            first = drivers.setdefault(driver_id, row)
+            if first is not row:
+                problems.append(InputProblem(source, row.line, "driver_id",
+                                             f"driver_id '{driver_id}' is already used on line {first.line}"))
+        if not car_id:
+            continue
+        car = cars.setdefault(car_id, row)
         for column in ("car_class", "transponder", "car_number"):
-            mine, theirs = getattr(entry, column), getattr(car, column)
+            mine, theirs = text(row, column), text(car, column)
             if mine.casefold() != theirs.casefold():
                 problems.append(InputProblem(
-                    entry.source, entry.line, column,
-                    f"car '{entry.car_id}' has {column} '{theirs}' on line {car.line} but '{mine}' here"))
-        owner = transponders.setdefault(entry.transponder, entry)
-        if owner.car_id != entry.car_id:
-            problems.append(InputProblem(
-                entry.source, entry.line, "transponder",
-                f"transponder '{entry.transponder}' is already on car '{owner.car_id}' "
-                f"(line {owner.line}); each car needs its own"))
+                    source, row.line, column,
+                    f"car '{car_id}' has {column} '{theirs}' on line {car.line} but '{mine}' here"))
+        if transponder:
+            owner = transponders.setdefault(transponder, row)
+            if text(owner, "car_id") != car_id:
+                problems.append(InputProblem(
+                    source, row.line, "transponder",
+                    f"transponder '{transponder}' is already on car '{text(owner, 'car_id')}' "
+                    f"(line {owner.line}); each car needs its own"))
     return problems
+
+
+def read_entries_with_problems(path: Path) -> tuple[tuple[Entry, ...], list[InputProblem]]:
+    """The rows that parsed, and every problem found (so callers can check more before raising)."""
+    source = str(path)
+    if not path.is_file():
+        return (), [InputProblem(source, 0, "", "entries file not found")]
+    problems: list[InputProblem] = []
+    entries: list[Entry] = []
+    rows: list[SheetRow] = []
+    try:
+        items = list(iter_sheet(path))
+    except ScheduleInputError as err:
+        return (), list(err.problems)
+    for item in items:
+        if isinstance(item, InputProblem):
+            problems.append(item)
+            continue
+        rows.append(item)
+        entry = _RowParser(source, item, problems).entry()
+        if entry is not None:
+            entries.append(entry)
+    problems.extend(_consistency_problems(source, rows))
+    if not rows and not problems:
+        problems.append(InputProblem(source, 0, "", "no entries: the sheet has a header but no rows"))
+    return tuple(entries), sorted(problems, key=lambda p: (p.line, p.column))
 
 
 def read_entries(path: Path) -> tuple[Entry, ...]:
     """Read and check the entries file; raise with every problem if anything is wrong."""
-    source = str(path)
-    if not path.is_file():
-        raise ScheduleInputError([InputProblem(source, 0, "", "entries file not found")])
-    problems: list[InputProblem] = []
-    entries: list[Entry] = []
-    for item in iter_sheet(path):
-        if isinstance(item, InputProblem):
-            problems.append(item)
-            continue
-        entry = _RowParser(source, item, problems).entry()
-        if entry is not None:
-            entries.append(entry)
-    problems.extend(_consistency_problems(entries))
-    if not entries and not problems:
-        problems.append(InputProblem(source, 0, "", "no entries: the sheet has a header but no rows"))
+    entries, problems = read_entries_with_problems(path)
     if problems:
-        raise ScheduleInputError(sorted(problems, key=lambda p: (p.line, p.column)))
-    return tuple(entries)
+        raise ScheduleInputError(problems)
+    return entries

@@ -35,8 +35,9 @@ def rest_conflicts(slots: tuple[Slot, ...], min_rest_minutes: int) -> tuple[tupl
     """For each slot index, the later slot indices one driver may not also take.
 
     A driver needs ``min_rest_minutes`` from the end of one run to the start of the next, so
-    slot ``j`` conflicts with an earlier slot ``i`` when ``start[j] < end[i] + rest``. Each tuple is contiguous, and together with ``i`` itself
-    it is a clique (all pairwise in conflict), which the solver uses as one at-most-one.
+    slot ``j`` conflicts with an earlier slot ``i`` when ``start[j] < end[i] + rest``. Each
+    tuple is contiguous, and together with ``i`` itself it is a clique (all pairwise in
+    conflict), which the solver uses as one at-most-one.
     """
     rest = timedelta(minutes=min_rest_minutes)
     result: list[tuple[int, ...]] = []

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scheduler.entries import read_entries
+from scheduler.entries import read_entries_with_problems
 from scheduler.errors import InputProblem, ScheduleInputError
 from scheduler.grid import build_slots, max_runs_in, rest_conflicts
 from scheduler.model import Entry, Plan, Skill, Slot
@@ -86,9 +86,10 @@ class Problem:
 
 def _window_problem(entry: Entry, runs: int, fit: int, slot_count: int, plan: Plan) -> InputProblem:
     """Say why a driver's window is too short, at the cell that narrows it."""
-    column = "available_until" if entry.available_until else "available_from" if entry.available_from else "runs"
-    start = f"{entry.available_from:%Y-%m-%d %H:%M}" if entry.available_from else "the start"
-    until = f"{entry.available_until:%Y-%m-%d %H:%M}" if entry.available_until else "the end"
+    column = ("available_until" if entry.available_until
+              else "available_from" if entry.available_from else "runs")
+    start = f"{entry.available_from:%Y-%m-%d %H:%M}" if entry.available_from else "the start of the event"
+    until = f"{entry.available_until:%Y-%m-%d %H:%M}" if entry.available_until else "the end of the event"
     return InputProblem(
         entry.source, entry.line, column,
         f"the window from {start} to {until} holds {slot_count} session slots, room for "
@@ -127,6 +128,15 @@ def _nestable(problem: Problem, a: int, b: int) -> bool:
     return max_runs_in(shared, problem.slots, problem.plan.min_rest_minutes) >= problem.drivers[b].runs
 
 
+def window_problems(entries: Sequence[Entry], plan: Plan) -> list[InputProblem]:
+    """Entries whose availability window cannot hold their runs (and a plan with no slot)."""
+    try:
+        build_problem(entries, plan)
+    except ScheduleInputError as err:
+        return list(err.problems)
+    return []
+
+
 def build_problem(entries: Sequence[Entry], plan: Plan) -> Problem:
     """Join entries to the plan; raise with every window too short for its runs."""
     slots = build_slots(plan)
@@ -151,7 +161,8 @@ def build_problem(entries: Sequence[Entry], plan: Plan) -> Problem:
         if car == len(cars):
             cars.append([])
         cars[car].append(len(drivers))
-        drivers.append(Driver(len(drivers), entry, runs, car, plan.separate_class_key(entry.car_class), allowed))
+        family = plan.separate_class_key(entry.car_class)
+        drivers.append(Driver(len(drivers), entry, runs, car, family, allowed))
     if problems:
         raise ScheduleInputError(problems)
     rest = rest_conflicts(slots, plan.min_rest_minutes)
@@ -169,10 +180,10 @@ def load_problem(entries_path: Path, plan_path: Path) -> tuple[tuple[Entry, ...]
         plan = read_plan(plan_path)
     except ScheduleInputError as err:
         problems.extend(err.problems)
-    try:
-        entries = read_entries(entries_path)
-    except ScheduleInputError as err:
-        problems.extend(err.problems)
+    entries, entry_problems = read_entries_with_problems(entries_path)
+    problems.extend(entry_problems)
+    if plan is not None and entries:
+        problems.extend(window_problems(entries, plan))
     if problems or plan is None:
         raise ScheduleInputError(problems)
     return entries, plan, build_problem(entries, plan)

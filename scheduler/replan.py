@@ -71,7 +71,8 @@ def describe_changes(problem: Problem, keep: KeepPlan, roster: Roster) -> list[s
         after = roster.sessions[driver.index]
         label = f"{driver.driver_id} {driver.entry.driver}"
         if before is None:
-            lines.append(f"{label}: new entry, runs at {when(after)}" if after else f"{label}: new entry, no run placed")
+            lines.append(f"{label}: new entry, runs at {when(after)}" if after
+                         else f"{label}: new entry, no run placed")
             continue
         removed = sorted(set(before) - set(after))
         added = sorted(set(after) - set(before))

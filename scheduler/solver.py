@@ -85,10 +85,14 @@ class Solution:
     seconds: float
     greedy: Roster
     unmet_runs: int
+    constrained_by: str = ""  # what the session count is optimal under, if not the bound
 
     @property
     def sessions_proven_optimal(self) -> bool:
-        """True when every run is placed and no roster can use fewer sessions."""
+        """True when every run is placed and no roster can use fewer sessions.
+
+        With runs kept from a published roster, "no roster" means none that keeps them.
+        """
         if self.unmet_runs:
             return False
         used = len(self.roster.used_slots())
@@ -284,4 +288,5 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(),
     model.add(rm.groups_together() >= kept)
     stages.run("spread", rm.spread_penalty(), 0, lambda r: spread_penalty(problem, r))
     return Solution(stages.roster, bound, tuple(stages.results), time.perf_counter() - started, greedy,
-                    unmet(stages.roster))
+                    unmet(stages.roster),
+                    "the published runs kept" if fixed else "moves kept to a minimum" if published else "")

@@ -138,6 +138,8 @@ def _print_summary(problem: Problem, solution: Solution, args: argparse.Namespac
           f"{len(problem.slots)} session slots over {len(plan.days)} day(s)")
     if solution.unmet_runs:
         proof = "the bound is for a full roster"
+    elif solution.sessions_proven_optimal and solution.constrained_by and used > solution.bound.total:
+        proof = f"the fewest possible with {solution.constrained_by}"
     elif solution.sessions_proven_optimal:
         proof = "optimal"
     else:

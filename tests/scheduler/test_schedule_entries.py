@@ -84,7 +84,7 @@ def test_a_window_too_short_for_the_runs_is_refused_with_both_files_checked(even
     assert problems[0] == (
         f"{entries}:2: column 'available_until': the window from 2026-06-13 08:00 to 2026-06-13 08:40 "
         "holds 2 session slots, room for 1 runs with 40 min rest, but D1 needs 2 runs")
-    assert problems[1].startswith(f"{entries}:3: column 'runs': the window from the start to the end "
+    assert problems[1].startswith(f"{entries}:3: column 'runs': the window from the start of the event to the end of the event "
                                   "holds 11 session slots, room for 4 runs")
 
 
@@ -121,3 +121,18 @@ def test_one_transponder_on_two_cars_is_refused(tmp_path):
     path = write_entries(tmp_path / "e.csv", [entry("D1", transponder="5"), entry("D2", transponder="5")])
     assert _problems(path) == [f"{path}:3: column 'transponder': transponder '5' is already on car 'C-D1' "
                                "(line 2); each car needs its own"]
+
+
+def test_rows_with_a_bad_cell_are_still_compared_and_windows_still_checked(event_files):
+    entries, plan = event_files([
+        entry("D1"),
+        entry("D1", skill="expert"),
+        entry("D3", available_from="2026-06-13 11:00"),
+    ])
+    with pytest.raises(ScheduleInputError) as caught:
+        load_problem(entries, plan)
+    problems = [str(p) for p in caught.value.problems]
+    assert f"{entries}:3: column 'driver_id': driver_id 'D1' is already used on line 2" in problems
+    assert any(p.startswith(f"{entries}:3: column 'skill':") for p in problems)
+    assert any(p.startswith(f"{entries}:4: column 'available_from': the window from 2026-06-13 11:00")
+               for p in problems)
