@@ -247,6 +247,33 @@ def fill_missing(problem: Problem, roster: Roster,
                              ((d, s) for d, slots in enumerate(placer.chosen) for s in slots))
 
 
+def share_shortage(problem: Problem, roster: Roster,
+                   fixed: Mapping[int, tuple[int, ...]] | None = None) -> Roster:
+    """Hand seats from drivers missing nothing to drivers missing two runs or more.
+
+    The number of unplaced runs stays the same; fewer drivers miss several runs.
+    """
+    placer = _Placer(problem, fixed or {}, start=roster)
+    for driver in problem.drivers:
+        for slot in driver.allowed:
+            if placer.needed(driver) < 2:
+                break
+            state = placer.state[slot]
+            if slot in placer.closed or not placer._rest_ok(driver, slot) or driver.car in state.cars:
+                continue
+            if state.load < placer.capacity:
+                continue  # a free seat would have been taken by the packing stage already
+            if state.family != driver.family or any(k in placer.apart[driver.skill] for k in state.skills):
+                continue
+            donor = next((m for m in sorted(state.members) if (m, slot) not in placer.pinned
+                          and placer.needed(problem.drivers[m]) == 0), None)
+            if donor is not None:
+                placer.drop(problem.drivers[donor], slot)
+                placer.take(driver, slot)
+    return Roster.from_pairs(len(problem.drivers),
+                             ((d, s) for d, slots in enumerate(placer.chosen) for s in slots))
+
+
 def legal_subset(problem: Problem, wanted: Mapping[int, tuple[int, ...]]) -> dict[int, tuple[int, ...]]:
     """The runs of ``wanted`` (driver -> slots) that can stand together, taken in order.
 

@@ -32,16 +32,16 @@ from ortools.sat.python import cp_model
 from scheduler.bounds import SessionBound, session_lower_bound
 from scheduler.cpsat_model import RosterModel, build_model, day_buckets, edge_slots
 from scheduler.errors import SolverError
-from scheduler.greedy import fill_missing, greedy_roster
+from scheduler.greedy import fill_missing, greedy_roster, share_shortage
 from scheduler.problem import Problem
 from scheduler.roster import Roster
 
 # Share of the time limit each stage may use; what a stage leaves is passed on.
 STAGE_SHARES: dict[str, float] = {
-    "runs": 0.40, "fair share": 0.05, "changes": 0.10, "sessions": 0.12, "sessions (free)": 0.11,
+    "runs": 0.40, "fair share": 0.15, "changes": 0.10, "sessions": 0.12, "sessions (free)": 0.11,
     "groups": 0.11, "spread": 0.11,
 }
-PROVEN_SHORT_RUNS_SHARE = 0.75
+PROVEN_SHORT_RUNS_SHARE = 0.6
 # Placing every run is a packing problem where the LP relaxation pays off; the later stages
 # improve a full roster, where one worker without the LP finds better rosters sooner.
 PACKING_STAGES = frozenset({"runs"})
@@ -266,6 +266,9 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(),
         # Share the shortage out: nobody should miss all their runs while others miss none.
         def beyond_one(roster: Roster) -> int:
             return sum(max(0, u - 1) for u in roster.unmet(problem))
+        shared = share_shortage(problem, stages.roster, fixed)
+        if unmet(shared) == short and beyond_one(shared) < beyond_one(stages.roster):
+            stages.roster = shared
         fair = stages.run("fair share", rm.runs_short_beyond_one(), 0, beyond_one)
         model.add(rm.runs_short_beyond_one() <= fair)
     if published:
