@@ -9,7 +9,7 @@ from scheduler.check import Rule, check_roster
 from scheduler.problem import load_problem
 from scheduler.roster import roster_rows
 from scheduler.solver import SolveOptions, solve
-from tests.scheduler.conftest import entry
+from schedule_helpers import entry
 
 MORNING = {"available_until": "2026-06-13 10:00"}
 AFTERNOON = {"available_from": "2026-06-13 10:20"}

@@ -11,7 +11,7 @@ from scheduler.check import Rule, check_roster
 from scheduler.entries import read_entries
 from scheduler.plan import read_plan
 from scheduler.roster import RosterRow, read_roster, write_roster
-from tests.scheduler.conftest import entry
+from schedule_helpers import entry
 
 SLOT = {n: datetime(2026, 6, 13, 8) + timedelta(minutes=20 * (n - 1)) for n in range(1, 7)}
 SLOT.update({n: datetime(2026, 6, 13, 10, 20) + timedelta(minutes=20 * (n - 7)) for n in range(7, 12)})

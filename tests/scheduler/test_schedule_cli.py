@@ -9,7 +9,7 @@ from pathlib import Path
 
 from scheduler.roster import ROSTER_COLUMNS
 from scheduler.samples import EventSize, write_event
-from tests.scheduler.conftest import SMALL_PLAN, entry, write_entries
+from schedule_helpers import SMALL_PLAN, entry, write_entries
 
 
 def laptiming(*args: str | Path) -> subprocess.CompletedProcess[str]:

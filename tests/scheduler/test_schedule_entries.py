@@ -12,7 +12,7 @@ from scheduler.entries import read_entries
 from scheduler.errors import ScheduleInputError
 from scheduler.model import ENTRY_COLUMNS, Skill
 from scheduler.problem import load_problem
-from tests.scheduler.conftest import entry, write_entries
+from schedule_helpers import entry, write_entries
 
 
 def _problems(path: Path) -> list[str]:

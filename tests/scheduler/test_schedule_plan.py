@@ -10,7 +10,7 @@ from scheduler.errors import ScheduleInputError
 from scheduler.grid import build_slots, rest_conflicts
 from scheduler.model import Skill
 from scheduler.plan import parse_plan
-from tests.scheduler.conftest import SMALL_PLAN
+from schedule_helpers import SMALL_PLAN
 
 ISSUE_PLAN = """\
 [event]

@@ -15,7 +15,7 @@ from scheduler.replan import describe_changes, keep_plan
 from scheduler.roster import roster_rows
 from scheduler.samples import EventSize, write_event
 from scheduler.solver import SolveOptions, groups_together, solve
-from tests.scheduler.conftest import entry
+from schedule_helpers import entry
 
 
 @pytest.fixture(scope="module")
