@@ -1,0 +1,274 @@
+"""Read the registration sheet (CSV or XLSX) into :class:`Entry` records.
+
+Every problem is collected, not just the first: missing or unknown columns, blank required
+cells, unknown skills, bad times or run counts, duplicate driver ids, and a ``car_id`` given
+two classes, numbers or transponders. Each names the file, line and column.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from scheduler.errors import InputProblem, ScheduleInputError
+from scheduler.model import ENTRY_COLUMNS, REQUIRED_ENTRY_VALUES, TIME_FORMAT, Entry, Skill
+
+Cell = str | datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SheetRow:
+    """One non-blank data row of a sheet: its line number and cells by column name."""
+
+    line: int
+    cells: dict[str, Cell]
+
+
+def _cell_value(value: object) -> Cell:
+    """A spreadsheet cell as text (numbers without a spurious ``.0``) or a datetime."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _sheet_rows(path: Path) -> tuple[list[str], int, list[tuple[int, list[Cell]]]]:
+    """Header, the header's line, and the data rows with their line numbers (CSV or XLSX)."""
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        return _xlsx_rows(path)
+    return _csv_rows(path)
+
+
+def _csv_rows(path: Path) -> tuple[list[str], int, list[tuple[int, list[Cell]]]]:
+    """Rows of a CSV file (UTF-8, with or without the BOM Excel writes)."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            rows: list[tuple[int, list[Cell]]] = []
+            start = 1
+            for row in reader:
+                rows.append((start, [c.strip() for c in row]))
+                start = reader.line_num + 1
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raise ScheduleInputError([InputProblem(str(path), 0, "", f"cannot read entries: {err}")]) from err
+    return _split_header(path, rows)
+
+
+def _xlsx_rows(path: Path) -> tuple[list[str], int, list[tuple[int, list[Cell]]]]:
+    """Rows of the first worksheet of an XLSX workbook."""
+    from openpyxl import load_workbook  # imported here: only XLSX users pay for it
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises many unrelated types for a bad workbook
+        raise ScheduleInputError(
+            [InputProblem(str(path), 0, "", f"cannot read the workbook: {err}")]
+        ) from err
+    try:
+        sheet = book.worksheets[0]
+        rows = [
+            (number, [_cell_value(v) for v in values])
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+        ]
+    finally:
+        book.close()
+    return _split_header(path, rows)
+
+
+def _split_header(path: Path, rows: list[tuple[int, list[Cell]]]
+                  ) -> tuple[list[str], int, list[tuple[int, list[Cell]]]]:
+    """The first non-blank row is the header; blank rows are dropped."""
+    filled = [(n, cells) for n, cells in rows if any(c != "" for c in cells)]
+    if not filled:
+        raise ScheduleInputError([InputProblem(str(path), 1, "", "the file has no header row")])
+    header_line, header = filled[0]
+    names = [str(c).strip() for c in header]
+    while names and names[-1] == "":
+        names.pop()
+    return names, header_line, filled[1:]
+
+
+def _header_problems(source: str, line: int, names: list[str]) -> list[InputProblem]:
+    """Missing, unknown and repeated column names."""
+    problems = []
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            problems.append(InputProblem(source, line, name, "column appears twice"))
+        elif name not in ENTRY_COLUMNS:
+            problems.append(InputProblem(
+                source, line, name, f"unknown column (expected: {', '.join(ENTRY_COLUMNS)})"))
+        seen.add(name)
+    for name in ENTRY_COLUMNS:
+        if name not in seen:
+            problems.append(InputProblem(source, line, name, "missing column"))
+    return problems
+
+
+def iter_sheet(path: Path) -> Iterator[SheetRow | InputProblem]:
+    """Header problems, then each data row keyed by column name (or a too-long-row problem)."""
+    source = str(path)
+    names, header_line, rows = _sheet_rows(path)
+    yield from _header_problems(source, header_line, names)
+    for line, cells in rows:
+        if len(cells) > len(names) and any(c != "" for c in cells[len(names):]):
+            yield InputProblem(source, line, "", f"row has {len(cells)} values but the header "
+                               f"has {len(names)} columns")
+            continue
+        yield SheetRow(line, {name: cells[i] if i < len(cells) else "" for i, name in enumerate(names)})
+
+
+class _RowParser:
+    """Turns one sheet row into an Entry, recording problems instead of stopping."""
+
+    def __init__(self, source: str, row: SheetRow, problems: list[InputProblem]) -> None:
+        self.source = source
+        self.row = row
+        self.problems = problems
+        self.ok = True
+
+    def fail(self, column: str, message: str) -> None:
+        """Record a problem in this row's ``column``."""
+        self.problems.append(InputProblem(self.source, self.row.line, column, message))
+        self.ok = False
+
+    def text(self, column: str) -> str:
+        """A cell as text; required columns must not be blank."""
+        value = self.row.cells.get(column, "")
+        text = value.strftime(TIME_FORMAT) if isinstance(value, datetime) else value.strip()
+        if not text and column in REQUIRED_ENTRY_VALUES and column in self.row.cells:
+            self.fail(column, "must not be blank")
+        return text
+
+    def moment(self, column: str) -> datetime | None:
+        """A ``YYYY-MM-DD HH:MM`` cell, or None when blank."""
+        value = self.row.cells.get(column, "")
+        if isinstance(value, datetime):
+            return value.replace(second=0, microsecond=0)
+        if not value:
+            return None
+        try:
+            return datetime.strptime(value, TIME_FORMAT)
+        except ValueError:
+            self.fail(column, f"'{value}' is not a time like 2026-06-13 08:00 (YYYY-MM-DD HH:MM)")
+            return None
+
+    def skill(self) -> Skill | None:
+        """``novice``, ``intermediate`` or ``advanced`` (any case), or None when blank."""
+        value = self.text("skill")
+        if not value:
+            return None
+        try:
+            return Skill(value.casefold())
+        except ValueError:
+            self.fail("skill", f"'{value}' is not a skill (use {', '.join(s.value for s in Skill)})")
+            return None
+
+    def runs(self) -> int | None:
+        """A whole number of runs, at least 1, or None when blank."""
+        value = self.text("runs")
+        if not value:
+            return None
+        try:
+            runs = int(value)
+        except ValueError:
+            self.fail("runs", f"'{value}' is not a whole number of runs")
+            return None
+        if runs < 1:
+            self.fail("runs", f"runs must be at least 1, got {runs} (remove the row to withdraw)")
+            return None
+        return runs
+
+    def entry(self) -> Entry | None:
+        """The parsed entry, or None if any cell was bad."""
+        fields = {c: self.text(c) for c in ("driver_id", "driver", "car_id", "car_number",
+                                            "transponder", "car_class", "group")}
+        skill = self.skill()
+        start, until = self.moment("available_from"), self.moment("available_until")
+        if start and until and start >= until:
+            self.fail("available_until", f"{until:%Y-%m-%d %H:%M} is not after "
+                      f"available_from {start:%Y-%m-%d %H:%M}")
+        runs = self.runs()
+        if not self.ok:
+            return None
+        return Entry(source=self.source, line=self.row.line, skill=skill, available_from=start,
+                     available_until=until, runs=runs, **fields)
+
+
+def _consistency_problems(source: str, rows: list[SheetRow]) -> list[InputProblem]:
+    """Duplicate driver ids; a car with two classes, numbers or transponders; shared transponders.
+
+    Checked on the cells as written, so a row with another bad cell is still compared.
+    """
+    def text(row: SheetRow, column: str) -> str:
+        value = row.cells.get(column, "")
+        return value.strftime(TIME_FORMAT) if isinstance(value, datetime) else value.strip()
+
+    problems: list[InputProblem] = []
+    drivers: dict[str, SheetRow] = {}
+    cars: dict[str, SheetRow] = {}
+    transponders: dict[str, SheetRow] = {}
+    for row in rows:
+        driver_id, car_id, transponder = text(row, "driver_id"), text(row, "car_id"), text(row, "transponder")
+        if driver_id:
+            first = drivers.setdefault(driver_id, row)
+            if first is not row:
+                problems.append(InputProblem(source, row.line, "driver_id",
+                                             f"driver_id '{driver_id}' is already used on line {first.line}"))
+        if not car_id:
+            continue
+        car = cars.setdefault(car_id, row)
+        for column in ("car_class", "transponder", "car_number"):
+            mine, theirs = text(row, column), text(car, column)
+            if mine.casefold() != theirs.casefold():
+                problems.append(InputProblem(
+                    source, row.line, column,
+                    f"car '{car_id}' has {column} '{theirs}' on line {car.line} but '{mine}' here"))
+        if transponder:
+            owner = transponders.setdefault(transponder, row)
+            if text(owner, "car_id") != car_id:
+                problems.append(InputProblem(
+                    source, row.line, "transponder",
+                    f"transponder '{transponder}' is already on car '{text(owner, 'car_id')}' "
+                    f"(line {owner.line}); each car needs its own"))
+    return problems
+
+
+def read_entries_with_problems(path: Path) -> tuple[tuple[Entry, ...], list[InputProblem]]:
+    """The rows that parsed, and every problem found (so callers can check more before raising)."""
+    source = str(path)
+    if not path.is_file():
+        return (), [InputProblem(source, 0, "", "entries file not found")]
+    problems: list[InputProblem] = []
+    entries: list[Entry] = []
+    rows: list[SheetRow] = []
+    try:
+        items = list(iter_sheet(path))
+    except ScheduleInputError as err:
+        return (), list(err.problems)
+    for item in items:
+        if isinstance(item, InputProblem):
+            problems.append(item)
+            continue
+        rows.append(item)
+        entry = _RowParser(source, item, problems).entry()
+        if entry is not None:
+            entries.append(entry)
+    problems.extend(_consistency_problems(source, rows))
+    if not rows and not problems:
+        problems.append(InputProblem(source, 0, "", "no entries: the sheet has a header but no rows"))
+    return tuple(entries), sorted(problems, key=lambda p: (p.line, p.column))
+
+
+def read_entries(path: Path) -> tuple[Entry, ...]:
+    """Read and check the entries file; raise with every problem if anything is wrong."""
+    entries, problems = read_entries_with_problems(path)
+    if problems:
+        raise ScheduleInputError(problems)
+    return entries

@@ -1,0 +1,189 @@
+"""The scheduling problem: plan + entries joined into drivers, cars, groups and slots.
+
+This is the one place where the user's two files are checked against each other (a window
+that cannot hold the driver's runs, a day too short for a session). Everything downstream
+(bounds, greedy, solver) works on the :class:`Problem`, by index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scheduler.entries import read_entries_with_problems
+from scheduler.errors import InputProblem, ScheduleInputError
+from scheduler.grid import build_slots, max_runs_in, rest_conflicts
+from scheduler.model import Entry, Plan, Skill, Slot
+from scheduler.plan import read_plan
+
+
+@dataclass(frozen=True, slots=True)
+class Driver:
+    """One entry resolved against the plan: its run count, car, family and allowed slots."""
+
+    index: int
+    entry: Entry
+    runs: int
+    car: int
+    family: str | None
+    allowed: tuple[int, ...]
+
+    @property
+    def driver_id(self) -> str:
+        """The registration id."""
+        return self.entry.driver_id
+
+    @property
+    def skill(self) -> Skill | None:
+        """The declared skill (None when blank: no pairing rule applies)."""
+        return self.entry.skill
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Drivers who want to run in the same sessions, split into convoys that legally can.
+
+    A convoy is a set of members who may all share every session: different cars, skills
+    not kept apart, the same class family, and windows that leave room for the shorter
+    member's runs. ``pairs`` holds ``(a, b)`` of one convoy with ``runs[a] >= runs[b]``; the
+    group is together when, for every pair, each session of ``b`` is also a session of ``a``
+    (so members with equal runs share exactly the same sessions).
+    """
+
+    name: str
+    members: tuple[int, ...]
+    convoys: tuple[tuple[int, ...], ...]
+    pairs: tuple[tuple[int, int], ...]
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Everything the bound, the greedy start and the solver need, indexed by position."""
+
+    plan: Plan
+    slots: tuple[Slot, ...]
+    drivers: tuple[Driver, ...]
+    cars: tuple[tuple[int, ...], ...]
+    groups: tuple[Group, ...]
+    rest: tuple[tuple[int, ...], ...]
+
+    @property
+    def capacity(self) -> int:
+        """Cars on track at once."""
+        return self.plan.capacity
+
+    @property
+    def total_runs(self) -> int:
+        """Runs asked for by all drivers."""
+        return sum(d.runs for d in self.drivers)
+
+    def compatible(self, a: int, b: int) -> bool:
+        """True when drivers ``a`` and ``b`` may share a session."""
+        first, second = self.drivers[a], self.drivers[b]
+        return (first.car != second.car and first.family == second.family
+                and not self.plan.keeps_apart(first.skill, second.skill))
+
+
+def _window_problem(entry: Entry, runs: int, fit: int, slot_count: int, plan: Plan) -> InputProblem:
+    """Say why a driver's window is too short, at the cell that narrows it."""
+    column = ("available_until" if entry.available_until
+              else "available_from" if entry.available_from else "runs")
+    start = f"{entry.available_from:%Y-%m-%d %H:%M}" if entry.available_from else "the start of the event"
+    until = f"{entry.available_until:%Y-%m-%d %H:%M}" if entry.available_until else "the end of the event"
+    return InputProblem(
+        entry.source, entry.line, column,
+        f"the window from {start} to {until} holds {slot_count} session slots, room for "
+        f"{fit} runs with {plan.min_rest_minutes} min rest, but {entry.driver_id} needs {runs} runs")
+
+
+def _groups(drivers: list[Driver], problem: Problem) -> tuple[Group, ...]:
+    """Friend groups with two or more members, split into convoys."""
+    by_name: dict[str, list[int]] = {}
+    for driver in drivers:
+        if driver.entry.group:
+            by_name.setdefault(driver.entry.group.casefold(), []).append(driver.index)
+    groups = []
+    for members in by_name.values():
+        if len(members) < 2:
+            continue
+        ordered = sorted(members, key=lambda i: (-drivers[i].runs, -len(drivers[i].allowed), i))
+        convoys: list[list[int]] = []
+        for member in ordered:
+            home = next((c for c in convoys if all(_nestable(problem, m, member) for m in c)), None)
+            if home is None:
+                convoys.append([member])
+            else:
+                home.append(member)
+        pairs = tuple((a, b) for c in convoys for pos, a in enumerate(c) for b in c[pos + 1:])
+        groups.append(Group(drivers[members[0]].entry.group, tuple(members),
+                            tuple(tuple(c) for c in convoys), pairs))
+    return tuple(groups)
+
+
+def _nestable(problem: Problem, a: int, b: int) -> bool:
+    """True when ``b`` (no more runs than ``a``) can run only in sessions ``a`` also runs in."""
+    if not problem.compatible(a, b):
+        return False
+    shared = sorted(set(problem.drivers[a].allowed) & set(problem.drivers[b].allowed))
+    return max_runs_in(shared, problem.slots, problem.plan.min_rest_minutes) >= problem.drivers[b].runs
+
+
+def window_problems(entries: Sequence[Entry], plan: Plan) -> list[InputProblem]:
+    """Entries whose availability window cannot hold their runs (and a plan with no slot)."""
+    try:
+        build_problem(entries, plan)
+    except ScheduleInputError as err:
+        return list(err.problems)
+    return []
+
+
+def build_problem(entries: Sequence[Entry], plan: Plan) -> Problem:
+    """Join entries to the plan; raise with every window too short for its runs."""
+    slots = build_slots(plan)
+    if not slots:
+        raise ScheduleInputError([InputProblem(
+            plan.source, 0, "days", f"no {plan.session_minutes}-minute session fits in any day")])
+    problems: list[InputProblem] = []
+    car_index: dict[str, int] = {}
+    cars: list[list[int]] = []
+    drivers: list[Driver] = []
+    for entry in entries:
+        runs = entry.runs if entry.runs is not None else plan.runs
+        allowed = tuple(
+            i for i, slot in enumerate(slots)
+            if (entry.available_from is None or slot.start >= entry.available_from)
+            and (entry.available_until is None or slot.end <= entry.available_until)
+        )
+        fit = max_runs_in(list(allowed), slots, plan.min_rest_minutes)
+        if fit < runs:
+            problems.append(_window_problem(entry, runs, fit, len(allowed), plan))
+        car = car_index.setdefault(entry.car_id, len(cars))
+        if car == len(cars):
+            cars.append([])
+        cars[car].append(len(drivers))
+        family = plan.separate_class_key(entry.car_class)
+        drivers.append(Driver(len(drivers), entry, runs, car, family, allowed))
+    if problems:
+        raise ScheduleInputError(problems)
+    rest = rest_conflicts(slots, plan.min_rest_minutes)
+    problem = Problem(plan, slots, tuple(drivers), tuple(tuple(c) for c in cars), (), rest)
+    groups = _groups(drivers, problem)
+    return Problem(plan, slots, tuple(drivers), problem.cars, groups, rest)
+
+
+def load_problem(entries_path: Path, plan_path: Path) -> tuple[tuple[Entry, ...], Plan, Problem]:
+    """Read both files and join them, reporting the problems of both files together."""
+    problems: list[InputProblem] = []
+    plan: Plan | None = None
+    entries: tuple[Entry, ...] = ()
+    try:
+        plan = read_plan(plan_path)
+    except ScheduleInputError as err:
+        problems.extend(err.problems)
+    entries, entry_problems = read_entries_with_problems(entries_path)
+    problems.extend(entry_problems)
+    if plan is not None and entries:
+        problems.extend(window_problems(entries, plan))
+    if problems or plan is None:
+        raise ScheduleInputError(problems)
+    return entries, plan, build_problem(entries, plan)

@@ -1,0 +1,85 @@
+"""Re-planning after the roster was published: keep everyone where they are if possible.
+
+A late entry, a withdrawal, or a driver whose entry changed (a new window, fewer runs, a
+different car) is re-solved with every other published run kept. A published run is kept
+when it is still legal for the driver and alongside the runs kept before it; a driver whose
+runs are all kept is frozen. With moves allowed nothing is fixed: the published roster is
+the start, and moving runs away from it is the goal right after placing every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scheduler.greedy import legal_subset
+from scheduler.model import format_time
+from scheduler.problem import Problem
+from scheduler.roster import Roster, RosterRow
+
+
+@dataclass(frozen=True, slots=True)
+class KeepPlan:
+    """What to keep from a published roster, and what had to go."""
+
+    published: dict[int, tuple[int, ...]]   # driver index -> published slot indices
+    fixed: dict[int, tuple[int, ...]]       # runs that stay (legal now)
+    frozen: frozenset[int]                  # drivers with every run kept
+    withdrawn: tuple[str, ...]              # published driver ids no longer entered
+    dropped: tuple[str, ...]                # published runs that can no longer stand, in words
+
+
+def keep_plan(problem: Problem, rows: Sequence[RosterRow]) -> KeepPlan:
+    """Match the published rows to the current entries and slots."""
+    index_of = {d.driver_id: d.index for d in problem.drivers}
+    slot_of = {(s.start, s.end): i for i, s in enumerate(problem.slots)}
+    published: dict[int, list[int]] = {}
+    withdrawn: list[str] = []
+    dropped: list[str] = []
+    for row in rows:
+        driver = index_of.get(row.driver_id)
+        if driver is None:
+            if row.driver_id not in withdrawn:
+                withdrawn.append(row.driver_id)
+            continue
+        slot = slot_of.get((row.start, row.end))
+        if slot is None:
+            dropped.append(f"{row.driver_id}: {format_time(row.start)} is no longer a session slot")
+            continue
+        published.setdefault(driver, []).append(slot)
+    wanted = {d: tuple(sorted(s)) for d, s in published.items()}
+    fixed = legal_subset(problem, wanted)
+    for driver, slots in wanted.items():
+        lost = sorted(set(slots) - set(fixed.get(driver, ())))
+        if lost:
+            times = ", ".join(f"{problem.slots[s].start:%H:%M}" for s in lost)
+            dropped.append(f"{problem.drivers[driver].driver_id}: published run(s) at {times} no "
+                           "longer fit the entry or the rules")
+    frozen = frozenset(d for d, slots in fixed.items() if len(slots) == problem.drivers[d].runs)
+    return KeepPlan(wanted, fixed, frozen, tuple(withdrawn), tuple(dropped))
+
+
+def describe_changes(problem: Problem, keep: KeepPlan, roster: Roster) -> list[str]:
+    """What changed against the published roster, one line per driver, in words."""
+    lines = [f"{driver_id}: withdrawn, their runs are free" for driver_id in keep.withdrawn]
+
+    def when(slots: Sequence[int]) -> str:
+        return ", ".join(format_time(problem.slots[s].start) for s in slots)
+
+    for driver in problem.drivers:
+        before = keep.published.get(driver.index)
+        after = roster.sessions[driver.index]
+        label = f"{driver.driver_id} {driver.entry.driver}"
+        if before is None:
+            lines.append(f"{label}: new entry, runs at {when(after)}" if after
+                         else f"{label}: new entry, no run placed")
+            continue
+        removed = sorted(set(before) - set(after))
+        added = sorted(set(after) - set(before))
+        if removed and added:
+            lines.append(f"{label}: moved from {when(removed)} to {when(added)}")
+        elif removed:
+            lines.append(f"{label}: dropped {when(removed)}")
+        elif added:
+            lines.append(f"{label}: added {when(added)}")
+    return lines

@@ -1,0 +1,159 @@
+"""The roster: who runs in which session, and its CSV form (written and read back).
+
+A :class:`Roster` is the solver's answer by index; :class:`RosterRow` is one line of the
+published CSV, which is also what ``check`` and re-planning read (hand-made rosters too).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from scheduler.errors import InputProblem, ScheduleInputError
+from scheduler.model import TIME_FORMAT, format_time
+from scheduler.problem import Problem
+
+ROSTER_COLUMNS: tuple[str, ...] = (
+    "session", "start", "end", "driver_id", "driver", "car_id", "car_number",
+    "transponder", "car_class", "skill", "group",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    """Per driver (by problem index), the slot indices they run in; and runs left unplaced."""
+
+    sessions: tuple[tuple[int, ...], ...]
+
+    def unmet(self, problem: Problem) -> tuple[int, ...]:
+        """Per driver, the runs asked for but not placed."""
+        return tuple(max(0, d.runs - len(self.sessions[d.index])) for d in problem.drivers)
+
+    def used_slots(self) -> tuple[int, ...]:
+        """Slot indices with at least one driver, in time order."""
+        return tuple(sorted({s for runs in self.sessions for s in runs}))
+
+    @classmethod
+    def from_pairs(cls, driver_count: int, pairs: Iterable[tuple[int, int]]) -> Roster:
+        """Build from ``(driver index, slot index)`` pairs."""
+        per_driver: list[set[int]] = [set() for _ in range(driver_count)]
+        for driver, slot in pairs:
+            per_driver[driver].add(slot)
+        return cls(tuple(tuple(sorted(s)) for s in per_driver))
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    """One roster line: a driver in a session. ``line`` is 0 for rows not read from a file."""
+
+    session: str
+    start: datetime
+    end: datetime
+    driver_id: str
+    driver: str
+    car_id: str
+    car_number: str
+    transponder: str
+    car_class: str
+    skill: str
+    group: str
+    line: int = 0
+
+    def as_csv(self) -> list[str]:
+        """The row's cells in :data:`ROSTER_COLUMNS` order."""
+        return [self.session, format_time(self.start), format_time(self.end), self.driver_id,
+                self.driver, self.car_id, self.car_number, self.transponder, self.car_class,
+                self.skill, self.group]
+
+
+def roster_rows(problem: Problem, roster: Roster) -> list[RosterRow]:
+    """The roster as CSV rows: by session, then car number, then driver id."""
+    rows = []
+    for driver in problem.drivers:
+        entry = driver.entry
+        for slot_index in roster.sessions[driver.index]:
+            slot = problem.slots[slot_index]
+            rows.append(RosterRow(
+                slot.label, slot.start, slot.end, entry.driver_id, entry.driver, entry.car_id,
+                entry.car_number, entry.transponder, entry.car_class,
+                entry.skill.value if entry.skill else "", entry.group))
+    rows.sort(key=lambda r: (r.start, _number_key(r.car_number), r.driver_id))
+    return rows
+
+
+def _number_key(car_number: str) -> tuple[int, str]:
+    """Sort car numbers numerically where they are numbers."""
+    return (int(car_number), "") if car_number.isdigit() else (1 << 30, car_number)
+
+
+def write_csv_atomically(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    """Write a CSV through a temporary file and rename, so a failure leaves nothing half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile("w", newline="", encoding="utf-8", dir=path.parent,
+                                         prefix=f".{path.name}.", delete=False)
+    try:
+        with handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(rows)
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+def write_roster(path: Path, rows: Sequence[RosterRow]) -> None:
+    """Write the roster CSV (exact column order of :data:`ROSTER_COLUMNS`)."""
+    write_csv_atomically(path, ROSTER_COLUMNS, (r.as_csv() for r in rows))
+
+
+def read_roster(path: Path) -> tuple[RosterRow, ...]:
+    """Read a roster CSV (ours or hand-made); raise with every malformed cell."""
+    source = str(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            lines: list[tuple[int, list[str]]] = []
+            start = 1
+            for cells in reader:
+                lines.append((start, [c.strip() for c in cells]))
+                start = reader.line_num + 1
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raise ScheduleInputError([InputProblem(source, 0, "", f"cannot read the roster: {err}")]) from err
+    lines = [(n, c) for n, c in lines if any(c)]
+    if not lines:
+        raise ScheduleInputError([InputProblem(source, 1, "", "the roster has no header row")])
+    header_line, header = lines[0]
+    problems = [InputProblem(source, header_line, name, "missing column")
+                for name in ROSTER_COLUMNS if name not in header]
+    problems += [InputProblem(source, header_line, name, "unknown column")
+                 for name in header if name and name not in ROSTER_COLUMNS]
+    if problems:
+        raise ScheduleInputError(problems)
+    position = {name: header.index(name) for name in ROSTER_COLUMNS}
+    rows: list[RosterRow] = []
+    for line, cells in lines[1:]:
+        value = {name: cells[i] if i < len(cells) else "" for name, i in position.items()}
+        times: dict[str, datetime] = {}
+        for name in ("start", "end"):
+            try:
+                times[name] = datetime.strptime(value[name], TIME_FORMAT)
+            except ValueError:
+                problems.append(InputProblem(source, line, name,
+                                             f"'{value[name]}' is not a time like 2026-06-13 08:00"))
+        for name in ("session", "driver_id"):
+            if not value[name]:
+                problems.append(InputProblem(source, line, name, "must not be blank"))
+        if len(times) == 2 and value["session"] and value["driver_id"]:
+            rows.append(RosterRow(
+                value["session"], times["start"], times["end"], value["driver_id"], value["driver"],
+                value["car_id"], value["car_number"], value["transponder"], value["car_class"],
+                value["skill"], value["group"], line))
+    if problems:
+        raise ScheduleInputError(problems)
+    return tuple(rows)

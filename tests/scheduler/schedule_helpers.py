@@ -1,0 +1,54 @@
+"""Helpers for the scheduler tests: a small plan, entry rows, and an entries CSV writer."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+
+from scheduler.model import ENTRY_COLUMNS
+
+# 08:00-12:00 with a 10:00-10:20 break: slots 08:00 ... 09:40 (6) and 10:20 ... 11:40 (5).
+SMALL_PLAN = """\
+[event]
+name = "Test day"
+
+[[days]]
+date = "2026-06-13"
+start = "08:00"
+end = "12:00"
+breaks = [["10:00", "10:20"]]
+
+[sessions]
+length_minutes = 15
+changeover_minutes = 5
+capacity = 4
+
+[drivers]
+runs = 2
+min_rest_minutes = 40
+
+[rules]
+never_together = [["novice", "advanced"]]
+separate_classes = ["Electric"]
+"""
+
+
+def entry(driver_id: str, *, car: str | None = None, number: str | None = None,
+          transponder: str | None = None, car_class: str = "Standard", skill: str = "intermediate",
+          group: str = "", available_from: str = "", available_until: str = "",
+          runs: str = "") -> list[str]:
+    """One entries row; the car and its transponder default to the driver's own."""
+    digits = "".join(ch for ch in driver_id if ch.isdigit()) or "0"
+    return [driver_id, f"Driver {driver_id}", car or f"C-{driver_id}", number or digits,
+            transponder or f"T-{driver_id}", car_class, skill, group, available_from,
+            available_until, runs]
+
+
+def write_entries(path: Path, rows: Sequence[Sequence[str]], header: Sequence[str] = ENTRY_COLUMNS) -> Path:
+    """Write an entries CSV."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path

@@ -1,0 +1,79 @@
+"""The session lower bound: each term it adds, reached by the solver, and shortfalls in words."""
+
+from __future__ import annotations
+
+import pytest
+
+from scheduler.bounds import explain_shortfall, session_lower_bound
+from scheduler.check import Rule, check_roster
+from scheduler.problem import load_problem
+from scheduler.roster import roster_rows
+from scheduler.solver import SolveOptions, solve
+from schedule_helpers import entry
+
+MORNING = {"available_until": "2026-06-13 10:00"}
+AFTERNOON = {"available_from": "2026-06-13 10:20"}
+
+CASES = {
+    # 10 drivers x 2 runs at 4 cars: 5 sessions.
+    "capacity": ([entry(f"D{i}") for i in range(10)], 5),
+    # 6 novice runs (2 sessions) + 6 advanced runs (2 sessions); 12 runs alone would need 3.
+    "skills apart": ([entry(f"N{i}", skill="novice") for i in range(3)]
+                     + [entry(f"A{i}", skill="advanced") for i in range(3)], 4),
+    # One electric car needs its own 2 sessions beside the 2 for 8 standard runs.
+    "separate class": ([entry("E1", car_class="Electric")] + [entry(f"D{i}") for i in range(4)], 4),
+    # Two drivers sharing one car never share a session: 4 runs, 4 sessions.
+    "shared car": ([entry("D1", car="C1", number="1", transponder="7"),
+                    entry("D2", car="C1", number="1", transponder="7")], 4),
+    # 9 morning runs need 3 morning sessions, 5 afternoon runs 2 more; 14 runs alone need 4.
+    "windows": ([entry(f"M{i}", runs="1", **MORNING) for i in range(9)]
+                + [entry(f"P{i}", runs="1", **AFTERNOON) for i in range(5)], 5),
+    # A driver's runs need that many sessions.
+    "run count": ([entry("D1", runs="4")], 4),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_term_of_the_bound_is_counted_and_reached(event_files, case):
+    rows, expected = CASES[case]
+    entries, plan = event_files(rows)
+    entries_list, plan_obj, problem = load_problem(entries, plan)
+    assert session_lower_bound(problem).total == expected
+    solution = solve(problem, SolveOptions(time_limit_s=5))
+    assert sum(solution.roster.unmet(problem)) == 0
+    assert len(solution.roster.used_slots()) == expected
+    assert solution.sessions_proven_optimal
+    assert check_roster(roster_rows(problem, solution.roster), entries_list, plan_obj) == []
+
+
+def test_too_many_novice_and_advanced_runs_are_explained_and_a_partial_roster_given(event_files):
+    rows = ([entry(f"N{i:02}", skill="novice") for i in range(9)]
+            + [entry(f"A{i:02}", skill="advanced") for i in range(9)]
+            + [entry("E1", car_class="Electric")])
+    entries, plan = event_files(rows)
+    entries_list, plan_obj, problem = load_problem(entries, plan)
+    bound = session_lower_bound(problem)
+    assert bound.total == 12
+    reasons = explain_shortfall(problem, bound)
+    assert reasons == [
+        "other classes runs need 10 sessions (other classes novice runs need 5 and other classes "
+        "advanced runs need 5 (novice and advanced never share a session)), only 9 slots are left "
+        "after the 2 Electric sessions"]
+    solution = solve(problem, SolveOptions(time_limit_s=5))
+    unmet = solution.roster.unmet(problem)
+    # Fewest runs unmet: one electric session instead of two leaves 10 slots, 5 per skill,
+    # enough for all 36 novice and advanced runs; only the electric car misses one run.
+    assert sum(unmet) == 1
+    assert unmet[problem.drivers[-1].index] == 1 and problem.drivers[-1].driver_id == "E1"
+    violations = check_roster(roster_rows(problem, solution.roster), entries_list, plan_obj)
+    assert {v.rule for v in violations} == {Rule.RUNS}
+    assert len(violations) == sum(1 for u in unmet if u)
+
+
+def test_a_crowded_morning_is_explained(event_files):
+    rows = [entry(f"M{i}", **MORNING) for i in range(13)]
+    entries, plan = event_files(rows)
+    _, _, problem = load_problem(entries, plan)
+    reasons = explain_shortfall(problem)
+    assert reasons == ["drivers available only between 2026-06-13 08:00 and 09:55 need 7 sessions "
+                       "there (26 runs at 4 cars per session), there are 6 slots"]

@@ -1,0 +1,146 @@
+"""The roster validator: a valid hand-made roster passes; each broken hard rule is caught."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+
+import pytest
+
+from scheduler.check import Rule, check_roster
+from scheduler.entries import read_entries
+from scheduler.plan import read_plan
+from scheduler.roster import RosterRow, read_roster, write_roster
+from schedule_helpers import entry
+
+SLOT = {n: datetime(2026, 6, 13, 8) + timedelta(minutes=20 * (n - 1)) for n in range(1, 7)}
+SLOT.update({n: datetime(2026, 6, 13, 10, 20) + timedelta(minutes=20 * (n - 7)) for n in range(7, 12)})
+
+ROWS = [
+    entry("D1", skill="novice"),
+    entry("D2", skill="advanced"),
+    entry("D3", car="C3", number="3", transponder="93"),
+    entry("D4", car="C3", number="3", transponder="93"),
+    entry("D5", car_class="Electric"),
+    entry("D6", available_from="2026-06-13 10:20"),
+]
+VALID = {"D1": (1, 4), "D2": (2, 5), "D3": (1, 4), "D4": (2, 5), "D5": (3, 6), "D6": (7, 10)}
+
+
+@pytest.fixture
+def event(event_files):
+    entries_path, plan_path = event_files(ROWS)
+    return read_entries(entries_path), read_plan(plan_path)
+
+
+def _row(entries, driver_id: str, session: int, start: datetime | None = None) -> RosterRow:
+    e = next(x for x in entries if x.driver_id == driver_id)
+    begin = start or SLOT[session]
+    return RosterRow(str(session), begin, begin + timedelta(minutes=15), e.driver_id, e.driver, e.car_id,
+                     e.car_number, e.transponder, e.car_class, e.skill.value if e.skill else "", e.group)
+
+
+def _roster(entries, assignment: dict[str, tuple[int, ...]]) -> list[RosterRow]:
+    return [_row(entries, d, s) for d, sessions in assignment.items() for s in sessions]
+
+
+def _rules(violations) -> set[Rule]:
+    return {v.rule for v in violations}
+
+
+def test_the_hand_made_roster_is_valid_and_survives_a_csv_round_trip(event, tmp_path):
+    entries, plan = event
+    rows = _roster(entries, VALID)
+    assert check_roster(rows, entries, plan) == []
+    write_roster(tmp_path / "r.csv", rows)
+    again = read_roster(tmp_path / "r.csv")
+    assert [dataclasses.replace(r, line=0) for r in again] == rows
+    assert check_roster(again, entries, plan) == []
+
+
+def test_capacity(event):
+    entries, plan = event
+    violations = check_roster(_roster(entries, VALID), entries, dataclasses.replace(plan, capacity=1))
+    assert _rules(violations) == {Rule.CAPACITY}
+    assert str(violations[0]) == "session 1: [capacity] 2 cars on track, capacity is 1"
+
+
+def test_a_car_at_most_once_per_session(event):
+    entries, plan = event
+    violations = check_roster(_roster(entries, {**VALID, "D4": (1, 5)}), entries, plan)
+    assert Rule.CAR_ONCE in _rules(violations)
+    assert any("car 'C3' is in the session 2 times (D3, D4)" in v.message for v in violations)
+
+
+def test_exact_run_count(event):
+    entries, plan = event
+    short = check_roster(_roster(entries, {**VALID, "D6": (7,)}), entries, plan)
+    assert _rules(short) == {Rule.RUNS}
+    assert short[0].message == "D6 has 1 runs, needs exactly 2"
+    extra = check_roster(_roster(entries, {**VALID, "D6": (7, 10, 11)}), entries, plan)
+    assert Rule.RUNS in _rules(extra)
+    missing = check_roster(_roster(entries, {k: v for k, v in VALID.items() if k != "D1"}), entries, plan)
+    assert [v.message for v in missing] == ["D1 has 0 runs, needs exactly 2"]
+
+
+def test_availability_window(event):
+    entries, plan = event
+    violations = check_roster(_roster(entries, {**VALID, "D6": (2, 10)}), entries, plan)
+    assert _rules(violations) == {Rule.WINDOW}
+    assert violations[0].message == "D6 is available 2026-06-13 10:20 to end only"
+
+
+def test_minimum_rest(event):
+    entries, plan = event
+    violations = check_roster(_roster(entries, {**VALID, "D6": (7, 8)}), entries, plan)
+    assert _rules(violations) == {Rule.REST}
+    assert violations[0].message == "D6 rests 5 min after session 7, needs 40"
+    twice = check_roster(_roster(entries, {**VALID, "D6": (7, 7)}), entries, plan)
+    assert any(v.rule == Rule.REST and "listed twice" in v.message for v in twice)
+
+
+def test_never_together_skills(event):
+    entries, plan = event
+    violations = check_roster(_roster(entries, {**VALID, "D2": (1, 5)}), entries, plan)
+    assert _rules(violations) == {Rule.NEVER_TOGETHER}
+    assert violations[0].message == "novice (D1) and advanced (D2) share the session"
+
+
+def test_separate_classes(event):
+    entries, plan = event
+    violations = check_roster(_roster(entries, {**VALID, "D5": (1, 6)}), entries, plan)
+    assert _rules(violations) == {Rule.SEPARATE_CLASS}
+    assert violations[0].message == "Electric runs only among itself, the session mixes Electric, Standard"
+
+
+@pytest.mark.parametrize(("start", "expected"), [
+    (datetime(2026, 6, 13, 9, 55), "overlaps the break 10:00-10:20"),
+    (datetime(2026, 6, 13, 11, 50), "is outside the track day 08:00-12:00"),
+    (datetime(2026, 6, 13, 8, 10), "is not one of the plan's session slots"),
+    (datetime(2026, 6, 14, 8, 0), "is not on a track day of the plan"),
+])
+def test_sessions_must_be_plan_slots(event, start, expected):
+    entries, plan = event
+    rows = [r for r in _roster(entries, VALID) if r.driver_id != "D6"]
+    rows += [_row(entries, "D6", 12, start), _row(entries, "D6", 10)]
+    violations = [v for v in check_roster(rows, entries, plan) if v.rule == Rule.SLOT]
+    assert violations and all(v.session == "12" for v in violations)
+    assert any(expected in v.message for v in violations)
+
+
+def test_rows_that_disagree_with_the_entries_or_name_unknown_drivers(event):
+    entries, plan = event
+    rows = _roster(entries, VALID)
+    rows[0] = dataclasses.replace(rows[0], car_number="99")
+    rows.append(dataclasses.replace(rows[1], driver_id="D77"))
+    violations = check_roster(rows, entries, plan)
+    assert {Rule.ENTRY_MISMATCH, Rule.DRIVER_UNKNOWN} <= _rules(violations)
+    assert any(v.message == "D1: car_number is '99', the entries say '1'" for v in violations)
+
+
+def test_one_name_per_session(event):
+    entries, plan = event
+    rows = _roster(entries, VALID)
+    rows[0] = dataclasses.replace(rows[0], session="A")
+    violations = check_roster(rows, entries, plan)
+    assert _rules(violations) == {Rule.SESSION}

@@ -1,0 +1,114 @@
+"""``laptiming schedule`` and ``laptiming schedule check`` run as real subprocesses."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+from scheduler.roster import ROSTER_COLUMNS
+from scheduler.samples import EventSize, write_event
+from schedule_helpers import SMALL_PLAN, entry, write_entries
+
+
+def laptiming(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "laptiming", *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_schedule_writes_the_roster_with_the_exact_columns_and_check_accepts_it(tmp_path):
+    entries, plan = write_event(EventSize(drivers=60, seed=3), tmp_path)
+    roster = tmp_path / "roster.csv"
+    result = laptiming("schedule", entries, "--plan", plan, "--out", roster, "--time-limit", "5",
+                       "--sheets", tmp_path / "sheets")
+    assert result.returncode == 0, result.stderr
+    with roster.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert tuple(rows[0]) == ROSTER_COLUMNS == (
+        "session", "start", "end", "driver_id", "driver", "car_id", "car_number", "transponder",
+        "car_class", "skill", "group")
+    assert rows[1][1].startswith("2026-06-13 ") and len(rows[1][1]) == len("2026-06-13 08:00")
+    out = result.stdout
+    assert "sessions used: " in out and "(lower bound " in out
+    assert "runs unmet: 0" in out and "groups together: " in out and "solve time: " in out
+    assert f"roster: {roster} ({len(rows) - 1} rows)" in out
+    assert (tmp_path / "sheets" / "sessions.csv").read_text().startswith("session,start,end,cars,car_number")
+    assert (tmp_path / "sheets" / "itineraries.csv").read_text().startswith("driver_id,driver,car_number,run")
+    check = laptiming("schedule", "check", roster, "--entries", entries, "--plan", plan)
+    assert check.returncode == 0, check.stdout
+    assert "no broken rules" in check.stdout
+
+
+def test_two_runs_write_the_same_roster(tmp_path):
+    entries, plan = write_event(EventSize(drivers=60, seed=8), tmp_path)
+    for name in ("a.csv", "b.csv"):
+        assert laptiming("schedule", entries, "--plan", plan, "--out", tmp_path / name,
+                         "--time-limit", "3", "--seed", "7").returncode == 0
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_bad_input_lists_every_problem_and_writes_nothing(tmp_path):
+    entries = write_entries(tmp_path / "entries.csv", [entry("D1", skill="expert"), entry("D1", runs="0")])
+    plan = tmp_path / "plan.toml"
+    plan.write_text(SMALL_PLAN.replace("capacity = 4", "capacity = \"four\""))
+    roster = tmp_path / "roster.csv"
+    result = laptiming("schedule", entries, "--plan", plan, "--out", roster)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert f"laptiming: {entries}:2: column 'skill': 'expert' is not a skill (use novice, intermediate, advanced)" in lines
+    assert f"laptiming: {entries}:3: column 'runs': runs must be at least 1, got 0 (remove the row to withdraw)" in lines
+    assert f"laptiming: {plan}:13: column 'sessions.capacity': 'capacity' must be a whole number, got 'four'" in lines
+    assert lines[-1].endswith("nothing was written")
+    assert not roster.exists()
+
+
+def test_an_impossible_event_gives_a_partial_roster_and_says_why(tmp_path):
+    entries = write_entries(tmp_path / "entries.csv", [entry(f"M{i}", available_until="2026-06-13 10:00")
+                                                       for i in range(13)])
+    plan = tmp_path / "plan.toml"
+    plan.write_text(SMALL_PLAN)
+    roster = tmp_path / "roster.csv"
+    result = laptiming("schedule", entries, "--plan", plan, "--out", roster, "--time-limit", "3")
+    assert result.returncode == 1
+    assert "runs unmet: 2" in result.stdout  # 6 morning slots x 4 cars = 24 of 26 runs
+    assert ("  why: drivers available only between 2026-06-13 08:00 and 09:55 need 7 sessions there "
+            "(26 runs at 4 cars per session), there are 6 slots") in result.stdout.splitlines()
+    assert len(roster.read_text().splitlines()) == 1 + 24
+    check = laptiming("schedule", "check", roster, "--entries", entries, "--plan", plan)
+    assert check.returncode == 1
+    broken = [line for line in check.stdout.splitlines() if str(roster) in line and ": [" in line]
+    assert broken and all("[runs]" in line for line in broken)
+
+
+def test_check_lists_broken_rules_in_a_hand_made_roster(tmp_path):
+    entries = write_entries(tmp_path / "entries.csv", [entry("D1", skill="novice"), entry("D2", skill="advanced")])
+    plan = tmp_path / "plan.toml"
+    plan.write_text(SMALL_PLAN.replace("runs = 2", "runs = 1"))
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        ",".join(ROSTER_COLUMNS) + "\n"
+        "1,2026-06-13 08:00,2026-06-13 08:15,D1,Driver D1,C-D1,1,T-D1,Standard,novice,\n"
+        "1,2026-06-13 08:00,2026-06-13 08:15,D2,Driver D2,C-D2,2,T-D2,Standard,advanced,\n")
+    result = laptiming("schedule", "check", roster, "--entries", entries, "--plan", plan)
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0] == (
+        f"{roster}: line 2: session 1: [never-together] novice (D1) and advanced (D2) share the session")
+
+
+def test_keep_a_published_roster_and_report_the_changes(tmp_path):
+    entries = write_entries(tmp_path / "entries.csv", [entry(f"D{i}") for i in range(8)])
+    plan = tmp_path / "plan.toml"
+    plan.write_text(SMALL_PLAN)
+    published = tmp_path / "published.csv"
+    assert laptiming("schedule", entries, "--plan", plan, "--out", published, "--time-limit", "3").returncode == 0
+    write_entries(entries, [entry(f"D{i}") for i in range(1, 8)] + [entry("D50")])
+    result = laptiming("schedule", entries, "--plan", plan, "--keep", published, "--out", tmp_path / "new.csv",
+                       "--time-limit", "3")
+    assert result.returncode == 0, result.stderr
+    assert f"changes against {published}: 2" in result.stdout
+    assert "  D0: withdrawn, their runs are free" in result.stdout
+    assert "  D50 Driver D50: new entry, runs at 2026-06-13 " in result.stdout
+    before = {line for line in published.read_text().splitlines() if ",D0," not in line}
+    after = set((tmp_path / "new.csv").read_text().splitlines())
+    assert before <= after and len(after - before) == 2

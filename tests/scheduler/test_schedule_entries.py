@@ -1,0 +1,138 @@
+"""Entries: read from CSV and XLSX; every bad input named by file, line and column."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from scheduler.entries import read_entries
+from scheduler.errors import ScheduleInputError
+from scheduler.model import ENTRY_COLUMNS, Skill
+from scheduler.problem import load_problem
+from schedule_helpers import entry, write_entries
+
+
+def _problems(path: Path) -> list[str]:
+    with pytest.raises(ScheduleInputError) as caught:
+        read_entries(path)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_rows_become_entries_with_blanks_meaning_defaults(tmp_path):
+    path = write_entries(tmp_path / "e.csv", [
+        entry("D1", skill="Novice", group="Club", available_from="2026-06-13 09:00", runs="3"),
+        entry("D2", skill="", car_class=""),
+    ])
+    first, second = read_entries(path)
+    assert (first.driver_id, first.skill, first.group, first.runs, first.line) == ("D1", Skill.NOVICE, "Club", 3, 2)
+    assert first.available_from == datetime(2026, 6, 13, 9) and first.available_until is None
+    assert second.skill is None and second.runs is None and second.car_class == "" and second.line == 3
+
+
+def test_missing_and_unknown_columns_are_named(tmp_path):
+    header = [c for c in ENTRY_COLUMNS if c != "transponder"] + ["shoe_size"]
+    path = write_entries(tmp_path / "e.csv", [], header)
+    problems = _problems(path)
+    assert f"{path}:1: column 'transponder': missing column" in problems
+    assert any(p.startswith(f"{path}:1: column 'shoe_size': unknown column") for p in problems)
+
+
+def test_duplicate_driver_ids_name_both_lines(tmp_path):
+    path = write_entries(tmp_path / "e.csv", [entry("D1"), entry("D2"), entry("D1", car="C9", transponder="999")])
+    assert _problems(path) == [f"{path}:4: column 'driver_id': driver_id 'D1' is already used on line 2"]
+
+
+def test_a_car_with_two_classes_or_transponders_is_refused(tmp_path):
+    path = write_entries(tmp_path / "e.csv", [
+        entry("D1", car="C1", number="7", transponder="111"),
+        entry("D2", car="C1", number="7", transponder="222"),
+        entry("D3", car="C1", number="7", transponder="111", car_class="Electric"),
+    ])
+    problems = _problems(path)
+    assert f"{path}:3: column 'transponder': car 'C1' has transponder '111' on line 2 but '222' here" in problems
+    assert f"{path}:4: column 'car_class': car 'C1' has car_class 'Standard' on line 2 but 'Electric' here" in problems
+
+
+def test_bad_times_skills_and_runs_are_each_located(tmp_path):
+    path = write_entries(tmp_path / "e.csv", [
+        entry("D1", available_from="13/06/2026 9am"),
+        entry("D2", skill="expert"),
+        entry("D3", runs="two"),
+        entry("D4", available_from="2026-06-13 11:00", available_until="2026-06-13 10:00"),
+        [*entry("D5")[:1], "", *entry("D5")[2:]],
+    ])
+    problems = _problems(path)
+    assert any(p.startswith(f"{path}:2: column 'available_from': '13/06/2026 9am' is not a time") for p in problems)
+    assert any(p.startswith(f"{path}:3: column 'skill': 'expert' is not a skill") for p in problems)
+    assert f"{path}:4: column 'runs': 'two' is not a whole number of runs" in problems
+    assert any(p.startswith(f"{path}:5: column 'available_until': 2026-06-13 10:00 is not after") for p in problems)
+    assert f"{path}:6: column 'driver': must not be blank" in problems
+    assert len(problems) == 5
+
+
+def test_a_window_too_short_for_the_runs_is_refused_with_both_files_checked(event_files):
+    entries, plan = event_files([
+        entry("D1", available_from="2026-06-13 08:00", available_until="2026-06-13 08:40"),
+        entry("D2", runs="9"),
+    ])
+    with pytest.raises(ScheduleInputError) as caught:
+        load_problem(entries, plan)
+    problems = [str(p) for p in caught.value.problems]
+    assert problems[0] == (
+        f"{entries}:2: column 'available_until': the window from 2026-06-13 08:00 to 2026-06-13 08:40 "
+        "holds 2 session slots, room for 1 runs with 40 min rest, but D1 needs 2 runs")
+    assert problems[1].startswith(f"{entries}:3: column 'runs': the window from the start of the event to the end of the event "
+                                  "holds 11 session slots, room for 4 runs")
+
+
+def test_problems_in_both_files_are_reported_together(event_files):
+    entries, plan = event_files([entry("D1", skill="pro")], plan="[event]\nname = 1\n")
+    with pytest.raises(ScheduleInputError) as caught:
+        load_problem(entries, plan)
+    files = {p.file for p in caught.value.problems}
+    assert files == {str(entries), str(plan)}
+
+
+def test_xlsx_entries_with_real_date_cells_and_numbers(tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(ENTRY_COLUMNS))
+    sheet.append(["D1", "Ann", "C1", 7, 3100037, "Standard", "advanced", "", datetime(2026, 6, 13, 13, 0), None, 2])
+    sheet.append(["D2", "Bob", "C2", 8.0, 3100074, "Standard", "Beginner", "", None, None, None])
+    path = tmp_path / "entries.xlsx"
+    book.save(path)
+    problems = _problems(path)
+    assert problems == [f"{path}:3: column 'skill': 'Beginner' is not a skill (use novice, intermediate, advanced)"]
+    sheet.delete_rows(3)
+    book.save(path)
+    (only,) = read_entries(path)
+    assert (only.car_number, only.transponder, only.runs) == ("7", "3100037", 2)
+    assert only.available_from == datetime(2026, 6, 13, 13)
+
+
+def test_a_missing_file_is_named(tmp_path):
+    assert _problems(tmp_path / "nope.csv") == [f"{tmp_path / 'nope.csv'}: entries file not found"]
+
+
+def test_one_transponder_on_two_cars_is_refused(tmp_path):
+    path = write_entries(tmp_path / "e.csv", [entry("D1", transponder="5"), entry("D2", transponder="5")])
+    assert _problems(path) == [f"{path}:3: column 'transponder': transponder '5' is already on car 'C-D1' "
+                               "(line 2); each car needs its own"]
+
+
+def test_rows_with_a_bad_cell_are_still_compared_and_windows_still_checked(event_files):
+    entries, plan = event_files([
+        entry("D1"),
+        entry("D1", skill="expert"),
+        entry("D3", available_from="2026-06-13 11:00"),
+    ])
+    with pytest.raises(ScheduleInputError) as caught:
+        load_problem(entries, plan)
+    problems = [str(p) for p in caught.value.problems]
+    assert f"{entries}:3: column 'driver_id': driver_id 'D1' is already used on line 2" in problems
+    assert any(p.startswith(f"{entries}:3: column 'skill':") for p in problems)
+    assert any(p.startswith(f"{entries}:4: column 'available_from': the window from 2026-06-13 11:00")
+               for p in problems)
