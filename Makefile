@@ -14,9 +14,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Until the live timing app lands: a simulated decoder (12 cars, line faults on, 20x real time)
-# read through the real driver, passings printed as they arrive.
+# read through the real driver, journaled into out/demo.db and timed live; each standings
+# change is printed as it happens, then the session's results.
 demo: $(STAMP)
-	$(BIN)/laptiming decoder listen "sim://?cars=12&seed=7&speed=20&minutes=5&faults=1"
+	mkdir -p out && rm -f out/demo.db out/demo.db-wal out/demo.db-shm
+	$(BIN)/laptiming record "sim://?cars=12&seed=7&speed=20&minutes=6&faults=1" \
+	    --db out/demo.db --session "Demo practice" --enter-unknown
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -1,6 +1,6 @@
 """``laptiming schedule``: build the heat roster from the entries and the plan, or check one.
 
-    laptiming schedule ENTRIES --plan PLAN [--out ROSTER.csv] [--time-limit S] [--seed N]
+    laptiming schedule ENTRIES --plan PLAN [--out ROSTER.csv] [--db DB] [--time-limit S] [--seed N]
                        [--workers N] [--keep PUBLISHED.csv [--allow-moves]] [--sheets DIR]
     laptiming schedule check ROSTER --entries ENTRIES --plan PLAN
 
@@ -14,10 +14,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from laptiming.roster_import import describe_import, import_roster
+from laptiming.store import open_event_db
 from scheduler.bounds import explain_shortfall
 from scheduler.check import check_roster
 from scheduler.errors import ScheduleInputError
 from scheduler.problem import Problem, load_problem
+from scheduler.records import roster_records
 from scheduler.replan import describe_changes, keep_plan
 from scheduler.roster import Roster, read_roster, roster_rows, write_roster
 from scheduler.sheets import write_sheets
@@ -55,6 +58,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="with --keep: allow moving published runs (as few as possible)")
     parser.add_argument("--sheets", type=Path, metavar="DIR",
                         help="also write sessions.csv (grid marshal) and itineraries.csv (drivers)")
+    parser.add_argument("--db", type=Path, metavar="DB",
+                        help="also put drivers, cars, transponders and the planned sessions with their "
+                             "entry lists in this event database (made if missing)")
     parser.set_defaults(handler=run, parser=parser)
 
 
@@ -105,6 +111,7 @@ def _check(roster_path: Path, entries_path: Path, plan_path: Path) -> int:
 def _schedule(args: argparse.Namespace, entries_path: Path) -> int:
     """Solve, write the roster (and sheets), print the summary."""
     entries, plan, problem = load_problem(entries_path, args.plan)
+    db = open_event_db(args.db, create=True) if args.db else None  # a bad path fails before solving
     keep = keep_plan(problem, read_roster(args.keep)) if args.keep else None
     options = SolveOptions(time_limit_s=args.time_limit, seed=args.seed, workers=args.workers)
     if keep is None:
@@ -118,6 +125,12 @@ def _schedule(args: argparse.Namespace, entries_path: Path) -> int:
     if args.sheets:
         write_sheets(args.sheets, rows)
     _print_summary(problem, solution, args, len(rows))
+    if db is not None:
+        try:
+            summary = import_roster(db, roster_records(problem, solution.roster))
+        finally:
+            db.close()
+        print(describe_import(args.db, summary))
     if keep is not None:
         changes = list(keep.dropped) + describe_changes(problem, keep, solution.roster)
         print(f"changes against {args.keep}: {len(changes) or 'none'}")

@@ -104,6 +104,9 @@ class JournalWriter:
         if self.error is not None:
             future.set_exception(self.error)
             return future
+        if self._closed and threading.current_thread() is not self._thread:
+            future.set_exception(StoreError(f"{self.path}: the journal writer has stopped"))
+            return future
         self._queue.put(_UnitItem(unit, after_commit, future))
         return future
 
@@ -157,19 +160,26 @@ class JournalWriter:
             self._write_passings(db, passings)
 
     def _drain_after_stop(self, db: Database, pending: list[object]) -> None:
-        """Passings queued after the stop are still journaled (they were received); units are refused."""
-        leftover: list[_PassingItem] = []
+        """Everything queued before the stop is still written, and so is the follow-up work its
+        callbacks queue from this thread (entering an unknown car); other threads are refused."""
         while True:
-            try:
-                pending.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        for item in pending:
-            if isinstance(item, _PassingItem):
-                leftover.append(item)
-            elif isinstance(item, _UnitItem):
-                item.future.set_exception(StoreError(f"{self.path}: the journal writer has stopped"))
-        self._write_passings(db, leftover)
+            while True:
+                try:
+                    pending.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if not pending:
+                return
+            passings: list[_PassingItem] = []
+            for item in pending:
+                if isinstance(item, _PassingItem):
+                    passings.append(item)
+                elif isinstance(item, _UnitItem):
+                    self._write_passings(db, passings)
+                    passings = []
+                    self._run_unit(db, item)
+            self._write_passings(db, passings)
+            pending = []
 
     def _write_passings(self, db: Database, items: list[_PassingItem]) -> None:
         if not items or self.error is not None:

@@ -1,0 +1,97 @@
+"""``schedule --db``: the roster lands in the event database, ready for ``record`` to time it."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from schedule_helpers import entry
+
+from hardware.events import Passing
+from hardware.p3 import encode_passing
+from hardware.p3.records import code_to_transponder
+
+
+def run(*args: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "laptiming", *map(str, args)], capture_output=True,
+                          text=True, timeout=120)
+
+
+def rows_of(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def query(db: Path, sql: str, *params: object) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+ROWS = [entry("D1", transponder="5000001"), entry("D2", transponder="5000002"),
+        entry("D3", car="C-D2", number="2", transponder="5000002"),  # shares D2's car
+        entry("D4", transponder="PV-38463")]
+
+
+def test_roster_lands_in_the_event_database(tmp_path, event_files):
+    entries, plan = event_files(ROWS)
+    roster, db = tmp_path / "roster.csv", tmp_path / "event.db"
+    result = run("schedule", entries, "--plan", plan, "--out", roster, "--db", db, "--time-limit", "5")
+    assert result.returncode == 0, result.stderr
+    planned = {(r["session"], r["start"], r["end"]) for r in rows_of(roster)}
+    assert f"{len(planned)} sessions created; 4 drivers, 3 cars, 3 transponders" in result.stdout
+    sessions = query(db, "SELECT name, phase, planned_start, planned_end FROM sessions ORDER BY id")
+    assert {(name.removeprefix("Session "), start, end) for name, _, start, end in sessions} == planned
+    assert {phase for _, phase, _, _ in sessions} == {"planned"}
+    entered = query(db, """SELECT s.name, c.number, d.name FROM session_entries e JOIN sessions s ON s.id = e.session_id
+                           JOIN cars c ON c.id = e.car_id JOIN drivers d ON d.id = e.driver_id""")
+    assert sorted(entered) == sorted((f"Session {r['session']}", r["car_number"], r["driver"]) for r in rows_of(roster))
+    owners = dict(query(db, "SELECT t.transponder, c.number FROM transponder_assignments t JOIN cars c ON c.id = t.car_id"))
+    assert owners == {5000001: "1", 5000002: "2", code_to_transponder(b"PV-38463"): "4"}
+    assert query(db, "SELECT name FROM event") == [("Test day",)]
+
+
+def test_reimport_updates_planned_sessions_and_leaves_started_ones(tmp_path, event_files):
+    entries, plan = event_files(ROWS)
+    roster, db = tmp_path / "roster.csv", tmp_path / "event.db"
+    assert run("schedule", entries, "--plan", plan, "--out", roster, "--db", db, "--time-limit", "5").returncode == 0
+    first = query(db, "SELECT id, name FROM sessions ORDER BY id")[0]
+    query(db, "UPDATE sessions SET phase = 'running' WHERE id = ?", first[0])
+    before = query(db, "SELECT car_id, driver_id FROM session_entries WHERE session_id = ? ORDER BY car_id", first[0])
+    withdrawn = ROWS[:1] + ROWS[2:]  # D2 withdraws; D3 still drives car C-D2
+    entries, plan = event_files(withdrawn)
+    again = run("schedule", entries, "--plan", plan, "--out", tmp_path / "new.csv", "--keep", roster, "--db", db,
+                "--time-limit", "5")
+    assert again.returncode == 0, again.stderr
+    assert f"already started, left as they are: {first[1]}" in again.stdout
+    after = query(db, "SELECT car_id, driver_id FROM session_entries WHERE session_id = ? ORDER BY car_id", first[0])
+    assert after == before
+    names = {name for (name,) in query(db, """SELECT d.name FROM session_entries e JOIN drivers d ON d.id = e.driver_id
+                                              JOIN sessions s ON s.id = e.session_id WHERE s.phase = 'planned'""")}
+    assert "Driver D2" not in names and "Driver D3" in names
+
+
+def test_record_times_a_planned_session_with_its_entry_list(tmp_path, event_files):
+    entries, plan = event_files(ROWS)
+    roster, db = tmp_path / "roster.csv", tmp_path / "event.db"
+    assert run("schedule", entries, "--plan", plan, "--out", roster, "--db", db, "--time-limit", "5").returncode == 0
+    first = next(r for r in rows_of(roster) if r["driver_id"] == "D1")
+    capture = tmp_path / "s.p3"
+    capture.write_bytes(b"".join(encode_passing(Passing(9, n, 5000001, 1_000_000_000 + n * 95_250_000, 90, 30))
+                                 for n in range(1, 5)))
+    result = run("record", f"file://{capture}", "--db", db, "--session", f"Session {first['session']}")
+    assert result.returncode == 0, result.stderr
+    best = query(db, """SELECT r.driver, r.laps, r.best_lap_us FROM results r JOIN sessions s ON s.id = r.session_id
+                        WHERE s.name = ? AND r.number = '1'""", f"Session {first['session']}")
+    assert best == [("Driver D1", 3, 95_250_000)]
+
+
+def test_bad_database_path_fails_before_anything_is_written(tmp_path, event_files):
+    entries, plan = event_files(ROWS)
+    roster = tmp_path / "roster.csv"
+    result = run("schedule", entries, "--plan", plan, "--out", roster, "--db", tmp_path / "no" / "event.db")
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr
+    assert not roster.exists()
