@@ -1,0 +1,62 @@
+"""``laptiming transponder move|list``: which car a transponder belongs to, event-wide.
+
+A transponder can move to another car mid-event (a loaner handed on at lunch, a spare fitted
+after a failure). The move is stored with the decoder time it takes effect from, so passings
+before it stay with the old car, in every session, and a replay of the day agrees.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from laptiming.cli.session_args import store_command
+from laptiming.store import assign_transponder, car_by_number, open_event_db
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``transponder move`` and ``transponder list``."""
+    transponder = subparsers.add_parser("transponder", help="move a transponder to another car, or list who has which")
+    actions = transponder.add_subparsers(dest="transponder_action", metavar="ACTION", required=True)
+    move = actions.add_parser("move", help="from a decoder time on, this transponder belongs to this car")
+    move.add_argument("transponder", type=int, metavar="TRANSPONDER")
+    move.add_argument("--car", required=True, metavar="NUMBER", help="the car it is fitted to now")
+    move.add_argument("--db", required=True, help="event database")
+    move.add_argument("--from-us", type=int, metavar="DECODER_TIME",
+                      help="decoder time the move takes effect (default: from the start of the event)")
+    move.set_defaults(handler=move_command)
+    listing = actions.add_parser("list", help="every transponder assignment, in the order made")
+    listing.add_argument("--db", required=True, help="event database")
+    listing.set_defaults(handler=list_command)
+
+
+@store_command
+def move_command(args: argparse.Namespace) -> int:
+    """Record the move (one row appended; earlier assignments stay for the passings before it)."""
+    db = open_event_db(args.db)
+    try:
+        car_id = car_by_number(db, args.car)
+        with db.atomic():
+            assign_transponder(db, args.transponder, car_id, args.from_us)
+        when = f"from decoder time {args.from_us}" if args.from_us is not None else "from the start"
+        print(f"transponder {args.transponder} belongs to car {args.car} {when}")
+    finally:
+        db.close()
+    return 0
+
+
+@store_command
+def list_command(args: argparse.Namespace) -> int:
+    """Print the assignments: transponder, car, from when, and when it was entered."""
+    db = open_event_db(args.db)
+    try:
+        rows = db.query(
+            """SELECT t.transponder, c.number, t.from_us, t.assigned_at FROM transponder_assignments t
+               JOIN cars c ON c.id = t.car_id ORDER BY t.id"""
+        )
+        print(f"{'transponder':>12}  {'car':<8} {'from':<24} entered")
+        for row in rows:
+            start = "start" if row["from_us"] is None else str(row["from_us"])
+            print(f"{row['transponder']:>12}  {row['number']:<8} {start:<24} {row['assigned_at']}")
+    finally:
+        db.close()
+    return 0

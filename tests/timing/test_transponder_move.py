@@ -1,0 +1,52 @@
+"""A transponder moved to another car mid-event: laps before the move stay with the old car."""
+
+from __future__ import annotations
+
+from laptiming.engine import SessionRules
+from laptiming.store import create_session, ensure_car, enter_car, journal_bulk, open_event_db, update_session
+from laptiming.store.sessions import assign_transponder
+
+from .cli_runner import csv_rows, run_cli
+from .timing_builders import S, T0, numbered
+
+TRANSPONDER = 4_100_001
+
+
+def make_event(path):
+    db = open_event_db(path, create=True)
+    with db.atomic():
+        session_id = create_session(db, "Afternoon", SessionRules())
+        update_session(db, session_id, green_us=T0)
+        first, second = ensure_car(db, "11"), ensure_car(db, "22")
+        for car in (first, second):
+            enter_car(db, session_id, car)
+        assign_transponder(db, TRANSPONDER, first)
+        journal_bulk(db.conn, session_id, numbered((TRANSPONDER, T0 + k * 90 * S) for k in range(1, 7)))
+    db.close()
+    return session_id
+
+
+def test_move_splits_the_laps_at_the_decoder_time(tmp_path):
+    path = tmp_path / "event.db"
+    session_id = make_event(path)
+    moved = run_cli("transponder", "move", TRANSPONDER, "--car", "22", "--db", path, "--from-us", T0 + 300 * S)
+    assert moved.returncode == 0, moved.stderr
+    assert f"transponder {TRANSPONDER} belongs to car 22 from decoder time {T0 + 300 * S}" in moved.stdout
+    exported = run_cli("export", "laps", "--db", path, "--session", session_id)
+    _, rows = csv_rows(exported.stdout)
+    laps = {(row["number"], row["lap"]) for row in rows}
+    # car 11: crossings at 90, 180, 270 s -> 2 laps; car 22: 360, 450, 540 s -> 2 laps
+    assert laps == {("11", "1"), ("11", "2"), ("22", "1"), ("22", "2")}
+    listing = run_cli("transponder", "list", "--db", path)
+    assert [line.split()[:3] for line in listing.stdout.splitlines()[1:]] == [
+        [str(TRANSPONDER), "11", "start"], [str(TRANSPONDER), "22", str(T0 + 300 * S)]]
+
+
+def test_move_to_an_unknown_car_exits_2_and_writes_nothing(tmp_path):
+    path = tmp_path / "event.db"
+    make_event(path)
+    moved = run_cli("transponder", "move", TRANSPONDER, "--car", "99", "--db", path)
+    assert moved.returncode == 2
+    assert "no car number 99" in moved.stderr
+    listing = run_cli("transponder", "list", "--db", path)
+    assert len(listing.stdout.splitlines()) == 2
