@@ -67,13 +67,17 @@ class StandingRow:
 _NO_OUTCOME = CarOutcome()
 
 
-def _status(timing: CarTiming, outcome: CarOutcome, closed: bool) -> CarStatus:
+def _status(timing: CarTiming, outcome: CarOutcome, closed: bool, by_best: bool) -> CarStatus:
     if outcome.status is not None:
         return outcome.status
     if timing.finished:
         return CarStatus.FINISHED
     if closed and not timing.opened:
         return CarStatus.DNS
+    if closed and by_best:
+        # Practice and qualifying are over for everyone when the session closes; only a race
+        # asks each car to take the flag.
+        return CarStatus.FINISHED
     return CarStatus.RUNNING
 
 
@@ -168,7 +172,7 @@ class _Ranker:
         """Where the car sorts in this session."""
         timing = self.timing(car_id)
         outcome = self.resolved.outcomes.get(car_id, _NO_OUTCOME)
-        status = _status(timing, outcome, self.closed)
+        status = _status(timing, outcome, self.closed, self.by_best)
         return _sort_key(timing, self.resolved.entries[car_id], outcome, status, self.by_best)
 
     def gap(self, car_id: int, other_id: int) -> Gap | None:
@@ -194,7 +198,7 @@ class _Ranker:
         laps = timing.laps
         last_lap = laps[-1] if laps else None
         best = timing.best_lap
-        status = _status(timing, outcome, self.closed)
+        status = _status(timing, outcome, self.closed, self.by_best)
         # Only classified cars (running, finished) have a gap and interval; DNF, DNS, DSQ show none.
         first = index == 0 or status.classification_group != 0
         return StandingRow(

@@ -112,3 +112,14 @@ def test_rows_carry_number_driver_class_and_transponder():
     [row] = result.standings
     assert (row.number, row.driver, row.car_class, row.transponders) == ("7", "Ada", "GT", (7,))
     assert (row.laps, row.last_lap_us, row.best_lap_us, row.best_lap_no) == (0, None, None, None)
+
+
+def test_a_closed_practice_is_over_for_everyone_but_a_race_wants_the_flag():
+    crossings = [(1, T0 + k * 90 * S) for k in range(4)] + [(2, T0 + 5 * S + k * 95 * S) for k in range(3)]
+    practice = derive_session(numbered(crossings), setup_for([1, 2, 3], closed=True))
+    assert [(row.number, row.status) for row in practice.standings] == [
+        ("1", CarStatus.FINISHED), ("2", CarStatus.FINISHED), ("3", CarStatus.DNS)]
+    still_open = derive_session(numbered(crossings), setup_for([1, 2, 3]))
+    assert {row.status for row in still_open.standings} == {CarStatus.RUNNING}
+    race = derive_session(numbered(crossings), setup_for([1, 2, 3], session_type=SessionType.RACE, closed=True))
+    assert [row.status for row in race.standings] == [CarStatus.RUNNING, CarStatus.RUNNING, CarStatus.DNS]
