@@ -110,6 +110,10 @@ class StreamDecoder:
             self.dropped[DropReason.TRUNCATED] += 1
         self._pending = b""
 
+    def describe_drops(self) -> str:
+        """The drop counters as one line for people: ``bad_crc 1, garbage 14`` (or ``none``)."""
+        return ", ".join(f"{reason} {count}" for reason, count in sorted(self.dropped.items())) or "none"
+
     @property
     def buffered(self) -> int:
         """Bytes held waiting for the rest of a frame."""

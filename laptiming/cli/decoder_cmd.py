@@ -182,7 +182,7 @@ def listen_command(args: argparse.Namespace) -> int:
 def print_summary(reader: DecoderReader) -> None:
     """Frames decoded and dropped, by reason, on stderr."""
     decoder = reader.decoder
-    dropped = ", ".join(f"{reason} {count}" for reason, count in sorted(decoder.dropped.items())) or "none"
+    dropped = decoder.describe_drops()
     lines = [f"frames decoded: {decoder.frames_decoded}", f"frames dropped: {dropped}"]
     if reader.sequence.duplicates:
         lines.append(f"duplicate passings skipped: {reader.sequence.duplicates}")

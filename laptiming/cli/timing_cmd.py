@@ -70,7 +70,7 @@ def replay_command(args: argparse.Namespace) -> int:
     passings: list[Passing] = []
     for chunk in iter_capture_bytes(capture):
         passings.extend(event for event in decoder.feed(chunk) if isinstance(event, Passing))
-    dropped = ", ".join(f"{reason} {count}" for reason, count in sorted(decoder.dropped.items())) or "none"
+    dropped = decoder.describe_drops()
     if not passings:
         raise InputError(f"{capture}: no passings in the capture ({decoder.frames_decoded} frames decoded, dropped: {dropped})")
     db = open_event_db(args.db, create=True)
