@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -145,7 +145,9 @@ def write_atomically(path: str | Path, text: str) -> None:
         raise InputError(f"cannot write {path}: folder {path.parent} does not exist")
     temporary: str | None = None
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        # Not mkstemp: its 0600 would survive the rename; a plain create gets the user's umask.
+        temporary = str(path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        handle = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
             file.write(text)
         os.replace(temporary, path)

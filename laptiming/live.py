@@ -11,8 +11,10 @@ ordered with the passings. ``state`` is immutable: any thread may read it for a 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -26,8 +28,8 @@ from laptiming.engine import (
     SessionEvent,
     SessionMarkers,
     SessionResult,
-    SessionState,
     SessionSetup,
+    SessionState,
     UnknownTransponderSeen,
 )
 from laptiming.errors import InputError
@@ -42,6 +44,7 @@ from laptiming.store import (
     open_event_db,
     update_session,
     write_derived,
+    write_transaction,
 )
 from laptiming.store.entries import enter_by_number
 from laptiming.store.journal import last_passing_numbers
@@ -76,6 +79,9 @@ class LiveSession:
         self._enter_unknown = enter_unknown
         self._entering: set[int] = set()
         self._subscribers: list[Subscriber] = []
+        self._problems: list[str] = []
+        self._problem_count = 0
+        self._problems_lock = threading.Lock()
         self.writer = JournalWriter(db_path, self._committed, durability=durability)
 
     @classmethod
@@ -96,7 +102,7 @@ class LiveSession:
             if record.phase is SessionPhase.FINISHED:
                 raise InputError(f"session {session_id} ({record.name}) in {db_path} is finished; start a new one")
             if record.phase is SessionPhase.PLANNED:
-                with db.atomic():
+                with write_transaction(db):
                     update_session(db, session_id, phase=SessionPhase.RUNNING)
             setup = load_setup(db, session_id)
             passings = load_passings(db, session_id)
@@ -126,8 +132,44 @@ class LiveSession:
         self.clock = self.clock.learn(event)
         if self._green_at_first_passing:
             self._green_at_first_passing = False
-            self.set_markers(green_us=event.decoder_time_us)
+            self._give_green(event.decoder_time_us)
         self.writer.journal(self.session_id, event)
+
+    def _give_green(self, green_us: int) -> None:
+        """The green flag at the first passing; a failure is reported and tried again at the next passing."""
+
+        def retry() -> None:
+            self._green_at_first_passing = True
+
+        self._watch(f"green flag at decoder time {green_us}", self.set_markers(green_us=green_us), retry)
+
+    def _watch(self, what: str, future: Future[Any], on_failure: Callable[[], None] | None = None) -> None:
+        """Work queued in the background must never fail silently: its error becomes a reported problem."""
+
+        def done(finished: Future[Any]) -> None:
+            error = finished.exception()
+            if error is None:
+                return
+            message = f"session {self.session_id}: {what} not written: {error}"
+            log.error("%s", message)
+            with self._problems_lock:
+                self._problems.append(message)
+                self._problem_count += 1
+            if on_failure is not None:
+                on_failure()
+
+        future.add_done_callback(done)
+
+    def take_problems(self) -> list[str]:
+        """Failures of background work (a flag, an entry) since the last call; the caller must report them."""
+        with self._problems_lock:
+            problems, self._problems = self._problems, []
+        return problems
+
+    @property
+    def had_problems(self) -> bool:
+        """Whether any background work has failed in this session (the command must exit non-zero)."""
+        return self._problem_count > 0
 
     def _committed(self, session_id: int | None, passings: list[Passing]) -> None:
         if session_id != self.session_id:
@@ -142,8 +184,10 @@ class LiveSession:
         if self._enter_unknown:
             for event in events:
                 if isinstance(event, UnknownTransponderSeen) and event.unknown.transponder not in self._entering:
-                    self._entering.add(event.unknown.transponder)
-                    self._enter(event.unknown.transponder)
+                    transponder = event.unknown.transponder
+                    self._entering.add(transponder)
+                    self._watch(f"entering transponder {transponder} as car {transponder}", self._enter(transponder),
+                                lambda transponder=transponder: self._entering.discard(transponder))
 
     def _publish(self, events: Sequence[SessionEvent]) -> None:
         if not events:
@@ -196,12 +240,23 @@ class LiveSession:
         return self.set_markers(checkered_us=decoder_now)
 
     def finish(self, checkered_us: int | None = None) -> SessionResult:
-        """Close the session: flag (if given), phase finished, derived laps and results written."""
+        """Close the session, the one way every front end does it, in one unit of work.
+
+        With ``enter_unknown``, transponders still unknown are entered first (an entry that failed
+        while live is not lost). The checkered flag is the one given, else the one already shown,
+        else just after the last passing. Then phase finished, derived laps and results written.
+        """
 
         def unit(db: Database) -> SessionResult:
-            update_session(db, self.session_id, checkered_us=checkered_us, phase=SessionPhase.FINISHED)
-            setup = load_setup(db, self.session_id)
-            result = engine.derive_session(load_passings(db, self.session_id), setup)
+            passings = load_passings(db, self.session_id)
+            result = engine.derive_session(passings, load_setup(db, self.session_id))
+            if self._enter_unknown and result.unknown:
+                enter_by_number(db, self.session_id, [unknown.transponder for unknown in result.unknown])
+            flag = checkered_us if checkered_us is not None else get_session(db, self.session_id).checkered_us
+            if flag is None and result.verdicts:
+                flag = max(verdict.passing.decoder_time_us for verdict in result.verdicts) + 1
+            update_session(db, self.session_id, checkered_us=flag, phase=SessionPhase.FINISHED)
+            result = engine.derive_session(passings, load_setup(db, self.session_id))
             write_derived(db, self.session_id, result)
             return result
 

@@ -16,6 +16,7 @@ from laptiming.store import (
     load_setup,
     update_session,
     write_derived,
+    write_transaction,
 )
 from laptiming.store.entries import enter_by_number
 
@@ -25,7 +26,7 @@ def replay_session(db: Database, name: str, rules: SessionRules, passings: Seque
     unknown transponders entered by number, the passings journaled, laps and results derived and stored."""
     if not passings:
         raise ValueError("a replay needs at least one passing")
-    with db.atomic():
+    with write_transaction(db):
         session_id = create_session(db, name, rules, phase=SessionPhase.FINISHED)
         update_session(
             db,

@@ -23,6 +23,7 @@ from laptiming.store import (
     ensure_driver,
     enter_car,
     find_session,
+    write_transaction,
 )
 from laptiming.store.sessions import load_assignments, now_text
 from scheduler.records import RosterRecords
@@ -64,7 +65,7 @@ def import_roster(db: Database, records: RosterRecords, rules: SessionRules | No
     """Put the roster in the database, all or nothing."""
     rules = rules or SessionRules()
     summary = ImportSummary()
-    with db.atomic():
+    with write_transaction(db):
         _set_event_name(db, records.event_name)
         driver_ids = {reg: ensure_driver(db, name) for reg, name in driver_names(records).items()}
         car_ids: dict[str, int] = {}
@@ -77,7 +78,7 @@ def import_roster(db: Database, records: RosterRecords, rules: SessionRules | No
                 continue
             transponder = transponder_number(car.transponder)
             if owners.get(transponder) != car_id:
-                assign_transponder(db, transponder, car_id)
+                assign_transponder(db, transponder, car_id, made_by="schedule --db", reason="roster import")
                 owners[transponder] = car_id
             summary.transponders += 1
         planned_names = set()

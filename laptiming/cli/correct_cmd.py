@@ -23,6 +23,7 @@ from laptiming.engine import (
     TimePenalty,
     VoidPassing,
 )
+from laptiming.engine.corrections import ResolvedSetup
 from laptiming.errors import InputError
 from laptiming.report import format_result
 from laptiming.store import (
@@ -35,8 +36,10 @@ from laptiming.store import (
     get_session,
     load_corrections,
     load_passings,
+    load_setup,
     open_event_db,
     write_derived,
+    write_transaction,
 )
 from laptiming.store.entries import drop_placeholder
 from laptiming.store.sessions import is_entered
@@ -101,12 +104,21 @@ def _entered_car(db: Database, session_id: int, number: str) -> int:
 
 
 def _add_passing(db: Database, session_id: int, args: argparse.Namespace) -> CorrectionAction:
+    resolved = ResolvedSetup(load_setup(db, session_id))
+    car_id = resolved.car_for(args.transponder, args.time_us)
+    if car_id is None:
+        raise InputError(f"transponder {args.transponder} belongs to no car at decoder time {args.time_us}; "
+                         "assign it to a car first (correct assign)")
+    if car_id not in resolved.entries:
+        raise InputError(f"transponder {args.transponder} belongs to a car not entered in session {session_id}; "
+                         "enter it first (correct assign)")
     return AddPassing(args.transponder, args.time_us)
 
 
 def _void_passing(db: Database, session_id: int, args: argparse.Namespace) -> CorrectionAction:
     action = VoidPassing(args.decoder, args.number, args.time_us)
-    matches = [p for p in load_passings(db, session_id) if action.matches(p)]
+    added = ResolvedSetup(load_setup(db, session_id)).added_passings  # an official's own typo can be undone too
+    matches = [p for p in (*load_passings(db, session_id), *added) if action.matches(p)]
     if not matches:
         raise InputError(f"no passing {args.number} of decoder {args.decoder} in session {session_id} of {db_name(db)}")
     if len(matches) > 1:
@@ -154,8 +166,8 @@ def correct_command(args: argparse.Namespace) -> int:
     """Check, append, recompute and store the derived results, all in one transaction; then print."""
     db = open_event_db(args.db)
     try:
-        record = get_session(db, args.session)
-        with db.atomic():
+        with write_transaction(db):
+            record = get_session(db, args.session)
             action = args.build(db, record.session_id, args)
             stored = append_correction(db, record.session_id, action, made_by=args.by, reason=args.reason)
             result = session_result(db, record.session_id)

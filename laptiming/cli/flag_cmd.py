@@ -21,6 +21,7 @@ from laptiming.store import (
     load_passings,
     open_event_db,
     update_session,
+    write_transaction,
 )
 
 
@@ -49,7 +50,7 @@ def flag_command(args: argparse.Namespace) -> int:
             if at_us is None:
                 raise InputError(f"session {record.session_id} has no passing with a receive time yet, "
                                  "so the decoder's clock is unknown; give --at-us")
-        with db.atomic():
+        with write_transaction(db):
             if args.which == "green":
                 update_session(db, record.session_id, green_us=at_us)
             else:

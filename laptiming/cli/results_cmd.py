@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 @store_command
 def export_command(args: argparse.Namespace) -> int:
     """Recompute the session from its journal and write the rows asked for."""
-    db = open_event_db(args.db)
+    db = open_event_db(args.db, readonly=True)
     try:
         record = chosen_session(db, args.session)
         result = session_result(db, record.session_id)
@@ -68,7 +68,7 @@ def export_command(args: argparse.Namespace) -> int:
 @store_command
 def results_command(args: argparse.Namespace) -> int:
     """The standings table, unknown transponders and every correction."""
-    db = open_event_db(args.db)
+    db = open_event_db(args.db, readonly=True)
     try:
         record = chosen_session(db, args.session)
         result = session_result(db, record.session_id)
@@ -81,7 +81,7 @@ def results_command(args: argparse.Namespace) -> int:
 @store_command
 def sessions_command(args: argparse.Namespace) -> int:
     """One line per session."""
-    db = open_event_db(args.db)
+    db = open_event_db(args.db, readonly=True)
     try:
         for record in list_sessions(db):
             rules = record.rules

@@ -19,8 +19,18 @@ from hardware.events import LinkState, LinkStatus, Passing
 from hardware.framing import Protocol, StreamDecoder
 from hardware.reader import DecoderReader
 from hardware.urls import parse_decoder_url
-from laptiming.cli.session_args import add_rules_arguments, rules_from, session_result, store_command
-from laptiming.engine import FinishTimeSet, SessionEvent, StandingChanged, UnknownTransponderSeen
+from laptiming.cli.session_args import (
+    add_rules_arguments,
+    rules_from,
+    session_result,
+    store_command,
+)
+from laptiming.engine import (
+    FinishTimeSet,
+    SessionEvent,
+    StandingChanged,
+    UnknownTransponderSeen,
+)
 from laptiming.errors import InputError
 from laptiming.live import LiveSession
 from laptiming.replay import replay_session
@@ -34,6 +44,7 @@ from laptiming.store import (
     open_event_db,
     update_session,
     write_derived,
+    write_transaction,
 )
 from laptiming.store.sessions import setup_fingerprint
 
@@ -83,23 +94,26 @@ def replay_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _describe_event(event: SessionEvent) -> str | None:
+def _describe_event(event: SessionEvent, entering: bool) -> str | None:
     if isinstance(event, StandingChanged):
         return format_row(event.row)
     if isinstance(event, UnknownTransponderSeen):
         unknown = event.unknown
+        if entering:
+            return f"unknown transponder {unknown.transponder}: entering it as car {unknown.transponder}"
         return f"unknown transponder {unknown.transponder}: {unknown.passings} passings, not counted"
     if isinstance(event, FinishTimeSet) and event.finish_at_us is not None:
         return f"checkered flag at decoder time {event.finish_at_us}"
     return None
 
 
-def _event_json(event: SessionEvent) -> str | None:
+def _event_json(event: SessionEvent, entering: bool) -> str | None:
     if isinstance(event, StandingChanged):
         return json.dumps({"type": "standing", **row_dict(event.row)})
     if isinstance(event, UnknownTransponderSeen):
         unknown = event.unknown
-        return json.dumps({"type": "unknown", "transponder": unknown.transponder, "passings": unknown.passings})
+        return json.dumps({"type": "unknown", "transponder": unknown.transponder, "passings": unknown.passings,
+                           "entering": entering})
     if isinstance(event, FinishTimeSet):
         return json.dumps({"type": "checkered", "finish_at_us": event.finish_at_us})
     return None
@@ -139,25 +153,41 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise _Stop
 
 
-def _open_or_resume(args: argparse.Namespace) -> tuple[int, bool]:
+class _Start:
+    """How ``record`` found its session: new, planned (never started), or running (resumed)."""
+
+    def __init__(self, session_id: int, phase: SessionPhase | None) -> None:
+        self.session_id = session_id
+        self.verb = {None: "recording", SessionPhase.PLANNED: "starting planned",
+                     SessionPhase.RUNNING: "resuming"}[phase]
+
+
+def _open_or_resume(args: argparse.Namespace) -> _Start:
+    """Find the running or planned session of that name, or make it; one write unit, so two
+    recorders started at once on the same name do not make two sessions."""
     db = open_event_db(args.db, create=True)
     try:
-        existing = find_session(db, args.session, (SessionPhase.RUNNING, SessionPhase.PLANNED))
-        if existing is not None:
-            return existing.session_id, True
-        with db.atomic():
-            return create_session(db, args.session, rules_from(args)), False
+        with write_transaction(db):
+            existing = find_session(db, args.session, (SessionPhase.RUNNING, SessionPhase.PLANNED))
+            if existing is not None:
+                return _Start(existing.session_id, existing.phase)
+            return _Start(create_session(db, args.session, rules_from(args)), None)
     finally:
         db.close()
 
 
 @store_command
 def record_command(args: argparse.Namespace) -> int:
-    """Journal passings into the session and print standings changes until the source ends or Ctrl-C."""
+    """Journal passings into the session and print standings changes until the source ends or Ctrl-C.
+
+    Exit 0 only when everything was written; a flag or an entry that could not be written is
+    reported as it happens, the session is left running (run again to resume), and the exit is 2.
+    """
     url = parse_decoder_url(args.url)  # a bad URL is refused before anything is written
     if url.scheme == "file" and not Path(url.target).is_file():
         raise InputError(f"capture file not found: {url.target}")
-    session_id, resumed = _open_or_resume(args)
+    start = _open_or_resume(args)
+    session_id = start.session_id
     live = LiveSession.open(args.db, session_id, enter_unknown=args.enter_unknown)
     lines: queue.Queue[str | LinkStatus] = queue.Queue()
 
@@ -165,7 +195,7 @@ def record_command(args: argparse.Namespace) -> int:
 
     def print_changes(events: Sequence[SessionEvent]) -> None:
         for event in events:
-            line = describe(event)
+            line = describe(event, args.enter_unknown)
             if line is not None:
                 lines.put(line)
 
@@ -175,17 +205,22 @@ def record_command(args: argparse.Namespace) -> int:
 
     live.subscribe(print_changes)
     reader = DecoderReader(args.url, [live.on_decoder_event, on_link], last_seen=live.last_seen)
-    verb = "resuming" if resumed else "recording"
     notes = sys.stderr if args.json else sys.stdout  # with --json, stdout carries only JSON lines
-    print(f"{verb} session {session_id} ({args.session}) into {args.db}; "
+    print(f"{start.verb} session {session_id} ({args.session}) into {args.db}; "
           f"{live.state.passing_count} passings already journaled", file=notes, flush=True)
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     interrupted = False
     state: LinkState | None = None
     watcher = SetupWatcher(Path(args.db), session_id)
+
+    def report_problems() -> None:
+        for problem in live.take_problems():
+            print(f"laptiming: {problem}", file=sys.stderr, flush=True)
+
     try:
         reader.start()
         while state is not LinkState.ENDED:
+            report_problems()
             if live.writer.error is not None:  # the journal cannot be written: stop, do not read on
                 break
             if watcher.changed():
@@ -207,34 +242,28 @@ def record_command(args: argparse.Namespace) -> int:
         watcher.close()
         reader.stop()
         reader.join(5)
-        live.close()
-    if live.writer.error is not None:
-        raise live.writer.error
-    if reader.error is not None:
-        print(f"laptiming: {reader.error}", file=sys.stderr)
-    db = open_event_db(args.db)
     try:
-        if interrupted or args.keep_open or reader.error is not None:
-            with db.atomic():
-                result = session_result(db, session_id)
-                write_derived(db, session_id, result)
-            print(format_result(get_session(db, session_id), result, load_corrections(db, session_id)), file=notes)
-            print(f"session {session_id} is still running; run the same command again to resume it", file=notes)
-        else:
-            with db.atomic():
-                finish_session(db, session_id)
-                result = session_result(db, session_id)
-                write_derived(db, session_id, result)
-            print(format_result(get_session(db, session_id), result, load_corrections(db, session_id)), file=notes)
+        if live.writer.error is not None:
+            raise live.writer.error
+        while not lines.empty():  # changes committed after the loop ended
+            item = lines.get_nowait()
+            if not isinstance(item, LinkStatus):
+                print(item, flush=True)
+        if reader.error is not None:
+            print(f"laptiming: {reader.error}", file=sys.stderr)
+        live.writer.flush()
+        report_problems()
+        keep_running = interrupted or args.keep_open or reader.error is not None or live.had_problems
+        result = live.save_results() if keep_running else live.finish()
+    finally:
+        live.close()
+    report_problems()
+    db = open_event_db(args.db, readonly=True)
+    try:
+        print(format_result(get_session(db, session_id), result, load_corrections(db, session_id)), file=notes)
     finally:
         db.close()
-    return 2 if reader.error is not None else 0
-
-
-def finish_session(db: Database, session_id: int) -> None:
-    """Close a session; without a checkered flag, the flag falls just after the last passing."""
-    checkered = get_session(db, session_id).checkered_us
-    if checkered is None:
-        verdicts = session_result(db, session_id).verdicts
-        checkered = max(v.passing.decoder_time_us for v in verdicts) + 1 if verdicts else None
-    update_session(db, session_id, checkered_us=checkered, phase=SessionPhase.FINISHED)
+    if keep_running:
+        why = " because of the problems above" if live.had_problems else ""
+        print(f"session {session_id} is still running{why}; run the same command again to resume it", file=notes)
+    return 2 if reader.error is not None or live.had_problems else 0

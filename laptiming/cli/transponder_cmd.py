@@ -10,7 +10,12 @@ from __future__ import annotations
 import argparse
 
 from laptiming.cli.session_args import store_command
-from laptiming.store import assign_transponder, car_by_number, open_event_db
+from laptiming.store import (
+    assign_transponder,
+    car_by_number,
+    open_event_db,
+    write_transaction,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     move.add_argument("--db", required=True, help="event database")
     move.add_argument("--from-us", type=int, metavar="DECODER_TIME",
                       help="decoder time the move takes effect (default: from the start of the event)")
+    move.add_argument("--by", required=True, metavar="WHO", help="who moves it")
+    move.add_argument("--reason", required=True, metavar="WHY", help="why (kept with the assignment)")
     move.set_defaults(handler=move_command)
     listing = actions.add_parser("list", help="every transponder assignment, in the order made")
     listing.add_argument("--db", required=True, help="event database")
@@ -34,9 +41,9 @@ def move_command(args: argparse.Namespace) -> int:
     """Record the move (one row appended; earlier assignments stay for the passings before it)."""
     db = open_event_db(args.db)
     try:
-        car_id = car_by_number(db, args.car)
-        with db.atomic():
-            assign_transponder(db, args.transponder, car_id, args.from_us)
+        with write_transaction(db):
+            car_id = car_by_number(db, args.car)
+            assign_transponder(db, args.transponder, car_id, args.from_us, made_by=args.by, reason=args.reason)
         when = f"from decoder time {args.from_us}" if args.from_us is not None else "from the start"
         print(f"transponder {args.transponder} belongs to car {args.car} {when}")
     finally:
@@ -47,16 +54,20 @@ def move_command(args: argparse.Namespace) -> int:
 @store_command
 def list_command(args: argparse.Namespace) -> int:
     """Print the assignments: transponder, car, from when, and when it was entered."""
-    db = open_event_db(args.db)
+    db = open_event_db(args.db, readonly=True)
     try:
-        rows = db.query(
-            """SELECT t.transponder, c.number, t.from_us, t.assigned_at FROM transponder_assignments t
-               JOIN cars c ON c.id = t.car_id ORDER BY t.id"""
-        )
-        print(f"{'transponder':>12}  {'car':<8} {'from':<24} entered")
+        rows = list(db.query(
+            """SELECT t.transponder, c.number, t.from_us, t.assigned_at, t.made_by, t.reason
+               FROM transponder_assignments t JOIN cars c ON c.id = t.car_id ORDER BY t.id"""
+        ))
+        table = [("transponder", "car", "from", "entered", "by", "why")]
         for row in rows:
             start = "start" if row["from_us"] is None else str(row["from_us"])
-            print(f"{row['transponder']:>12}  {row['number']:<8} {start:<24} {row['assigned_at']}")
+            table.append((str(row["transponder"]), row["number"], start, row["assigned_at"],
+                          row["made_by"] or "", row["reason"] or ""))
+        widths = [max(len(line[column]) for line in table) for column in range(len(table[0]))]
+        for line in table:
+            print("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
     finally:
         db.close()
     return 0

@@ -1,9 +1,18 @@
 """The event database (SQLite via sqlite-utils): schema, journal, sessions, corrections, derived tables."""
 
-from laptiming.store.corrections import CorrectionRecord, append_correction, load_corrections
-from laptiming.store.database import open_event_db
+from laptiming.store.corrections import (
+    CorrectionRecord,
+    append_correction,
+    load_corrections,
+)
+from laptiming.store.database import open_event_db, write_transaction
 from laptiming.store.derived import write_derived
-from laptiming.store.journal import count_passings, journal_bulk, journal_passing, load_passings
+from laptiming.store.journal import (
+    count_passings,
+    journal_bulk,
+    journal_passing,
+    load_passings,
+)
 from laptiming.store.sessions import (
     SessionPhase,
     SessionRecord,
@@ -50,4 +59,5 @@ __all__ = [
     "open_event_db",
     "update_session",
     "write_derived",
+    "write_transaction",
 ]

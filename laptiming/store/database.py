@@ -1,13 +1,22 @@
 """Opening an event database: WAL, durability chosen on purpose, migrations, clear errors.
 
 ``synchronous=FULL`` in WAL mode: every commit is on disk before anything shows it, so a
-passing survives the laptop being unplugged, not only the process being killed. A busy
-timeout lets a second process (a correction typed in another terminal) wait its turn.
+passing survives the laptop being unplugged, not only the process being killed.
+
+Several processes share one event database (the recorder, a correction typed in another
+terminal, a board). Every unit of work that writes opens with ``BEGIN IMMEDIATE``
+(:func:`write_transaction`): it takes the write lock first, so it waits its turn for up to
+``BUSY_TIMEOUT_MS`` and then fails loudly. A deferred transaction that reads before it writes
+would instead fail at once with "database is locked" whenever another process committed in
+between, whatever the busy timeout says.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -15,44 +24,130 @@ from sqlite_utils import Database
 from laptiming.errors import InputError, StoreError
 from laptiming.store.schema import KNOWN_MIGRATIONS, MIGRATIONS
 
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another process's transaction to end
 CACHE_KIB = 64 * 1024  # a weekend's journal index stays in memory while replaying it
+_MIGRATIONS_TABLE = "_sqlite_migrations"
 
 
-def open_event_db(path: str | Path, *, create: bool = False) -> Database:
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """One unit of work that writes: ``BEGIN IMMEDIATE`` (waits for the write lock), commit or roll back.
+
+    Inside a transaction already open, it nests as a savepoint (sqlite-utils' ``atomic``).
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+
+
+def open_event_db(path: str | Path, *, create: bool = False, readonly: bool = False) -> Database:
     """Open (or, with ``create``, make) an event database and bring its schema up to date.
 
-    A missing file without ``create``, a file that is not a database, or one written by a newer
-    laptiming is an :class:`InputError`/:class:`StoreError` naming the path; no file is created
-    when opening fails that way.
+    A missing file without ``create``, a file that is not a database or not an event database,
+    or one written by a newer laptiming is an :class:`InputError`/:class:`StoreError` naming the
+    path. Only a file this call created is removed when opening fails, never one another process
+    made at the same moment. ``readonly`` opens without writing anything (also on read-only
+    media): no schema upgrade, no WAL switch.
     """
     path = Path(path)
+    if readonly:
+        return _open_readonly(path)
     if not create and not path.is_file():
         raise InputError(f"database not found: {path}")
     if create and not path.parent.is_dir():
         raise InputError(f"cannot create database {path}: folder {path.parent} does not exist")
-    existed = path.exists()
+    created = create and _create_empty(path)
     try:
         conn = sqlite3.connect(str(path), check_same_thread=True)
         db = Database(conn)
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _check_ours(db, path)  # before anything changes the file
         db.execute("PRAGMA foreign_keys = ON")
         db.enable_wal()
         db.execute("PRAGMA synchronous = FULL")
         db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-        applied = {migration.name for migration in MIGRATIONS.applied(db)}
-        unknown = applied - KNOWN_MIGRATIONS
-        if unknown:
-            raise StoreError(
-                f"{path}: written by a newer laptiming (schema steps {', '.join(sorted(unknown))}); upgrade to open it"
-            )
-        MIGRATIONS.apply(db)
+        if MIGRATIONS.pending(db) or not db[_MIGRATIONS_TABLE].exists():
+            with write_transaction(db):  # two processes making one database: one migrates, one waits
+                _check_ours(db, path)
+                MIGRATIONS.apply(db)
     except sqlite3.Error as err:
-        if not existed and path.exists():
+        if created:
             _remove_new(path)
         if isinstance(err, sqlite3.DatabaseError) and "not a database" in str(err):
             raise InputError(f"{path}: not a database file") from err
         raise StoreError(f"{path}: cannot open the database ({err})") from err
+    except (InputError, StoreError):
+        if created:
+            _remove_new(path)
+        raise
+    return db
+
+
+def _create_empty(path: Path) -> bool:
+    """Make an empty file (SQLite's new database) if there is none; True when this call made it."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+    except FileExistsError:
+        return False
+    except OSError as err:
+        raise InputError(f"cannot create database {path}: {err.strerror}") from err
+    os.close(fd)
+    return True
+
+
+def _check_ours(db: Database, path: Path) -> None:
+    """Refuse a newer schema, and any SQLite file that has tables but is not an event database."""
+    tables = set(db.table_names())
+    if not tables:
+        return
+    if _MIGRATIONS_TABLE not in tables:
+        raise InputError(f"{path}: not a laptiming event database (it has other tables: "
+                         f"{', '.join(sorted(tables)[:5])})")
+    applied = {migration.name for migration in MIGRATIONS.applied(db)}
+    if not applied and tables - {_MIGRATIONS_TABLE}:
+        raise InputError(f"{path}: not a laptiming event database (its migrations are another program's)")
+    unknown = applied - KNOWN_MIGRATIONS
+    if unknown:
+        raise StoreError(
+            f"{path}: written by a newer laptiming (schema steps {', '.join(sorted(unknown))}); upgrade to open it"
+        )
+
+
+def _open_readonly(path: Path) -> Database:
+    """Read without writing a byte: ``mode=ro``, or ``immutable`` where not even the WAL index can be made."""
+    if not path.is_file():
+        raise InputError(f"database not found: {path}")
+    uri = path.resolve().as_uri()
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=True)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            if os.access(path.parent, os.W_OK):
+                raise
+            # read-only media: a WAL database whose index (-shm) cannot be made; nobody can write it
+            conn.close()
+            conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=True)
+        db = Database(conn)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _check_ours(db, path)
+        if not db.table_names():
+            raise InputError(f"{path}: not a laptiming event database (it is empty)")
+        if MIGRATIONS.pending(db):
+            raise StoreError(f"{path}: written by an older laptiming; open it once writable to upgrade it")
+    except sqlite3.Error as err:
+        if isinstance(err, sqlite3.DatabaseError) and "not a database" in str(err):
+            raise InputError(f"{path}: not a database file") from err
+        raise StoreError(f"{path}: cannot read the database ({err})") from err
     return db
 
 

@@ -22,7 +22,7 @@ def enter_by_number(db: Database, session_id: int, transponders: Iterable[int]) 
             )
         else:
             car_id = ensure_car(db, str(transponder))
-            assign_transponder(db, transponder, car_id)
+            assign_transponder(db, transponder, car_id, made_by="laptiming", reason="unknown transponder entered by number")
         enter_car(db, session_id, car_id)
 
 

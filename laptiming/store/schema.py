@@ -126,4 +126,11 @@ def m001_initial(db: Database) -> None:
     )
 
 
-KNOWN_MIGRATIONS = frozenset({"m001_initial"})
+@MIGRATIONS()
+def m002_assignment_author(db: Database) -> None:
+    """Every change to the event has an author and a reason: transponder assignments too."""
+    db["transponder_assignments"].add_column("made_by", str)
+    db["transponder_assignments"].add_column("reason", str)
+
+
+KNOWN_MIGRATIONS = frozenset({"m001_initial", "m002_assignment_author"})

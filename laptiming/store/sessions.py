@@ -16,7 +16,7 @@ from laptiming.engine import (
     SessionSetup,
     TransponderAssignment,
 )
-from laptiming.errors import InputError
+from laptiming.errors import InputError, StoreError
 from laptiming.store.corrections import load_corrections
 
 
@@ -53,16 +53,31 @@ def now_text() -> str:
 
 
 def _record(row: dict) -> SessionRecord:
+    """A ``sessions`` row as a record; a hand-edited row that makes no sense is a :class:`StoreError` naming it."""
+    try:
+        rules = SessionRules.from_json(json.loads(row["rules"]))
+    except (TypeError, ValueError, KeyError, AttributeError) as err:
+        raise StoreError(f"session {row['id']} ({row['name']}): its rules are not valid ({_why(err)}); "
+                         f"rules were {row['rules']!r}") from err
+    try:
+        phase = SessionPhase(row["phase"])
+    except ValueError as err:
+        known = ", ".join(p.value for p in SessionPhase)
+        raise StoreError(f"session {row['id']} ({row['name']}): phase {row['phase']!r} is not one of {known}") from err
     return SessionRecord(
         session_id=row["id"],
         name=row["name"],
-        rules=SessionRules.from_json(json.loads(row["rules"])),
-        phase=SessionPhase(row["phase"]),
+        rules=rules,
+        phase=phase,
         green_us=row["green_us"],
         checkered_us=row["checkered_us"],
         planned_start=row["planned_start"],
         planned_end=row["planned_end"],
     )
+
+
+def _why(err: Exception) -> str:
+    return f"missing {err}" if isinstance(err, KeyError) else str(err)
 
 
 def create_session(
@@ -186,10 +201,13 @@ def car_by_number(db: Database, number: str) -> int:
     return int(rows[0]["id"])
 
 
-def assign_transponder(db: Database, transponder: int, car_id: int, from_us: int | None = None) -> None:
-    """From ``from_us`` (decoder time; None: from the start) this transponder belongs to this car."""
+def assign_transponder(
+    db: Database, transponder: int, car_id: int, from_us: int | None = None, *, made_by: str, reason: str
+) -> None:
+    """From ``from_us`` (decoder time; None: from the start) this transponder belongs to this car; who and why."""
     db["transponder_assignments"].insert(
-        {"transponder": transponder, "car_id": car_id, "from_us": from_us, "assigned_at": now_text()}
+        {"transponder": transponder, "car_id": car_id, "from_us": from_us, "assigned_at": now_text(),
+         "made_by": made_by, "reason": reason}
     )
 
 

@@ -27,7 +27,7 @@ from sqlite_utils import Database
 
 from hardware.events import Passing
 from laptiming.errors import StoreError, TimingError
-from laptiming.store.database import open_event_db
+from laptiming.store.database import open_event_db, write_transaction
 from laptiming.store.journal import journal_passing
 
 log = logging.getLogger(__name__)
@@ -186,7 +186,7 @@ class JournalWriter:
             return
         fresh: dict[int | None, list[Passing]] = {}
         try:
-            with db.atomic():
+            with write_transaction(db):
                 for item in items:
                     if journal_passing(db.conn, item.session_id, item.passing):
                         fresh.setdefault(item.session_id, []).append(item.passing)
@@ -205,7 +205,7 @@ class JournalWriter:
 
     def _run_unit(self, db: Database, item: _UnitItem) -> None:
         try:
-            with db.atomic():
+            with write_transaction(db):
                 result = item.unit(db)
         except sqlite3.Error as err:
             item.future.set_exception(StoreError(f"{self.path}: cannot write ({err})"))

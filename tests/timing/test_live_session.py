@@ -40,7 +40,7 @@ def make_session(path, transponders=(7, 8), rules=SessionRules(session_type=Sess
     session_id = create_session(db, "Race 1", rules)
     for transponder in transponders:
         car_id = ensure_car(db, str(transponder))
-        assign_transponder(db, transponder, car_id)
+        assign_transponder(db, transponder, car_id, made_by="test", reason="entry list")
         enter_car(db, session_id, car_id)
     db.close()
     return session_id

@@ -54,7 +54,7 @@ def test_schema_is_applied_once_in_wal_mode_with_full_sync(tmp_path):
     db = open_event_db(path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert [m["name"] for m in db.query("SELECT name FROM _sqlite_migrations")] == ["m001_initial"]
+    assert [m["name"] for m in db.query("SELECT name FROM _sqlite_migrations")] == ["m001_initial", "m002_assignment_author"]
     assert {"passings", "session_passings", "corrections", "laps", "results", "transponder_assignments"} <= set(
         db.table_names()
     )
@@ -138,8 +138,8 @@ def test_setup_holds_entries_with_this_sessions_driver_and_event_wide_transponde
     second = create_session(db, "Race", SessionRules(session_type=SessionType.RACE))
     car = ensure_car(db, "12", "GT4")
     assert ensure_car(db, "12") == car
-    assign_transponder(db, 5691251, car)
-    assign_transponder(db, 5691251, ensure_car(db, "44"), from_us=T0 + 600 * S)
+    assign_transponder(db, 5691251, car, made_by="test", reason="entry list")
+    assign_transponder(db, 5691251, ensure_car(db, "44"), from_us=T0 + 600 * S, made_by="test", reason="moved")
     enter_car(db, first, car, ensure_driver(db, "Ada"))
     enter_car(db, second, car, ensure_driver(db, "Grace"))  # two drivers share one car
     setup_one, setup_two = load_setup(db, first), load_setup(db, second)

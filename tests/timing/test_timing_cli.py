@@ -139,6 +139,17 @@ def test_delete_lap_add_passing_and_min_lap_through_the_cli(replayed):
     _, results = csv_rows(run_cli("export", "results", "--db", replayed).stdout)
     assert next(r for r in results if r["number"] == "3438895")["laps"] == "30"
 
+    # An official's typo is undone as the README says: void the added passing by its correction id.
+    typo = run_cli("correct", "add-passing", *base, "--reason", "typo", "--transponder", "3438895",
+                   "--time-us", halfway + 1_000_000)
+    assert typo.returncode == 0, typo.stderr
+    typo_id = typo.stdout.split("#")[1].split()[0]
+    undone = run_cli("correct", "void-passing", *base, "--reason", "undo the typo", "--decoder", "-1",
+                     "--number", typo_id)
+    assert undone.returncode == 0, undone.stderr
+    _, results = csv_rows(run_cli("export", "results", "--db", replayed).stdout)
+    assert next(r for r in results if r["number"] == "3438895")["laps"] == "30"
+
     relaxed = run_cli("correct", "min-lap", *base, "--reason", "short layout", "--seconds", "2")
     assert relaxed.returncode == 0, relaxed.stderr
     _, results = csv_rows(run_cli("export", "results", "--db", replayed).stdout)
@@ -152,6 +163,7 @@ def test_delete_lap_add_passing_and_min_lap_through_the_cli(replayed):
         (("delete-lap", "--car", "3438895", "--lap", "99"), "has no lap 99"),
         (("void-passing", "--decoder", "268307", "--number", "1"), "no passing 1 of decoder 268307"),
         (("status", "--car", "3438895", "finished"), "invalid choice"),
+        (("add-passing", "--transponder", "777", "--time-us", "1551543108933000"), "transponder 777 belongs to no car"),
     ],
 )
 def test_bad_corrections_are_refused_and_nothing_is_written(replayed, action, fragment):
@@ -210,3 +222,26 @@ def test_flags_need_a_known_decoder_clock_and_an_open_session(replayed, tmp_path
     store = open_event_db(db)
     assert get_session(store, 1).green_us == 1781341200000000
     store.close()
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "fragment"),
+    [
+        ("rules", "{not json", "session 1 (Race 1): its rules are not valid"),
+        ("rules", '{"session_type": "race"}', "session 1 (Race 1): its rules are not valid (missing 'min_lap_us')"),
+        ("phase", "paused", "session 1 (Race 1): phase 'paused' is not one of planned, running, finished"),
+    ],
+)
+def test_a_hand_edited_session_row_is_one_line_in_every_command(replayed, column, value, fragment):
+    with sqlite3.connect(replayed) as conn:
+        conn.execute(f"UPDATE sessions SET {column} = ? WHERE id = 1", [value])
+    commands = [
+        ("sessions", "--db", replayed),
+        ("results", "--db", replayed, "--session", "1"),
+        ("export", "laps", "--db", replayed),
+        ("correct", "status", "--db", replayed, "--session", "1", "--by", "c", "--reason", "r", "--car", "3438895",
+         "DNF"),
+        ("flag", "checkered", "--db", replayed, "--session", "1", "--at-us", "1"),
+    ]
+    for command in commands:
+        one_error_line(run_cli(*command), fragment)

@@ -20,7 +20,7 @@ def make_event(path):
         first, second = ensure_car(db, "11"), ensure_car(db, "22")
         for car in (first, second):
             enter_car(db, session_id, car)
-        assign_transponder(db, TRANSPONDER, first)
+        assign_transponder(db, TRANSPONDER, first, made_by="registration", reason="fitted at the gate")
         journal_bulk(db.conn, session_id, numbered((TRANSPONDER, T0 + k * 90 * S) for k in range(1, 7)))
     db.close()
     return session_id
@@ -29,7 +29,8 @@ def make_event(path):
 def test_move_splits_the_laps_at_the_decoder_time(tmp_path):
     path = tmp_path / "event.db"
     session_id = make_event(path)
-    moved = run_cli("transponder", "move", TRANSPONDER, "--car", "22", "--db", path, "--from-us", T0 + 300 * S)
+    moved = run_cli("transponder", "move", TRANSPONDER, "--car", "22", "--db", path, "--from-us", T0 + 300 * S,
+                    "--by", "clerk", "--reason", "loaner handed on")
     assert moved.returncode == 0, moved.stderr
     assert f"transponder {TRANSPONDER} belongs to car 22 from decoder time {T0 + 300 * S}" in moved.stdout
     exported = run_cli("export", "laps", "--db", path, "--session", session_id)
@@ -40,12 +41,22 @@ def test_move_splits_the_laps_at_the_decoder_time(tmp_path):
     listing = run_cli("transponder", "list", "--db", path)
     assert [line.split()[:3] for line in listing.stdout.splitlines()[1:]] == [
         [str(TRANSPONDER), "11", "start"], [str(TRANSPONDER), "22", str(T0 + 300 * S)]]
+    who_and_why = [line.split(maxsplit=4)[4] for line in listing.stdout.splitlines()[1:]]
+    assert who_and_why == ["registration  fitted at the gate", "clerk         loaner handed on"]
+
+
+def test_a_move_needs_who_and_why(tmp_path):
+    path = tmp_path / "event.db"
+    make_event(path)
+    moved = run_cli("transponder", "move", TRANSPONDER, "--car", "22", "--db", path)
+    assert moved.returncode == 2
+    assert "--by" in moved.stderr and "--reason" in moved.stderr
 
 
 def test_move_to_an_unknown_car_exits_2_and_writes_nothing(tmp_path):
     path = tmp_path / "event.db"
     make_event(path)
-    moved = run_cli("transponder", "move", TRANSPONDER, "--car", "99", "--db", path)
+    moved = run_cli("transponder", "move", TRANSPONDER, "--car", "99", "--db", path, "--by", "c", "--reason", "r")
     assert moved.returncode == 2
     assert "no car number 99" in moved.stderr
     listing = run_cli("transponder", "list", "--db", path)
