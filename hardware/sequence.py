@@ -56,9 +56,9 @@ class PassingSequence:
         numbers = self._decoders.get(decoder_id)
         if numbers is None or numbers.highest is None or numbers.highest >= RESEND_TO_NEWEST:
             return None
-        tail = (numbers.highest + 1, RESEND_TO_NEWEST)
-        numbers.requested = [*numbers.requested[-REQUESTED_WINDOW + 1 :], tail]
-        return tail
+        # Not remembered as requested: answers above the highest are new anyway, and those below
+        # it (a live passing came first) lie in the gap that passing opened, which is remembered.
+        return (numbers.highest + 1, RESEND_TO_NEWEST)
 
     def accept(self, passing: Passing) -> Verdict:
         """Classify one arriving passing."""
