@@ -4,6 +4,17 @@ Listeners are plain callables, called on the reader thread in arrival order: eve
 ``Passing``, ``DecoderStatus`` (and version/error reports) and ``LinkStatus``; raw listeners get
 every byte as received (the capture writer is one). A failing listener is logged and skipped;
 it never stops the reader.
+
+Nothing a decoder made is lost to a reader that was away. A gap in the passing numbers asks for
+exactly the missing range. The *tail* (passings made while no reader was connected, with nothing
+after them to reveal a gap) is asked for on every connection: the first time a decoder speaks on
+it (its STATUS, about every 5 s, or a PASSING) the reader sends RESEND from the highest number it
+has of that decoder (``last_seen`` from the journal on a resume) plus one, UNTIL the open end
+``hardware.sequence.RESEND_TO_NEWEST``.
+The tail is asked of the decoder that names itself on the link, never guessed from the journal,
+so a different decoder on the same address is never asked for another's numbers. A decoder with
+no history is asked for nothing old. Requests are fire-and-forget: a decoder that does not answer
+RESEND (or answers with an ERROR) leaves the reader reading as before.
 """
 
 from __future__ import annotations
@@ -71,6 +82,7 @@ class DecoderReader:
         self.decoder = StreamDecoder(parsed.protocol, source=url)
         self.sequence = PassingSequence(last_seen)
         self.resend_requests: list[tuple[int, int]] = []
+        self._heard: set[int] = set()  # decoders that have spoken on the current connection
         self.error: DecoderError | None = None
         self._state = LinkState.CONNECTING
         self._last_packet_ns: int | None = None
@@ -148,6 +160,7 @@ class DecoderReader:
                 self._stop.wait(self._backoff.next_delay())
                 continue
             self._backoff.reset()
+            self._heard.clear()
             self._set_state(LinkState.CONNECTED)
             return True
         return False
@@ -185,9 +198,13 @@ class DecoderReader:
                 log.exception("raw listener %r failed", raw_listener)
         dropped_before = sum(self.decoder.dropped.values())
         for event in self.decoder.feed(data, now_ns):
+            asked_tail = False
+            if isinstance(event, (Passing, DecoderStatus)) and event.decoder_id not in self._heard:
+                self._heard.add(event.decoder_id)
+                asked_tail = self._request_tail(event.decoder_id)
             if isinstance(event, Passing):
                 verdict = self.sequence.accept(event)
-                if verdict.missing is not None:
+                if verdict.missing is not None and not asked_tail:  # the tail asked covers this gap
                     self._request_resend(*verdict.missing)
                 if not verdict.deliver:
                     continue
@@ -197,8 +214,21 @@ class DecoderReader:
         if sum(self.decoder.dropped.values()) != dropped_before:
             self._set_state(self._state)
 
+    def _can_resend(self) -> bool:
+        return self._transport.can_resend and self.protocol is Protocol.P3
+
+    def _request_tail(self, decoder_id: int) -> bool:
+        """Ask a decoder just heard on this connection for all it made after our last; True if asked."""
+        if not self._can_resend():
+            return False
+        tail = self.sequence.tail(decoder_id)
+        if tail is None:
+            return False
+        self._request_resend(*tail)
+        return True
+
     def _request_resend(self, first: int, last: int) -> None:
-        if not (self._transport.can_resend and self.protocol is Protocol.P3):
+        if not self._can_resend():
             return
         self.resend_requests.append((first, last))
         try:

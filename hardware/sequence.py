@@ -4,6 +4,8 @@ Pure bookkeeping, no I/O. A passing is a duplicate when its (decoder, number) wa
 with the same decoder time (a resend, or a replayed overlap). The same number with a different
 time is a new passing: the decoder's counter was reset. A number above the highest seen plus one
 leaves a gap: the missing range is returned so the reader can ask the decoder for exactly it.
+A gap with nothing after it (passings made while no one listened) is the *tail*: :meth:`tail`
+gives the open range to ask for when a decoder is heard on a new connection.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from hardware.events import Passing
 
 RECENT_WINDOW = 50_000  # numbers remembered per decoder for duplicate detection
 REQUESTED_WINDOW = 64  # outstanding gap ranges remembered per decoder
+# RESEND's UNTIL for "up to the newest passing you have": passing numbers are u32 on the wire, so
+# the largest one stands for the open end (our convention; a decoder sends what it holds in range).
+RESEND_TO_NEWEST = 0xFFFFFFFF
 
 
 @dataclass(slots=True)
@@ -45,6 +50,15 @@ class PassingSequence:
         """The highest passing number seen from this decoder (None before the first)."""
         numbers = self._decoders.get(decoder_id)
         return numbers.highest if numbers else None
+
+    def tail(self, decoder_id: int) -> tuple[int, int] | None:
+        """The RESEND range for all this decoder made after the highest number seen (None: no history)."""
+        numbers = self._decoders.get(decoder_id)
+        if numbers is None or numbers.highest is None or numbers.highest >= RESEND_TO_NEWEST:
+            return None
+        # Not remembered as requested: answers above the highest are new anyway, and those below
+        # it (a live passing came first) lie in the gap that passing opened, which is remembered.
+        return (numbers.highest + 1, RESEND_TO_NEWEST)
 
     def accept(self, passing: Passing) -> Verdict:
         """Classify one arriving passing."""

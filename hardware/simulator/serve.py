@@ -2,7 +2,9 @@
 
 Over a pty and TCP the bytes are paced by decoder time (``speed`` x real time); while no reader
 is connected the decoder keeps running and keeps its passings in memory, as a real one does, so
-a reader that reconnects can get them back with RESEND (TCP).
+a reader that reconnects can get them back with RESEND (TCP). After the last car the TCP decoder
+still sends its STATUS heartbeat: a reader that connects then hears the decoder name itself and
+can ask for the tail it missed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from hardware.pacing import Pacer
-from hardware.simulator.virtual_decoder import RequestReader, VirtualDecoder
+from hardware.simulator.field import US
+from hardware.simulator.virtual_decoder import STATUS_EVERY_US, RequestReader, VirtualDecoder
 from hardware.transports.base import Piece
 
 POLL_S = 0.05
@@ -175,6 +178,9 @@ class TcpDecoderServer:
         for data, _ in paced(self._pieces, self.speed, self._stop):
             self._send(data)
         self.finished.set()
+        every_s = STATUS_EVERY_US / US / self.speed if self.speed > 0 else POLL_S
+        while not self._stop.wait(every_s):
+            self._send(self.decoder.heartbeat())
 
     def _accept_loop(self) -> None:
         while not self._stop.is_set():

@@ -1,19 +1,22 @@
 """A virtual decoder: numbers the field's loop reads and emits the exact bytes a real one sends.
 
 STATUS about every 5 s, monotonically increasing passing numbers, and a memory of every passing
-it has sent so it can answer RESEND. With faults on, the cable adds noise bytes and now and then
-corrupts a frame (the passing stays in the decoder's memory, as on a real one, so RESEND gets it
-back).
+it has made so it can answer RESEND, including the open range FROM..``RESEND_TO_NEWEST`` ("all
+you have from FROM on") a reader sends for the tail it missed. With faults on, the cable adds
+noise bytes and now and then corrupts a frame (the passing stays in the decoder's memory, as on a
+real one, so RESEND gets it back). ``answers_resend=False`` models a decoder without RESEND: it
+rejects the request with an ERROR record, as skoky's real sample does for an unknown TOR.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Iterator
 
 from hardware import p3, p98
 from hardware.errors import FrameError
-from hardware.events import DecoderStatus, Passing
+from hardware.events import DecoderErrorReport, DecoderStatus, Passing
 from hardware.framing import Protocol
 from hardware.simulator.field import US, FieldConfig, crossings
 from hardware.transports.base import Piece
@@ -21,6 +24,7 @@ from hardware.transports.base import Piece
 STATUS_EVERY_US = 5 * US
 NOISE_EVERY_US = (20 * US, 60 * US)
 CORRUPT_RATE = 0.01
+ERROR_TOR_UNKNOWN = 4  # P3 ERROR code "TOR unknown" (protocols.md §1.9)
 
 
 class VirtualDecoder:
@@ -32,12 +36,19 @@ class VirtualDecoder:
         protocol: Protocol | str = Protocol.P3,
         decoder_id: int = 0x00041813,
         first_passing_number: int = 10_001,
+        *,
+        answers_resend: bool = True,
     ) -> None:
         self.config = config
         self.protocol = Protocol(protocol)
         self.decoder_id = decoder_id if self.protocol is Protocol.P3 else 1
         self.first_passing_number = first_passing_number
-        self.memory: dict[int, Passing] = {}
+        self.answers_resend = answers_resend
+        self.memory: dict[int, Passing] = {}  # written by the timeline, read by answer(): under _lock
+        self._lock = threading.Lock()
+        self._last_status = DecoderStatus(self.decoder_id, noise=35, temperature=24, input_voltage_dv=120, gps=False,
+                                          sequence=0)
+        self._next_sequence = 0
 
     def _encode(self, event: Passing | DecoderStatus) -> bytes:
         if self.protocol is Protocol.P98:
@@ -64,6 +75,7 @@ class VirtualDecoder:
                 status = DecoderStatus(self.decoder_id, noise=noise, temperature=24 + sequence % 3,
                                        input_voltage_dv=rng.randint(118, 122), gps=False, sequence=sequence)
                 sequence += self.protocol is Protocol.P98
+                self._last_status, self._next_sequence = status, sequence
                 yield self._encode(status), next_status
                 next_status += STATUS_EVERY_US
             if self.config.faults and next_noise <= crossing.decoder_time_us:
@@ -72,8 +84,10 @@ class VirtualDecoder:
             number = sequence if self.protocol is Protocol.P98 else number
             passing = Passing(self.decoder_id, number, crossing.transponder, self._clock(crossing.decoder_time_us),
                               crossing.strength, crossing.hits)
-            self.memory[number] = passing
+            with self._lock:
+                self.memory[number] = passing
             sequence += 1
+            self._next_sequence = sequence
             number += 1
             wire = self._encode(passing)
             if self.config.faults and self.protocol is Protocol.P3 and rng.random() < CORRUPT_RATE:
@@ -83,17 +97,36 @@ class VirtualDecoder:
 
     def passings(self) -> list[Passing]:
         """Every passing the decoder has produced so far (all of them, once the timeline ran)."""
-        return [self.memory[number] for number in sorted(self.memory)]
+        with self._lock:
+            return [self.memory[number] for number in sorted(self.memory)]
+
+    def heartbeat(self) -> bytes:
+        """One more STATUS record, as a decoder keeps sending after the cars have gone in."""
+        status = self._last_status
+        if self.protocol is Protocol.P98:
+            status = DecoderStatus(status.decoder_id, status.noise, status.temperature, status.input_voltage_dv,
+                                   status.gps, self._next_sequence)
+            self._next_sequence += 1
+        return self._encode(status)
 
     def answer(self, request: p3.P3Record) -> bytes:
-        """The bytes to send back for a client's request: stored passings for a RESEND."""
+        """The bytes to send back for a client's request: the stored passings in a RESEND's range.
+
+        The range is inclusive and may be open (UNTIL = ``RESEND_TO_NEWEST``): only the numbers
+        the decoder holds are sent, in order, so an open range costs no more than a closed one.
+        """
         if request.tor != p3.Tor.RESEND:
             return b""
+        if not self.answers_resend:
+            return p3.encode_error(DecoderErrorReport(self.decoder_id, ERROR_TOR_UNKNOWN, "TOR Unknown"))
         try:
             first, last = p3.resend_range(request)
         except FrameError:
             return b""
-        return b"".join(p3.encode_passing(self.memory[n]) for n in range(first, last + 1) if n in self.memory)
+        with self._lock:
+            held = sorted(n for n in self.memory if first <= n <= last)
+            stored = [self.memory[n] for n in held]
+        return b"".join(p3.encode_passing(passing) for passing in stored)
 
 
 class RequestReader:

@@ -5,16 +5,21 @@ from __future__ import annotations
 import os
 import threading
 
+import pytest
+
 from hardware import DecoderOpenError, LinkState, Passing
 from hardware.capture import CaptureWriter
+from hardware.events import DecoderErrorReport, DecoderStatus
 from hardware.p3 import encode_passing
 from hardware.reader import Backoff, DecoderReader
+from hardware.sequence import RESEND_TO_NEWEST
 from hardware.simulator.field import FieldConfig
 from hardware.simulator.serve import PtyDecoder, TcpDecoderServer
-from hardware.simulator.virtual_decoder import VirtualDecoder
+from hardware.simulator.virtual_decoder import ERROR_TOR_UNKNOWN, VirtualDecoder
 from hardware.transports import transport_for_url
 
 from .collect import Collector, has_passings, has_state
+from .gate import Gate, GatedBackoff
 from .wire import hex_frames
 
 
@@ -120,37 +125,6 @@ def test_pulled_serial_cable_is_reported_and_retried():
     assert "lost" in reconnecting[0].detail and "cannot open" in reconnecting[1].detail
 
 
-class Gate:
-    """Holds a timeline back (before it starts, and at chosen passing counts) until the test says go."""
-
-    def __init__(self, decoder: VirtualDecoder, stops: list[int]) -> None:
-        self.decoder = decoder
-        self.start = threading.Event()
-        self.reached = {n: threading.Event() for n in stops}
-        self.release = {n: threading.Event() for n in stops}
-
-    def pieces(self):
-        assert self.start.wait(20)
-        for piece in self.decoder.timeline():
-            yield piece
-            produced = len(self.decoder.memory)
-            if produced in self.reached and not self.reached[produced].is_set():
-                self.reached[produced].set()
-                assert self.release[produced].wait(20)
-
-
-class GatedBackoff(Backoff):
-    """A reconnect delay that lasts until the test allows the reconnect."""
-
-    def __init__(self) -> None:
-        super().__init__(0.0, 0.0)
-        self.allowed = threading.Event()
-
-    def next_delay(self) -> float:
-        assert self.allowed.wait(20)
-        return 0.0
-
-
 def test_tcp_drop_reconnect_and_resend_lose_and_double_nothing():
     decoder = VirtualDecoder(FieldConfig(cars=12, seed=5, minutes=8))
     gate = Gate(decoder, stops=[10, 25])
@@ -169,7 +143,7 @@ def test_tcp_drop_reconnect_and_resend_lose_and_double_nothing():
         assert gate.reached[25].wait(20)
         backoff.allowed.set()
         assert server.wait_for_connections(2, 20)
-        gate.release[25].set()  # the session goes on; the first new passing shows the gap
+        gate.release[25].set()  # the session goes on: the decoder speaks and is asked for the tail
         assert server.finished.wait(20)
         collector.wait_for(has_passings(len(decoder.memory)))
     finally:
@@ -180,5 +154,116 @@ def test_tcp_drop_reconnect_and_resend_lose_and_double_nothing():
     first = decoder.first_passing_number
     assert sorted(numbers) == list(range(first, first + len(decoder.memory)))
     assert len(numbers) == len(set(numbers))
-    assert reader.resend_requests == [(first + 10, first + 24)]
+    # The first thing heard on the new connection asks for everything from 11 on; a later gap
+    # request (if the STATUS came before passing 26) may repeat part of it, never more.
+    assert reader.resend_requests[0] == (first + 10, RESEND_TO_NEWEST)
+    assert all(start == first + 10 for start, _ in reader.resend_requests)
     assert server.connections == 2
+
+
+def test_a_resumed_reader_fetches_the_tail_with_no_later_passing_to_reveal_it():
+    decoder = VirtualDecoder(FieldConfig(cars=6, seed=2, minutes=6))
+    server = TcpDecoderServer(decoder, speed=0).start()  # the whole session happens before we connect
+    collector = Collector()
+    reader = None
+    try:
+        assert server.finished.wait(20)
+        first, made = decoder.first_passing_number, len(decoder.memory)
+        journaled = 9  # the journal holds the first nine; everything after them is the tail
+        reader = DecoderReader(server.url, [collector], last_seen={decoder.decoder_id: first + journaled - 1}).start()
+        collector.wait_for(has_passings(made - journaled))
+    finally:
+        if reader is not None:
+            reader.stop()
+            reader.join(5)
+        server.stop()
+    collector.drain()
+    got = [p._replace(host_time_ns=0, source="") for p in collector.passings]
+    assert got == decoder.passings()[journaled:]
+    assert reader.resend_requests == [(first + journaled, RESEND_TO_NEWEST)]
+
+
+def test_a_first_connect_without_history_asks_for_nothing_old():
+    decoder = VirtualDecoder(FieldConfig(cars=6, seed=2, minutes=6))
+    server = TcpDecoderServer(decoder, speed=0).start()
+    collector = Collector()
+    reader = None
+    try:
+        assert server.finished.wait(20)
+        reader = DecoderReader(server.url, [collector]).start()
+        collector.wait_for(lambda events: sum(isinstance(e, DecoderStatus) for e in events) >= 3)
+    finally:
+        if reader is not None:
+            reader.stop()
+            reader.join(5)
+        server.stop()
+    assert reader.resend_requests == []
+    assert collector.passings == []
+
+
+def test_passings_made_while_the_link_was_down_at_the_session_end_arrive_after_the_reconnect():
+    decoder = VirtualDecoder(FieldConfig(cars=8, seed=4, minutes=6))
+    gate = Gate(decoder, stops=[12])
+    server = TcpDecoderServer(decoder, speed=0, pieces=gate.pieces()).start()
+    backoff = GatedBackoff()
+    collector = Collector()
+    reader = DecoderReader(server.url, [collector], backoff=backoff).start()
+    try:
+        assert server.wait_for_connections(1, 20)
+        gate.start.set()
+        assert gate.reached[12].wait(20)
+        collector.wait_for(has_passings(12))
+        server.drop_client()
+        collector.wait_for(has_state(LinkState.RECONNECTING))
+        gate.release[12].set()  # the rest of the session, to its last passing, while nobody listens
+        assert server.finished.wait(20)
+        backoff.allowed.set()
+        assert server.wait_for_connections(2, 20)
+        collector.wait_for(has_passings(len(decoder.memory)))
+    finally:
+        reader.stop()
+        reader.join(5)
+        server.stop()
+    collector.drain()
+    first = decoder.first_passing_number
+    assert [p._replace(host_time_ns=0, source="") for p in collector.passings] == decoder.passings()
+    assert reader.resend_requests == [(first + 12, RESEND_TO_NEWEST)]
+
+
+class SilentOnResend(VirtualDecoder):
+    """A decoder that ignores RESEND altogether."""
+
+    def answer(self, request):
+        return b""
+
+
+@pytest.mark.parametrize("make", [lambda c: VirtualDecoder(c, answers_resend=False), SilentOnResend],
+                         ids=["error", "silent"])
+def test_a_decoder_that_cannot_resend_does_not_hold_the_reader_up(make):
+    decoder = make(FieldConfig(cars=6, seed=2, minutes=6))
+    gate = Gate(decoder, stops=[10])
+    server = TcpDecoderServer(decoder, speed=0, pieces=gate.pieces()).start()
+    collector = Collector()
+    reader = None
+    try:
+        gate.start.set()
+        assert gate.reached[10].wait(20)  # ten passings made before anyone listens
+        first, made_before = decoder.first_passing_number, 10
+        reader = DecoderReader(server.url, [collector], last_seen={decoder.decoder_id: first + 4}).start()
+        assert server.wait_for_connections(1, 20)
+        gate.release[10].set()
+        assert server.finished.wait(20)
+        collector.wait_for(has_passings(len(decoder.memory) - made_before))
+        if not decoder.answers_resend:
+            collector.wait_for(lambda events: any(isinstance(e, DecoderErrorReport) for e in events))
+    finally:
+        if reader is not None:
+            reader.stop()
+            reader.join(5)
+        server.stop()
+    collector.drain()
+    assert reader.resend_requests[0] == (first + 5, RESEND_TO_NEWEST)
+    got = [p._replace(host_time_ns=0, source="") for p in collector.passings]
+    assert got == decoder.passings()[made_before:]  # the live ones all came; the tail could not
+    codes = {e.code for e in collector.events if isinstance(e, DecoderErrorReport)}
+    assert codes == (set() if decoder.answers_resend else {ERROR_TOR_UNKNOWN})

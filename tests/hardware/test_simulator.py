@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 
 from hardware import LinkState, Passing
+from hardware.events import DecoderErrorReport, DecoderStatus
 from hardware.framing import StreamDecoder
 from hardware.p3 import decode_wire_record, encode_resend
 from hardware.reader import DecoderReader
+from hardware.sequence import RESEND_TO_NEWEST
 from hardware.simulator.field import FieldConfig, crossings
-from hardware.simulator.virtual_decoder import VirtualDecoder
+from hardware.simulator.serve import TcpDecoderServer
+from hardware.simulator.virtual_decoder import ERROR_TOR_UNKNOWN, VirtualDecoder
 
 from .collect import Collector, has_state
 
@@ -96,3 +99,40 @@ def test_p98_simulator_speaks_checked_text():
     assert passings and all(p.decoder_time_us % 1000 == 0 for p in passings)
     sequence = [getattr(e, "passing_number", None) or e.sequence for e in events]
     assert sequence == list(range(len(events)))
+
+
+def test_an_open_resend_gets_everything_held_from_its_first_number_on():
+    decoder = VirtualDecoder(FieldConfig(cars=5, seed=6, minutes=5))
+    timeline = decoder.timeline()
+    while len(decoder.memory) < 12:  # the decoder is part-way through its session
+        next(timeline)
+    first = decoder.first_passing_number
+    answer = decoder.answer(decode_wire_record(encode_resend(first + 7, RESEND_TO_NEWEST)))
+    assert StreamDecoder().feed(answer) == decoder.passings()[7:12]
+    beyond = decoder.answer(decode_wire_record(encode_resend(first + 12, RESEND_TO_NEWEST)))
+    assert beyond == b""
+
+
+def test_a_decoder_without_resend_answers_with_an_error_record():
+    decoder = VirtualDecoder(FieldConfig(cars=2, seed=6, minutes=2), answers_resend=False)
+    list(decoder.timeline())
+    events = StreamDecoder().feed(decoder.answer(decode_wire_record(encode_resend(decoder.first_passing_number,
+                                                                                   RESEND_TO_NEWEST))))
+    assert events == [DecoderErrorReport(decoder.decoder_id, ERROR_TOR_UNKNOWN, "TOR Unknown")]
+
+
+def test_the_tcp_decoder_keeps_its_heartbeat_after_the_session():
+    decoder = VirtualDecoder(FieldConfig(cars=2, seed=6, minutes=2))
+    server = TcpDecoderServer(decoder, speed=0).start()
+    collector = Collector()
+    reader = None
+    try:
+        assert server.finished.wait(20)  # the session is over before anyone connects
+        reader = DecoderReader(server.url, [collector]).start()
+        collector.wait_for(lambda events: sum(isinstance(e, DecoderStatus) for e in events) >= 2)
+    finally:
+        if reader is not None:
+            reader.stop()
+            reader.join(5)
+        server.stop()
+    assert {e.decoder_id for e in collector.events if isinstance(e, DecoderStatus)} == {decoder.decoder_id}

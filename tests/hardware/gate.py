@@ -1,0 +1,45 @@
+"""Holding a simulated decoder's session back at chosen points, so a test can act in between."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+from hardware.reader import Backoff
+from hardware.simulator.virtual_decoder import VirtualDecoder
+from hardware.transports.base import Piece
+
+WAIT_S = 20.0
+
+
+class Gate:
+    """Holds a timeline back (before it starts, and at chosen passing counts) until the test says go."""
+
+    def __init__(self, decoder: VirtualDecoder, stops: list[int]) -> None:
+        self.decoder = decoder
+        self.start = threading.Event()
+        self.reached = {n: threading.Event() for n in stops}
+        self.release = {n: threading.Event() for n in stops}
+
+    def pieces(self) -> Iterator[Piece]:
+        """The decoder's timeline, pausing after the passing counts named in ``stops``."""
+        assert self.start.wait(WAIT_S)
+        for piece in self.decoder.timeline():
+            yield piece
+            produced = len(self.decoder.memory)
+            if produced in self.reached and not self.reached[produced].is_set():
+                self.reached[produced].set()
+                assert self.release[produced].wait(WAIT_S)
+
+
+class GatedBackoff(Backoff):
+    """A reconnect delay that lasts until the test allows the reconnect."""
+
+    def __init__(self) -> None:
+        super().__init__(0.0, 0.0)
+        self.allowed = threading.Event()
+
+    def next_delay(self) -> float:
+        """Wait for the test's go-ahead, then reconnect at once."""
+        assert self.allowed.wait(WAIT_S)
+        return 0.0
