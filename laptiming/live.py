@@ -77,6 +77,7 @@ class LiveSession:
         self.last_seen = last_seen
         self._green_at_first_passing = green_at_first_passing and state.setup.markers.green_us is None
         self._enter_unknown = enter_unknown
+        self._green_to_retry: int | None = None
         self._entering: set[int] = set()
         self._subscribers: list[Subscriber] = []
         self._problems: list[str] = []
@@ -133,13 +134,16 @@ class LiveSession:
         if self._green_at_first_passing:
             self._green_at_first_passing = False
             self._give_green(event.decoder_time_us)
+        elif self._green_to_retry is not None:
+            green_us, self._green_to_retry = self._green_to_retry, None
+            self._give_green(green_us)
         self.writer.journal(self.session_id, event)
 
     def _give_green(self, green_us: int) -> None:
-        """The green flag at the first passing; a failure is reported and tried again at the next passing."""
+        """The green flag at the first passing; a failure is reported and the same flag tried again at the next."""
 
         def retry() -> None:
-            self._green_at_first_passing = True
+            self._green_to_retry = green_us
 
         self._watch(f"green flag at decoder time {green_us}", self.set_markers(green_us=green_us), retry)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from laptiming.engine import (
     AddPassing,
@@ -21,7 +22,30 @@ from laptiming.engine import (
 from laptiming.store import CorrectionRecord, SessionRecord
 from laptiming.timefmt import format_lap_time, format_seconds
 
-HEADER = f"{'Pos':>3}  {'No':<8} {'Driver':<18} {'Class':<6} {'Laps':>4}  {'Last':>9}  {'Best':>9} {'(lap)':>5}  {'Gap':>10}  {'Int':>10}  {'':2}  Status"
+@dataclass(frozen=True, slots=True)
+class ColumnWidths:
+    """Widths of the text columns; a table sizes them to its content, a streamed line uses these minimums."""
+
+    number: int = 8
+    driver: int = 18
+    car_class: int = 6
+
+    @classmethod
+    def fitting(cls, rows: Iterable[StandingRow]) -> ColumnWidths:
+        """Wide enough for every row: nothing is cut."""
+        rows = list(rows)
+        minimum = cls()
+        return cls(
+            number=max([minimum.number, *(len(row.number) for row in rows)]),
+            driver=max([minimum.driver, *(len(row.driver or "") for row in rows)]),
+            car_class=max([minimum.car_class, *(len(row.car_class or "") for row in rows)]),
+        )
+
+
+def header(widths: ColumnWidths = ColumnWidths()) -> str:
+    """The standings table's header line."""
+    return (f"{'Pos':>3}  {'No':<{widths.number}} {'Driver':<{widths.driver}} {'Class':<{widths.car_class}} "
+            f"{'Laps':>4}  {'Last':>9}  {'Best':>9} {'(lap)':>5}  {'Gap':>10}  {'Int':>10}  {'':2}  Status")
 
 
 def mark(row: StandingRow) -> str:
@@ -41,11 +65,12 @@ def status_text(row: StandingRow) -> str:
     return text
 
 
-def format_row(row: StandingRow) -> str:
-    """One line of the standings table."""
+def format_row(row: StandingRow, widths: ColumnWidths = ColumnWidths()) -> str:
+    """One line of the standings table (never cut: a longer name widens its own line)."""
     best_lap_no = f"({row.best_lap_no})" if row.best_lap_no is not None else ""
     return (
-        f"{row.position:>3}  {row.number:<8} {(row.driver or '')[:18]:<18} {(row.car_class or '')[:6]:<6} "
+        f"{row.position:>3}  {row.number:<{widths.number}} {row.driver or '':<{widths.driver}} "
+        f"{row.car_class or '':<{widths.car_class}} "
         f"{row.laps:>4}  {format_lap_time(row.last_lap_us):>9}  {format_lap_time(row.best_lap_us):>9} "
         f"{best_lap_no:>5}  {'' if row.gap is None else str(row.gap):>10}  "
         f"{'' if row.interval is None else str(row.interval):>10}  {mark(row):2}  {status_text(row)}"
@@ -76,7 +101,8 @@ def row_dict(row: StandingRow) -> dict[str, object]:
 
 def format_table(rows: Sequence[StandingRow]) -> list[str]:
     """The standings table with its header."""
-    return [HEADER, *(format_row(row) for row in rows)]
+    widths = ColumnWidths.fitting(rows)
+    return [header(widths), *(format_row(row, widths) for row in rows)]
 
 
 def describe_action(action: CorrectionAction, numbers: dict[int, str]) -> str:

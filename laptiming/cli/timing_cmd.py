@@ -245,13 +245,13 @@ def record_command(args: argparse.Namespace) -> int:
     try:
         if live.writer.error is not None:
             raise live.writer.error
+        if reader.error is not None:
+            print(f"laptiming: {reader.error}", file=sys.stderr)
+        live.writer.flush()
         while not lines.empty():  # changes committed after the loop ended
             item = lines.get_nowait()
             if not isinstance(item, LinkStatus):
                 print(item, flush=True)
-        if reader.error is not None:
-            print(f"laptiming: {reader.error}", file=sys.stderr)
-        live.writer.flush()
         report_problems()
         keep_running = interrupted or args.keep_open or reader.error is not None or live.had_problems
         result = live.save_results() if keep_running else live.finish()

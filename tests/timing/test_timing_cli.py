@@ -245,3 +245,34 @@ def test_a_hand_edited_session_row_is_one_line_in_every_command(replayed, column
     ]
     for command in commands:
         one_error_line(run_cli(*command), fragment)
+
+
+def test_long_names_and_classes_are_shown_whole(replayed):
+    name, car_class = "Maximilian von Hohenberg-Ashworth", "Porsche 911 GT3 Cup (992)"
+    assigned = run_cli("correct", "assign", "--db", replayed, "--session", "1", "--by", "desk", "--reason", "gate",
+                       "--transponder", "3438895", "--car", "3438895", "--driver", name, "--class", car_class)
+    assert assigned.returncode == 0, assigned.stderr
+    lines = run_cli("results", "--db", replayed, "--session", "1").stdout.splitlines()
+    header = next(line for line in lines if line.lstrip().startswith("Pos"))
+    row = next(line for line in lines if name in line)
+    assert car_class in row
+    # the columns still line up: the class column starts where its header does
+    assert row.index(car_class) == header.index("Class")
+
+
+def test_record_says_what_it_does_with_planned_sessions_and_unknown_cars(tmp_path):
+    from laptiming.engine import SessionRules
+    from laptiming.store import SessionPhase, create_session, open_event_db, write_transaction
+
+    db = tmp_path / "event.db"
+    store = open_event_db(db, create=True)
+    with write_transaction(store):
+        create_session(store, "Practice 3", SessionRules(), phase=SessionPhase.PLANNED)
+    store.close()
+    result = run_cli("record", "sim://?cars=2&seed=5&speed=0&minutes=2", "--db", db, "--session", "Practice 3",
+                     "--enter-unknown")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"starting planned session 1 (Practice 3) into {db}")
+    assert "resuming" not in result.stdout
+    assert "entering it as car" in result.stdout
+    assert "not counted" not in result.stdout

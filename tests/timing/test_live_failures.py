@@ -1,0 +1,92 @@
+"""Background work of a live session (the green flag, entering an unknown car) never fails silently."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import laptiming.live
+from laptiming.engine import SessionRules
+from laptiming.errors import StoreError
+from laptiming.live import LiveSession
+from laptiming.store import create_session, open_event_db, write_transaction
+from tests.timing.timing_builders import S, T0, numbered
+
+TIMEOUT = 10
+
+
+def new_session(path):
+    db = open_event_db(path, create=True)
+    with write_transaction(db):
+        session_id = create_session(db, "Practice", SessionRules(min_lap_us=10 * S))
+    db.close()
+    return session_id
+
+
+def fail_first(monkeypatch, name, when=lambda kwargs: True):
+    """Make ``laptiming.live.<name>`` raise a StoreError the first time it is called so (a database that said no)."""
+    real = getattr(laptiming.live, name)
+    calls = []
+
+    def flaky(*args, **kwargs):
+        if not when(kwargs):
+            return real(*args, **kwargs)
+        calls.append(args)
+        if len(calls) == 1:
+            raise StoreError("event.db: cannot write (database is locked)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(laptiming.live, name, flaky)
+    return calls
+
+
+def test_a_failed_entry_is_reported_and_retried_so_the_car_is_timed(tmp_path, monkeypatch):
+    path = tmp_path / "event.db"
+    session_id = new_session(path)
+    calls = fail_first(monkeypatch, "enter_by_number")
+    live = LiveSession.open(path, session_id, enter_unknown=True)
+    try:
+        for passing in numbered([(42, T0 + k * 60 * S) for k in range(4)]):
+            live.on_decoder_event(passing)
+            live.writer.flush(TIMEOUT)
+        problems = live.take_problems()
+        result = live.finish()
+    finally:
+        live.close(TIMEOUT)
+    assert len(calls) >= 2  # tried again after the failure
+    assert problems == [f"session {session_id}: entering transponder 42 as car 42 not written: "
+                        "event.db: cannot write (database is locked)"]
+    assert live.had_problems
+    assert [(row.number, row.laps) for row in result.standings] == [("42", 3)]
+
+
+def test_a_failed_green_flag_is_reported_and_given_at_the_first_passings_time(tmp_path, monkeypatch):
+    path = tmp_path / "event.db"
+    session_id = new_session(path)
+    fail_first(monkeypatch, "update_session", when=lambda kwargs: kwargs.get("green_us") is not None)
+    live = LiveSession.open(path, session_id, enter_unknown=True)
+    try:
+        for passing in numbered([(42, T0 + k * 60 * S) for k in range(4)]):
+            live.on_decoder_event(passing)
+            live.writer.flush(TIMEOUT)
+        problems = live.take_problems()
+    finally:
+        live.close(TIMEOUT)
+    assert len(problems) == 1 and f"green flag at decoder time {T0} not written" in problems[0]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT green_us FROM sessions WHERE id = ?", [session_id]).fetchone() == (T0,)
+
+
+def test_a_recorder_whose_background_work_failed_exits_2_and_leaves_the_session_running(tmp_path, monkeypatch,
+                                                                                       capsys):
+    from laptiming.cli import main
+
+    path = tmp_path / "event.db"
+    fail_first(monkeypatch, "update_session", when=lambda kwargs: kwargs.get("green_us") is not None)
+    code = main(["record", "sim://?cars=2&seed=5&speed=0&minutes=3", "--db", str(path), "--session", "P",
+                 "--enter-unknown"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "laptiming: session 1: green flag at decoder time" in err and "not written" in err
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT phase FROM sessions WHERE name = 'P'").fetchone() == ("running",)
+
