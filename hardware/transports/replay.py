@@ -25,7 +25,7 @@ def split_pieces(chunks: Iterator[bytes], protocol: Protocol) -> Iterator[Piece]
         buffer += chunk
         pos = 0
         while True:
-            end, frame, reason = next_step(buffer, pos)
+            end, frame, reason, _ = next_step(buffer, pos)
             if frame is None and reason is None:
                 break
             time_us = None

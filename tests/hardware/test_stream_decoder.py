@@ -8,10 +8,13 @@ from hypothesis import strategies as st
 
 from hardware import Passing
 from hardware.drops import DropReason
-from hardware.framing import StreamDecoder
-from hardware.p3 import encode_passing, encode_status
-from hardware.p3.constants import MAX_WIRE_FRAME
+from hardware.errors import FrameError
 from hardware.events import DecoderStatus
+from hardware.framing import StreamDecoder, framer_for
+from hardware.p3 import encode_passing, encode_status
+from hardware.p3.constants import EOR, MAX_WIRE_FRAME, MIN_FRAME_SIZE, SOR
+from hardware.p3.frame import check_frame, unescape
+from hardware.p3.records import decode_event
 
 from .wire import all_p3_frames
 
@@ -152,3 +155,122 @@ def test_valid_frames_among_garbage_are_all_recovered(pieces, tail, how):
     ) + tail
     decoder = StreamDecoder()
     assert feed_in(decoder, stream, how) == expected
+
+
+# --- floods: skipped in a handful of steps, every drop still counted -------------------------
+
+FLOODS = {
+    "0x8E bytes": (b"\x8e" * 5000 + A + B, {DropReason.TRUNCATED: 5000}),
+    "0x8E 0x8F pairs": (b"\x8e\x8f" * 5000 + A + B, {DropReason.BAD_LENGTH: 5000}),
+    "short frames, bytes inside": (b"\x8e\x02\x8d\x00\x8f" * 3000 + A + B, {DropReason.BAD_LENGTH: 3000}),
+    "0x8E and one byte": (b"\x8e\x00" * 4000 + A + B, {DropReason.TRUNCATED: 4000}),
+    "0x8E then 2046 bytes, again": ((b"\x8e" + b"\x00" * 2046) * 20 + A + B, {DropReason.TRUNCATED: 20}),
+}
+
+
+@pytest.mark.parametrize("how", ["whole", "halves", "bytes"])
+@pytest.mark.parametrize("flood", sorted(FLOODS))
+def test_floods_are_counted_exactly_however_they_arrive(flood, how):
+    data, drops = FLOODS[flood]
+    decoder = StreamDecoder()
+    assert [e.passing_number for e in feed_in(decoder, data, how)] == GOOD
+    assert dict(decoder.dropped) == drops
+    assert decoder.bytes_decoded == len(A + B)
+    assert sum(decoder.bytes_dropped.values()) == len(data) - len(A + B)
+
+
+def steps_to_consume(step, buffer: bytes) -> int:
+    """How many framer steps it takes to get through ``buffer`` (each is a Python-level call)."""
+    pos, steps = 0, 0
+    while steps <= len(buffer):
+        end, _, reason, _ = step(buffer, pos)
+        steps += 1
+        if end == pos and reason is None:
+            return steps
+        pos = end
+    raise AssertionError("the framer made no progress")
+
+
+@pytest.mark.parametrize(
+    ("protocol", "flood"),
+    [
+        ("p3", b"\x8e" * 100_000),
+        ("p3", b"\x8e\x8f" * 50_000),
+        ("p3", b"\x8e\x01\x02\x8f" * 25_000),
+        ("p3", b"\x8e\x00" * 50_000),
+        ("p98", b"\x01" * 100_000),
+        ("p98", b"\x01\n" * 50_000),
+        ("protime", b"<" * 100_000),
+        ("protime", b"<>" * 50_000),
+    ],
+)
+def test_a_flood_is_skipped_in_a_few_steps_not_one_per_byte(protocol, flood):
+    step, _ = framer_for(protocol)
+    assert steps_to_consume(step, flood) <= 3
+
+
+# A reference framer written straight from the spec sheet's prose (§1.2), one byte at a time,
+# with our limits: a candidate shorter than a header is bad_length, one with no end within
+# MAX_WIRE_FRAME bytes is oversize. The fast framer must agree with it exactly.
+def reference_decode(stream: bytes) -> tuple[list, dict, int]:
+    events, drops, i, size = [], {}, 0, len(stream)
+
+    def drop(reason):
+        drops[reason] = drops.get(reason, 0) + 1
+
+    while i < size:
+        if stream[i] != SOR:
+            while i < size and stream[i] != SOR:
+                i += 1
+            drop(DropReason.GARBAGE)
+            continue
+        j = i + 1
+        while j < size and j - i < MAX_WIRE_FRAME and stream[j] not in (SOR, EOR):
+            j += 1
+        if j - i == MAX_WIRE_FRAME:
+            drop(DropReason.OVERSIZE)
+            i = j
+            continue
+        if j == size:
+            break  # waits for more bytes
+        if stream[j] == SOR:
+            drop(DropReason.TRUNCATED)
+            i = j
+            continue
+        wire, i = stream[i : j + 1], j + 1
+        if len(wire) < MIN_FRAME_SIZE:
+            drop(DropReason.BAD_LENGTH)
+            continue
+        inner = unescape(wire[1:-1])
+        if inner is None:
+            drop(DropReason.BAD_ESCAPE)
+            continue
+        frame = bytes((SOR,)) + inner + bytes((EOR,))
+        reason = check_frame(frame)
+        if reason is not None:
+            drop(reason)
+            continue
+        try:
+            events.append(decode_event(frame))
+        except FrameError as err:
+            drop(err.reason)
+    return events, drops, size - i
+
+
+framing_bytes = st.binary(max_size=40).map(lambda b: bytes(b"\x8d\x8e\x8f\x00\xae"[x % 5] for x in b))
+wire_frames = st.one_of(passings, statuses).map(lambda e: encode_passing(e) if isinstance(e, Passing) else encode_status(e))
+broken_frames = st.tuples(wire_frames, st.integers(1, 60), st.integers(0, 255)).map(
+    lambda t: t[0][: t[1]] + bytes((t[2],)) + t[0][t[1] + 1 :]
+)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=300)
+@given(st.lists(st.one_of(framing_bytes, st.binary(max_size=30), wire_frames, broken_frames), max_size=25))
+def test_fast_framer_agrees_with_the_reference_exactly(pieces):
+    stream = b"".join(pieces)
+    events, drops, buffered = reference_decode(stream)
+    decoder = StreamDecoder()
+    assert decoder.feed(stream) == events
+    assert dict(decoder.dropped) == drops
+    assert decoder.buffered == buffered
+    assert decoder.bytes_decoded + sum(decoder.bytes_dropped.values()) + decoder.buffered == len(stream)
