@@ -14,7 +14,7 @@ from types import FrameType
 
 from sqlite_utils import Database
 
-from hardware.capture import iter_capture_bytes
+from hardware.capture import check_capture, iter_capture_bytes
 from hardware.events import LinkState, LinkStatus, Passing
 from hardware.framing import Protocol, StreamDecoder
 from hardware.reader import DecoderReader
@@ -155,8 +155,8 @@ def _open_or_resume(args: argparse.Namespace) -> tuple[int, bool]:
 def record_command(args: argparse.Namespace) -> int:
     """Journal passings into the session and print standings changes until the source ends or Ctrl-C."""
     url = parse_decoder_url(args.url)  # a bad URL is refused before anything is written
-    if url.scheme == "file" and not Path(url.target).is_file():
-        raise InputError(f"capture file not found: {url.target}")
+    if url.scheme == "file":
+        check_capture(url.target)  # read through once: a bad line is refused before anything is written
     session_id, resumed = _open_or_resume(args)
     live = LiveSession.open(args.db, session_id, enter_unknown=args.enter_unknown)
     lines: queue.Queue[str | LinkStatus] = queue.Queue()

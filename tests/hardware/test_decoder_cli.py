@@ -7,11 +7,13 @@ import subprocess
 import sys
 
 from hardware import LinkState
+from hardware.capture import MAX_LINE
 from hardware.reader import DecoderReader
 from hardware.simulator.field import FieldConfig
 from hardware.simulator.virtual_decoder import VirtualDecoder
 
 from .collect import Collector, has_passings
+from .test_bad_input_capture import bad_hex_capture
 
 LAPTIMING = [sys.executable, "-m", "laptiming"]
 
@@ -114,3 +116,21 @@ def test_bad_simulation_arguments_exit_2(tmp_path):
     assert result.returncode == 2
     assert "at least one car" in result.stderr
     assert not (tmp_path / "x.p3").exists()
+
+
+def test_listen_refuses_a_hex_capture_with_a_bad_line(captures, tmp_path):
+    path = bad_hex_capture(captures, tmp_path)
+    copy = tmp_path / "copy.p3"
+    result = run("decoder", "listen", f"file://{path}", "--raw-out", str(copy))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"laptiming: {path}:75: not a line of hex bytes ('n' at column 1)"]
+    assert result.stdout == ""
+    assert not copy.exists()
+
+
+def test_listen_refuses_an_over_long_line(captures, tmp_path):
+    path = bad_hex_capture(captures, tmp_path, bad_line=b"8e" * 100_000 + b"\n", at=51)
+    result = run("decoder", "listen", f"file://{path}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"laptiming: {path}:51: line longer than {MAX_LINE} bytes "
+                                          "(a text capture holds one frame a line)"]
