@@ -4,7 +4,8 @@ The transport feeds whatever it read; the decoder keeps the unfinished tail (cap
 protocol's pure framer over it, decodes each good frame into an event, and counts every drop by
 reason. Nothing raises out of ``feed``: a bad frame is dropped, counted, and the stream goes on.
 Every byte fed is accounted for exactly once: ``bytes_decoded + sum(bytes_dropped.values()) +
-buffered`` is always the number of bytes fed.
+buffered`` is always the number of bytes fed; and the counts do not depend on how the stream was
+cut into reads (a run of garbage split over two reads is one drop).
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ class StreamDecoder:
         self.other_records: Counter[str] = Counter()
         self._next, self._decode = framer_for(self.protocol)
         self._pending = b""
+        self._garbage_continues = False  # the last feed ended inside a run of garbage
 
     def feed(self, data: bytes, host_time_ns: int = 0) -> list[DecoderEvent]:
         """Add received bytes; return the events completed by them, in order."""
@@ -82,6 +84,7 @@ class StreamDecoder:
         pos = 0
         next_step, decode, source = self._next, self._decode, self.source
         dropped, bytes_dropped = self.dropped, self.bytes_dropped
+        garbage_to_end = False
         while True:
             end, frame, reason, count = next_step(buffer, pos)
             if frame is not None:
@@ -98,13 +101,18 @@ class StreamDecoder:
                     else:
                         self.other_records[_record_name(event)] += 1
             elif reason is not None:
-                dropped[reason] += count
                 bytes_dropped[reason] += end - pos
                 if reason is DropReason.GARBAGE:
                     self.skipped_bytes += end - pos
+                    if pos == 0 and self._garbage_continues:
+                        count = 0  # the run of garbage the last read ended in: counted once
+                    garbage_to_end = end == len(buffer)
+                dropped[reason] += count
             elif end == pos:
                 break
             pos = end
+        if buffer:
+            self._garbage_continues = garbage_to_end
         self._pending = buffer[pos:]
         if len(self._pending) > self.max_buffer:
             excess = len(self._pending) - self.max_buffer
@@ -120,6 +128,7 @@ class StreamDecoder:
             self.dropped[DropReason.TRUNCATED] += 1
             self.bytes_dropped[DropReason.TRUNCATED] += len(self._pending)
         self._pending = b""
+        self._garbage_continues = False
 
     def describe_drops(self) -> str:
         """The drop counters as one line for people: ``bad_crc 1, garbage 14`` (or ``none``)."""
