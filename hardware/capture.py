@@ -24,6 +24,7 @@ CHUNK_SIZE = 64 * 1024
 MAX_LINE = 64 * 1024  # bytes in one line of a text capture; the longest P3 frame is 4 KiB of hex
 _HEX_LINE = re.compile(rb"^(?:[0-9a-fA-F]{2})+$")
 _NOT_HEX = re.compile(rb"[^0-9a-fA-F]")
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
 _P98_LINE = re.compile(rb"^[@#$]\t")
 
 
@@ -124,7 +125,7 @@ def iter_capture_bytes(path: str | Path, chunk_size: int = CHUNK_SIZE) -> Iterat
         file.seek(0)
         for number, line in _lines(file, path):
             if kind is CaptureKind.HEX:
-                if not _HEX_LINE.match(line):
+                if len(line) % 2 or line.translate(None, _HEX_DIGITS):
                     raise _hex_error(path, number, line)
                 yield bytes.fromhex(line.decode("ascii"))
             else:

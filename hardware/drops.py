@@ -43,10 +43,11 @@ class Delimiters:
         s, e = b"\\x%02x" % start, b"\\x%02x" % end
         inside = b"[^" + s + e + b"]"
         # start bytes each followed, within max_size, by another start byte and no end byte
-        self._cut_short = re.compile(b"(?:" + s + inside + b"{0,%d}+(?=" % (max_size - 2) + s + b"))+")
+        # (possessive throughout: a backtracking repeat would keep ~70 bytes of state per record)
+        self._cut_short = re.compile(b"(?:" + s + inside + b"{0,%d}+(?=" % (max_size - 2) + s + b"))++")
         self._start_run = re.compile(s + b"+")
         # complete candidates shorter than min_size, back to back
-        self._too_short = re.compile(b"(?:" + s + inside + b"{0,%d}+" % (min_size - 3) + e + b")+"
+        self._too_short = re.compile(b"(?:" + s + inside + b"{0,%d}+" % (min_size - 3) + e + b")++"
                                      if min_size > 2 else b"(?!)")
 
     def step(self, buffer: bytes, pos: int) -> DelimitedStep:
