@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -282,3 +284,18 @@ def test_fast_framer_agrees_with_the_reference_exactly_however_the_stream_is_cut
     assert dict(decoder.bytes_dropped) == dropped_bytes
     assert decoder.buffered == buffered
     assert decoder.bytes_decoded + sum(decoder.bytes_dropped.values()) + decoder.buffered == len(stream)
+
+
+@pytest.mark.parametrize("unit", [b"\x8e", b"\x8e\x8f", b"\x8e\x00", b"\x8e\x01\x02\x03\x8f"])
+def test_a_flood_in_one_big_read_takes_no_memory_per_byte(unit):
+    flood = unit * (2_000_000 // len(unit))
+    data = flood + A
+    decoder = StreamDecoder()
+    tracemalloc.start()
+    try:
+        assert [e.passing_number for e in decoder.feed(data)] == [100]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sum(decoder.dropped.values()) == len(flood) // len(unit)
+    assert peak < 100_000  # no copy of the read, no state kept per dropped frame
