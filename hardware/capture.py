@@ -3,11 +3,13 @@
 A capture is the decoder's byte stream exactly as received, so a day at the track can be
 replayed byte for byte. Reading also accepts the text forms captures are published in: hex text
 with one frame per line (as in public P3 recordings), and P98 records one per line without their
-SOH and CR LF.
+SOH and CR LF. A capture is a local file, so unlike a live decoder it can be checked before use:
+a text capture with a bad or over-long line is an error naming the file and line.
 """
 
 from __future__ import annotations
 
+import enum
 import re
 import threading
 from collections.abc import Iterator
@@ -19,7 +21,10 @@ from hardware.events import DecoderEvent
 from hardware.framing import Protocol, StreamDecoder
 
 CHUNK_SIZE = 64 * 1024
+MAX_LINE = 64 * 1024  # bytes in one line of a text capture; the longest P3 frame is 4 KiB of hex
 _HEX_LINE = re.compile(rb"^(?:[0-9a-fA-F]{2})+$")
+_NOT_HEX = re.compile(rb"[^0-9a-fA-F]")
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
 _P98_LINE = re.compile(rb"^[@#$]\t")
 
 
@@ -53,6 +58,14 @@ class CaptureWriter:
         self.close()
 
 
+class CaptureKind(enum.StrEnum):
+    """How a capture file holds its bytes."""
+
+    RAW = "raw"  # the wire bytes as received
+    HEX = "hex"  # hex text, one frame a line (public P3 recordings)
+    P98 = "p98"  # P98 records one a line, without SOH and CR LF
+
+
 def _open(path: Path) -> BinaryIO:
     try:
         return open(path, "rb")  # noqa: SIM115 - the callers close it
@@ -60,39 +73,81 @@ def _open(path: Path) -> BinaryIO:
         raise DecoderOpenError(f"cannot read capture {path}: {err.strerror or err}") from err
 
 
-def _text_kind(head: bytes) -> str | None:
-    """'hex' or 'p98' when the file is one of the published text forms, else None (raw)."""
+def _text_kind(head: bytes) -> CaptureKind:
+    """The published text form the file's first line is in, or RAW."""
     first = next((line.strip() for line in head.splitlines() if line.strip()), b"")
     if _HEX_LINE.match(first):
-        return "hex"
+        return CaptureKind.HEX
     if _P98_LINE.match(first):
-        return "p98"
-    return None
+        return CaptureKind.P98
+    return CaptureKind.RAW
+
+
+def _lines(file: BinaryIO, path: Path) -> Iterator[tuple[int, bytes]]:
+    """Numbered, stripped, non-empty lines, each read with a cap so a huge line cannot fill memory."""
+    number = 0
+    while line := file.readline(MAX_LINE + 1):
+        number += 1
+        if len(line) > MAX_LINE:
+            raise DecoderOpenError(f"{path}:{number}: line longer than {MAX_LINE} bytes "
+                                   "(a text capture holds one frame a line)")
+        line = line.strip()
+        if line:
+            yield number, line
+
+
+def _hex_error(path: Path, number: int, line: bytes) -> DecoderOpenError:
+    """Why a line of a hex capture is not hex bytes, naming file, line and column."""
+    bad = _NOT_HEX.search(line)
+    if bad is None:
+        return DecoderOpenError(f"{path}:{number}: odd number of hex digits ({len(line)})")
+    return DecoderOpenError(f"{path}:{number}: not a line of hex bytes "
+                            f"({bad.group().decode('latin-1')!r} at column {bad.start() + 1})")
 
 
 def iter_capture_bytes(path: str | Path, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
-    """Yield a capture's wire bytes in chunks, converting hex-text and P98-line files to bytes."""
+    """Yield a capture's wire bytes in chunks, converting hex-text and P98-line files to bytes.
+
+    Memory stays bounded whatever the file holds: raw files are read in chunks and text lines
+    are capped at ``MAX_LINE``. A text capture with a line that is not what its first line
+    promised raises ``DecoderOpenError`` naming the file and line.
+    """
     path = Path(path)
     with _open(path) as file:
         head = file.read(4096)
         kind = _text_kind(head)
-        if kind is None:
+        if kind is CaptureKind.RAW:
             chunk = head
             while chunk:
                 yield chunk
                 chunk = file.read(chunk_size)
             return
         file.seek(0)
-        for number, line in enumerate(file, start=1):
-            line = line.strip()
-            if not line:
-                continue
-            if kind == "hex":
-                if not _HEX_LINE.match(line):
-                    raise DecoderOpenError(f"{path}:{number}: not a line of hex bytes")
+        for number, line in _lines(file, path):
+            if kind is CaptureKind.HEX:
+                if len(line) % 2 or line.translate(None, _HEX_DIGITS):
+                    raise _hex_error(path, number, line)
                 yield bytes.fromhex(line.decode("ascii"))
             else:
                 yield b"\x01" + line + b"\r\n"
+
+
+def check_capture(path: str | Path) -> CaptureKind:
+    """Refuse a capture that cannot be read before anything is written from it.
+
+    A text capture is read through once (bounded memory) so that a bad line is reported, naming
+    file and line, before a session or output file exists; a raw capture needs no check, as any
+    bytes are a valid stream (junk is counted as dropped).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DecoderOpenError(f"capture file not found: {path}")
+    with _open(path) as file:
+        kind = _text_kind(file.read(4096))
+    if kind is not CaptureKind.RAW:
+        for _ in iter_capture_bytes(path):
+            pass
+    return kind
 
 
 def read_capture(path: str | Path, protocol: Protocol | str = Protocol.P3) -> Iterator[DecoderEvent]:

@@ -1,8 +1,9 @@
-"""Why a framer threw bytes away: the counters every decoder connection reports."""
+"""Why a framer threw bytes away, and the start/end-byte framing every protocol here shares."""
 
 from __future__ import annotations
 
 import enum
+import re
 
 
 class DropReason(enum.StrEnum):
@@ -18,25 +19,66 @@ class DropReason(enum.StrEnum):
     OVERFLOW = "overflow"  # the transport's buffer cap was reached and old bytes were dropped
 
 
-def find_delimited(buffer: bytes, pos: int, start_byte: bytes, end_byte: bytes, max_size: int) -> tuple[int, DropReason | None]:
-    """The framing every protocol here shares: a start byte, an end byte, resync on garbage.
+# (index, reason, count): see Delimiters.step
+DelimitedStep = tuple[int, DropReason | None, int]
 
-    Returns ``(index, reason)``: with a reason, ``buffer[pos:index]`` is to be dropped; with no
-    reason and ``index == pos``, wait for more bytes; otherwise ``buffer[pos:index + 1]`` is a
-    candidate record from its start byte to its end byte, for the protocol to check. A start byte
-    before the end byte means the record was cut short: resynchronise on it.
+
+class Delimiters:
+    """Framing by a start byte and an end byte, resynchronising on the next start byte.
+
+    One ``step`` either finds a candidate record (start byte through end byte, at least
+    ``min_size`` and at most ``max_size`` bytes) for the protocol to check, or drops bytes, or
+    waits for more. Floods cost no more than good records: garbage is skipped with
+    ``bytes.find``, and a run of records cut short by the next start byte (``8E 8E 8E ...``) or
+    of records too short to be one (``8E 8F 8E 8F ...``) is dropped in one step by a regular
+    expression, its count being the number of start bytes in it. A step never scans more than
+    ``max_size`` bytes past its start byte, so a frame that never ends costs nothing quadratic.
     """
-    start = buffer.find(start_byte, pos)
-    if start < 0:
-        return (len(buffer), DropReason.GARBAGE) if len(buffer) > pos else (pos, None)
-    if start > pos:
-        return start, DropReason.GARBAGE
-    end = buffer.find(end_byte, start + 1, start + max_size)
-    restart = buffer.find(start_byte, start + 1, end if end >= 0 else start + max_size)
-    if restart >= 0:
-        return restart, DropReason.TRUNCATED
-    if end < 0:
-        if len(buffer) - start >= max_size:
-            return start + max_size, DropReason.OVERSIZE
-        return pos, None
-    return end, None
+
+    def __init__(self, start: int, end: int, max_size: int, min_size: int, short_reason: DropReason) -> None:
+        if not 2 <= min_size <= max_size:
+            raise ValueError(f"need 2 <= min_size <= max_size, got {min_size}, {max_size}")
+        self.start, self.end = bytes((start,)), bytes((end,))
+        self.max_size, self.min_size, self.short_reason = max_size, min_size, short_reason
+        s, e = b"\\x%02x" % start, b"\\x%02x" % end
+        inside = b"[^" + s + e + b"]"
+        # start bytes each followed, within max_size, by another start byte and no end byte
+        # (possessive throughout: a backtracking repeat would keep ~70 bytes of state per record)
+        self._cut_short = re.compile(b"(?:" + s + inside + b"{0,%d}+(?=" % (max_size - 2) + s + b"))++")
+        self._start_run = re.compile(s + b"+")
+        # complete candidates shorter than min_size, back to back
+        self._too_short = re.compile(b"(?:" + s + inside + b"{0,%d}+" % (min_size - 3) + e + b")++"
+                                     if min_size > 2 else b"(?!)")
+
+    def step(self, buffer: bytes, pos: int) -> DelimitedStep:
+        """From ``pos``: ``(index, reason, count)``.
+
+        With a reason, ``buffer[pos:index]`` is dropped and stands for ``count`` drops of that
+        reason; with no reason and ``index == pos``, wait for more bytes; otherwise
+        ``buffer[pos:index + 1]`` is a candidate from its start byte to its end byte.
+        """
+        start_byte = self.start
+        start = buffer.find(start_byte, pos)
+        if start < 0:
+            return (len(buffer), DropReason.GARBAGE, 1) if len(buffer) > pos else (pos, None, 0)
+        if start > pos:
+            return start, DropReason.GARBAGE, 1
+        limit = start + self.max_size
+        restart = buffer.find(start_byte, start + 1, limit)
+        end = buffer.find(self.end, start + 1, restart if restart >= 0 else limit)
+        if end >= 0:
+            if end + 1 - start >= self.min_size:
+                return end, None, 0
+            if buffer[end + 1 : end + 2] != start_byte:  # a lone short candidate
+                return end + 1, self.short_reason, 1
+            stop = self._too_short.match(buffer, start).end()  # type: ignore[union-attr]
+            return stop, self.short_reason, buffer.count(start_byte, start, stop)
+        if restart >= 0:
+            if restart == start + 1:  # start bytes back to back: all but the last are dropped
+                stop = self._start_run.match(buffer, start).end() - 1  # type: ignore[union-attr]
+                return stop, DropReason.TRUNCATED, stop - start
+            stop = self._cut_short.match(buffer, start).end()  # type: ignore[union-attr]
+            return stop, DropReason.TRUNCATED, buffer.count(start_byte, start, stop)
+        if len(buffer) - start >= self.max_size:
+            return limit, DropReason.OVERSIZE, 1
+        return pos, None, 0

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hardware.crc import amb_crc16
-from hardware.drops import DropReason, find_delimited
+from hardware.drops import Delimiters, DropReason
 from hardware.errors import FrameError
 from hardware.events import DecoderStatus, Passing
 
@@ -29,7 +29,9 @@ _LF = b"\n"
 _CRC_MARK = b"\tx"
 _HEX_DIGITS = frozenset(b"0123456789ABCDEFabcdef")
 
-RecordStep = tuple[int, bytes | None, DropReason | None]
+MIN_RECORD = 9  # SOH, type, TAB, 'x', four CRC digits, LF
+RecordStep = tuple[int, bytes | None, DropReason | None, int]
+_DELIMITERS = Delimiters(SOH, _LF[0], MAX_RECORD, MIN_RECORD, DropReason.BAD_FIELD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,22 +55,21 @@ def check_record(line: bytes) -> bytes | DropReason:
 
 
 def next_record(buffer: bytes, pos: int = 0) -> RecordStep:
-    """Take the next step through ``buffer``: ``(end, checked_record, reason)``.
+    """Take the next step through ``buffer``: ``(end, checked_record, reason, count)``.
 
-    Same contract as :func:`hardware.p3.frame.next_frame`: nothing consumed means wait for
+    Same contract as :func:`hardware.p3.frame.step_frame`: nothing consumed means wait for
     more bytes; a record is returned as the checked text between SOH and ``x``.
     """
-    end, reason = find_delimited(buffer, pos, _SOH_BYTE, _LF, MAX_RECORD)
+    end, reason, count = _DELIMITERS.step(buffer, pos)
     if reason is not None or end == pos:
-        return end, None, reason
-    start = pos
-    line = buffer[start + 1 : end]
+        return end, None, reason, count
+    line = buffer[pos + 1 : end]
     if line.endswith(b"\r"):
         line = line[:-1]
     checked = check_record(bytes(line))
     if isinstance(checked, DropReason):
-        return end + 1, None, checked
-    return end + 1, checked, None
+        return end + 1, None, checked, 1
+    return end + 1, checked, None, 0
 
 
 def seconds_to_us(text: str) -> int:

@@ -14,32 +14,33 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from hardware.drops import DropReason, find_delimited
+from hardware.drops import Delimiters, DropReason
 from hardware.errors import FrameError
 from hardware.events import Passing
 
 START, END = b"<", b">"
 BODY_SIZE = 32
 MAX_RECORD = 64
+RECORD_SIZE = 1 + BODY_SIZE + 4 + 1  # '<', body, checksum digits, '>'
+_DELIMITERS = Delimiters(START[0], END[0], MAX_RECORD, RECORD_SIZE, DropReason.BAD_LENGTH)
 _LINE = re.compile(
     r"^(?P<channel>[A-Z0-9]{3}) (?P<transponder>\d{6}) (?P<h>\d{2}):(?P<m>\d{2})'(?P<s>\d{2})\"(?P<ms>\d{3}) "
     r"(?P<level>\d{2}) (?P<nn>\d{2}) (?P<flag>\d)$"
 )
 
 
-def next_record(buffer: bytes, pos: int = 0) -> tuple[int, bytes | None, DropReason | None]:
-    """Same contract as the P3 framer: the checked 32-character body of the next record."""
-    end, reason = find_delimited(buffer, pos, START, END, MAX_RECORD)
+def next_record(buffer: bytes, pos: int = 0) -> tuple[int, bytes | None, DropReason | None, int]:
+    """Same contract as the P3 framer's ``step_frame``: the checked 32-character body of the next record."""
+    end, reason, count = _DELIMITERS.step(buffer, pos)
     if reason is not None or end == pos:
-        return end, None, reason
-    start = pos
-    inner = buffer[start + 1 : end]
+        return end, None, reason, count
+    inner = buffer[pos + 1 : end]
     body, digits = inner[:BODY_SIZE], inner[BODY_SIZE:]
     if len(inner) != BODY_SIZE + 4 or not digits.isdigit():
-        return end + 1, None, DropReason.BAD_LENGTH
+        return end + 1, None, DropReason.BAD_LENGTH, 1
     if sum(body) != int(digits):
-        return end + 1, None, DropReason.BAD_CRC
-    return end + 1, bytes(body), None
+        return end + 1, None, DropReason.BAD_CRC, 1
+    return end + 1, bytes(body), None, 0
 
 
 def channel_id(channel: str) -> int:

@@ -1,7 +1,7 @@
 """MyLaps/AMB P3 binary protocol: framing, records and encoders (spec sheet §1)."""
 
 from hardware.p3.constants import Tor
-from hardware.p3.frame import P3Record, decode_record, encode_record, next_frame
+from hardware.p3.frame import P3Record, decode_record, encode_record, next_frame, step_frame
 from hardware.p3.records import (
     decode_event,
     decode_wire_frame,
@@ -31,6 +31,7 @@ __all__ = [
     "encode_status",
     "encode_version",
     "next_frame",
+    "step_frame",
     "record_to_event",
     "resend_range",
 ]

@@ -12,9 +12,11 @@ Wire layout (all integers little-endian; LENGTH and CRC refer to the *unescaped*
     10   n     fields  id u8 | len u8 | value
     L-1  1     EOR 0x8F
 
-Between SOR and EOR, 0x8D/0x8E/0x8F are sent as 0x8D, byte+0x20. ``next_frame`` recovers from:
+Between SOR and EOR, 0x8D/0x8E/0x8F are sent as 0x8D, byte+0x20. ``step_frame`` recovers from:
 garbage before a frame, a 0x8E inside a frame (the broken frame is dropped, the new one starts),
-an escape at the end, a wrong LENGTH, a wrong CRC, and a frame with no end. It never raises.
+a frame too short for a header, an escape at the end, a wrong LENGTH, a wrong CRC, and a frame
+with no end. It never raises, and it skips floods of 0x8E or of short frames as fast as it reads
+good frames (see :class:`hardware.drops.Delimiters`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import struct
 from dataclasses import dataclass
 
 from hardware.crc import amb_crc16
-from hardware.drops import DropReason, find_delimited
+from hardware.drops import Delimiters, DropReason
 from hardware.errors import FrameError
 from hardware.p3.constants import (
     DECODER_VERSION,
@@ -48,6 +50,8 @@ _ZERO_CRC = b"\x00\x00"
 _crc_hqx = binascii.crc_hqx
 
 FrameStep = tuple[int, bytes | None, DropReason | None]
+CountedStep = tuple[int, bytes | None, DropReason | None, int]
+_DELIMITERS = Delimiters(SOR, EOR, MAX_WIRE_FRAME, MIN_FRAME_SIZE, DropReason.BAD_LENGTH)
 
 
 def unescape(body: bytes) -> bytes | None:
@@ -105,28 +109,37 @@ def check_frame(frame: bytes) -> DropReason | None:
     return None
 
 
-def next_frame(buffer: bytes, pos: int = 0) -> FrameStep:
-    """Take the next step through ``buffer`` from ``pos``: ``(end, frame, reason)``.
+def step_frame(buffer: bytes, pos: int = 0) -> CountedStep:
+    """Take the next step through ``buffer`` from ``pos``: ``(end, frame, reason, count)``.
 
     - ``end == pos``, no frame, no reason: wait for more bytes (nothing consumed);
     - a frame: ``buffer[pos:end]`` was one good frame, returned unescaped and checked;
-    - a reason: ``buffer[pos:end]`` was discarded for that reason.
+    - a reason: ``buffer[pos:end]`` was discarded, standing for ``count`` drops of that reason
+      (a flood of broken frames is dropped in one step).
+
+    A candidate shorter than a header on the wire is ``bad_length`` whatever it holds.
     """
-    end, reason = find_delimited(buffer, pos, _SOR_BYTE, _EOR_BYTE, MAX_WIRE_FRAME)
+    end, reason, count = _DELIMITERS.step(buffer, pos)
     if reason is not None or end == pos:
-        return end, None, reason
+        return end, None, reason, count
     start = pos
     if buffer.find(_ESC_BYTE, start, end) < 0:
         frame = buffer[start : end + 1]
     else:
         inner = unescape(buffer[start + 1 : end])
         if inner is None:
-            return end + 1, None, DropReason.BAD_ESCAPE
+            return end + 1, None, DropReason.BAD_ESCAPE, 1
         frame = _SOR_BYTE + inner + _EOR_BYTE
     reason = check_frame(frame)
     if reason is not None:
-        return end + 1, None, reason
-    return end + 1, frame, None
+        return end + 1, None, reason, 1
+    return end + 1, frame, None, 0
+
+
+def next_frame(buffer: bytes, pos: int = 0) -> FrameStep:
+    """:func:`step_frame` without the drop count: ``(end, frame, reason)``."""
+    end, frame, reason, _ = step_frame(buffer, pos)
+    return end, frame, reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ import tty
 from collections.abc import Iterator
 from pathlib import Path
 
+from hardware.errors import DecoderOpenError
 from hardware.pacing import Pacer
 from hardware.simulator.field import US
 from hardware.simulator.virtual_decoder import STATUS_EVERY_US, RequestReader, VirtualDecoder
@@ -39,12 +40,30 @@ def paced(pieces: Iterator[Piece], speed: float, stop: threading.Event) -> Itera
 
 
 def write_capture(decoder: VirtualDecoder, path: str | Path) -> int:
-    """Write the whole simulated session to a raw capture file; returns the bytes written."""
+    """Write the whole simulated session to a raw capture file; returns the bytes written.
+
+    ``DecoderOpenError`` says why the file cannot be written (a folder, a read-only place, a
+    full disk); a file that fails part-way is removed, so nothing half-written is left.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise DecoderOpenError(f"cannot write capture {path}: it is a folder")
+    try:
+        file = open(path, "wb")  # noqa: SIM115 - closed below, removed if writing fails
+    except OSError as err:
+        raise DecoderOpenError(f"cannot write capture {path}: {err.strerror or err}") from err
     written = 0
-    with open(path, "wb") as file:
-        for data, _ in decoder.timeline():
-            file.write(data)
-            written += len(data)
+    try:
+        with file:
+            for data, _ in decoder.timeline():
+                file.write(data)
+                written += len(data)
+    except BaseException as err:
+        if path.is_file():  # never a device such as /dev/full
+            path.unlink()
+        if isinstance(err, OSError):
+            raise DecoderOpenError(f"cannot write capture {path}: {err.strerror or err}") from err
+        raise
     return written
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from hardware.capture import iter_capture_bytes
-from hardware.errors import DecoderOpenError, FrameError
+from hardware.capture import check_capture, iter_capture_bytes
+from hardware.errors import DecoderIOError, DecoderOpenError, FrameError
 from hardware.events import Passing
 from hardware.framing import Protocol, framer_for
 from hardware.transports.base import PacedSource, Piece
@@ -25,7 +25,7 @@ def split_pieces(chunks: Iterator[bytes], protocol: Protocol) -> Iterator[Piece]
         buffer += chunk
         pos = 0
         while True:
-            end, frame, reason = next_step(buffer, pos)
+            end, frame, reason, _ = next_step(buffer, pos)
             if frame is None and reason is None:
                 break
             time_us = None
@@ -53,9 +53,14 @@ class CaptureReplay(PacedSource):
         self.protocol = url.protocol
 
     def open(self) -> None:
-        if not self.path.is_file():
-            raise DecoderOpenError(f"capture file not found: {self.path}")
+        check_capture(self.path)  # a bad line ends the reader with a clear error before any byte is read
         super().open()
+
+    def read(self, timeout: float) -> bytes | None:
+        try:
+            return super().read(timeout)
+        except DecoderOpenError as err:  # the file was changed after it was checked
+            raise DecoderIOError(str(err)) from err
 
     def pieces(self) -> Iterator[Piece]:
         chunks = iter_capture_bytes(self.path)

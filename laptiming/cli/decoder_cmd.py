@@ -9,7 +9,7 @@ import sys
 import threading
 from datetime import UTC, datetime
 
-from hardware.capture import CaptureWriter
+from hardware.capture import CaptureWriter, check_capture
 from hardware.clock import DecoderClock
 from hardware.events import DecoderEvent, DecoderStatus, LinkState, LinkStatus, Passing
 from hardware.framing import Protocol
@@ -17,6 +17,7 @@ from hardware.reader import DecoderReader
 from hardware.simulator.field import FieldConfig
 from hardware.simulator.serve import PtyDecoder, TcpDecoderServer, write_capture
 from hardware.simulator.virtual_decoder import VirtualDecoder
+from hardware.urls import parse_decoder_url
 
 WALL_CLOCK_FROM_US = 10**15  # decoder times past 2001 are wall-clock readings, smaller ones uptime
 
@@ -143,6 +144,9 @@ def as_json(event: Passing | DecoderStatus, clock: DecoderClock | None = None) -
 
 def listen_command(args: argparse.Namespace) -> int:
     """Print each passing and status as it arrives; on exit, frames decoded and dropped by reason."""
+    url = parse_decoder_url(args.url)
+    if url.scheme == "file":
+        check_capture(url.target)  # a capture with a bad line is refused before anything is printed or written
     events: queue.Queue[DecoderEvent] = queue.Queue()
     reader = DecoderReader(args.url, [events.put])
     writer = CaptureWriter(args.raw_out) if args.raw_out else None

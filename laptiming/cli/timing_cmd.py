@@ -14,7 +14,7 @@ from types import FrameType
 
 from sqlite_utils import Database
 
-from hardware.capture import iter_capture_bytes
+from hardware.capture import check_capture, iter_capture_bytes
 from hardware.events import LinkState, LinkStatus, Passing
 from hardware.framing import Protocol, StreamDecoder
 from hardware.reader import DecoderReader
@@ -184,8 +184,8 @@ def record_command(args: argparse.Namespace) -> int:
     reported as it happens, the session is left running (run again to resume), and the exit is 2.
     """
     url = parse_decoder_url(args.url)  # a bad URL is refused before anything is written
-    if url.scheme == "file" and not Path(url.target).is_file():
-        raise InputError(f"capture file not found: {url.target}")
+    if url.scheme == "file":
+        check_capture(url.target)  # read through once: a bad line is refused before anything is written
     start = _open_or_resume(args)
     session_id = start.session_id
     live = LiveSession.open(args.db, session_id, enter_unknown=args.enter_unknown)

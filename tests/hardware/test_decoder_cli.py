@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import subprocess
 import sys
+from pathlib import Path
 
-from hardware import LinkState
+import pytest
+
+from hardware import DecoderOpenError, LinkState
+from hardware.capture import MAX_LINE
 from hardware.reader import DecoderReader
 from hardware.simulator.field import FieldConfig
+from hardware.simulator.serve import write_capture
 from hardware.simulator.virtual_decoder import VirtualDecoder
+from laptiming.cli import main
 
 from .collect import Collector, has_passings
+from .test_bad_input_capture import bad_hex_capture
 
 LAPTIMING = [sys.executable, "-m", "laptiming"]
 
@@ -114,3 +122,55 @@ def test_bad_simulation_arguments_exit_2(tmp_path):
     assert result.returncode == 2
     assert "at least one car" in result.stderr
     assert not (tmp_path / "x.p3").exists()
+
+
+def test_listen_refuses_a_hex_capture_with_a_bad_line(captures, tmp_path):
+    path = bad_hex_capture(captures, tmp_path)
+    copy = tmp_path / "copy.p3"
+    result = run("decoder", "listen", f"file://{path}", "--raw-out", str(copy))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"laptiming: {path}:75: not a line of hex bytes ('n' at column 1)"]
+    assert result.stdout == ""
+    assert not copy.exists()
+
+
+def test_listen_refuses_an_over_long_line(captures, tmp_path):
+    path = bad_hex_capture(captures, tmp_path, bad_line=b"8e" * 100_000 + b"\n", at=51)
+    result = run("decoder", "listen", f"file://{path}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"laptiming: {path}:51: line longer than {MAX_LINE} bytes "
+                                          "(a text capture holds one frame a line)"]
+
+
+@pytest.mark.parametrize(
+    ("where", "why"),
+    [
+        ("folder", "it is a folder"),
+        ("under a file", "Not a directory"),
+        ("read-only place", "Permission denied"),  # sysfs refuses new files, even to root
+        ("full disk", "No space left on device"),
+    ],
+)
+def test_simulate_out_that_cannot_be_written_is_one_line_exit_2(tmp_path, capsys, where, why):
+    (tmp_path / "plain").write_text("")
+    target = {
+        "folder": tmp_path,
+        "under a file": tmp_path / "plain" / "x.p3",
+        "read-only place": Path("/sys/laptiming-test.p3"),
+        "full disk": Path("/dev/full"),
+    }[where]
+    assert main(["decoder", "simulate", "--out", str(target), "--cars", "3", "--minutes", "2"]) == 2
+    out, err = capsys.readouterr()
+    assert (out, err.splitlines()) == ("", [f"laptiming: cannot write capture {target}: {why}"])
+
+
+def test_capture_failing_part_way_is_removed(tmp_path):
+    class DiskFillsUp:
+        def timeline(self):
+            yield b"\x8e\x02" * 1000, None
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    path = tmp_path / "day.p3"
+    with pytest.raises(DecoderOpenError, match="day.p3: No space left on device"):
+        write_capture(DiskFillsUp(), path)
+    assert not path.exists()
