@@ -140,3 +140,43 @@ def test_a_thread_left_running_fails_the_command(fake_main, monkeypatch):
             run_cli("record")
     finally:
         release.set()
+
+
+LOCKING_TESTS = """
+import fcntl
+import pytest
+
+def try_lock(path, kind):
+    with open(path, "a") as other:  # a second open file: flock sees it as another holder
+        try:
+            fcntl.flock(other, kind | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(other, fcntl.LOCK_UN)
+        return True
+
+@pytest.mark.solo
+def test_alone(lock_path):
+    assert not try_lock(lock_path, fcntl.LOCK_SH)  # nobody else may even share the run
+
+def test_beside_others(lock_path):
+    assert try_lock(lock_path, fcntl.LOCK_SH)  # others run beside it
+    assert not try_lock(lock_path, fcntl.LOCK_EX)  # but no solo test
+"""
+
+
+def test_a_solo_test_holds_the_run_lock_alone_and_others_share_it(pytester, monkeypatch):
+    run = pytester.path / "run"
+    pytester.makeconftest(f"""
+import pytest
+from tests.conftest import pytest_configure, pytest_runtest_protocol
+
+@pytest.fixture
+def lock_path():
+    return {str(run / "solo.lock")!r}
+""")
+    pytester.makepyfile(LOCKING_TESTS)
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")  # as a pytest-xdist worker sees it
+    result = pytester.runpytest("-p", "no:hypothesispytest", f"--basetemp={run / 'gw0'}")
+    result.assert_outcomes(passed=2)
+    assert (run / "solo.lock").exists()
