@@ -1,4 +1,4 @@
-"""Helpers for the scheduler tests: a small plan, entry rows, and an entries CSV writer."""
+"""Helpers for the scheduler tests: a small plan, entry rows, an entries CSV writer, and the CLI runners."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from scheduler.model import ENTRY_COLUMNS
+from tests.timing.cli_runner import run_cli, run_cli_process
+
+# ``laptiming ARGS`` in this process (fast, the default) or as a real subprocess (when the claim is about a process).
+run_laptiming = run_cli
+run_laptiming_process = run_cli_process
 
 # 08:00-12:00 with a 10:00-10:20 break: slots 08:00 ... 09:40 (6) and 10:20 ... 11:40 (5).
 SMALL_PLAN = """\
