@@ -14,9 +14,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -154,15 +154,19 @@ class LiveSession:
             error = finished.exception()
             if error is None:
                 return
-            message = f"session {self.session_id}: {what} not written: {error}"
-            log.error("%s", message)
-            with self._problems_lock:
-                self._problems.append(message)
-                self._problem_count += 1
+            self.report_problem(f"{what} not written: {error}")
             if on_failure is not None:
                 on_failure()
 
         future.add_done_callback(done)
+
+    def report_problem(self, problem: str) -> None:
+        """Something the session could not do; the front end must show it, and the session is not clean."""
+        message = f"session {self.session_id}: {problem}"
+        log.error("%s", message)
+        with self._problems_lock:
+            self._problems.append(message)
+            self._problem_count += 1
 
     def take_problems(self) -> list[str]:
         """Failures of background work (a flag, an entry) since the last call; the caller must report them."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -10,17 +11,22 @@ from laptiming.engine import (
     AssignTransponder,
     CorrectionAction,
     DeleteLap,
+    FinishTimeSet,
     LapFlag,
+    SessionEvent,
     SessionResult,
     SetMinLap,
     SetStatus,
+    StandingChanged,
     StandingRow,
     TimePenalty,
     UnknownTransponder,
+    UnknownTransponderSeen,
     VoidPassing,
 )
 from laptiming.store import CorrectionRecord, SessionRecord
 from laptiming.timefmt import format_lap_time, format_seconds
+
 
 @dataclass(frozen=True, slots=True)
 class ColumnWidths:
@@ -166,3 +172,30 @@ def format_result(record: SessionRecord, result: SessionResult, corrections: Seq
         lines += ["Unknown transponders:", *format_unknown(result.unknown)]
     lines += ["Corrections:", *(format_corrections(corrections, numbers) or ["  none"])]
     return "\n".join(lines)
+
+
+def describe_event(event: SessionEvent, entering: bool) -> str | None:
+    """One line for a change worth showing as it happens (None for the rest); ``entering``: unknown cars get entered."""
+    if isinstance(event, StandingChanged):
+        return format_row(event.row)
+    if isinstance(event, UnknownTransponderSeen):
+        unknown = event.unknown
+        if entering:
+            return f"unknown transponder {unknown.transponder}: entering it as car {unknown.transponder}"
+        return f"unknown transponder {unknown.transponder}: {unknown.passings} passings, not counted"
+    if isinstance(event, FinishTimeSet) and event.finish_at_us is not None:
+        return f"checkered flag at decoder time {event.finish_at_us}"
+    return None
+
+
+def event_json(event: SessionEvent, entering: bool) -> str | None:
+    """The same change as one JSON object (None for the rest)."""
+    if isinstance(event, StandingChanged):
+        return json.dumps({"type": "standing", **row_dict(event.row)})
+    if isinstance(event, UnknownTransponderSeen):
+        unknown = event.unknown
+        return json.dumps({"type": "unknown", "transponder": unknown.transponder, "passings": unknown.passings,
+                           "entering": entering})
+    if isinstance(event, FinishTimeSet):
+        return json.dumps({"type": "checkered", "finish_at_us": event.finish_at_us})
+    return None

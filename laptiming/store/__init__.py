@@ -5,7 +5,7 @@ from laptiming.store.corrections import (
     append_correction,
     load_corrections,
 )
-from laptiming.store.database import open_event_db, write_transaction
+from laptiming.store.database import check_integrity, open_event_db, write_transaction
 from laptiming.store.derived import write_derived
 from laptiming.store.journal import (
     count_passings,
@@ -33,6 +33,7 @@ from laptiming.store.sessions import (
 from laptiming.store.writer import Durability, JournalWriter
 
 __all__ = [
+    "check_integrity",
     "CorrectionRecord",
     "Durability",
     "JournalWriter",

@@ -14,6 +14,7 @@ between, whatever the busy timeout says.
 from __future__ import annotations
 
 import os
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -92,16 +93,58 @@ def open_event_db(path: str | Path, *, create: bool = False, readonly: bool = Fa
     return db
 
 
-def _create_empty(path: Path) -> bool:
-    """Make an empty file (SQLite's new database) if there is none; True when this call made it."""
+def check_integrity(db: Database) -> None:
+    """Refuse a damaged database before writing into it (SQLite's quick check: every page readable)."""
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
-    except FileExistsError:
+        problems = [row[0] for row in db.execute("PRAGMA quick_check(3)").fetchall()]
+    except sqlite3.DatabaseError as err:
+        raise StoreError(f"{db_path(db)}: the database is damaged ({err}); restore it from a copy") from err
+    if problems != ["ok"]:
+        raise StoreError(f"{db_path(db)}: the database is damaged ({'; '.join(problems)}); restore it from a copy")
+
+
+def db_path(db: Database) -> str:
+    """The database's file path, for messages."""
+    for _, name, filename in db.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return filename or ":memory:"
+    return "the database"
+
+
+def _create_empty(path: Path) -> bool:
+    """Make a new event database at ``path`` if there is none; True when this call made it.
+
+    It is built whole under a temporary name (WAL on, schema applied) and then linked into place,
+    which fails if the name exists: two processes creating one database never see it half-made,
+    and switching a shared file into WAL (which does not wait for a busy lock) never happens.
+    """
+    if path.exists():
         return False
+    building = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.new"
+    try:
+        conn = sqlite3.connect(str(building))
+        try:
+            db = Database(conn)
+            db.enable_wal()
+            MIGRATIONS.apply(db)
+        finally:
+            conn.close()
+        try:
+            os.link(building, path)
+        except FileExistsError:
+            return False
+        except OSError:  # a filesystem without hard links (FAT): a plain rename, if still free
+            if path.exists():
+                return False
+            os.replace(building, path)
+        return True
     except OSError as err:
-        raise InputError(f"cannot create database {path}: {err.strerror}") from err
-    os.close(fd)
-    return True
+        raise InputError(f"cannot create database {path}: {err.strerror or err}") from err
+    except sqlite3.Error as err:
+        raise StoreError(f"cannot create database {path}: {err}") from err
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{building}{suffix}").unlink(missing_ok=True)
 
 
 def _check_ours(db: Database, path: Path) -> None:

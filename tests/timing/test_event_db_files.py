@@ -125,3 +125,32 @@ def test_exports_get_the_users_umask(event_db, tmp_path, umask):
     assert result.returncode == 0, result.stderr
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".laps.csv")]
+
+
+def test_record_with_bad_source_options_writes_nothing(tmp_path):
+    db = tmp_path / "event.db"
+    result = run_cli("record", "sim://?cars=abc", "--db", db, "--session", "P")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "laptiming: sim://?cars=abc: option cars='abc' is not a number"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_record_refuses_a_damaged_database_before_making_a_session(tmp_path):
+    path = tmp_path / "event.db"
+    db = open_event_db(path, create=True)
+    with write_transaction(db):
+        session_id = create_session(db, "Practice 1", SessionRules())
+        journal_bulk(db.conn, session_id, numbered((100 + k % 20, T0 + k * 1_000_000) for k in range(3000)))
+    page_size = db.execute("PRAGMA page_size").fetchone()[0]
+    db.close()
+    data = bytearray(path.read_bytes())
+    assert len(data) > 20 * page_size
+    start = len(data) - 3 * page_size  # a page of the passings journal, written last
+    data[start:start + page_size] = b"\xa5" * page_size
+    path.write_bytes(bytes(data))
+    result = run_cli("record", "sim://?cars=2&seed=1&speed=0&minutes=1", "--db", path, "--session", "Practice 2")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "the database is damaged" in lines[0], result.stderr
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT name FROM sessions").fetchall() == [("Practice 1",)]

@@ -1,0 +1,29 @@
+"""Noticing what other terminals change in a running session: flags, entries, corrections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from laptiming.store import open_event_db
+from laptiming.store.sessions import setup_fingerprint
+
+
+class SetupWatcher:
+    """Compares a cheap fingerprint of the session's setup with the last one seen (own read connection)."""
+
+    def __init__(self, db_path: Path, session_id: int) -> None:
+        self._db = open_event_db(db_path, readonly=True)
+        self._session_id = session_id
+        self._seen = setup_fingerprint(self._db, session_id)
+
+    def changed(self) -> bool:
+        """True when the setup differs from the last time it was looked at."""
+        current = setup_fingerprint(self._db, self._session_id)
+        if current == self._seen:
+            return False
+        self._seen = current
+        return True
+
+    def close(self) -> None:
+        """Close the read connection."""
+        self._db.close()
