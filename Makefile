@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest-xdist workers for `make test`: one per core ("auto"); 0 runs every test in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: demo test bench clean
 
@@ -21,8 +23,10 @@ demo: $(STAMP)
 	$(BIN)/laptiming record "sim://?cars=12&seed=7&speed=20&minutes=6&faults=1" \
 	    --db out/demo.db --session "Demo practice" --enter-unknown
 
+# worksteal: an idle worker takes queued tests from a busy one, so a few slow tests do not
+# leave one core idle at the end.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -53,10 +53,7 @@ def made_database(tmp_path):
 
 
 @pytest.mark.parametrize("command", [
-    pytest.param(lambda tmp: ["--version"], id="version"),
-    pytest.param(lambda tmp: [], id="no-command-help"),
     pytest.param(lambda tmp: ["export", "nonsense"], id="usage-error"),
-    pytest.param(lambda tmp: ["export", "laps", "--db", tmp / "missing.db"], id="one-line-error"),
     pytest.param(lambda tmp: ["export", "laps", "--db", made_database(tmp)], id="csv-on-stdout"),
 ])
 def test_in_process_run_gives_what_the_real_process_gives(tmp_path, command):
