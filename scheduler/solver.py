@@ -15,7 +15,9 @@ timing: the packing stage (placing runs) runs CP-SAT's interleaved portfolio on 
 threads, the improving stages one worker without the LP relaxation (on this problem it
 finds better rosters sooner than the default portfolio on two cores). So the same input
 and seed give the same roster whatever the machine's load. The wall clock is only a
-safety net, and a stage it cuts short is reported (the roster may then vary run to run).
+safety net set far above the normal budget (:data:`SAFETY_FACTOR` times the time limit, at
+least :data:`SAFETY_MIN_S`); a stage it cuts short is reported (the roster may then vary run to
+run, and the command line refuses to publish it).
 ``workers > 0`` runs CP-SAT's parallel portfolio on that many cores and stops on the wall
 clock: it can use every core, but is not reproducible run to run.
 """
@@ -51,16 +53,50 @@ PACKING_SUBSOLVERS = ("default_lp", "quick_restart", "reduced_costs", "pseudo_co
 # 1.3. Budgeting below both leaves the wall clock as a safety net that rarely acts.
 UNITS_PER_SECOND = 0.85
 PACKING_UNITS_PER_SECOND = 0.75
+# The wall clock only guards against a machine far slower or busier than expected: it fires
+# at this many times the time limit (never sooner than SAFETY_MIN_S), so a loaded laptop
+# still finishes every stage on work done.
+SAFETY_FACTOR = 10.0
+SAFETY_MIN_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where the solve is: stage, sessions in the best roster so far, the bound, seconds spent."""
+
+    stage: str
+    sessions: int
+    bound: int
+    unmet: int
+    elapsed_s: float
 
 
 @dataclass(frozen=True, slots=True)
 class SolveOptions:
-    """Solver settings: time limit (seconds), random seed, and workers (0 = deterministic)."""
+    """Solver settings: time limit (seconds), random seed, and workers (0 = deterministic).
+
+    With ``workers == 0`` the time limit is turned into a budget of deterministic work and
+    ``wall_limit_s`` (default: :func:`safety_limit`) is only a safety net.
+    """
 
     time_limit_s: float = 20.0
     seed: int = 0
     workers: int = 0
     log: Callable[[str], None] | None = None
+    wall_limit_s: float | None = None
+    progress: Callable[[Progress], None] | None = None
+
+    @property
+    def wall_limit(self) -> float:
+        """Seconds after which the wall clock stops a stage (a safety net when deterministic)."""
+        if self.wall_limit_s is not None:
+            return self.wall_limit_s
+        return safety_limit(self.time_limit_s) if self.workers == 0 else self.time_limit_s
+
+
+def safety_limit(time_limit_s: float) -> float:
+    """The default wall-clock safety net for a deterministic solve of this time limit."""
+    return max(SAFETY_MIN_S, SAFETY_FACTOR * time_limit_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +153,14 @@ class _Stages:
         self.results: list[StageResult] = []
         self.started = started
         self.carry = 0.0  # unused budget, in deterministic units (or seconds with workers)
+        self.bound = 0  # the session bound shown by the progress display
+
+    def report(self, stage: str, roster: Roster) -> None:
+        """Tell the progress display where the solve stands."""
+        if self.options.progress is not None:
+            self.options.progress(Progress(stage, len(roster.used_slots()), self.bound,
+                                           sum(roster.unmet(self.rm.problem)),
+                                           time.perf_counter() - self.started))
 
     def held_groups(self) -> list[cp_model.IntVar]:
         """The together flags of groups that are together in the current roster."""
@@ -150,9 +194,11 @@ class _Stages:
         if hold:
             model.add_assumptions(self.held_groups())
         solver = cp_model.CpSolver()
-        wall_left = max(0.1, self.options.time_limit_s - (time.perf_counter() - self.started))
+        wall_left = max(0.01, self.options.wall_limit - (time.perf_counter() - self.started))
         _configure(solver, self.options, budget, wall_left, packing=name in PACKING_STAGES)
-        status = solver.solve(model)
+        self.report(name, self.roster)
+        callback = _ProgressCallback(self, name) if self.options.progress else None
+        status = solver.solve(model, callback)
         model.clear_assumptions()
         if status == cp_model.MODEL_INVALID:
             raise SolverError(f"the {name} stage model is invalid: {model.validate()}")
@@ -172,10 +218,31 @@ class _Stages:
         by_wall = (self.options.workers == 0 and status != cp_model.OPTIMAL
                    and solver.deterministic_time < budget * 0.99)
         self.results.append(StageResult(name, status_name, value, proven, solver.wall_time, by_wall))
+        self.report(name, self.roster)
         if self.options.log:
             self.options.log(f"{name}: {status_name} value {value} bound {proven} in "
                              f"{solver.wall_time:.1f}s (work {solver.deterministic_time:.1f})")
         return value
+
+
+class _ProgressCallback(cp_model.CpSolverSolutionCallback):
+    """Reports each improving solution of a stage (reading it only: the search is unchanged)."""
+
+    def __init__(self, stages: _Stages, name: str) -> None:
+        super().__init__()
+        self.stages = stages
+        self.name = name
+        self.used = stages.rm.used
+        self.short = stages.rm.short
+
+    def on_solution_callback(self) -> None:
+        """Sessions and unmet runs of the solution just found."""
+        stages = self.stages
+        if stages.options.progress is None:
+            return
+        stages.options.progress(Progress(
+            self.name, sum(self.boolean_value(v) for v in self.used), stages.bound,
+            sum(self.value(v) for v in self.short), time.perf_counter() - stages.started))
 
 
 def _configure(solver: cp_model.CpSolver, options: SolveOptions, budget: float, wall_left: float,
@@ -242,6 +309,7 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(),
     greedy = greedy_roster(problem, fixed if fixed else start)
     rm = build_model(problem, fixed, frozen)
     stages = _Stages(rm, options, greedy, started)
+    stages.bound = bound.total
     model = rm.model
     possible = sum(1 for g in problem.groups if g.pairs)
     weight = possible + 1
