@@ -22,7 +22,7 @@ from laptiming.roster_import import ImportSummary, describe_import, import_roste
 from laptiming.store import open_event_db
 from scheduler.bounds import explain_shortfall
 from scheduler.check import check_roster
-from scheduler.errors import ScheduleInputError, ScheduleOutputError
+from scheduler.errors import InputProblem, ScheduleInputError, ScheduleOutputError
 from scheduler.output import Staged, check_folder
 from scheduler.problem import Problem, load_problem
 from scheduler.records import roster_records
@@ -177,12 +177,15 @@ def _schedule(args: argparse.Namespace, entries_path: Path) -> int:
 def _read_inputs(args: argparse.Namespace, entries_path: Path) -> tuple[Problem, tuple[RosterRow, ...] | None]:
     """The problem and the published roster, with every problem of all three files at once."""
     problems = []
+    notes: list[InputProblem] = []
     problem: Problem | None = None
     published = None
     try:
-        _, _, problem = load_problem(entries_path, args.plan)
+        _, _, problem = load_problem(entries_path, args.plan, notes)
     except ScheduleInputError as err:
         problems.extend(err.problems)
+    for note in notes:
+        print(f"laptiming: note: {note}", file=sys.stderr)
     if args.keep is not None:
         try:
             published = read_roster(args.keep)
