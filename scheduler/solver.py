@@ -37,6 +37,7 @@ from scheduler.errors import SolverError
 from scheduler.greedy import fill_missing, greedy_roster, share_shortage
 from scheduler.problem import Problem
 from scheduler.roster import Roster
+from scheduler.together import together_in_fewest
 
 # Share of the time limit each stage may use; what a stage leaves is passed on.
 STAGE_SHARES: dict[str, float] = {
@@ -44,6 +45,7 @@ STAGE_SHARES: dict[str, float] = {
     "groups": 0.11, "spread": 0.11,
 }
 PROVEN_SHORT_RUNS_SHARE = 0.6
+TOGETHER_SHARE = 0.4  # the first try: every group together at the bound (see scheduler.together)
 # Placing every run is a packing problem where the LP relaxation pays off; the later stages
 # improve a full roster, where one worker without the LP finds better rosters sooner.
 PACKING_STAGES = frozenset({"runs"})
@@ -154,6 +156,7 @@ class _Stages:
         self.started = started
         self.carry = 0.0  # unused budget, in deterministic units (or seconds with workers)
         self.bound = 0  # the session bound shown by the progress display
+        self.carry_on = True  # whether a stage's unused budget passes to the next
 
     def report(self, stage: str, roster: Roster) -> None:
         """Tell the progress display where the solve stands."""
@@ -178,7 +181,7 @@ class _Stages:
         """
         share = (STAGE_SHARES[name] if share is None else share) * self.options.time_limit_s
         rate = PACKING_UNITS_PER_SECOND if name in PACKING_STAGES else UNITS_PER_SECOND
-        budget = share * (rate if self.options.workers == 0 else 1.0) + self.carry
+        budget = share * (rate if self.options.workers == 0 else 1.0) + (self.carry if self.carry_on else 0.0)
         start_value = evaluate(self.roster)
         if sense * start_value <= sense * bound:
             self.results.append(StageResult(name, "OPTIMAL", start_value, bound, 0.0, False))
@@ -307,9 +310,27 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(),
     started = time.perf_counter()
     bound = session_lower_bound(problem)
     greedy = greedy_roster(problem, fixed if fixed else start)
+    first = greedy
+    early: list[StageResult] = []
+    if not fixed and not published and options.workers == 0 and bound.total <= len(problem.slots):
+        found = together_in_fewest(
+            problem, greedy, bound.total, TOGETHER_SHARE * options.time_limit_s * UNITS_PER_SECOND,
+            options.seed, lambda: options.wall_limit - (time.perf_counter() - started))
+        if found.roster is not None:
+            first = found.roster
+        early.append(StageResult("together at the bound", "OPTIMAL" if found.roster else "FEASIBLE",
+                                 len(first.used_slots()), bound.total, found.seconds,
+                                 found.stopped_by_wall_clock))
+        if options.log:
+            options.log(f"together at the bound: {'found' if found.roster else 'not found'} in "
+                        f"{found.seconds:.1f}s (work {found.work:.1f})")
     rm = build_model(problem, fixed, frozen)
-    stages = _Stages(rm, options, greedy, started)
+    stages = _Stages(rm, options, first, started)
+    stages.results.extend(early)
     stages.bound = bound.total
+    # After every group together at the bound, the stages up to groups have nothing to do; the
+    # spread then gets its own share, not theirs (its gains are small, its work on big events is not).
+    stages.carry_on = first is greedy
     model = rm.model
     possible = sum(1 for g in problem.groups if g.pairs)
     weight = possible + 1
