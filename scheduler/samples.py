@@ -44,9 +44,12 @@ class EventSize:
     one_day_share: float = 0.4  # on events of several days, drivers who come for one day only
 
 
-def hard_event(drivers: int = 700, seed: int = 4) -> EventSize:
-    """The hard two-day family: 35 cars a session, two runs, a quarter of drivers on one day."""
-    return EventSize(drivers=drivers, days=2, capacity=35, seed=seed, runs=2, one_day_share=0.25)
+def hard_event(drivers: int = 700, seed: int = 4, capacity: int = 35) -> EventSize:
+    """The hard two-day family: 35 cars a session, two runs, a quarter of drivers on one day.
+
+    Smaller members keep the seats-to-runs ratio with a smaller ``capacity`` (200 drivers at 10).
+    """
+    return EventSize(drivers=drivers, days=2, capacity=capacity, seed=seed, runs=2, one_day_share=0.25)
 
 
 def plan_toml(size: EventSize) -> str:
