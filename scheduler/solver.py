@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from scheduler.bounds import SessionBound, session_lower_bound
-from scheduler.cpsat_model import RosterModel, build_model, day_buckets, edge_slots
+from scheduler.cpsat_model import Bucket, RosterModel, build_model, day_buckets, edge_slots
 from scheduler.errors import SolverError
 from scheduler.greedy import fill_missing, greedy_roster, share_shortage
 from scheduler.problem import Problem
@@ -282,18 +282,24 @@ def groups_together(problem: Problem, roster: Roster) -> int:
 
 def spread_penalty(problem: Problem, roster: Roster) -> int:
     """The spread goal's value for a roster (the same terms as the model's)."""
-    total = 0
     buckets = day_buckets(problem)
     edges = edge_slots(problem)
-    for driver in problem.drivers:
-        mine = set(roster.sessions[driver.index])
-        allowed = set(driver.allowed) | mine
-        reachable = [set(b.slots) & allowed for b in buckets if set(b.slots) & allowed]
-        if driver.runs > 1 and len(reachable) > 1:
-            target = math.ceil(driver.runs / len(reachable))
-            total += sum(max(0, len(mine & part) - target) for part in reachable)
-        total += max(0, len(mine & edges) - 1)
-    return total
+    return sum(driver_spread(problem, driver.index, roster.sessions[driver.index], buckets, edges)
+               for driver in problem.drivers)
+
+
+def driver_spread(problem: Problem, index: int, sessions: Iterable[int], buckets: tuple[Bucket, ...],
+                  edges: frozenset[int]) -> int:
+    """One driver's share of the spread goal: runs beyond a fair share of a part of a day or of the edges."""
+    driver = problem.drivers[index]
+    mine = set(sessions)
+    allowed = set(driver.allowed) | mine
+    total = 0
+    reachable = [set(b.slots) & allowed for b in buckets if set(b.slots) & allowed]
+    if driver.runs > 1 and len(reachable) > 1:
+        target = math.ceil(driver.runs / len(reachable))
+        total += sum(max(0, len(mine & part) - target) for part in reachable)
+    return total + max(0, len(mine & edges) - 1)
 
 
 def solve(problem: Problem, options: SolveOptions = SolveOptions(),

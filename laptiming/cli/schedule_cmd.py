@@ -1,7 +1,8 @@
 """``laptiming schedule``: build the heat roster from the entries and the plan, or check one.
 
-    laptiming schedule ENTRIES --plan PLAN [--out ROSTER.csv] [--db DB] [--time-limit S] [--seed N]
-                       [--workers N] [--keep PUBLISHED.csv [--allow-moves]] [--sheets DIR]
+    laptiming schedule ENTRIES --plan PLAN [--out ROSTER.csv [--force]] [--db DB] [--time-limit S]
+                       [--wall-limit S] [--seed N] [--workers N] [--keep PUBLISHED.csv
+                       [--allow-moves]] [--sheets DIR] [--mix] [--progress]
     laptiming schedule check ROSTER --entries ENTRIES --plan PLAN
 
 Exit codes: 0 a full roster (or a roster that passes ``check``), 1 a partial roster with
@@ -13,6 +14,7 @@ such a roster could differ run to run).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from laptiming.store import open_event_db
 from scheduler.bounds import explain_shortfall
 from scheduler.check import check_roster
 from scheduler.errors import InputProblem, ScheduleInputError, ScheduleOutputError
+from scheduler.mixing import mix_owners, owners_met, random_roster
 from scheduler.output import Staged, check_folder
 from scheduler.problem import Problem, load_problem
 from scheduler.records import roster_records
@@ -66,6 +69,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--workers", type=int, default=0, metavar="N",
                         help="0 (default): deterministic, same roster every run; N>0: CP-SAT's "
                              "parallel search on N cores, not reproducible")
+    parser.add_argument("--mix", action="store_true",
+                        help="after every other goal, swap drivers outside groups so each meets as "
+                             "many different owners as possible (reported against a random roster)")
     parser.add_argument("--keep", type=Path, metavar="PUBLISHED.csv",
                         help="a published roster: keep everyone where they are, place the rest")
     parser.add_argument("--allow-moves", action="store_true",
@@ -139,6 +145,8 @@ def _schedule(args: argparse.Namespace, entries_path: Path) -> int:
             solution = solve(problem, options, fixed=keep.fixed, frozen=keep.frozen)
         if not solution.deterministic and args.workers == 0:
             return _refuse_unsteady(solution, options)
+        if args.mix:
+            solution = dataclasses.replace(solution, roster=mix_owners(problem, solution.roster, args.seed))
         rows = roster_rows(problem, solution.roster)
         files = [roster_file(args.out, rows)] + (list(sheet_files(args.sheets, rows)) if args.sheets else [])
         made_folder = bool(args.sheets) and not args.sheets.exists()
@@ -291,6 +299,11 @@ def _print_summary(problem: Problem, solution: Solution, args: argparse.Namespac
     print(f"groups together: {groups_together(problem, roster)} of {possible}")
     print(f"spread: {spread_penalty(problem, roster)} runs beyond a fair share of a half-day "
           f"or of the early/late slots")
+    if args.mix:
+        met = owners_met(problem, roster)
+        baseline = owners_met(problem, random_roster(problem, roster, args.seed))
+        print(f"owners met per driver: mean {met.mean:.1f}, least {met.least} (a random roster: mean "
+              f"{baseline.mean:.1f}, least {baseline.least})")
     mode = ("deterministic" if solution.deterministic else "stopped by the wall clock, may vary") \
         if args.workers == 0 else f"{args.workers} workers, not reproducible"
     print(f"solve time: {solution.seconds:.1f} s ({mode}, seed {args.seed})")
