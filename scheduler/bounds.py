@@ -97,10 +97,9 @@ def _need(problem: Problem, drivers: list[Driver], label: str) -> Need:
     return best
 
 
-def _family_bound(problem: Problem, family: str | None, drivers: list[Driver]) -> FamilyBound:
+def _segments(problem: Problem, drivers: list[Driver], label: str) -> tuple[int, tuple[tuple[int, int, Need], ...]]:
     """Best split of the slot line into segments, each needing what is forced inside it."""
     slot_count = len(problem.slots)
-    label = family_label(problem, family)
     by_window: dict[tuple[int, int], list[Driver]] = defaultdict(list)
     for driver in drivers:
         by_window[(driver.allowed[0], driver.allowed[-1])].append(driver)
@@ -126,7 +125,34 @@ def _family_bound(problem: Problem, family: str | None, drivers: list[Driver]) -
         if need is not None:
             segments.append((start, position, need))
         position = start
-    return FamilyBound(family, label, best[slot_count], tuple(reversed(segments)))
+    return best[slot_count], tuple(reversed(segments))
+
+
+def _family_bound(problem: Problem, family: str | None, drivers: list[Driver]) -> FamilyBound:
+    """The family's need: over time segments, or per kept-apart skill when that is more.
+
+    Sessions admitting novices and those admitting advanced drivers are disjoint, so each
+    skill's own need over its drivers' windows (morning-only novices need novice sessions in
+    the morning, afternoon-only ones in the afternoon) adds up across the pair.
+    """
+    label = family_label(problem, family)
+    sessions, segments = _segments(problem, drivers, label)
+    skills = {d.skill for d in drivers if d.skill is not None}
+    prefix = f"{label} " if label else ""
+    for clique in _cliques(skills, problem):
+        parts = []
+        for skill in clique:
+            own = [d for d in drivers if d.skill == skill]
+            need, pieces = _segments(problem, own, f"{prefix}{skill}")
+            where = "; ".join(f"{_span(problem, a, b - 1)}: {n.reason}" for a, b, n in pieces) \
+                if len(pieces) > 1 else pieces[0][2].reason
+            parts.append((skill, need, where))
+        total = sum(need for _, need, _ in parts)
+        if total > sessions:
+            text = " and ".join(f"{prefix}{skill} runs need {need} ({where})" for skill, need, where in parts)
+            reason = f"{text} ({' and '.join(clique)} never share a session)"
+            sessions, segments = total, ((0, len(problem.slots), Need(total, reason)),)
+    return FamilyBound(family, label, sessions, segments)
 
 
 def _by_family(problem: Problem) -> dict[str | None, list[Driver]]:

@@ -1,8 +1,9 @@
 """Read the registration sheet (CSV or XLSX) into :class:`Entry` records.
 
-Every problem is collected, not just the first: missing or unknown columns, blank required
-cells, unknown skills, bad times or run counts, duplicate driver ids, and a ``car_id`` given
-two classes, numbers or transponders. Each names the file, line and column.
+Every problem is collected, not just the first: missing or repeated columns, rows longer than
+the header, blank required cells, unknown skills, bad times or run counts, duplicate driver
+ids, and a ``car_id`` given two classes, numbers or transponders. Each names the file, line
+and column. Columns we do not use (email, notes) are ignored, and said so in one note.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class SheetRow:
 
     line: int
     cells: dict[str, Cell]
+    values: int = 0  # how many values the row had, when more than the header's columns
 
 
 def _cell_value(value: object) -> Cell:
@@ -95,15 +97,12 @@ def _split_header(path: Path, rows: list[tuple[int, list[Cell]]]
 
 
 def _header_problems(source: str, line: int, names: list[str]) -> list[InputProblem]:
-    """Missing, unknown and repeated column names."""
+    """Missing and repeated column names (unknown ones are ignored, see :func:`_unknown_note`)."""
     problems = []
     seen: set[str] = set()
     for name in names:
         if name in seen:
             problems.append(InputProblem(source, line, name, "column appears twice"))
-        elif name not in ENTRY_COLUMNS:
-            problems.append(InputProblem(
-                source, line, name, f"unknown column (expected: {', '.join(ENTRY_COLUMNS)})"))
         seen.add(name)
     for name in ENTRY_COLUMNS:
         if name not in seen:
@@ -111,17 +110,37 @@ def _header_problems(source: str, line: int, names: list[str]) -> list[InputProb
     return problems
 
 
-def iter_sheet(path: Path) -> Iterator[SheetRow | InputProblem]:
+def _unknown_note(source: str, line: int, names: list[str]) -> InputProblem | None:
+    """One note naming the columns we do not use (email, notes, T-shirt size, ...)."""
+    unknown = [name or "(no name)" for name in dict.fromkeys(names) if name not in ENTRY_COLUMNS]
+    if not unknown:
+        return None
+    return InputProblem(source, line, "", f"ignoring {len(unknown)} column(s) the scheduler does not "
+                        f"use: {', '.join(unknown)}")
+
+
+def _too_many(source: str, line: int, values: int, columns: int) -> InputProblem:
+    """A row longer than the header: usually a comma inside an unquoted value."""
+    return InputProblem(source, line, "", f"row has {values} values but the header has {columns} "
+                        "columns (is there a comma in a value that is not in quotes?)")
+
+
+def iter_sheet(path: Path, notes: list[InputProblem] | None = None) -> Iterator[SheetRow | InputProblem]:
     """Header problems, then each data row keyed by column name (or a too-long-row problem)."""
     source = str(path)
     names, header_line, rows = _sheet_rows(path)
     yield from _header_problems(source, header_line, names)
+    if notes is not None and (note := _unknown_note(source, header_line, names)):
+        notes.append(note)
     for line, cells in rows:
-        if len(cells) > len(names) and any(c != "" for c in cells[len(names):]):
-            yield InputProblem(source, line, "", f"row has {len(cells)} values but the header "
-                               f"has {len(names)} columns")
-            continue
-        yield SheetRow(line, {name: cells[i] if i < len(cells) else "" for i, name in enumerate(names)})
+        values = 0
+        if len(cells) > len(names):
+            if any(c != "" for c in cells[len(names):]):
+                yield _too_many(source, line, len(cells), len(names))
+                continue
+            values = len(cells)  # only empty values past the last column: read, and said so
+        yield SheetRow(line, {name: cells[i] if i < len(cells) else "" for i, name in enumerate(names)},
+                       values)
 
 
 class _RowParser:
@@ -240,26 +259,43 @@ def _consistency_problems(source: str, rows: list[SheetRow]) -> list[InputProble
     return problems
 
 
-def read_entries_with_problems(path: Path) -> tuple[tuple[Entry, ...], list[InputProblem]]:
-    """The rows that parsed, and every problem found (so callers can check more before raising)."""
+def read_entries_with_problems(path: Path, notes: list[InputProblem] | None = None
+                               ) -> tuple[tuple[Entry, ...], list[InputProblem]]:
+    """The rows that parsed, and every problem found (so callers can check more before raising).
+
+    ``notes`` receives what was read but is worth saying: ignored columns, padded rows.
+    """
     source = str(path)
     if not path.is_file():
         return (), [InputProblem(source, 0, "", "entries file not found")]
     problems: list[InputProblem] = []
     entries: list[Entry] = []
     rows: list[SheetRow] = []
+    padded: list[int] = []
     try:
-        items = list(iter_sheet(path))
+        items = list(iter_sheet(path, notes))
     except ScheduleInputError as err:
         return (), list(err.problems)
     for item in items:
         if isinstance(item, InputProblem):
             problems.append(item)
             continue
+        found: list[InputProblem] = []
+        entry = _RowParser(source, item, found).entry()
+        if item.values and found:
+            # A padded row that does not parse is most likely shifted by an unquoted comma.
+            problems.append(_too_many(source, item.line, item.values, len(item.cells)))
+            continue
+        problems.extend(found)
         rows.append(item)
-        entry = _RowParser(source, item, problems).entry()
+        if item.values:
+            padded.append(item.line)
         if entry is not None:
             entries.append(entry)
+    if padded and notes is not None:
+        lines = ", ".join(map(str, padded[:10])) + (", ..." if len(padded) > 10 else "")
+        notes.append(InputProblem(source, 0, "", f"{len(padded)} row(s) have empty values after the "
+                                  f"last column, ignored (line(s) {lines})"))
     problems.extend(_consistency_problems(source, rows))
     if not rows and not problems:
         problems.append(InputProblem(source, 0, "", "no entries: the sheet has a header but no rows"))

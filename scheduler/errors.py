@@ -3,6 +3,8 @@
     ScheduleError            anything the scheduler reports to the user as a clear error
     ├── ScheduleInputError   the entries, plan or roster file is bad; carries every problem
     │                        found, each naming its file, line and column; nothing is scheduled
+    ├── ScheduleOutputError  an output file cannot be written (missing or read-only folder,
+    │                        a roster that would be overwritten); names the file; nothing written
     └── SolverError          the constraint solver failed in a way the input cannot explain
 
 Bad arguments to our own functions stay ``ValueError``. The command line prints a
@@ -48,3 +50,7 @@ class ScheduleInputError(ScheduleError):
 
 class SolverError(ScheduleError):
     """The CP-SAT solver returned an error status (a model bug, not a user mistake)."""
+
+
+class ScheduleOutputError(ScheduleError):
+    """An output (roster, sheet) cannot be written where asked; nothing was written."""

@@ -62,6 +62,11 @@ class Plan:
     min_rest_minutes: int
     never_together: tuple[tuple[Skill, Skill], ...]
     separate_classes: tuple[str, ...]
+    key_lines: tuple[tuple[str, int], ...] = ()  # ("drivers.runs", line) for messages
+
+    def line_of(self, key: str) -> int:
+        """The plan line where ``key`` (like ``drivers.runs``) is set, or 0 if not found."""
+        return next((line for name, line in self.key_lines if name == key), 0)
 
     def keeps_apart(self, first: Skill | None, second: Skill | None) -> bool:
         """True when drivers of these two skills may never share a session."""

@@ -21,12 +21,23 @@ _TABLE_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_.-]+)\s*\]")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
 _TOML_ERROR_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
+MINUTES_PER_DAY = 24 * 60
 _KNOWN_KEYS: dict[str, frozenset[str]] = {
     "event": frozenset({"name"}),
     "days": frozenset({"date", "start", "end", "breaks"}),
     "sessions": frozenset({"length_minutes", "changeover_minutes", "capacity"}),
     "drivers": frozenset({"runs", "min_rest_minutes"}),
     "rules": frozenset({"never_together", "separate_classes"}),
+}
+
+
+# Far above any real event, low enough that no arithmetic on them can overflow the solver.
+_MAXIMA: dict[str, tuple[int, str]] = {
+    "capacity": (1000, "cars on track at once"),
+    "runs": (100, "runs per driver"),
+    "length_minutes": (MINUTES_PER_DAY, "a day"),
+    "changeover_minutes": (MINUTES_PER_DAY, "a day"),
+    "min_rest_minutes": (MINUTES_PER_DAY, "a day"),
 }
 
 
@@ -100,7 +111,7 @@ class _PlanReader:
 
     def integer(self, table: dict[str, Any], name: str, key: str, minimum: int,
                 default: int | None = None) -> int:
-        """A whole number ``>= minimum``; ``default`` when absent (None: required)."""
+        """A whole number from ``minimum`` to the key's sane maximum; ``default`` when absent."""
         value = table.get(key)
         if value is None:
             if default is None:
@@ -112,6 +123,10 @@ class _PlanReader:
             return minimum
         if value < minimum:
             self.problem(name, key, f"'{key}' must be at least {minimum}, got {value}")
+            return minimum
+        maximum, what = _MAXIMA[key]
+        if value > maximum:
+            self.problem(name, key, f"'{key}' must be at most {maximum} ({what}), got {value}")
             return minimum
         return value
 
@@ -264,6 +279,8 @@ class _PlanReader:
             min_rest_minutes=rest,
             never_together=never_together,
             separate_classes=separate,
+            key_lines=tuple((f"{table}.{key}", number)
+                            for (table, _, key), number in self.locator.keys.items()),
         )
 
 

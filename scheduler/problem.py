@@ -144,6 +144,13 @@ def build_problem(entries: Sequence[Entry], plan: Plan) -> Problem:
         raise ScheduleInputError([InputProblem(
             plan.source, 0, "days", f"no {plan.session_minutes}-minute session fits in any day")])
     problems: list[InputProblem] = []
+    event_fit = max_runs_in(list(range(len(slots))), slots, plan.min_rest_minutes)
+    if plan.runs > event_fit:
+        # One line at the plan, not one per driver at a blank runs cell.
+        problems.append(InputProblem(
+            plan.source, plan.line_of("drivers.runs"), "drivers.runs",
+            f"{plan.runs} runs per driver do not fit: the event's {len(slots)} session slots have "
+            f"room for {event_fit} runs with {plan.min_rest_minutes} min rest"))
     car_index: dict[str, int] = {}
     cars: list[list[int]] = []
     drivers: list[Driver] = []
@@ -155,7 +162,7 @@ def build_problem(entries: Sequence[Entry], plan: Plan) -> Problem:
             and (entry.available_until is None or slot.end <= entry.available_until)
         )
         fit = max_runs_in(list(allowed), slots, plan.min_rest_minutes)
-        if fit < runs:
+        if fit < runs and (entry.runs is not None or plan.runs <= event_fit):
             problems.append(_window_problem(entry, runs, fit, len(allowed), plan))
         car = car_index.setdefault(entry.car_id, len(cars))
         if car == len(cars):
@@ -171,8 +178,12 @@ def build_problem(entries: Sequence[Entry], plan: Plan) -> Problem:
     return Problem(plan, slots, tuple(drivers), problem.cars, groups, rest)
 
 
-def load_problem(entries_path: Path, plan_path: Path) -> tuple[tuple[Entry, ...], Plan, Problem]:
-    """Read both files and join them, reporting the problems of both files together."""
+def load_problem(entries_path: Path, plan_path: Path, notes: list[InputProblem] | None = None
+                 ) -> tuple[tuple[Entry, ...], Plan, Problem]:
+    """Read both files and join them, reporting the problems of both files together.
+
+    ``notes`` receives what was read but is worth telling the user (ignored columns).
+    """
     problems: list[InputProblem] = []
     plan: Plan | None = None
     entries: tuple[Entry, ...] = ()
@@ -180,7 +191,7 @@ def load_problem(entries_path: Path, plan_path: Path) -> tuple[tuple[Entry, ...]
         plan = read_plan(plan_path)
     except ScheduleInputError as err:
         problems.extend(err.problems)
-    entries, entry_problems = read_entries_with_problems(entries_path)
+    entries, entry_problems = read_entries_with_problems(entries_path, notes)
     problems.extend(entry_problems)
     if plan is not None and entries:
         problems.extend(window_problems(entries, plan))

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scheduler.greedy import legal_subset
+from scheduler.grid import max_runs_in, too_close
 from scheduler.model import format_time
 from scheduler.problem import Problem
 from scheduler.roster import Roster, RosterRow
@@ -49,6 +50,9 @@ def keep_plan(problem: Problem, rows: Sequence[RosterRow]) -> KeepPlan:
         published.setdefault(driver, []).append(slot)
     wanted = {d: tuple(sorted(s)) for d, s in published.items()}
     fixed = legal_subset(problem, wanted)
+    for driver_index, slots in list(fixed.items()):
+        if not _room_for_the_rest(problem, driver_index, slots):
+            del fixed[driver_index]  # the kept runs would block the driver's other runs: re-place all
     for driver, slots in wanted.items():
         lost = sorted(set(slots) - set(fixed.get(driver, ())))
         if lost:
@@ -57,6 +61,18 @@ def keep_plan(problem: Problem, rows: Sequence[RosterRow]) -> KeepPlan:
                            "longer fit the entry or the rules")
     frozen = frozenset(d for d, slots in fixed.items() if len(slots) == problem.drivers[d].runs)
     return KeepPlan(wanted, fixed, frozen, tuple(withdrawn), tuple(dropped))
+
+
+def _room_for_the_rest(problem: Problem, driver_index: int, kept: tuple[int, ...]) -> bool:
+    """True when the driver's window still has room, with rest, for runs beyond the kept ones."""
+    driver = problem.drivers[driver_index]
+    missing = driver.runs - len(kept)
+    if missing <= 0:
+        return True
+    rest = problem.plan.min_rest_minutes
+    free = [s for s in driver.allowed if s not in kept
+            and not any(too_close(problem.slots[s], problem.slots[k], rest) for k in kept)]
+    return max_runs_in(free, problem.slots, rest) >= missing
 
 
 def describe_changes(problem: Problem, keep: KeepPlan, roster: Roster) -> list[str]:

@@ -7,8 +7,6 @@ published CSV, which is also what ``check`` and re-planning read (hand-made rost
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +14,7 @@ from pathlib import Path
 
 from scheduler.errors import InputProblem, ScheduleInputError
 from scheduler.model import TIME_FORMAT, format_time
+from scheduler.output import CsvFile, write_all
 from scheduler.problem import Problem
 
 ROSTER_COLUMNS: tuple[str, ...] = (
@@ -91,25 +90,14 @@ def _number_key(car_number: str) -> tuple[int, str]:
     return (int(car_number), "") if car_number.isdigit() else (1 << 30, car_number)
 
 
-def write_csv_atomically(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
-    """Write a CSV through a temporary file and rename, so a failure leaves nothing half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile("w", newline="", encoding="utf-8", dir=path.parent,
-                                         prefix=f".{path.name}.", delete=False)
-    try:
-        with handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(rows)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+def roster_file(path: Path, rows: Sequence[RosterRow]) -> CsvFile:
+    """The roster CSV to write (exact column order of :data:`ROSTER_COLUMNS`)."""
+    return CsvFile(path, ROSTER_COLUMNS, [r.as_csv() for r in rows])
 
 
 def write_roster(path: Path, rows: Sequence[RosterRow]) -> None:
     """Write the roster CSV (exact column order of :data:`ROSTER_COLUMNS`)."""
-    write_csv_atomically(path, ROSTER_COLUMNS, (r.as_csv() for r in rows))
+    write_all([roster_file(path, rows)])
 
 
 def read_roster(path: Path) -> tuple[RosterRow, ...]:

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from scheduler.model import ENTRY_COLUMNS, TIME_FORMAT, Skill
-from scheduler.roster import write_csv_atomically
+from scheduler.output import write_csv
 
 FIRST_NAMES = (
     "Alex", "Sam", "Jo", "Chris", "Pat", "Robin", "Kim", "Lee", "Max", "Nico", "Ana", "Ben",
@@ -40,6 +40,16 @@ class EventSize:
     days: int = 1
     capacity: int = 25
     seed: int = 4
+    runs: int = 3
+    one_day_share: float = 0.4  # on events of several days, drivers who come for one day only
+
+
+def hard_event(drivers: int = 700, seed: int = 4, capacity: int = 35) -> EventSize:
+    """The hard two-day family: 35 cars a session, two runs, a quarter of drivers on one day.
+
+    Smaller members keep the seats-to-runs ratio with a smaller ``capacity`` (200 drivers at 10).
+    """
+    return EventSize(drivers=drivers, days=2, capacity=capacity, seed=seed, runs=2, one_day_share=0.25)
 
 
 def plan_toml(size: EventSize) -> str:
@@ -51,12 +61,12 @@ def plan_toml(size: EventSize) -> str:
     return (
         f'[event]\nname = "Club track day {first}"\n{days}\n'
         f"[sessions]\nlength_minutes = 15\nchangeover_minutes = 5\ncapacity = {size.capacity}\n\n"
-        "[drivers]\nruns = 3\nmin_rest_minutes = 40\n\n"
+        f"[drivers]\nruns = {size.runs}\nmin_rest_minutes = 40\n\n"
         '[rules]\nnever_together = [["novice", "advanced"]]\nseparate_classes = ["Electric"]\n'
     )
 
 
-def _window(rng: random.Random, days: int) -> tuple[str, str, str]:
+def _window(rng: random.Random, days: int, one_day_share: float) -> tuple[str, str, str]:
     """available_from, available_until and runs override for one driver (blank = default)."""
     first = date(2026, 6, 13)
 
@@ -64,7 +74,7 @@ def _window(rng: random.Random, days: int) -> tuple[str, str, str]:
         return datetime.combine(first + timedelta(days=day), time(hour)).strftime(TIME_FORMAT)
 
     roll = rng.random()
-    if days > 1 and roll < 0.4:
+    if days > 1 and roll < one_day_share:
         day = rng.randrange(days)
         return at(day, 8), at(day, 19), "2"
     roll = rng.random()
@@ -114,7 +124,7 @@ def entry_rows(size: EventSize) -> list[list[str]]:
         car_class = ELECTRIC if electric else rng.choice(CLASSES)
         if electric:
             lean = "fast"  # the few electric cars are mostly driven by regulars
-        from_, until, runs = _window(rng, size.days)
+        from_, until, runs = _window(rng, size.days, size.one_day_share)
         shared_car: list[str] | None = None
         for _ in range(members):
             if len(rows) >= size.drivers:
@@ -131,12 +141,12 @@ def entry_rows(size: EventSize) -> list[list[str]]:
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"
             driver_id = f"D{len(rows) + 1:04d}"
             if members == 1 or rng.random() < 0.25:
-                from_, until, runs = _window(rng, size.days)
+                from_, until, runs = _window(rng, size.days, size.one_day_share)
             rows.append([driver_id, name, car_id, number, transponder, car_class,
                          _skill(rng, lean), group, from_, until, runs])
             if shared_car is not None and members == 1 and len(rows) < size.drivers:
                 # A car shared with a partner outside any group.
-                from_, until, runs = _window(rng, size.days)
+                from_, until, runs = _window(rng, size.days, size.one_day_share)
                 name = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"
                 rows.append([f"D{len(rows) + 1:04d}", name, shared_car[0], shared_car[1], shared_car[2],
                              car_class, _skill(rng, lean), "", from_, until, runs])
@@ -148,7 +158,7 @@ def write_event(size: EventSize, directory: Path) -> tuple[Path, Path]:
     """Write ``entries.csv`` and ``plan.toml`` for ``size`` into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     entries, plan = directory / "entries.csv", directory / "plan.toml"
-    write_csv_atomically(entries, ENTRY_COLUMNS, entry_rows(size))
+    write_csv(entries, ENTRY_COLUMNS, entry_rows(size))
     plan.write_text(plan_toml(size), encoding="utf-8")
     return entries, plan
 
@@ -160,9 +170,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=1)
     parser.add_argument("--capacity", type=int, default=25)
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--hard", action="store_true",
+                        help="the hard two-day family (35 cars, two runs, a quarter on one day only)")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    entries, plan = write_event(EventSize(args.drivers, args.days, args.capacity, args.seed), args.out)
+    size = hard_event(args.drivers, args.seed) if args.hard else \
+        EventSize(args.drivers, args.days, args.capacity, args.seed)
+    entries, plan = write_event(size, args.out)
     print(f"wrote {entries} and {plan}")
     return 0
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from scheduler.model import format_time
-from scheduler.roster import RosterRow, write_csv_atomically
+from scheduler.output import CsvFile, write_all
+from scheduler.roster import RosterRow
 
 SESSION_SHEET_COLUMNS: tuple[str, ...] = (
     "session", "start", "end", "cars", "car_number", "driver", "driver_id", "car_class", "skill",
@@ -44,12 +45,17 @@ def itinerary_sheet(rows: list[RosterRow]) -> list[list[str]]:
     return lines
 
 
+def sheet_files(directory: Path, rows: list[RosterRow]) -> tuple[CsvFile, CsvFile]:
+    """``sessions.csv`` and ``itineraries.csv`` in ``directory``, ready to write."""
+    return (CsvFile(directory / "sessions.csv", SESSION_SHEET_COLUMNS, session_sheet(rows)),
+            CsvFile(directory / "itineraries.csv", ITINERARY_COLUMNS, itinerary_sheet(rows)))
+
+
 def write_sheets(directory: Path, rows: list[RosterRow]) -> tuple[Path, Path]:
-    """Write ``sessions.csv`` and ``itineraries.csv`` into ``directory``."""
-    sessions, itineraries = directory / "sessions.csv", directory / "itineraries.csv"
-    write_csv_atomically(sessions, SESSION_SHEET_COLUMNS, session_sheet(rows))
-    write_csv_atomically(itineraries, ITINERARY_COLUMNS, itinerary_sheet(rows))
-    return sessions, itineraries
+    """Write ``sessions.csv`` and ``itineraries.csv`` into ``directory`` (both or neither)."""
+    files = sheet_files(directory, rows)
+    write_all(files)
+    return files[0].path, files[1].path
 
 
 def _number(car_number: str) -> tuple[int, str]:

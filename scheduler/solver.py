@@ -15,7 +15,9 @@ timing: the packing stage (placing runs) runs CP-SAT's interleaved portfolio on 
 threads, the improving stages one worker without the LP relaxation (on this problem it
 finds better rosters sooner than the default portfolio on two cores). So the same input
 and seed give the same roster whatever the machine's load. The wall clock is only a
-safety net, and a stage it cuts short is reported (the roster may then vary run to run).
+safety net set far above the normal budget (:data:`SAFETY_FACTOR` times the time limit, at
+least :data:`SAFETY_MIN_S`); a stage it cuts short is reported (the roster may then vary run to
+run, and the command line refuses to publish it).
 ``workers > 0`` runs CP-SAT's parallel portfolio on that many cores and stops on the wall
 clock: it can use every core, but is not reproducible run to run.
 """
@@ -24,17 +26,18 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from scheduler.bounds import SessionBound, session_lower_bound
-from scheduler.cpsat_model import RosterModel, build_model, day_buckets, edge_slots
+from scheduler.cpsat_model import Bucket, RosterModel, build_model, day_buckets, edge_slots
 from scheduler.errors import SolverError
 from scheduler.greedy import fill_missing, greedy_roster, share_shortage
 from scheduler.problem import Problem
 from scheduler.roster import Roster
+from scheduler.together import together_in_fewest
 
 # Share of the time limit each stage may use; what a stage leaves is passed on.
 STAGE_SHARES: dict[str, float] = {
@@ -42,6 +45,7 @@ STAGE_SHARES: dict[str, float] = {
     "groups": 0.11, "spread": 0.11,
 }
 PROVEN_SHORT_RUNS_SHARE = 0.6
+TOGETHER_SHARE = 0.4  # the first try: every group together at the bound (see scheduler.together)
 # Placing every run is a packing problem where the LP relaxation pays off; the later stages
 # improve a full roster, where one worker without the LP finds better rosters sooner.
 PACKING_STAGES = frozenset({"runs"})
@@ -51,16 +55,50 @@ PACKING_SUBSOLVERS = ("default_lp", "quick_restart", "reduced_costs", "pseudo_co
 # 1.3. Budgeting below both leaves the wall clock as a safety net that rarely acts.
 UNITS_PER_SECOND = 0.85
 PACKING_UNITS_PER_SECOND = 0.75
+# The wall clock only guards against a machine far slower or busier than expected: it fires
+# at this many times the time limit (never sooner than SAFETY_MIN_S), so a loaded laptop
+# still finishes every stage on work done.
+SAFETY_FACTOR = 10.0
+SAFETY_MIN_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where the solve is: stage, sessions in the best roster so far, the bound, seconds spent."""
+
+    stage: str
+    sessions: int
+    bound: int
+    unmet: int
+    elapsed_s: float
 
 
 @dataclass(frozen=True, slots=True)
 class SolveOptions:
-    """Solver settings: time limit (seconds), random seed, and workers (0 = deterministic)."""
+    """Solver settings: time limit (seconds), random seed, and workers (0 = deterministic).
+
+    With ``workers == 0`` the time limit is turned into a budget of deterministic work and
+    ``wall_limit_s`` (default: :func:`safety_limit`) is only a safety net.
+    """
 
     time_limit_s: float = 20.0
     seed: int = 0
     workers: int = 0
     log: Callable[[str], None] | None = None
+    wall_limit_s: float | None = None
+    progress: Callable[[Progress], None] | None = None
+
+    @property
+    def wall_limit(self) -> float:
+        """Seconds after which the wall clock stops a stage (a safety net when deterministic)."""
+        if self.wall_limit_s is not None:
+            return self.wall_limit_s
+        return safety_limit(self.time_limit_s) if self.workers == 0 else self.time_limit_s
+
+
+def safety_limit(time_limit_s: float) -> float:
+    """The default wall-clock safety net for a deterministic solve of this time limit."""
+    return max(SAFETY_MIN_S, SAFETY_FACTOR * time_limit_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +155,15 @@ class _Stages:
         self.results: list[StageResult] = []
         self.started = started
         self.carry = 0.0  # unused budget, in deterministic units (or seconds with workers)
+        self.bound = 0  # the session bound shown by the progress display
+        self.carry_on = True  # whether a stage's unused budget passes to the next
+
+    def report(self, stage: str, roster: Roster) -> None:
+        """Tell the progress display where the solve stands."""
+        if self.options.progress is not None:
+            self.options.progress(Progress(stage, len(roster.used_slots()), self.bound,
+                                           sum(roster.unmet(self.rm.problem)),
+                                           time.perf_counter() - self.started))
 
     def held_groups(self) -> list[cp_model.IntVar]:
         """The together flags of groups that are together in the current roster."""
@@ -134,7 +181,7 @@ class _Stages:
         """
         share = (STAGE_SHARES[name] if share is None else share) * self.options.time_limit_s
         rate = PACKING_UNITS_PER_SECOND if name in PACKING_STAGES else UNITS_PER_SECOND
-        budget = share * (rate if self.options.workers == 0 else 1.0) + self.carry
+        budget = share * (rate if self.options.workers == 0 else 1.0) + (self.carry if self.carry_on else 0.0)
         start_value = evaluate(self.roster)
         if sense * start_value <= sense * bound:
             self.results.append(StageResult(name, "OPTIMAL", start_value, bound, 0.0, False))
@@ -150,9 +197,11 @@ class _Stages:
         if hold:
             model.add_assumptions(self.held_groups())
         solver = cp_model.CpSolver()
-        wall_left = max(0.1, self.options.time_limit_s - (time.perf_counter() - self.started))
+        wall_left = max(0.01, self.options.wall_limit - (time.perf_counter() - self.started))
         _configure(solver, self.options, budget, wall_left, packing=name in PACKING_STAGES)
-        status = solver.solve(model)
+        self.report(name, self.roster)
+        callback = _ProgressCallback(self, name) if self.options.progress else None
+        status = solver.solve(model, callback)
         model.clear_assumptions()
         if status == cp_model.MODEL_INVALID:
             raise SolverError(f"the {name} stage model is invalid: {model.validate()}")
@@ -172,10 +221,31 @@ class _Stages:
         by_wall = (self.options.workers == 0 and status != cp_model.OPTIMAL
                    and solver.deterministic_time < budget * 0.99)
         self.results.append(StageResult(name, status_name, value, proven, solver.wall_time, by_wall))
+        self.report(name, self.roster)
         if self.options.log:
             self.options.log(f"{name}: {status_name} value {value} bound {proven} in "
                              f"{solver.wall_time:.1f}s (work {solver.deterministic_time:.1f})")
         return value
+
+
+class _ProgressCallback(cp_model.CpSolverSolutionCallback):
+    """Reports each improving solution of a stage (reading it only: the search is unchanged)."""
+
+    def __init__(self, stages: _Stages, name: str) -> None:
+        super().__init__()
+        self.stages = stages
+        self.name = name
+        self.used = stages.rm.used
+        self.short = stages.rm.short
+
+    def on_solution_callback(self) -> None:
+        """Sessions and unmet runs of the solution just found."""
+        stages = self.stages
+        if stages.options.progress is None:
+            return
+        stages.options.progress(Progress(
+            self.name, sum(self.boolean_value(v) for v in self.used), stages.bound,
+            sum(self.value(v) for v in self.short), time.perf_counter() - stages.started))
 
 
 def _configure(solver: cp_model.CpSolver, options: SolveOptions, budget: float, wall_left: float,
@@ -212,18 +282,24 @@ def groups_together(problem: Problem, roster: Roster) -> int:
 
 def spread_penalty(problem: Problem, roster: Roster) -> int:
     """The spread goal's value for a roster (the same terms as the model's)."""
-    total = 0
     buckets = day_buckets(problem)
     edges = edge_slots(problem)
-    for driver in problem.drivers:
-        mine = set(roster.sessions[driver.index])
-        allowed = set(driver.allowed) | mine
-        reachable = [set(b.slots) & allowed for b in buckets if set(b.slots) & allowed]
-        if driver.runs > 1 and len(reachable) > 1:
-            target = math.ceil(driver.runs / len(reachable))
-            total += sum(max(0, len(mine & part) - target) for part in reachable)
-        total += max(0, len(mine & edges) - 1)
-    return total
+    return sum(driver_spread(problem, driver.index, roster.sessions[driver.index], buckets, edges)
+               for driver in problem.drivers)
+
+
+def driver_spread(problem: Problem, index: int, sessions: Iterable[int], buckets: tuple[Bucket, ...],
+                  edges: frozenset[int]) -> int:
+    """One driver's share of the spread goal: runs beyond a fair share of a part of a day or of the edges."""
+    driver = problem.drivers[index]
+    mine = set(sessions)
+    allowed = set(driver.allowed) | mine
+    total = 0
+    reachable = [set(b.slots) & allowed for b in buckets if set(b.slots) & allowed]
+    if driver.runs > 1 and len(reachable) > 1:
+        target = math.ceil(driver.runs / len(reachable))
+        total += sum(max(0, len(mine & part) - target) for part in reachable)
+    return total + max(0, len(mine & edges) - 1)
 
 
 def solve(problem: Problem, options: SolveOptions = SolveOptions(),
@@ -240,8 +316,27 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(),
     started = time.perf_counter()
     bound = session_lower_bound(problem)
     greedy = greedy_roster(problem, fixed if fixed else start)
+    first = greedy
+    early: list[StageResult] = []
+    if not fixed and not published and options.workers == 0 and bound.total <= len(problem.slots):
+        found = together_in_fewest(
+            problem, greedy, bound.total, TOGETHER_SHARE * options.time_limit_s * UNITS_PER_SECOND,
+            options.seed, lambda: options.wall_limit - (time.perf_counter() - started))
+        if found.roster is not None:
+            first = found.roster
+        early.append(StageResult("together at the bound", "OPTIMAL" if found.roster else "FEASIBLE",
+                                 len(first.used_slots()), bound.total, found.seconds,
+                                 found.stopped_by_wall_clock))
+        if options.log:
+            options.log(f"together at the bound: {'found' if found.roster else 'not found'} in "
+                        f"{found.seconds:.1f}s (work {found.work:.1f})")
     rm = build_model(problem, fixed, frozen)
-    stages = _Stages(rm, options, greedy, started)
+    stages = _Stages(rm, options, first, started)
+    stages.results.extend(early)
+    stages.bound = bound.total
+    # After every group together at the bound, the stages up to groups have nothing to do; the
+    # spread then gets its own share, not theirs (its gains are small, its work on big events is not).
+    stages.carry_on = first is greedy
     model = rm.model
     possible = sum(1 for g in problem.groups if g.pairs)
     weight = possible + 1

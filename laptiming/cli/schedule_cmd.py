@@ -1,32 +1,40 @@
 """``laptiming schedule``: build the heat roster from the entries and the plan, or check one.
 
-    laptiming schedule ENTRIES --plan PLAN [--out ROSTER.csv] [--db DB] [--time-limit S] [--seed N]
-                       [--workers N] [--keep PUBLISHED.csv [--allow-moves]] [--sheets DIR]
+    laptiming schedule ENTRIES --plan PLAN [--out ROSTER.csv [--force]] [--db DB] [--time-limit S]
+                       [--wall-limit S] [--seed N] [--workers N] [--keep PUBLISHED.csv
+                       [--allow-moves]] [--sheets DIR] [--mix] [--progress]
     laptiming schedule check ROSTER --entries ENTRIES --plan PLAN
 
 Exit codes: 0 a full roster (or a roster that passes ``check``), 1 a partial roster with
-runs unmet (or rules broken), 2 bad input (every problem listed, nothing written).
+runs unmet (or rules broken), 2 bad input or an output that cannot be written (every problem
+listed, nothing written), 3 the wall-clock safety limit cut the solve short (nothing written:
+such a roster could differ run to run).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
-from laptiming.roster_import import describe_import, import_roster
+from sqlite_utils import Database
+
+from laptiming.roster_import import ImportSummary, describe_import, import_roster
 from laptiming.store import open_event_db
 from scheduler.bounds import explain_shortfall
 from scheduler.check import check_roster
-from scheduler.errors import ScheduleInputError
+from scheduler.errors import InputProblem, ScheduleInputError, ScheduleOutputError
+from scheduler.mixing import mix_owners, owners_met, random_roster
+from scheduler.output import Staged, check_folder
 from scheduler.problem import Problem, load_problem
 from scheduler.records import roster_records
 from scheduler.replan import describe_changes, keep_plan
-from scheduler.roster import Roster, read_roster, roster_rows, write_roster
-from scheduler.sheets import write_sheets
-from scheduler.solver import Solution, SolveOptions, groups_together, solve, spread_penalty
+from scheduler.roster import Roster, RosterRow, read_roster, roster_file, roster_rows
+from scheduler.sheets import sheet_files
+from scheduler.solver import Progress, Solution, SolveOptions, groups_together, solve, spread_penalty
 
-EXIT_OK, EXIT_PARTIAL, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_PARTIAL, EXIT_INPUT, EXIT_UNSTEADY = 0, 1, 2, 3
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,13 +53,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--plan", type=Path, required=True, help="the event plan (TOML)")
     parser.add_argument("--entries", type=Path, help="the entries sheet (for 'check')")
     parser.add_argument("--out", type=Path, default=Path("roster.csv"),
-                        help="where to write the roster CSV (default: roster.csv)")
+                        help="where to write the roster CSV (default: roster.csv; the folder must exist)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace the --out file if it exists (a published roster is kept otherwise)")
     parser.add_argument("--time-limit", type=float, default=20.0, metavar="S",
-                        help="solver time limit in seconds (default: 20)")
+                        help="solver budget in seconds of a 2-core laptop, counted as work done, so "
+                             "the roster does not depend on the machine's load (default: 20)")
+    parser.add_argument("--wall-limit", type=float, metavar="S",
+                        help="wall-clock safety limit (default: 10 x --time-limit, at least 60 s); "
+                             "if it stops the solver, nothing is written and the exit code is 3")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="show stage, sessions so far vs the bound and time on stderr "
+                             "(default: when stderr is a terminal)")
     parser.add_argument("--seed", type=int, default=0, help="solver random seed (default: 0)")
     parser.add_argument("--workers", type=int, default=0, metavar="N",
                         help="0 (default): deterministic, same roster every run; N>0: CP-SAT's "
                              "parallel search on N cores, not reproducible")
+    parser.add_argument("--mix", action="store_true",
+                        help="after every other goal, swap drivers outside groups so each meets as "
+                             "many different owners as possible (reported against a random roster)")
     parser.add_argument("--keep", type=Path, metavar="PUBLISHED.csv",
                         help="a published roster: keep everyone where they are, place the rest")
     parser.add_argument("--allow-moves", action="store_true",
@@ -75,8 +95,8 @@ def run(args: argparse.Namespace) -> int:
         parser.error("give one entries file (or 'check ROSTER')")
     if args.allow_moves and args.keep is None:
         parser.error("--allow-moves needs --keep PUBLISHED.csv")
-    if args.time_limit <= 0 or args.workers < 0:
-        parser.error("--time-limit must be positive and --workers at least 0")
+    if args.time_limit <= 0 or args.workers < 0 or (args.wall_limit is not None and args.wall_limit <= 0):
+        parser.error("--time-limit and --wall-limit must be positive and --workers at least 0")
     return _guard(lambda: _schedule(args, Path(args.files[0])))
 
 
@@ -109,34 +129,141 @@ def _check(roster_path: Path, entries_path: Path, plan_path: Path) -> int:
 
 
 def _schedule(args: argparse.Namespace, entries_path: Path) -> int:
-    """Solve, write the roster (and sheets), print the summary."""
-    entries, plan, problem = load_problem(entries_path, args.plan)
-    db = open_event_db(args.db, create=True) if args.db else None  # a bad path fails before solving
-    keep = keep_plan(problem, read_roster(args.keep)) if args.keep else None
-    options = SolveOptions(time_limit_s=args.time_limit, seed=args.seed, workers=args.workers)
-    if keep is None:
-        solution = solve(problem, options)
-    elif args.allow_moves:
-        solution = solve(problem, options, published=keep.published, start=keep.fixed)
-    else:
-        solution = solve(problem, options, fixed=keep.fixed, frozen=keep.frozen)
-    rows = roster_rows(problem, solution.roster)
-    write_roster(args.out, rows)
-    if args.sheets:
-        write_sheets(args.sheets, rows)
-    _print_summary(problem, solution, args, len(rows))
-    if db is not None:
+    """Check every input and output first, solve, then write everything (or nothing)."""
+    problem, published = _read_inputs(args, entries_path)
+    outputs = _check_outputs(args)
+    db = open_event_db(args.db) if args.db and args.db.exists() else None  # bad file: fails now
+    try:
+        keep = keep_plan(problem, published) if published is not None else None
+        options = SolveOptions(time_limit_s=args.time_limit, seed=args.seed, workers=args.workers,
+                               wall_limit_s=args.wall_limit, progress=_progress_display(args))
+        if keep is None:
+            solution = solve(problem, options)
+        elif args.allow_moves:
+            solution = solve(problem, options, published=keep.published, start=keep.fixed)
+        else:
+            solution = solve(problem, options, fixed=keep.fixed, frozen=keep.frozen)
+        if not solution.deterministic and args.workers == 0:
+            return _refuse_unsteady(solution, options)
+        if args.mix:
+            solution = dataclasses.replace(solution, roster=mix_owners(problem, solution.roster, args.seed))
+        rows = roster_rows(problem, solution.roster)
+        files = [roster_file(args.out, rows)] + (list(sheet_files(args.sheets, rows)) if args.sheets else [])
+        made_folder = bool(args.sheets) and not args.sheets.exists()
         try:
-            summary = import_roster(db, roster_records(problem, solution.roster))
-        finally:
+            if made_folder:
+                args.sheets.mkdir()
+            staged = Staged(files)  # every file in full first: a write error leaves nothing behind
+        except OSError as err:
+            raise ScheduleOutputError(f"cannot make the sheets folder {args.sheets}: {err.strerror}") from err
+        except ScheduleOutputError:
+            if made_folder:
+                args.sheets.rmdir()
+            raise
+        try:
+            imported = _import(args, db, problem, solution) if args.db else None
+        except BaseException:
+            staged.discard()
+            if made_folder:
+                args.sheets.rmdir()
+            raise
+        staged.commit()
+    finally:
+        if db is not None:
             db.close()
-        print(describe_import(args.db, summary))
+    _print_summary(problem, solution, args, len(rows))
+    if imported is not None:
+        print(describe_import(args.db, imported))
     if keep is not None:
         changes = list(keep.dropped) + describe_changes(problem, keep, solution.roster)
         print(f"changes against {args.keep}: {len(changes) or 'none'}")
         for line in changes:
             print(f"  {line}")
     return EXIT_PARTIAL if any(solution.roster.unmet(problem)) else EXIT_OK
+
+
+def _read_inputs(args: argparse.Namespace, entries_path: Path) -> tuple[Problem, tuple[RosterRow, ...] | None]:
+    """The problem and the published roster, with every problem of all three files at once."""
+    problems = []
+    notes: list[InputProblem] = []
+    problem: Problem | None = None
+    published = None
+    try:
+        _, _, problem = load_problem(entries_path, args.plan, notes)
+    except ScheduleInputError as err:
+        problems.extend(err.problems)
+    for note in notes:
+        print(f"laptiming: note: {note}", file=sys.stderr)
+    if args.keep is not None:
+        try:
+            published = read_roster(args.keep)
+        except ScheduleInputError as err:
+            problems.extend(err.problems)
+    if problems or problem is None:
+        raise ScheduleInputError(problems)
+    return problem, published
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before solving, an output that could not be written or would replace a roster."""
+    if args.out.exists() and not args.force:
+        raise ScheduleOutputError(
+            f"{args.out} already exists (a published roster is what --keep needs): give --out "
+            "another file, or --force to replace it")
+    if args.out.is_dir():
+        raise ScheduleOutputError(f"cannot write roster {args.out}: it is a folder")
+    check_folder(args.out, "roster")
+    if args.sheets:
+        # The sheets folder itself is made if need be (it is the output named), never its parents.
+        if args.sheets.exists() and not args.sheets.is_dir():
+            raise ScheduleOutputError(f"cannot write sheets into {args.sheets}: it is not a folder")
+        check_folder(args.sheets / "sessions.csv" if args.sheets.is_dir() else args.sheets, "sheets")
+    if args.db and not args.db.exists():
+        check_folder(args.db, "database")
+
+
+def _import(args: argparse.Namespace, db: Database | None, problem: Problem, solution: Solution) -> ImportSummary:
+    """Put the roster in the event database (made now if missing, removed again if that fails)."""
+    made = db is None
+    target = db if db is not None else open_event_db(args.db, create=True)
+    try:
+        return import_roster(target, roster_records(problem, solution.roster))
+    except BaseException:
+        if made:
+            target.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{args.db}{suffix}").unlink(missing_ok=True)
+        raise
+    finally:
+        if made:
+            target.close()
+
+
+def _refuse_unsteady(solution: Solution, options: SolveOptions) -> int:
+    """The wall-clock safety net cut a stage: say so, write nothing."""
+    cut = ", ".join(s.name for s in solution.stages if s.stopped_by_wall_clock)
+    print(f"laptiming: the wall-clock safety limit ({options.wall_limit:g} s) stopped the {cut} "
+          f"stage before its work was done, so the roster could differ run to run; nothing was "
+          f"written (run it on a less busy machine, or raise --wall-limit)", file=sys.stderr)
+    return EXIT_UNSTEADY
+
+
+def _progress_display(args: argparse.Namespace):
+    """Stage, sessions so far against the bound, and time spent, on stderr (when asked or a terminal)."""
+    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    if not show:
+        return None
+    last = [-1.0, ""]
+
+    def display(progress: Progress) -> None:
+        text = (f"{progress.stage}: {progress.sessions} sessions (bound {progress.bound})"
+                + (f", {progress.unmet} runs unmet" if progress.unmet else ""))
+        if text == last[1] and progress.elapsed_s - last[0] < 5:
+            return
+        last[0], last[1] = progress.elapsed_s, text
+        print(f"  [{progress.elapsed_s:5.1f} s] {text}", file=sys.stderr, flush=True)
+
+    return display
 
 
 def _print_summary(problem: Problem, solution: Solution, args: argparse.Namespace, row_count: int) -> None:
@@ -172,6 +299,11 @@ def _print_summary(problem: Problem, solution: Solution, args: argparse.Namespac
     print(f"groups together: {groups_together(problem, roster)} of {possible}")
     print(f"spread: {spread_penalty(problem, roster)} runs beyond a fair share of a half-day "
           f"or of the early/late slots")
+    if args.mix:
+        met = owners_met(problem, roster)
+        baseline = owners_met(problem, random_roster(problem, roster, args.seed))
+        print(f"owners met per driver: mean {met.mean:.1f}, least {met.least} (a random roster: mean "
+              f"{baseline.mean:.1f}, least {baseline.least})")
     mode = ("deterministic" if solution.deterministic else "stopped by the wall clock, may vary") \
         if args.workers == 0 else f"{args.workers} workers, not reproducible"
     print(f"solve time: {solution.seconds:.1f} s ({mode}, seed {args.seed})")

@@ -30,6 +30,11 @@ CASES = {
                 + [entry(f"P{i}", runs="1", **AFTERNOON) for i in range(5)], 5),
     # A driver's runs need that many sessions.
     "run count": ([entry("D1", runs="4")], 4),
+    # Novice sessions: 2 in the morning for N1, 2 in the afternoon for N2; advanced ones are
+    # others again (2 for A1): 6, though each half of the day alone needs only 4.
+    "kept-apart skills by window": ([entry("N1", skill="novice", **MORNING),
+                                     entry("N2", skill="novice", **AFTERNOON),
+                                     entry("A1", skill="advanced")], 6),
 }
 
 

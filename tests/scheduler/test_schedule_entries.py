@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from scheduler.entries import read_entries
+from scheduler.entries import read_entries, read_entries_with_problems
 from scheduler.errors import ScheduleInputError
 from scheduler.model import ENTRY_COLUMNS, Skill
 from scheduler.problem import load_problem
@@ -32,12 +32,43 @@ def test_rows_become_entries_with_blanks_meaning_defaults(tmp_path):
     assert second.skill is None and second.runs is None and second.car_class == "" and second.line == 3
 
 
-def test_missing_and_unknown_columns_are_named(tmp_path):
+def test_a_missing_column_is_named_and_an_unknown_one_is_not_a_problem(tmp_path):
     header = [c for c in ENTRY_COLUMNS if c != "transponder"] + ["shoe_size"]
     path = write_entries(tmp_path / "e.csv", [], header)
     problems = _problems(path)
-    assert f"{path}:1: column 'transponder': missing column" in problems
-    assert any(p.startswith(f"{path}:1: column 'shoe_size': unknown column") for p in problems)
+    assert problems == [f"{path}:1: column 'transponder': missing column"]
+
+
+def test_extra_columns_are_ignored_with_one_note(tmp_path):
+    header = ["email", *ENTRY_COLUMNS[:6], "notes", *ENTRY_COLUMNS[6:], "T-shirt size"]
+    row = entry("D1", skill="novice")
+    path = write_entries(tmp_path / "e.csv", [["d1@example.org", *row[:6], "vegetarian", *row[6:], "L"]], header)
+    notes: list = []
+    entries, problems = read_entries_with_problems(path, notes)
+    assert problems == []
+    assert [(e.driver_id, e.skill, e.car_class) for e in entries] == [("D1", Skill.NOVICE, "Standard")]
+    assert [str(n) for n in notes] == [
+        f"{path}:1: ignoring 3 column(s) the scheduler does not use: email, notes, T-shirt size"]
+
+
+def test_an_unquoted_comma_in_a_name_is_a_row_longer_than_the_header(tmp_path):
+    path = tmp_path / "e.csv"
+    good = ",".join(entry("D1"))
+    shifted = "D2,Smith, Jo,C-D2,2,T-D2,Standard,intermediate,,,,"  # 12 values, the last blank
+    path.write_text(",".join(ENTRY_COLUMNS) + "\n" + good + "\n" + shifted + "\n", encoding="utf-8")
+    assert _problems(path) == [f"{path}:3: row has 12 values but the header has 11 columns (is there a "
+                               "comma in a value that is not in quotes?)"]
+
+
+def test_rows_with_extra_empty_values_are_read_and_said_so(tmp_path):
+    path = tmp_path / "e.csv"
+    rows = [",".join(entry("D1")) + ",,", ",".join(entry("D2")), ",".join(entry("D3")) + ","]
+    path.write_text(",".join(ENTRY_COLUMNS) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    notes: list = []
+    entries, problems = read_entries_with_problems(path, notes)
+    assert problems == [] and [e.driver_id for e in entries] == ["D1", "D2", "D3"]
+    assert [str(n) for n in notes] == [
+        f"{path}: 2 row(s) have empty values after the last column, ignored (line(s) 2, 4)"]
 
 
 def test_duplicate_driver_ids_name_both_lines(tmp_path):

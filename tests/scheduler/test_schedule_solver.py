@@ -13,7 +13,7 @@ from scheduler.problem import load_problem
 from scheduler.records import roster_records
 from scheduler.replan import describe_changes, keep_plan
 from scheduler.roster import roster_rows
-from scheduler.samples import EventSize, write_event
+from scheduler.samples import EventSize, hard_event, write_event
 from scheduler.solver import SolveOptions, groups_together, solve
 from schedule_helpers import entry
 
@@ -112,3 +112,16 @@ def test_the_committed_sample_event_is_what_the_generator_writes(tmp_path):
     assert (sample / "plan.toml").read_bytes() == plan.read_bytes()
     _, _, problem = load_problem(sample / "entries.csv", sample / "plan.toml")
     assert len(problem.drivers) == 220 and len(problem.slots) == 28
+
+
+def test_a_hard_two_day_event_reaches_the_bound_with_every_group_together(tmp_path):
+    # The hard family (two runs, a quarter on one day only, groups, shared cars, windows) at
+    # 200 drivers and 10 cars a session: as tight as 700 at 35, small enough for a unit test.
+    entries, plan, problem = load_problem(*write_event(hard_event(drivers=200, seed=2, capacity=10), tmp_path))
+    solution = solve(problem, SolveOptions(time_limit_s=5))
+    roster = solution.roster
+    assert solution.deterministic
+    assert sum(roster.unmet(problem)) == 0
+    assert len(roster.used_slots()) <= solution.bound.total * 1.05
+    assert groups_together(problem, roster) == sum(1 for g in problem.groups if g.pairs) == 20
+    assert check_roster(roster_rows(problem, roster), entries, plan) == []
