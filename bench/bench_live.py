@@ -22,7 +22,7 @@ from pathlib import Path
 from hardware.events import Passing
 from laptiming import engine
 from laptiming.engine import SessionEvent, SessionRules, SessionType, StandingChanged
-from laptiming.live import LiveSession
+from laptiming.service.live import LiveSession
 from laptiming.store import Durability, create_session, open_event_db, update_session
 from laptiming.store.entries import enter_by_number
 

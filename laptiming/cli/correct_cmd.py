@@ -1,48 +1,30 @@
 """``laptiming correct ACTION``: append a correction (who, why), recompute, print the results.
 
-The CLI twin of the correction dialogs: each action is checked against the session first
-(the car is entered, the lap exists, the passing is in the session), so a typo is a clear
-one-line error and nothing is written.
+The CLI twin of the correction dialogs: the arguments become a typed request for
+:mod:`laptiming.service.corrections`, which checks it against the session (the car is entered,
+the lap exists, the passing is in the session) in the same transaction that writes it, so a typo
+is a clear one-line error and nothing is written.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from sqlite_utils import Database
-
-from laptiming.cli.session_args import seconds, session_result, store_command
-from laptiming.engine import (
-    AddPassing,
-    AssignTransponder,
-    CarStatus,
-    CorrectionAction,
-    DeleteLap,
-    SetMinLap,
-    SetStatus,
-    TimePenalty,
-    VoidPassing,
-)
-from laptiming.engine.corrections import ResolvedSetup
-from laptiming.errors import InputError
+from laptiming.cli.session_args import seconds, store_command
+from laptiming.engine import CarStatus
 from laptiming.report import format_result
-from laptiming.store import (
-    append_correction,
-    car_by_number,
-    db_name,
-    ensure_car,
-    ensure_driver,
-    enter_car,
-    get_session,
-    load_corrections,
-    load_passings,
-    load_setup,
-    open_event_db,
-    write_derived,
-    write_transaction,
+from laptiming.service.corrections import (
+    AddPassingRequest,
+    AssignRequest,
+    CorrectionRequest,
+    DeleteLapRequest,
+    MinLapRequest,
+    PenaltyRequest,
+    StatusRequest,
+    VoidPassingRequest,
+    apply_correction,
 )
-from laptiming.store.entries import drop_placeholder
-from laptiming.store.sessions import is_entered
+from laptiming.store import get_session, load_corrections, open_event_db, write_transaction
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -96,69 +78,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     min_lap.set_defaults(handler=correct_command, build=_min_lap)
 
 
-def _entered_car(db: Database, session_id: int, number: str) -> int:
-    car_id = car_by_number(db, number)
-    if not is_entered(db, session_id, car_id):
-        raise InputError(f"car {number} is not entered in session {session_id} of {db_name(db)}")
-    return car_id
+def _add_passing(args: argparse.Namespace) -> CorrectionRequest:
+    return AddPassingRequest(args.transponder, args.time_us)
 
 
-def _add_passing(db: Database, session_id: int, args: argparse.Namespace) -> CorrectionAction:
-    resolved = ResolvedSetup(load_setup(db, session_id))
-    car_id = resolved.car_for(args.transponder, args.time_us)
-    if car_id is None:
-        raise InputError(f"transponder {args.transponder} belongs to no car at decoder time {args.time_us}; "
-                         "assign it to a car first (correct assign)")
-    if car_id not in resolved.entries:
-        raise InputError(f"transponder {args.transponder} belongs to a car not entered in session {session_id}; "
-                         "enter it first (correct assign)")
-    return AddPassing(args.transponder, args.time_us)
+def _void_passing(args: argparse.Namespace) -> CorrectionRequest:
+    return VoidPassingRequest(args.decoder, args.number, args.time_us)
 
 
-def _void_passing(db: Database, session_id: int, args: argparse.Namespace) -> CorrectionAction:
-    action = VoidPassing(args.decoder, args.number, args.time_us)
-    added = ResolvedSetup(load_setup(db, session_id)).added_passings  # an official's own typo can be undone too
-    matches = [p for p in (*load_passings(db, session_id), *added) if action.matches(p)]
-    if not matches:
-        raise InputError(f"no passing {args.number} of decoder {args.decoder} in session {session_id} of {db_name(db)}")
-    if len(matches) > 1:
-        times = ", ".join(str(p.decoder_time_us) for p in matches)
-        raise InputError(f"passing {args.number} of decoder {args.decoder} occurs {len(matches)} times "
-                         f"(decoder times {times}); add --time-us")
-    return action
+def _penalty(args: argparse.Namespace) -> CorrectionRequest:
+    return PenaltyRequest(args.car, args.seconds)
 
 
-def _penalty(db: Database, session_id: int, args: argparse.Namespace) -> CorrectionAction:
-    if get_session(db, session_id).rules.session_type.ranks_by_best_lap:
-        raise InputError(f"session {session_id} ranks by best lap, where a time penalty changes nothing; "
-                         "use delete-lap for track limits")
-    return TimePenalty(_entered_car(db, session_id, args.car), args.seconds)
+def _delete_lap(args: argparse.Namespace) -> CorrectionRequest:
+    return DeleteLapRequest(args.car, args.lap)
 
 
-def _delete_lap(db: Database, session_id: int, args: argparse.Namespace) -> CorrectionAction:
-    car_id = _entered_car(db, session_id, args.car)
-    laps = [lap for lap in session_result(db, session_id).laps if lap.car_id == car_id]
-    for lap in laps:
-        if lap.lap_no == args.lap:
-            return DeleteLap(car_id, lap.crossing_us, lap.lap_no)
-    raise InputError(f"car {args.car} has no lap {args.lap} in session {session_id} (it has {len(laps)})")
+def _status(args: argparse.Namespace) -> CorrectionRequest:
+    return StatusRequest(args.car, CarStatus.RUNNING if args.status == "running" else CarStatus(args.status))
 
 
-def _status(db: Database, session_id: int, args: argparse.Namespace) -> CorrectionAction:
-    status = CarStatus.RUNNING if args.status == "running" else CarStatus(args.status)
-    return SetStatus(_entered_car(db, session_id, args.car), status)
+def _assign(args: argparse.Namespace) -> CorrectionRequest:
+    return AssignRequest(args.transponder, args.car, args.driver, args.car_class)
 
 
-def _assign(db: Database, session_id: int, args: argparse.Namespace) -> CorrectionAction:
-    car_id = ensure_car(db, args.car, args.car_class)
-    if args.driver is not None or not is_entered(db, session_id, car_id):
-        enter_car(db, session_id, car_id, None if args.driver is None else ensure_driver(db, args.driver))
-    drop_placeholder(db, session_id, args.transponder, keep_car_id=car_id)
-    return AssignTransponder(args.transponder, car_id)
-
-
-def _min_lap(db: Database, session_id: int, args: argparse.Namespace) -> CorrectionAction:
-    return SetMinLap(args.seconds)
+def _min_lap(args: argparse.Namespace) -> CorrectionRequest:
+    return MinLapRequest(args.seconds)
 
 
 @store_command
@@ -167,13 +112,9 @@ def correct_command(args: argparse.Namespace) -> int:
     db = open_event_db(args.db)
     try:
         with write_transaction(db):
-            record = get_session(db, args.session)
-            action = args.build(db, record.session_id, args)
-            stored = append_correction(db, record.session_id, action, made_by=args.by, reason=args.reason)
-            result = session_result(db, record.session_id)
-            write_derived(db, record.session_id, result)
+            stored, result = apply_correction(db, args.session, args.build(args), made_by=args.by, reason=args.reason)
         print(f"correction #{stored.correction.correction_id} recorded")
-        print(format_result(record, result, load_corrections(db, record.session_id)))
+        print(format_result(get_session(db, args.session), result, load_corrections(db, args.session)))
     finally:
         db.close()
     return 0

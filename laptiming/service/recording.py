@@ -27,7 +27,7 @@ from hardware.transports import transport_for_url
 from hardware.urls import parse_decoder_url
 from laptiming.engine import SessionEvent, SessionResult, SessionRules
 from laptiming.errors import TimingError
-from laptiming.live import LiveSession
+from laptiming.service.live import LiveSession
 from laptiming.service.watch import SetupWatcher
 from laptiming.store import (
     SessionPhase,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
-import laptiming.live
+import laptiming.service.live
 from laptiming.engine import SessionRules
 from laptiming.errors import StoreError
-from laptiming.live import LiveSession
+from laptiming.service.live import LiveSession
 from laptiming.store import create_session, open_event_db, write_transaction
 from tests.timing.timing_builders import S, T0, numbered
 
@@ -23,8 +23,8 @@ def new_session(path):
 
 
 def fail_first(monkeypatch, name, when=lambda kwargs: True):
-    """Make ``laptiming.live.<name>`` raise a StoreError the first time it is called so (a database that said no)."""
-    real = getattr(laptiming.live, name)
+    """Make ``laptiming.service.live.<name>`` raise a StoreError the first time it is called so (a database that said no)."""
+    real = getattr(laptiming.service.live, name)
     calls = []
 
     def flaky(*args, **kwargs):
@@ -35,7 +35,7 @@ def fail_first(monkeypatch, name, when=lambda kwargs: True):
             raise StoreError("event.db: cannot write (database is locked)")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(laptiming.live, name, flaky)
+    monkeypatch.setattr(laptiming.service.live, name, flaky)
     return calls
 
 

@@ -11,14 +11,15 @@ import pytest
 from hardware.events import Passing
 from laptiming import engine
 from laptiming.engine import (
-    AddPassing,
+    AssignTransponder,
     SessionRules,
     SessionType,
     StandingChanged,
     UnknownTransponderSeen,
 )
 from laptiming.errors import InputError
-from laptiming.live import LiveSession
+from laptiming.service.corrections import AddPassingRequest, AssignRequest, PenaltyRequest
+from laptiming.service.live import LiveSession
 from laptiming.store import (
     SessionPhase,
     assign_transponder,
@@ -26,6 +27,7 @@ from laptiming.store import (
     ensure_car,
     enter_car,
     get_session,
+    load_corrections,
     load_passings,
     load_setup,
     open_event_db,
@@ -99,7 +101,7 @@ def test_a_correction_is_journaled_then_recomputed_and_sent(tmp_path):
     for passing in race_passings():
         live.on_decoder_event(passing)
     live.writer.flush(TIMEOUT)
-    record = live.correct(AddPassing(8, T0 + 250 * S), made_by="clerk", reason="loop missed car 8").result(TIMEOUT)
+    record = live.correct(AddPassingRequest(8, T0 + 250 * S), made_by="clerk", reason="loop missed car 8").result(TIMEOUT)
     assert record.correction.correction_id == 1
     events = []
     while not sent.empty():
@@ -163,3 +165,27 @@ def test_checkered_now_maps_the_host_clock_through_the_offset_learned_from_passi
     live.close(TIMEOUT)
     expected = time.time_ns() // 1000 + offset_us
     assert expected - 5 * S < markers.checkered_us <= expected
+
+
+def test_a_correction_through_the_live_session_gets_the_same_checks_as_the_command_line(tmp_path):
+    path = tmp_path / "event.db"
+    session_id = make_session(path, transponders=(7,))
+    live = LiveSession.open(path, session_id)
+    try:
+        for passing in numbered([(7, T0 + t * S) for t in (0, 61, 122)] + [(9, T0 + t * S) for t in (3, 66, 130)]):
+            live.on_decoder_event(passing)
+        live.writer.flush(TIMEOUT)
+        with pytest.raises(InputError, match="no car number 99"):
+            live.correct(PenaltyRequest("99", 5 * S), made_by="clerk", reason="jump start").result(TIMEOUT)
+        live.correct(AssignRequest(9, "31", driver="Ada Lovelace", car_class="GT4"), made_by="desk",
+                     reason="walk-up entry").result(TIMEOUT)
+        live.writer.flush(TIMEOUT)
+        rows = {row.number: (row.driver, row.car_class, row.laps) for row in live.state.standings}
+    finally:
+        live.close(TIMEOUT)
+    assert rows == {"7": (None, None, 2), "31": ("Ada Lovelace", "GT4", 2)}
+    db = open_event_db(path)
+    try:
+        assert [c.correction.action for c in load_corrections(db, session_id)] == [AssignTransponder(9, 2)]
+    finally:
+        db.close()

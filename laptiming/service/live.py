@@ -24,7 +24,6 @@ from hardware.events import DecoderEvent, Passing
 from laptiming import engine
 from laptiming.clockmap import ClockMap
 from laptiming.engine import (
-    CorrectionAction,
     SessionEvent,
     SessionMarkers,
     SessionResult,
@@ -33,6 +32,7 @@ from laptiming.engine import (
     UnknownTransponderSeen,
 )
 from laptiming.errors import InputError
+from laptiming.service.corrections import CorrectionRequest, check_correction
 from laptiming.store import (
     CorrectionRecord,
     JournalWriter,
@@ -217,16 +217,31 @@ class LiveSession:
 
         return self.writer.submit(unit, self._apply_setup)
 
-    def correct(self, action: CorrectionAction, made_by: str, reason: str) -> Future[CorrectionRecord]:
-        """Append a correction; the results are recomputed and the changes sent once it is committed."""
+    def correct(self, request: CorrectionRequest, made_by: str, reason: str) -> Future[CorrectionRecord]:
+        """Check and append a correction in the writer's unit of work (the same checks as every front end);
+        the results are recomputed and the changes sent once it is committed."""
 
-        def unit(db: Database) -> CorrectionRecord:
-            return append_correction(db, self.session_id, action, made_by, reason)
+        def unit(db: Database) -> tuple[CorrectionRecord, SessionSetup]:
+            if not made_by.strip() or not reason.strip():
+                raise InputError("a correction needs who makes it and why")
+            action = check_correction(db, self.session_id, request)
+            record = append_correction(db, self.session_id, action, made_by, reason)
+            return record, load_setup(db, self.session_id)  # an assignment may have entered a car too
 
-        def after(record: CorrectionRecord) -> None:
-            self._apply_setup(self.state.setup.with_correction(record.correction))
+        def after(done: tuple[CorrectionRecord, SessionSetup]) -> None:
+            self._apply_setup(done[1])
 
-        return self.writer.submit(unit, after)
+        recorded: Future[CorrectionRecord] = Future()
+
+        def hand_over(finished: Future[tuple[CorrectionRecord, SessionSetup]]) -> None:
+            error = finished.exception()
+            if error is not None:
+                recorded.set_exception(error)
+            else:
+                recorded.set_result(finished.result()[0])
+
+        self.writer.submit(unit, after).add_done_callback(hand_over)
+        return recorded
 
     def set_markers(self, *, green_us: int | None = None, checkered_us: int | None = None) -> Future[SessionMarkers]:
         """Set the green and/or checkered flag at these decoder times."""
