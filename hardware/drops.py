@@ -34,13 +34,14 @@ class Delimiters:
     waits for more. Floods cost no more than good records: garbage is skipped with
     ``bytes.find``, and a run of records cut short by the next start byte (``8E 8E 8E ...``) or
     of records too short to be one (``8E 8F 8E 8F ...``) is dropped in one step by a regular
-    expression, its count being the number of start bytes in it. A step never scans more than
-    ``max_size`` bytes past its start byte, so a frame that never ends costs nothing quadratic.
+    expression, its count being the number of start bytes in it; a run mixing both with garbage
+    is tallied by reason in one step per few KiB. A step never scans more than ``max_size``
+    bytes past its start byte, so a frame that never ends costs nothing quadratic.
     """
 
     def __init__(self, start: int, end: int, max_size: int, min_size: int, short_reason: DropReason) -> None:
-        if not 2 <= min_size <= max_size:
-            raise ValueError(f"need 2 <= min_size <= max_size, got {min_size}, {max_size}")
+        if not 3 <= min_size <= max_size:
+            raise ValueError(f"need 3 <= min_size <= max_size, got {min_size}, {max_size}")
         self.start, self.end = bytes((start,)), bytes((end,))
         self.max_size, self.min_size, self.short_reason = max_size, min_size, short_reason
         s, e = b"\\x%02x" % start, b"\\x%02x" % end
@@ -50,14 +51,14 @@ class Delimiters:
         self._cut_short = re.compile(b"(?:" + s + inside + b"{0,%d}+(?=" % (max_size - 2) + s + b"))++")
         self._start_run = re.compile(s + b"+")
         # complete candidates shorter than min_size, back to back
-        self._too_short = re.compile(b"(?:" + s + inside + b"{0,%d}+" % (min_size - 3) + e + b")++"
-                                     if min_size > 2 else b"(?!)")
+        self._too_short = re.compile(b"(?:" + s + inside + b"{0,%d}+" % (min_size - 3) + e + b")++")
         # a mixture of both, each short one maybe followed by garbage up to the next start byte
         self._junk = re.compile(b"(?:" + s + b"(?:" + inside + b"{0,%d}+(?=" % (max_size - 2) + s + b")|"
-                                + inside + b"{0,%d}+" % max(min_size - 3, 0) + e + b"(?:[^" + s + b"]++(?="
+                                + inside + b"{0,%d}+" % (min_size - 3) + e + b"(?:[^" + s + b"]++(?="
                                 + s + b"))?))++")
         self._garbage_after_short = re.compile(e + b"[^" + s + b"]++")
         self._short_one = re.compile(s + inside + b"*+" + e)
+        self._window = max(JUNK_WINDOW, 2 * max_size)  # room for the longest record cut short
 
     def step(self, buffer: bytes, pos: int) -> DelimitedStep:
         """From ``pos``: ``(index, reason, count)``.
@@ -105,7 +106,7 @@ class Delimiters:
         short records removed; what is left is the records cut short.
         """
         size = len(buffer)
-        stop = self._junk.match(buffer, start, min(size, start + JUNK_WINDOW)).end()  # type: ignore[union-attr]
+        stop = self._junk.match(buffer, start, min(size, start + self._window)).end()  # type: ignore[union-attr]
         if stop <= first_stop:
             return first_stop, first_reason, 1
         run = buffer[start:stop]

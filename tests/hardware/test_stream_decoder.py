@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hardware import Passing
+from hardware import Passing, p98, protime
 from hardware.drops import DropReason
 from hardware.errors import FrameError
 from hardware.events import DecoderStatus
@@ -306,3 +306,26 @@ def test_a_flood_in_one_big_read_takes_no_memory_per_byte(unit, drops_per_unit):
         tracemalloc.stop()
     assert sum(decoder.dropped.values()) == len(flood) // len(unit) * drops_per_unit
     assert peak < 300_000  # no copy of the 2 MB read, no state per dropped frame (a few KiB window at most)
+
+
+def text_records(protocol: str):
+    """Valid wire records of a text protocol, for mixing with junk."""
+    if protocol == "p98":
+        return passings.map(lambda p: p98.encode_passing(p._replace(decoder_time_us=p.decoder_time_us % 10**12)))
+    return st.builds(
+        lambda n, t, ms: protime.encode_passing(Passing(protime.channel_id("B01"), n, t, ms * 1000, 44)),
+        st.integers(1, 10**6), st.integers(0, 999_999), st.integers(0, 86_399_999),
+    )
+
+
+@pytest.mark.parametrize(("protocol", "junk_bytes"), [("p98", b"\x01\n\r\t@x0"), ("protime", b"<> 0123")])
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=150)
+@given(data=st.data())
+def test_text_framers_count_the_same_in_one_read_or_byte_by_byte(protocol, junk_bytes, data):
+    junk = st.binary(max_size=60).map(lambda b: bytes(junk_bytes[x % len(junk_bytes)] for x in b))
+    stream = b"".join(data.draw(st.lists(st.one_of(junk, text_records(protocol)), max_size=20)))
+    whole, by_byte = StreamDecoder(protocol), StreamDecoder(protocol)
+    events = whole.feed(stream)
+    assert [e for i in range(len(stream)) for e in by_byte.feed(stream[i : i + 1])] == events
+    assert whole.dropped == by_byte.dropped and whole.bytes_dropped == by_byte.bytes_dropped
+    assert whole.bytes_decoded + sum(whole.bytes_dropped.values()) + whole.buffered == len(stream)
