@@ -100,6 +100,12 @@ class StreamDecoder:
                         events.append(event)
                     else:
                         self.other_records[_record_name(event)] += 1
+            elif type(reason) is tuple:  # a run of mixed junk, tallied by reason
+                for kind, drops, size in reason:
+                    dropped[kind] += drops
+                    bytes_dropped[kind] += size
+                    if kind is DropReason.GARBAGE:
+                        self.skipped_bytes += size
             elif reason is not None:
                 bytes_dropped[reason] += end - pos
                 if reason is DropReason.GARBAGE:

@@ -26,7 +26,7 @@ import struct
 from dataclasses import dataclass
 
 from hardware.crc import amb_crc16
-from hardware.drops import Delimiters, DropReason
+from hardware.drops import Delimiters, DropReason, JunkTally
 from hardware.errors import FrameError
 from hardware.p3.constants import (
     DECODER_VERSION,
@@ -50,7 +50,7 @@ _ZERO_CRC = b"\x00\x00"
 _crc_hqx = binascii.crc_hqx
 
 FrameStep = tuple[int, bytes | None, DropReason | None]
-CountedStep = tuple[int, bytes | None, DropReason | None, int]
+CountedStep = tuple[int, bytes | None, DropReason | JunkTally | None, int]
 _DELIMITERS = Delimiters(SOR, EOR, MAX_WIRE_FRAME, MIN_FRAME_SIZE, DropReason.BAD_LENGTH)
 
 
@@ -115,7 +115,8 @@ def step_frame(buffer: bytes, pos: int = 0) -> CountedStep:
     - ``end == pos``, no frame, no reason: wait for more bytes (nothing consumed);
     - a frame: ``buffer[pos:end]`` was one good frame, returned unescaped and checked;
     - a reason: ``buffer[pos:end]`` was discarded, standing for ``count`` drops of that reason
-      (a flood of broken frames is dropped in one step).
+      (a flood of broken frames is dropped in one step); for a run of mixed junk the reason is
+      a :data:`~hardware.drops.JunkTally` of (reason, drops, bytes).
 
     A candidate shorter than a header on the wire is ``bad_length`` whatever it holds.
     """
@@ -139,6 +140,8 @@ def step_frame(buffer: bytes, pos: int = 0) -> CountedStep:
 def next_frame(buffer: bytes, pos: int = 0) -> FrameStep:
     """:func:`step_frame` without the drop count: ``(end, frame, reason)``."""
     end, frame, reason, _ = step_frame(buffer, pos)
+    if isinstance(reason, tuple):  # a run of mixed junk: name its first reason
+        reason = reason[0][0]
     return end, frame, reason
 
 
