@@ -20,7 +20,7 @@ from laptiming.errors import InputError
 from laptiming.report import describe_action
 from laptiming.store import CorrectionRecord
 from laptiming.store.corrections import action_payload
-from laptiming.timefmt import format_lap_time
+from laptiming.timefmt import format_gap, format_lap_time
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "laps": ("session", "transponder", "number", "driver", "lap", "lap_time_us", "lap_time", "crossing_us", "flags"),
@@ -73,7 +73,7 @@ def result_rows(result: SessionResult) -> list[Row]:
             "best_lap_us": row.best_lap_us,
             "best_lap": format_lap_time(row.best_lap_us),
             "best_lap_no": row.best_lap_no,
-            "gap": "" if row.gap is None else str(row.gap),
+            "gap": format_gap(row.gap),
             "status": row.status.value,
         }
         for row in result.standings
