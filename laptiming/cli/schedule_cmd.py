@@ -60,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="solver budget in seconds of a 2-core laptop, counted as work done, so "
                              "the roster does not depend on the machine's load (default: 20)")
     parser.add_argument("--wall-limit", type=float, metavar="S",
-                        help="wall-clock safety limit (default: 10 x --time-limit, at least 60 s); "
+                        help="wall-clock safety limit (default: 20 x --time-limit, at least 60 s); "
                              "if it stops the solver, nothing is written and the exit code is 3")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="show stage, sessions so far vs the bound and time on stderr "
