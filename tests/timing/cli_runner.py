@@ -79,7 +79,9 @@ def _exit_code(main, argv: list[str], err: io.TextIOWrapper) -> int:
         code = main(argv)
     except SystemExit as exit_:
         code = exit_.code
-    except BaseException:  # noqa: BLE001 - an uncaught error ends a real process with a traceback and 1
+    except Exception:  # noqa: BLE001 - an uncaught error ends a real process with a traceback and 1
+        # (Only Exception: pytest-timeout's and pytest.fail's exceptions derive from BaseException and must
+        # reach pytest, and main() turns Ctrl-C into 130 itself.)
         traceback.print_exc(file=err)
         return 1
     if code is None:
