@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hardware.capture import check_capture
-from hardware.events import LinkState, LinkStatus
+from hardware.events import DecoderStatus, LinkState, LinkStatus
 from hardware.reader import DecoderReader
 from hardware.transports import transport_for_url
 from hardware.urls import parse_decoder_url
@@ -59,7 +59,7 @@ class Problem:
     message: str
 
 
-Notice = Sequence[SessionEvent] | LinkStatus | Problem
+Notice = Sequence[SessionEvent] | LinkStatus | DecoderStatus | Problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +139,7 @@ class Recording:
         self._stopped = threading.Event()
         self.link_state: LinkState | None = None
         self.link: LinkStatus | None = None
+        self.decoder_status: DecoderStatus | None = None  # the decoder's latest STATUS (loop noise, ...)
         self._subscriptions: list[Subscription] = []  # copied on change, never changed in place
         live.subscribe(self._notices.put)
         live.add_problem_listener(self._on_problem)
@@ -239,7 +240,15 @@ class Recording:
             if notice is not None:
                 pending.append(notice)
 
+    def health(self) -> LinkStatus:
+        """The decoder link right now: state, last packet, frames decoded and dropped (a screen's health line)."""
+        return self.reader.status
+
     def _on_link(self, event: object) -> None:
+        if isinstance(event, DecoderStatus):  # loop noise and the like: for screens, not for the log
+            self.decoder_status = event
+            for subscription in self._subscriptions:
+                subscription._queue.put(event)
         if isinstance(event, LinkStatus):
             self.link_state = event.state
             self.link = event
