@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 # A command's own threads (reader, journal writer, simulator) get this long to finish after it returns.
 THREAD_GRACE_SECONDS = 5.0
@@ -73,7 +73,7 @@ def csv_rows(text: str) -> tuple[list[str], list[dict[str, str]]]:
     return list(reader.fieldnames or []), rows
 
 
-def _exit_code(main, argv: list[str], err: io.TextIOWrapper) -> int:
+def _exit_code(main: Callable[[list[str]], object], argv: list[str], err: io.TextIOWrapper) -> int:
     """What the interpreter would exit with after ``sys.exit(main(argv))``."""
     try:
         code = main(argv)
