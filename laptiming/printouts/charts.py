@@ -1,17 +1,17 @@
 """Charts drawn with matplotlib (Agg, no display): lap times, a day of laps, best laps by class, race lap chart.
 
-Each chart comes back as PNG bytes for the PDF and the receipt printer. A :class:`Charts` keeps
+Each chart comes back as a Pillow image for the PDF and the receipt printer. A :class:`Charts` keeps
 its figures and redraws into them, because making a figure is most of the cost of a small chart
 and a session prints one per car. One :class:`Charts` per thread (matplotlib figures are not shared).
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from matplotlib.axes import Axes
+from PIL import Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -43,7 +43,7 @@ class ChartSize:
 SLIP = ChartSize(3.4, 1.5, 130)
 RECEIPT_58 = ChartSize(2.4, 1.1, 160)  # 384 dots wide: a 58 mm head
 RECEIPT_80 = ChartSize(3.6, 1.4, 160)  # 576 dots wide: an 80 mm head
-PAGE = ChartSize(7.0, 2.6, 110)
+PAGE = ChartSize(7.0, 2.6, 100)
 BARS = ChartSize(7.0, 1.8, 110)
 
 
@@ -56,12 +56,42 @@ def _style(axes: Axes, font_size: float) -> None:
     axes.set_axisbelow(True)
 
 
+class _DayArtists:
+    """The kept lines of the day chart: per run a line, a best-lap star and a separator before it."""
+
+    def __init__(self, axes: Axes, marked: Line2D) -> None:
+        self.axes = axes
+        self.marked = marked
+        self.lines: list[Line2D] = []
+        self.stars: list[Line2D] = []
+        self.separators: list[Line2D] = []
+
+    def ensure(self, runs: int) -> None:
+        """Enough artists for this many runs."""
+        while len(self.lines) < runs:
+            colour = RUN_COLOURS[len(self.lines) % len(RUN_COLOURS)]
+            (line,) = self.axes.plot([], [], "-o", color=colour, markersize=2.5, linewidth=1)
+            (star,) = self.axes.plot([], [], "*", color=colour, markersize=9, markeredgecolor=INK,
+                                     markeredgewidth=0.4)
+            self.lines.append(line)
+            self.stars.append(star)
+            self.separators.append(self.axes.axvline(0, color="#cccccc", linewidth=0.6))
+
+    def hide_from(self, index: int) -> None:
+        """Empty the artists of runs this driver does not have."""
+        for line, star, separator in zip(self.lines[index:], self.stars[index:], self.separators[index:]):
+            line.set_data([], [])
+            star.set_data([], [])
+            separator.set_visible(False)
+
+
 class Charts:
-    """Makes charts as PNG bytes, reusing one figure per size (and, for the slip chart, its lines)."""
+    """Makes charts as images, reusing one figure per size (and, for the slip chart, its lines)."""
 
     def __init__(self) -> None:
         self._figures: dict[tuple[str, ChartSize], tuple[Figure, Axes]] = {}
         self._lap_lines: dict[tuple[ChartSize, bool], tuple[Line2D, Line2D, Line2D]] = {}
+        self._day: _DayArtists
 
     def _figure(self, kind: str, size: ChartSize) -> tuple[Figure, Axes, bool]:
         """The figure for this kind and size; True when it was just made."""
@@ -86,13 +116,15 @@ class Charts:
         return figure, axes
 
     @staticmethod
-    def _png(figure: Figure, size: ChartSize) -> bytes:
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=size.dpi, pil_kwargs={"compress_level": 1})
-        return buffer.getvalue()
+    def _png(figure: Figure, size: ChartSize) -> Image.Image:
+        """The drawn figure as an RGB image (no PNG round trip: the PDF and the printer take pixels)."""
+        canvas = figure.canvas
+        canvas.draw()
+        width, height = canvas.get_width_height()
+        return Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
 
     def lap_times(self, laps: Sequence[Lap], best_lap_no: int | None, size: ChartSize = SLIP,
-                  monochrome: bool = False) -> bytes:
+                  monochrome: bool = False) -> Image.Image:
         """One car's lap times by lap number; the best lap starred, suspect and deleted laps hollow."""
         figure, axes, made = self._figure("laps-mono" if monochrome else "laps", size)
         if made:
@@ -118,7 +150,7 @@ class Charts:
     def _lap_axes(axes: Axes, scale_laps: Sequence[Lap], y_ticks: int = 3) -> None:
         """m:ss ticks; the y range fits the laps that are not suspect, so one long lap does not flatten the rest."""
         axes.yaxis.set_major_formatter(FuncFormatter(_minutes_seconds))
-        axes.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=8))
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
         axes.yaxis.set_major_locator(MaxNLocator(nbins=y_ticks))
         if scale_laps:
             low = min(lap.lap_time_us for lap in scale_laps) / US_PER_SECOND
@@ -126,37 +158,50 @@ class Charts:
             margin = max((high - low) * 0.12, 0.5)
             axes.set_ylim(low - margin, high + margin)
 
-    def day_laps(self, runs: Sequence[tuple[str, Sequence[Lap]]], size: ChartSize = PAGE) -> bytes:
-        """Every lap of a driver's day, run after run, one colour per run, with each run's best starred."""
-        figure, axes = self._axes("page", size)
+    def day_laps(self, runs: Sequence[tuple[str, Sequence[Lap]]], size: ChartSize = PAGE) -> Image.Image:
+        """Every lap of a driver's day, run after run, one colour per run, with each run's best starred.
+
+        The figure's lines are kept and refilled from one driver to the next (a day for every driver
+        of a big event draws hundreds of these); suspect and deleted laps are hollow grey.
+        """
+        figure, axes, made = self._figure("day", size)
+        if made:
+            _style(axes, 7.0)
+            axes.tick_params(axis="x", length=0)
+            (marked,) = axes.plot([], [], "o", markerfacecolor="white", markeredgecolor=MUTED, markersize=3.5)
+            self._day = _DayArtists(axes, marked)
+        artists = self._day
         start = 1
         ticks: list[float] = []
         labels: list[str] = []
         scale: list[Lap] = []
+        marked_x: list[int] = []
+        marked_y: list[float] = []
+        artists.ensure(len(runs))
         for index, (label, laps) in enumerate(runs):
-            colour = RUN_COLOURS[index % len(RUN_COLOURS)]
             xs = list(range(start, start + len(laps)))
             clean = [(x, lap) for x, lap in zip(xs, laps) if not lap.flags]
-            axes.plot([x for x, _ in clean], [lap.lap_time_us / US_PER_SECOND for _, lap in clean], "-o",
-                      color=colour, markersize=2.5, linewidth=1, label=label)
+            artists.lines[index].set_data([x for x, _ in clean], [lap.lap_time_us / US_PER_SECOND for _, lap in clean])
+            marked_x += [x for x, lap in zip(xs, laps) if lap.flags]
+            marked_y += [lap.lap_time_us / US_PER_SECOND for lap in laps if lap.flags]
             counted = [(x, lap) for x, lap in zip(xs, laps) if LapFlag.DELETED not in lap.flags]
-            if counted:
-                x, best = min(counted, key=lambda pair: pair[1].lap_time_us)
-                axes.plot([x], [best.lap_time_us / US_PER_SECOND], "*", color=colour, markersize=9,
-                          markeredgecolor=INK, markeredgewidth=0.4)
+            best = min(counted, key=lambda pair: pair[1].lap_time_us) if counted else None
+            artists.stars[index].set_data([best[0]] if best else [], [best[1].lap_time_us / US_PER_SECOND] if best else [])
+            artists.separators[index].set_xdata([start - 0.5] * 2)
+            artists.separators[index].set_visible(bool(index and xs))
             if xs:
                 ticks.append((xs[0] + xs[-1]) / 2)
                 labels.append(label)
-                if index:
-                    axes.axvline(start - 0.5, color="#cccccc", linewidth=0.6)
             scale += [lap for lap in laps if LapFlag.SUSPECT not in lap.flags]
             start += len(laps)
+        artists.hide_from(len(runs))
+        artists.marked.set_data(marked_x, marked_y)
         self._lap_axes(axes, scale, y_ticks=5)
+        axes.set_xlim(0.5, max(start - 0.5, 1.5))
         axes.set_xticks(ticks, labels)
-        axes.tick_params(axis="x", length=0)
         return self._png(figure, size)
 
-    def best_by_class(self, bars: Sequence[tuple[str, int]], size: ChartSize = PAGE) -> bytes:
+    def best_by_class(self, bars: Sequence[tuple[str, int]], size: ChartSize = PAGE) -> Image.Image:
         """Horizontal bars: the day's best lap of each class (label, µs), fastest at the top."""
         figure, axes = self._axes("bars", size)
         figure.subplots_adjust(left=2.4 / size.width_in)
@@ -173,7 +218,7 @@ class Charts:
             axes.text(value, y, f" {_minutes_seconds(value, 0)}", va="center", fontsize=7)
         return self._png(figure, size)
 
-    def race_positions(self, positions: dict[str, list[int]], cars: int, size: ChartSize = PAGE) -> bytes:
+    def race_positions(self, positions: dict[str, list[int]], cars: int, size: ChartSize = PAGE) -> Image.Image:
         """Lap chart: each car's position at the end of each lap (number -> positions by lap)."""
         figure, axes = self._axes("page", size)
         for index, (number, by_lap) in enumerate(positions.items()):

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import copy
 import enum
-import io
 from collections.abc import Iterable
 
 from escpos.escpos import Escpos
 from escpos.printer import Dummy
-from PIL import Image
 
 from laptiming.printouts.charts import RECEIPT_58, RECEIPT_80, ChartSize, Charts
 from laptiming.printouts.slip import Slip
@@ -77,8 +75,8 @@ def print_slip(printer: Escpos, slip: Slip, paper: PaperWidth, charts: Charts) -
     if not slip.lap_lines:
         printer.textln("No lap completed.")
     if slip.raw_laps:
-        png = charts.lap_times(slip.raw_laps, slip.best_lap_no, paper.chart, monochrome=True)
-        printer.image(Image.open(io.BytesIO(png)).convert("L"), center=True)
+        chart = charts.lap_times(slip.raw_laps, slip.best_lap_no, paper.chart, monochrome=True)
+        printer.image(chart.convert("L"), center=True)
     printer.textln(rule)
     printer.textln(slip.state[:columns])
     printer.textln(f"printed {slip.printed}"[:columns])
