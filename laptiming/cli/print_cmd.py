@@ -56,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     day = kinds.add_parser("day", help="a driver's day: every run, best laps, improvement, rank in class")
     day.add_argument("--db", required=True, help="event database")
     who = day.add_mutually_exclusive_group()
-    who.add_argument("--driver", metavar="ID", help="driver id in the event database (default: every driver)")
+    who.add_argument("--driver", metavar="ID|NAME", help="driver id or name in the event database (default: every driver)")
     who.add_argument("--car", metavar="N", help="a car entered without a driver")
     _outputs(day, ("pdf",))
     day.set_defaults(handler=day_command)
@@ -123,13 +123,23 @@ def day_command(args: argparse.Namespace) -> int:
         raise InputError(f"{args.db}: no session has started yet")
     keys = None
     if args.driver:
-        keys = [("driver", args.driver)]
+        keys = [("driver", _driver_id(day.drivers, args.driver))]
     elif args.car:
         keys = [("car", args.car)]
     days = build_days(day, keys)
     write_bytes_atomically(args.pdf, days_pdf(days, day.event_name))
     _wrote(f"{len(days)} driver's day page(s) over {len(day.sessions)} session(s)", args.pdf)
     return 0
+
+
+def _driver_id(drivers: dict[int, str], wanted: str) -> str:
+    """A driver's id from ``--driver``: the id itself, or the name as entered (any case)."""
+    if wanted.isdigit():
+        return wanted
+    found = [driver_id for driver_id, name in drivers.items() if name.casefold() == wanted.casefold()]
+    if not found:
+        raise InputError(f"no driver named {wanted!r} in the event database")
+    return str(found[0])
 
 
 @store_command

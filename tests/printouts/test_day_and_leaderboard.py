@@ -69,9 +69,21 @@ def test_every_drivers_day_in_one_pdf(capsys, day_db: Path, tmp_path: Path) -> N
     assert sorted(re.search(r"(.+) - your day", page).group(1).strip() for page in pages) == sorted(runs)
 
 
+def test_a_driver_by_name(capsys, day_db: Path, tmp_path: Path) -> None:
+    runs, _, _ = _day_bests(capsys, day_db)
+    name = sorted(runs)[0]
+    out = tmp_path / "by-name.pdf"
+    assert run(capsys, "print", "day", "--db", str(day_db), "--driver", name.upper(), "--pdf", str(out))[0] == 0
+    (page,) = pdf_pages(out)
+    assert f"{name} - your day" in page
+
+
 def test_a_driver_who_never_ran_is_exit_2(capsys, day_db: Path, tmp_path: Path) -> None:
     code, _, err = run(capsys, "print", "day", "--db", str(day_db), "--driver", "9999", "--pdf", str(tmp_path / "x.pdf"))
     assert code == 2 and "driver 9999 ran in no session" in err
+    code, _, err = run(capsys, "print", "day", "--db", str(day_db), "--driver", "Nobody Here", "--pdf",
+                       str(tmp_path / "x.pdf"))
+    assert code == 2 and "no driver named 'Nobody Here'" in err
     assert not list(tmp_path.iterdir())
 
 
