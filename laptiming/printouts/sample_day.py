@@ -16,6 +16,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlite_utils import Database
+
 from hardware.events import Passing
 from laptiming.engine import DeleteLap, SessionRules, SessionType, TimePenalty
 from laptiming.store import (
@@ -134,7 +136,7 @@ def build_sample_event(path: str | Path, *, drivers: int = 36, per_session: int 
     return Path(path)
 
 
-def _crossing(db, session_id: int, driver: SampleDriver, index: int) -> int:
+def _crossing(db: Database, session_id: int, driver: SampleDriver, index: int) -> int:
     """The decoder time of a driver's ``index``-th passing in the session (to name a lap's crossing)."""
     rows = db.execute(
         "SELECT p.decoder_time_us FROM session_passings s JOIN passings p ON p.id = s.passing_id "
@@ -143,7 +145,7 @@ def _crossing(db, session_id: int, driver: SampleDriver, index: int) -> int:
     return int(rows[min(index, len(rows) - 1)][0])
 
 
-def _timed_session(db, name: str, rules: SessionRules, group: list[SampleDriver], run: int, slot: int,
+def _timed_session(db: Database, name: str, rules: SessionRules, group: list[SampleDriver], run: int, slot: int,
                    minutes: float, rng: random.Random, numbers: itertools.count,
                    ids: dict[str, tuple[int, int]]) -> int:
     start_us = DAY_START_US + slot * SLOT_US

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from laptiming.engine import Lap, LapFlag, StandingRow
+from laptiming.engine import Lap, LapFlag, SessionType, StandingRow
 from laptiming.errors import InputError
 from laptiming.printouts.data import SessionSheet
 from laptiming.printouts.stats import LapStats, lap_stats
 from laptiming.printouts.text import STATE_WORDS, classified, gap_text, printed_at, session_date, session_span
-from laptiming.timefmt import format_lap_time
+from laptiming.timefmt import format_lap_time, format_seconds
 
 BEST_MARK = "BEST"
 FLAG_MARKS = {LapFlag.SUSPECT: "suspect", LapFlag.DELETED: "deleted"}
@@ -41,6 +41,8 @@ class Slip:
     best: str
     average: str
     gap: str
+    race_time: str
+    penalty: str
     status: str
     lap_lines: tuple[SlipLap, ...]
     raw_laps: tuple[Lap, ...]
@@ -50,8 +52,8 @@ class Slip:
     printed: str
 
     def facts(self) -> list[tuple[str, str]]:
-        """The key figures as (label, value) pairs, in print order."""
-        return [
+        """The key figures as (label, value) pairs, in print order (race time and penalty in races)."""
+        facts = [
             ("Position", self.position),
             ("In class", self.class_position),
             ("Laps", str(self.laps)),
@@ -59,6 +61,11 @@ class Slip:
             ("Average", self.average),
             ("Gap to P1", self.gap),
         ]
+        if self.race_time:
+            facts.append(("Race time", self.race_time))
+        if self.penalty:
+            facts.append(("Penalty", self.penalty))
+        return facts
 
     @property
     def footer(self) -> str:
@@ -90,6 +97,10 @@ def build_slip(sheet: SessionSheet, row: StandingRow, now: str | None = None) ->
     )
     best = f"{format_lap_time(row.best_lap_us)} (lap {row.best_lap_no})" if row.best_lap_us is not None else "-"
     gap = "leader" if row.position == 1 and classified(row) else (gap_text(row.gap) or "-")
+    race = sheet.session_type is SessionType.RACE
+    race_time = ""
+    if race and laps and sheet.green_us is not None:
+        race_time = format_lap_time(laps[-1].crossing_us - sheet.green_us + row.penalty_us)
     return Slip(
         event=sheet.event_name,
         session=f"{sheet.name} ({sheet.session_type.value})",
@@ -103,6 +114,8 @@ def build_slip(sheet: SessionSheet, row: StandingRow, now: str | None = None) ->
         best=best,
         average=format_lap_time(stats.average_us) or "-",
         gap=gap,
+        race_time=race_time,
+        penalty=f"+{format_seconds(row.penalty_us)} s" if row.penalty_us else "",
         status=row.status.value,
         lap_lines=lines,
         raw_laps=laps,

@@ -65,7 +65,7 @@ def print_slip(printer: Escpos, slip: Slip, paper: PaperWidth, charts: Charts) -
     printer.textln(f"{'Lap':>4}  {'Time':>9}")
     for line in slip.lap_lines:
         marks = " ".join(line.marks)
-        text = f"{line.lap_no:>4}  {line.time:>9}  {marks}"[:columns]
+        text = f"{line.lap_no:>4}  {line.time:>9}  {marks}"[:columns].rstrip()
         if "BEST" in line.marks:
             printer.set(bold=True)
             printer.textln(text)

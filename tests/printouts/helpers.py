@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from collections import defaultdict
 from html.parser import HTMLParser
 from pathlib import Path
 
 from pypdf import PdfReader
 
 from laptiming.cli import main
+from laptiming.store import open_event_db
+from laptiming.timefmt import format_lap_time
 
 
 def pdf_pages(path: Path) -> list[str]:
@@ -77,3 +81,20 @@ def html_tables(text: str) -> Tables:
     parser = Tables()
     parser.feed(text)
     return parser
+
+
+def race_totals(capsys, db: Path, session: int) -> dict[str, str]:
+    """Race time per car from the laps export: green flag to last lap, plus the penalty (read from the database)."""
+    handle = open_event_db(db, readonly=True)
+    green = handle.execute("SELECT green_us FROM sessions WHERE id = ?", [session]).fetchone()[0]
+    numbers = {car_id: number for car_id, number in handle.execute("SELECT id, number FROM cars")}
+    handle.close()
+    penalties: dict[str, int] = defaultdict(int)
+    for correction in export_rows(capsys, db, "corrections", session):
+        if correction["kind"] == "time_penalty":
+            payload = json.loads(correction["payload"])
+            penalties[numbers[payload["car_id"]]] += payload["penalty_us"]
+    last: dict[str, int] = {}
+    for lap in export_rows(capsys, db, "laps", session):
+        last[lap["number"]] = int(lap["crossing_us"])
+    return {number: format_lap_time(crossing - green + (penalties.get(number) or 0)) for number, crossing in last.items()}

@@ -3,34 +3,14 @@
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections import defaultdict
 from pathlib import Path
 
 import openpyxl
 
-from laptiming.store import open_event_db
-from laptiming.timefmt import format_lap_time
 from tests.printouts.conftest import FIRST_SESSION, RACE_SESSION
-from tests.printouts.helpers import export_rows, html_tables, pdf_pages, run
-
-
-def _race_totals(capsys, db: Path, session: int) -> dict[str, str]:
-    """Race time per car from the laps export: green flag to last lap, plus the penalty (read from the database)."""
-    handle = open_event_db(db, readonly=True)
-    green = handle.execute("SELECT green_us FROM sessions WHERE id = ?", [session]).fetchone()[0]
-    numbers = {car_id: number for car_id, number in handle.execute("SELECT id, number FROM cars")}
-    handle.close()
-    penalties: dict[str, int] = defaultdict(int)
-    for correction in export_rows(capsys, db, "corrections", session):
-        if correction["kind"] == "time_penalty":
-            payload = json.loads(correction["payload"])
-            penalties[numbers[payload["car_id"]]] += payload["penalty_us"]
-    last: dict[str, int] = {}
-    for lap in export_rows(capsys, db, "laps", session):
-        last[lap["number"]] = int(lap["crossing_us"])
-    return {number: format_lap_time(crossing - green + (penalties.get(number) or 0)) for number, crossing in last.items()}
+from tests.printouts.helpers import export_rows, html_tables, pdf_pages, race_totals, run
 
 
 def test_race_sheet_pdf_has_the_classified_table_fastest_lap_corrections_and_rule(capsys, day_db: Path,
@@ -41,7 +21,7 @@ def test_race_sheet_pdf_has_the_classified_table_fastest_lap_corrections_and_rul
     assert code == 0, err
     text = "\n".join(pdf_pages(out))
     results = export_rows(capsys, day_db, "results", RACE_SESSION)
-    totals = _race_totals(capsys, day_db, RACE_SESSION)
+    totals = race_totals(capsys, day_db, RACE_SESSION)
     lines = {int(m.group(1)): m.group(0) for m in re.finditer(r"^\s*(\d+)\s+\d+\s+\S.*$", text, re.M)}
     for result in results:
         line = lines[int(result["position"])]

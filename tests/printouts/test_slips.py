@@ -13,7 +13,7 @@ from laptiming.printouts.slip import session_slips
 from laptiming.printouts.slip_escpos import PaperWidth, slips_job
 from laptiming.store import SessionPhase, open_event_db, update_session
 from tests.printouts.conftest import FIRST_SESSION, RACE_SESSION
-from tests.printouts.helpers import export_rows, pdf_pages, run
+from tests.printouts.helpers import export_rows, pdf_pages, race_totals, run
 
 RASTER = b"\x1dv0"  # GS v 0: a raster bit image
 
@@ -81,6 +81,19 @@ def test_short_and_voided_passings_are_not_laps_and_deleted_laps_are_marked(caps
     assert len(listed) == len(laps[deleted[0]["number"]])
     assert "deleted" in listed[int(deleted[0]["lap"])]
     assert "Gap to P1" in page
+
+
+def test_race_slip_shows_race_time_with_the_penalty(capsys, day_db: Path, tmp_path: Path) -> None:
+    corrections = export_rows(capsys, day_db, "corrections", RACE_SESSION)
+    penalised = next(c for c in corrections if c["kind"] == "time_penalty")
+    number = re.search(r"car (\S+)", penalised["details"]).group(1)
+    totals = race_totals(capsys, day_db, RACE_SESSION)
+    out = tmp_path / "penalty.pdf"
+    assert run(capsys, "print", "slip", "--db", str(day_db), "--session", str(RACE_SESSION), "--car", number,
+               "--pdf", str(out))[0] == 0
+    (page,) = pdf_pages(out)
+    assert re.search(rf"Race time\s+{re.escape(totals[number])}", page)
+    assert re.search(r"Penalty\s+\+5\.000 s", page)
 
 
 def test_slips_of_a_recorded_simulated_session(capsys, sim_db: Path, tmp_path: Path) -> None:
