@@ -22,6 +22,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import serial
+from escpos.constants import RT_MASK_NOPAPER, RT_STATUS_PAPER
+
 from laptiming.errors import InputError, PrinterError
 from laptiming.printouts.output import write_bytes_atomically
 from laptiming.printouts.slip_escpos import PaperWidth
@@ -131,6 +134,11 @@ def send_job(printer: PrinterURL, job: bytes) -> None:
 def _paper_missing(device: Any) -> bool:
     """Ask the printer for its paper sensor; a printer that does not answer in time is assumed ready."""
     try:
+        if isinstance(device.device, serial.Serial):
+            # python-escpos reads 16 bytes, so pyserial would wait out its timeout: the answer is one byte
+            device._raw(RT_STATUS_PAPER)
+            answer = device.device.read(1)
+            return bool(answer) and answer[0] & RT_MASK_NOPAPER == RT_MASK_NOPAPER
         return bool(device.paper_status() == PAPER_MISSING)
     except (OSError, TimeoutError, AssertionError):
         return False

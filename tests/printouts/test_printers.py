@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from pathlib import Path
@@ -10,7 +11,10 @@ import pytest
 from escpos.constants import PAPER_FULL_CUT, RT_MASK_NOPAPER, RT_MASK_PAPER, RT_STATUS_PAPER
 
 from laptiming.errors import PrinterError
-from laptiming.printouts.printers import JobQueue, parse_printer_url
+from laptiming.printouts.data import load_session_sheet
+from laptiming.printouts.printers import JobQueue, parse_printer_url, send_job
+from laptiming.printouts.slip import session_slips
+from laptiming.printouts.slip_escpos import PaperWidth, slips_job
 from laptiming.printouts.session_print import print_session
 from tests.printouts.conftest import FIRST_SESSION
 from tests.printouts.helpers import run
@@ -109,3 +113,52 @@ def test_printer_urls() -> None:
     assert (tcp.target, tcp.port, tcp.check_status) == ("192.168.1.80", 9100, True)
     assert parse_printer_url("file://slips.bin").target == "slips.bin"
     assert parse_printer_url("tcp://p:9101?status=0").check_status is False
+
+
+class FakeSerialPrinter:
+    """A serial printer on a pty pair: answers the paper query on the line, then keeps what it was sent."""
+
+    def __init__(self, expected_length: int, paper_status: int = RT_MASK_PAPER) -> None:
+        self.paper_status = paper_status
+        self.master, self.slave = os.openpty()
+        self.device = os.ttyname(self.slave)
+        self.expected_length = expected_length + len(RT_STATUS_PAPER)
+        self.received = bytearray()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        answered = False
+        while len(self.received) < self.expected_length:
+            chunk = os.read(self.master, 65536)
+            if not chunk:
+                break
+            self.received += chunk
+            if not answered and RT_STATUS_PAPER in self.received:
+                os.write(self.master, bytes([self.paper_status]))
+                answered = True
+                if self.paper_status == RT_MASK_NOPAPER:
+                    break
+
+    def wait(self) -> bytes:
+        """What was printed (the paper query taken out)."""
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive()
+        os.close(self.master)
+        os.close(self.slave)
+        return bytes(self.received).replace(RT_STATUS_PAPER, b"", 1)
+
+
+def test_a_serial_printer_gets_the_exact_bytes(day_db: Path) -> None:
+    job = slips_job(session_slips(load_session_sheet(day_db, FIRST_SESSION)), PaperWidth.MM58)
+    printer = FakeSerialPrinter(len(job))
+    send_job(parse_printer_url(f"serial://{printer.device}?baudrate=38400&paper=58"), job)
+    assert printer.wait() == job  # raw: no newline translation, nothing lost
+
+
+def test_a_serial_printer_out_of_paper_gets_nothing(day_db: Path) -> None:
+    job = slips_job(session_slips(load_session_sheet(day_db, FIRST_SESSION), "2"), PaperWidth.MM80)
+    printer = FakeSerialPrinter(len(job), RT_MASK_NOPAPER)
+    with pytest.raises(PrinterError, match="out of paper"):
+        send_job(parse_printer_url(f"serial://{printer.device}"), job)
+    assert printer.wait() == b""
