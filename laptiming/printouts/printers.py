@@ -9,7 +9,8 @@ Query options: ``paper=58|80`` (default 80), ``timeout=SECONDS`` (default 5), ``
 asking the printer for its paper before sending. Every job is written to the queue folder before it
 is sent and removed only once the printer took it, so a printer that is off, unplugged or out of
 paper leaves the job to be re-sent (``laptiming print resend``). Sending never waits longer than the
-timeout; the app sends from a worker thread.
+timeout for the printer to answer or take the next piece of the job; the app sends from a worker
+thread. A job that stops half-way is re-sent whole (a slip may come out twice, none is lost).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ DEFAULT_TIMEOUT_S = 5.0
 DEFAULT_TCP_PORT = 9100
 SCHEMES = ("usb", "serial", "tcp", "file")
 PAPER_MISSING = 0
+CHUNK_BYTES = 1024  # about a second of a 9600 baud serial line
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +121,13 @@ def send_job(printer: PrinterURL, job: bytes) -> None:
             raise PrinterError(f"printer {printer.url} is off or unplugged ({_short(err)})") from err
         if printer.check_status and _paper_missing(device):
             raise PrinterError(f"printer {printer.url} is out of paper")
+        if isinstance(device.device, serial.Serial):
+            device.device.write_timeout = printer.timeout_s
         try:
-            device._raw(job)
+            # In pieces, so the timeout bounds each silence of the printer, not the whole job (a long
+            # job on a slow printer takes longer than any sensible timeout).
+            for start in range(0, len(job), CHUNK_BYTES):
+                device._raw(job[start:start + CHUNK_BYTES])
         except Exception as err:
             raise PrinterError(f"printer {printer.url} stopped taking the job ({_short(err)})") from err
     finally:

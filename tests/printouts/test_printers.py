@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import struct
 import threading
 from pathlib import Path
 
@@ -162,3 +163,30 @@ def test_a_serial_printer_out_of_paper_gets_nothing(day_db: Path) -> None:
     with pytest.raises(PrinterError, match="out of paper"):
         send_job(parse_printer_url(f"serial://{printer.device}"), job)
     assert printer.wait() == b""
+
+
+def test_a_printer_that_goes_away_mid_job_keeps_the_job(day_db: Path, tmp_path: Path) -> None:
+    server = socket.socket()
+    # A small window: the 100 KB job cannot all sit in socket buffers, so the client is still sending at the reset.
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+
+    def take_a_little_then_vanish() -> None:
+        connection, _ = server.accept()
+        connection.recv(len(RT_STATUS_PAPER))
+        connection.sendall(bytes([RT_MASK_PAPER]))
+        connection.recv(2048)
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset, like a power cut
+        connection.close()
+        server.close()
+
+    thread = threading.Thread(target=take_a_little_then_vanish, daemon=True)
+    thread.start()
+    queue = JobQueue(tmp_path / "jobs")
+    with pytest.raises(PrinterError, match="stopped taking the job.*is kept"):
+        print_session(day_db, FIRST_SESSION, printer_url=f"tcp://127.0.0.1:{port}", queue=queue)
+    thread.join(timeout=30)
+    (kept,) = queue.pending()
+    assert kept.data().count(PAPER_FULL_CUT) == 12
