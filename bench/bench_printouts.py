@@ -1,7 +1,7 @@
 """Printouts at event scale: every slip and the results sheet of a 100-car session as PDF (target under 5 s),
 and a driver's day for each of 700 drivers in one PDF (target under 60 s).
 
-The event databases are made by :mod:`laptiming.printouts.sample_day` (real SQLite, laps derived by the
+The event databases are made by :mod:`laptiming.sample_day` (real SQLite, laps derived by the
 engine); the time counts loading the results from the database, rendering every chart and writing the PDFs.
 The CPU time is printed too: on a machine shared with other work the wall clock is the CPU time plus waiting.
 """
@@ -19,7 +19,7 @@ from laptiming.printouts.driver_day import days_pdf
 from laptiming.printouts.output import write_bytes_atomically
 from laptiming.printouts.results_pdf import results_pdf
 from laptiming.printouts.results_table import build_results
-from laptiming.printouts.sample_day import build_sample_event
+from laptiming.sample_day import build_sample_event
 from laptiming.printouts.slip import session_slips
 from laptiming.printouts.slip_pdf import slips_pdf
 

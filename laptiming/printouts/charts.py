@@ -7,6 +7,7 @@ and a session prints one per car. One :class:`Charts` per thread (matplotlib fig
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -45,6 +46,13 @@ RECEIPT_58 = ChartSize(2.4, 1.1, 160)  # 384 dots wide: a 58 mm head
 RECEIPT_80 = ChartSize(3.6, 1.4, 160)  # 576 dots wide: an 80 mm head
 PAGE = ChartSize(7.0, 2.6, 100)
 BARS = ChartSize(7.0, 1.8, 110)
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    """A chart as PNG (for HTML pages and files)."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
 
 
 def _style(axes: Axes, font_size: float) -> None:

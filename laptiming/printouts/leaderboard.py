@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from html import escape as html_escape
 from xml.sax.saxutils import escape
@@ -10,7 +11,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
-from laptiming.printouts.charts import BARS, Charts
+from laptiming.printouts.charts import BARS, Charts, png_bytes
 from laptiming.printouts.data import EventDay, ResultState
 from laptiming.printouts.day_model import driver_key
 from laptiming.printouts.pdfkit import build_pdf, grid_table, png_image, styles
@@ -72,16 +73,22 @@ def build_leaderboard(day: EventDay) -> Leaderboard:
     return Leaderboard(day.event_name, boards, state)
 
 
+def _class_bests(board: Leaderboard) -> list[tuple[str, int]]:
+    """The chart's bars: each class's best lap of the day, labelled with who set it, fastest first."""
+    bars = [(f"{name}: #{lines[0].number} {lines[0].driver}", lines[0].best_us)
+            for name, lines in board.boards.items() if lines and name != OVERALL]
+    return sorted(bars, key=lambda bar: bar[1])
+
+
 def leaderboard_pdf(board: Leaderboard, top: int = TOP, charts: Charts | None = None) -> bytes:
     """The leaderboard on A4: the chart of each class's best, then the top of each board."""
     style = styles()
     width = A4[0] - 24 * mm
     story: list[Flowable] = [Paragraph(escape(board.event), style["small"]),
                              Paragraph("Leaderboard - best laps of the day", style["title"]), Spacer(1, 3 * mm)]
-    bars = [(f"{name}: #{lines[0].number} {lines[0].driver}", lines[0].best_us)
-            for name, lines in board.boards.items() if lines and name != OVERALL]
+    bars = _class_bests(board)
     if bars:
-        story.append(png_image((charts or Charts()).best_by_class(sorted(bars, key=lambda bar: bar[1]), BARS), width))
+        story.append(png_image((charts or Charts()).best_by_class(bars, BARS), width))
     header = ["Pos", "Driver", "No", "Class", "Best lap", "Lap", "Session"]
     widths = [10, 50, 12, 28, 20, 10, 0]
     widths[-1] = width / mm - sum(widths)
@@ -93,13 +100,17 @@ def leaderboard_pdf(board: Leaderboard, top: int = TOP, charts: Charts | None = 
                      f"{board.event} leaderboard", margin=12 * mm)
 
 
-def leaderboard_html(board: Leaderboard, top: int = TOP) -> str:
-    """The leaderboard as a self-contained HTML page (for a screen in the paddock)."""
+def leaderboard_html(board: Leaderboard, top: int = TOP, charts: Charts | None = None) -> str:
+    """The leaderboard as a self-contained HTML page (for a screen in the paddock), the chart inlined."""
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              f"<title>{html_escape(board.event)} leaderboard</title>",
              "<style>body{font-family:system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse}"
              "th,td{padding:.15em .6em;border-bottom:1px solid #ccc;text-align:left}</style></head><body>",
              f"<h1>{html_escape(board.event)}: best laps of the day</h1>"]
+    bars = _class_bests(board)
+    if bars:
+        chart = base64.b64encode(png_bytes((charts or Charts()).best_by_class(bars, BARS))).decode("ascii")
+        parts.append(f'<img id="chart" alt="best lap of each class" src="data:image/png;base64,{chart}">')
     for name, lines in board.boards.items():
         parts.append(f'<h2>{html_escape(name)}</h2><table class="board" data-class="{html_escape(name)}">'
                      "<tr><th>Pos</th><th>Driver</th><th>No</th><th>Class</th><th>Best lap</th><th>Lap</th>"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from laptiming.cli import main
-from laptiming.printouts.sample_day import build_sample_event
+from laptiming.sample_day import build_sample_event
 
 RACE_SESSION = 10  # the sample day's Group A race (a penalty and a deleted lap)
 FIRST_SESSION = 1

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from laptiming.engine import Lap, LapFlag
 from laptiming.printouts.stats import improvements, lap_stats
@@ -99,6 +102,9 @@ def test_leaderboard_has_each_classes_best_of_the_day(capsys, day_db: Path, tmp_
         first = page.tables[car_class][1]
         fastest = min((time_us, driver) for driver, time_us in best.items() if classes[driver] == car_class)
         assert (first[0], first[1], first[4]) == ("1", fastest[1], format_lap_time(fastest[0]))
+    source = re.search(r'<img id="chart"[^>]* src="data:image/png;base64,([^"]+)"', out.read_text()).group(1)
+    chart = Image.open(io.BytesIO(base64.b64decode(source)))
+    assert chart.format == "PNG" and chart.width > 400  # the chart of class bests is in the page itself
     pdf = tmp_path / "board.pdf"
     assert run(capsys, "print", "leaderboard", "--db", str(day_db), "--pdf", str(pdf))[0] == 0
     text = "\n".join(pdf_pages(pdf))

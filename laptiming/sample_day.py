@@ -5,7 +5,7 @@ improves a little from run to run, laps vary, the odd lap is slow (traffic), the
 then misses a car (a suspect lap) or reads it twice (a short passing that counts for nothing).
 The last session can be a race with a penalty and a deleted lap. Deterministic for a seed.
 
-    python -m laptiming.printouts.sample_day OUT.db [--drivers N] [--per-session N] [--runs N]
+    python -m laptiming.sample_day OUT.db [--drivers N] [--per-session N] [--runs N]
 """
 
 from __future__ import annotations
