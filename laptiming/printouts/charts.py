@@ -19,7 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from laptiming.engine import Lap, LapFlag
-from laptiming.timefmt import US_PER_SECOND
+from laptiming.timefmt import US_PER_SECOND, format_lap_time
 
 INK = "#1a1a1a"
 BEST = "#c0392b"
@@ -221,9 +221,9 @@ class Charts:
         axes.xaxis.set_major_formatter(FuncFormatter(_minutes_seconds))
         if values:
             low, high = min(values), max(values)
-            axes.set_xlim(max(0.0, low - (high - low) * 0.6 - 2), high + (high - low) * 0.1 + 1)
-        for y, value in enumerate(values):
-            axes.text(value, y, f" {_minutes_seconds(value, 0)}", va="center", fontsize=7)
+            axes.set_xlim(max(0.0, low - (high - low) * 0.6 - 2), high + (high - low) * 0.25 + 1.5)
+        for y, (value, (_, time_us)) in enumerate(zip(values, list(bars)[::-1])):
+            axes.text(value, y, f" {format_lap_time(time_us)}", va="center", fontsize=7)
         return self._png(figure, size)
 
     def race_positions(self, positions: dict[str, list[int]], cars: int, size: ChartSize = PAGE) -> Image.Image:
