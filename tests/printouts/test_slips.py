@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections import defaultdict
 from pathlib import Path
 
@@ -180,3 +182,13 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(capsys, day_db: Path, 
     code, _, err = run(capsys, "print", "slip", "--db", str(tmp_path / "none.db"), "--pdf", str(tmp_path / "b.pdf"))
     assert code == 2 and "database not found" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_files_get_the_users_umask(capsys, day_db: Path, tmp_path: Path) -> None:
+    previous = os.umask(0o027)
+    try:
+        out = tmp_path / "slip.pdf"
+        assert run(capsys, "print", "slip", "--db", str(day_db), "--session", "1", "--car", "2", "--pdf", str(out))[0] == 0
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
