@@ -13,6 +13,7 @@ import argparse
 from laptiming.cli.session_args import seconds, store_command
 from laptiming.engine import CarStatus
 from laptiming.report import format_result
+from laptiming.service.clocktime import session_decoder_time
 from laptiming.service.corrections import (
     AddPassingRequest,
     AssignRequest,
@@ -40,13 +41,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     add = actions.add_parser("add-passing", parents=[common], help="a crossing the loop missed")
     add.add_argument("--transponder", type=int, required=True)
-    add.add_argument("--time-us", type=int, required=True, help="decoder time of the crossing, in µs")
+    add.add_argument("--time-us", "--time", dest="time_us", required=True, metavar="TIME",
+                     help="when it crossed: decoder µs, or a time of day on the decoder clock (09:07:48.791)")
     add.set_defaults(handler=correct_command, build=_add_passing)
 
     void = actions.add_parser("void-passing", parents=[common], help="a passing that must count for nothing")
     void.add_argument("--decoder", type=int, required=True, help="decoder id")
     void.add_argument("--number", type=int, required=True, help="passing number")
-    void.add_argument("--time-us", type=int, help="decoder time, when the number is not unique (counter reset)")
+    void.add_argument("--time-us", "--time", dest="time_us", metavar="TIME",
+                      help="decoder µs or time of day, when the number is not unique (counter reset)")
     void.set_defaults(handler=correct_command, build=_void_passing)
 
     penalty = actions.add_parser("penalty", parents=[common], help="time added to a car's race time")
@@ -111,9 +114,14 @@ def correct_command(args: argparse.Namespace) -> int:
     """Check, append, recompute and store the derived results, all in one transaction; then print."""
     db = open_event_db(args.db)
     try:
+        typed = None
+        if getattr(args, "time_us", None) is not None:
+            typed = session_decoder_time(db, args.session, args.time_us, field="--time-us")
+            args.time_us = typed.decoder_time_us
         with write_transaction(db):
             stored, result = apply_correction(db, args.session, args.build(args), made_by=args.by, reason=args.reason)
-        print(f"correction #{stored.correction.correction_id} recorded")
+        at = f" at {typed.describe()}" if typed is not None and typed.typed_time_of_day is not None else ""
+        print(f"correction #{stored.correction.correction_id} recorded{at}")
         print(format_result(get_session(db, args.session), result, load_corrections(db, args.session)))
     finally:
         db.close()

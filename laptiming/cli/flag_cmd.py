@@ -14,6 +14,7 @@ from laptiming.cli.session_args import session_result, store_command
 from laptiming.clockmap import ClockMap
 from laptiming.errors import InputError
 from laptiming.report import format_result
+from laptiming.service.clocktime import session_decoder_time
 from laptiming.store import (
     SessionPhase,
     get_session,
@@ -31,8 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     flag.add_argument("which", choices=("green", "checkered"))
     flag.add_argument("--db", required=True, help="event database")
     flag.add_argument("--session", type=int, required=True, metavar="ID")
-    flag.add_argument("--at-us", type=int, metavar="DECODER_TIME",
-                      help="decoder time of the flag (default: now, through the decoder clock's learned offset)")
+    flag.add_argument("--at-us", "--at", dest="at_us", metavar="TIME",
+                      help="when: decoder µs or a time of day on the decoder clock (09:07:48.791); "
+                           "default: now, through the decoder clock's learned offset")
     flag.set_defaults(handler=flag_command)
 
 
@@ -44,7 +46,8 @@ def flag_command(args: argparse.Namespace) -> int:
         record = get_session(db, args.session)
         if record.phase is SessionPhase.FINISHED:
             raise InputError(f"session {record.session_id} ({record.name}) in {args.db} is finished")
-        at_us = args.at_us
+        at_us = None if args.at_us is None else session_decoder_time(db, record.session_id, args.at_us,
+                                                                     field="--at-us").decoder_time_us
         if at_us is None:
             at_us = ClockMap().learn_all(load_passings(db, record.session_id)).decoder_time_us(time.time_ns())
             if at_us is None:
