@@ -14,6 +14,7 @@ from laptiming.cli.session_args import seconds, store_command
 from laptiming.engine import CarStatus
 from laptiming.report import format_result
 from laptiming.service.clocktime import session_decoder_time
+from laptiming.service.control import reopen_results
 from laptiming.service.corrections import (
     AddPassingRequest,
     AssignRequest,
@@ -35,6 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     common.add_argument("--session", type=int, required=True, metavar="ID")
     common.add_argument("--by", required=True, metavar="WHO", help="who makes the correction")
     common.add_argument("--reason", required=True, metavar="WHY", help="why (kept with the results)")
+    common.add_argument("--reopen", action="store_true",
+                        help="the session's results are official: reopen them (provisional again) with this reason")
 
     correct = subparsers.add_parser("correct", help="correct a session: add/void passings, penalties, statuses, ...")
     actions = correct.add_subparsers(dest="correct_action", metavar="ACTION", required=True)
@@ -119,6 +122,8 @@ def correct_command(args: argparse.Namespace) -> int:
             typed = session_decoder_time(db, args.session, args.time_us, field="--time-us")
             args.time_us = typed.decoder_time_us
         with write_transaction(db):
+            if args.reopen:
+                reopen_results(db, args.session, made_by=args.by, reason=args.reason)
             stored, result = apply_correction(db, args.session, args.build(args), made_by=args.by, reason=args.reason)
         at = f" at {typed.describe()}" if typed is not None and typed.typed_time_of_day is not None else ""
         print(f"correction #{stored.correction.correction_id} recorded{at}")

@@ -103,6 +103,7 @@ class Recording:
         self._notices: queue.SimpleQueue[Notice | None] = queue.SimpleQueue()
         self._stopped = threading.Event()
         self.link_state: LinkState | None = None
+        self.finished_elsewhere = False
         live.subscribe(self._notices.put)
         self.reader = DecoderReader(request.decoder_url, [live.on_decoder_event, self._on_link],
                                     last_seen=live.last_seen)
@@ -164,7 +165,10 @@ class Recording:
             for problem in self.live.take_problems():
                 self._notices.put(Problem(problem))
             finishing = finish and not self.live.had_problems and self.reader.error is None
-            result = self.live.finish() if finishing else self.live.save_results()
+            if self.finished_elsewhere:  # passings that came in meanwhile are in the results too
+                finishing, result = True, self.live.save_results()
+            else:
+                result = self.live.finish() if finishing else self.live.save_results()
         finally:
             self.live.close()
         for problem in self.live.take_problems():
@@ -205,8 +209,9 @@ class Recording:
         try:
             self.live.reload_setup()  # anything changed between the resume and the watcher's first look
             while not self._stopped.wait(WATCH_EVERY_S):
-                if watcher.changed():
-                    self.live.reload_setup()
+                if watcher.changed() and self.live.reload_setup().result().markers.closed:
+                    self.finished_elsewhere = True  # `laptiming finish` (or the app) ended the session
+                    self.stop()
         except (TimingError, sqlite3.Error) as err:
             self.live.report_problem(f"cannot follow changes from other terminals: {err}")
         finally:
