@@ -16,6 +16,7 @@ from laptiming import __version__
 from laptiming.cli import (
     correct_cmd,
     decoder_cmd,
+    entry_cmd,
     finish_cmd,
     flag_cmd,
     results_cmd,
@@ -30,7 +31,7 @@ EXIT_USAGE = 2
 
 # Each module exposes ``register(subparsers)`` and sets ``handler`` on its parsers.
 COMMAND_MODULES = (decoder_cmd, schedule_cmd, timing_cmd, results_cmd, correct_cmd, flag_cmd, finish_cmd,
-                   transponder_cmd)
+                   entry_cmd, transponder_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -52,6 +52,7 @@ class ControlAction(enum.Enum):
     FINISH = "finish"
     CONFIRM = "confirm"
     REOPEN = "reopen"
+    ENTER = "enter"  # a walk-up entry (laptiming.service.entries)
 
 
 class ResultsStatus(enum.Enum):
@@ -86,8 +87,9 @@ class Finished:
     result: SessionResult
 
 
-def _append(db: Database, session_id: int, action: ControlAction, made_by: str, reason: str,
-            flag: Flag | None = None, at_us: int | None = None) -> ControlRecord:
+def append_control(db: Database, session_id: int, action: ControlAction, made_by: str, reason: str,
+                   flag: Flag | None = None, at_us: int | None = None) -> ControlRecord:
+    """Append one action to the session's control log, with who, why and the host time (inside a write unit)."""
     if not made_by.strip():
         raise InputError("--by: who does it must be given")
     made_at = now_text()
@@ -176,7 +178,7 @@ def show_flag(db: Database, session_id: int, flag: Flag, *, made_by: str, reason
         elif record.green_us is None:
             raise InputError(f"session {session_id} ({record.name}) has not started (no green flag); "
                              f"a {flag.value} flag needs a session on track")
-        return _append(db, session_id, ControlAction.FLAG, made_by, reason, flag, at_us)
+        return append_control(db, session_id, ControlAction.FLAG, made_by, reason, flag, at_us)
 
 
 def finish_session(db: Database, session_id: int, *, made_by: str, reason: str = "",
@@ -197,9 +199,9 @@ def finish_session(db: Database, session_id: int, *, made_by: str, reason: str =
             checkered = max(p.decoder_time_us for p in passings) + 1
         shown_now = checkered is not None and checkered != record.checkered_us
         if shown_now:
-            _append(db, session_id, ControlAction.FLAG, made_by, reason, Flag.CHECKERED, checkered)
+            append_control(db, session_id, ControlAction.FLAG, made_by, reason, Flag.CHECKERED, checkered)
         update_session(db, session_id, checkered_us=checkered, phase=SessionPhase.FINISHED)
-        _append(db, session_id, ControlAction.FINISH, made_by, reason, at_us=checkered)
+        append_control(db, session_id, ControlAction.FINISH, made_by, reason, at_us=checkered)
         result = engine.derive_session(passings, load_setup(db, session_id))
         write_derived(db, session_id, result)
         return Finished(get_session(db, session_id), checkered, shown_now, result)
@@ -214,7 +216,7 @@ def confirm_results(db: Database, session_id: int, *, made_by: str, reason: str 
             raise InputError(f"session {session_id} ({record.name}) is not finished; finish it first")
         if status is ResultsStatus.OFFICIAL:
             raise InputError(f"session {session_id} ({record.name}): its results are already official")
-        return _append(db, session_id, ControlAction.CONFIRM, made_by, reason)
+        return append_control(db, session_id, ControlAction.CONFIRM, made_by, reason)
 
 
 def reopen_results(db: Database, session_id: int, *, made_by: str, reason: str) -> ControlRecord:
@@ -226,7 +228,7 @@ def reopen_results(db: Database, session_id: int, *, made_by: str, reason: str) 
         if results_status(db, session_id) is not ResultsStatus.OFFICIAL:
             raise InputError(f"session {session_id} ({record.name}): its results are not official; "
                              "there is nothing to reopen")
-        return _append(db, session_id, ControlAction.REOPEN, made_by, reason)
+        return append_control(db, session_id, ControlAction.REOPEN, made_by, reason)
 
 
 def require_correctable(db: Database, session_id: int) -> None:
