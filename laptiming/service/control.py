@@ -23,6 +23,7 @@ from laptiming import engine
 from laptiming.clockmap import ClockMap
 from laptiming.engine import SessionResult
 from laptiming.errors import InputError
+from laptiming.service.lock import lock_holder
 from laptiming.store import (
     SessionPhase,
     SessionRecord,
@@ -33,6 +34,7 @@ from laptiming.store import (
     write_derived,
     write_transaction,
 )
+from laptiming.store.database import db_path
 from laptiming.store.sessions import now_text
 
 
@@ -216,6 +218,10 @@ def confirm_results(db: Database, session_id: int, *, made_by: str, reason: str 
             raise InputError(f"session {session_id} ({record.name}) is not finished; finish it first")
         if status is ResultsStatus.OFFICIAL:
             raise InputError(f"session {session_id} ({record.name}): its results are already official")
+        holder = lock_holder(db_path(db), session_id)
+        if holder is not None:
+            raise InputError(f"session {session_id} ({record.name}) is still being timed by {holder.describe()}; "
+                             "confirm once it has ended")
         return append_control(db, session_id, ControlAction.CONFIRM, made_by, reason)
 
 

@@ -28,6 +28,7 @@ from hardware.urls import parse_decoder_url
 from laptiming.engine import SessionEvent, SessionResult, SessionRules
 from laptiming.errors import TimingError
 from laptiming.service.live import LiveSession
+from laptiming.service.lock import RecorderLock
 from laptiming.service.watch import SetupWatcher
 from laptiming.store import (
     SessionPhase,
@@ -104,6 +105,7 @@ class Recording:
         self._stopped = threading.Event()
         self.link_state: LinkState | None = None
         self.finished_elsewhere = False
+        self.lock: RecorderLock | None = None
         live.subscribe(self._notices.put)
         self.reader = DecoderReader(request.decoder_url, [live.on_decoder_event, self._on_link],
                                     last_seen=live.last_seen)
@@ -120,8 +122,14 @@ class Recording:
             check_capture(url.target)
         transport_for_url(url)  # its options checked (sim://?cars=abc) before anything is written
         session_id, started_how = _find_or_create(request)
-        live = LiveSession.open(request.db_path, session_id, enter_unknown=request.enter_unknown)
+        lock = RecorderLock.acquire(request.db_path, session_id, request.session_name)  # one recorder per session
+        try:
+            live = LiveSession.open(request.db_path, session_id, enter_unknown=request.enter_unknown)
+        except BaseException:
+            lock.release()
+            raise
         recording = cls(request, session_id, started_how, live)
+        recording.lock = lock
         recording._watch_thread.start()
         recording.reader.start()
         return recording
@@ -171,6 +179,8 @@ class Recording:
                 result = self.live.finish() if finishing else self.live.save_results()
         finally:
             self.live.close()
+            if self.lock is not None:
+                self.lock.release()
         for problem in self.live.take_problems():
             self._notices.put(Problem(problem))
         return RecordingOutcome(
