@@ -28,6 +28,7 @@ from hardware.urls import parse_decoder_url
 from laptiming.engine import SessionEvent, SessionResult, SessionRules, SessionState
 from laptiming.errors import TimingError
 from laptiming.service.live import LiveSession
+from laptiming.service.lock import RecorderLock
 from laptiming.service.watch import SetupWatcher
 from laptiming.store import (
     SessionPhase,
@@ -141,6 +142,8 @@ class Recording:
         self.link: LinkStatus | None = None
         self.decoder_status: DecoderStatus | None = None  # the decoder's latest STATUS (loop noise, ...)
         self._subscriptions: list[Subscription] = []  # copied on change, never changed in place
+        self.finished_elsewhere = False
+        self.lock: RecorderLock | None = None
         live.subscribe(self._notices.put)
         live.add_problem_listener(self._on_problem)
         self.reader = DecoderReader(request.decoder_url, [live.on_decoder_event, self._on_link],
@@ -158,8 +161,14 @@ class Recording:
             check_capture(url.target)
         transport_for_url(url)  # its options checked (sim://?cars=abc) before anything is written
         session_id, started_how = _find_or_create(request)
-        live = LiveSession.open(request.db_path, session_id, enter_unknown=request.enter_unknown)
+        lock = RecorderLock.acquire(request.db_path, session_id, request.session_name)  # one recorder per session
+        try:
+            live = LiveSession.open(request.db_path, session_id, enter_unknown=request.enter_unknown)
+        except BaseException:
+            lock.release()
+            raise
         recording = cls(request, session_id, started_how, live)
+        recording.lock = lock
         recording._watch_thread.start()
         recording.reader.start()
         return recording
@@ -218,9 +227,14 @@ class Recording:
                 raise self.live.writer.error
             self.live.writer.flush()
             finishing = finish and not self.live.had_problems and self.reader.error is None
-            result = self.live.finish() if finishing else self.live.save_results()
+            if self.finished_elsewhere:  # passings that came in meanwhile are in the results too
+                finishing, result = True, self.live.save_results()
+            else:
+                result = self.live.finish() if finishing else self.live.save_results()
         finally:
             self.live.close()
+            if self.lock is not None:
+                self.lock.release()
         return RecordingOutcome(
             session_id=self.session_id,
             result=result,
@@ -274,8 +288,9 @@ class Recording:
         try:
             self.live.reload_setup()  # anything changed between the resume and the watcher's first look
             while not self._stopped.wait(WATCH_EVERY_S):
-                if watcher.changed():
-                    self.live.reload_setup()
+                if watcher.changed() and self.live.reload_setup().result().markers.closed:
+                    self.finished_elsewhere = True  # `laptiming finish` (or the app) ended the session
+                    self.stop()
         except (TimingError, sqlite3.Error) as err:
             self.live.report_problem(f"cannot follow changes from other terminals: {err}")
         finally:
