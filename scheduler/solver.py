@@ -45,7 +45,7 @@ STAGE_SHARES: dict[str, float] = {
     "groups": 0.11, "spread": 0.11,
 }
 PROVEN_SHORT_RUNS_SHARE = 0.6
-TOGETHER_SHARE = 0.5  # the first try: every group together at the bound (see scheduler.together)
+TOGETHER_SHARE = 0.6  # the first try: every group together at the bound (see scheduler.together)
 # Placing every run is a packing problem where the LP relaxation pays off; the later stages
 # improve a full roster, where one worker without the LP finds better rosters sooner.
 PACKING_STAGES = frozenset({"runs"})

@@ -79,10 +79,10 @@ def together_in_fewest(problem: Problem, start: Roster, open_count: int, budget:
                        wall_left: Callable[[], float]) -> TogetherResult:
     """A roster with every run placed and every group together in ``open_count`` slots, if found."""
     work = seconds = 0.0
-    cut = False
-    # Where the start has a group apart, its runs contradict the equalities: hinting them
-    # sends the search the wrong way (on a hard 700-driver event, 3 units of work instead of
-    # more than 10), so those members are left for the solver to place.
+    # Where the start has a group apart, its runs contradict the equalities. Hinting them is
+    # right on some events and sends the search the wrong way on others (700 drivers: 3 units
+    # of work with them hinted on one event, with them left out on another, over 10 the other
+    # way round), so the first choice of slots is tried both ways, on half its budget each.
     scattered = frozenset(d for group in problem.groups if group.pairs
                           and not all(set(start.sessions[b]) <= set(start.sessions[a]) for a, b in group.pairs)
                           for d in group.members)
@@ -94,23 +94,28 @@ def together_in_fewest(problem: Problem, start: Roster, open_count: int, budget:
             model.add(short == 0)
         for slot in sorted(closed):
             model.add(rm.used[slot] == 0)
-        rm.hint(start, scattered)
-        solver = cp_model.CpSolver()
-        params = solver.parameters
-        params.random_seed = seed
-        params.num_workers = 1
-        params.linearization_level = 0
         share = budget * (FIRST_SHARE if attempt == 0 else (1 - FIRST_SHARE) / (ATTEMPTS - 1))
-        params.max_deterministic_time = max(0.05, share)
-        params.max_time_in_seconds = max(0.01, wall_left())
-        status = solver.solve(model)
-        work += solver.deterministic_time
-        seconds += solver.wall_time
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return TogetherResult(rm.roster(solver), rm, work, seconds, cut)
-        if status == cp_model.UNKNOWN:
-            # Out of work (or cut by the wall clock): another choice of slots would fare no
-            # better; only a proof that these slots cannot work moves on to the next choice.
-            cut = solver.deterministic_time < share * 0.99
-            break
-    return TogetherResult(None, None, work, seconds, cut)
+        hints = [frozenset(), scattered] if attempt == 0 and scattered else [frozenset()]
+        for skip in hints:
+            rm.hint(start, skip)
+            solver = cp_model.CpSolver()
+            params = solver.parameters
+            params.random_seed = seed
+            params.num_workers = 1
+            params.linearization_level = 0
+            params.max_deterministic_time = max(0.05, share / len(hints))
+            params.max_time_in_seconds = max(0.01, wall_left())
+            status = solver.solve(model)
+            work += solver.deterministic_time
+            seconds += solver.wall_time
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                return TogetherResult(rm.roster(solver), rm, work, seconds, False)
+            if status == cp_model.UNKNOWN and solver.deterministic_time < share / len(hints) * 0.99:
+                return TogetherResult(None, None, work, seconds, True)  # the wall clock: give up
+            if status == cp_model.INFEASIBLE:
+                break  # these slots cannot work, whatever the hint
+        else:
+            # Out of work on the likeliest slots: other choices would fare no better; only a
+            # proof that these slots cannot work moves on to the next choice.
+            return TogetherResult(None, None, work, seconds, False)
+    return TogetherResult(None, None, work, seconds, False)
