@@ -324,6 +324,9 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(),
             options.seed, lambda: options.wall_limit - (time.perf_counter() - started))
         if found.roster is not None:
             first = found.roster
+        if options.progress is not None:
+            options.progress(Progress("together at the bound", len(first.used_slots()), bound.total,
+                                      sum(first.unmet(problem)), time.perf_counter() - started))
         early.append(StageResult("together at the bound", "OPTIMAL" if found.roster else "FEASIBLE",
                                  len(first.used_slots()), bound.total, found.seconds,
                                  found.stopped_by_wall_clock))
