@@ -131,7 +131,7 @@ def _check(roster_path: Path, entries_path: Path, plan_path: Path) -> int:
 def _schedule(args: argparse.Namespace, entries_path: Path) -> int:
     """Check every input and output first, solve, then write everything (or nothing)."""
     problem, published = _read_inputs(args, entries_path)
-    outputs = _check_outputs(args)
+    _check_outputs(args)
     db = open_event_db(args.db) if args.db and args.db.exists() else None  # bad file: fails now
     try:
         keep = keep_plan(problem, published) if published is not None else None
