@@ -5,7 +5,8 @@
     laptiming finish --db DB --session ID --reopen --by WHO --reason WHY   official -> provisional
 
 It works while a ``laptiming record`` runs on the session: the recorder notices within a second
-and ends with exit 0. The rules live in :mod:`laptiming.service.control`.
+and ends with exit 0. ``--print-slips URL`` or ``--slips-pdf FILE`` then prints every driver's slip
+(a printer that is off keeps the job for ``laptiming print resend``; the session stays finished). The rules live in :mod:`laptiming.service.control`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 from laptiming.cli.flag_cmd import decoder_time_text
 from laptiming.cli.session_args import session_result, store_command
 from laptiming.errors import InputError
+from laptiming.printouts.session_print import print_session
 from laptiming.report import format_result
 from laptiming.service.clocktime import session_decoder_time
 from laptiming.service.control import confirm_results, finish_session, reopen_results
@@ -35,6 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="official results back to provisional, to correct them (needs --reason)")
     finish.add_argument("--by", required=True, metavar="WHO", help="who finishes or confirms")
     finish.add_argument("--reason", default="", metavar="WHY", help="why (kept with the session)")
+    slips = finish.add_mutually_exclusive_group()
+    slips.add_argument("--print-slips", metavar="PRINTER_URL",
+                       help="then print every driver's slip (usb://, serial://, tcp://host, file://)")
+    slips.add_argument("--slips-pdf", metavar="FILE", help="then write every driver's slip to one PDF")
     finish.set_defaults(handler=finish_command)
 
 
@@ -66,4 +72,8 @@ def finish_command(args: argparse.Namespace) -> int:
         print(format_result(record, session_result(db, args.session), load_corrections(db, args.session)))
     finally:
         db.close()
+    if not (args.confirm or args.reopen) and (args.print_slips or args.slips_pdf):
+        printed = print_session(args.db, args.session, printer_url=args.print_slips, pdf_path=args.slips_pdf)
+        print(f"{printed.slips} slip(s) of session {printed.session_id} ({printed.session_name}) "
+              f"to {printed.destination}")
     return 0
