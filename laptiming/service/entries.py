@@ -17,7 +17,7 @@ from sqlite_utils import Database
 
 from laptiming.engine.corrections import ResolvedSetup
 from laptiming.errors import InputError
-from laptiming.service.control import ControlAction, append_control
+from laptiming.service.control import ControlAction, append_control, require_no_official_change
 from laptiming.store import (
     SessionPhase,
     assign_transponder,
@@ -81,8 +81,9 @@ def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by:
     """Make the car and driver if new, assign the transponder, enter the car in the session; one write unit.
 
     A car that exists keeps its id and takes the class given. Refused (an :class:`InputError`,
-    nothing written): a finished session, an empty field, and a transponder that belongs to
-    another car unless ``from_us`` says from when it moves to this one.
+    nothing written): a finished session, an empty field, a transponder that belongs to another
+    car unless ``from_us`` says from when it moves to this one, and an assignment that would
+    change a session's official results.
     """
     _check(entry)
     with write_transaction(db):
@@ -99,6 +100,7 @@ def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by:
             raise InputError(f"--transponder: {entry.transponder} belongs to car {owner_number}; give --from TIME "
                              "(when it was handed on) to move it to this car")
         if assigned:
+            require_no_official_change(db, entry.transponder, entry.from_us if owner is not None else None)
             assign_transponder(db, entry.transponder, car_id, entry.from_us if owner is not None else None,
                                made_by=made_by, reason=reason)
         was_entered = is_entered(db, session_id, car_id)
