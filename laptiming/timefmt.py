@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from laptiming.engine.standings import Gap
+
 US_PER_MS = 1_000
 US_PER_SECOND = 1_000_000
 US_PER_MINUTE = 60 * US_PER_SECOND
@@ -25,6 +30,20 @@ def format_seconds(time_us: int) -> str:
         seconds, ms = divmod(abs(time_us) // US_PER_MS, 1000)
         return f"{sign}{seconds}.{ms:03d}"
     return format_lap_time(time_us)
+
+
+def format_gap(gap: Gap | None) -> str:
+    """A gap as timing sheets print it: ``+2 L`` laps behind, ``+1.048`` behind, ``-0.210`` ahead, or blank."""
+    if gap is None:
+        return ""
+    if gap.laps:
+        return f"+{gap.laps} L"
+    if gap.time_us is None:
+        return ""
+    # Negative when the car completed that lap number before the car it is compared with
+    # (it opened its timing earlier, e.g. out of the pits first).
+    sign = "" if gap.time_us < 0 else "+"
+    return f"{sign}{format_seconds(gap.time_us)}"
 
 
 def parse_seconds(text: str) -> int:

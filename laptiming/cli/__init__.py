@@ -19,6 +19,7 @@ from laptiming.cli import (
     entry_cmd,
     finish_cmd,
     flag_cmd,
+    print_cmd,
     results_cmd,
     schedule_cmd,
     timing_cmd,
@@ -31,7 +32,7 @@ EXIT_USAGE = 2
 
 # Each module exposes ``register(subparsers)`` and sets ``handler`` on its parsers.
 COMMAND_MODULES = (decoder_cmd, schedule_cmd, timing_cmd, results_cmd, correct_cmd, flag_cmd, finish_cmd,
-                   entry_cmd, transponder_cmd)
+                   entry_cmd, transponder_cmd, print_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

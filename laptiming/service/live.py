@@ -80,6 +80,7 @@ class LiveSession:
         self._green_to_retry: int | None = None
         self._entering: set[int] = set()
         self._subscribers: list[Subscriber] = []
+        self._problem_listeners: list[Callable[[str], None]] = []
         self._problems: list[str] = []
         self._problem_count = 0
         self._problems_lock = threading.Lock()
@@ -123,8 +124,34 @@ class LiveSession:
         return live
 
     def subscribe(self, subscriber: Subscriber) -> None:
-        """Send every batch of changes to ``subscriber`` (called on the journal writer thread)."""
-        self._subscribers.append(subscriber)
+        """Send every batch of changes to ``subscriber`` (called on the journal writer thread; it must not block)."""
+        self._subscribers = [*self._subscribers, subscriber]  # copied, never changed in place: no lock to publish
+
+    def subscribe_with_snapshot(
+        self, subscriber: Subscriber, timeout: float | None = None
+    ) -> tuple[SessionState, Callable[[], None]]:
+        """The state now and every change after it, with nothing lost or doubled in between, and an unsubscribe.
+
+        Both happen on the writer thread between two commits, so no batch can fall between the
+        snapshot and the first change the subscriber receives.
+        """
+        snapshots: list[SessionState] = []
+
+        def register(_: None) -> None:
+            snapshots.append(self.state)
+            self.subscribe(subscriber)
+
+        self.writer.submit(lambda db: None, register).result(timeout)
+        snapshot = snapshots[0]
+
+        def unsubscribe() -> None:
+            self._subscribers = [s for s in self._subscribers if s is not subscriber]
+
+        return snapshot, unsubscribe
+
+    def add_problem_listener(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener(message)`` for each problem as it is reported (any thread; it must not block)."""
+        self._problem_listeners = [*self._problem_listeners, listener]
 
     def on_decoder_event(self, event: DecoderEvent) -> None:
         """The decoder listener: journal each passing (other events are the link's business)."""
@@ -167,6 +194,8 @@ class LiveSession:
         with self._problems_lock:
             self._problems.append(message)
             self._problem_count += 1
+        for listener in self._problem_listeners:
+            listener(message)
 
     def take_problems(self) -> list[str]:
         """Failures of background work (a flag, an entry) since the last call; the caller must report them."""

@@ -16,16 +16,16 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from hardware.capture import check_capture
-from hardware.events import LinkState, LinkStatus
+from hardware.events import DecoderStatus, LinkState, LinkStatus
 from hardware.reader import DecoderReader
 from hardware.transports import transport_for_url
 from hardware.urls import parse_decoder_url
-from laptiming.engine import SessionEvent, SessionResult, SessionRules
+from laptiming.engine import SessionEvent, SessionResult, SessionRules, SessionState
 from laptiming.errors import TimingError
 from laptiming.service.entries import simulator_for_entries
 from laptiming.service.live import LiveSession
@@ -61,7 +61,7 @@ class Problem:
     message: str
 
 
-Notice = Sequence[SessionEvent] | LinkStatus | Problem
+Notice = Sequence[SessionEvent] | LinkStatus | DecoderStatus | Problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,41 @@ class RecordingOutcome:
     finished: bool
     problems: bool
     decoder_error: str | None
+
+
+class Subscription:
+    """A screen's or a socket's view of a recording: the state when it subscribed, then every notice after it.
+
+    Notices wait in this subscription's own queue: a slow reader never delays a commit or another
+    reader. Read them with :meth:`get` (blocking, with a timeout) or :meth:`drain`; :meth:`close`
+    unsubscribes. A reader that never reads should close, or its queue grows.
+    """
+
+    def __init__(self, snapshot: SessionState, link: LinkStatus | None) -> None:
+        self.snapshot = snapshot  # the standings and everything else as they stood at subscription
+        self.link = link  # the decoder link's last status then (None before the first)
+        self._queue: queue.SimpleQueue[Notice] = queue.SimpleQueue()
+        self._close: Callable[[], None] = lambda: None
+
+    def get(self, timeout: float | None = None) -> Notice | None:
+        """The next notice, or None when none came within ``timeout`` seconds."""
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def drain(self) -> list[Notice]:
+        """Every notice waiting now, oldest first (a screen's refresh tick)."""
+        notices: list[Notice] = []
+        while True:
+            try:
+                notices.append(self._queue.get_nowait())
+            except queue.Empty:
+                return notices
+
+    def close(self) -> None:
+        """Stop receiving notices."""
+        self._close()
 
 
 def _started_how(phase: SessionPhase | None) -> str:
@@ -105,9 +140,13 @@ class Recording:
         self._notices: queue.SimpleQueue[Notice | None] = queue.SimpleQueue()
         self._stopped = threading.Event()
         self.link_state: LinkState | None = None
+        self.link: LinkStatus | None = None
+        self.decoder_status: DecoderStatus | None = None  # the decoder's latest STATUS (loop noise, ...)
+        self._subscriptions: list[Subscription] = []  # copied on change, never changed in place
         self.finished_elsewhere = False
         self.lock: RecorderLock | None = None
         live.subscribe(self._notices.put)
+        live.add_problem_listener(self._on_problem)
         self.reader = DecoderReader(request.decoder_url, [live.on_decoder_event, self._on_link],
                                     last_seen=live.last_seen)
         self._watch_thread = threading.Thread(target=self._watch, name=f"setup-watch {session_id}", daemon=True)
@@ -143,11 +182,28 @@ class Recording:
         """Passings of this session on disk (what a resume starts from)."""
         return self.live.state.passing_count
 
+    def subscribe(self, timeout: float | None = 10.0) -> Subscription:
+        """A new view of this recording: a consistent snapshot, then every notice after it (see :class:`Subscription`)."""
+        subscription = Subscription(self.live.state, self.link)
+
+        def on_events(events: Sequence[SessionEvent]) -> None:
+            subscription._queue.put(events)
+
+        snapshot, unsubscribe = self.live.subscribe_with_snapshot(on_events, timeout)
+        subscription.snapshot = snapshot
+        subscription.link = self.link
+
+        def close() -> None:
+            unsubscribe()
+            self._subscriptions = [s for s in self._subscriptions if s is not subscription]
+
+        subscription._close = close
+        self._subscriptions = [*self._subscriptions, subscription]
+        return subscription
+
     def notices(self, poll_s: float = 0.5) -> Iterator[Notice]:
         """Everything to show, in order, until the source ends, the journal fails or :meth:`stop` is called."""
         while not self._stopped.is_set():
-            for problem in self.live.take_problems():
-                yield Problem(problem)
             if self.live.writer.error is not None:  # the journal cannot be written: stop reading
                 return
             try:
@@ -174,8 +230,6 @@ class Recording:
             if self.live.writer.error is not None:
                 raise self.live.writer.error
             self.live.writer.flush()
-            for problem in self.live.take_problems():
-                self._notices.put(Problem(problem))
             finishing = finish and not self.live.had_problems and self.reader.error is None
             if self.finished_elsewhere:  # passings that came in meanwhile are in the results too
                 finishing, result = True, self.live.save_results()
@@ -185,8 +239,6 @@ class Recording:
             self.live.close()
             if self.lock is not None:
                 self.lock.release()
-        for problem in self.live.take_problems():
-            self._notices.put(Problem(problem))
         return RecordingOutcome(
             session_id=self.session_id,
             result=result,
@@ -206,12 +258,29 @@ class Recording:
             if notice is not None:
                 pending.append(notice)
 
+    def health(self) -> LinkStatus:
+        """The decoder link right now: state, last packet, frames decoded and dropped (a screen's health line)."""
+        return self.reader.status
+
     def _on_link(self, event: object) -> None:
+        if isinstance(event, DecoderStatus):  # loop noise and the like: for screens, not for the log
+            self.decoder_status = event
+            for subscription in self._subscriptions:
+                subscription._queue.put(event)
         if isinstance(event, LinkStatus):
             self.link_state = event.state
+            self.link = event
             self._notices.put(event)
+            for subscription in self._subscriptions:
+                subscription._queue.put(event)
             if event.state is LinkState.ENDED:
                 self._notices.put(None)
+
+    def _on_problem(self, message: str) -> None:
+        problem = Problem(message)
+        self._notices.put(problem)
+        for subscription in self._subscriptions:
+            subscription._queue.put(problem)
 
     def _watch(self) -> None:
         """Take up flags, entries and corrections written by another terminal, within a second."""

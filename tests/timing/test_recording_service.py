@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from hardware.events import LinkState, LinkStatus
+from hardware.events import DecoderStatus, LinkState, LinkStatus
 from laptiming.engine import SessionRules, StandingChanged
 from laptiming.service import Problem, Recording, RecordingRequest
 from tests.timing.test_concurrent_writers import laps_by_car
@@ -49,3 +49,35 @@ def test_a_stopped_recording_can_stay_open_and_the_next_start_resumes_it(tmp_pat
     again.close(finish=False)
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT name, phase FROM sessions").fetchall() == [("Practice 1", "running")]
+
+
+def test_a_subscription_is_a_snapshot_then_every_change_and_a_reader_that_never_reads_delays_nothing(tmp_path):
+    db = tmp_path / "event.db"
+    request = RecordingRequest(db, "Race", "sim://?cars=5&seed=6&speed=30&minutes=6",
+                               SessionRules(min_lap_us=10_000_000), enter_unknown=True)
+    recording = Recording.start(request)
+    stalled = recording.subscribe()  # never read: a frozen screen or a dead socket
+    seen_rows = 0
+    watcher = None
+    for notice in recording.notices():
+        if isinstance(notice, list | tuple):
+            seen_rows += sum(isinstance(e, StandingChanged) for e in notice)
+        if watcher is None and seen_rows >= 5:
+            watcher = recording.subscribe()  # a screen joining mid-session
+    outcome = recording.close(finish=False)
+    assert watcher is not None
+    rows = {row.car_id: row for row in watcher.snapshot.standings}
+    for notice in watcher.drain():
+        if isinstance(notice, list | tuple):
+            for event in notice:
+                if isinstance(event, StandingChanged):
+                    rows[event.row.car_id] = event.row
+    final = {row.car_id: row for row in outcome.result.standings}
+    assert rows == final  # the snapshot plus the changes after it is exactly the session
+    stalled_notices = stalled.drain()
+    assert any(isinstance(n, DecoderStatus) and n.noise is not None for n in stalled_notices)  # loop noise for screens
+    assert any(isinstance(n, LinkStatus) and n.state is LinkState.ENDED for n in stalled_notices)
+    assert recording.health().frames_decoded > 0
+    assert recording.passings_journaled == sum(laps_by_car(5, 6, 6).values()) + 5  # every passing journaled
+    watcher.close()
+    stalled.close()
