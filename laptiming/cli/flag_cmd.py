@@ -13,10 +13,10 @@ import getpass
 
 from laptiming.cli.session_args import session_result, store_command
 from laptiming.report import format_result
-from laptiming.service.clocktime import session_decoder_time
+from laptiming.service.clocktime import WALL_CLOCK_FROM_US, session_decoder_time
 from laptiming.service.control import Flag, show_flag
 from laptiming.store import get_session, load_corrections, open_event_db
-from laptiming.timefmt import US_PER_DAY, format_time_of_day
+from laptiming.timefmt import format_time_of_day
 
 
 def default_official() -> str:
@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def decoder_time_text(time_us: int) -> str:
     """``decoder time N (16:24:00.549)`` for a wall clock decoder; the µs alone otherwise."""
-    if time_us >= US_PER_DAY * 365:
+    if time_us >= WALL_CLOCK_FROM_US:
         return f"decoder time {time_us} ({format_time_of_day(time_us)[:12]})"
     return f"decoder time {time_us}"
 

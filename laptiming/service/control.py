@@ -244,3 +244,18 @@ def require_correctable(db: Database, session_id: int) -> None:
     confirmed = [entry for entry in control_log(db, session_id) if entry.action is ControlAction.CONFIRM][-1]
     raise InputError(f"session {session_id}: its results are official (confirmed by {confirmed.made_by} at "
                      f"{confirmed.made_at}); give --reopen with a reason to correct them")
+
+
+def require_no_official_change(db: Database, transponder: int, from_us: int | None) -> None:
+    """Refuse a transponder assignment that would change official results: one whose transponder has
+    passings, from ``from_us`` on (all of them when None), in a session whose results are official."""
+    rows = db.execute(
+        "SELECT DISTINCT s.session_id FROM session_passings s JOIN passings p ON p.id = s.passing_id "
+        "WHERE p.transponder = ? AND p.decoder_time_us >= ? ORDER BY s.session_id",
+        [transponder, -(1 << 62) if from_us is None else from_us],
+    ).fetchall()
+    official = [row[0] for row in rows if results_status(db, row[0]) is ResultsStatus.OFFICIAL]
+    if official:
+        sessions = ", ".join(str(session_id) for session_id in official)
+        raise InputError(f"transponder {transponder} has passings in session(s) {sessions} whose results are "
+                         "official; reopen them first (laptiming finish --reopen) or give a later --from")

@@ -10,18 +10,24 @@ worker with its own connection.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sqlite_utils import Database
 
+from laptiming.engine.corrections import ResolvedSetup
 from laptiming.errors import InputError
-from laptiming.service.control import ControlAction, append_control
+from laptiming.service.control import ControlAction, append_control, require_no_official_change
 from laptiming.store import (
     SessionPhase,
     assign_transponder,
     ensure_car,
     ensure_driver,
     enter_car,
+    find_session,
     get_session,
+    load_setup,
+    open_event_db,
     write_transaction,
 )
 from laptiming.store.entries import drop_placeholder
@@ -75,8 +81,9 @@ def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by:
     """Make the car and driver if new, assign the transponder, enter the car in the session; one write unit.
 
     A car that exists keeps its id and takes the class given. Refused (an :class:`InputError`,
-    nothing written): a finished session, an empty field, and a transponder that belongs to
-    another car unless ``from_us`` says from when it moves to this one.
+    nothing written): a finished session, an empty field, a transponder that belongs to another
+    car unless ``from_us`` says from when it moves to this one, and an assignment that would
+    change a session's official results.
     """
     _check(entry)
     with write_transaction(db):
@@ -93,6 +100,7 @@ def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by:
             raise InputError(f"--transponder: {entry.transponder} belongs to car {owner_number}; give --from TIME "
                              "(when it was handed on) to move it to this car")
         if assigned:
+            require_no_official_change(db, entry.transponder, entry.from_us if owner is not None else None)
             assign_transponder(db, entry.transponder, car_id, entry.from_us if owner is not None else None,
                                made_by=made_by, reason=reason)
         was_entered = is_entered(db, session_id, car_id)
@@ -102,3 +110,39 @@ def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by:
         append_control(db, session_id, ControlAction.ENTER, made_by,
                        f"{reason}: car {entry.number} ({what}), transponder {entry.transponder}")
         return WalkUpResult(session_id, car_id, car_made, assigned, was_entered)
+
+
+FROM_DB_OPTION = "from-db"  # sim://?from-db=1: the simulator drives the session's entries
+
+
+def entry_transponders(db: Database, session_id: int) -> tuple[int, ...]:
+    """The transponders of the session's entered cars (each car's, as the session resolves them), sorted."""
+    resolved = ResolvedSetup(load_setup(db, session_id))
+    return tuple(sorted({t for car_id in resolved.entries for t in resolved.transponders_of(car_id)}))
+
+
+def simulator_for_entries(decoder_url: str, db_path: str | Path, session_name: str) -> str:
+    """``sim://?from-db=1&speed=20`` becomes ``sim://?speed=20&transponders=...`` with the transponders of
+    the planned or running session of that name, so the demo looks like the event; other URLs are returned as
+    they are. The hardware package knows no database: this is where the two meet."""
+    parts = urlsplit(decoder_url)
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    if parts.scheme.lower() != "sim" or not any(name == FROM_DB_OPTION for name, _ in params):
+        return decoder_url
+    kept = [(name, value) for name, value in params if name not in (FROM_DB_OPTION, "transponders", "cars")]
+    if not Path(db_path).is_file():
+        raise InputError(f"{decoder_url}: {FROM_DB_OPTION} needs an event database with entries; {db_path} does not exist")
+    db = open_event_db(db_path, readonly=True)
+    try:
+        record = find_session(db, session_name, (SessionPhase.RUNNING, SessionPhase.PLANNED))
+        if record is None:
+            raise InputError(f"{decoder_url}: no planned or running session named {session_name!r} in {db_path} "
+                             "to take the entries from (laptiming schedule --db makes them)")
+        transponders = entry_transponders(db, record.session_id)
+    finally:
+        db.close()
+    if not transponders:
+        raise InputError(f"{decoder_url}: session {record.session_id} ({session_name}) has no entered car "
+                         "with a transponder")
+    kept.append(("transponders", ",".join(str(t) for t in transponders)))
+    return f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(kept, safe=',')}"

@@ -17,7 +17,7 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from hardware.capture import check_capture
@@ -27,6 +27,7 @@ from hardware.transports import transport_for_url
 from hardware.urls import parse_decoder_url
 from laptiming.engine import SessionEvent, SessionResult, SessionRules, SessionState
 from laptiming.errors import TimingError
+from laptiming.service.entries import simulator_for_entries
 from laptiming.service.live import LiveSession
 from laptiming.service.lock import RecorderLock
 from laptiming.service.watch import SetupWatcher
@@ -155,7 +156,10 @@ class Recording:
         """Check the source, find or make the session, resume its journal, and start reading.
 
         A bad URL, a bad capture file or a damaged database is refused before anything is written.
+        ``sim://?from-db=1`` simulates the session's entered cars (their transponders).
         """
+        request = replace(request, decoder_url=simulator_for_entries(request.decoder_url, request.db_path,
+                                                                     request.session_name))
         url = parse_decoder_url(request.decoder_url)
         if url.scheme == "file":
             check_capture(url.target)

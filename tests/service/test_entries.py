@@ -122,3 +122,28 @@ def test_a_running_recorder_takes_a_walk_up_within_seconds(tmp_path):
             process.kill()
             process.wait(LINE_TIMEOUT)
     assert taken_after < 5, taken_after
+
+
+def test_a_walk_up_may_not_change_official_results(tmp_path):
+    from laptiming.store import journal_bulk
+    from tests.timing.timing_builders import T0, numbered
+
+    path = tmp_path / "event.db"
+    planned_event(path)  # car 11 has transponder 4100001
+    db = open_event_db(path)
+    with db.atomic():
+        morning = create_session(db, "Morning", SessionRules())
+        db["session_entries"].insert({"session_id": morning, "car_id": 1, "driver_id": None})
+        journal_bulk(db.conn, morning, numbered((4100001, T0 + k * 90_000_000) for k in range(1, 5)))
+    db.close()
+    assert run_cli("finish", "--db", path, "--session", morning, "--by", "clerk").returncode == 0
+    assert run_cli("finish", "--db", path, "--session", morning, "--confirm", "--by", "steward").returncode == 0
+    before = tables(path)
+    handed_on_during = add(path, "--number", "12", "--driver", "Cy", "--transponder", "4100001",
+                           "--from-us", T0 + 200_000_000)  # inside the official morning session
+    assert handed_on_during.returncode == 2
+    assert "transponder 4100001 has passings in session(s) 2 whose results are official" in handed_on_during.stderr
+    assert tables(path) == before
+    handed_on_after = add(path, "--number", "12", "--driver", "Cy", "--transponder", "4100001",
+                          "--from-us", T0 + 400_000_000)
+    assert handed_on_after.returncode == 0, handed_on_after.stderr

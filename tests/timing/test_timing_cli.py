@@ -185,7 +185,9 @@ def test_a_penalty_in_a_best_lap_session_is_refused(captures, tmp_path):
 def test_sessions_lists_each_session(replayed):
     result = run_cli("sessions", "--db", replayed)
     assert result.returncode == 0
-    assert result.stdout.split()[:4] == ["1", "Race", "1", "race"]
+    header, row = result.stdout.splitlines()
+    assert header.split()[:4] == ["id", "name", "type", "phase"]
+    assert row.split()[:4] == ["1", "Race", "1", "race"]
 
 
 def test_record_from_a_missing_capture_or_a_bad_url_writes_nothing(tmp_path):
