@@ -11,6 +11,7 @@ import argparse
 
 from laptiming.cli.session_args import store_command
 from laptiming.service.clocktime import event_decoder_time
+from laptiming.service.control import require_no_official_change
 from laptiming.store import (
     assign_transponder,
     car_by_number,
@@ -49,8 +50,9 @@ def move_command(args: argparse.Namespace) -> int:
                                                                       session_id=args.session)
         with write_transaction(db):
             car_id = car_by_number(db, args.car)
-            assign_transponder(db, args.transponder, car_id, None if start is None else start.decoder_time_us,
-                               made_by=args.by, reason=args.reason)
+            from_us = None if start is None else start.decoder_time_us
+            require_no_official_change(db, args.transponder, from_us)  # official results stay as confirmed
+            assign_transponder(db, args.transponder, car_id, from_us, made_by=args.by, reason=args.reason)
         when = "from the start" if start is None else f"from {start.describe()}"
         print(f"transponder {args.transponder} belongs to car {args.car} {when}")
     finally:

@@ -144,6 +144,10 @@ def test_a_walk_up_may_not_change_official_results(tmp_path):
     assert handed_on_during.returncode == 2
     assert "transponder 4100001 has passings in session(s) 2 whose results are official" in handed_on_during.stderr
     assert tables(path) == before
+    moved = run_cli("transponder", "move", "4100001", "--car", "11", "--db", path, "--from-us", T0 + 200_000_000,
+                    "--by", "clerk", "--reason", "spare")  # the same rule for a plain move
+    assert moved.returncode == 2 and "whose results are official" in moved.stderr
+    assert tables(path) == before
     handed_on_after = add(path, "--number", "12", "--driver", "Cy", "--transponder", "4100001",
                           "--from-us", T0 + 400_000_000)
     assert handed_on_after.returncode == 0, handed_on_after.stderr
