@@ -38,9 +38,9 @@ class SessionStarted:
 
 @dataclass(frozen=True, slots=True)
 class SessionChanged:
-    """What happened in the followed session since the last look: engine events and the setup now."""
+    """What happened in the followed session since the last look: engine events (a batch per step) and the setup now."""
 
-    events: Sequence[SessionEvent]
+    batches: Sequence[Sequence[SessionEvent]]
     setup: SessionSetup
     passings: int = 0
 
@@ -99,19 +99,19 @@ class SessionFollower:
         followed = self._followed
         if followed is None:
             return None
-        events: list[SessionEvent] = []
+        batches: list[Sequence[SessionEvent]] = []
         fingerprint = setup_fingerprint(self.db, followed.session_id)
         if fingerprint != followed.fingerprint:
             followed.fingerprint = fingerprint
             followed.state, produced = engine.resetup(followed.state, load_setup(self.db, followed.session_id))
-            events.extend(produced)
+            batches.append(produced)
         passings, followed.last_passing_id = self._since(followed.session_id, followed.last_passing_id)
         for passing in passings:
             followed.state, produced = engine.step(followed.state, passing)
-            events.extend(produced)
-        if not events and not passings:
+            batches.append(produced)
+        if not any(batches):
             return None
-        return SessionChanged(events, followed.state.setup, len(passings))
+        return SessionChanged(batches, followed.state.setup, len(passings))
 
     def flag(self) -> Flag | None:
         """The flag the followed session shows (green, yellow, red, checkered; None before the start)."""

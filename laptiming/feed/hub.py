@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from laptiming.engine import SessionEvent, SessionSetup
 from laptiming.feed.rmonitor_records import FlagStatus, wire
 from laptiming.feed.rmonitor_server import LineServer
-from laptiming.feed.scoreboard import Scoreboard
+from laptiming.feed.scoreboard import Scoreboard, idle_heartbeat
 
 
 class FeedHub:
@@ -56,11 +56,14 @@ class FeedHub:
             self.scoreboard = scoreboard
             self._publish(scoreboard.init(time.time_ns()))
 
-    def apply(self, events: Sequence[SessionEvent], setup: SessionSetup | None = None) -> None:
-        """A batch of engine events (and the setup in force): the changed records to everyone."""
+    def apply(self, batches: Sequence[Sequence[SessionEvent]], setup: SessionSetup | None = None) -> None:
+        """Batches of engine events, one per step (and the setup in force): the changed records to everyone."""
         with self._lock:
             if self.scoreboard is not None:
-                self._publish(self.scoreboard.apply(events, setup))
+                lines: list[str] = []
+                for events in batches:
+                    lines.extend(self.scoreboard.apply(events, setup))
+                self._publish(lines)
 
     def tick(self, host_time_ns: int, flag: FlagStatus | None = None) -> None:
         """The once-a-second ``$F``."""
@@ -69,3 +72,5 @@ class FeedHub:
                 self.flag = flag
             if self.scoreboard is not None:
                 self._publish([self.scoreboard.heartbeat(host_time_ns, self.flag)])
+            else:  # nothing running yet: the blank heartbeat Orbits sends before a session
+                self._publish([idle_heartbeat(host_time_ns)])

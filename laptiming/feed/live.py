@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from laptiming.engine import SessionSetup
+from laptiming.engine import SessionEvent, SessionSetup
 from laptiming.feed.follow import SessionChanged, SessionFollower, SessionStarted
 from laptiming.feed.hub import FeedHub
 from laptiming.feed.rmonitor_records import FlagStatus
@@ -85,7 +85,7 @@ class DatabaseFeed(_Pump):
             session = change.session
             self.hub.new_session(Scoreboard(session.session_id, session.name, change.state, self.track))
         elif isinstance(change, SessionChanged):
-            self.hub.apply(change.events, change.setup)
+            self.hub.apply(change.batches, change.setup)
         if change is None:
             self._stop.wait(wait_s)
 
@@ -118,10 +118,10 @@ class SubscriptionFeed(_Pump):
 
     def step(self, wait_s: float) -> None:
         notice = self.subscription.get(timeout=wait_s)
-        batches = []
+        batches: list[Sequence[SessionEvent]] = []
         while notice is not None:
             if isinstance(notice, Sequence):
-                batches.extend(notice)
+                batches.append(notice)
             notice = self.subscription.get(timeout=0) if len(batches) < 10_000 else None
         if batches:
             self.hub.apply(batches, self.setup_of())

@@ -12,7 +12,7 @@ every session, as Orbits sends both; the order the session itself ranks by is th
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -55,6 +55,17 @@ def split_name(driver: str | None) -> tuple[str, str]:
     if len(words) == 1:
         return "", words[0]
     return words[0], " ".join(words[1:])
+
+
+def seconds_of_day(host_time_ns: int) -> int:
+    """Local time of day in whole seconds, for the ``$F`` and ``$I`` clocks."""
+    local = time.localtime(host_time_ns // 1_000_000_000)
+    return local.tm_hour * 3600 + local.tm_min * 60 + local.tm_sec
+
+
+def idle_heartbeat(host_time_ns: int) -> str:
+    """``$F`` with no session: nothing to go, no race time, no flag."""
+    return rec.heartbeat(0, 0, seconds_of_day(host_time_ns), 0, FlagStatus.NONE)
 
 
 class Scoreboard:
@@ -155,29 +166,26 @@ class Scoreboard:
     def refresh(self) -> list[str]:
         """Everything a scoreboard needs to paint at once: run, classes, competitors, track, positions."""
         rows = sorted(self.rows.values(), key=lambda row: row.position)
-        competitors = [line for row in rows for line in self.competitor_lines(row)]
+        competitors = [self.competitor_lines(row) for row in rows]
         lines = [rec.run(self.run_no, self.run_name)]
         lines.extend(rec.car_class(number, label) for label, number in self.classes.items())
-        lines.extend(competitors)
+        lines.extend(pair[0] for pair in competitors)  # all $A, then all $COMP, as Orbits sends them
+        lines.extend(pair[1] for pair in competitors)
         if self.track.name is not None:
             lines.append(rec.setting(Setting.TRACK_NAME, self.track.name))
         if self.track.length is not None:
             lines.append(rec.setting(Setting.TRACK_LENGTH, self.track.length))
-        for position, row in enumerate(self.race_order(), 1):
-            fields = self._race_fields(position, row)
-            self._sent_race[row.car_id] = fields
-            lines.append(rec.race_position(fields[0], row.number, fields[1], fields[2]))
-        for position, row in enumerate(self.best_order(), 1):
-            fields = self._best_fields(position, row)
-            self._sent_best[row.car_id] = fields
-            lines.append(rec.practice_position(fields[0], row.number, fields[1], fields[2]))
+        lines.extend(self._race_line(self._race_fields(position, row), row)
+                     for position, row in enumerate(self.race_order(), 1))
+        lines.extend(self._best_line(self._best_fields(position, row), row)
+                     for position, row in enumerate(self.best_order(), 1))
         return lines
 
     def init(self, host_time_ns: int) -> list[str]:
         """``$I`` (a new session: the board clears) at this host moment, then the full refresh."""
         local = time.localtime(host_time_ns // 1_000_000_000)
-        seconds = local.tm_hour * 3600 + local.tm_min * 60 + local.tm_sec
-        return [rec.init(seconds, date(local.tm_year, local.tm_mon, local.tm_mday)), *self.refresh()]
+        day = date(local.tm_year, local.tm_mon, local.tm_mday)
+        return [rec.init(seconds_of_day(host_time_ns), day), *self.refresh()]
 
     def flag(self) -> FlagStatus:
         """The flag the session's markers show (green, finish, or none before the start)."""
@@ -188,8 +196,7 @@ class Scoreboard:
 
     def heartbeat(self, host_time_ns: int, flag: FlagStatus | None = None) -> str:
         """``$F`` at this host moment; race time runs on the decoder's clock, learned from the passings."""
-        local = time.localtime(host_time_ns // 1_000_000_000)
-        time_of_day = local.tm_hour * 3600 + local.tm_min * 60 + local.tm_sec
+        time_of_day = seconds_of_day(host_time_ns)
         now_us = self.clock.decoder_time_us(host_time_ns)
         green = self.green_us
         elapsed_us = 0 if green is None or now_us is None else max(0, now_us - green)
@@ -226,12 +233,17 @@ class Scoreboard:
                 self.rows[event.row.car_id] = event.row
             elif isinstance(event, PassingJudged):
                 passings.append(event)
+        passed = []
         for event in passings:
-            lines.extend(self._judged(event))
-        lines.extend(self._changed_positions())
+            announced = self._judged(event)
+            if announced:
+                lines.append(announced)
+                passed.append(event.verdict.car_id)
+        lines.extend(self._changed_positions([car_id for car_id in dict.fromkeys(passed) if car_id is not None]))
         return lines
 
-    def _judged(self, event: PassingJudged) -> list[str]:
+    def _judged(self, event: PassingJudged) -> str | None:
+        """Learn from a verdict; the ``$J`` when it is a counted crossing not announced before."""
         verdict = event.verdict
         self.clock = self.clock.learn(verdict.passing)
         car_id = verdict.car_id
@@ -240,29 +252,39 @@ class Scoreboard:
         if car_id is None or not verdict.reason.counted:
             if car_id is not None and self.opened_us.get(car_id) == crossing_us:
                 del self.opened_us[car_id]
-            return []
+            return None
         if verdict.reason is PassingReason.OPENED:
             self.opened_us[car_id] = crossing_us
         if identity in self.announced or car_id not in self.rows:
-            return []
+            return None
         self.announced.add(identity)
         lap_us = 0
         if verdict.reason is not PassingReason.OPENED:
             lap = next((lap for lap in self.laps.get(car_id, {}).values() if lap.crossing_us == crossing_us), None)
             lap_us = None if lap is None else lap.lap_time_us
         total = None if self.green_us is None else crossing_us - self.green_us
-        return [rec.passing(self.rows[car_id].number, lap_us, total)]
+        return rec.passing(self.rows[car_id].number, lap_us, total)
 
-    def _changed_positions(self) -> Iterable[str]:
+    def _changed_positions(self, passed: Sequence[int]) -> list[str]:
+        """``$G`` and ``$H`` of the cars that just crossed (always, as Orbits does), then of every car that moved."""
+        race = {row.car_id: (self._race_fields(position, row), row)
+                for position, row in enumerate(self.race_order(), 1)}
+        best = {row.car_id: (self._best_fields(position, row), row)
+                for position, row in enumerate(self.best_order(), 1)}
         lines = []
-        for position, row in enumerate(self.race_order(), 1):
-            fields = self._race_fields(position, row)
-            if self._sent_race.get(row.car_id) != fields:
-                self._sent_race[row.car_id] = fields
-                lines.append(rec.race_position(fields[0], row.number, fields[1], fields[2]))
-        for position, row in enumerate(self.best_order(), 1):
-            fields = self._best_fields(position, row)
-            if self._sent_best.get(row.car_id) != fields:
-                self._sent_best[row.car_id] = fields
-                lines.append(rec.practice_position(fields[0], row.number, fields[1], fields[2]))
+        for car_id in passed:
+            lines.append(self._race_line(*race[car_id]))
+            lines.append(self._best_line(*best[car_id]))
+        lines.extend(self._race_line(fields, row) for car_id, (fields, row) in race.items()
+                     if self._sent_race.get(car_id) != fields)
+        lines.extend(self._best_line(fields, row) for car_id, (fields, row) in best.items()
+                     if self._sent_best.get(car_id) != fields)
         return lines
+
+    def _race_line(self, fields: tuple[int, int | None, int | None], row: StandingRow) -> str:
+        self._sent_race[row.car_id] = fields
+        return rec.race_position(fields[0], row.number, fields[1], fields[2])
+
+    def _best_line(self, fields: tuple[int, int, int | None], row: StandingRow) -> str:
+        self._sent_best[row.car_id] = fields
+        return rec.practice_position(fields[0], row.number, fields[1], fields[2])
