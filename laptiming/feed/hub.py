@@ -61,8 +61,9 @@ class FeedHub:
         with self._lock:
             if self.scoreboard is not None:
                 lines: list[str] = []
+                now = time.time_ns()
                 for events in batches:
-                    lines.extend(self.scoreboard.apply(events, setup))
+                    lines.extend(self.scoreboard.apply(events, setup, now))
                 self._publish(lines)
 
     def tick(self, host_time_ns: int, flag: FlagStatus | None = None) -> None:

@@ -212,8 +212,13 @@ class Scoreboard:
             time_to_go_us = 0
         return rec.heartbeat(laps_to_go, time_to_go_us // US, time_of_day, elapsed_us // US, shown)
 
-    def apply(self, events: Sequence[SessionEvent], setup: SessionSetup | None = None) -> list[str]:
-        """Take one batch of engine events (and the setup now in force); the records that tell a board."""
+    def apply(self, events: Sequence[SessionEvent], setup: SessionSetup | None = None,
+              host_time_ns: int | None = None) -> list[str]:
+        """Take one batch of engine events (and the setup now in force); the records that tell a board.
+
+        A car taken off the entry list cannot be taken off a board but by clearing it: then the
+        answer is ``$I`` (at ``host_time_ns``) and a full refresh.
+        """
         if setup is not None:
             self.setup = setup
         lines: list[str] = []
@@ -224,12 +229,7 @@ class Scoreboard:
             elif isinstance(event, LapRemoved):
                 self.laps.get(event.car_id, {}).pop(event.lap_no, None)
             elif isinstance(event, StandingChanged):
-                if event.row.car_id not in self.rows:
-                    known = len(self.classes)
-                    class_no = self._class_no(event.row)
-                    if len(self.classes) > known:
-                        lines.append(rec.car_class(class_no, event.row.car_class or NO_CLASS))
-                    lines.extend(self.competitor_lines(event.row))
+                lines.extend(self._competitor_changed(event.row))
                 self.rows[event.row.car_id] = event.row
             elif isinstance(event, PassingJudged):
                 passings.append(event)
@@ -239,8 +239,33 @@ class Scoreboard:
             if announced:
                 lines.append(announced)
                 passed.append(event.verdict.car_id)
+        if setup is not None and self._drop_unentered(setup):
+            return self.init(host_time_ns) if host_time_ns is not None else self.refresh()
         lines.extend(self._changed_positions([car_id for car_id in dict.fromkeys(passed) if car_id is not None]))
         return lines
+
+    def _competitor_changed(self, row: StandingRow) -> list[str]:
+        """``$C`` for a new class and ``$A``/``$COMP`` for a new car or a new driver, number or transponder."""
+        old = self.rows.get(row.car_id)
+        if old is not None and (old.number, old.driver, old.car_class, old.transponders) == (
+                row.number, row.driver, row.car_class, row.transponders):
+            return []
+        lines = []
+        known = len(self.classes)
+        class_no = self._class_no(row)
+        if len(self.classes) > known:
+            lines.append(rec.car_class(class_no, row.car_class or NO_CLASS))
+        lines.extend(self.competitor_lines(row))
+        return lines
+
+    def _drop_unentered(self, setup: SessionSetup) -> bool:
+        """Forget cars no longer entered; whether there were any."""
+        entered = {entry.car_id for entry in setup.entries}
+        gone = [car_id for car_id in self.rows if car_id not in entered]
+        for car_id in gone:
+            for table in (self.rows, self.laps, self.opened_us, self._sent_race, self._sent_best):
+                table.pop(car_id, None)
+        return bool(gone)
 
     def _judged(self, event: PassingJudged) -> str | None:
         """Learn from a verdict; the ``$J`` when it is a counted crossing not announced before."""

@@ -82,3 +82,23 @@ def test_whole_session_ends_with_the_engine_standings(captures: Path) -> None:
         assert by_position[str(row.position)] == rec.practice_position(row.position, row.number, row.best_lap_no,
                                                                        row.best_lap_us)
     assert len(by_position) == len(result.standings) == 6
+
+
+def test_a_car_taken_off_the_entry_list_clears_the_board_and_a_new_driver_is_announced() -> None:
+    """A walk-up entry replaces the car entered by number: $I and a refresh without it; a driver change: $A again."""
+    setup = mock_setup()
+    state = engine.start(setup, [Passing(1, 1, 1001, T0 + 2 * S), Passing(1, 2, 1002, T0 + 3 * S)])
+    board = Scoreboard(95, "Test Race", state)
+    board.refresh()
+    fewer = SessionSetup(setup.rules, setup.markers, setup.entries[:5], setup.assignments)
+    state, events = engine.resetup(state, fewer)
+    lines = board.apply(events, fewer, host_time_ns=0)
+    assert lines[0].startswith("$I,") and lines[1] == '$B,95,"Test Race"'
+    assert sorted(line for line in lines if line.startswith("$A,")) == [
+        f'$A,"{n}","{n}",{1000 + n},"{DRIVERS[n - 1].split()[0]}","{DRIVERS[n - 1].split()[1]}","",1'
+        for n in range(1, 6)]
+    renamed = SessionSetup(setup.rules, setup.markers,
+                           (Entry(1, "1", "Ada Lovelace", "Formula Vee"), *fewer.entries[1:]), setup.assignments)
+    state, events = engine.resetup(state, renamed)
+    assert board.apply(events, renamed, host_time_ns=0)[:2] == ['$A,"1","1",1001,"Ada","Lovelace","",1',
+                                                               '$COMP,"1","1",1,"Ada","Lovelace","",""']
