@@ -96,3 +96,20 @@ def test_a_client_follows_a_recorded_session_and_ends_with_its_results(tmp_path:
         late.close()
     finally:
         assert stop(feed) == 0
+
+
+def test_a_missing_database_or_a_busy_port_is_one_line_and_exit_2(tmp_path: Path, capsys) -> None:
+    from laptiming.cli import main
+    from laptiming.feed.rmonitor_server import LineServer
+
+    assert main(["feed", "rmonitor", "--db", str(tmp_path / "none.db"), "--port", "0"]) == 2
+    assert capsys.readouterr().err.strip() == f"laptiming: database not found: {tmp_path / 'none.db'}"
+    db = tmp_path / "event.db"
+    open_event_db(db, create=True).close()
+    busy = LineServer(lambda: (0, b"")).start()
+    try:
+        assert main(["feed", "rmonitor", "--db", str(db), "--port", str(busy.port)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"laptiming: cannot listen on 127.0.0.1:{busy.port}") and err.count("\n") == 1
+    finally:
+        busy.close()
