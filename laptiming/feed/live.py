@@ -63,9 +63,8 @@ class _Pump:
                     self.hub.tick(time.time_ns(), self.flag())
                     next_beat = max(next_beat + HEARTBEAT_EVERY_S, now)
                 self.step(min(FOLLOW_EVERY_S, max(0.0, next_beat - time.monotonic())))
-        except BaseException as err:  # noqa: BLE001 - kept for the caller to report
+        except Exception as err:  # noqa: BLE001 - kept for the caller to report (the command: one line, exit 2)
             self.error = err
-            raise
 
 
 class DatabaseFeed(_Pump):

@@ -66,7 +66,6 @@ class TextLimit(enum.IntEnum):
     DESCRIPTION = 40
 
 
-Field = str | int | None
 
 
 def text(value: str | None, limit: int | None = None) -> str:
