@@ -66,8 +66,6 @@ class TextLimit(enum.IntEnum):
     DESCRIPTION = 40
 
 
-
-
 def text(value: str | None, limit: int | None = None) -> str:
     """A quoted text field (``None`` is ``""``): ASCII only, no inner quote, cut to ``limit``."""
     cleaned = (value or "").replace('"', "'").replace("\r", " ").replace("\n", " ")
