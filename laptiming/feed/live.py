@@ -105,14 +105,17 @@ class SubscriptionFeed(_Pump):
     """Feeds a hub from a live ``Recording`` subscription (``laptiming run --rmonitor`` later).
 
     ``setup_of`` returns the setup in force now (e.g. ``lambda: recording.live.state.setup``), so
-    a green or checkered flag reaches the heartbeat and the times.
+    a green or checkered flag reaches the heartbeat and the times; ``flag_of`` (optional) the flag
+    shown now, for yellow and red (which change no lap, so the setup does not carry them).
     """
 
     def __init__(self, hub: FeedHub, subscription: Subscription, run_no: int, run_name: str,
-                 setup_of: Callable[[], SessionSetup], track: Track = Track()) -> None:
+                 setup_of: Callable[[], SessionSetup], track: Track = Track(),
+                 flag_of: Callable[[], FlagStatus | None] | None = None) -> None:
         super().__init__(hub, "rmonitor-live")
         self.subscription = subscription
         self.setup_of = setup_of
+        self.flag_of = flag_of
         hub.new_session(Scoreboard(run_no, run_name, subscription.snapshot, track))
 
     def step(self, wait_s: float) -> None:
@@ -124,6 +127,9 @@ class SubscriptionFeed(_Pump):
             notice = self.subscription.get(timeout=0) if len(batches) < 10_000 else None
         if batches:
             self.hub.apply(batches, self.setup_of())
+
+    def flag(self) -> FlagStatus | None:
+        return None if self.flag_of is None else self.flag_of()
 
     def stop(self) -> None:
         super().stop()
