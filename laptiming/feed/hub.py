@@ -54,6 +54,7 @@ class FeedHub:
         """A new session is followed: ``$I`` (boards clear) and its full refresh to everyone."""
         with self._lock:
             self.scoreboard = scoreboard
+            self.flag = None  # the last session's flag is not this one's
             self._publish(scoreboard.init(time.time_ns()))
 
     def apply(self, batches: Sequence[Sequence[SessionEvent]], setup: SessionSetup | None = None) -> None:
