@@ -17,6 +17,7 @@ from laptiming.cli import (
     correct_cmd,
     decoder_cmd,
     entry_cmd,
+    feed_cmd,
     finish_cmd,
     flag_cmd,
     print_cmd,
@@ -32,7 +33,7 @@ EXIT_USAGE = 2
 
 # Each module exposes ``register(subparsers)`` and sets ``handler`` on its parsers.
 COMMAND_MODULES = (decoder_cmd, schedule_cmd, timing_cmd, results_cmd, correct_cmd, flag_cmd, finish_cmd,
-                   entry_cmd, transponder_cmd, print_cmd)
+                   entry_cmd, transponder_cmd, print_cmd, feed_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
