@@ -13,7 +13,7 @@ from escpos.constants import PAPER_FULL_CUT, RT_MASK_NOPAPER, RT_MASK_PAPER, RT_
 
 from laptiming.errors import PrinterError
 from laptiming.printouts.data import load_session_sheet
-from laptiming.printouts.printers import JobQueue, parse_printer_url, send_job
+from laptiming.printouts.printers import JobQueue, parse_printer_url, print_kept, send_job
 from laptiming.printouts.slip import session_slips
 from laptiming.printouts.slip_escpos import PaperWidth, slips_job
 from laptiming.printouts.session_print import print_session
@@ -166,8 +166,9 @@ def test_a_serial_printer_out_of_paper_gets_nothing(day_db: Path) -> None:
 
 
 def test_a_printer_that_goes_away_mid_job_keeps_the_job(day_db: Path, tmp_path: Path) -> None:
+    # A job far larger than any socket buffer, so the sender is still sending when the printer resets.
+    job = slips_job(list(session_slips(load_session_sheet(day_db, FIRST_SESSION))), PaperWidth.MM80) * 200
     server = socket.socket()
-    # A small window: the 100 KB job cannot all sit in socket buffers, so the client is still sending at the reset.
     server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     server.bind(("127.0.0.1", 0))
     server.listen()
@@ -185,8 +186,9 @@ def test_a_printer_that_goes_away_mid_job_keeps_the_job(day_db: Path, tmp_path: 
     thread = threading.Thread(target=take_a_little_then_vanish, daemon=True)
     thread.start()
     queue = JobQueue(tmp_path / "jobs")
+    kept = queue.keep(job, "12 slips, 200 times", f"tcp://127.0.0.1:{port}")
     with pytest.raises(PrinterError, match="stopped taking the job.*is kept"):
-        print_session(day_db, FIRST_SESSION, printer_url=f"tcp://127.0.0.1:{port}", queue=queue)
+        print_kept(queue, kept, parse_printer_url(f"tcp://127.0.0.1:{port}"))
     thread.join(timeout=30)
-    (kept,) = queue.pending()
-    assert kept.data().count(PAPER_FULL_CUT) == 12
+    (still,) = queue.pending()
+    assert still.job_id == kept.job_id and still.data() == job and "stopped taking the job" in still.last_error
