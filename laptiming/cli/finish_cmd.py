@@ -16,7 +16,6 @@ import argparse
 from laptiming.cli.flag_cmd import decoder_time_text
 from laptiming.cli.session_args import session_result, store_command
 from laptiming.errors import InputError
-from laptiming.printouts.session_print import print_session
 from laptiming.report import format_result
 from laptiming.service.clocktime import session_decoder_time
 from laptiming.service.control import confirm_results, finish_session, reopen_results
@@ -73,6 +72,8 @@ def finish_command(args: argparse.Namespace) -> int:
     finally:
         db.close()
     if not (args.confirm or args.reopen) and (args.print_slips or args.slips_pdf):
+        from laptiming.printouts.session_print import print_session  # loaded only when printing
+
         printed = print_session(args.db, args.session, printer_url=args.print_slips, pdf_path=args.slips_pdf)
         print(f"{printed.slips} slip(s) of session {printed.session_id} ({printed.session_name}) "
               f"to {printed.destination}")

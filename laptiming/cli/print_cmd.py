@@ -7,17 +7,9 @@ import sys
 
 from laptiming.cli.session_args import store_command
 from laptiming.errors import InputError
-from laptiming.printouts.data import load_event_day, load_session_sheet
-from laptiming.printouts.day_model import build_days
-from laptiming.printouts.driver_day import days_pdf
-from laptiming.printouts.leaderboard import build_leaderboard, leaderboard_html, leaderboard_pdf
-from laptiming.printouts.output import write_bytes_atomically
-from laptiming.printouts.printers import JobQueue, parse_printer_url, print_kept
-from laptiming.printouts.results_files import results_csv, results_html, results_xlsx
-from laptiming.printouts.results_pdf import results_pdf
-from laptiming.printouts.results_table import build_results
-from laptiming.printouts.roster_sheets import load_roster, roster_pdf
-from laptiming.printouts.session_print import print_session
+
+# The printouts (reportlab, matplotlib, python-escpos) load only when a print command runs, so every
+# other command starts without them.
 
 
 
@@ -93,6 +85,8 @@ def _wrote(what: str, where: str) -> None:
 @store_command
 def slip_command(args: argparse.Namespace) -> int:
     """Slips of a session to a PDF or a receipt printer."""
+    from laptiming.printouts.session_print import print_session
+
     printed = print_session(args.db, args.session, printer_url=args.printer, pdf_path=args.pdf, car=args.car)
     _wrote(f"{printed.slips} slip(s) of session {printed.session_id} ({printed.session_name})", printed.destination)
     return 0
@@ -101,6 +95,12 @@ def slip_command(args: argparse.Namespace) -> int:
 @store_command
 def results_command(args: argparse.Namespace) -> int:
     """The results sheet as PDF, HTML, CSV or XLSX."""
+    from laptiming.printouts.data import load_session_sheet
+    from laptiming.printouts.output import write_bytes_atomically
+    from laptiming.printouts.results_files import results_csv, results_html, results_xlsx
+    from laptiming.printouts.results_pdf import results_pdf
+    from laptiming.printouts.results_table import build_results
+
     sheet = build_results(load_session_sheet(args.db, args.session), args.circuit)
     if args.pdf:
         path, data = args.pdf, results_pdf(sheet, with_laps=args.laps)
@@ -118,6 +118,11 @@ def results_command(args: argparse.Namespace) -> int:
 @store_command
 def day_command(args: argparse.Namespace) -> int:
     """One page per driver (or the one asked for)."""
+    from laptiming.printouts.data import load_event_day
+    from laptiming.printouts.day_model import build_days
+    from laptiming.printouts.driver_day import days_pdf
+    from laptiming.printouts.output import write_bytes_atomically
+
     day = load_event_day(args.db)
     if not day.sessions:
         raise InputError(f"{args.db}: no session has started yet")
@@ -145,6 +150,10 @@ def _driver_id(drivers: dict[int, str], wanted: str) -> str:
 @store_command
 def leaderboard_command(args: argparse.Namespace) -> int:
     """The day's best laps."""
+    from laptiming.printouts.data import load_event_day
+    from laptiming.printouts.leaderboard import build_leaderboard, leaderboard_html, leaderboard_pdf
+    from laptiming.printouts.output import write_bytes_atomically
+
     board = build_leaderboard(load_event_day(args.db))
     if args.pdf:
         write_bytes_atomically(args.pdf, leaderboard_pdf(board, args.top))
@@ -156,6 +165,9 @@ def leaderboard_command(args: argparse.Namespace) -> int:
 
 def roster_command(args: argparse.Namespace) -> int:
     """Session sheets or itineraries."""
+    from laptiming.printouts.output import write_bytes_atomically
+    from laptiming.printouts.roster_sheets import load_roster, roster_pdf
+
     rows = load_roster(args.roster)
     write_bytes_atomically(args.pdf, roster_pdf(rows, by_driver=args.by == "driver", driver_id=args.driver,
                                                 source=args.roster))
@@ -165,6 +177,8 @@ def roster_command(args: argparse.Namespace) -> int:
 
 def jobs_command(args: argparse.Namespace) -> int:
     """Kept jobs, one line each."""
+    from laptiming.printouts.printers import JobQueue
+
     jobs = JobQueue.beside(args.db).pending()
     for job in jobs:
         print(f"{job.job_id}  {job.made_at}  {job.printer_url}  {job.description}"
@@ -176,6 +190,8 @@ def jobs_command(args: argparse.Namespace) -> int:
 
 def resend_command(args: argparse.Namespace) -> int:
     """Send kept jobs; stop at the first printer that still cannot take one (it stays kept)."""
+    from laptiming.printouts.printers import JobQueue, parse_printer_url, print_kept
+
     queue = JobQueue.beside(args.db)
     jobs = [queue.get(args.job)] if args.job else queue.pending()
     if not jobs:

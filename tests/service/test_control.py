@@ -131,7 +131,7 @@ def test_confirm_needs_a_finished_session_and_reopen_needs_official_results(runn
 def test_finish_ends_a_running_recorder_cleanly(tmp_path):
     db = tmp_path / "event.db"
     process = subprocess.Popen(
-        [sys.executable, "-m", "laptiming", "record", "sim://?cars=6&seed=4&speed=20&minutes=60",
+        [sys.executable, "-m", "laptiming", "record", "sim://?cars=6&seed=4&speed=60&minutes=60",
          "--db", str(db), "--session", "Practice 1", "--enter-unknown", "--json"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

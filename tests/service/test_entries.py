@@ -91,7 +91,7 @@ def test_bad_fields_and_finished_sessions_are_refused(tmp_path):
 def test_a_running_recorder_takes_a_walk_up_within_seconds(tmp_path):
     db = tmp_path / "event.db"
     process = subprocess.Popen(
-        [sys.executable, "-m", "laptiming", "record", "sim://?cars=4&seed=3&speed=20&minutes=60",
+        [sys.executable, "-m", "laptiming", "record", "sim://?cars=4&seed=3&speed=60&minutes=60",
          "--db", str(db), "--session", "Practice 1", "--json"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

@@ -17,7 +17,7 @@ from laptiming.service.lock import RecorderLock, lock_holder
 from tests.timing.cli_runner import run_cli, run_cli_process
 from tests.timing.test_record_kill import LINE_TIMEOUT, start_reading
 
-LONG_SIM = "sim://?cars=4&seed=3&speed=20&minutes=60"
+LONG_SIM = "sim://?cars=4&seed=3&speed=100&minutes=60"
 
 
 def test_the_lock_is_exclusive_names_its_holder_and_is_given_back(tmp_path):

@@ -14,6 +14,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,7 @@ def test_record_with_a_writer_committing_every_5_ms_counts_every_lap(tmp_path, s
     db = tmp_path / "event.db"
     noise = Noise(db, tmp_path)
     try:
-        recorded = laptiming("record", f"sim://?cars=8&seed={seed}&speed=40&minutes=4", "--db", db,
+        recorded = laptiming("record", f"sim://?cars=8&seed={seed}&speed=100&minutes=4", "--db", db,
                              "--session", "Practice", "--enter-unknown")
     finally:
         commits = noise.stop()
@@ -138,9 +139,9 @@ def test_commands_from_other_terminals_wait_their_turn_while_record_runs(tmp_pat
         commands.append(("correct", "min-lap", "--db", db, "--session", session, "--by", "clerk",
                          "--reason", "same rule again", "--seconds", "30"))
         commands.append(("flag", "checkered", "--db", db, "--session", session, "--at-us", str(2**62)))
-        for command in commands:
-            done = laptiming(*command)
-            assert done.returncode == 0, (command, done.stderr)
+        with ThreadPoolExecutor(len(commands)) as pool:  # all at once: they race each other too
+            for command, done in zip(commands, pool.map(lambda c: laptiming(*c), commands)):
+                assert done.returncode == 0, (command, done.stderr)
         record.send_signal(2)  # Ctrl-C: the session stays running, nothing is lost
         assert record.wait(LINE_TIMEOUT) == 0, record.stderr.read()
     finally:
@@ -161,7 +162,7 @@ def test_two_recorders_on_two_sessions_of_one_database_both_finish_exactly(tmp_p
     db = tmp_path / "event.db"
     noise = Noise(db, tmp_path)
     runs = [
-        subprocess.Popen([sys.executable, "-m", "laptiming", "record", f"sim://?cars=5&seed={seed}&speed=40&minutes=4",
+        subprocess.Popen([sys.executable, "-m", "laptiming", "record", f"sim://?cars=5&seed={seed}&speed=100&minutes=4",
                           "--db", str(db), "--session", name, "--enter-unknown"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for seed, name in ((21, "Group A"), (22, "Group B"))

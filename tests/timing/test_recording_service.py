@@ -53,7 +53,7 @@ def test_a_stopped_recording_can_stay_open_and_the_next_start_resumes_it(tmp_pat
 
 def test_a_subscription_is_a_snapshot_then_every_change_and_a_reader_that_never_reads_delays_nothing(tmp_path):
     db = tmp_path / "event.db"
-    request = RecordingRequest(db, "Race", "sim://?cars=5&seed=6&speed=30&minutes=6",
+    request = RecordingRequest(db, "Race", "sim://?cars=5&seed=6&speed=120&minutes=6",
                                SessionRules(min_lap_us=10_000_000), enter_unknown=True)
     recording = Recording.start(request)
     stalled = recording.subscribe()  # never read: a frozen screen or a dead socket
