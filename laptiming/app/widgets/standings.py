@@ -1,0 +1,102 @@
+"""The standings table: keyed rows, only changed cells updated, re-sorted when positions move."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from laptiming.engine import CarStatus, StandingRow
+from laptiming.report import status_text
+from laptiming.timefmt import format_lap_time
+
+COLUMNS = (
+    ("pos", "Pos", 4), ("no", "No", 5), ("driver", "Driver", 20), ("class", "Class", 12), ("laps", "Laps", 5),
+    ("last", "Last", 9), ("best", "Best", 9), ("lap", "(lap)", 5), ("gap", "Gap", 9), ("int", "Int", 9),
+    ("status", "Status", 10),
+)
+SESSION_BEST = "bold magenta"
+PERSONAL_BEST = "bold green"
+CROSSED = "reverse"
+OUT = "dim"
+
+
+def row_cells(row: StandingRow, crossed: bool = False) -> tuple[Text, ...]:
+    """The cells of one row: bests in colour, the car that just crossed highlighted."""
+    last_style = SESSION_BEST if row.session_best else PERSONAL_BEST if row.personal_best else ""
+    best_style = SESSION_BEST if row.session_best else ""
+    name_style = CROSSED if crossed else (OUT if row.status in (CarStatus.DNF, CarStatus.DNS, CarStatus.DSQ) else "")
+    return (
+        Text(str(row.position), justify="right"),
+        Text(row.number, style=name_style, justify="right"),
+        Text(row.driver or "", style=name_style),
+        Text(row.car_class or ""),
+        Text(str(row.laps), justify="right"),
+        Text(format_lap_time(row.last_lap_us), style=last_style, justify="right"),
+        Text(format_lap_time(row.best_lap_us), style=best_style, justify="right"),
+        Text("" if row.best_lap_no is None else f"({row.best_lap_no})", justify="right"),
+        Text("" if row.gap is None else str(row.gap), justify="right"),
+        Text("" if row.interval is None else str(row.interval), justify="right"),
+        Text(status_text(row), style=OUT if name_style == OUT else ""),
+    )
+
+
+def _same(old: Text, new: Text) -> bool:
+    return old.plain == new.plain and old.style == new.style
+
+
+class StandingsTable(DataTable):
+    """Live standings keyed by car id; :meth:`show` updates only what changed."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self._shown: dict[int, tuple[Text, ...]] = {}
+        self._positions: dict[int, int] = {}
+
+    def on_mount(self) -> None:
+        for key, label, width in COLUMNS:
+            self.add_column(label, key=key, width=width)
+
+    def show(self, rows: dict[int, StandingRow], changed: Iterable[int], flashing: set[int]) -> int:
+        """Bring the changed cars' rows up to date (added, updated cell by cell, or removed); the cells written."""
+        written = 0
+        reorder = False
+        for car_id in changed:
+            row = rows.get(car_id)
+            key = str(car_id)
+            if row is None:
+                if car_id in self._shown:
+                    self.remove_row(key)
+                    del self._shown[car_id]
+                    self._positions.pop(car_id, None)
+                continue
+            cells = row_cells(row, car_id in flashing)
+            before = self._shown.get(car_id)
+            if before is None:
+                self.add_row(*cells, key=key)
+                written += len(cells)
+                reorder = True
+            else:
+                for (column, _, _), old, new in zip(COLUMNS, before, cells, strict=True):
+                    if not _same(old, new):
+                        self.update_cell(key, column, new)
+                        written += 1
+            self._shown[car_id] = cells
+            if self._positions.get(car_id) != row.position:
+                self._positions[car_id] = row.position
+                reorder = True
+        if reorder:
+            self.sort("pos", key=lambda cell: int(cell.plain))
+        return written
+
+    def selected_car(self) -> int | None:
+        """The car id of the row under the cursor."""
+        if not self.row_count:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        return None if key.value is None else int(key.value)
+
+    def cell_text(self, car_id: int, column: str) -> str:
+        """A cell's text as shown (tests read the table back with this)."""
+        return self.get_cell(str(car_id), column).plain
