@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import sqlite3
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,9 +69,11 @@ class Health:
 class Timing:
     """The running session (if any) of one event database on one decoder URL."""
 
-    def __init__(self, db_path: Path, decoder_url: str, *, enter_unknown: bool = False) -> None:
+    def __init__(self, db_path: Path, decoder_url: str, *, enter_unknown: bool = False,
+                 url_for: Callable[[Path, SessionRecord], str] | None = None) -> None:
         self.db_path = Path(db_path)
         self.decoder_url = decoder_url
+        self.url_for = url_for  # the demo: a decoder URL made for each session
         self.enter_unknown = enter_unknown
         self.recording: Recording | None = None
         self.record: SessionRecord | None = None
@@ -127,12 +130,23 @@ class Timing:
         write_atomically(out, render("results", result_rows(result), "csv"))
         return out
 
+    def live_session(self) -> tuple[SessionRecord, SessionResult] | None:
+        """The session on track for the board: the newest running one, else the newest finished (read-only)."""
+        sessions = self.sessions()
+        for phase in (SessionPhase.RUNNING, SessionPhase.FINISHED):
+            chosen = [record for record in sessions if record.phase is phase]
+            if chosen:
+                record = chosen[-1]
+                return record, self.result(record.session_id)[0]
+        return None
+
     # -- running one session ------------------------------------------------------------------
     def start(self, record: SessionRecord) -> Subscription:
         """Start (or resume) timing this session on the decoder; the subscription feeds the screens."""
         if self.recording is not None:
             raise TimingError(f"session {self.record.name if self.record else ''} is still running; finish it first")
-        request = RecordingRequest(self.db_path, record.name, self.decoder_url, record.rules, self.enter_unknown)
+        url = self.decoder_url if self.url_for is None else self.url_for(self.db_path, record)
+        request = RecordingRequest(self.db_path, record.name, url, record.rules, self.enter_unknown)
         recording = Recording.start(request)
         recording.reader.add_listener(self._on_decoder_event)
         self.recording, self.record, self.local_flag = recording, record, None
@@ -178,7 +192,8 @@ class Timing:
         markers = state.setup.markers
         if markers.closed:
             return Flag.FINISHED
-        if state.finish_at_us is not None or markers.checkered_us is not None:
+        shown = state.finish_at_us is not None and max(state.latest_us or 0, self.decoder_now_us() or 0) >= state.finish_at_us
+        if shown or markers.checkered_us is not None:
             return Flag.CHECKERED
         if markers.green_us is None:
             return Flag.WAITING

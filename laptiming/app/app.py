@@ -28,8 +28,9 @@ class LiveTimingApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "laptiming"
+    ENABLE_COMMAND_PALETTE = False  # every action has its own key (?)
     BINDINGS = [
-        Binding("1", "show('live')", "Live"),
+        Binding("1", "show('live')", "Live", show=False),
         Binding("2", "show('passings')", "Passings"),
         Binding("3", "show('day')", "Day"),
         Binding("4", "show('results')", "Results"),

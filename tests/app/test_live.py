@@ -35,7 +35,7 @@ async def test_session_runs_green_to_finished(event_db: Path) -> None:
         table.move_cursor(row=table.get_row_index(str(leader.car_id)))
         await pilot.press("s")
         await pilot.pause()
-        await pilot.press(*"DSQ", "tab", *"jumped start", "enter")
+        await pilot.press(*"DSQ", "enter", *"jumped start", "enter")
         await until(pilot, lambda: table.cell_text(leader.car_id, "status").startswith("DSQ"), "the DSQ shown")
         assert table.cell_text(leader.car_id, "pos") == "4"
         assert app.model.rows[leader.car_id].status is CarStatus.DSQ

@@ -96,7 +96,7 @@ KINDS: dict[str, Kind] = {
 
 
 class CorrectionForm(ModalScreen[tuple[CorrectionRequest, str] | None]):
-    """One correction: its fields, then the reason; Enter in the last field records it, Esc cancels."""
+    """One correction: its fields, then the reason; Enter moves down, Enter on the reason records it, Esc cancels."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
@@ -111,9 +111,9 @@ class CorrectionForm(ModalScreen[tuple[CorrectionRequest, str] | None]):
             yield Label(self.kind.title, classes="dialog-title")
             for field in (*self.kind.fields, Field("reason", "Reason (required)")):
                 yield Label(field.label)
-                yield Input(self.initial.get(field.key, ""), id=f"field-{field.key}")
+                yield Input(self.initial.get(field.key, ""), id=f"field-{field.key}", compact=True)
             yield Label("", id="form-error")
-            yield Label("Enter: record it    Tab: next field    Esc: cancel", classes="dialog-keys")
+            yield Label("Enter: next field, on the reason: record it    Esc: cancel", classes="dialog-keys")
 
     def on_mount(self) -> None:
         for input_widget in self.query(Input):
@@ -128,6 +128,10 @@ class CorrectionForm(ModalScreen[tuple[CorrectionRequest, str] | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        inputs = list(self.query(Input))
+        if event.input is not inputs[-1]:
+            inputs[inputs.index(event.input) + 1].focus()
+            return
         values = self.values()
         missing = [f.label for f in (*self.kind.fields, Field("reason", "Reason")) if f.required and not values[f.key].strip()]
         if missing:

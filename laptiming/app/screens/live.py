@@ -24,16 +24,16 @@ class LiveScreen(Screen):
 
     BINDINGS = [
         Binding("n", "app.next_session", "Next session"),
-        Binding("g", "app.flag('green')", "Green"),
-        Binding("y", "app.flag('yellow')", "Yellow"),
-        Binding("r", "app.flag('red')", "Red"),
+        Binding("g", "app.flag('green')", "Green", show=False),
+        Binding("y", "app.flag('yellow')", "Yellow", show=False),
+        Binding("r", "app.flag('red')", "Red", show=False),
         Binding("c", "app.flag('checkered')", "Checkered"),
         Binding("f", "app.finish", "Finish"),
         Binding("a", "app.correct('assign')", "Assign unknown"),
         Binding("s", "app.correct('status')", "Status"),
-        Binding("p", "app.correct('penalty')", "Penalty"),
-        Binding("l", "app.correct('delete_lap')", "Delete lap"),
-        Binding("i", "app.correct('add_passing')", "Add passing"),
+        Binding("p", "app.correct('penalty')", "Penalty", show=False),
+        Binding("l", "app.correct('delete_lap')", "Delete lap", show=False),
+        Binding("i", "app.correct('add_passing')", "Add passing", show=False),
         Binding("m", "app.correct('min_lap')", "Min lap", show=False),
     ]
 
@@ -80,12 +80,15 @@ class LiveScreen(Screen):
         record = timing.record
         state = timing.state
         flag = timing.flag()
-        if record is None:
+        if record is not None and state is None:
+            self.query_one(SessionBar).show(record.name, record.rules.session_type.value, flag,
+                                            "over: results are final   n: next session")
+        elif record is None:
             self.query_one(SessionBar).show("no session running", "-", Flag.WAITING, "press n to choose the next session")
         else:
             elapsed = None
             green = None if state is None else state.setup.markers.green_us
-            now = timing.decoder_now_us()
+            now = max(timing.decoder_now_us() or 0, (state.latest_us if state else None) or 0) or None
             if green is not None and now is not None and state is not None:
                 end = state.finish_at_us if state.finish_at_us is not None else now
                 elapsed = min(now, end) - green
