@@ -19,7 +19,9 @@ from laptiming.engine import (
     UnknownTransponder,
     UnknownTransponderSeen,
     Verdict,
+    passing_id,
 )
+from laptiming.engine.model import PassingId
 from laptiming.service import Notice, Problem
 
 PASSINGS_KEPT = 2_000  # the Passings screen shows the newest of these
@@ -30,7 +32,7 @@ class LiveModel:
     """Standings rows keyed by car, the passings log, unknown transponders, problems and the link."""
 
     rows: dict[int, StandingRow] = field(default_factory=dict)
-    verdicts: list[Verdict] = field(default_factory=list)
+    verdicts: dict[PassingId, Verdict] = field(default_factory=dict)  # in arrival order; a re-judgement replaces
     unknown: dict[int, UnknownTransponder] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     link: LinkStatus | None = None
@@ -64,9 +66,9 @@ class LiveModel:
             self.rows[event.row.car_id] = event.row
             self.changed.add(event.row.car_id)
         elif isinstance(event, PassingJudged):
-            self.verdicts.append(event.verdict)
+            self.verdicts[passing_id(event.verdict.passing)] = event.verdict
             if len(self.verdicts) > PASSINGS_KEPT:
-                del self.verdicts[: len(self.verdicts) - PASSINGS_KEPT]
+                del self.verdicts[next(iter(self.verdicts))]
             self.passings_changed = True
             if event.verdict.car_id is not None and event.verdict.reason.counted:
                 self.crossed.add(event.verdict.car_id)

@@ -21,6 +21,7 @@ from laptiming.store import SessionPhase
 from laptiming.timefmt import format_lap_time
 
 PASSINGS_REFRESH_S = 0.5
+PASSINGS_SHOWN = 500  # the newest; the whole log is in `laptiming export passings`
 REASONS = {
     "opened": "counted: opens timing", "lap": "counted: lap", "finish": "counted: finish",
     "before_green": "before the green flag", "under_min_lap": "sooner than the minimum lap",
@@ -61,7 +62,7 @@ class PassingsScreen(Screen):
         table = self.query_one(DataTable)
         with self.app.batch_update():
             table.clear()
-            for verdict in reversed(verdicts):
+            for verdict in list(reversed(verdicts.values()))[:PASSINGS_SHOWN]:
                 p = verdict.passing
                 style = "" if verdict.reason.counted else "dim"
                 table.add_row(str(p.passing_number), str(p.decoder_id), str(p.decoder_time_us), str(p.transponder),
