@@ -26,7 +26,7 @@ NOTICE_WAIT_S = 0.25  # the subscription worker wakes at least this often to see
 class LiveTimingApp(App[int]):
     """Trackside timing for the official: run the day's sessions on one decoder."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "laptiming"
     ENABLE_COMMAND_PALETTE = False  # every action has its own key (?)
     BINDINGS = [

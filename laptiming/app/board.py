@@ -6,6 +6,8 @@ on another machine that shares the file.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -27,7 +29,7 @@ _CELL_INDEX = {"pos": 0, "no": 1, "driver": 2, "laps": 4, "last": 5, "best": 6, 
 class BoardApp(App[int]):
     """A read-only standings board that follows whichever session is live."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "laptiming board"
     BINDINGS = [Binding("q", "quit", "Quit", show=False)]
 

@@ -7,14 +7,14 @@ import time
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from laptiming.app.adapter import Flag
 from laptiming.app.widgets.standings import StandingsTable
-from laptiming.app.widgets.status import AlertBar, HealthLine, SessionBar, clock_text
+from laptiming.app.widgets.status import AlertBar, HealthLine, Line, SessionBar, clock_text
 
-REFRESH_S = 0.05  # the standings tick: a changed row reaches the screen within this
-BARS_EVERY = 10  # ticks between redraws of the clock and health lines
+REFRESH_S = 0.1  # the standings tick: a changed row reaches the screen within this
+BARS_EVERY = 5  # ticks between redraws of the clock and health lines (each redraw only if its text changed)
 FLASH_S = 1.5  # how long the car that just crossed stays highlighted
 STALE_PACKET_S = 15.0  # a connected decoder this long silent is an alert (it sends STATUS every 5 s)
 
@@ -41,12 +41,13 @@ class LiveScreen(Screen):
         super().__init__(id="live")
         self._flash_until: dict[int, float] = {}
         self._ticks = 0
+        self._hint = ""
 
     def compose(self) -> ComposeResult:
         yield SessionBar(id="session-bar")
         yield AlertBar(id="alerts")
         yield StandingsTable(id="standings")
-        yield Static(id="hint")
+        yield Line(id="hint")
         yield HealthLine(id="health")
         yield Footer()
 
@@ -70,7 +71,7 @@ class LiveScreen(Screen):
                 self.query_one(StandingsTable).show(model.rows, changed, set(self._flash_until))
             self.app.shown(changed)  # type: ignore[attr-defined]
         self._ticks += 1
-        if self._ticks % BARS_EVERY == 0 or changed:
+        if self._ticks % BARS_EVERY == 0:
             self.refresh_bars()
 
     def refresh_bars(self) -> None:
@@ -98,7 +99,10 @@ class LiveScreen(Screen):
         health = timing.health()
         self.query_one(HealthLine).show(health)
         self.query_one(AlertBar).show(self.alerts(health))
-        self.query_one("#hint", Static).update(self.hint(flag, record is not None))
+        hint = self.hint(flag, record is not None)
+        if hint != self._hint:
+            self._hint = hint
+            self.query_one("#hint", Line).show_text(hint)
 
     def alerts(self, health: object) -> list[str]:
         """Every alert that stands now; each stays until what caused it is resolved."""

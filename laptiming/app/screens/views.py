@@ -17,6 +17,7 @@ from laptiming.app.screens.corrections import CorrectionForm
 from laptiming.app.screens.dialogs import session_line
 from laptiming.app.widgets.standings import COLUMNS, row_cells
 from laptiming.engine import SessionResult
+from laptiming.engine.model import crossing_order
 from laptiming.store import SessionPhase
 from laptiming.timefmt import format_lap_time
 
@@ -62,7 +63,8 @@ class PassingsScreen(Screen):
         table = self.query_one(DataTable)
         with self.app.batch_update():
             table.clear()
-            for verdict in list(reversed(verdicts.values()))[:PASSINGS_SHOWN]:
+            newest = sorted(verdicts.values(), key=lambda v: crossing_order(v.passing), reverse=True)
+            for verdict in newest[:PASSINGS_SHOWN]:
                 p = verdict.passing
                 style = "" if verdict.reason.counted else "dim"
                 table.add_row(str(p.passing_number), str(p.decoder_id), str(p.decoder_time_us), str(p.transponder),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from typing import Any
+
+from textual.widget import Widget
 
 from laptiming.app.adapter import Flag, Health
 from laptiming.engine import SessionRules
@@ -38,38 +40,68 @@ def _hms(time_us: int) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
 
 
-class SessionBar(Static):
+class Line(Widget):
+    """A line of text that repaints only itself, and only when its text changes (no layout pass)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._text: Text | str = ""
+        self._lines = 1
+
+    def render(self) -> Text | str:
+        return self._text
+
+    def show_text(self, text: Text | str) -> None:
+        """Show this text unless it is already shown; a new line count lays the screen out again."""
+        key = text.markup if isinstance(text, Text) else text
+        shown = self._text.markup if isinstance(self._text, Text) else self._text
+        if key == shown:
+            return
+        lines = (text.plain if isinstance(text, Text) else text).count("\n") + 1
+        self._text = text
+        self.refresh(layout=lines != self._lines)
+        self._lines = lines
+
+
+class SessionBar(Line):
+    DEFAULT_CSS = "SessionBar { height: 1; }"
+
     """Session name and type, the flag, the clock."""
 
     def show(self, name: str, session_type: str, flag: Flag, clock: str) -> None:
         """Redraw with these values."""
         text = Text.assemble((f" {name} ", "bold"), f"({session_type})  ", (f" {flag.value.upper()} ", FLAG_STYLES[flag]),
                              f"   {clock}")
-        self.update(text)
+        self.show_text(text)
 
 
-class HealthLine(Static):
+class HealthLine(Line):
+    DEFAULT_CSS = "HealthLine { height: 1; }"
+
     """Decoder connection, time since the last packet, loop noise, frames dropped."""
 
     def show(self, health: Health) -> None:
         """Redraw from the link's health."""
         if health.link is None:
-            self.update(Text("decoder: not reading", style="dim"))
+            self.show_text(Text("decoder: not reading", style="dim"))
             return
         state = health.link.state.value
         style = "green" if state == "connected" else "bold red" if state in ("reconnecting", "ended") else "yellow"
         since = "no packet yet" if health.seconds_since_packet is None else f"last packet {health.seconds_since_packet:.1f} s ago"
         noise = "noise -" if health.noise is None else f"noise {health.noise}"
         detail = f" ({health.link.detail})" if health.link.detail else ""
-        self.update(Text.assemble("decoder ", (state, style), detail, f"  {since}  {noise}  "
+        self.show_text(Text.assemble("decoder ", (state, style), detail, f"  {since}  {noise}  "
                                   f"frames {health.link.frames_decoded}, dropped {health.dropped}",
                                   f"  {health.link.source}"))
 
 
-class AlertBar(Static):
+class AlertBar(Line):
+    DEFAULT_CSS = "AlertBar { height: auto; }"
+
     """Alerts that stay until resolved: unknown transponders, a lost decoder, a journal that cannot be written."""
 
     def show(self, alerts: list[str]) -> None:
         """Show these alerts (hidden when there are none)."""
-        self.display = bool(alerts)
-        self.update("\n".join(alerts))
+        if self.display != bool(alerts):
+            self.display = bool(alerts)
+        self.show_text("\n".join(alerts))
