@@ -73,7 +73,7 @@ KINDS: dict[str, Kind] = {
     "status": Kind("Status of a car (running takes a DNF/DNS/DSQ back)",
                    (Field("car", "Car number"), Field("status", "DNF, DNS, DSQ or running")),
                    lambda v: StatusRequest(v["car"].strip(), _status(v["status"]))),
-    "penalty": Kind("Time penalty (races)", (Field("car", "Car number"), Field("seconds", "Seconds (negative takes it back)")),
+    "penalty": Kind("Time penalty (races)", (Field("car", "Car number"), Field("seconds", "Seconds")),
                     lambda v: PenaltyRequest(v["car"].strip(), parse_seconds(v["seconds"]))),
     "delete_lap": Kind("Delete a lap's time (track limits)", (Field("car", "Car number"), Field("lap", "Lap number")),
                        lambda v: DeleteLapRequest(v["car"].strip(), _int(v["lap"], "lap"))),
