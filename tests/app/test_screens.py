@@ -97,3 +97,14 @@ async def test_quit_while_timing_leaves_the_session_running(event_db: Path) -> N
         assert [s.phase for s in list_sessions(db)] == [SessionPhase.PLANNED, SessionPhase.RUNNING]
     finally:
         db.close()
+
+
+async def test_a_decoder_that_cannot_be_reached_raises_an_alert_that_stays(event_db: Path) -> None:
+    app = LiveTimingApp(Timing(event_db, "tcp://127.0.0.1:9"))  # loopback, nothing listening
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.start_session(1)
+        alerts = app.screen_named("live").query_one(AlertBar)
+        await until(pilot, lambda: "DECODER DISCONNECTED" in str(alerts.render()), "the disconnected alert")
+        await pilot.pause(1.0)
+        assert "DECODER DISCONNECTED" in str(alerts.render()) and alerts.display
+        assert "reconnecting" in str(app.screen_named("live").query_one("#health").render())

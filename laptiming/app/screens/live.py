@@ -85,7 +85,7 @@ class LiveScreen(Screen):
             self.query_one(SessionBar).show(record.name, record.rules.session_type.value, flag,
                                             "over: results are final   n: next session")
         elif record is None:
-            self.query_one(SessionBar).show("no session running", "-", Flag.WAITING, "press n to choose the next session")
+            self.query_one(SessionBar).show("no session running", "", Flag.WAITING, "press n to choose the next session")
         else:
             elapsed = None
             green = None if state is None else state.setup.markers.green_us

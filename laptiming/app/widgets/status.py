@@ -70,7 +70,7 @@ class SessionBar(Line):
 
     def show(self, name: str, session_type: str, flag: Flag, clock: str) -> None:
         """Redraw with these values."""
-        text = Text.assemble((f" {name} ", "bold"), f"({session_type})  ", (f" {flag.value.upper()} ", FLAG_STYLES[flag]),
+        text = Text.assemble((f" {name} ", "bold"), f"({session_type})  " if session_type else " ", (f" {flag.value.upper()} ", FLAG_STYLES[flag]),
                              f"   {clock}")
         self.show_text(text)
 
