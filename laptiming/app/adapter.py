@@ -17,7 +17,7 @@ from pathlib import Path
 
 from hardware.events import DecoderEvent, DecoderStatus, LinkStatus
 from laptiming import engine
-from laptiming.engine import SessionResult, SessionState
+from laptiming.engine import SessionResult, SessionRules, SessionState
 from laptiming.errors import TimingError
 from laptiming.export import render, result_rows, write_atomically
 from laptiming.service import Recording, RecordingOutcome, RecordingRequest
@@ -149,8 +149,14 @@ class Timing:
         request = RecordingRequest(self.db_path, record.name, url, record.rules, self.enter_unknown)
         recording = Recording.start(request)
         recording.reader.add_listener(self._on_decoder_event)
+        if record.session_id != recording.session_id:  # a new session: its record as stored
+            record = next(r for r in self.sessions() if r.session_id == recording.session_id)
         self.recording, self.record, self.local_flag = recording, record, None
         return recording.subscribe()
+
+    def start_new(self, name: str, rules: SessionRules = SessionRules()) -> Subscription:
+        """Start a new session of this name (or resume the running or planned one that has it)."""
+        return self.start(SessionRecord(0, name, rules, SessionPhase.PLANNED, None, None))
 
     def _on_decoder_event(self, event: DecoderEvent) -> None:
         if isinstance(event, DecoderStatus) and event.noise is not None:

@@ -71,17 +71,20 @@ class LiveTimingApp(App[int]):
                if s.record.phase in (SessionPhase.RUNNING, SessionPhase.PLANNED)]
         self.call_from_thread(self.push_screen, SessionPicker(day), self._picked)
 
-    def _picked(self, session_id: int | None) -> None:
-        if session_id is not None:
-            self.start_session(session_id)
+    def _picked(self, session: int | str | None) -> None:
+        if session is not None:
+            self.start_session(session)
 
     @work(thread=True, exclusive=True, group="session")
-    def start_session(self, session_id: int) -> None:
-        """Start timing the session, then pass its notices to the UI thread until it ends."""
+    def start_session(self, session_id: int | str) -> None:
+        """Start timing the session (by id, or a new one by name), then pass its notices to the UI thread."""
         worker = get_current_worker()
         try:
-            record = next(r for r in self.timing.sessions() if r.session_id == session_id)
-            subscription = self.timing.start(record)
+            if isinstance(session_id, str):
+                subscription = self.timing.start_new(session_id)
+            else:
+                record = next(r for r in self.timing.sessions() if r.session_id == session_id)
+                subscription = self.timing.start(record)
         except (TimingError, StopIteration, OSError) as err:
             self.post_message(WorkFailed(f"start session {session_id}", str(err) or "no such session"))
             return

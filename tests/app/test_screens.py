@@ -108,3 +108,14 @@ async def test_a_decoder_that_cannot_be_reached_raises_an_alert_that_stays(event
         await pilot.pause(1.0)
         assert "DECODER DISCONNECTED" in str(alerts.render()) and alerts.display
         assert "reconnecting" in str(app.screen_named("live").query_one("#health").render())
+
+
+async def test_a_new_session_by_name_from_the_picker(tmp_path: Path) -> None:
+    app = LiveTimingApp(Timing(tmp_path / "new.db", SIM, enter_unknown=True))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("n")
+        await until(pilot, lambda: app.screen.query("#new-session"), "the picker")
+        app.screen.query_one("#new-session").focus()
+        await pilot.press(*"Open pit lane", "enter")
+        await until(pilot, lambda: app.timing.record is not None and len(app.model.rows) == 3, "the new session timed")
+        assert app.timing.record.name == "Open pit lane" and app.timing.record.session_id == 1

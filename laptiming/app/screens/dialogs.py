@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from laptiming.store import SessionRecord
@@ -37,8 +37,8 @@ def session_line(record: SessionRecord, entries: int | None = None) -> str:
     return f"{record.session_id:>3}  {when}{record.name}  ({record.rules.session_type.value}, {record.phase.value}){cars}"
 
 
-class SessionPicker(ModalScreen[int | None]):
-    """Choose the session to run next from the day's running and planned sessions."""
+class SessionPicker(ModalScreen[int | str | None]):
+    """Choose the session to run next from the day's running and planned sessions, or name a new one."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
@@ -53,6 +53,13 @@ class SessionPicker(ModalScreen[int | None]):
                 yield Label("No planned or running session in this event database.")
             yield OptionList(*(Option(session_line(record, entries), id=str(record.session_id))
                                for record, entries in self.sessions), id="sessions")
+            yield Label("or a new practice session (Tab, type its name, Enter):", classes="dialog-keys")
+            yield Input(placeholder="session name", id="new-session", compact=True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip():
+            self.dismiss(event.value.strip())
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(int(event.option.id or 0))

@@ -13,8 +13,8 @@ from laptiming.app.adapter import Flag
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.app.widgets.status import AlertBar, HealthLine, Line, SessionBar, clock_text
 
-REFRESH_S = 0.1  # the standings tick: a changed row reaches the screen within this
-BARS_EVERY = 5  # ticks between redraws of the clock and health lines (each redraw only if its text changed)
+REFRESH_S = 0.05  # the standings tick: a changed row reaches the screen within this
+BARS_EVERY = 10  # ticks between redraws of the clock and health lines (each redraw only if its text changed)
 FLASH_S = 1.5  # how long the car that just crossed stays highlighted
 STALE_PACKET_S = 15.0  # a connected decoder this long silent is an alert (it sends STATUS every 5 s)
 
