@@ -18,7 +18,9 @@ from laptiming.app.model import LiveModel
 from laptiming.app.screens.corrections import KINDS, CorrectionForm
 from laptiming.app.screens.dialogs import Confirm, KeysHelp, SessionPicker
 from laptiming.app.screens.live import LiveScreen
+from laptiming.app.screens.views import VIEWS
 from laptiming.errors import TimingError
+from laptiming.store import SessionPhase
 
 NOTICE_WAIT_S = 0.25  # the subscription worker wakes at least this often to see if it should stop
 
@@ -44,7 +46,6 @@ class LiveTimingApp(App[int]):
         self.official = official
         self.autostart = autostart
         self.model = LiveModel()
-        self.problems_seen = 0
         self.last_shown: dict[int, float] = {}  # car id -> monotonic time its row was last drawn (bench)
 
     def on_mount(self) -> None:
@@ -65,8 +66,6 @@ class LiveTimingApp(App[int]):
     @work(thread=True, exclusive=True, group="picker")
     def pick_session(self) -> None:
         """Read the day's sessions off the UI thread, then show the picker."""
-        from laptiming.store import SessionPhase
-
         day = [(s.record, s.entries) for s in self.timing.day()
                if s.record.phase in (SessionPhase.RUNNING, SessionPhase.PLANNED)]
         self.call_from_thread(self.push_screen, SessionPicker(day), self._picked)
@@ -100,12 +99,7 @@ class LiveTimingApp(App[int]):
 
     def _subscribed(self, model: LiveModel) -> None:
         self.model = model
-        self.problems_seen = 0
-        self.screen_named("live").query_one("#standings").clear()
-        self.screen_named("live")._flash_until.clear()
-        standings = self.screen_named("live").query_one("#standings")
-        standings._shown.clear()
-        standings._positions.clear()
+        self.screen_named("live").reset()
 
     def on_notices_arrived(self, message: NoticesArrived) -> None:
         self.model.apply(message.notices)
@@ -195,7 +189,7 @@ class LiveTimingApp(App[int]):
         if self.timing.recording is None:
             self.notify("no session running (corrections to finished sessions: laptiming correct)", severity="warning")
             return
-        self.push_screen(CorrectionForm(kind, self._prefill(kind)), self._corrected)
+        self.push_screen(CorrectionForm(kind, self._prefill(kind)), self.correction_entered)
 
     def _prefill(self, kind: str) -> dict[str, str]:
         values: dict[str, str] = {}
@@ -213,7 +207,8 @@ class LiveTimingApp(App[int]):
                     values["transponder"] = str(row.transponders[0])
         return values
 
-    def _corrected(self, answer: tuple | None) -> None:
+    def correction_entered(self, answer: tuple | None) -> None:
+        """A correction form closed: send what it asked for (nothing when cancelled)."""
         if answer is None:
             return
         request, reason = answer
@@ -239,20 +234,15 @@ class LiveTimingApp(App[int]):
 
     def action_show(self, name: str) -> None:
         """Switch between Live, Passings, Day and Results."""
-        if name == "live":
-            while self.screen.id != "live" and len(self.screen_stack) > 2:
-                self.pop_screen()
-            return
-        from laptiming.app.screens.views import VIEWS
-
         while self.screen.id != "live" and len(self.screen_stack) > 2:
             self.pop_screen()
-        self.push_screen(VIEWS[name]())
+        if name != "live":
+            self.push_screen(VIEWS[name]())
 
     def action_keys(self) -> None:
         """List every key of this screen and of the app."""
         lines = []
-        for _, binding in [*((None, b) for b in self.screen.BINDINGS), *((None, b) for b in self.BINDINGS)]:
+        for binding in [*self.screen.BINDINGS, *self.BINDINGS]:
             if isinstance(binding, Binding):
                 key = binding.key.replace("question_mark", "?").replace("escape", "Esc")
                 lines.append(f"{key:>8}  {binding.description}")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,16 @@ from laptiming.engine import SessionRules
 from laptiming.store import create_session, open_event_db, write_transaction
 
 WAIT_S = 30.0
+
+
+def app_test(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an ``async`` test (``app.run_test()`` needs an event loop) in its own loop; fixtures as usual."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
 
 
 async def until(pilot, condition: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:

@@ -5,16 +5,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import pytest
 from textual.widgets import DataTable, Label
 
 from hardware.events import LinkState
 from laptiming.app import Timing
 from laptiming.app.board import BoardApp
 from laptiming.service import Recording, RecordingRequest
-from tests.app.conftest import until
-
-pytestmark = pytest.mark.asyncio
+from tests.app.conftest import app_test, until
 
 
 def _record(db: Path, name: str, cars: int, seed: int) -> None:
@@ -27,6 +24,7 @@ def _record(db: Path, name: str, cars: int, seed: int) -> None:
     recording.close(finish=False)
 
 
+@app_test
 async def test_board_follows_the_running_session(event_db: Path) -> None:
     _record(event_db, "Practice 1", 3, seed=4)
     board = BoardApp(Timing(event_db, ""), poll_s=0.2)

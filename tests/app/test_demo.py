@@ -13,7 +13,7 @@ from laptiming.app import LiveTimingApp, Timing, demo
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.store import SessionPhase, list_sessions, open_event_db
 from laptiming.store.sessions import load_entries
-from tests.app.conftest import until
+from tests.app.conftest import app_test, until
 
 FIRST_LAPS_WITHIN_S = 10.0
 
@@ -34,7 +34,7 @@ def test_demo_event_is_the_sample_roster(tmp_path: Path) -> None:
     assert f"cars={len(entries) + 1}&" in url and url.startswith("sim://")
 
 
-@pytest.mark.asyncio
+@app_test
 async def test_demo_goes_green_and_fills_lap_times_within_ten_seconds(tmp_path: Path) -> None:
     db_path = tmp_path / "demo.db"
     record, url = demo.prepare(db_path)

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 
 from laptiming.app import LiveTimingApp, Timing
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.engine import CarStatus
 from laptiming.store import SessionPhase, list_sessions, load_corrections, open_event_db
-from tests.app.conftest import until
-
-pytestmark = pytest.mark.asyncio
+from tests.app.conftest import app_test, until
 
 SIM = "sim://?cars=4&seed=3&speed=0&minutes=6"
 
 
+@app_test
 async def test_session_runs_green_to_finished(event_db: Path) -> None:
     app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="J. Smith")
     async with app.run_test(size=(120, 36)) as pilot:

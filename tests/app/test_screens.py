@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from textual.widgets import DataTable, Label, OptionList
 
 from laptiming.app import LiveTimingApp, Timing
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.app.widgets.status import AlertBar
 from laptiming.store import SessionPhase, list_sessions, open_event_db
-from tests.app.conftest import until
-
-pytestmark = pytest.mark.asyncio
+from tests.app.conftest import app_test, until
 
 SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
 
@@ -22,6 +19,7 @@ def _ended(app: LiveTimingApp) -> bool:
     return app.model.link is not None and app.model.link.state.value == "ended"
 
 
+@app_test
 async def test_unknown_transponder_alert_and_assign(event_db: Path) -> None:
     app = LiveTimingApp(Timing(event_db, SIM), official="desk")
     async with app.run_test(size=(120, 36)) as pilot:
@@ -45,6 +43,7 @@ async def test_unknown_transponder_alert_and_assign(event_db: Path) -> None:
         assert f"UNKNOWN TRANSPONDER {first}" not in str(alerts.render())
 
 
+@app_test
 async def test_passings_day_results_and_keys(event_db: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True))
@@ -83,6 +82,7 @@ async def test_passings_day_results_and_keys(event_db: Path, tmp_path: Path, mon
     assert lines[0].startswith("position,number,driver") and len(lines) == 4
 
 
+@app_test
 async def test_quit_while_timing_leaves_the_session_running(event_db: Path) -> None:
     app = LiveTimingApp(Timing(event_db, "sim://?cars=3&seed=5&speed=5&minutes=30"))
     async with app.run_test(size=(120, 36)) as pilot:
@@ -99,6 +99,7 @@ async def test_quit_while_timing_leaves_the_session_running(event_db: Path) -> N
         db.close()
 
 
+@app_test
 async def test_a_decoder_that_cannot_be_reached_raises_an_alert_that_stays(event_db: Path) -> None:
     app = LiveTimingApp(Timing(event_db, "tcp://127.0.0.1:9"))  # loopback, nothing listening
     async with app.run_test(size=(120, 36)) as pilot:
@@ -110,6 +111,7 @@ async def test_a_decoder_that_cannot_be_reached_raises_an_alert_that_stays(event
         assert "reconnecting" in str(app.screen_named("live").query_one("#health").render())
 
 
+@app_test
 async def test_a_new_session_by_name_from_the_picker(tmp_path: Path) -> None:
     app = LiveTimingApp(Timing(tmp_path / "new.db", SIM, enter_unknown=True))
     async with app.run_test(size=(120, 36)) as pilot:

@@ -18,9 +18,7 @@ import pytest
 
 from laptiming.app import LiveTimingApp, Timing, demo
 from laptiming.app.screens.corrections import CorrectionForm
-from tests.app.conftest import until
-
-pytestmark = pytest.mark.asyncio
+from tests.app.conftest import app_test, until
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 SIZE = (120, 36)
@@ -50,6 +48,7 @@ def finished_demo(tmp_path: Path) -> tuple[Path, str]:
     return tmp_path / "demo.db", url.replace("speed=40", "speed=0")
 
 
+@app_test
 async def test_main_screens_look_as_stored(finished_demo: tuple[Path, str], tmp_path: Path) -> None:
     db_path, url = finished_demo
     app = LiveTimingApp(Timing(db_path, url, enter_unknown=True), official="demo")

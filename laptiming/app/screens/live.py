@@ -55,6 +55,11 @@ class LiveScreen(Screen):
         self.set_interval(REFRESH_S, self.refresh_tick)
         self.refresh_bars()
 
+    def reset(self) -> None:
+        """A new session: an empty table, nothing highlighted."""
+        self._flash_until.clear()
+        self.query_one(StandingsTable).reset()
+
     def refresh_tick(self) -> None:
         """Apply what changed since the last tick to the table; now and then redraw the bars."""
         model = self.app.model  # type: ignore[attr-defined]

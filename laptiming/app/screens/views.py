@@ -78,7 +78,7 @@ class PassingsScreen(Screen):
             return
         cells = table.get_row_at(table.cursor_row)
         initial = {"decoder": str(cells[1]), "number": str(cells[0]), "time_us": str(cells[2])}
-        self.app.push_screen(CorrectionForm("void_passing", initial), self.app._corrected)  # type: ignore[attr-defined]
+        self.app.push_screen(CorrectionForm("void_passing", initial), self.app.correction_entered)  # type: ignore[attr-defined]
 
 
 class DayScreen(Screen):

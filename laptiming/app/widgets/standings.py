@@ -81,6 +81,12 @@ class StandingsTable(DataTable):
         for key, label, width in COLUMNS:
             self.add_column(label, key=key, width=width)
 
+    def reset(self) -> None:
+        """No rows (a new session)."""
+        self.clear()
+        self._shown.clear()
+        self._positions.clear()
+
     def show(self, rows: dict[int, StandingRow], changed: Iterable[int], flashing: set[int]) -> int:
         """Bring the changed cars' rows up to date (added, updated cell by cell, or removed); the cells written."""
         written = 0
