@@ -72,10 +72,12 @@ class BoardApp(App[int]):
         if record.session_id != self.session_id:
             table.clear()
             self.session_id = record.session_id
+        best = min((row for row in result.standings if row.best_lap_us is not None),
+                   key=lambda row: row.best_lap_us or 0, default=None)
+        holder = "" if best is None else f"\nsession best: {best.number} {best.driver or ''}"
         self.query_one("#board-session", Label).update(
-            f"{record.name}  {record.rules.session_type.value.upper()}  {record.phase.value.upper()}")
-        best = min((row.best_lap_us for row in result.standings if row.best_lap_us is not None), default=None)
-        self.query_one(Digits).update(format_lap_time(best))
+            f"{record.name}  {record.rules.session_type.value.upper()}  {record.phase.value.upper()}{holder}")
+        self.query_one(Digits).update(format_lap_time(None if best is None else best.best_lap_us))
         keys = {str(row.car_id) for row in result.standings}
         for key in [k for k in table.rows if k.value not in keys]:
             table.remove_row(key)

@@ -8,7 +8,6 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, OptionList
 from textual.widgets.option_list import Option
@@ -138,9 +137,8 @@ class ResultsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Label("Results  (Enter: show, e: export CSV, Esc: back)", classes="screen-title")
-        with Horizontal():
-            yield OptionList(id="finished")
-            yield DataTable(id="result-table", zebra_stripes=True)
+        yield OptionList(id="finished")
+        yield DataTable(id="result-table", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
