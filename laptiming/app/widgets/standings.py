@@ -59,6 +59,24 @@ class StandingsTable(DataTable):
         self._shown: dict[int, tuple[Text, ...]] = {}
         self._positions: dict[int, int] = {}
         self._cells: LRUCache[tuple[object, ...], object] = LRUCache(CELL_CACHE)
+        self._lines: LRUCache[tuple[object, ...], Any] = LRUCache(CELL_CACHE // 10)
+        self._versions: dict[str, int] = {}  # row key -> bumped whenever the row's cells change
+
+    def _render_line_in_row(self, row_key: Any, line_no: int, base_style: Style, cursor_location: Any,
+                            hover_location: Any) -> Any:
+        """Likewise for whole lines: a row's line is kept until that row, its place or the cursor on it changes."""
+        version = self._versions.get(row_key.value) if row_key.value is not None else None
+        if version is None:
+            return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+        row_index = self._row_locations.get(row_key)
+        key = (row_key, version, line_no, row_index, base_style, self.size.width, self.scroll_x,
+               cursor_location.row == row_index, hover_location.row == row_index, self.cursor_type,
+               self.show_cursor, self._show_hover_cursor, self._pseudo_class_state)
+        lines = self._lines.get(key)
+        if lines is None:
+            lines = super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+            self._lines[key] = lines
+        return lines
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
                      cursor: bool = False, hover: bool = False) -> Any:
@@ -84,6 +102,7 @@ class StandingsTable(DataTable):
     def reset(self) -> None:
         """No rows (a new session)."""
         self.clear()
+        self._versions.clear()
         self._shown.clear()
         self._positions.clear()
 
@@ -98,10 +117,12 @@ class StandingsTable(DataTable):
                 if car_id in self._shown:
                     self.remove_row(key)
                     del self._shown[car_id]
+                    self._versions.pop(key, None)
                     self._positions.pop(car_id, None)
                 continue
             cells = row_cells(row, car_id in flashing)
             before = self._shown.get(car_id)
+            self._versions[key] = self._versions.get(key, 0) + 1
             if before is None:
                 self.add_row(*cells, key=key)
                 written += len(cells)
