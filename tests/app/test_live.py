@@ -37,6 +37,16 @@ async def test_session_runs_green_to_finished(event_db: Path) -> None:
         await until(pilot, lambda: table.cell_text(leader.car_id, "status").startswith("DSQ"), "the DSQ shown")
         assert table.cell_text(leader.car_id, "pos") == "4"
         assert app.model.rows[leader.car_id].status is CarStatus.DSQ
+        assert table.selected_car() == leader.car_id  # the selection follows the car, not the place
+        # Undone by a further correction: running again, back in first place.
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press(*"running", "enter", *"wrong car", "enter")
+        await until(pilot, lambda: table.cell_text(leader.car_id, "pos") == "1", "the DSQ taken back")
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press(*"DSQ", "enter", *"jumped start after all", "enter")
+        await until(pilot, lambda: table.cell_text(leader.car_id, "status").startswith("DSQ"), "DSQ again")
         # Checkered, then finish with a confirmation.
         await pilot.press("c")
         await until(pilot, lambda: app.timing.flag().value == "checkered", "the checkered flag")
@@ -53,6 +63,7 @@ async def test_session_runs_green_to_finished(event_db: Path) -> None:
         assert len(results) == 4
         assert results[-1]["status"] == "DSQ"
         corrections = load_corrections(db, 1)
-        assert [(c.made_by, c.reason) for c in corrections] == [("J. Smith", "jumped start")]
+        assert [(c.made_by, c.reason) for c in corrections] == [
+            ("J. Smith", "jumped start"), ("J. Smith", "wrong car"), ("J. Smith", "jumped start after all")]
     finally:
         db.close()

@@ -137,7 +137,10 @@ class StandingsTable(DataTable):
                 self._positions[car_id] = row.position
                 reorder = True
         if reorder:
+            selected = self.selected_car()
             self.sort("pos", key=lambda cell: int(cell.plain))
+            if selected is not None and str(selected) in self.rows:  # the official's car stays selected
+                self.move_cursor(row=self.get_row_index(str(selected)), scroll=False)
         return written
 
     def selected_car(self) -> int | None:
