@@ -4,8 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# pytest-xdist workers for `make test`: one per core ("auto"); 0 runs every test in one process.
-TEST_WORKERS ?= auto
+# pytest-xdist workers for `make test`: 0 runs every test in one process (the default: on two cores
+# already busy, two workers measured no faster and cost more CPU); "auto" is one per core, worth it
+# on an idle or many-core machine. Tests marked `solo` (a wall-clock budget) never share the CPUs.
+TEST_WORKERS ?= 0
 
 .PHONY: demo test bench clean
 

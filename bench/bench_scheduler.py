@@ -1,8 +1,9 @@
 """Heat scheduler benchmark: generated events of 60, 220 and 700 drivers and the hard family.
 
 For each: sessions used vs the tight lower bound, unmet runs, groups together, hard
-violations found by the independent validator, solve time and whether every stage stopped
-on work done (deterministic), each beside its target. The machine's load is printed too:
+violations found by the independent validator, owners met per driver with ``--mix`` (and
+without, and on a random roster), solve time and whether every stage stopped on work done
+(deterministic), each beside its target. The machine's load is printed too:
 the times are wall-clock seconds on whatever else the machine is doing, so the CPU seconds
 the solve used (all its threads) are printed beside them.
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scheduler.check import check_roster
+from scheduler.mixing import mix_owners, owners_met, random_roster
 from scheduler.problem import load_problem
 from scheduler.roster import roster_rows
 from scheduler.samples import EventSize, hard_event, write_event
@@ -64,6 +66,12 @@ def run_case(case: Case, directory: Path) -> list[str]:
     possible = sum(1 for g in problem.groups if g.pairs)
     together = groups_together(problem, roster)
     violations = check_roster(roster_rows(problem, roster), entries, plan)
+    mixing_started = time.perf_counter()
+    mixed = mix_owners(problem, roster)
+    mix_s = time.perf_counter() - mixing_started
+    met, solved_met = owners_met(problem, mixed), owners_met(problem, roster)
+    baseline = owners_met(problem, random_roster(problem, roster))
+    mixed_violations = len(check_roster(roster_rows(problem, mixed), entries, plan))
     proof = "proven optimal" if solution.sessions_proven_optimal else f"{gap:.1f}% above bound"
     target = "proven optimal" if case.must_be_optimal else "within 5% of the bound"
     return [
@@ -74,6 +82,9 @@ def run_case(case: Case, directory: Path) -> list[str]:
         f"  groups together   {together} of {possible} ({100 * together / max(1, possible):.0f}%)"
         "   target: 100%",
         f"  hard violations   {len(violations)}   target: 0 (independent validator)",
+        f"  owners met        mean {met.mean:.1f}, least {met.least} with --mix ({mix_s:.1f} s, "
+        f"{mixed_violations} violations); {solved_met.mean:.1f}, {solved_met.least} without; a random "
+        f"roster {baseline.mean:.1f}, {baseline.least}   target: above the random roster",
         f"  solve time        {solution.seconds:.1f} s wall, {cpu_s:.1f} s CPU (+ {load_s:.1f} s reading "
         f"files)   target: under {case.target_s:.0f} s on two cores; load average {before:.1f} "
         f"before, {after:.1f} after (CPU seconds bound an idle machine's wall time)",

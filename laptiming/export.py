@@ -9,18 +9,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import secrets
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from laptiming.engine import SessionResult
-from laptiming.errors import InputError
+from laptiming.files import write_bytes_atomically
 from laptiming.report import describe_action
 from laptiming.store import CorrectionRecord
 from laptiming.store.corrections import action_payload
-from laptiming.timefmt import format_lap_time
+from laptiming.timefmt import format_gap, format_lap_time
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "laps": ("session", "transponder", "number", "driver", "lap", "lap_time_us", "lap_time", "crossing_us", "flags"),
@@ -73,7 +71,7 @@ def result_rows(result: SessionResult) -> list[Row]:
             "best_lap_us": row.best_lap_us,
             "best_lap": format_lap_time(row.best_lap_us),
             "best_lap_no": row.best_lap_no,
-            "gap": "" if row.gap is None else str(row.gap),
+            "gap": format_gap(row.gap),
             "status": row.status.value,
         }
         for row in result.standings
@@ -139,19 +137,5 @@ def render(kind: str, rows: Sequence[Row], output_format: str) -> str:
 
 
 def write_atomically(path: str | Path, text: str) -> None:
-    """Write the whole file or nothing: a temporary file beside it, renamed into place."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise InputError(f"cannot write {path}: folder {path.parent} does not exist")
-    temporary: str | None = None
-    try:
-        # Not mkstemp: its 0600 would survive the rename; a plain create gets the user's umask.
-        temporary = str(path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        handle = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except OSError as err:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {err.strerror or err}") from err
+    """Write the whole text file or nothing (UTF-8, newlines as given), with the user's umask."""
+    write_bytes_atomically(path, text.encode("utf-8"))

@@ -25,7 +25,7 @@ from laptiming.engine import (
     VoidPassing,
 )
 from laptiming.store import CorrectionRecord, SessionRecord
-from laptiming.timefmt import format_lap_time, format_seconds
+from laptiming.timefmt import format_gap, format_lap_time, format_seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +78,8 @@ def format_row(row: StandingRow, widths: ColumnWidths = ColumnWidths()) -> str:
         f"{row.position:>3}  {row.number:<{widths.number}} {row.driver or '':<{widths.driver}} "
         f"{row.car_class or '':<{widths.car_class}} "
         f"{row.laps:>4}  {format_lap_time(row.last_lap_us):>9}  {format_lap_time(row.best_lap_us):>9} "
-        f"{best_lap_no:>5}  {'' if row.gap is None else str(row.gap):>10}  "
-        f"{'' if row.interval is None else str(row.interval):>10}  {mark(row):2}  {status_text(row)}"
+        f"{best_lap_no:>5}  {format_gap(row.gap):>10}  "
+        f"{format_gap(row.interval):>10}  {mark(row):2}  {status_text(row)}"
     )
 
 
@@ -96,8 +96,8 @@ def row_dict(row: StandingRow) -> dict[str, object]:
         "last_lap_us": row.last_lap_us,
         "best_lap_us": row.best_lap_us,
         "best_lap_no": row.best_lap_no,
-        "gap": "" if row.gap is None else str(row.gap),
-        "interval": "" if row.interval is None else str(row.interval),
+        "gap": format_gap(row.gap),
+        "interval": format_gap(row.interval),
         "mark": mark(row),
         "status": row.status.value,
         "status_reason": row.status_reason,

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from laptiming.engine.standings import Gap
+
 US_PER_MS = 1_000
 US_PER_SECOND = 1_000_000
 US_PER_MINUTE = 60 * US_PER_SECOND
@@ -27,6 +32,20 @@ def format_seconds(time_us: int) -> str:
     return format_lap_time(time_us)
 
 
+def format_gap(gap: Gap | None) -> str:
+    """A gap as timing sheets print it: ``+2 L`` laps behind, ``+1.048`` behind, ``-0.210`` ahead, or blank."""
+    if gap is None:
+        return ""
+    if gap.laps:
+        return f"+{gap.laps} L"
+    if gap.time_us is None:
+        return ""
+    # Negative when the car completed that lap number before the car it is compared with
+    # (it opened its timing earlier, e.g. out of the pits first).
+    sign = "" if gap.time_us < 0 else "+"
+    return f"{sign}{format_seconds(gap.time_us)}"
+
+
 def parse_seconds(text: str) -> int:
     """Seconds as typed by a person (``"12"``, ``"1.5"``, ``"0.0005"``) to exact integer microseconds."""
     cleaned = text.strip()
@@ -40,3 +59,37 @@ def parse_seconds(text: str) -> int:
     negative = whole.startswith("-")
     magnitude = int(whole.lstrip("-") or "0") * US_PER_SECOND + int(fraction.ljust(6, "0") or "0")
     return -magnitude if negative else magnitude
+
+
+US_PER_DAY = 24 * 60 * US_PER_MINUTE
+
+
+def parse_time_of_day(text: str) -> int:
+    """A time of day as typed (``"14:02"``, ``"09:07:48.791"``) to exact microseconds since midnight.
+
+    Hours 0-23, minutes and seconds 0-59, at most six decimals; a :class:`ValueError` naming the text otherwise.
+    """
+    parts = text.strip().split(":")
+    problem = ValueError(f"not a time of day like 09:07:48.791 or 14:02: {text!r}")
+    if len(parts) not in (2, 3) or not all(parts):
+        raise problem
+    hours, minutes = parts[0], parts[1]
+    whole_seconds, _, fraction = (parts[2] if len(parts) == 3 else "0").partition(".")
+    digits = (hours, minutes, whole_seconds) + ((fraction,) if fraction or parts[-1].endswith(".") else ())
+    if not all(part.isdigit() and part.isascii() for part in digits) or len(minutes) != 2 or len(hours) > 2:
+        raise problem
+    if len(parts) == 3 and len(whole_seconds) != 2:
+        raise problem
+    if len(fraction) > 6:
+        raise ValueError(f"more precise than a microsecond: {text!r}")
+    if int(hours) > 23 or int(minutes) > 59 or int(whole_seconds) > 59:
+        raise problem
+    return ((int(hours) * 60 + int(minutes)) * 60 + int(whole_seconds)) * US_PER_SECOND + int(fraction.ljust(6, "0"))
+
+
+def format_time_of_day(time_us: int) -> str:
+    """``HH:MM:SS.ffffff`` of a time since midnight (exact, so it reads back to the same microsecond)."""
+    seconds, micros = divmod(time_us % US_PER_DAY, US_PER_SECOND)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{micros:06d}"

@@ -108,13 +108,14 @@ class RosterModel:
                 terms.append(1 - var if var is not None else 1)
         return sum(terms)
 
-    def hint(self, roster: Roster) -> None:
-        """A complete hint (every variable) from a legal roster."""
+    def hint(self, roster: Roster, skip: frozenset[int] = frozenset()) -> None:
+        """A hint from a legal roster: complete, but for the runs of the ``skip`` drivers."""
         model = self.model
         model.clear_hints()
         chosen = {(d, s) for d, slots in enumerate(roster.sessions) for s in slots}
         for key, var in self.x.items():
-            model.add_hint(var, key in chosen)
+            if key[0] not in skip:
+                model.add_hint(var, key in chosen)
         for driver in self.problem.drivers:
             model.add_hint(self.short[driver.index], max(0, driver.runs - len(roster.sessions[driver.index])))
         for d, var in self.deep:

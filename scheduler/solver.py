@@ -45,7 +45,7 @@ STAGE_SHARES: dict[str, float] = {
     "groups": 0.11, "spread": 0.11,
 }
 PROVEN_SHORT_RUNS_SHARE = 0.6
-TOGETHER_SHARE = 0.4  # the first try: every group together at the bound (see scheduler.together)
+TOGETHER_SHARE = 0.6  # the first try: every group together at the bound (see scheduler.together)
 # Placing every run is a packing problem where the LP relaxation pays off; the later stages
 # improve a full roster, where one worker without the LP finds better rosters sooner.
 PACKING_STAGES = frozenset({"runs"})
@@ -58,7 +58,7 @@ PACKING_UNITS_PER_SECOND = 0.75
 # The wall clock only guards against a machine far slower or busier than expected: it fires
 # at this many times the time limit (never sooner than SAFETY_MIN_S), so a loaded laptop
 # still finishes every stage on work done.
-SAFETY_FACTOR = 10.0
+SAFETY_FACTOR = 20.0
 SAFETY_MIN_S = 60.0
 
 
@@ -324,6 +324,9 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(),
             options.seed, lambda: options.wall_limit - (time.perf_counter() - started))
         if found.roster is not None:
             first = found.roster
+        if options.progress is not None:
+            options.progress(Progress("together at the bound", len(first.used_slots()), bound.total,
+                                      sum(first.unmet(problem)), time.perf_counter() - started))
         early.append(StageResult("together at the bound", "OPTIMAL" if found.roster else "FEASIBLE",
                                  len(first.used_slots()), bound.total, found.seconds,
                                  found.stopped_by_wall_clock))

@@ -118,6 +118,15 @@ def test_output_from_threads_warnings_exit_codes_and_tracebacks_are_captured(fak
     assert crashed.stderr.startswith("Traceback") and crashed.stderr.rstrip().endswith("RuntimeError: boom")
 
 
+def test_a_timeout_or_failure_raised_inside_the_command_reaches_pytest(fake_main):
+    def timed_out(argv):
+        pytest.fail("Timeout >120.0s")  # what pytest-timeout raises from its alarm handler
+
+    fake_main(timed_out)
+    with pytest.raises(pytest.fail.Exception, match="Timeout"):
+        run_cli("record")
+
+
 def test_standard_input_is_the_given_text(fake_main):
     fake_main(lambda argv: print(input().upper()))
     assert run_cli(input="yes\n").stdout == "YES\n"

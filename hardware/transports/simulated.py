@@ -1,4 +1,7 @@
-"""``sim://?cars=20&seed=7&speed=10&minutes=20&faults=1``: the simulator as an in-process decoder."""
+"""``sim://?cars=20&seed=7&speed=10&minutes=20&faults=1``: the simulator as an in-process decoder.
+
+``transponders=3100222,3100259`` drives those transponders (an event's entries) instead of random ones.
+"""
 
 from __future__ import annotations
 
@@ -14,15 +17,29 @@ from hardware.urls import DecoderUrl
 
 def field_config_from_url(url: DecoderUrl) -> FieldConfig:
     """The simulated session a ``sim://`` URL asks for."""
+    transponders = _transponders(url)
     try:
         return FieldConfig(
-            cars=url.integer("cars", 20, minimum=1),
+            cars=url.integer("cars", len(transponders) or 20, minimum=1),
+            transponders=transponders,
             seed=url.integer("seed", 7),
             minutes=url.number("minutes", 20.0),
             faults=url.flag("faults"),
         )
     except ValueError as err:
         raise DecoderOpenError(f"{url.text}: {err}") from err
+
+
+def _transponders(url: DecoderUrl) -> tuple[int, ...]:
+    """``transponders=1,2,3`` as numbers (empty when not given)."""
+    raw = url.params.get("transponders", "").strip()
+    if not raw:
+        return ()
+    try:
+        return tuple(int(part) for part in raw.split(","))
+    except ValueError as err:
+        raise DecoderOpenError(f"{url.text}: option transponders={raw!r} must be whole numbers "
+                               "separated by commas") from err
 
 
 class SimulatedDecoder(PacedSource):

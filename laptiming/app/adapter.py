@@ -21,6 +21,8 @@ from laptiming.engine import SessionResult, SessionRules, SessionState
 from laptiming.errors import TimingError
 from laptiming.export import render, result_rows, write_atomically
 from laptiming.service import Recording, RecordingOutcome, RecordingRequest
+from laptiming.service.control import Flag as ControlFlag
+from laptiming.service.control import show_flag
 from laptiming.service.corrections import CorrectionRequest
 from laptiming.service.recording import Subscription
 from laptiming.store import (
@@ -77,7 +79,7 @@ class Timing:
         self.enter_unknown = enter_unknown
         self.recording: Recording | None = None
         self.record: SessionRecord | None = None
-        self.local_flag: Flag | None = None  # STAND-IN: yellow/red until service.control journals them
+        self.local_flag: Flag | None = None  # yellow or red shown now (kept in the control log too)
         self._noise: int | None = None
 
     # -- the day ------------------------------------------------------------------------------
@@ -214,8 +216,15 @@ class Timing:
         self.local_flag = None
         return self.recording.live.set_markers(green_us=now)
 
-    def caution(self, flag: Flag) -> None:
-        """Yellow or red (STAND-IN: shown only, until service.control journals it); green again clears it."""
+    def caution(self, flag: Flag, made_by: str) -> None:
+        """Yellow or red, or green again after them: kept with who and when by the control service
+        (blocking: call from a worker); yellow and red change no lap."""
+        assert self.record is not None
+        db = open_event_db(self.db_path)
+        try:
+            show_flag(db, self.record.session_id, ControlFlag(flag.value), made_by=made_by)
+        finally:
+            db.close()
         self.local_flag = None if flag is Flag.GREEN else flag
 
     def checkered(self) -> Future:

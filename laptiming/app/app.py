@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from concurrent.futures import Future
 from pathlib import Path
@@ -121,18 +122,31 @@ class LiveTimingApp(App[int]):
             self.notify("no session running: press n to start one", severity="warning")
             return
         flag = Flag(name)
+        if flag in (Flag.YELLOW, Flag.RED) or (flag is Flag.GREEN and self.timing.local_flag is not None):
+            self.show_caution(flag)
+            return
+        state = self.timing.state
+        if flag is Flag.GREEN and state is not None and state.setup.markers.green_us is not None:
+            self.notify("already green (the green flag fell at the first passing)")
+            return
         try:
-            if flag is Flag.GREEN and self.timing.state is not None and self.timing.state.setup.markers.green_us is None:
-                self._watch("green flag", self.timing.green())
-            elif flag is Flag.CHECKERED:
-                self._watch("checkered flag", self.timing.checkered())
-            else:
-                self.timing.caution(flag)
+            self._watch(f"{flag.value} flag", self.timing.green() if flag is Flag.GREEN else self.timing.checkered())
         except TimingError as err:
             self.notify(str(err), severity="error")
             return
         self.notify(f"{flag.value} flag")
         self.screen_named("live").refresh_bars()
+
+    @work(thread=True, exclusive=True, group="flag")
+    def show_caution(self, flag: Flag) -> None:
+        """Yellow, red, or green after them, written to the control log off the UI thread."""
+        try:
+            self.timing.caution(flag, self.official)
+        except (TimingError, sqlite3.Error) as err:
+            self.post_message(WorkFailed(f"{flag.value} flag", str(err)))
+            return
+        self.call_from_thread(self.notify, f"{flag.value} flag")
+        self.call_from_thread(self.screen_named("live").refresh_bars)
 
     def action_finish(self) -> None:
         """Finish the session after a confirmation: results final, reader stopped."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from hardware.events import LinkStatus
+from hardware.events import DecoderStatus, LinkStatus
 from laptiming.engine import (
     FinishTimeSet,
     PassingJudged,
@@ -36,6 +36,7 @@ class LiveModel:
     unknown: dict[int, UnknownTransponder] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     link: LinkStatus | None = None
+    noise: int | None = None  # the loop noise of the decoder's latest STATUS
     finish_at_us: int | None = None
     changed: set[int] = field(default_factory=set)
     crossed: set[int] = field(default_factory=set)  # cars whose passing counted since the last tick
@@ -57,6 +58,8 @@ class LiveModel:
                 self.problems.append(notice.message)
             elif isinstance(notice, LinkStatus):
                 self.link = notice
+            elif isinstance(notice, DecoderStatus):
+                self.noise = notice.noise
             else:
                 for event in notice:
                     self._apply_event(event)

@@ -13,6 +13,8 @@ import argparse
 from laptiming.cli.session_args import seconds, store_command
 from laptiming.engine import CarStatus
 from laptiming.report import format_result
+from laptiming.service.clocktime import session_decoder_time
+from laptiming.service.control import reopen_results
 from laptiming.service.corrections import (
     AddPassingRequest,
     AssignRequest,
@@ -34,19 +36,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     common.add_argument("--session", type=int, required=True, metavar="ID")
     common.add_argument("--by", required=True, metavar="WHO", help="who makes the correction")
     common.add_argument("--reason", required=True, metavar="WHY", help="why (kept with the results)")
+    common.add_argument("--reopen", action="store_true",
+                        help="the session's results are official: reopen them (provisional again) with this reason")
 
     correct = subparsers.add_parser("correct", help="correct a session: add/void passings, penalties, statuses, ...")
     actions = correct.add_subparsers(dest="correct_action", metavar="ACTION", required=True)
 
     add = actions.add_parser("add-passing", parents=[common], help="a crossing the loop missed")
     add.add_argument("--transponder", type=int, required=True)
-    add.add_argument("--time-us", type=int, required=True, help="decoder time of the crossing, in µs")
+    add.add_argument("--time-us", "--time", dest="time_us", required=True, metavar="TIME",
+                     help="when it crossed: decoder µs, or a time of day on the decoder clock (09:07:48.791)")
     add.set_defaults(handler=correct_command, build=_add_passing)
 
     void = actions.add_parser("void-passing", parents=[common], help="a passing that must count for nothing")
     void.add_argument("--decoder", type=int, required=True, help="decoder id")
     void.add_argument("--number", type=int, required=True, help="passing number")
-    void.add_argument("--time-us", type=int, help="decoder time, when the number is not unique (counter reset)")
+    void.add_argument("--time-us", "--time", dest="time_us", metavar="TIME",
+                      help="decoder µs or time of day, when the number is not unique (counter reset)")
     void.set_defaults(handler=correct_command, build=_void_passing)
 
     penalty = actions.add_parser("penalty", parents=[common], help="time added to a car's race time")
@@ -111,9 +117,16 @@ def correct_command(args: argparse.Namespace) -> int:
     """Check, append, recompute and store the derived results, all in one transaction; then print."""
     db = open_event_db(args.db)
     try:
+        typed = None
+        if getattr(args, "time_us", None) is not None:
+            typed = session_decoder_time(db, args.session, args.time_us, field="--time-us")
+            args.time_us = typed.decoder_time_us
         with write_transaction(db):
+            if args.reopen:
+                reopen_results(db, args.session, made_by=args.by, reason=args.reason)
             stored, result = apply_correction(db, args.session, args.build(args), made_by=args.by, reason=args.reason)
-        print(f"correction #{stored.correction.correction_id} recorded")
+        at = f" at {typed.describe()}" if typed is not None and typed.typed_time_of_day is not None else ""
+        print(f"correction #{stored.correction.correction_id} recorded{at}")
         print(format_result(get_session(db, args.session), result, load_corrections(db, args.session)))
     finally:
         db.close()

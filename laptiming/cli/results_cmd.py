@@ -16,7 +16,8 @@ from laptiming.export import (
     write_atomically,
 )
 from laptiming.report import format_result
-from laptiming.store import list_sessions, load_corrections, open_event_db
+from laptiming.service.day import day_sessions
+from laptiming.store import SessionPhase, load_corrections, open_event_db
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -80,20 +81,28 @@ def results_command(args: argparse.Namespace) -> int:
 
 @store_command
 def sessions_command(args: argparse.Namespace) -> int:
-    """One line per session."""
+    """A header, then one line per session: what the app's Day screen shows."""
     db = open_event_db(args.db, readonly=True)
     try:
-        for record in list_sessions(db):
-            rules = record.rules
-            extra = "".join(
-                part
-                for part in (
-                    f", {rules.lap_count} laps" if rules.lap_count else "",
-                    f", {rules.duration_us // 60_000_000} min" if rules.duration_us else "",
-                )
-            )
-            print(f"{record.session_id:>4}  {record.name:<24} {rules.session_type.value:<10} {record.phase.value:<9}"
-                  f" min lap {rules.min_lap_us / 1e6:g} s{extra}")
+        day = day_sessions(db)
     finally:
         db.close()
+    table = [("id", "name", "type", "phase", "planned start", "planned end", "entries", "passings", "flag",
+              "results", "")]
+    for session in day:
+        note = "expected next" if session.expected_next else ""
+        if session.timed_by is not None:
+            note = f"timed by {session.timed_by.describe()}"
+        table.append((str(session.session_id), session.name, session.session_type.value, session.phase.value,
+                      session.planned_start or "-", session.planned_end or "-", str(session.entries),
+                      str(session.passings), session.flag.value if session.flag else "-",
+                      "-" if session.phase is SessionPhase.PLANNED else session.results.value, note))
+    widths = [max(len(line[column]) for line in table) for column in range(len(table[0]))]
+    numeric = {0, 6, 7}
+    for line in table:
+        cells = [cell.rjust(width) if column in numeric else cell.ljust(width)
+                 for column, (cell, width) in enumerate(zip(line, widths))]
+        print("  ".join(cells).rstrip())
+    if not day:
+        print(f"no sessions yet in {args.db}")
     return 0

@@ -60,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="solver budget in seconds of a 2-core laptop, counted as work done, so "
                              "the roster does not depend on the machine's load (default: 20)")
     parser.add_argument("--wall-limit", type=float, metavar="S",
-                        help="wall-clock safety limit (default: 10 x --time-limit, at least 60 s); "
+                        help="wall-clock safety limit (default: 20 x --time-limit, at least 60 s); "
                              "if it stops the solver, nothing is written and the exit code is 3")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="show stage, sessions so far vs the bound and time on stderr "
@@ -131,7 +131,7 @@ def _check(roster_path: Path, entries_path: Path, plan_path: Path) -> int:
 def _schedule(args: argparse.Namespace, entries_path: Path) -> int:
     """Check every input and output first, solve, then write everything (or nothing)."""
     problem, published = _read_inputs(args, entries_path)
-    outputs = _check_outputs(args)
+    _check_outputs(args)
     db = open_event_db(args.db) if args.db and args.db.exists() else None  # bad file: fails now
     try:
         keep = keep_plan(problem, published) if published is not None else None

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 
 from laptiming.cli.session_args import store_command
+from laptiming.service.clocktime import event_decoder_time
+from laptiming.service.control import require_no_official_change
 from laptiming.store import (
     assign_transponder,
     car_by_number,
@@ -26,8 +28,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     move.add_argument("transponder", type=int, metavar="TRANSPONDER")
     move.add_argument("--car", required=True, metavar="NUMBER", help="the car it is fitted to now")
     move.add_argument("--db", required=True, help="event database")
-    move.add_argument("--from-us", type=int, metavar="DECODER_TIME",
-                      help="decoder time the move takes effect (default: from the start of the event)")
+    move.add_argument("--from-us", "--from", dest="from_us", metavar="TIME",
+                      help="when the move takes effect: decoder µs, or a time of day on the decoder clock "
+                           "(default: from the start of the event)")
+    move.add_argument("--session", type=int, metavar="ID",
+                      help="whose passings give the day of a time of day (default: the newest session with passings)")
     move.add_argument("--by", required=True, metavar="WHO", help="who moves it")
     move.add_argument("--reason", required=True, metavar="WHY", help="why (kept with the assignment)")
     move.set_defaults(handler=move_command)
@@ -41,10 +46,14 @@ def move_command(args: argparse.Namespace) -> int:
     """Record the move (one row appended; earlier assignments stay for the passings before it)."""
     db = open_event_db(args.db)
     try:
+        start = None if args.from_us is None else event_decoder_time(db, args.from_us, field="--from-us",
+                                                                      session_id=args.session)
         with write_transaction(db):
             car_id = car_by_number(db, args.car)
-            assign_transponder(db, args.transponder, car_id, args.from_us, made_by=args.by, reason=args.reason)
-        when = f"from decoder time {args.from_us}" if args.from_us is not None else "from the start"
+            from_us = None if start is None else start.decoder_time_us
+            require_no_official_change(db, args.transponder, from_us)  # official results stay as confirmed
+            assign_transponder(db, args.transponder, car_id, from_us, made_by=args.by, reason=args.reason)
+        when = "from the start" if start is None else f"from {start.describe()}"
         print(f"transponder {args.transponder} belongs to car {args.car} {when}")
     finally:
         db.close()

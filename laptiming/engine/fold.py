@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from hardware.events import Passing
-from laptiming.engine.batch import (
+from laptiming.engine.corrections import ResolvedSetup, SessionSetup
+from laptiming.engine.derive import (
     SessionResult,
     collect_result,
     derive_cars,
@@ -21,7 +22,6 @@ from laptiming.engine.batch import (
     route,
     split_by_car,
 )
-from laptiming.engine.corrections import ResolvedSetup, SessionSetup
 from laptiming.engine.events import (
     FinishTimeSet,
     LapChanged,
@@ -33,8 +33,8 @@ from laptiming.engine.events import (
     UnknownTransponderSeen,
 )
 from laptiming.engine.laps import CarTiming, derive_car, extend_car, lap_count_finish
-from laptiming.engine.model import PassingReason, Verdict, crossing_order, passing_id
-from laptiming.engine.standings import Standings, StandingRow, changed_rows, rank, rerank_one
+from laptiming.engine.model import Lap, PassingReason, Verdict, crossing_order, passing_id
+from laptiming.engine.standings import StandingRow, Standings, changed_rows, rank, rerank_one
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +118,16 @@ def _car_events(old: CarTiming | None, new: CarTiming) -> list[SessionEvent]:
     for crossing, reason in zip(new.crossings, new.verdicts):
         if before.get(passing_id(crossing)) is not reason:
             events.append(PassingJudged(Verdict(crossing, new.car_id, reason)))
-    old_laps = () if old is None else old.laps
-    for index, lap in enumerate(new.laps):
-        if index >= len(old_laps) or old_laps[index] != lap:
-            events.append(LapChanged(lap))
-    for lap in old_laps[len(new.laps):]:
-        events.append(LapRemoved(new.car_id, lap.lap_no))
+    events.extend(_lap_events(new.car_id, () if old is None else old.laps, new.laps))
+    return events
+
+
+def _lap_events(car_id: int, old_laps: tuple[Lap, ...], new_laps: tuple[Lap, ...]) -> list[SessionEvent]:
+    """Laps that are new or differ, then laps that are gone (one car)."""
+    events: list[SessionEvent] = [
+        LapChanged(lap) for index, lap in enumerate(new_laps) if index >= len(old_laps) or old_laps[index] != lap
+    ]
+    events.extend(LapRemoved(car_id, lap.lap_no) for lap in old_laps[len(new_laps):])
     return events
 
 
@@ -205,12 +209,10 @@ def resetup(state: SessionState, setup: SessionSetup) -> tuple[SessionState, lis
             events.append(PassingJudged(verdict))
     for car_id, car in new_state.cars.items():
         old_car = state.cars.get(car_id)
-        old_laps = () if old_car is None else old_car.laps
-        events.extend(LapChanged(lap) for i, lap in enumerate(car.laps) if i >= len(old_laps) or old_laps[i] != lap)
-        events.extend(LapRemoved(car_id, lap.lap_no) for lap in old_laps[len(car.laps):])
+        events.extend(_lap_events(car_id, () if old_car is None else old_car.laps, car.laps))
     for car_id, old_car in state.cars.items():
         if car_id not in new_state.cars:
-            events.extend(LapRemoved(car_id, lap.lap_no) for lap in old_car.laps)
+            events.extend(_lap_events(car_id, old_car.laps, ()))
     for transponder, unknown in new_state.unknown.items():
         if state.unknown.get(transponder) != unknown:
             events.append(UnknownTransponderSeen(unknown))

@@ -18,7 +18,6 @@ from laptiming.engine.corrections import CarOutcome, ResolvedSetup
 from laptiming.engine.laps import CarTiming
 from laptiming.engine.model import Entry, Lap
 from laptiming.engine.rules import CarStatus
-from laptiming.timefmt import format_seconds
 
 _NEVER = 1 << 62
 
@@ -27,18 +26,8 @@ _NEVER = 1 << 62
 class Gap:
     """Distance to another car: whole laps behind, else time behind (None when not comparable)."""
 
-    time_us: int | None = None
+    time_us: int | None = None  # negative when this car completed the lap before the one compared with
     laps: int = 0
-
-    def __str__(self) -> str:
-        if self.laps:
-            return f"+{self.laps} L"
-        if self.time_us is None:
-            return ""
-        # Negative when the car completed that lap number before the car it is compared with
-        # (it opened its timing earlier, e.g. out of the pits first).
-        sign = "" if self.time_us < 0 else "+"
-        return f"{sign}{format_seconds(self.time_us)}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,11 @@
 
     recording      running a session from a decoder, with one finish policy
     watch          changes made by other terminals, taken up by a running session
+    lock           one recorder per session (an OS file lock beside the database)
+    control        flags (green, yellow, red, checkered), finish, confirm and reopen results
+    entries        walk-up entries; the session's transponders for ``sim://?from-db=1``
+    clocktime      times as an official types them (decoder µs or a time of day)
+    day            the day's sessions as the Day screen shows them
 
 Front ends only parse, present and print; the rules of the event live here and below.
 """

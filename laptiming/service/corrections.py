@@ -28,6 +28,7 @@ from laptiming.engine import (
 )
 from laptiming.engine.corrections import ResolvedSetup
 from laptiming.errors import InputError
+from laptiming.service.control import require_correctable
 from laptiming.store import (
     CorrectionRecord,
     append_correction,
@@ -123,8 +124,9 @@ def _session_result(db: Database, session_id: int) -> SessionResult:
 def check_correction(db: Database, session_id: int, request: CorrectionRequest) -> CorrectionAction:
     """The engine's action for ``request`` once it passes its checks; an assignment also enters its car.
 
-    Call inside the write transaction that appends the correction.
+    Call inside the write transaction that appends the correction. Official results are refused.
     """
+    require_correctable(db, session_id)
     match request:
         case AddPassingRequest(transponder, time_us):
             resolved = ResolvedSetup(load_setup(db, session_id))

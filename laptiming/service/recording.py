@@ -17,17 +17,19 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from hardware.capture import check_capture
-from hardware.events import LinkState, LinkStatus
+from hardware.events import DecoderStatus, LinkState, LinkStatus
 from hardware.reader import DecoderReader
 from hardware.transports import transport_for_url
 from hardware.urls import parse_decoder_url
 from laptiming.engine import SessionEvent, SessionResult, SessionRules, SessionState
 from laptiming.errors import TimingError
+from laptiming.service.entries import simulator_for_entries
 from laptiming.service.live import LiveSession
+from laptiming.service.lock import RecorderLock
 from laptiming.service.watch import SetupWatcher
 from laptiming.store import (
     SessionPhase,
@@ -59,7 +61,7 @@ class Problem:
     message: str
 
 
-Notice = Sequence[SessionEvent] | LinkStatus | Problem
+Notice = Sequence[SessionEvent] | LinkStatus | DecoderStatus | Problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +141,10 @@ class Recording:
         self._stopped = threading.Event()
         self.link_state: LinkState | None = None
         self.link: LinkStatus | None = None
+        self.decoder_status: DecoderStatus | None = None  # the decoder's latest STATUS (loop noise, ...)
         self._subscriptions: list[Subscription] = []  # copied on change, never changed in place
+        self.finished_elsewhere = False
+        self.lock: RecorderLock | None = None
         live.subscribe(self._notices.put)
         live.add_problem_listener(self._on_problem)
         self.reader = DecoderReader(request.decoder_url, [live.on_decoder_event, self._on_link],
@@ -151,14 +156,23 @@ class Recording:
         """Check the source, find or make the session, resume its journal, and start reading.
 
         A bad URL, a bad capture file or a damaged database is refused before anything is written.
+        ``sim://?from-db=1`` simulates the session's entered cars (their transponders).
         """
+        request = replace(request, decoder_url=simulator_for_entries(request.decoder_url, request.db_path,
+                                                                     request.session_name))
         url = parse_decoder_url(request.decoder_url)
         if url.scheme == "file":
             check_capture(url.target)
         transport_for_url(url)  # its options checked (sim://?cars=abc) before anything is written
         session_id, started_how = _find_or_create(request)
-        live = LiveSession.open(request.db_path, session_id, enter_unknown=request.enter_unknown)
+        lock = RecorderLock.acquire(request.db_path, session_id, request.session_name)  # one recorder per session
+        try:
+            live = LiveSession.open(request.db_path, session_id, enter_unknown=request.enter_unknown)
+        except BaseException:
+            lock.release()
+            raise
         recording = cls(request, session_id, started_how, live)
+        recording.lock = lock
         recording._watch_thread.start()
         recording.reader.start()
         return recording
@@ -217,9 +231,14 @@ class Recording:
                 raise self.live.writer.error
             self.live.writer.flush()
             finishing = finish and not self.live.had_problems and self.reader.error is None
-            result = self.live.finish() if finishing else self.live.save_results()
+            if self.finished_elsewhere:  # passings that came in meanwhile are in the results too
+                finishing, result = True, self.live.save_results()
+            else:
+                result = self.live.finish() if finishing else self.live.save_results()
         finally:
             self.live.close()
+            if self.lock is not None:
+                self.lock.release()
         return RecordingOutcome(
             session_id=self.session_id,
             result=result,
@@ -239,7 +258,15 @@ class Recording:
             if notice is not None:
                 pending.append(notice)
 
+    def health(self) -> LinkStatus:
+        """The decoder link right now: state, last packet, frames decoded and dropped (a screen's health line)."""
+        return self.reader.status
+
     def _on_link(self, event: object) -> None:
+        if isinstance(event, DecoderStatus):  # loop noise and the like: for screens, not for the log
+            self.decoder_status = event
+            for subscription in self._subscriptions:
+                subscription._queue.put(event)
         if isinstance(event, LinkStatus):
             self.link_state = event.state
             self.link = event
@@ -265,8 +292,9 @@ class Recording:
         try:
             self.live.reload_setup()  # anything changed between the resume and the watcher's first look
             while not self._stopped.wait(WATCH_EVERY_S):
-                if watcher.changed():
-                    self.live.reload_setup()
+                if watcher.changed() and self.live.reload_setup().result().markers.closed:
+                    self.finished_elsewhere = True  # `laptiming finish` (or the app) ended the session
+                    self.stop()
         except (TimingError, sqlite3.Error) as err:
             self.live.report_problem(f"cannot follow changes from other terminals: {err}")
         finally:

@@ -26,6 +26,21 @@ from laptiming.errors import InputError, StoreError
 from laptiming.store.schema import KNOWN_MIGRATIONS, MIGRATIONS
 
 BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another process's transaction to end
+WAIT_VARIABLE = "LAPTIMING_WAIT_S"  # the user's own limit, in seconds, instead of the 10 s above
+
+
+def busy_timeout_ms() -> int:
+    """How long a write waits its turn: ``LAPTIMING_WAIT_S`` seconds if set (a bad value is one line)."""
+    text = os.environ.get(WAIT_VARIABLE, "").strip()
+    if not text:
+        return BUSY_TIMEOUT_MS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise InputError(f"{WAIT_VARIABLE}={text!r}: give the seconds a write may wait, from 0 to 3600")
+    return round(seconds * 1000)
 CACHE_KIB = 64 * 1024  # a weekend's journal index stays in memory while replaying it
 _MIGRATIONS_TABLE = "_sqlite_migrations"
 
@@ -70,7 +85,7 @@ def open_event_db(path: str | Path, *, create: bool = False, readonly: bool = Fa
     try:
         conn = sqlite3.connect(str(path), check_same_thread=True)
         db = Database(conn)
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
         _check_ours(db, path)  # before anything changes the file
         db.execute("PRAGMA foreign_keys = ON")
         db.enable_wal()
@@ -181,7 +196,7 @@ def _open_readonly(path: Path) -> Database:
             conn.close()
             conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=True)
         db = Database(conn)
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
         _check_ours(db, path)
         if not db.table_names():
             raise InputError(f"{path}: not a laptiming event database (it is empty)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from laptiming.engine import SessionResult
+from laptiming.timefmt import format_gap
 
 
 def write_derived(db: Database, session_id: int, result: SessionResult) -> None:
@@ -37,8 +38,8 @@ def write_derived(db: Database, session_id: int, result: SessionResult) -> None:
                 row.last_lap_us,
                 row.best_lap_us,
                 row.best_lap_no,
-                "" if row.gap is None else str(row.gap),
-                "" if row.interval is None else str(row.interval),
+                format_gap(row.gap),
+                format_gap(row.interval),
                 row.status.value,
                 row.status_reason,
                 row.penalty_us,

@@ -133,4 +133,17 @@ def m002_assignment_author(db: Database) -> None:
     db["transponder_assignments"].add_column("reason", str)
 
 
-KNOWN_MIGRATIONS = frozenset({"m001_initial", "m002_assignment_author"})
+@MIGRATIONS()
+def m003_session_control(db: Database) -> None:
+    """Flags shown and results finished, confirmed or reopened: appended with who, when and why."""
+    db["session_control"].create(
+        {"id": int, "session_id": int, "action": str, "flag": str, "at_us": int, "made_by": str, "reason": str,
+         "made_at": str},
+        pk="id",
+        not_null={"session_id", "action", "made_by", "made_at"},
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+    db["session_control"].create_index(["session_id"])
+
+
+KNOWN_MIGRATIONS = frozenset({"m001_initial", "m002_assignment_author", "m003_session_control"})

@@ -8,6 +8,7 @@ from pathlib import Path
 from laptiming.app import LiveTimingApp, Timing
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.engine import CarStatus
+from laptiming.service.control import control_log
 from laptiming.store import SessionPhase, list_sessions, load_corrections, open_event_db
 from tests.app.conftest import app_test, until
 
@@ -47,6 +48,11 @@ async def test_session_runs_green_to_finished(event_db: Path) -> None:
         await pilot.pause()
         await pilot.press(*"DSQ", "enter", *"jumped start after all", "enter")
         await until(pilot, lambda: table.cell_text(leader.car_id, "status").startswith("DSQ"), "DSQ again")
+        # A yellow flag is shown and kept in the control log; green clears it.
+        await pilot.press("y")
+        await until(pilot, lambda: app.timing.flag().value == "yellow", "the yellow flag")
+        await pilot.press("g")
+        await until(pilot, lambda: app.timing.flag().value == "green", "green again")
         # Checkered, then finish with a confirmation.
         await pilot.press("c")
         await until(pilot, lambda: app.timing.flag().value == "checkered", "the checkered flag")
@@ -62,6 +68,8 @@ async def test_session_runs_green_to_finished(event_db: Path) -> None:
         results = list(db.query("SELECT number, position, status FROM results WHERE session_id = 1 ORDER BY position"))
         assert len(results) == 4
         assert results[-1]["status"] == "DSQ"
+        flags = [record.flag.value for record in control_log(db, 1) if record.flag is not None]
+        assert flags[:2] == ["yellow", "green"]
         corrections = load_corrections(db, 1)
         assert [(c.made_by, c.reason) for c in corrections] == [
             ("J. Smith", "jumped start"), ("J. Smith", "wrong car"), ("J. Smith", "jumped start after all")]

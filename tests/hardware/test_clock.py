@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from hardware import Passing
 from hardware.clock import DecoderClock
+from tests.timing.cli_runner import run_cli
 
 HOUR_US = 3_600_000_000
 
@@ -35,8 +34,7 @@ def test_utc_time_wins_over_the_offset():
 
 def test_listen_adds_utc_with_a_clock_offset(captures):
     # The vmindru decoder's clock read 16:24:00.549 local (-05:00) for this passing (spec §1.13).
-    result = subprocess.run(
-        [sys.executable, "-m", "laptiming", "decoder", "listen", "--json", "--clock-offset=-05:00",
-         f"file://{captures}/p3/vmindru-ambp3client/amb.out"], capture_output=True, text=True, timeout=60)
+    result = run_cli("decoder", "listen", "--json", "--clock-offset=-05:00",
+                     f"file://{captures}/p3/vmindru-ambp3client/amb.out", timeout=60)
     passing = next(json.loads(line) for line in result.stdout.splitlines() if '"passing_number": 157820' in line)
     assert passing["utc_us"] - passing["decoder_time_us"] == 5 * HOUR_US

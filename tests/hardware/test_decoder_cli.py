@@ -1,4 +1,4 @@
-"""``laptiming decoder simulate`` and ``listen`` as a user runs them: real subprocesses."""
+"""``laptiming decoder simulate`` and ``listen`` as a user runs them (a real subprocess where one serves the other)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from hardware.simulator.serve import write_capture
 from hardware.simulator.virtual_decoder import VirtualDecoder
 from laptiming.cli import main
 
+from tests.timing.cli_runner import run_cli
+
 from .collect import Collector, has_passings
 from .test_bad_input_capture import bad_hex_capture
 
@@ -25,7 +27,7 @@ LAPTIMING = [sys.executable, "-m", "laptiming"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*LAPTIMING, *args], capture_output=True, text=True, timeout=60)
+    return run_cli(*args, timeout=60)
 
 
 def reference(cars: int, seed: int, minutes: float, faults: bool = False) -> VirtualDecoder:

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import csv
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
-from schedule_helpers import entry
+from schedule_helpers import entry, run_laptiming
 
 from hardware.events import Passing
 from hardware.p3 import encode_passing
 from hardware.p3.records import code_to_transponder
 
 
-def run(*args: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "laptiming", *map(str, args)], capture_output=True,
-                          text=True, timeout=120)
+run = run_laptiming
 
 
 def rows_of(path: Path) -> list[dict[str, str]]:

@@ -33,6 +33,7 @@ def test_a_generated_event_is_solved_within_the_rules_and_close_to_the_bound(six
     assert groups_together(problem, solution.roster) >= 0.9 * sum(1 for g in problem.groups if g.pairs)
 
 
+@pytest.mark.solo  # the solver stops on deterministic work, with the wall clock as a net: it needs the CPUs
 def test_the_same_input_and_seed_give_the_same_roster(sixty):
     _, _, problem = load_problem(*sixty)
     first = solve(problem, SolveOptions(time_limit_s=3, seed=5))

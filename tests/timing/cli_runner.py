@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 # A command's own threads (reader, journal writer, simulator) get this long to finish after it returns.
 THREAD_GRACE_SECONDS = 5.0
@@ -73,13 +73,15 @@ def csv_rows(text: str) -> tuple[list[str], list[dict[str, str]]]:
     return list(reader.fieldnames or []), rows
 
 
-def _exit_code(main, argv: list[str], err: io.TextIOWrapper) -> int:
+def _exit_code(main: Callable[[list[str]], object], argv: list[str], err: io.TextIOWrapper) -> int:
     """What the interpreter would exit with after ``sys.exit(main(argv))``."""
     try:
         code = main(argv)
     except SystemExit as exit_:
         code = exit_.code
-    except BaseException:  # noqa: BLE001 - an uncaught error ends a real process with a traceback and 1
+    except Exception:  # noqa: BLE001 - an uncaught error ends a real process with a traceback and 1
+        # (Only Exception: pytest-timeout's and pytest.fail's exceptions derive from BaseException and must
+        # reach pytest, and main() turns Ctrl-C into 130 itself.)
         traceback.print_exc(file=err)
         return 1
     if code is None:

@@ -8,6 +8,7 @@ from laptiming.engine import (
     MANUAL_DECODER_ID,
     AddPassing,
     AssignTransponder,
+    CarStatus,
     Correction,
     DeleteLap,
     LapFlag,
@@ -15,12 +16,12 @@ from laptiming.engine import (
     SessionType,
     SetMinLap,
     SetStatus,
-    CarStatus,
     TimePenalty,
     VoidPassing,
     derive_session,
 )
-from tests.timing.timing_builders import DECODER, S, T0, numbered, setup_for
+from laptiming.timefmt import format_gap
+from tests.timing.timing_builders import DECODER, T0, S, numbered, setup_for
 
 
 def lap_times(result, car_id):
@@ -68,7 +69,7 @@ def test_time_penalty_moves_a_car_down_in_a_race():
     penalty = Correction(1, TimePenalty(1, 5 * S), reason="jump start")
     result = derive_session(numbered(crossings), setup_for([1, 2], session_type=SessionType.RACE, corrections=(penalty,)))
     assert [r.number for r in result.standings] == ["2", "1"]
-    assert str(result.standings[1].gap) == "+1.000"
+    assert format_gap(result.standings[1].gap) == "+1.000"
     assert result.standings[1].penalty_us == 5 * S
 
 

@@ -9,7 +9,8 @@ from laptiming.engine import (
     SetStatus,
     derive_session,
 )
-from tests.timing.timing_builders import S, T0, numbered, setup_for
+from laptiming.timefmt import format_gap
+from tests.timing.timing_builders import T0, S, numbered, setup_for
 
 
 def rows_by_number(result):
@@ -27,8 +28,8 @@ def test_practice_ranks_by_best_lap_and_a_tie_goes_to_whoever_set_it_first():
     leader, second, third = result.standings
     assert (leader.best_lap_us, leader.best_lap_no) == (60 * S, 1)
     assert (second.best_lap_us, second.best_lap_no) == (60 * S, 2)
-    assert str(second.gap) == "+0.000" and str(second.interval) == "+0.000"
-    assert str(third.gap) == "+8.000" and str(third.interval) == "+8.000"
+    assert format_gap(second.gap) == "+0.000" and format_gap(second.interval) == "+0.000"
+    assert format_gap(third.gap) == "+8.000" and format_gap(third.interval) == "+8.000"
     assert leader.gap is None and leader.interval is None
     assert leader.session_best and not second.session_best
     assert second.personal_best and not leader.personal_best  # car 2's last lap (64) is not its best
@@ -45,10 +46,10 @@ def test_race_ranks_by_laps_then_time_with_gaps_at_the_same_lap_and_lapped_cars(
     assert [row.number for row in result.standings] == ["1", "2", "3"]
     rows = rows_by_number(result)
     assert (rows["1"].laps, rows["2"].laps, rows["3"].laps) == (3, 3, 2)
-    assert str(rows["2"].gap) == "+5.500"  # completed lap 3 at 185.5 vs 180
-    assert str(rows["2"].interval) == "+5.500"
-    assert str(rows["3"].gap) == "+1 L"
-    assert str(rows["3"].interval) == "+58.000"  # not lapped by car 2, whose lap 3 came at 185.5
+    assert format_gap(rows["2"].gap) == "+5.500"  # completed lap 3 at 185.5 vs 180
+    assert format_gap(rows["2"].interval) == "+5.500"
+    assert format_gap(rows["3"].gap) == "+1 L"
+    assert format_gap(rows["3"].interval) == "+58.000"  # not lapped by car 2, whose lap 3 came at 185.5
 
 
 def test_a_car_behind_on_the_lead_lap_keeps_its_time_gap_when_the_leader_crosses_first():
@@ -56,7 +57,7 @@ def test_a_car_behind_on_the_lead_lap_keeps_its_time_gap_when_the_leader_crosses
     crossings = [(1, T0 + t * S) for t in (0, 60, 120, 180)] + [(2, T0 + t * S) for t in (2, 90, 178)]
     result = derive_session(numbered(crossings), setup_for([1, 2], session_type=SessionType.RACE))
     assert [row.laps for row in result.standings] == [3, 2]
-    assert str(result.standings[1].gap) == "+58.000"
+    assert format_gap(result.standings[1].gap) == "+58.000"
 
 
 def test_a_car_that_opened_earlier_can_be_ahead_at_the_same_lap_number():
@@ -64,13 +65,13 @@ def test_a_car_that_opened_earlier_can_be_ahead_at_the_same_lap_number():
     crossings = [(2, T0), (2, T0 + 96 * S), (1, T0 + 20 * S), (1, T0 + 106 * S), (1, T0 + 191 * S)]
     result = derive_session(numbered(crossings), setup_for([1, 2], session_type=SessionType.RACE))
     assert [(row.number, row.laps) for row in result.standings] == [("1", 2), ("2", 1)]
-    assert str(result.standings[1].gap) == "-10.000"
+    assert format_gap(result.standings[1].gap) == "-10.000"
 
 
 def test_race_gap_from_a_minute_up_is_shown_as_minutes():
     crossings = [(1, T0), (1, T0 + 60 * S), (2, T0 + 1), (2, T0 + 135_250_999)]
     result = derive_session(numbered(crossings), setup_for([1, 2], session_type=SessionType.RACE))
-    assert str(result.standings[1].gap) == "+1:15.250"
+    assert format_gap(result.standings[1].gap) == "+1:15.250"
 
 
 def test_non_finishers_come_after_finishers_in_dnf_dns_dsq_order_and_dns_is_automatic_at_close():

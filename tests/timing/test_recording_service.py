@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from hardware.events import LinkState, LinkStatus
+from hardware.events import DecoderStatus, LinkState, LinkStatus
 from laptiming.engine import SessionRules, StandingChanged
 from laptiming.service import Problem, Recording, RecordingRequest
 from tests.timing.test_concurrent_writers import laps_by_car
@@ -74,7 +74,10 @@ def test_a_subscription_is_a_snapshot_then_every_change_and_a_reader_that_never_
                     rows[event.row.car_id] = event.row
     final = {row.car_id: row for row in outcome.result.standings}
     assert rows == final  # the snapshot plus the changes after it is exactly the session
-    assert len(stalled.drain()) > 0
+    stalled_notices = stalled.drain()
+    assert any(isinstance(n, DecoderStatus) and n.noise is not None for n in stalled_notices)  # loop noise for screens
+    assert any(isinstance(n, LinkStatus) and n.state is LinkState.ENDED for n in stalled_notices)
+    assert recording.health().frames_decoded > 0
     assert recording.passings_journaled == sum(laps_by_car(5, 6, 6).values()) + 5  # every passing journaled
     watcher.close()
     stalled.close()

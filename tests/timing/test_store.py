@@ -54,7 +54,8 @@ def test_schema_is_applied_once_in_wal_mode_with_full_sync(tmp_path):
     db = open_event_db(path)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert [m["name"] for m in db.query("SELECT name FROM _sqlite_migrations")] == ["m001_initial", "m002_assignment_author"]
+    assert [m["name"] for m in db.query("SELECT name FROM _sqlite_migrations")] == [
+        "m001_initial", "m002_assignment_author", "m003_session_control"]
     assert {"passings", "session_passings", "corrections", "laps", "results", "transponder_assignments"} <= set(
         db.table_names()
     )

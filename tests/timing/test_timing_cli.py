@@ -185,7 +185,9 @@ def test_a_penalty_in_a_best_lap_session_is_refused(captures, tmp_path):
 def test_sessions_lists_each_session(replayed):
     result = run_cli("sessions", "--db", replayed)
     assert result.returncode == 0
-    assert result.stdout.split()[:4] == ["1", "Race", "1", "race"]
+    header, row = result.stdout.splitlines()
+    assert header.split()[:4] == ["id", "name", "type", "phase"]
+    assert row.split()[:4] == ["1", "Race", "1", "race"]
 
 
 def test_record_from_a_missing_capture_or_a_bad_url_writes_nothing(tmp_path):
@@ -195,9 +197,10 @@ def test_record_from_a_missing_capture_or_a_bad_url_writes_nothing(tmp_path):
     assert not db.exists()
 
 
-def test_a_locked_database_is_one_line_not_a_traceback(replayed):
+def test_a_write_that_waited_its_stated_time_is_one_line_and_writes_nothing(replayed, monkeypatch):
+    monkeypatch.setenv("LAPTIMING_WAIT_S", "0.5")
     holder = sqlite3.connect(replayed, timeout=0)
-    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("BEGIN IMMEDIATE")  # another program writing, and not finishing in time
     try:
         result = run_cli("correct", "status", "--db", replayed, "--session", "1", "--by", "c", "--reason", "r",
                          "--car", "3438895", "DNF", timeout=60)
@@ -205,6 +208,12 @@ def test_a_locked_database_is_one_line_not_a_traceback(replayed):
         holder.rollback()
         holder.close()
     one_error_line(result, "event.db", "locked")
+    assert corrections_count(replayed) == 0
+
+
+def test_the_wait_limit_must_be_seconds(replayed, monkeypatch):
+    monkeypatch.setenv("LAPTIMING_WAIT_S", "soon")
+    one_error_line(run_cli("sessions", "--db", replayed), "LAPTIMING_WAIT_S='soon'", "from 0 to 3600")
 
 
 def test_flags_need_a_known_decoder_clock_and_an_open_session(replayed, tmp_path):

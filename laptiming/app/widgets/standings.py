@@ -13,7 +13,7 @@ from textual.widgets import DataTable
 
 from laptiming.engine import CarStatus, StandingRow
 from laptiming.report import status_text
-from laptiming.timefmt import format_lap_time
+from laptiming.timefmt import format_gap, format_lap_time
 
 COLUMNS = (
     ("pos", "Pos", 4), ("no", "No", 5), ("driver", "Driver", 20), ("class", "Class", 12), ("laps", "Laps", 5),
@@ -41,8 +41,8 @@ def row_cells(row: StandingRow, crossed: bool = False) -> tuple[Text, ...]:
         Text(format_lap_time(row.last_lap_us), style=last_style, justify="right"),
         Text(format_lap_time(row.best_lap_us), style=best_style, justify="right"),
         Text("" if row.best_lap_no is None else f"({row.best_lap_no})", justify="right"),
-        Text("" if row.gap is None else str(row.gap), justify="right"),
-        Text("" if row.interval is None else str(row.interval), justify="right"),
+        Text(format_gap(row.gap), justify="right"),
+        Text(format_gap(row.interval), justify="right"),
         Text(status_text(row), style=OUT if name_style == OUT else ""),
     )
 

@@ -1,0 +1,60 @@
+"""``laptiming feed rmonitor``: serve the running session to scoreboards over TCP (RMonitor)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+from laptiming.cli.session_args import store_command
+from laptiming.errors import InputError
+from laptiming.feed.hub import FeedHub
+from laptiming.feed.live import DatabaseFeed
+from laptiming.feed.scoreboard import Track
+from laptiming.store import open_event_db
+
+DEFAULT_PORT = 50000  # Orbits 4's RMonitor port, what scoreboards expect first
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``feed rmonitor``."""
+    feed = subparsers.add_parser("feed", help="serve live timing to scoreboards and other programs")
+    kinds = feed.add_subparsers(dest="feed_kind", metavar="KIND", required=True)
+    rmonitor = kinds.add_parser("rmonitor", help="the running session as an RMonitor feed over TCP")
+    rmonitor.add_argument("--db", required=True, help="event database the session is recorded into")
+    rmonitor.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT})")
+    rmonitor.add_argument("--host", default="127.0.0.1",
+                          help="address to listen on (default 127.0.0.1; 0.0.0.0 for the whole network)")
+    rmonitor.add_argument("--track", help="track name sent as $E TRACKNAME")
+    rmonitor.add_argument("--track-length", help="track length sent as $E TRACKLENGTH (e.g. 2.760)")
+    rmonitor.set_defaults(handler=rmonitor_command)
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@store_command
+def rmonitor_command(args: argparse.Namespace) -> int:
+    """Follow the running session (and each one after it) and serve it until Ctrl-C or SIGTERM."""
+    if not 0 <= args.port <= 65535:
+        raise InputError(f"--port {args.port}: give a TCP port from 0 to 65535")
+    open_event_db(Path(args.db), readonly=True).close()  # a missing or foreign file is one line, before listening
+    hub = FeedHub(args.host, args.port).start()
+    feed = DatabaseFeed(hub, args.db, Track(args.track, args.track_length)).start()
+    print(f"RMonitor feed of {args.db} on {args.host}:{hub.server.port}", flush=True)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    done = threading.Event()
+    try:
+        while not done.wait(0.5):
+            if feed.error is not None:
+                raise feed.error
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        feed.stop()
+        hub.close()
+    return 0

@@ -1,0 +1,79 @@
+"""``laptiming finish``: end a session (checkered flag, results written), then make its results official.
+
+    laptiming finish --db DB --session ID [--at TIME] --by WHO      finished, results provisional
+    laptiming finish --db DB --session ID --confirm --by WHO        provisional -> official
+    laptiming finish --db DB --session ID --reopen --by WHO --reason WHY   official -> provisional
+
+It works while a ``laptiming record`` runs on the session: the recorder notices within a second
+and ends with exit 0. ``--print-slips URL`` or ``--slips-pdf FILE`` then prints every driver's slip
+(a printer that is off keeps the job for ``laptiming print resend``; the session stays finished). The rules live in :mod:`laptiming.service.control`.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from laptiming.cli.flag_cmd import decoder_time_text
+from laptiming.cli.session_args import session_result, store_command
+from laptiming.errors import InputError
+from laptiming.printouts.session_print import print_session
+from laptiming.report import format_result
+from laptiming.service.clocktime import session_decoder_time
+from laptiming.service.control import confirm_results, finish_session, reopen_results
+from laptiming.store import get_session, load_corrections, open_event_db
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``finish``."""
+    finish = subparsers.add_parser("finish", help="finish a session (checkered flag, results), or confirm its results")
+    finish.add_argument("--db", required=True, help="event database")
+    finish.add_argument("--session", type=int, required=True, metavar="ID")
+    finish.add_argument("--at", "--at-us", dest="at", metavar="TIME",
+                        help="checkered flag: decoder µs or a time of day on the decoder clock "
+                             "(default: the one shown, else now)")
+    action = finish.add_mutually_exclusive_group()
+    action.add_argument("--confirm", action="store_true", help="make the finished results official")
+    action.add_argument("--reopen", action="store_true",
+                        help="official results back to provisional, to correct them (needs --reason)")
+    finish.add_argument("--by", required=True, metavar="WHO", help="who finishes or confirms")
+    finish.add_argument("--reason", default="", metavar="WHY", help="why (kept with the session)")
+    slips = finish.add_mutually_exclusive_group()
+    slips.add_argument("--print-slips", metavar="PRINTER_URL",
+                       help="then print every driver's slip (usb://, serial://, tcp://host, file://)")
+    slips.add_argument("--slips-pdf", metavar="FILE", help="then write every driver's slip to one PDF")
+    finish.set_defaults(handler=finish_command)
+
+
+@store_command
+def finish_command(args: argparse.Namespace) -> int:
+    """Finish, confirm or reopen; then print the results as they stand."""
+    db = open_event_db(args.db)
+    try:
+        record = get_session(db, args.session)
+        name = f"session {record.session_id} ({record.name})"
+        if (args.confirm or args.reopen) and args.at is not None:
+            raise InputError("--at: only for finishing, not with --confirm or --reopen")
+        if args.confirm:
+            confirm_results(db, args.session, made_by=args.by, reason=args.reason)
+            print(f"{name}: results are official (confirmed by {args.by})")
+        elif args.reopen:
+            reopen_results(db, args.session, made_by=args.by, reason=args.reason)
+            print(f"{name}: results reopened by {args.by}; they are provisional again")
+        else:
+            at_us = None if args.at is None else session_decoder_time(db, args.session, args.at,
+                                                                      field="--at").decoder_time_us
+            finished = finish_session(db, args.session, made_by=args.by, reason=args.reason, at_us=at_us)
+            flag = ("no checkered flag (no passings)" if finished.checkered_us is None else
+                    f"checkered flag {'shown' if finished.checkered_shown_now else 'was shown'} at "
+                    f"{decoder_time_text(finished.checkered_us)}")
+            print(f"{name} finished by {args.by}; {flag}; results are provisional until "
+                  f"`laptiming finish --session {record.session_id} --confirm`")
+        record = get_session(db, args.session)
+        print(format_result(record, session_result(db, args.session), load_corrections(db, args.session)))
+    finally:
+        db.close()
+    if not (args.confirm or args.reopen) and (args.print_slips or args.slips_pdf):
+        printed = print_session(args.db, args.session, printer_url=args.print_slips, pdf_path=args.slips_pdf)
+        print(f"{printed.slips} slip(s) of session {printed.session_id} ({printed.session_name}) "
+              f"to {printed.destination}")
+    return 0

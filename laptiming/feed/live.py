@@ -1,0 +1,136 @@
+"""Driving a feed: from the database (another process) or from a live ``Recording`` (the same process).
+
+Both run one thread that takes engine events as they come and sends the ``$F`` heartbeat once a
+second; neither ever blocks the recorder (the database is only read; a subscription queues).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from laptiming.engine import SessionEvent, SessionSetup
+from laptiming.feed.follow import SessionChanged, SessionFollower, SessionStarted
+from laptiming.feed.hub import FeedHub
+from laptiming.feed.rmonitor_records import FlagStatus
+from laptiming.feed.scoreboard import Scoreboard, Track
+from laptiming.service.control import Flag
+from laptiming.service.recording import Subscription
+
+FOLLOW_EVERY_S = 0.05  # how often the database is looked at: the feed's share of a record's latency
+HEARTBEAT_EVERY_S = 1.0
+NS_PER_S = 1_000_000_000
+
+FLAG_STATUS = {None: FlagStatus.NONE, Flag.GREEN: FlagStatus.GREEN, Flag.YELLOW: FlagStatus.YELLOW,
+               Flag.RED: FlagStatus.RED, Flag.CHECKERED: FlagStatus.FINISH}
+
+
+class _Pump:
+    """A thread that calls :meth:`step` until stopped, and the hub's heartbeat once a second."""
+
+    def __init__(self, hub: FeedHub, name: str) -> None:
+        self.hub = hub
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self.error: BaseException | None = None
+
+    def start(self) -> _Pump:
+        """Start the thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the thread and wait for it."""
+        self._stop.set()
+        self._thread.join(10)
+
+    def step(self, wait_s: float) -> None:
+        """Take what changed, waiting at most ``wait_s`` for it."""
+        raise NotImplementedError
+
+    def flag(self) -> FlagStatus | None:
+        """The flag to show in the heartbeat (None: what the session's markers say)."""
+        return None
+
+    def _run(self) -> None:
+        next_beat = time.monotonic()
+        try:
+            while not self._stop.is_set():
+                now = time.monotonic()
+                if now >= next_beat:
+                    self.hub.tick(time.time_ns(), self.flag())
+                    next_beat = max(next_beat + HEARTBEAT_EVERY_S, now)
+                self.step(min(FOLLOW_EVERY_S, max(0.0, next_beat - time.monotonic())))
+        except Exception as err:  # noqa: BLE001 - kept for the caller to report (the command: one line, exit 2)
+            self.error = err
+
+
+class DatabaseFeed(_Pump):
+    """Follows the running session of an event database into a hub."""
+
+    def __init__(self, hub: FeedHub, db_path: str | Path, track: Track = Track()) -> None:
+        super().__init__(hub, "rmonitor-follow")
+        self.db_path = Path(db_path)
+        self.track = track
+        self.follower: SessionFollower | None = None
+
+    def step(self, wait_s: float) -> None:
+        if self.follower is None:  # opened on this thread: SQLite connections stay on theirs
+            self.follower = SessionFollower(self.db_path)
+        change = self.follower.look()
+        if isinstance(change, SessionStarted):
+            session = change.session
+            self.hub.new_session(Scoreboard(session.session_id, session.name, change.state, self.track))
+        elif isinstance(change, SessionChanged):
+            self.hub.apply(change.batches, change.setup)
+        if change is None:
+            self._stop.wait(wait_s)
+
+    def flag(self) -> FlagStatus | None:
+        if self.follower is None or self.follower.session_id is None:
+            return None
+        return FLAG_STATUS[self.follower.flag()]
+
+    def _run(self) -> None:
+        try:
+            super()._run()
+        finally:
+            if self.follower is not None:
+                self.follower.close()
+
+
+class SubscriptionFeed(_Pump):
+    """Feeds a hub from a live ``Recording`` subscription (``laptiming run --rmonitor`` later).
+
+    ``setup_of`` returns the setup in force now (e.g. ``lambda: recording.live.state.setup``), so
+    a green or checkered flag reaches the heartbeat and the times; ``flag_of`` (optional) the flag
+    shown now, for yellow and red (which change no lap, so the setup does not carry them).
+    """
+
+    def __init__(self, hub: FeedHub, subscription: Subscription, run_no: int, run_name: str,
+                 setup_of: Callable[[], SessionSetup], track: Track = Track(),
+                 flag_of: Callable[[], FlagStatus | None] | None = None) -> None:
+        super().__init__(hub, "rmonitor-live")
+        self.subscription = subscription
+        self.setup_of = setup_of
+        self.flag_of = flag_of
+        hub.new_session(Scoreboard(run_no, run_name, subscription.snapshot, track))
+
+    def step(self, wait_s: float) -> None:
+        notice = self.subscription.get(timeout=wait_s)
+        batches: list[Sequence[SessionEvent]] = []
+        while notice is not None:
+            if isinstance(notice, Sequence):
+                batches.append(notice)
+            notice = self.subscription.get(timeout=0) if len(batches) < 10_000 else None
+        if batches:
+            self.hub.apply(batches, self.setup_of())
+
+    def flag(self) -> FlagStatus | None:
+        return None if self.flag_of is None else self.flag_of()
+
+    def stop(self) -> None:
+        super().stop()
+        self.subscription.close()

@@ -1,0 +1,124 @@
+"""A driver's day in numbers: every run of theirs across the event's sessions, and their rank in class.
+
+Drivers are followed by their id in the event database; a car entered without a driver (a
+transponder entered by number) is followed as that car.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from laptiming.engine import Lap, StandingRow
+from laptiming.errors import InputError
+from laptiming.printouts.data import EventDay, SessionSheet
+from laptiming.printouts.stats import LapStats, improvements, lap_stats
+from laptiming.printouts.text import STATE_WORDS, clock_time
+
+DriverKey = tuple[str, str]
+"""("driver", id) for a named driver, ("car", number) for a car entered without one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One session of the driver's: where they finished, their laps and statistics."""
+
+    session: str
+    session_id: int
+    started: str
+    car: str
+    car_class: str
+    position: int
+    cars: int
+    laps: tuple[Lap, ...]
+    stats: LapStats
+    best_lap_no: int | None
+    best_us: int | None
+    gained_us: int | None  # faster than the previous run's best (µs); None for the first run
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class DriverDay:
+    """Everything on a driver's day page."""
+
+    key: DriverKey
+    name: str
+    car_class: str
+    runs: tuple[Run, ...]
+    best_us: int | None
+    best_run: str
+    class_rank: int | None
+    class_size: int
+
+    @property
+    def day_gain_us(self) -> int | None:
+        """How much faster the best of the day was than the first run's best."""
+        first = next((run.best_us for run in self.runs if run.best_us is not None), None)
+        return None if first is None or self.best_us is None else first - self.best_us
+
+
+def driver_key(sheet: SessionSheet, row: StandingRow) -> DriverKey:
+    """Who a standings row is, across sessions."""
+    driver_id = sheet.driver_ids.get(row.car_id)
+    return ("driver", str(driver_id)) if driver_id is not None else ("car", row.number)
+
+
+def _runs_by_driver(day: EventDay) -> dict[DriverKey, list[tuple[SessionSheet, StandingRow]]]:
+    runs: dict[DriverKey, list[tuple[SessionSheet, StandingRow]]] = {}
+    for sheet in day.sessions:
+        for row in sheet.result.standings:
+            runs.setdefault(driver_key(sheet, row), []).append((sheet, row))
+    return runs
+
+
+def build_days(day: EventDay, keys: Iterable[DriverKey] | None = None) -> list[DriverDay]:
+    """Driver's days for these drivers (all who ran, by name, when none are given)."""
+    all_runs = _runs_by_driver(day)
+    laps_by_car = {
+        sheet.session_id: _laps_by_car(sheet.result.laps) for sheet in day.sessions
+    }
+    bests: dict[str, list[tuple[int, DriverKey]]] = {}
+    classes: dict[DriverKey, str] = {}
+    for key, runs in all_runs.items():
+        classes[key] = runs[-1][1].car_class or ""
+        times = [row.best_lap_us for _, row in runs if row.best_lap_us is not None]
+        if times:
+            bests.setdefault(classes[key], []).append((min(times), key))
+    ranks: dict[DriverKey, tuple[int, int]] = {}
+    for car_class, entries in bests.items():
+        for place, (_, key) in enumerate(sorted(entries), start=1):
+            ranks[key] = (place, len(entries))
+    chosen = list(keys) if keys is not None else sorted(all_runs, key=lambda k: _name(day, k, all_runs[k]).lower())
+    days = []
+    for key in chosen:
+        if key not in all_runs:
+            raise InputError(f"{'driver' if key[0] == 'driver' else 'car'} {key[1]} ran in no session of this event")
+        entries = all_runs[key]
+        runs = []
+        gained = improvements([row.best_lap_us for _, row in entries])
+        for (sheet, row), gain in zip(entries, gained):
+            laps = laps_by_car[sheet.session_id].get(row.car_id, ())
+            runs.append(Run(sheet.name, sheet.session_id, clock_time(sheet.green_us) or (sheet.planned_start or "")[11:],
+                            row.number, row.car_class or "", row.position, len(sheet.result.standings), laps,
+                            lap_stats(laps), row.best_lap_no, row.best_lap_us, gain, STATE_WORDS[sheet.state]))
+        timed = [run for run in runs if run.best_us is not None]
+        best = min(timed, key=lambda run: run.best_us or 0, default=None)
+        rank, size = ranks.get(key, (None, len(bests.get(classes[key], []))))
+        days.append(DriverDay(key, _name(day, key, entries), classes[key], tuple(runs),
+                              None if best is None else best.best_us, "" if best is None else best.session,
+                              rank, size))
+    return days
+
+
+def _laps_by_car(laps: Iterable[Lap]) -> dict[int, tuple[Lap, ...]]:
+    grouped: dict[int, list[Lap]] = {}
+    for lap in laps:
+        grouped.setdefault(lap.car_id, []).append(lap)
+    return {car_id: tuple(car_laps) for car_id, car_laps in grouped.items()}
+
+
+def _name(day: EventDay, key: DriverKey, runs: list[tuple[SessionSheet, StandingRow]]) -> str:
+    if key[0] == "driver":
+        return day.drivers.get(int(key[1]), runs[-1][1].driver or f"driver {key[1]}")
+    return f"Car {key[1]}"

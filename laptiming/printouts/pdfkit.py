@@ -1,0 +1,136 @@
+"""What every PDF printout shares (reportlab): fonts with full Unicode, styles, images, the footer, the build."""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+from PIL import Image as PILImage
+from reportlab import rl_config
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, SimpleDocTemplate, Table, TableStyle
+
+FONT = "LTSans"
+FONT_BOLD = "LTSans-Bold"
+MONO = "LTMono"
+RULE_GREY = colors.HexColor("#bbbbbb")
+BAND_GREY = colors.HexColor("#eeeeee")
+
+
+@functools.cache
+def register_fonts() -> None:
+    """DejaVu (shipped with matplotlib): every driver's name prints, not only Latin-1 ones.
+
+    Also: streams are written binary, not ASCII85 (smaller files, and encoding every chart as
+    7-bit text was a fifth of the time of a session's slips).
+    """
+    rl_config.useA85 = 0
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    pdfmetrics.registerFont(TTFont(FONT, str(folder / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(folder / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFont(TTFont(MONO, str(folder / "DejaVuSansMono.ttf")))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+
+
+@functools.cache
+def styles() -> dict[str, ParagraphStyle]:
+    """Paragraph styles by name: title, subtitle, body, small, cell, cell_right, mono."""
+    register_fonts()
+    base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=11.5)
+    return {
+        "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=15, leading=18),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=10, leading=13),
+        "heading": ParagraphStyle("heading", parent=base, fontName=FONT_BOLD, fontSize=11, leading=14,
+                                  spaceBefore=6, spaceAfter=3),
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
+        "big": ParagraphStyle("big", parent=base, fontName=FONT_BOLD, fontSize=20, leading=24),
+    }
+
+
+class Picture(Flowable):
+    """A chart image drawn ``width`` points wide, keeping its aspect (straight from pixels, no file)."""
+
+    def __init__(self, image: PILImage.Image, width: float) -> None:
+        super().__init__()
+        self.reader = ImageReader(image)
+        pixels_w, pixels_h = image.size
+        self.width = width
+        self.height = width * pixels_h / pixels_w
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.drawImage(self.reader, 0, 0, self.width, self.height)
+
+
+def png_image(image: PILImage.Image, width: float) -> Picture:
+    """A chart scaled to ``width`` points."""
+    return Picture(image, width)
+
+
+def grid_table(rows: Sequence[Sequence[object]], widths: Sequence[float] | None = None, *, header_rows: int = 1,
+               right_from: int | None = None, font_size: float = 8, zebra: bool = True,
+               bold_rows: Sequence[int] = ()) -> Table:
+    """A plain sheet table: bold header on grey, light rules, optional zebra rows; repeats its header on new pages."""
+    register_fonts()
+    table = Table(list(rows), colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
+    commands: list[tuple] = [
+        ("FONT", (0, 0), (-1, -1), FONT, font_size),
+        ("FONT", (0, 0), (-1, header_rows - 1), FONT_BOLD, font_size),
+        ("LINEBELOW", (0, header_rows - 1), (-1, header_rows - 1), 0.8, colors.black),
+        ("LINEBELOW", (0, header_rows), (-1, -1), 0.25, RULE_GREY),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]
+    if right_from is not None:
+        commands.append(("ALIGN", (right_from, 0), (-1, -1), "RIGHT"))
+    if zebra:
+        for index in range(header_rows + 1, len(rows), 2):
+            commands.append(("BACKGROUND", (0, index), (-1, index), BAND_GREY))
+    for index in bold_rows:
+        commands.append(("FONT", (0, index), (-1, index), FONT_BOLD, font_size))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+class Footer:
+    """Draws one line at the foot of every page: the state and printed-at stamp, and the page number."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __call__(self, canvas: Canvas, document: SimpleDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT, 7)
+        canvas.setFillColor(colors.HexColor("#444444"))
+        canvas.drawString(document.leftMargin, 7 * mm, self.text)
+        canvas.drawRightString(document.pagesize[0] - document.rightMargin, 7 * mm, f"page {document.page}")
+        canvas.restoreState()
+
+
+def build_pdf(story: list[Flowable], pagesize: tuple[float, float], footer: str, title: str,
+              margin: float = 10 * mm) -> bytes:
+    """The PDF bytes of a story (nothing is written to disk here)."""
+    register_fonts()
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(buffer, pagesize=pagesize, leftMargin=margin, rightMargin=margin,
+                                 topMargin=margin, bottomMargin=margin + 4 * mm, title=title,
+                                 author="laptiming", creator="laptiming")
+    on_page = Footer(footer)
+    document.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return buffer.getvalue()

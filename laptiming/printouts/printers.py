@@ -1,0 +1,243 @@
+"""Receipt printers named by URL, and the kept job queue: a print job is never lost to a printer that is off.
+
+    usb://04b8:0202           USB printer by vendor:product id (hex), needs libusb
+    serial:///dev/ttyUSB0?baudrate=19200
+    tcp://192.168.1.80:9100   network printer (raw port 9100 by default)
+    file://slips.bin          the raw ESC/POS bytes into a file (for tests and for later)
+
+Query options: ``paper=58|80`` (default 80), ``timeout=SECONDS`` (default 5), ``status=0`` to skip
+asking the printer for its paper before sending. Every job is written to the queue folder before it
+is sent and removed only once the printer took it, so a printer that is off, unplugged or out of
+paper leaves the job to be re-sent (``laptiming print resend``). Sending never waits longer than the
+timeout for the printer to answer or take the next piece of the job; the app sends from a worker
+thread. A job that stops half-way is re-sent whole (a slip may come out twice, none is lost).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import serial
+from escpos.constants import RT_MASK_NOPAPER, RT_STATUS_PAPER
+
+from laptiming.errors import InputError, PrinterError
+from laptiming.printouts.output import write_bytes_atomically
+from laptiming.printouts.slip_escpos import PaperWidth
+
+DEFAULT_TIMEOUT_S = 5.0
+DEFAULT_TCP_PORT = 9100
+SCHEMES = ("usb", "serial", "tcp", "file")
+PAPER_MISSING = 0
+CHUNK_BYTES = 1024  # about a second of a 9600 baud serial line
+
+
+@dataclass(frozen=True, slots=True)
+class PrinterURL:
+    """A parsed printer URL."""
+
+    url: str
+    scheme: str
+    target: str  # device path, host, file path or vendor:product
+    port: int
+    baudrate: int
+    paper: PaperWidth
+    timeout_s: float
+    check_status: bool
+
+
+def parse_printer_url(url: str) -> PrinterURL:
+    """Parse and check a printer URL; an :class:`InputError` naming the part that is wrong."""
+    parts = urlsplit(url)
+    scheme = parts.scheme or "file"
+    if scheme not in SCHEMES:
+        raise InputError(f"printer URL {url!r}: scheme {scheme!r} is not one of {', '.join(SCHEMES)}")
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    unknown = set(query) - {"paper", "timeout", "status", "baudrate"}
+    if unknown:
+        raise InputError(f"printer URL {url!r}: unknown option {sorted(unknown)[0]!r} "
+                         "(use paper, timeout, status, baudrate)")
+    try:
+        paper = PaperWidth(query.get("paper", "80"))
+    except ValueError:
+        raise InputError(f"printer URL {url!r}: paper must be 58 or 80, not {query['paper']!r}") from None
+    try:
+        timeout_s = float(query.get("timeout", DEFAULT_TIMEOUT_S))
+        baudrate = int(query.get("baudrate", "19200"))
+        port = parts.port or DEFAULT_TCP_PORT
+    except ValueError as err:
+        raise InputError(f"printer URL {url!r}: {err}") from None
+    if scheme == "tcp":
+        target = parts.hostname or ""
+    elif scheme == "usb":
+        target = parts.netloc
+        if len(target.split(":")) != 2 or not all(_is_hex(part) for part in target.split(":")):
+            raise InputError(f"printer URL {url!r}: a USB printer is usb://VENDOR:PRODUCT in hex, e.g. usb://04b8:0202")
+    else:
+        target = parts.netloc + parts.path if parts.scheme else url.split("?")[0]
+    if not target:
+        raise InputError(f"printer URL {url!r}: no device, host or file named")
+    return PrinterURL(url, scheme, target, port, baudrate, paper, timeout_s, query.get("status", "1") != "0")
+
+
+def _is_hex(text: str) -> bool:
+    try:
+        int(text, 16)
+    except ValueError:
+        return False
+    return True
+
+
+def _open(printer: PrinterURL) -> Any:
+    """An open python-escpos printer for the URL (imported only when chosen: USB needs pyusb)."""
+    from escpos import printer as escpos_printer
+
+    if printer.scheme == "tcp":
+        device = escpos_printer.Network(printer.target, port=printer.port, timeout=printer.timeout_s)
+    elif printer.scheme == "serial":
+        device = escpos_printer.Serial(printer.target, baudrate=printer.baudrate, timeout=printer.timeout_s)
+    else:
+        vendor, product = (int(part, 16) for part in printer.target.split(":"))
+        device = escpos_printer.Usb(vendor, product, timeout=int(printer.timeout_s * 1000))
+    device.open()
+    return device
+
+
+def send_job(printer: PrinterURL, job: bytes) -> None:
+    """Send raw ESC/POS bytes; a :class:`PrinterError` when the printer cannot take them."""
+    if printer.scheme == "file":
+        write_bytes_atomically(printer.target, job)
+        return
+    device = None
+    try:
+        try:
+            device = _open(printer)
+        except Exception as err:  # python-escpos raises its own errors and OSError by transport
+            raise PrinterError(f"printer {printer.url} is off or unplugged ({_short(err)})") from err
+        if printer.check_status and _paper_missing(device):
+            raise PrinterError(f"printer {printer.url} is out of paper")
+        if isinstance(device.device, serial.Serial):
+            device.device.write_timeout = printer.timeout_s
+        try:
+            # In pieces, so the timeout bounds each silence of the printer, not the whole job (a long
+            # job on a slow printer takes longer than any sensible timeout).
+            for start in range(0, len(job), CHUNK_BYTES):
+                device._raw(job[start:start + CHUNK_BYTES])
+        except Exception as err:
+            raise PrinterError(f"printer {printer.url} stopped taking the job ({_short(err)})") from err
+    finally:
+        if device is not None:
+            try:
+                device.close()
+            except Exception:  # closing a printer that went away must not hide why it failed
+                pass
+
+
+def _paper_missing(device: Any) -> bool:
+    """Ask the printer for its paper sensor; a printer that does not answer in time is assumed ready."""
+    try:
+        if isinstance(device.device, serial.Serial):
+            # python-escpos reads 16 bytes, so pyserial would wait out its timeout: the answer is one byte
+            device._raw(RT_STATUS_PAPER)
+            answer = device.device.read(1)
+            return bool(answer) and answer[0] & RT_MASK_NOPAPER == RT_MASK_NOPAPER
+        return bool(device.paper_status() == PAPER_MISSING)
+    except (OSError, TimeoutError, AssertionError):
+        return False
+
+
+def _short(err: Exception) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+@dataclass(frozen=True, slots=True)
+class KeptJob:
+    """A job in the queue: its id, what it is, where it was meant to go, and when it was made."""
+
+    job_id: str
+    description: str
+    printer_url: str
+    made_at: str
+    last_error: str
+    path: Path
+
+    def data(self) -> bytes:
+        """The job's ESC/POS bytes."""
+        return self.path.read_bytes()
+
+
+class JobQueue:
+    """Pending print jobs, one ``.escpos`` file and one ``.json`` each, in a folder beside the event database."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @classmethod
+    def beside(cls, db_path: str | Path) -> JobQueue:
+        """The queue of an event database: ``EVENT.db.print-jobs/``."""
+        path = Path(db_path)
+        return cls(path.with_name(path.name + ".print-jobs"))
+
+    def keep(self, job: bytes, description: str, printer_url: str) -> KeptJob:
+        """Store a job (before it is sent); returns it."""
+        self.folder.mkdir(exist_ok=True)
+        made_at = datetime.now(timezone.utc)
+        job_id = f"{made_at:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+        path = self.folder / f"{job_id}.escpos"
+        write_bytes_atomically(path, job)
+        kept = KeptJob(job_id, description, printer_url, made_at.isoformat(timespec="seconds"), "", path)
+        self._write_meta(kept)
+        return kept
+
+    def _write_meta(self, job: KeptJob) -> None:
+        meta = {"description": job.description, "printer": job.printer_url, "made_at": job.made_at,
+                "last_error": job.last_error}
+        write_bytes_atomically(job.path.with_suffix(".json"), json.dumps(meta, ensure_ascii=False).encode())
+
+    def pending(self) -> list[KeptJob]:
+        """Every kept job, oldest first."""
+        if not self.folder.is_dir():
+            return []
+        jobs = []
+        for path in sorted(self.folder.glob("*.escpos")):
+            try:
+                meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                meta = {}
+            jobs.append(KeptJob(path.stem, meta.get("description", ""), meta.get("printer", ""),
+                                meta.get("made_at", ""), meta.get("last_error", ""), path))
+        return jobs
+
+    def get(self, job_id: str) -> KeptJob:
+        """A kept job by id; an :class:`InputError` when there is none."""
+        for job in self.pending():
+            if job.job_id == job_id:
+                return job
+        raise InputError(f"no kept print job {job_id} in {self.folder}")
+
+    def done(self, job: KeptJob) -> None:
+        """The printer took the job: forget it."""
+        job.path.unlink(missing_ok=True)
+        job.path.with_suffix(".json").unlink(missing_ok=True)
+
+    def failed(self, job: KeptJob, error: str) -> None:
+        """Remember why the job did not print."""
+        self._write_meta(KeptJob(job.job_id, job.description, job.printer_url, job.made_at, error, job.path))
+
+
+def print_kept(queue: JobQueue, job: KeptJob, printer: PrinterURL) -> None:
+    """Send a kept job; forget it once printed, else record why and raise a :class:`PrinterError` saying it is kept."""
+    try:
+        send_job(printer, job.data())
+    except (PrinterError, InputError) as err:
+        queue.failed(job, str(err))
+        raise PrinterError(f"{err}; job {job.job_id} ({job.description}) is kept in {queue.folder}, "
+                           f"re-send it with: laptiming print resend --db DB --job {job.job_id}") from err
+    queue.done(job)
+
+

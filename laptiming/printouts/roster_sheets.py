@@ -1,0 +1,99 @@
+"""Roster sheets (PDF) from the scheduler's roster CSV: per session for the grid marshal, per driver an itinerary."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
+
+from laptiming.engine.standings import number_key
+from laptiming.errors import InputError
+from laptiming.printouts.pdfkit import build_pdf, grid_table, styles
+from laptiming.printouts.text import printed_at
+from scheduler.roster import RosterRow, read_roster
+
+MARGIN = 12 * mm
+
+
+def load_roster(path: str | Path) -> tuple[RosterRow, ...]:
+    """The roster CSV as the scheduler reads it (its errors name the file, line and column)."""
+    rows = read_roster(Path(path))
+    if not rows:
+        raise InputError(f"{path}: the roster has no runs")
+    return rows
+
+
+def _clock(row: RosterRow) -> str:
+    return f"{row.start:%Y-%m-%d %H:%M}-{row.end:%H:%M}"
+
+
+def sessions_story(rows: Sequence[RosterRow], width: float) -> list[Flowable]:
+    """One page per session: time, then the cars by number with driver, class, skill, transponder, group."""
+    style = styles()
+    by_session: dict[str, list[RosterRow]] = {}
+    for row in sorted(rows, key=lambda r: (r.start, number_key(r.car_number), r.driver_id)):
+        by_session.setdefault(row.session, []).append(row)
+    story: list[Flowable] = []
+    for session, runs in by_session.items():
+        if story:
+            story.append(PageBreak())
+        classes = sorted({run.car_class for run in runs if run.car_class})
+        story += [Paragraph(escape(f"Session {session}"), style["title"]),
+                  Paragraph(escape(f"{_clock(runs[0])}   {len(runs)} cars   {', '.join(classes)}"),
+                            style["subtitle"]),
+                  Spacer(1, 3 * mm)]
+        table_rows = [["No", "Driver", "Class", "Skill", "Transponder", "Group", "Out"]]
+        table_rows += [[run.car_number, run.driver, run.car_class, run.skill, run.transponder, run.group, ""]
+                       for run in runs]
+        widths = [12, 50, 28, 24, 24, 32, 0]
+        widths[-1] = width / mm - sum(widths)
+        table = grid_table(table_rows, [w * mm for w in widths], font_size=9.5)
+        table.setStyle(TableStyle([("BOX", (-1, 1), (-1, -1), 0.5, colors.grey),
+                                   ("INNERGRID", (-1, 1), (-1, -1), 0.5, colors.grey),
+                                   ("TOPPADDING", (0, 1), (-1, -1), 3), ("BOTTOMPADDING", (0, 1), (-1, -1), 3)]))
+        story.append(table)
+    return story
+
+
+def itineraries_story(rows: Sequence[RosterRow], width: float, driver_id: str | None = None) -> list[Flowable]:
+    """A block per driver (their runs in time order), several to a page, each kept whole to cut out."""
+    style = styles()
+    by_driver: dict[str, list[RosterRow]] = {}
+    for row in sorted(rows, key=lambda r: (r.driver, r.driver_id, r.start)):
+        by_driver.setdefault(row.driver_id, []).append(row)
+    if driver_id is not None:
+        if driver_id not in by_driver:
+            raise InputError(f"driver {driver_id} has no run in the roster")
+        by_driver = {driver_id: by_driver[driver_id]}
+    story: list[Flowable] = []
+    for runs in by_driver.values():
+        first = runs[0]
+        table = grid_table([["Run", "Session", "Start", "End", "Car"]] + [
+            [f"{index} of {len(runs)}", run.session, f"{run.start:%a %H:%M}", f"{run.end:%H:%M}", f"#{run.car_number}"]
+            for index, run in enumerate(runs, start=1)], [18 * mm, 20 * mm, 26 * mm, 16 * mm, 16 * mm], font_size=9)
+        block = Table([[Paragraph(escape(f"{first.driver} ({first.driver_id})"), style["heading"])],
+                       [Paragraph(escape(f"Car #{first.car_number}  {first.car_class}  {first.skill}"), style["body"])],
+                       [table]], colWidths=[width])
+        block.setStyle(TableStyle([("LINEBELOW", (0, -1), (-1, -1), 0.5, colors.grey, None, (2, 2)),
+                                   ("BOTTOMPADDING", (0, -1), (-1, -1), 6), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+        story.append(KeepTogether([block, Spacer(1, 2 * mm)]))
+    return story
+
+
+def roster_pdf(rows: Sequence[RosterRow], *, by_driver: bool = False, driver_id: str | None = None,
+               source: str = "") -> bytes:
+    """Session sheets for the grid marshal, or (``by_driver``) drivers' itineraries."""
+    width = A4[0] - 2 * MARGIN
+    if by_driver or driver_id is not None:
+        story = itineraries_story(rows, width, driver_id)
+        title = "Itineraries"
+    else:
+        story = sessions_story(rows, width)
+        title = "Session sheets"
+    footer = f"{title} - roster {source} - printed {printed_at()}"
+    return build_pdf(story, A4, footer, title, margin=MARGIN)

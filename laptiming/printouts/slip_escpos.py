@@ -1,0 +1,99 @@
+"""Driver slips on a thermal receipt printer (ESC/POS, 58 mm or 80 mm) through python-escpos.
+
+A slip is rendered into python-escpos' ``Dummy`` printer, so a print job is plain bytes: it can be
+kept, re-sent to another printer, written to a file, or checked by a test byte by byte.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+from collections.abc import Iterable
+
+from escpos.escpos import Escpos
+from escpos.printer import Dummy
+
+from laptiming.printouts.charts import RECEIPT_58, RECEIPT_80, Charts, ChartSize
+from laptiming.printouts.slip import Slip
+
+
+class PaperWidth(enum.Enum):
+    """Receipt paper: characters per line in font A, and the chart size that fits the head."""
+
+    MM58 = "58"
+    MM80 = "80"
+
+    @property
+    def columns(self) -> int:
+        """Characters per line in the printer's standard font."""
+        return 32 if self is PaperWidth.MM58 else 48
+
+    @property
+    def dots(self) -> int:
+        """Dots across the print head."""
+        return 384 if self is PaperWidth.MM58 else 576
+
+    @property
+    def chart(self) -> ChartSize:
+        """The lap chart's size for this head (384 or 576 dots)."""
+        return RECEIPT_58 if self is PaperWidth.MM58 else RECEIPT_80
+
+
+def _pair(label: str, value: str, columns: int) -> str:
+    return f"{label:<12}{value}"[:columns]
+
+
+def print_slip(printer: Escpos, slip: Slip, paper: PaperWidth, charts: Charts) -> None:
+    """Send one slip to a python-escpos printer, ending with a cut."""
+    columns = paper.columns
+    rule = "-" * columns
+    printer.set(align="center", bold=True)
+    printer.textln(slip.event[:columns])
+    printer.set(align="center", bold=False)
+    printer.textln(slip.session[:columns])
+    printer.textln(slip.when[:columns])
+    printer.set(align="left")
+    printer.textln(rule)
+    printer.set(bold=True, double_height=True, double_width=False)
+    printer.textln((slip.driver or f"Car {slip.car}")[:columns])
+    printer.set(bold=True, normal_textsize=True)
+    printer.textln(f"#{slip.car}  {slip.car_class}"[:columns])
+    printer.set(bold=False)
+    for label, value in slip.facts():
+        printer.textln(_pair(label, value, columns))
+    printer.textln(rule)
+    printer.textln(f"{'Lap':>4}  {'Time':>9}")
+    for line in slip.lap_lines:
+        marks = " ".join(line.marks)
+        text = f"{line.lap_no:>4}  {line.time:>9}  {marks}"[:columns].rstrip()
+        if "BEST" in line.marks:
+            printer.set(bold=True)
+            printer.textln(text)
+            printer.set(bold=False)
+        else:
+            printer.textln(text)
+    if not slip.lap_lines:
+        printer.textln("No lap completed.")
+    if slip.raw_laps:
+        chart = charts.lap_times(slip.raw_laps, slip.best_lap_no, paper.chart, monochrome=True)
+        printer.image(chart.convert("L"), center=True)
+    printer.textln(rule)
+    printer.textln(slip.state[:columns])
+    printer.textln(f"printed {slip.printed}"[:columns])
+    printer.cut()
+
+
+def slips_job(slips: Iterable[Slip], paper: PaperWidth = PaperWidth.MM80, charts: Charts | None = None) -> bytes:
+    """The ESC/POS bytes of these slips, each cut off: a print job ready to send or keep."""
+    charts = charts or Charts()
+    printer = Dummy()
+    # The generic profile does not know the head's width; tell this printer's copy (centres the chart).
+    printer.profile.profile_data = copy.deepcopy(printer.profile.profile_data)
+    printer.profile.profile_data["media"]["width"]["pixels"] = paper.dots
+    printed = 0
+    for slip in slips:
+        print_slip(printer, slip, paper, charts)
+        printed += 1
+    if not printed:
+        raise ValueError("no slip to print")
+    return printer.output

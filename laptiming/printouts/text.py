@@ -1,0 +1,71 @@
+"""Words and numbers shared by every printout: gaps, clock times, states, the ordering rule."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from laptiming.engine import SessionType, StandingRow
+from laptiming.engine.rules import CarStatus
+from laptiming.printouts.data import ResultState, SessionSheet
+from laptiming.timefmt import US_PER_SECOND
+
+ORDER_RULES: dict[SessionType, str] = {
+    SessionType.PRACTICE: "Ordered by best lap; equal best laps go to whoever set it first. "
+    "DNF, DNS and DSQ follow the classified cars.",
+    SessionType.QUALIFYING: "Ordered by best lap; equal best laps go to whoever set it first. "
+    "DNF, DNS and DSQ follow the classified cars.",
+    SessionType.RACE: "Ordered by laps completed, then by the time the last lap was completed (penalties added). "
+    "DNF, DNS and DSQ follow the classified cars.",
+}
+
+STATE_WORDS: dict[ResultState, str] = {
+    ResultState.PROVISIONAL: "PROVISIONAL results - may still change",
+    ResultState.FINAL: "FINAL results (session finished)",
+    ResultState.OFFICIAL: "OFFICIAL results",
+}
+
+
+def clock_time(decoder_us: int | None, with_date: bool = False) -> str:
+    """A decoder time as the decoder's wall clock (``09:12:04``), which is local time at the track."""
+    if decoder_us is None:
+        return ""
+    moment = datetime.fromtimestamp(decoder_us // US_PER_SECOND, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
+
+
+def session_date(sheet: SessionSheet) -> str:
+    """The session's date: from its green flag, else from its planned start."""
+    if sheet.green_us is not None:
+        return clock_time(sheet.green_us, with_date=True)[:10]
+    return (sheet.planned_start or "")[:10]
+
+
+def session_span(sheet: SessionSheet) -> str:
+    """``09:00:41 - 09:10:56`` from the flags, or the planned slot."""
+    if sheet.green_us is not None:
+        end = clock_time(sheet.finish_us) if sheet.finish_us is not None else "running"
+        return f"{clock_time(sheet.green_us)} - {end}"
+    if sheet.planned_start:
+        return f"{sheet.planned_start[11:]} - {(sheet.planned_end or '')[11:]} (planned)"
+    return ""
+
+
+def printed_at(now: datetime | None = None) -> str:
+    """The printed-at stamp (host clock, local time): the only use of the host clock in printouts."""
+    return (now or datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M")
+
+
+def status_words(row: StandingRow) -> str:
+    """Status with its reason, for the non-classified list."""
+    words = row.status.value
+    return f"{words} ({row.status_reason})" if row.status_reason else words
+
+
+def classified(row: StandingRow) -> bool:
+    """Running and finished cars are classified; DNF, DNS and DSQ are not."""
+    return row.status.classification_group == 0 and row.status is not CarStatus.DNS
+
+
+def driver_label(row: StandingRow) -> str:
+    """The driver's name, or the car when nobody is named."""
+    return row.driver or f"car {row.number}"

@@ -1,0 +1,146 @@
+"""Times as an official types them: decoder microseconds, or a time of day on the decoder's clock.
+
+Every time an official gives (an added passing, a flag, a transponder move) may be raw decoder
+µs (``1551543840549000``) or a time of day (``16:24:00.549``, ``14:02``). Which decoder µs a time
+of day is depends on the decoder's clock, learned from the session's journaled passings:
+
+- a wall clock (P3 RTC_TIME, the simulator): µs since 1970 on the decoder's own, naive clock
+  (protocols.md §1.11), so the decoder's time of day *is* its µs modulo a day: the conversion is
+  direct and exact, on the day of the session's passings;
+- a time-of-day clock (Chronelec Protime): µs since midnight, direct as well;
+- an uptime clock (P98 counts from the decoder's start): it has no time of day, so the typed time
+  is the host's local wall time, mapped to decoder time through the offset learned from the
+  passings' receive times (:class:`~laptiming.clockmap.ClockMap`).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlite_utils import Database
+
+from hardware.events import Passing
+from laptiming.clockmap import ClockMap
+from laptiming.errors import InputError
+from laptiming.store import db_name, get_session, load_passings
+from laptiming.timefmt import US_PER_DAY, format_time_of_day, parse_time_of_day
+
+WALL_CLOCK_FROM_US = 10**15  # decoder times past 2001 are wall-clock readings (µs since 1970)
+US_PER_NS = 1_000
+
+
+class ClockKind(enum.Enum):
+    """What a decoder's time counts, which decides how a typed time of day becomes decoder µs."""
+
+    WALL = "wall clock"  # µs since 1970 on the decoder's own clock
+    TIME_OF_DAY = "time of day"  # µs since midnight (Protime)
+    UPTIME = "uptime"  # µs since the decoder started (P98): mapped through the host clock
+
+
+@dataclass(frozen=True, slots=True)
+class DecoderTime:
+    """A resolved time: decoder µs, and the time of day it was typed as (None when typed as µs)."""
+
+    decoder_time_us: int
+    typed_time_of_day: str | None = None
+
+    def describe(self) -> str:
+        """``decoder time N`` or ``16:24:00.549000 (decoder time N)``, for the confirmation line."""
+        if self.typed_time_of_day is None:
+            return f"decoder time {self.decoder_time_us}"
+        return f"{self.typed_time_of_day} (decoder time {self.decoder_time_us})"
+
+
+def clock_kind(passings: Sequence[Passing]) -> ClockKind:
+    """What the decoder's clock counts, from the passings it sent (at least one)."""
+    if min(p.decoder_time_us for p in passings) >= WALL_CLOCK_FROM_US:
+        return ClockKind.WALL
+    if all("protocol=protime" in p.source.lower() for p in passings):
+        return ClockKind.TIME_OF_DAY
+    return ClockKind.UPTIME
+
+
+def is_time_of_day(text: str) -> bool:
+    """Whether the text is typed as a time of day (it has a colon) rather than as decoder µs."""
+    return ":" in text
+
+
+def time_of_day_to_decoder_us(time_of_day_us: int, passings: Sequence[Passing]) -> int:
+    """Decoder µs of this time of day (µs since midnight) on the day of these passings (at least one).
+
+    A session that runs over midnight takes the day that puts the time nearest its passings.
+    """
+    kind = clock_kind(passings)
+    if kind is ClockKind.UPTIME:
+        return _through_host_clock(time_of_day_us, passings)
+    first = min(p.decoder_time_us for p in passings)
+    last = max(p.decoder_time_us for p in passings)
+    candidates = [day * US_PER_DAY + time_of_day_us for day in range(first // US_PER_DAY, last // US_PER_DAY + 1)]
+    return min(candidates, key=lambda at: max(first - at, at - last, 0))
+
+
+def _through_host_clock(time_of_day_us: int, passings: Sequence[Passing]) -> int:
+    """An uptime clock: the typed time is host local wall time on the day the passings arrived."""
+    clock = ClockMap().learn_all(passings)
+    received = [p.host_time_ns for p in passings if p.host_time_ns]
+    if clock.offset_us is None or not received:
+        raise InputError("the decoder's clock counts from its start and no passing has a receive time, "
+                         "so a time of day cannot be placed on it; give decoder µs")
+    arrived = datetime.fromtimestamp(min(received) // 10**9).astimezone()  # local wall time of the host
+    seconds, micros = divmod(time_of_day_us, 1_000_000)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    moment = datetime.combine(date(arrived.year, arrived.month, arrived.day),
+                              time(hour, minute, second)).astimezone()
+    host_us = int(moment.timestamp()) * 1_000_000 + micros
+    mapped = clock.decoder_time_us(host_us * US_PER_NS)
+    assert mapped is not None
+    return mapped
+
+
+def parse_decoder_time(text: str, passings: Sequence[Passing], *, field: str, where: str) -> DecoderTime:
+    """Raw decoder µs, or a time of day on the decoder's clock (exact), as typed in ``field``.
+
+    ``where`` names the session (or event) whose passings give the day, for the message when it has none.
+    Bad text is an :class:`InputError` naming the field.
+    """
+    cleaned = text.strip()
+    if not is_time_of_day(cleaned):
+        try:
+            return DecoderTime(int(cleaned))
+        except ValueError:
+            raise InputError(f"{field}: {text!r} is neither decoder µs (a whole number) "
+                             "nor a time of day like 09:07:48.791 or 14:02") from None
+    try:
+        time_of_day_us = parse_time_of_day(cleaned)
+    except ValueError as err:
+        raise InputError(f"{field}: {err}") from None
+    if not passings:
+        raise InputError(f"{field}: {where} has no passings yet, so the decoder clock's time of day is unknown; "
+                         "give the time as decoder µs")
+    return DecoderTime(time_of_day_to_decoder_us(time_of_day_us, passings), format_time_of_day(time_of_day_us))
+
+
+def session_decoder_time(db: Database, session_id: int, text: str, *, field: str) -> DecoderTime:
+    """A time typed for this session (``--time-us``, ``--at``): µs, or a time of day on the day of its passings."""
+    if not is_time_of_day(text):
+        return parse_decoder_time(text, [], field=field, where=f"session {session_id}")
+    record = get_session(db, session_id)  # a clear error for a session that does not exist
+    return parse_decoder_time(text, load_passings(db, session_id), field=field,
+                              where=f"session {session_id} ({record.name})")
+
+
+def event_decoder_time(db: Database, text: str, *, field: str, session_id: int | None = None) -> DecoderTime:
+    """A time typed for the whole event (a transponder move): a time of day is placed on the day of the
+    given session's passings, else of the newest session that has passings."""
+    if session_id is None and is_time_of_day(text):
+        row = db.execute("SELECT MAX(session_id) FROM session_passings").fetchone()
+        if row[0] is None:
+            return parse_decoder_time(text, [], field=field, where=f"the event in {db_name(db)}")
+        session_id = int(row[0])
+    if session_id is None:
+        return parse_decoder_time(text, [], field=field, where=f"the event in {db_name(db)}")
+    return session_decoder_time(db, session_id, text, field=field)

@@ -1,0 +1,148 @@
+"""Walk-up entries: a car and driver who registered at the gate, entered in a session in one step.
+
+The car is made if new (its class set), the driver too, the transponder assigned to the car and
+the car entered in the session with that driver, all in one write unit with who and why. A
+``laptiming record`` running on the session takes the entry up within a second (the entry list
+and the assignments are part of what it watches). For the app: call :func:`enter_walk_up` from a
+worker with its own connection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from sqlite_utils import Database
+
+from laptiming.engine.corrections import ResolvedSetup
+from laptiming.errors import InputError
+from laptiming.service.control import ControlAction, append_control, require_no_official_change
+from laptiming.store import (
+    SessionPhase,
+    assign_transponder,
+    ensure_car,
+    ensure_driver,
+    enter_car,
+    find_session,
+    get_session,
+    load_setup,
+    open_event_db,
+    write_transaction,
+)
+from laptiming.store.entries import drop_placeholder
+from laptiming.store.sessions import is_entered
+
+
+@dataclass(frozen=True, slots=True)
+class WalkUpEntry:
+    """What the gate registered: car number, driver, class (optional) and transponder.
+
+    ``from_us``: when the transponder already belongs to another car (a loaner handed on), the
+    decoder time it moves to this car; passings before it stay with the other car.
+    """
+
+    number: str
+    driver: str
+    transponder: int
+    car_class: str | None = None
+    from_us: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WalkUpResult:
+    """What entering did: whether the car was new, the transponder newly assigned, the car already entered."""
+
+    session_id: int
+    car_id: int
+    car_made: bool
+    transponder_assigned: bool
+    was_entered: bool
+
+
+def _current_car(db: Database, transponder: int) -> int | None:
+    """The car the transponder belongs to from its latest assignment (None when it has none)."""
+    row = db.execute("SELECT car_id FROM transponder_assignments WHERE transponder = ? "
+                     "ORDER BY COALESCE(from_us, -1) DESC, id DESC LIMIT 1", [transponder]).fetchone()
+    return None if row is None else int(row[0])
+
+
+def _check(entry: WalkUpEntry) -> None:
+    if not entry.number.strip():
+        raise InputError("--number: the car's number must not be empty")
+    if not entry.driver.strip():
+        raise InputError("--driver: the driver's name must not be empty")
+    if entry.transponder <= 0:
+        raise InputError(f"--transponder: {entry.transponder} is not a transponder number (a whole number above 0)")
+
+
+def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by: str,
+                  reason: str = "walk-up entry") -> WalkUpResult:
+    """Make the car and driver if new, assign the transponder, enter the car in the session; one write unit.
+
+    A car that exists keeps its id and takes the class given. Refused (an :class:`InputError`,
+    nothing written): a finished session, an empty field, a transponder that belongs to another
+    car unless ``from_us`` says from when it moves to this one, and an assignment that would
+    change a session's official results.
+    """
+    _check(entry)
+    with write_transaction(db):
+        record = get_session(db, session_id)
+        if record.phase is SessionPhase.FINISHED:
+            raise InputError(f"session {session_id} ({record.name}) is finished; "
+                             "use `laptiming correct assign` to change its results")
+        car_made = not db.execute("SELECT 1 FROM cars WHERE number = ?", [entry.number]).fetchall()
+        car_id = ensure_car(db, entry.number, entry.car_class)
+        owner = _current_car(db, entry.transponder)
+        assigned = owner != car_id
+        if owner is not None and owner != car_id and entry.from_us is None:
+            owner_number = db.execute("SELECT number FROM cars WHERE id = ?", [owner]).fetchone()[0]
+            raise InputError(f"--transponder: {entry.transponder} belongs to car {owner_number}; give --from TIME "
+                             "(when it was handed on) to move it to this car")
+        if assigned:
+            require_no_official_change(db, entry.transponder, entry.from_us if owner is not None else None)
+            assign_transponder(db, entry.transponder, car_id, entry.from_us if owner is not None else None,
+                               made_by=made_by, reason=reason)
+        was_entered = is_entered(db, session_id, car_id)
+        enter_car(db, session_id, car_id, ensure_driver(db, entry.driver))
+        drop_placeholder(db, session_id, entry.transponder, keep_car_id=car_id)
+        what = ", ".join(part for part in (entry.driver, entry.car_class) if part)
+        append_control(db, session_id, ControlAction.ENTER, made_by,
+                       f"{reason}: car {entry.number} ({what}), transponder {entry.transponder}")
+        return WalkUpResult(session_id, car_id, car_made, assigned, was_entered)
+
+
+FROM_DB_OPTION = "from-db"  # sim://?from-db=1: the simulator drives the session's entries
+
+
+def entry_transponders(db: Database, session_id: int) -> tuple[int, ...]:
+    """The transponders of the session's entered cars (each car's, as the session resolves them), sorted."""
+    resolved = ResolvedSetup(load_setup(db, session_id))
+    return tuple(sorted({t for car_id in resolved.entries for t in resolved.transponders_of(car_id)}))
+
+
+def simulator_for_entries(decoder_url: str, db_path: str | Path, session_name: str) -> str:
+    """``sim://?from-db=1&speed=20`` becomes ``sim://?speed=20&transponders=...`` with the transponders of
+    the planned or running session of that name, so the demo looks like the event; other URLs are returned as
+    they are. The hardware package knows no database: this is where the two meet."""
+    parts = urlsplit(decoder_url)
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    if parts.scheme.lower() != "sim" or not any(name == FROM_DB_OPTION for name, _ in params):
+        return decoder_url
+    kept = [(name, value) for name, value in params if name not in (FROM_DB_OPTION, "transponders", "cars")]
+    if not Path(db_path).is_file():
+        raise InputError(f"{decoder_url}: {FROM_DB_OPTION} needs an event database with entries; {db_path} does not exist")
+    db = open_event_db(db_path, readonly=True)
+    try:
+        record = find_session(db, session_name, (SessionPhase.RUNNING, SessionPhase.PLANNED))
+        if record is None:
+            raise InputError(f"{decoder_url}: no planned or running session named {session_name!r} in {db_path} "
+                             "to take the entries from (laptiming schedule --db makes them)")
+        transponders = entry_transponders(db, record.session_id)
+    finally:
+        db.close()
+    if not transponders:
+        raise InputError(f"{decoder_url}: session {record.session_id} ({session_name}) has no entered car "
+                         "with a transponder")
+    kept.append(("transponders", ",".join(str(t) for t in transponders)))
+    return f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(kept, safe=',')}"

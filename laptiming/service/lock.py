@@ -1,0 +1,107 @@
+"""One recorder per session: an OS file lock beside the event database, released by the kernel on death.
+
+``event.db`` gets ``event.db.session-3.lock`` for session 3. The recorder holds an exclusive
+``fcntl.flock`` on it while it times the session and writes who it is (host, pid, program, since
+when) into it. A second recorder (a ``record`` in another terminal, the app) cannot take the lock
+and is refused at once with a message naming the holder. A recorder killed with ``kill -9`` or
+by a power cut holds nothing any more: the kernel drops the lock with the process, so the next
+recorder starts at once. The file itself stays (removing a lock file races with the next taker).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from laptiming.errors import InputError
+
+
+@dataclass(frozen=True, slots=True)
+class LockHolder:
+    """Who holds a session's recorder lock, as it wrote itself into the lock file."""
+
+    host: str
+    pid: int
+    program: str
+    since: str
+
+    def describe(self) -> str:
+        """``laptiming record (pid 1234 on host trackside, since 2026-06-13T09:00:01Z)``."""
+        return f"{self.program} (pid {self.pid} on host {self.host}, since {self.since})"
+
+
+def lock_path(db_path: Path, session_id: int) -> Path:
+    """The lock file of one session: beside the database, named after it."""
+    return db_path.parent / f"{db_path.name}.session-{session_id}.lock"
+
+
+def _read_holder(fd: int) -> LockHolder | None:
+    try:
+        data = json.loads(os.pread(fd, 4096, 0).decode("utf-8") or "null")
+        return LockHolder(str(data["host"]), int(data["pid"]), str(data["program"]), str(data["since"]))
+    except (ValueError, TypeError, KeyError, OSError):
+        return None  # being written at this very moment, or never written
+
+
+class RecorderLock:
+    """The exclusive right to time one session; take it with :meth:`acquire`, give it back with :meth:`release`."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self._fd: int | None = fd
+
+    @classmethod
+    def acquire(cls, db_path: str | Path, session_id: int, session_name: str,
+                program: str = "laptiming record") -> RecorderLock:
+        """Take the session's lock now or raise an :class:`InputError` naming who holds it (never waits)."""
+        path = lock_path(Path(db_path), session_id)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise InputError(f"cannot make the recorder lock {path}: {err.strerror or err}") from err
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_holder(fd)
+            os.close(fd)
+            who = holder.describe() if holder is not None else "another program"
+            raise InputError(f"session {session_id} ({session_name}) is already being timed by {who}; "
+                             "stop that one first (a recorder that died holds nothing)") from None
+        since = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        me = {"host": socket.gethostname(), "pid": os.getpid(), "program": program, "since": since}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(me).encode("utf-8"), 0)
+        return cls(path, fd)
+
+    def release(self) -> None:
+        """Give the lock back (idempotent); the file stays for the next recorder."""
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            os.ftruncate(fd, 0)
+        finally:
+            os.close(fd)  # closing the descriptor drops the flock
+
+
+def lock_holder(db_path: str | Path, session_id: int) -> LockHolder | None:
+    """Who is timing the session now (None when nobody is): for the app's Day screen and for refusals."""
+    path = lock_path(Path(db_path), session_id)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _read_holder(fd) or LockHolder("?", 0, "another program", "?")
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)

@@ -1,0 +1,114 @@
+"""``laptiming feed rmonitor`` beside a real ``laptiming record``: a client's records are the session's results."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from laptiming import engine
+from laptiming.feed import rmonitor_records as rec
+from laptiming.store import latest_session, load_passings, load_setup, open_event_db
+from tests.feed.rmonitor_client import RMonitorClient, fields
+
+WAIT_S = 60
+SIM = "sim://?cars=6&seed=3&speed=40&minutes=5"
+
+
+def start_feed(db: Path) -> tuple[subprocess.Popen, int]:
+    """The feed command on a free port; the port it says it listens on."""
+    process = subprocess.Popen([sys.executable, "-m", "laptiming", "feed", "rmonitor", "--db", str(db), "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ready, _, _ = select.select([process.stdout], [], [], WAIT_S)
+    assert ready, "the feed did not say where it listens"
+    line = process.stdout.readline()
+    match = re.fullmatch(r"RMonitor feed of .+ on 127\.0\.0\.1:(\d+)\n", line)
+    assert match, f"unexpected first line {line!r}; stderr: {process.stderr.read() if process.poll() else ''}"
+    return process, int(match.group(1))
+
+
+def stop(process: subprocess.Popen) -> int:
+    os.kill(process.pid, signal.SIGTERM)
+    try:
+        return process.wait(WAIT_S)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def last_by(lines: list[str], command: str, key: int) -> dict[str, str]:
+    """The last record of this command for each value of field ``key``."""
+    return {fields(line)[key]: line for line in lines if line.startswith(command + ",")}
+
+
+def finish_beats_after(start: int):
+    return lambda lines: sum(1 for line in lines[start:] if line.startswith("$F,") and line.endswith('"Finish"')) >= 2
+
+
+def test_a_client_follows_a_recorded_session_and_ends_with_its_results(tmp_path: Path) -> None:
+    db = tmp_path / "event.db"
+    open_event_db(db, create=True).close()
+    feed, port = start_feed(db)
+    try:
+        client = RMonitorClient(port)
+        client.read_until(lambda lines: any(line.startswith('$F,0,"00:00:00",') for line in lines))  # idle beat
+        record = subprocess.run([sys.executable, "-m", "laptiming", "record", SIM, "--db", str(db), "--session", "P",
+                                 "--enter-unknown"], capture_output=True, text=True, timeout=120)
+        assert record.returncode == 0, record.stderr
+        lines = client.read_until(finish_beats_after(len(client.lines)))
+
+        reader = open_event_db(db, readonly=True)
+        session = latest_session(reader)
+        result = engine.derive_session(load_passings(reader, session.session_id), load_setup(reader, session.session_id))
+        reader.close()
+        standings = result.standings
+        assert len(standings) == 6
+
+        inits = [i for i, line in enumerate(lines) if line.startswith("$I,")]
+        assert len(inits) == 1 and lines[inits[0] + 1] == f'$B,{session.session_id},"P"'
+        last_h = last_by(lines, "$H", 1)  # by position
+        assert {position: last_h[str(row.position)] for position, row in enumerate(standings, 1)} == {
+            row.position: rec.practice_position(row.position, row.number, row.best_lap_no or 0, row.best_lap_us)
+            for row in standings}
+        last_g = last_by(lines, "$G", 2)  # by car
+        assert {number: fields(line)[3] for number, line in last_g.items()} == {
+            row.number: str(row.laps) for row in standings}
+        passings = [fields(line) for line in lines if line.startswith("$J,")]
+        laps = Counter((number, lap) for _, number, lap, _ in passings if lap != rec.NO_TIME)
+        assert laps == Counter((row.number, rec.race_time(lap.lap_time_us)[1:-1])
+                               for lap in result.laps
+                               for row in standings if row.car_id == lap.car_id)
+        assert sum(1 for _, _, lap, _ in passings if lap == rec.NO_TIME) == 6  # each car's first crossing
+
+        late = RMonitorClient(port)  # connects after the session: the refresh alone paints the board
+        refresh = late.read_until(lambda got: any(line.startswith("$F,") for line in got))
+        refresh = refresh[:next(i for i, line in enumerate(refresh) if line.startswith("$F,"))]
+        assert Counter(line.split(",")[0] for line in refresh) == Counter(
+            {"$B": 1, "$C": 1, "$A": 6, "$COMP": 6, "$G": 6, "$H": 6})
+        assert set(refresh) >= set(last_h.values()) | set(last_g.values())
+        client.close()
+        late.close()
+    finally:
+        assert stop(feed) == 0
+
+
+def test_a_missing_database_or_a_busy_port_is_one_line_and_exit_2(tmp_path: Path, capsys) -> None:
+    from laptiming.cli import main
+    from laptiming.feed.rmonitor_server import LineServer
+
+    assert main(["feed", "rmonitor", "--db", str(tmp_path / "none.db"), "--port", "0"]) == 2
+    assert capsys.readouterr().err.strip() == f"laptiming: database not found: {tmp_path / 'none.db'}"
+    db = tmp_path / "event.db"
+    open_event_db(db, create=True).close()
+    busy = LineServer(lambda: (0, b"")).start()
+    try:
+        assert main(["feed", "rmonitor", "--db", str(db), "--port", str(busy.port)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"laptiming: cannot listen on 127.0.0.1:{busy.port}") and err.count("\n") == 1
+    finally:
+        busy.close()

@@ -1,0 +1,51 @@
+"""The feed served in-process from a live ``Recording`` subscription, as ``laptiming run --rmonitor`` will."""
+
+from __future__ import annotations
+
+from laptiming.engine import SessionRules
+from laptiming.feed import rmonitor_records as rec
+from laptiming.feed.hub import FeedHub
+from laptiming.feed.live import SubscriptionFeed
+from laptiming.service import Recording, RecordingRequest
+from tests.feed.rmonitor_client import RMonitorClient, fields
+
+
+def test_a_subscription_feed_ends_with_the_recordings_results_beside_a_client_that_never_reads(tmp_path):
+    request = RecordingRequest(tmp_path / "event.db", "Practice 1", "sim://?cars=6&seed=5&speed=100&minutes=6",
+                               SessionRules(min_lap_us=10_000_000), enter_unknown=True)
+    recording = Recording.start(request)
+    hub = FeedHub().start()
+    subscription = recording.subscribe()
+    before = {(lap.car_id, lap.lap_no) for car in subscription.snapshot.cars.values() for lap in car.laps}
+    feed = SubscriptionFeed(hub, subscription, recording.session_id, request.session_name,
+                            lambda: recording.live.state.setup).start()
+    try:
+        stalled = RMonitorClient(hub.server.port, receive_buffer=4096)  # connected, never reads
+        client = RMonitorClient(hub.server.port)
+        client.read_until(lambda lines: any(line.startswith("$B,") for line in lines))
+        for _ in recording.notices():
+            pass
+        outcome = recording.close(finish=True)
+        assert outcome.finished
+        expected = {str(row.position): rec.practice_position(row.position, row.number, row.best_lap_no or 0,
+                                                             row.best_lap_us)
+                    for row in outcome.result.standings}
+
+        def shows_results(lines: list[str]) -> bool:
+            last = {fields(line)[1]: line for line in lines if line.startswith("$H,")}
+            return last == expected
+
+        lines = client.read_until(shows_results)
+        assert len(expected) == 6
+        laps = sorted((fields(line)[1], fields(line)[2]) for line in lines
+                      if line.startswith("$J,") and fields(line)[2] != rec.NO_TIME)
+        numbers = {row.car_id: row.number for row in outcome.result.standings}
+        after = [lap for lap in outcome.result.laps if (lap.car_id, lap.lap_no) not in before]
+        assert len(after) > 6 * 2  # most of the session came after the subscription ($J is never repeated)
+        assert laps == sorted((numbers[lap.car_id], rec.race_time(lap.lap_time_us)[1:-1]) for lap in after)
+        assert feed.error is None
+        stalled.close()
+        client.close()
+    finally:
+        feed.stop()
+        hub.close()

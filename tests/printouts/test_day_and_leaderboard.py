@@ -1,0 +1,130 @@
+"""A driver's day, the leaderboard and the lap statistics, checked against the laps export of every session."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from laptiming.engine import Lap, LapFlag
+from laptiming.printouts.stats import improvements, lap_stats
+from laptiming.store import list_sessions, open_event_db
+from laptiming.timefmt import format_lap_time, format_seconds
+from tests.printouts.helpers import export_rows, html_tables, pdf_pages, run
+
+S = 1_000_000
+
+
+def _day_bests(capsys, db: Path) -> tuple[dict[str, list[tuple[str, str]]], dict[str, str], dict[str, int]]:
+    """Per driver: (session name, best lap µs) of each run in order; their class; their best of the day in µs."""
+    handle = open_event_db(db, readonly=True)
+    sessions = [(s.session_id, s.name) for s in list_sessions(handle)]
+    handle.close()
+    runs: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    classes: dict[str, str] = {}
+    best: dict[str, int] = {}
+    for session_id, name in sessions:
+        for row in export_rows(capsys, db, "results", session_id):
+            runs[row["driver"]].append((name, row["best_lap_us"]))
+            classes[row["driver"]] = row["class"]
+            if row["best_lap_us"]:
+                best[row["driver"]] = min(best.get(row["driver"], 1 << 62), int(row["best_lap_us"]))
+    return runs, classes, best
+
+
+def test_drivers_day_shows_every_run_its_best_the_gain_and_the_class_rank(capsys, day_db: Path, tmp_path: Path) -> None:
+    runs, classes, best = _day_bests(capsys, day_db)
+    handle = open_event_db(day_db, readonly=True)
+    driver_id, name = handle.execute("SELECT id, name FROM drivers ORDER BY id LIMIT 1").fetchone()
+    handle.close()
+    out = tmp_path / "day.pdf"
+    code, _, err = run(capsys, "print", "day", "--db", str(day_db), "--driver", str(driver_id), "--pdf", str(out))
+    assert code == 0, err
+    (page,) = pdf_pages(out)
+    assert f"{name} - your day" in page
+    previous = None
+    assert len(runs[name]) > 1
+    for session, best_lap_us in runs[name]:
+        line = next(line for line in page.splitlines() if re.match(rf"\s*\d+\s+{session}\s", line))
+        assert format_lap_time(int(best_lap_us)) in line
+        if previous is not None:
+            gain_us = previous - int(best_lap_us)  # truncated to the thousandth only when shown
+            word = "faster" if gain_us > 0 else "slower"
+            assert f"{format_seconds(abs(gain_us))} s {word}" in line
+        previous = int(best_lap_us)
+    same_class = sorted(best[d] for d in best if classes[d] == classes[name])
+    rank = same_class.index(best[name]) + 1
+    assert f"P{rank} of {len(same_class)} in {classes[name]} for the day" in page
+    assert f"Best of the day {format_lap_time(best[name])}" in page
+
+
+def test_every_drivers_day_in_one_pdf(capsys, day_db: Path, tmp_path: Path) -> None:
+    runs, _, _ = _day_bests(capsys, day_db)
+    out = tmp_path / "all.pdf"
+    assert run(capsys, "print", "day", "--db", str(day_db), "--pdf", str(out))[0] == 0
+    pages = pdf_pages(out)
+    assert len(pages) == len(runs) == 36
+    assert sorted(re.search(r"(.+) - your day", page).group(1).strip() for page in pages) == sorted(runs)
+
+
+def test_a_driver_by_name(capsys, day_db: Path, tmp_path: Path) -> None:
+    runs, _, _ = _day_bests(capsys, day_db)
+    name = sorted(runs)[0]
+    out = tmp_path / "by-name.pdf"
+    assert run(capsys, "print", "day", "--db", str(day_db), "--driver", name.upper(), "--pdf", str(out))[0] == 0
+    (page,) = pdf_pages(out)
+    assert f"{name} - your day" in page
+
+
+def test_a_driver_who_never_ran_is_exit_2(capsys, day_db: Path, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "print", "day", "--db", str(day_db), "--driver", "9999", "--pdf", str(tmp_path / "x.pdf"))
+    assert code == 2 and "driver 9999 ran in no session" in err
+    code, _, err = run(capsys, "print", "day", "--db", str(day_db), "--driver", "Nobody Here", "--pdf",
+                       str(tmp_path / "x.pdf"))
+    assert code == 2 and "no driver named 'Nobody Here'" in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_leaderboard_has_each_classes_best_of_the_day(capsys, day_db: Path, tmp_path: Path) -> None:
+    _, classes, best = _day_bests(capsys, day_db)
+    out = tmp_path / "board.html"
+    assert run(capsys, "print", "leaderboard", "--db", str(day_db), "--html", str(out), "--top", "50")[0] == 0
+    page = html_tables(out.read_text(encoding="utf-8"))
+    overall = page.tables["Overall"][1:]
+    assert [(row[1], row[4]) for row in overall] == [
+        (driver, format_lap_time(time_us)) for driver, time_us in sorted(best.items(), key=lambda item: item[1])]
+    for car_class in set(classes.values()):
+        first = page.tables[car_class][1]
+        fastest = min((time_us, driver) for driver, time_us in best.items() if classes[driver] == car_class)
+        assert (first[0], first[1], first[4]) == ("1", fastest[1], format_lap_time(fastest[0]))
+    source = re.search(r'<img id="chart"[^>]* src="data:image/png;base64,([^"]+)"', out.read_text()).group(1)
+    chart = Image.open(io.BytesIO(base64.b64decode(source)))
+    assert chart.format == "PNG" and chart.width > 400  # the chart of class bests is in the page itself
+    pdf = tmp_path / "board.pdf"
+    assert run(capsys, "print", "leaderboard", "--db", str(day_db), "--pdf", str(pdf))[0] == 0
+    text = "\n".join(pdf_pages(pdf))
+    assert "Leaderboard - best laps of the day" in text and "Class Classic" in text
+
+
+def _lap(lap_no: int, seconds: float, *flags: LapFlag) -> Lap:
+    return Lap(1, lap_no, int(seconds * S), lap_no * 100 * S, 7, frozenset(flags))
+
+
+def test_lap_stats_leave_suspect_and_deleted_laps_out() -> None:
+    laps = [_lap(1, 90.0), _lap(2, 88.0, LapFlag.DELETED), _lap(3, 89.0), _lap(4, 180.0, LapFlag.SUSPECT),
+            _lap(5, 91.0)]
+    stats = lap_stats(laps)
+    assert (stats.laps, stats.clean_laps) == (5, 3)
+    assert stats.average_us == 90 * S
+    assert stats.spread_us == pytest.approx(816_496, abs=1)  # population sd of 89, 90, 91 s
+    assert (stats.best_us, stats.best_lap_no) == (89 * S, 3)  # the deleted 88 s cannot be the best
+    assert stats.consistency_pct == pytest.approx(98.9)
+
+
+def test_improvements_compare_with_the_previous_timed_run() -> None:
+    assert improvements([100 * S, 98 * S, None, 99 * S]) == [None, 2 * S, None, -1 * S]

@@ -1,0 +1,192 @@
+"""Receipt printers by URL over a real TCP socket, and the kept job queue: nothing is lost to a printer that is off."""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import threading
+from pathlib import Path
+
+import pytest
+from escpos.constants import PAPER_FULL_CUT, RT_MASK_NOPAPER, RT_MASK_PAPER, RT_STATUS_PAPER
+
+from laptiming.errors import PrinterError
+from laptiming.printouts.data import load_session_sheet
+from laptiming.printouts.printers import JobQueue, parse_printer_url, send_job
+from laptiming.printouts.slip import session_slips
+from laptiming.printouts.slip_escpos import PaperWidth, slips_job
+from laptiming.printouts.session_print import print_session
+from tests.printouts.conftest import FIRST_SESSION
+from tests.printouts.helpers import run
+
+
+class FakePrinter:
+    """A network printer on a local port: answers the paper query (or stays silent) and keeps what it was sent."""
+
+    def __init__(self, paper_status: int | None) -> None:
+        self.paper_status = paper_status
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.received = b""
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        connection, _ = self.server.accept()
+        answered = False
+        with connection:
+            while chunk := connection.recv(65536):
+                self.received += chunk
+                if not answered and RT_STATUS_PAPER in self.received and self.paper_status is not None:
+                    connection.sendall(bytes([self.paper_status]))
+                    answered = True
+        self.server.close()
+
+    def wait(self) -> bytes:
+        """What was printed, once the client hung up."""
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive()
+        return self.received.replace(RT_STATUS_PAPER, b"", 1)
+
+
+def _closed_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        return server.getsockname()[1]
+
+
+def test_a_network_printer_gets_every_slip(day_db: Path, tmp_path: Path) -> None:
+    printer = FakePrinter(RT_MASK_PAPER)
+    queue = JobQueue(tmp_path / "jobs")
+    printed = print_session(day_db, FIRST_SESSION, printer_url=f"tcp://127.0.0.1:{printer.port}?paper=58",
+                            queue=queue)
+    data = printer.wait()
+    assert data.count(PAPER_FULL_CUT) == printed.slips == 12
+    assert b"Group A run 1" in data
+    assert queue.pending() == []  # printed, so not kept
+
+
+def test_a_silent_printer_is_assumed_ready_after_the_timeout(day_db: Path, tmp_path: Path) -> None:
+    printer = FakePrinter(None)
+    print_session(day_db, FIRST_SESSION, printer_url=f"tcp://127.0.0.1:{printer.port}?timeout=0.3", car="2",
+                  queue=JobQueue(tmp_path / "jobs"))
+    assert printer.wait().count(PAPER_FULL_CUT) == 1
+
+
+def test_out_of_paper_keeps_the_job_and_says_so(day_db: Path, tmp_path: Path) -> None:
+    printer = FakePrinter(RT_MASK_NOPAPER)
+    queue = JobQueue(tmp_path / "jobs")
+    with pytest.raises(PrinterError, match="out of paper.*is kept"):
+        print_session(day_db, FIRST_SESSION, printer_url=f"tcp://127.0.0.1:{printer.port}", car="2", queue=queue)
+    assert printer.wait() == b""  # nothing but the paper query went out
+    (kept,) = queue.pending()
+    assert "out of paper" in kept.last_error and kept.data().count(PAPER_FULL_CUT) == 1
+
+
+def test_a_printer_that_is_off_keeps_the_job_and_resend_prints_it(capsys, day_copy: Path) -> None:
+    port = _closed_port()
+    code, _, err = run(capsys, "print", "slip", "--db", str(day_copy), "--session", "1", "--printer",
+                       f"tcp://127.0.0.1:{port}?timeout=2")
+    assert code == 2
+    assert "is off or unplugged" in err and "re-send it with: laptiming print resend" in err and err.count("\n") == 1
+    queue = JobQueue.beside(day_copy)
+    (kept,) = queue.pending()
+    job = kept.data()
+    code, out, _ = run(capsys, "print", "jobs", "--db", str(day_copy))
+    assert kept.job_id in out and "12 slip(s) of session 1" in out
+    # still off: resend fails the same way and keeps it
+    assert run(capsys, "print", "resend", "--db", str(day_copy))[0] == 2
+    assert [j.job_id for j in queue.pending()] == [kept.job_id]
+    printer = FakePrinter(RT_MASK_PAPER)
+    code, _, err = run(capsys, "print", "resend", "--db", str(day_copy), "--printer",
+                       f"tcp://127.0.0.1:{printer.port}")
+    assert code == 0, err
+    assert printer.wait() == job  # exactly the kept bytes
+    assert queue.pending() == []
+
+
+def test_printer_urls() -> None:
+    usb = parse_printer_url("usb://04b8:0202?paper=58")
+    assert (usb.scheme, usb.target, usb.paper.columns) == ("usb", "04b8:0202", 32)
+    serial = parse_printer_url("serial:///dev/ttyUSB0?baudrate=9600")
+    assert (serial.scheme, serial.target, serial.baudrate, serial.paper.columns) == ("serial", "/dev/ttyUSB0", 9600, 48)
+    tcp = parse_printer_url("tcp://192.168.1.80")
+    assert (tcp.target, tcp.port, tcp.check_status) == ("192.168.1.80", 9100, True)
+    assert parse_printer_url("file://slips.bin").target == "slips.bin"
+    assert parse_printer_url("tcp://p:9101?status=0").check_status is False
+
+
+class FakeSerialPrinter:
+    """A serial printer on a pty pair: answers the paper query on the line, then keeps what it was sent."""
+
+    def __init__(self, expected_length: int, paper_status: int = RT_MASK_PAPER) -> None:
+        self.paper_status = paper_status
+        self.master, self.slave = os.openpty()
+        self.device = os.ttyname(self.slave)
+        self.expected_length = expected_length + len(RT_STATUS_PAPER)
+        self.received = bytearray()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        answered = False
+        while len(self.received) < self.expected_length:
+            chunk = os.read(self.master, 65536)
+            if not chunk:
+                break
+            self.received += chunk
+            if not answered and RT_STATUS_PAPER in self.received:
+                os.write(self.master, bytes([self.paper_status]))
+                answered = True
+                if self.paper_status == RT_MASK_NOPAPER:
+                    break
+
+    def wait(self) -> bytes:
+        """What was printed (the paper query taken out)."""
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive()
+        os.close(self.master)
+        os.close(self.slave)
+        return bytes(self.received).replace(RT_STATUS_PAPER, b"", 1)
+
+
+def test_a_serial_printer_gets_the_exact_bytes(day_db: Path) -> None:
+    job = slips_job(session_slips(load_session_sheet(day_db, FIRST_SESSION)), PaperWidth.MM58)
+    printer = FakeSerialPrinter(len(job))
+    send_job(parse_printer_url(f"serial://{printer.device}?baudrate=38400&paper=58"), job)
+    assert printer.wait() == job  # raw: no newline translation, nothing lost
+
+
+def test_a_serial_printer_out_of_paper_gets_nothing(day_db: Path) -> None:
+    job = slips_job(session_slips(load_session_sheet(day_db, FIRST_SESSION), "2"), PaperWidth.MM80)
+    printer = FakeSerialPrinter(len(job), RT_MASK_NOPAPER)
+    with pytest.raises(PrinterError, match="out of paper"):
+        send_job(parse_printer_url(f"serial://{printer.device}"), job)
+    assert printer.wait() == b""
+
+
+def test_a_printer_that_goes_away_mid_job_keeps_the_job(day_db: Path, tmp_path: Path) -> None:
+    server = socket.socket()
+    # A small window: the 100 KB job cannot all sit in socket buffers, so the client is still sending at the reset.
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+
+    def take_a_little_then_vanish() -> None:
+        connection, _ = server.accept()
+        connection.recv(len(RT_STATUS_PAPER))
+        connection.sendall(bytes([RT_MASK_PAPER]))
+        connection.recv(2048)
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset, like a power cut
+        connection.close()
+        server.close()
+
+    thread = threading.Thread(target=take_a_little_then_vanish, daemon=True)
+    thread.start()
+    queue = JobQueue(tmp_path / "jobs")
+    with pytest.raises(PrinterError, match="stopped taking the job.*is kept"):
+        print_session(day_db, FIRST_SESSION, printer_url=f"tcp://127.0.0.1:{port}", queue=queue)
+    thread.join(timeout=30)
+    (kept,) = queue.pending()
+    assert kept.data().count(PAPER_FULL_CUT) == 12

@@ -1,0 +1,109 @@
+"""The session results sheet as PDF, HTML, CSV and XLSX, each read back and compared with the project's exports."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import openpyxl
+
+from tests.printouts.conftest import FIRST_SESSION, RACE_SESSION
+from tests.printouts.helpers import export_rows, html_tables, pdf_pages, race_totals, run
+
+
+def test_race_sheet_pdf_has_the_classified_table_fastest_lap_corrections_and_rule(capsys, day_db: Path,
+                                                                                 tmp_path: Path) -> None:
+    out = tmp_path / "race.pdf"
+    code, _, err = run(capsys, "print", "results", "--db", str(day_db), "--session", str(RACE_SESSION),
+                       "--circuit", "Sample Ring", "--pdf", str(out))
+    assert code == 0, err
+    text = "\n".join(pdf_pages(out))
+    results = export_rows(capsys, day_db, "results", RACE_SESSION)
+    totals = race_totals(capsys, day_db, RACE_SESSION)
+    lines = {int(m.group(1)): m.group(0) for m in re.finditer(r"^\s*(\d+)\s+\d+\s+\S.*$", text, re.M)}
+    for result in results:
+        line = lines[int(result["position"])]
+        for value in (result["number"], result["driver"], result["class"], result["laps"], result["best_lap"],
+                      result["best_lap_no"], totals[result["number"]], result["gap"]):
+            assert value in line, (value, line)
+    fastest = min(results, key=lambda r: int(r["best_lap_us"]))
+    assert f"Fastest lap: {fastest['best_lap']} by #{fastest['number']} {fastest['driver']} on lap " \
+           f"{fastest['best_lap_no']}" in text
+    for expected in ("Sample Ring", "Group A race", "race", "2026-06-13", "FINAL results", "jump start, seen by the starter",
+                     "track limits at turn 4", "+5.000 s time penalty", "Ordered by laps completed"):
+        assert expected in text
+
+
+def test_non_classified_cars_are_listed_with_status_and_reason(capsys, day_copy: Path, tmp_path: Path) -> None:
+    assert run(capsys, "correct", "status", "--db", str(day_copy), "--session", str(FIRST_SESSION), "--by", "clerk",
+               "--reason", "gearbox", "--car", "5", "DNF")[0] == 0
+    out = tmp_path / "sheet.html"
+    assert run(capsys, "print", "results", "--db", str(day_copy), "--session", str(FIRST_SESSION),
+               "--html", str(out))[0] == 0
+    page = html_tables(out.read_text(encoding="utf-8"))
+    assert "5" not in [row[1] for row in page.tables["classified"][1:]]
+    assert page.tables["not-classified"][1][0] == "5"
+    assert page.tables["not-classified"][1][-1] == "DNF (gearbox)"
+    assert "gearbox" in page.texts["corrections"]
+
+
+def test_html_sheet_matches_the_results_export(capsys, day_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sheet.html"
+    assert run(capsys, "print", "results", "--db", str(day_db), "--session", str(RACE_SESSION), "--html",
+               str(out), "--laps")[0] == 0
+    page = html_tables(out.read_text(encoding="utf-8"))
+    header, *rows = page.tables["classified"]
+    assert header == ["Pos", "No", "Driver", "Class", "Laps", "Best lap", "Lap", "Total time", "Gap", "Interval"]
+    results = export_rows(capsys, day_db, "results", RACE_SESSION)
+    assert [(r[0], r[1], r[2], r[5], r[6], r[8]) for r in rows] == [
+        (e["position"], e["number"], e["driver"], e["best_lap"], e["best_lap_no"], e["gap"]) for e in results]
+    laps_header, *lap_rows = page.tables["laps"]
+    for lap in export_rows(capsys, day_db, "laps", RACE_SESSION):
+        column = laps_header.index(f"#{lap['number']}")
+        assert lap_rows[int(lap["lap"]) - 1][column].startswith(lap["lap_time"])
+    assert "Ordered by laps completed" in page.texts["order"]
+
+
+def test_csv_sheet_reads_back_as_the_results(capsys, day_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sheet.csv"
+    assert run(capsys, "print", "results", "--db", str(day_db), "--session", str(FIRST_SESSION), "--csv",
+               str(out))[0] == 0
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    results = export_rows(capsys, day_db, "results", FIRST_SESSION)
+    keys = ("position", "number", "driver", "class", "laps", "best_lap", "best_lap_no", "best_lap_us", "gap", "status")
+    assert [{k: row[k] for k in keys} for row in rows] == [{k: e[k] for k in keys} for e in results]
+
+
+def test_xlsx_sheet_reads_back_with_results_session_and_laps(capsys, day_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sheet.xlsx"
+    assert run(capsys, "print", "results", "--db", str(day_db), "--session", str(RACE_SESSION), "--xlsx",
+               str(out))[0] == 0
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Results", "Session", "Laps"]
+    header, *rows = [list(row) for row in book["Results"].iter_rows(values_only=True)]
+    results = export_rows(capsys, day_db, "results", RACE_SESSION)
+    assert [(row[header.index("position")], row[header.index("driver")], row[header.index("best_lap_us")])
+            for row in rows] == [(int(e["position"]), e["driver"], int(e["best_lap_us"])) for e in results]
+    facts = dict(book["Session"].iter_rows(min_row=2, values_only=True))
+    assert facts["Session"] == "Group A race" and facts["Type"] == "race"
+    lap_header, *lap_rows = list(book["Laps"].iter_rows(values_only=True))
+    by_car: dict[str, list[str]] = defaultdict(list)
+    for lap in export_rows(capsys, day_db, "laps", RACE_SESSION):
+        by_car[lap["number"]].append(lap["lap_time"])
+    for number, times in by_car.items():
+        column = lap_header.index(f"#{number}")
+        assert [str(row[column])[:8] for row in lap_rows[:len(times)]] == times
+
+
+def test_lap_by_lap_pages_list_every_lap(capsys, day_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "laps.pdf"
+    assert run(capsys, "print", "results", "--db", str(day_db), "--session", str(RACE_SESSION), "--pdf", str(out),
+               "--laps")[0] == 0
+    pages = pdf_pages(out)
+    lap_text = "\n".join(pages[1:])
+    assert "Lap chart" in lap_text
+    for lap in export_rows(capsys, day_db, "laps", RACE_SESSION):
+        assert lap["lap_time"] in lap_text

@@ -1,0 +1,73 @@
+"""Roster sheets from a roster CSV in the scheduler's format: session sheets for the grid marshal, itineraries."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+from scheduler.roster import ROSTER_COLUMNS
+from tests.printouts.helpers import pdf_pages, run
+
+RUNS = [
+    # session, start, end, driver_id, driver, car_id, car_number, transponder, car_class, skill, group
+    ("1", "2026-06-13 08:00", "2026-06-13 08:15", "D0002", "Clara Fischer", "C0002", "3", "3100074", "Standard", "novice", ""),
+    ("1", "2026-06-13 08:00", "2026-06-13 08:15", "D0010", "Omar Vogel", "C0010", "10", "3100370", "Classic", "novice", "Hot Hatch"),
+    ("1", "2026-06-13 08:00", "2026-06-13 08:15", "D0001", "Ivo Zimmer", "C0001", "2", "3100037", "Performance", "novice", "Hot Hatch"),
+    ("2", "2026-06-13 08:20", "2026-06-13 08:35", "D0003", "Ana Quist", "C0003", "7", "3100111", "Standard", "advanced", ""),
+    ("3", "2026-06-13 09:00", "2026-06-13 09:15", "D0001", "Ivo Zimmer", "C0001", "2", "3100037", "Performance", "novice", "Hot Hatch"),
+    ("4", "2026-06-13 10:20", "2026-06-13 10:35", "D0001", "Ivo Zimmer", "C0001", "2", "3100037", "Performance", "novice", "Hot Hatch"),
+]
+
+
+def _roster(path: Path, rows=RUNS) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(ROSTER_COLUMNS)
+        writer.writerows(rows)
+    return path
+
+
+def test_session_sheets_list_cars_by_number_per_session(capsys, tmp_path: Path) -> None:
+    out = tmp_path / "sessions.pdf"
+    code, _, err = run(capsys, "print", "roster", "--roster", str(_roster(tmp_path / "roster.csv")), "--pdf", str(out))
+    assert code == 0, err
+    pages = pdf_pages(out)
+    assert len(pages) == 4  # one page per session
+    first = pages[0]
+    assert "Session 1" in first and "2026-06-13 08:00-08:15" in first and "3 cars" in first
+    numbers = [int(m.group(1)) for m in re.finditer(r"^\s*(\d+)\s+[A-Z][a-z]+ [A-Z]", first, re.M)]
+    assert numbers == [2, 3, 10]  # by number, not by the file's order
+    line = next(line for line in first.splitlines() if "Omar Vogel" in line)
+    for value in ("Classic", "novice", "3100370", "Hot Hatch"):
+        assert value in line
+
+
+def test_itinerary_of_one_driver(capsys, tmp_path: Path) -> None:
+    out = tmp_path / "ivo.pdf"
+    assert run(capsys, "print", "roster", "--roster", str(_roster(tmp_path / "roster.csv")), "--driver", "D0001",
+               "--pdf", str(out))[0] == 0
+    (page,) = pdf_pages(out)
+    assert "Ivo Zimmer (D0001)" in page and "Omar Vogel" not in page
+    runs = re.findall(r"(\d) of 3\s+(\d+)\s+Sat (\d\d:\d\d)", page)
+    assert runs == [("1", "1", "08:00"), ("2", "3", "09:00"), ("3", "4", "10:20")]
+
+
+def test_every_itinerary(capsys, tmp_path: Path) -> None:
+    out = tmp_path / "all.pdf"
+    assert run(capsys, "print", "roster", "--roster", str(_roster(tmp_path / "roster.csv")), "--by", "driver",
+               "--pdf", str(out))[0] == 0
+    text = "\n".join(pdf_pages(out))
+    for driver in ("Clara Fischer (D0002)", "Omar Vogel (D0010)", "Ivo Zimmer (D0001)", "Ana Quist (D0003)"):
+        assert driver in text
+
+
+def test_a_bad_roster_names_file_line_and_column_and_writes_nothing(capsys, tmp_path: Path) -> None:
+    bad = list(RUNS)
+    bad[2] = ("1", "2026-06-13 8am", *RUNS[2][2:])
+    roster = _roster(tmp_path / "roster.csv", bad)
+    out = tmp_path / "x.pdf"
+    code, _, err = run(capsys, "print", "roster", "--roster", str(roster), "--pdf", str(out))
+    assert code == 2
+    assert "roster.csv" in err and ":4" in err and "start" in err
+    assert not out.exists()

@@ -1,0 +1,194 @@
+"""Driver slips as PDF and ESC/POS: read back and compared with the project's own exports of the same session."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections import defaultdict
+from pathlib import Path
+
+from escpos.constants import PAPER_FULL_CUT
+
+from laptiming.printouts.data import load_session_sheet
+from laptiming.printouts.slip import session_slips
+from laptiming.printouts.slip_escpos import PaperWidth, slips_job
+from laptiming.store import SessionPhase, open_event_db, update_session
+from tests.printouts.conftest import FIRST_SESSION, RACE_SESSION
+from tests.printouts.helpers import export_rows, pdf_pages, race_totals, run
+
+RASTER = b"\x1dv0"  # GS v 0: a raster bit image
+
+
+def _laps_by_number(capsys, db: Path, session: int) -> dict[str, list[dict[str, str]]]:
+    laps: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in export_rows(capsys, db, "laps", session):
+        laps[row["number"]].append(row)
+    return laps
+
+
+def _lap_lines(page: str) -> dict[int, str]:
+    """Lap number -> the rest of its line, from a slip's lap table."""
+    found = {}
+    table = page[page.index("Lap "):] if "Lap " in page else ""
+    for match in re.finditer(r"(\d+)\s+(\d+:\d\d\.\d{3})((?:[ ]+(?:BEST|suspect|deleted)\b)*)", table):
+        found[int(match.group(1))] = match.group(2) + match.group(3)
+    return found
+
+
+def test_pdf_slip_of_every_car_shows_position_best_lap_and_every_lap(capsys, day_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "slips.pdf"
+    code, _, err = run(capsys, "print", "slip", "--db", str(day_db), "--session", str(FIRST_SESSION), "--pdf", str(out))
+    assert code == 0, err
+    results = export_rows(capsys, day_db, "results", FIRST_SESSION)
+    laps = _laps_by_number(capsys, day_db, FIRST_SESSION)
+    pages = pdf_pages(out)
+    assert len(pages) == len(results)  # one page per car
+    for page, result in zip(pages, results):
+        assert result["driver"] in page
+        assert f"#{result['number']}" in page
+        assert f"P{result['position']} of {len(results)}" in page
+        assert f"{result['best_lap']} (lap {result['best_lap_no']})" in page
+        listed = _lap_lines(page)
+        car_laps = laps[result["number"]]
+        assert sorted(listed) == [int(lap["lap"]) for lap in car_laps]  # every lap, nothing else
+        for lap in car_laps:
+            assert listed[int(lap["lap"])].startswith(lap["lap_time"])
+            assert ("BEST" in listed[int(lap["lap"])]) == (lap["lap"] == result["best_lap_no"])
+            assert ("suspect" in listed[int(lap["lap"])]) == ("suspect" in lap["flags"])
+        assert "Group A run 1" in page and "Club track day 2026-06-13" in page
+        assert "FINAL results" in page and "printed" in page
+
+
+def test_slip_position_in_class_counts_only_the_class(capsys, day_db: Path) -> None:
+    results = export_rows(capsys, day_db, "results", FIRST_SESSION)
+    sheet = load_session_sheet(day_db, FIRST_SESSION)
+    for slip, result in zip(session_slips(sheet), results):
+        same_class = [r for r in results if r["class"] == result["class"]]
+        place = [r["number"] for r in same_class].index(result["number"]) + 1
+        assert slip.class_position == f"P{place} of {len(same_class)} {result['class']}"
+
+
+def test_short_and_voided_passings_are_not_laps_and_deleted_laps_are_marked(capsys, day_db: Path, tmp_path: Path) -> None:
+    passings = export_rows(capsys, day_db, "passings", RACE_SESSION)
+    assert any(p["reason"] == "under_min_lap" for p in passings)  # the session has short passings to leave out
+    laps = _laps_by_number(capsys, day_db, RACE_SESSION)
+    deleted = [lap for car in laps.values() for lap in car if "deleted" in lap["flags"]]
+    assert deleted
+    out = tmp_path / "race.pdf"
+    assert run(capsys, "print", "slip", "--db", str(day_db), "--session", str(RACE_SESSION), "--car",
+               deleted[0]["number"], "--pdf", str(out))[0] == 0
+    (page,) = pdf_pages(out)
+    listed = _lap_lines(page)
+    assert len(listed) == len(laps[deleted[0]["number"]])
+    assert "deleted" in listed[int(deleted[0]["lap"])]
+    assert "Gap to P1" in page
+
+
+def test_race_slip_shows_race_time_with_the_penalty(capsys, day_db: Path, tmp_path: Path) -> None:
+    corrections = export_rows(capsys, day_db, "corrections", RACE_SESSION)
+    penalised = next(c for c in corrections if c["kind"] == "time_penalty")
+    number = re.search(r"car (\S+)", penalised["details"]).group(1)
+    totals = race_totals(capsys, day_db, RACE_SESSION)
+    out = tmp_path / "penalty.pdf"
+    assert run(capsys, "print", "slip", "--db", str(day_db), "--session", str(RACE_SESSION), "--car", number,
+               "--pdf", str(out))[0] == 0
+    (page,) = pdf_pages(out)
+    assert re.search(rf"Race time\s+{re.escape(totals[number])}", page)
+    assert re.search(r"Penalty\s+\+5\.000 s", page)
+
+
+def test_slips_of_a_recorded_simulated_session(capsys, sim_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sim.pdf"
+    assert run(capsys, "print", "slip", "--db", str(sim_db), "--pdf", str(out))[0] == 0  # latest finished session
+    results = export_rows(capsys, sim_db, "results", 1)
+    pages = pdf_pages(out)
+    timed = [r for r in results if r["best_lap"]]
+    assert len(pages) == len(timed)
+    for page, result in zip(pages, timed):
+        assert f"#{result['number']}" in page and f"{result['best_lap']} (lap {result['best_lap_no']})" in page
+
+
+def test_a_running_session_prints_provisional(capsys, day_copy: Path, tmp_path: Path) -> None:
+    db = open_event_db(day_copy)
+    update_session(db, FIRST_SESSION, phase=SessionPhase.RUNNING)
+    db.close()
+    out = tmp_path / "provisional.pdf"
+    assert run(capsys, "print", "slip", "--db", str(day_copy), "--session", str(FIRST_SESSION), "--car", "2",
+               "--pdf", str(out))[0] == 0
+    (page,) = pdf_pages(out)
+    assert "PROVISIONAL" in page and "FINAL" not in page
+
+
+def _text_runs(job: bytes) -> list[str]:
+    """Printable text lines of an ESC/POS stream (control sequences and images dropped)."""
+    lines = []
+    for chunk in job.split(b"\n"):
+        text = re.sub(rb"\x1b[!Eat\-MG].|\x1dV.|\x1d!.", b"", chunk)
+        if RASTER in text:
+            continue
+        decoded = text.decode("cp437", "replace")
+        if decoded.strip() and decoded.isprintable():
+            lines.append(decoded)
+    return lines
+
+
+def test_escpos_slips_carry_the_text_the_chart_and_a_cut_per_slip(capsys, day_db: Path) -> None:
+    sheet = load_session_sheet(day_db, RACE_SESSION)
+    results = export_rows(capsys, day_db, "results", RACE_SESSION)
+    laps = _laps_by_number(capsys, day_db, RACE_SESSION)
+    for paper in PaperWidth:
+        job = slips_job(session_slips(sheet), paper)
+        assert job.count(PAPER_FULL_CUT) == len(results)
+        assert job.rstrip(b"\n").endswith(PAPER_FULL_CUT)
+        slips = job.split(PAPER_FULL_CUT)[:-1]
+        for slip, result in zip(slips, results):
+            # python-escpos switches code pages (ESC t n) for letters such as Á: check the plain runs
+            assert all(part.encode() in slip for part in re.findall(r"[A-Za-z]+", result["driver"]))
+            assert f"Best lap    {result['best_lap']} (lap {result['best_lap_no']})".encode() in slip
+            for lap in laps[result["number"]]:
+                assert f"{int(lap['lap']):>4}  {lap['lap_time']:>9}".encode() in slip
+            # one raster image as wide as the head: GS v 0 m xL xH with xL + 256 xH bytes per row
+            start = slip.index(RASTER) + len(RASTER) + 1
+            assert slip[start] + 256 * slip[start + 1] == (384 if paper is PaperWidth.MM58 else 576) // 8
+        assert all(len(line) <= paper.columns for line in _text_runs(job))
+
+
+def test_escpos_slip_to_a_file_printer_url(capsys, day_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "slip.bin"
+    code, _, err = run(capsys, "print", "slip", "--db", str(day_db), "--session", str(FIRST_SESSION), "--car", "2",
+                       "--printer", f"file://{out}?paper=58")
+    assert code == 0, err
+    data = out.read_bytes()
+    assert data.count(PAPER_FULL_CUT) == 1
+    assert b"FINAL results" in data
+    assert not list(tmp_path.glob(".slip.bin*"))  # no temporary file left behind
+    assert not (day_db.parent / (day_db.name + ".print-jobs")).exists() or not list(
+        (day_db.parent / (day_db.name + ".print-jobs")).glob("*.escpos"))  # printed jobs are not kept
+
+
+def test_bad_input_is_one_line_exit_2_and_nothing_written(capsys, day_db: Path, tmp_path: Path) -> None:
+    cases = [
+        (["--car", "999", "--pdf", str(tmp_path / "a.pdf")], "car 999 is not entered"),
+        (["--printer", "lpt://x"], "scheme 'lpt'"),
+        (["--printer", "usb://epson"], "usb://VENDOR:PRODUCT"),
+        (["--printer", f"file://{tmp_path}/x.bin?paper=57"], "paper must be 58 or 80"),
+        (["--pdf", str(tmp_path / "missing" / "a.pdf")], "folder"),
+    ]
+    for extra, message in cases:
+        code, _, err = run(capsys, "print", "slip", "--db", str(day_db), "--session", "1", *extra)
+        assert code == 2
+        assert message in err and err.count("\n") == 1
+    code, _, err = run(capsys, "print", "slip", "--db", str(tmp_path / "none.db"), "--pdf", str(tmp_path / "b.pdf"))
+    assert code == 2 and "database not found" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_files_get_the_users_umask(capsys, day_db: Path, tmp_path: Path) -> None:
+    previous = os.umask(0o027)
+    try:
+        out = tmp_path / "slip.pdf"
+        assert run(capsys, "print", "slip", "--db", str(day_db), "--session", "1", "--car", "2", "--pdf", str(out))[0] == 0
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640

@@ -1,0 +1,100 @@
+"""One recorder per session: a second one is refused naming the holder; a killed one blocks nobody."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from laptiming.errors import InputError
+from laptiming.service.lock import RecorderLock, lock_holder
+from tests.timing.cli_runner import run_cli, run_cli_process
+from tests.timing.test_record_kill import LINE_TIMEOUT, start_reading
+
+LONG_SIM = "sim://?cars=4&seed=3&speed=20&minutes=60"
+
+
+def test_the_lock_is_exclusive_names_its_holder_and_is_given_back(tmp_path):
+    db = tmp_path / "event.db"
+    first = RecorderLock.acquire(db, 3, "Race 1", program="laptiming app")
+    holder = lock_holder(db, 3)
+    assert holder is not None and (holder.pid, holder.host, holder.program) == (os.getpid(), socket.gethostname(),
+                                                                                 "laptiming app")
+    with pytest.raises(InputError, match=rf"session 3 \(Race 1\) is already being timed by laptiming app "
+                                         rf"\(pid {os.getpid()} on host "):
+        RecorderLock.acquire(db, 3, "Race 1")
+    other_session = RecorderLock.acquire(db, 4, "Race 2")  # sessions are independent
+    first.release()
+    assert lock_holder(db, 3) is None
+    RecorderLock.acquire(db, 3, "Race 1").release()
+    other_session.release()
+
+
+def start_recorder(db):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "laptiming", "record", LONG_SIM, "--db", str(db), "--session", "Practice 1", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    lines = start_reading(process)
+    first = lines.get(timeout=LINE_TIMEOUT)  # it is timing: its lock is taken
+    assert first is not None and json.loads(first)["type"] in {"unknown", "standing"}, process.stderr.read()
+    return process
+
+
+def test_a_second_recorder_is_refused_at_once_and_a_killed_one_blocks_nobody(tmp_path):
+    db = tmp_path / "event.db"
+    first = start_recorder(db)
+    try:
+        second = run_cli_process("record", LONG_SIM, "--db", db, "--session", "Practice 1", timeout=30)
+        assert second.returncode == 2
+        assert second.stderr.splitlines() == [
+            f"laptiming: session 1 (Practice 1) is already being timed by laptiming record (pid {first.pid} on host "
+            f"{socket.gethostname()}, since {second.stderr.split('since ')[1].split(')')[0]}); stop that one first "
+            "(a recorder that died holds nothing)"]
+        assert second.stdout == ""
+        confirm = run_cli("finish", "--db", db, "--session", "1", "--confirm", "--by", "steward")
+        assert confirm.returncode == 2  # not finished yet; the lock check comes with a finished session below
+        os.kill(first.pid, signal.SIGKILL)
+        assert first.wait(LINE_TIMEOUT) == -signal.SIGKILL
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait(LINE_TIMEOUT)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT phase FROM sessions").fetchall() == [("running",)]
+    third = start_recorder(db)  # the kernel dropped the dead one's lock: this one starts at once
+    try:
+        assert lock_holder(db, 1).pid == third.pid
+        os.kill(third.pid, signal.SIGTERM)
+        assert third.wait(LINE_TIMEOUT) == 0, third.stderr.read()
+        assert "resuming session 1 (Practice 1)" in third.stderr.read()
+    finally:
+        if third.poll() is None:
+            third.kill()
+            third.wait(LINE_TIMEOUT)
+    assert lock_holder(db, 1) is None
+
+
+def test_results_are_not_confirmed_while_a_recorder_still_holds_the_session(tmp_path):
+    db = tmp_path / "event.db"
+    from laptiming.engine import SessionRules
+    from laptiming.store import create_session, open_event_db
+
+    store = open_event_db(db, create=True)
+    create_session(store, "Practice 1", SessionRules())
+    store.close()
+    assert run_cli("finish", "--db", db, "--session", "1", "--by", "clerk").returncode == 0
+    recorder = RecorderLock.acquire(db, 1, "Practice 1")  # a recorder that has not closed yet
+    try:
+        refused = run_cli("finish", "--db", db, "--session", "1", "--confirm", "--by", "steward")
+        assert refused.returncode == 2
+        assert f"is still being timed by laptiming record (pid {os.getpid()} " in refused.stderr
+    finally:
+        recorder.release()
+    assert run_cli("finish", "--db", db, "--session", "1", "--confirm", "--by", "steward").returncode == 0
