@@ -24,6 +24,8 @@ from laptiming.service import Recording, RecordingOutcome, RecordingRequest
 from laptiming.service.control import Flag as ControlFlag
 from laptiming.service.control import show_flag
 from laptiming.service.corrections import CorrectionRequest
+from laptiming.service.day import DaySession as ServiceDaySession
+from laptiming.service.day import day_sessions
 from laptiming.service.recording import Subscription
 from laptiming.store import (
     CorrectionRecord,
@@ -105,6 +107,20 @@ class Timing:
                 drivers = tuple(entry.driver or entry.number for entry in entries)
                 day.append(DaySession(record, len(entries), drivers))
             return day
+        finally:
+            db.close()
+
+    def day_sheet(self) -> tuple[list[ServiceDaySession], tuple[str, ...]]:
+        """The Day screen: every session with entries, passings, flag, results status and who is timing it
+        (service.day), and the drivers (else car numbers) of the session expected next."""
+        if not self.db_path.exists():
+            return [], ()
+        db = open_event_db(self.db_path, readonly=True)
+        try:
+            sessions = day_sessions(db)
+            expected = next((s for s in sessions if s.expected_next), None)
+            entries = () if expected is None else load_entries(db, expected.session_id)
+            return sessions, tuple(entry.driver or entry.number for entry in entries)
         finally:
             db.close()
 

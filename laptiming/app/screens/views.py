@@ -97,33 +97,36 @@ class DayScreen(Screen):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         for key, label in (("id", "Id"), ("start", "Start"), ("end", "End"), ("name", "Session"), ("type", "Type"),
-                           ("phase", "State"), ("cars", "Cars")):
+                           ("phase", "State"), ("cars", "Cars"), ("passings", "Passings"), ("flag", "Flag"),
+                           ("results", "Results"), ("timed_by", "Timed by")):
             table.add_column(label, key=key)
         self.action_reload()
 
     @work(thread=True, exclusive=True)
     def action_reload(self) -> None:
-        day = self.app.timing.day()  # type: ignore[attr-defined]
-        self.app.call_from_thread(self._show, day)
+        sessions, drivers = self.app.timing.day_sheet()  # type: ignore[attr-defined]
+        self.app.call_from_thread(self._show, sessions, drivers)
 
-    def _show(self, day: list) -> None:
+    def _show(self, sessions: list, drivers: tuple[str, ...]) -> None:
         table = self.query_one(DataTable)
         table.clear()
         expected = None
-        for item in day:
-            record = item.record
-            if expected is None and record.phase is SessionPhase.PLANNED:
+        for item in sessions:
+            if item.expected_next:
                 expected = item
-            style = {"running": "bold green", "finished": "dim"}.get(record.phase.value, "")
-            table.add_row(str(record.session_id), (record.planned_start or "")[-5:], (record.planned_end or "")[-5:],
-                          record.name, record.rules.session_type.value, Text(record.phase.value, style=style),
-                          str(item.entries), key=str(record.session_id))
+            style = {"running": "bold green", "finished": "dim"}.get(item.phase.value, "")
+            timed_by = "" if item.timed_by is None else f"pid {item.timed_by.pid} on {item.timed_by.host}"
+            table.add_row(str(item.session_id), (item.planned_start or "")[-5:], (item.planned_end or "")[-5:],
+                          item.name + ("  <- next" if item.expected_next else ""), item.session_type.value,
+                          Text(item.phase.value, style=style), str(item.entries), str(item.passings),
+                          "" if item.flag is None else item.flag.value, item.results.value, timed_by,
+                          key=str(item.session_id))
         label = self.query_one("#expected", Label)
         if expected is None:
             label.update("No planned session left.")
         else:
-            names = ", ".join(expected.drivers[:40]) + (" ..." if len(expected.drivers) > 40 else "")
-            label.update(f"Expected next, {expected.record.name}: {names}")
+            names = ", ".join(drivers[:40]) + (" ..." if len(drivers) > 40 else "")
+            label.update(f"Expected next, {expected.name}: {names}")
 
 
 class ResultsScreen(Screen):
