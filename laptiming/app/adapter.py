@@ -22,7 +22,7 @@ from laptiming.errors import TimingError
 from laptiming.export import render, result_rows, write_atomically
 from laptiming.service import Recording, RecordingOutcome, RecordingRequest
 from laptiming.service.control import Flag as ControlFlag
-from laptiming.service.control import show_flag
+from laptiming.service.control import confirm_results, finish_session, show_flag
 from laptiming.service.corrections import CorrectionRequest
 from laptiming.service.day import DaySession as ServiceDaySession
 from laptiming.service.day import day_sessions
@@ -254,11 +254,25 @@ class Timing:
         assert self.recording is not None
         return self.recording.live.correct(request, made_by, reason)
 
-    def finish(self) -> RecordingOutcome:
-        """Stop reading and finish the session (blocking: call from a worker)."""
-        assert self.recording is not None
+    def finish(self, made_by: str) -> RecordingOutcome:
+        """Finish the session through the control service (checkered if not shown, who and when kept),
+        then stop reading; late passings go into the results (blocking: call from a worker)."""
+        assert self.recording is not None and self.record is not None
+        db = open_event_db(self.db_path)
+        try:
+            finish_session(db, self.record.session_id, made_by=made_by)
+        finally:
+            db.close()
         recording, self.recording = self.recording, None
         return recording.close(finish=True)
+
+    def confirm(self, session_id: int, made_by: str) -> None:
+        """Make a finished session's results official (corrections then need reopening)."""
+        db = open_event_db(self.db_path)
+        try:
+            confirm_results(db, session_id, made_by=made_by)
+        finally:
+            db.close()
 
     def stop(self) -> RecordingOutcome | None:
         """Stop reading and leave the session running, to be resumed (blocking: call from a worker)."""

@@ -165,8 +165,8 @@ class LiveTimingApp(App[int]):
     def finish_session(self) -> None:
         """Close the recording off the UI thread."""
         try:
-            outcome = self.timing.finish()
-        except (TimingError, OSError) as err:
+            outcome = self.timing.finish(self.official)
+        except (TimingError, OSError, sqlite3.Error) as err:
             self.post_message(WorkFailed("finish the session", str(err)))
             return
         state = "finished" if outcome.finished else "left running (problems above)"

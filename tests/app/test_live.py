@@ -70,6 +70,8 @@ async def test_session_runs_green_to_finished(event_db: Path) -> None:
         assert results[-1]["status"] == "DSQ"
         flags = [record.flag.value for record in control_log(db, 1) if record.flag is not None]
         assert flags[:2] == ["yellow", "green"]
+        finishes = [record.made_by for record in control_log(db, 1) if record.action.value == "finish"]
+        assert finishes == ["J. Smith"]
         corrections = load_corrections(db, 1)
         assert [(c.made_by, c.reason) for c in corrections] == [
             ("J. Smith", "jumped start"), ("J. Smith", "wrong car"), ("J. Smith", "jumped start after all")]

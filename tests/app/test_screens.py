@@ -9,10 +9,19 @@ from textual.widgets import DataTable, Label, OptionList
 from laptiming.app import LiveTimingApp, Timing
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.app.widgets.status import AlertBar
+from laptiming.service.control import results_status
 from laptiming.store import SessionPhase, list_sessions, open_event_db
 from tests.app.conftest import app_test, until
 
 SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
+
+
+def _results_status(db_path: Path) -> str:
+    db = open_event_db(db_path, readonly=True)
+    try:
+        return results_status(db, 1).value
+    finally:
+        db.close()
 
 
 def _ended(app: LiveTimingApp) -> bool:
@@ -78,6 +87,10 @@ async def test_passings_day_results_and_keys(event_db: Path, tmp_path: Path, mon
         assert app.screen.query_one(OptionList).option_count == 1
         await pilot.press("e")
         await until(pilot, lambda: (tmp_path / "results-session-1.csv").exists(), "the export")
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("y")
+        await until(pilot, lambda: _results_status(event_db) == "official", "the results made official")
     lines = (tmp_path / "results-session-1.csv").read_text().splitlines()
     assert lines[0].startswith("position,number,driver") and len(lines) == 4
 

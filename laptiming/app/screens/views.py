@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from rich.text import Text
@@ -13,9 +14,10 @@ from textual.widgets import DataTable, Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from laptiming.app.screens.corrections import CorrectionForm
-from laptiming.app.screens.dialogs import session_line
+from laptiming.app.screens.dialogs import Confirm, session_line
 from laptiming.app.widgets.standings import COLUMNS, row_cells
 from laptiming.engine import SessionResult
+from laptiming.errors import TimingError
 from laptiming.engine.model import crossing_order
 from laptiming.store import SessionPhase
 from laptiming.timefmt import format_lap_time
@@ -132,14 +134,15 @@ class DayScreen(Screen):
 class ResultsScreen(Screen):
     """Finished sessions, browsable; e exports the selected one as CSV (printing will hang off the same key set)."""
 
-    BINDINGS = [Binding("e", "export", "Export CSV"), Binding("escape", "app.show('live')", "Back")]
+    BINDINGS = [Binding("e", "export", "Export CSV"), Binding("o", "official", "Make official"),
+                Binding("escape", "app.show('live')", "Back")]
 
     def __init__(self) -> None:
         super().__init__(id="results")
         self._session_id: int | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label("Results  (Enter: show, e: export CSV, Esc: back)", classes="screen-title")
+        yield Label("Results  (e: export CSV, o: make official, Esc: back)", classes="screen-title")
         yield OptionList(id="finished")
         yield DataTable(id="result-table", zebra_stripes=True)
         yield Footer()
@@ -177,6 +180,28 @@ class ResultsScreen(Screen):
         table.clear()
         for row in result.standings:
             table.add_row(*row_cells(row), key=str(row.car_id))
+
+    def action_official(self) -> None:
+        """Make the shown session's results official, after a confirmation."""
+        if self._session_id is None:
+            return
+        session_id = self._session_id
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.confirm(session_id)
+
+        self.app.push_screen(Confirm(f"Make the results of session {session_id} official? "
+                                     "Corrections then need the results reopened."), answered)
+
+    @work(thread=True, exclusive=True, group="confirm")
+    def confirm(self, session_id: int) -> None:
+        try:
+            self.app.timing.confirm(session_id, self.app.official)  # type: ignore[attr-defined]
+        except (TimingError, sqlite3.Error) as err:
+            self.app.call_from_thread(self.app.notify, f"not made official: {err}", severity="error")
+            return
+        self.app.call_from_thread(self.app.notify, f"session {session_id}: results official")
 
     @work(thread=True, exclusive=True, group="export")
     def action_export(self) -> None:
