@@ -1,21 +1,17 @@
 """The demo: the sample track day (its roster's drivers, cars and sessions) timed from the simulator.
 
-STAND-IN until ``sim://`` can drive the event's own transponders: each simulated car's transponder
-is assigned (with author and reason, as any assignment) to one car entered in the session, and one
-simulated car is left unassigned so the unknown-transponder alert shows. Each session gets its own
-simulator seed, so its transponders never collide with another session's.
+The simulator drives the session's own transponders (``sim://?from-db=1``, filled in by the
+service from the session's entries), so the demo looks like the event. Each session gets its own
+simulator seed, so the fields differ from session to session.
 """
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
-from hardware.simulator.field import FieldConfig, make_cars
 from laptiming.engine import SessionRules
 from laptiming.roster_import import import_roster
-from laptiming.store import SessionPhase, SessionRecord, assign_transponder, list_sessions, open_event_db, write_transaction
-from laptiming.store.sessions import load_entries
+from laptiming.store import SessionPhase, SessionRecord, list_sessions, open_event_db
 from scheduler.greedy import greedy_roster
 from scheduler.problem import load_problem
 from scheduler.records import roster_records
@@ -24,7 +20,6 @@ SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "trackday"
 DEMO_MINUTES = 15  # each session's length; the checkered flag falls by itself
 DEMO_SPEED = 40  # x real time: first lap times within about 4 s of the start, a session in about 25 s
 DEMO_SEED = 7
-MADE_BY = "demo"
 
 
 def build_event(db_path: Path, sample: Path = SAMPLE) -> int:
@@ -65,23 +60,10 @@ def prepare(db_path: Path) -> tuple[SessionRecord | None, str]:
 
 
 def simulate_session(db_path: Path, record: SessionRecord) -> str:
-    """The simulator URL for this session, its cars' transponders assigned to the session's entries."""
-    seed = DEMO_SEED + record.session_id
-    db = open_event_db(db_path)
-    try:
-        entries = load_entries(db, record.session_id)
-        cars = len(entries) + 1
-        transponders = [car.transponder for car in make_cars(FieldConfig(cars=cars, seed=seed), random.Random(seed))]
-        known = {row[0] for row in db.execute("SELECT transponder FROM transponder_assignments")}
-        with write_transaction(db):
-            for entry, transponder in zip(entries, transponders, strict=False):
-                if transponder not in known:
-                    assign_transponder(db, transponder, entry.car_id, made_by=MADE_BY,
-                                       reason="the simulator's transponder stands in for this car's")
-    finally:
-        db.close()
+    """The simulator URL for this session: its entered cars' transponders, its own seed."""
     minutes = DEMO_MINUTES + 2  # the cars run on past the flag to take it
-    return f"sim://?cars={cars}&seed={seed}&speed={DEMO_SPEED}&minutes={minutes}&faults=1"
+    seed = DEMO_SEED + record.session_id
+    return f"sim://?from-db=1&seed={seed}&speed={DEMO_SPEED}&minutes={minutes}&faults=1"
 
 
 def _has_sessions(db_path: Path) -> bool:

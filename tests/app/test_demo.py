@@ -25,13 +25,11 @@ def test_demo_event_is_the_sample_roster(tmp_path: Path) -> None:
     try:
         sessions = list_sessions(db)
         entries = load_entries(db, record.session_id)
-        demo_assigned = db.execute("SELECT COUNT(*) FROM transponder_assignments WHERE made_by = 'demo'").fetchone()[0]
     finally:
         db.close()
     assert len(sessions) > 20 and all(s.phase is SessionPhase.PLANNED for s in sessions)
     assert all(entry.driver for entry in entries)  # the roster's drivers
-    assert demo_assigned == len(entries)  # one simulated car is left unknown, for the alert
-    assert f"cars={len(entries) + 1}&" in url and url.startswith("sim://")
+    assert url.startswith("sim://?from-db=1&")  # the simulator drives the session's own transponders
 
 
 @app_test
@@ -50,6 +48,7 @@ async def test_demo_goes_green_and_fills_lap_times_within_ten_seconds(tmp_path: 
         await until(pilot, lap_times_shown, "lap times in the table", timeout=30)
         took = time.monotonic() - started
         assert app.timing.flag().value == "green"
+        assert not app.model.unknown  # every car is the roster's
         assert took < FIRST_LAPS_WITHIN_S, f"first lap times after {took:.1f} s"
         await pilot.press("q", "y")
 

@@ -51,7 +51,7 @@ def finished_demo(tmp_path: Path) -> tuple[Path, str]:
 @app_test
 async def test_main_screens_look_as_stored(finished_demo: tuple[Path, str], tmp_path: Path) -> None:
     db_path, url = finished_demo
-    app = LiveTimingApp(Timing(db_path, url, enter_unknown=True), official="demo")
+    app = LiveTimingApp(Timing(db_path, url), official="demo")
     async with app.run_test(size=SIZE) as pilot:
         app.start_session(1)
         await until(pilot, lambda: app.model.link is not None and app.model.link.state.value == "ended", "the session")
