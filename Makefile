@@ -17,13 +17,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Until the live timing app lands: a simulated decoder (12 cars, line faults on, 20x real time)
-# read through the real driver, journaled into out/demo.db and timed live; each standings
-# change is printed as it happens, then the session's results.
+# The live timing app on the simulated decoder with the sample track day (out/demo.db, made
+# afresh): the first session goes green by itself; n runs the next. Without a terminal (piped,
+# CI) it prints the session as `laptiming record` does and ends by itself.
 demo: $(STAMP)
 	mkdir -p out && rm -f out/demo.db out/demo.db-wal out/demo.db-shm
-	$(BIN)/laptiming record "sim://?cars=12&seed=7&speed=20&minutes=6&faults=1" \
-	    --db out/demo.db --session "Demo practice" --enter-unknown
+	$(BIN)/laptiming demo --db out/demo.db
 
 # worksteal: an idle worker takes queued tests from a busy one, so a few slow tests do not
 # leave one core idle at the end.

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from hardware.errors import DecoderError
 from laptiming import __version__
 from laptiming.cli import (
+    app_cmd,
     correct_cmd,
     decoder_cmd,
     entry_cmd,
@@ -33,7 +34,7 @@ EXIT_USAGE = 2
 
 # Each module exposes ``register(subparsers)`` and sets ``handler`` on its parsers.
 COMMAND_MODULES = (decoder_cmd, schedule_cmd, timing_cmd, results_cmd, correct_cmd, flag_cmd, finish_cmd,
-                   entry_cmd, transponder_cmd, print_cmd, feed_cmd)
+                   entry_cmd, transponder_cmd, print_cmd, feed_cmd, app_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

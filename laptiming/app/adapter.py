@@ -1,0 +1,286 @@
+"""Every call the app makes into the timing service and the store, in one place.
+
+The screens never import the service directly: they hold a :class:`Timing` and call it. When
+``laptiming.service.control`` (flags, finish + confirm), ``service.day`` and ``service.entries``
+land, only this module changes. Calls that are stand-ins until then are marked ``STAND-IN``.
+"""
+
+from __future__ import annotations
+
+import enum
+import sqlite3
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+
+from hardware.events import DecoderEvent, DecoderStatus, LinkStatus
+from laptiming import engine
+from laptiming.engine import SessionResult, SessionRules, SessionState
+from laptiming.errors import TimingError
+from laptiming.export import render, result_rows, write_atomically
+from laptiming.service import Recording, RecordingOutcome, RecordingRequest
+from laptiming.service.control import Flag as ControlFlag
+from laptiming.service.control import confirm_results, finish_session, show_flag
+from laptiming.service.corrections import CorrectionRequest
+from laptiming.service.day import DaySession as ServiceDaySession
+from laptiming.service.day import day_sessions
+from laptiming.service.recording import Subscription
+from laptiming.store import (
+    CorrectionRecord,
+    SessionPhase,
+    SessionRecord,
+    list_sessions,
+    load_corrections,
+    load_passings,
+    load_setup,
+    open_event_db,
+)
+from laptiming.store.sessions import load_entries
+
+
+class Flag(enum.Enum):
+    """The flag the track shows, as the app displays it."""
+
+    WAITING = "waiting for green"
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+    CHECKERED = "checkered"
+    FINISHED = "finished"
+
+
+@dataclass(frozen=True, slots=True)
+class DaySession:
+    """One session of the day as the Day screen lists it."""
+
+    record: SessionRecord
+    entries: int
+    drivers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """The decoder link as the health line shows it."""
+
+    link: LinkStatus | None
+    seconds_since_packet: float | None
+    noise: int | None
+    dropped: int
+
+
+class Timing:
+    """The running session (if any) of one event database on one decoder URL."""
+
+    def __init__(self, db_path: Path, decoder_url: str, *, enter_unknown: bool = False,
+                 url_for: Callable[[Path, SessionRecord], str] | None = None) -> None:
+        self.db_path = Path(db_path)
+        self.decoder_url = decoder_url
+        self.url_for = url_for  # the demo: a decoder URL made for each session
+        self.enter_unknown = enter_unknown
+        self.recording: Recording | None = None
+        self.record: SessionRecord | None = None
+        self.local_flag: Flag | None = None  # yellow or red shown now (kept in the control log too)
+        self._noise: int | None = None
+
+    # -- the day ------------------------------------------------------------------------------
+    def sessions(self) -> list[SessionRecord]:
+        """Every session of the event, oldest first (read-only)."""
+        if not self.db_path.exists():
+            return []
+        db = open_event_db(self.db_path, readonly=True)
+        try:
+            return list_sessions(db)
+        finally:
+            db.close()
+
+    def day(self) -> list[DaySession]:
+        """The day's sessions with their entry counts and drivers (STAND-IN for service.day)."""
+        if not self.db_path.exists():
+            return []
+        db = open_event_db(self.db_path, readonly=True)
+        try:
+            day = []
+            for record in list_sessions(db):
+                entries = load_entries(db, record.session_id)
+                drivers = tuple(entry.driver or entry.number for entry in entries)
+                day.append(DaySession(record, len(entries), drivers))
+            return day
+        finally:
+            db.close()
+
+    def day_sheet(self) -> tuple[list[ServiceDaySession], tuple[str, ...]]:
+        """The Day screen: every session with entries, passings, flag, results status and who is timing it
+        (service.day), and the drivers (else car numbers) of the session expected next."""
+        if not self.db_path.exists():
+            return [], ()
+        db = open_event_db(self.db_path, readonly=True)
+        try:
+            sessions = day_sessions(db)
+            expected = next((s for s in sessions if s.expected_next), None)
+            entries = () if expected is None else load_entries(db, expected.session_id)
+            return sessions, tuple(entry.driver or entry.number for entry in entries)
+        finally:
+            db.close()
+
+    def next_session(self) -> SessionRecord | None:
+        """The session to run next: one left running, else the first planned one."""
+        sessions = self.sessions()
+        for phase in (SessionPhase.RUNNING, SessionPhase.PLANNED):
+            for record in sessions:
+                if record.phase is phase:
+                    return record
+        return None
+
+    def result(self, session_id: int) -> tuple[SessionResult, list[CorrectionRecord]]:
+        """A session's results recomputed from its journal and corrections (read-only)."""
+        db = open_event_db(self.db_path, readonly=True)
+        try:
+            result = engine.derive_session(load_passings(db, session_id), load_setup(db, session_id))
+            return result, load_corrections(db, session_id)
+        finally:
+            db.close()
+
+    def export_results(self, session_id: int, out: Path) -> Path:
+        """Write a session's results as CSV (the seam printing will use too)."""
+        result, _ = self.result(session_id)
+        write_atomically(out, render("results", result_rows(result), "csv"))
+        return out
+
+    def live_session(self) -> tuple[SessionRecord, SessionResult] | None:
+        """The session on track for the board: the newest running one, else the newest finished (read-only)."""
+        sessions = self.sessions()
+        for phase in (SessionPhase.RUNNING, SessionPhase.FINISHED):
+            chosen = [record for record in sessions if record.phase is phase]
+            if chosen:
+                record = chosen[-1]
+                return record, self.result(record.session_id)[0]
+        return None
+
+    # -- running one session ------------------------------------------------------------------
+    def start(self, record: SessionRecord) -> Subscription:
+        """Start (or resume) timing this session on the decoder; the subscription feeds the screens."""
+        if self.recording is not None:
+            raise TimingError(f"session {self.record.name if self.record else ''} is still running; finish it first")
+        url = self.decoder_url if self.url_for is None else self.url_for(self.db_path, record)
+        request = RecordingRequest(self.db_path, record.name, url, record.rules, self.enter_unknown)
+        recording = Recording.start(request)
+        recording.reader.add_listener(self._on_decoder_event)
+        if record.session_id != recording.session_id:  # a new session: its record as stored
+            record = next(r for r in self.sessions() if r.session_id == recording.session_id)
+        self.recording, self.record, self.local_flag = recording, record, None
+        return recording.subscribe()
+
+    def start_new(self, name: str, rules: SessionRules = SessionRules()) -> Subscription:
+        """Start a new session of this name (or resume the running or planned one that has it)."""
+        return self.start(SessionRecord(0, name, rules, SessionPhase.PLANNED, None, None))
+
+    def _on_decoder_event(self, event: DecoderEvent) -> None:
+        if isinstance(event, DecoderStatus) and event.noise is not None:
+            self._noise = event.noise
+
+    @property
+    def state(self) -> SessionState | None:
+        """The running session's engine state (immutable; any thread)."""
+        return None if self.recording is None else self.recording.live.state
+
+    def decoder_now_us(self) -> int | None:
+        """Now on the decoder's clock (learned from the passings), for the session clock."""
+        if self.recording is None:
+            return None
+        return self.recording.live.clock.decoder_time_us(time.time_ns())
+
+    def health(self) -> Health:
+        """The decoder link right now."""
+        if self.recording is None:
+            return Health(None, None, None, 0)
+        status = self.recording.reader.status
+        since = None if status.last_packet_ns is None else (time.time_ns() - status.last_packet_ns) / 1e9
+        link = self.recording.link or status
+        return Health(LinkStatus(status.source, link.state, status.last_packet_ns, status.frames_decoded,
+                                 status.frames_dropped, link.detail), since, self._noise,
+                      sum(status.frames_dropped.values()))
+
+    def journal_error(self) -> str | None:
+        """Why the journal cannot be written, while that lasts."""
+        if self.recording is None or self.recording.live.writer.error is None:
+            return None
+        return str(self.recording.live.writer.error)
+
+    def flag(self) -> Flag:
+        """The flag shown now."""
+        state = self.state
+        if state is None:
+            return Flag.FINISHED if self.record is not None else Flag.WAITING
+        markers = state.setup.markers
+        if markers.closed:
+            return Flag.FINISHED
+        shown = state.finish_at_us is not None and max(state.latest_us or 0, self.decoder_now_us() or 0) >= state.finish_at_us
+        if shown or markers.checkered_us is not None:
+            return Flag.CHECKERED
+        if markers.green_us is None:
+            return Flag.WAITING
+        return self.local_flag or Flag.GREEN
+
+    def green(self) -> Future:
+        """Green flag now (decoder time); the service also gives it at the first passing."""
+        assert self.recording is not None
+        now = self.decoder_now_us()
+        if now is None:
+            raise TimingError("no passing has arrived yet: the green flag falls by itself at the first one")
+        self.local_flag = None
+        return self.recording.live.set_markers(green_us=now)
+
+    def caution(self, flag: Flag, made_by: str) -> None:
+        """Yellow or red, or green again after them: kept with who and when by the control service
+        (blocking: call from a worker); yellow and red change no lap."""
+        assert self.record is not None
+        db = open_event_db(self.db_path)
+        try:
+            show_flag(db, self.record.session_id, ControlFlag(flag.value), made_by=made_by)
+        finally:
+            db.close()
+        self.local_flag = None if flag is Flag.GREEN else flag
+
+    def checkered(self) -> Future:
+        """Checkered flag now: each car's next crossing finishes its session."""
+        assert self.recording is not None
+        self.local_flag = None
+        return self.recording.live.checkered_now()
+
+    def correct(self, request: CorrectionRequest, made_by: str, reason: str) -> Future[CorrectionRecord]:
+        """A correction through the live session (the same checks as the CLI); re-ranks at once."""
+        assert self.recording is not None
+        return self.recording.live.correct(request, made_by, reason)
+
+    def finish(self, made_by: str) -> RecordingOutcome:
+        """Finish the session through the control service (checkered if not shown, who and when kept),
+        then stop reading; late passings go into the results (blocking: call from a worker)."""
+        assert self.recording is not None and self.record is not None
+        db = open_event_db(self.db_path)
+        try:
+            finish_session(db, self.record.session_id, made_by=made_by)
+        finally:
+            db.close()
+        recording, self.recording = self.recording, None
+        return recording.close(finish=True)
+
+    def confirm(self, session_id: int, made_by: str) -> None:
+        """Make a finished session's results official (corrections then need reopening)."""
+        db = open_event_db(self.db_path)
+        try:
+            confirm_results(db, session_id, made_by=made_by)
+        finally:
+            db.close()
+
+    def stop(self) -> RecordingOutcome | None:
+        """Stop reading and leave the session running, to be resumed (blocking: call from a worker)."""
+        if self.recording is None:
+            return None
+        recording, self.recording = self.recording, None
+        recording.stop()
+        try:
+            return recording.close(finish=False)
+        except (TimingError, sqlite3.Error):
+            return None

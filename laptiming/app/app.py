@@ -1,0 +1,284 @@
+"""The live timing app: composes the screens and wires them to the timing service (through the adapter)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import get_current_worker
+
+from laptiming.app.adapter import Flag, Timing
+from laptiming.app.messages import NoticesArrived, SessionEnded, WorkFailed
+from laptiming.app.model import LiveModel
+from laptiming.app.screens.corrections import KINDS, CorrectionForm
+from laptiming.app.screens.dialogs import Confirm, KeysHelp, SessionPicker
+from laptiming.app.screens.live import LiveScreen
+from laptiming.app.screens.views import VIEWS
+from laptiming.errors import TimingError
+from laptiming.store import SessionPhase
+
+NOTICE_WAIT_S = 0.25  # the subscription worker wakes at least this often to see if it should stop
+
+
+class LiveTimingApp(App[int]):
+    """Trackside timing for the official: run the day's sessions on one decoder."""
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    TITLE = "laptiming"
+    ENABLE_COMMAND_PALETTE = False  # every action has its own key (?)
+    BINDINGS = [
+        Binding("1", "show('live')", "Live", show=False),
+        Binding("2", "show('passings')", "Passings"),
+        Binding("3", "show('day')", "Day"),
+        Binding("4", "show('results')", "Results"),
+        Binding("question_mark", "keys", "Keys"),
+        Binding("q", "quit_app", "Quit"),
+    ]
+
+    def __init__(self, timing: Timing, *, official: str = "official", autostart: bool = False) -> None:
+        super().__init__()
+        self.timing = timing
+        self.official = official
+        self.autostart = autostart
+        self.model = LiveModel()
+        self.last_shown: dict[int, float] = {}  # car id -> monotonic time its row was last drawn (bench)
+
+    def on_mount(self) -> None:
+        self.push_screen(LiveScreen())
+        if self.autostart:
+            record = self.timing.next_session()
+            if record is not None:
+                self.start_session(record.session_id)
+
+    # -- running a session ----------------------------------------------------------------------
+    def action_next_session(self) -> None:
+        """Choose the next session from the day's list and start it."""
+        if self.timing.recording is not None:
+            self.notify("finish the running session first (f)", severity="warning")
+            return
+        self.pick_session()
+
+    @work(thread=True, exclusive=True, group="picker")
+    def pick_session(self) -> None:
+        """Read the day's sessions off the UI thread, then show the picker."""
+        day = [(s.record, s.entries) for s in self.timing.day()
+               if s.record.phase in (SessionPhase.RUNNING, SessionPhase.PLANNED)]
+        self.call_from_thread(self.push_screen, SessionPicker(day), self._picked)
+
+    def _picked(self, session: int | str | None) -> None:
+        if session is not None:
+            self.start_session(session)
+
+    @work(thread=True, exclusive=True, group="session")
+    def start_session(self, session_id: int | str) -> None:
+        """Start timing the session (by id, or a new one by name), then pass its notices to the UI thread."""
+        worker = get_current_worker()
+        try:
+            if isinstance(session_id, str):
+                subscription = self.timing.start_new(session_id)
+            else:
+                record = next(r for r in self.timing.sessions() if r.session_id == session_id)
+                subscription = self.timing.start(record)
+        except (TimingError, StopIteration, OSError) as err:
+            self.post_message(WorkFailed(f"start session {session_id}", str(err) or "no such session"))
+            return
+        self.call_from_thread(self._subscribed, LiveModel.from_snapshot(subscription.snapshot, subscription.link))
+        try:
+            while not worker.is_cancelled and self.timing.recording is not None:
+                first = subscription.get(NOTICE_WAIT_S)
+                if first is None:
+                    continue
+                self.post_message(NoticesArrived([first, *subscription.drain()]))
+        finally:
+            subscription.close()
+
+    def _subscribed(self, model: LiveModel) -> None:
+        self.model = model
+        self.screen_named("live").reset()
+
+    def on_notices_arrived(self, message: NoticesArrived) -> None:
+        self.model.apply(message.notices)
+
+    def shown(self, car_ids: set[int]) -> None:
+        """The Live screen drew these rows (the bench measures from here)."""
+        now = time.monotonic()
+        for car_id in car_ids:
+            self.last_shown[car_id] = now
+
+    def standing_problems(self) -> list[str]:
+        """Problems reported by the session that the official has not yet seen resolved."""
+        return self.model.problems[-3:]
+
+    # -- flags and finish -----------------------------------------------------------------------
+    def action_flag(self, name: str) -> None:
+        """Green, yellow, red or checkered."""
+        if self.timing.recording is None:
+            self.notify("no session running: press n to start one", severity="warning")
+            return
+        flag = Flag(name)
+        if flag in (Flag.YELLOW, Flag.RED) or (flag is Flag.GREEN and self.timing.local_flag is not None):
+            self.show_caution(flag)
+            return
+        state = self.timing.state
+        if flag is Flag.GREEN and state is not None and state.setup.markers.green_us is not None:
+            self.notify("already green (the green flag fell at the first passing)")
+            return
+        try:
+            self._watch(f"{flag.value} flag", self.timing.green() if flag is Flag.GREEN else self.timing.checkered())
+        except TimingError as err:
+            self.notify(str(err), severity="error")
+            return
+        self.notify(f"{flag.value} flag")
+        self.screen_named("live").refresh_bars()
+
+    @work(thread=True, exclusive=True, group="flag")
+    def show_caution(self, flag: Flag) -> None:
+        """Yellow, red, or green after them, written to the control log off the UI thread."""
+        try:
+            self.timing.caution(flag, self.official)
+        except (TimingError, sqlite3.Error) as err:
+            self.post_message(WorkFailed(f"{flag.value} flag", str(err)))
+            return
+        self.call_from_thread(self.notify, f"{flag.value} flag")
+        self.call_from_thread(self.screen_named("live").refresh_bars)
+
+    def action_finish(self) -> None:
+        """Finish the session after a confirmation: results final, reader stopped."""
+        if self.timing.recording is None:
+            self.notify("no session running", severity="warning")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.finish_session()
+
+        name = self.timing.record.name if self.timing.record else "the session"
+        self.push_screen(Confirm(f"Finish {name}? Results become final (corrections can still be made)."), answered)
+
+    @work(thread=True, exclusive=True, group="finish")
+    def finish_session(self) -> None:
+        """Close the recording off the UI thread."""
+        try:
+            outcome = self.timing.finish(self.official)
+        except (TimingError, OSError, sqlite3.Error) as err:
+            self.post_message(WorkFailed("finish the session", str(err)))
+            return
+        state = "finished" if outcome.finished else "left running (problems above)"
+        self.post_message(SessionEnded(f"session {outcome.session_id} {state}", outcome.finished))
+        self.call_from_thread(self._final_rows, outcome.result.standings)
+
+    def _final_rows(self, rows: tuple) -> None:
+        self.model.rows = {row.car_id: row for row in rows}
+        self.model.changed |= set(self.model.rows)
+
+    def on_session_ended(self, message: SessionEnded) -> None:
+        self.notify(message.summary, severity="information" if message.finished else "error", timeout=8)
+        self.screen_named("live").refresh_bars()
+
+    def on_work_failed(self, message: WorkFailed) -> None:
+        self.model.problems.append(f"{message.what}: {message.error}")
+        self.notify(f"{message.what}: {message.error}", severity="error", timeout=10)
+
+    def _watch(self, what: str, future: Future[Any], then: Any = None) -> None:
+        """Report the outcome of queued service work on the UI thread."""
+
+        def done(finished: Future[Any]) -> None:
+            error = finished.exception()
+            if error is not None:
+                self.call_from_thread(self.notify, f"{what} not recorded: {error}", severity="error", timeout=10)
+            elif then is not None:
+                self.call_from_thread(then, finished.result())
+
+        future.add_done_callback(done)
+
+    # -- corrections ----------------------------------------------------------------------------
+    def action_correct(self, kind: str) -> None:
+        """Open the correction's modal, prefilled from the selected car or the first unknown transponder."""
+        if self.timing.recording is None:
+            self.notify("no session running (corrections to finished sessions: laptiming correct)", severity="warning")
+            return
+        self.push_screen(CorrectionForm(kind, self._prefill(kind)), self.correction_entered)
+
+    def _prefill(self, kind: str) -> dict[str, str]:
+        values: dict[str, str] = {}
+        if kind == "assign":
+            unknown = self.model.unknown_now(self.model.known_transponders())
+            if unknown:
+                values["transponder"] = str(unknown[0].transponder)
+            return values
+        if "car" in {field.key for field in KINDS[kind].fields}:
+            car_id = self.screen_named("live").query_one("#standings").selected_car()
+            row = self.model.rows.get(car_id) if car_id is not None else None
+            if row is not None:
+                values["car"] = row.number
+                if kind == "add_passing" and row.transponders:
+                    values["transponder"] = str(row.transponders[0])
+        return values
+
+    def correction_entered(self, answer: tuple | None) -> None:
+        """A correction form closed: send what it asked for (nothing when cancelled)."""
+        if answer is None:
+            return
+        request, reason = answer
+        self.send_correction(request, reason)
+
+    def send_correction(self, request: Any, reason: str) -> None:
+        """Send a correction to the running session; the standings re-rank as soon as it is committed."""
+
+        def recorded(record: Any) -> None:
+            if self.timing.state is not None:
+                self.model.resync(self.timing.state)
+            self.notify(f"correction #{record.correction.correction_id} recorded")
+
+        self._watch("correction", self.timing.correct(request, self.official, reason), recorded)
+
+    # -- screens and keys -----------------------------------------------------------------------
+    def screen_named(self, name: str) -> Any:
+        """The installed or pushed screen with this id."""
+        for screen in self.screen_stack:
+            if screen.id == name:
+                return screen
+        raise KeyError(name)
+
+    def action_show(self, name: str) -> None:
+        """Switch between Live, Passings, Day and Results."""
+        while self.screen.id != "live" and len(self.screen_stack) > 2:
+            self.pop_screen()
+        if name != "live":
+            self.push_screen(VIEWS[name]())
+
+    def action_keys(self) -> None:
+        """List every key of this screen and of the app."""
+        lines = []
+        for binding in [*self.screen.BINDINGS, *self.BINDINGS]:
+            if isinstance(binding, Binding):
+                key = binding.key.replace("question_mark", "?").replace("escape", "Esc")
+                lines.append(f"{key:>8}  {binding.description}")
+        self.push_screen(KeysHelp(lines))
+
+    def action_quit_app(self) -> None:
+        """Quit; a running session is left running and resumes next time."""
+        if self.timing.recording is None:
+            self.exit(0)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.stop_and_exit()
+
+        self.push_screen(Confirm("Quit? The session stays running and resumes when you start it again."), answered)
+
+    @work(thread=True, exclusive=True, group="finish")
+    def stop_and_exit(self) -> None:
+        """Stop reading (the session stays running), then exit."""
+        self.timing.stop()
+        self.call_from_thread(self.exit, 0)
+
+    def on_unmount(self) -> None:
+        self.timing.stop()

@@ -1,0 +1,33 @@
+"""Messages the background workers post to the UI thread (workers never touch widgets)."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from laptiming.service import Notice
+
+
+class NoticesArrived(Message):
+    """A batch of service notices (session events, link changes, problems), oldest first."""
+
+    def __init__(self, notices: list[Notice]) -> None:
+        super().__init__()
+        self.notices = notices
+
+
+class SessionEnded(Message):
+    """The running session was finished (or left running) and its reader stopped."""
+
+    def __init__(self, summary: str, finished: bool) -> None:
+        super().__init__()
+        self.summary = summary
+        self.finished = finished
+
+
+class WorkFailed(Message):
+    """Background work for the official failed: show it and keep it until resolved."""
+
+    def __init__(self, what: str, error: str) -> None:
+        super().__init__()
+        self.what = what
+        self.error = error

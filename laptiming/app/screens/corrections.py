@@ -1,0 +1,148 @@
+"""Corrections, one modal each: the fields the correction needs and a reason; Enter records it.
+
+Each modal dismisses with the service's typed request and the reason (or None when cancelled);
+the app sends it through the live session, so the checks are the same as the command line's.
+Every correction can be undone by a further one (status back to running, void an added passing,
+assign the transponder back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+from laptiming.engine import CarStatus
+from laptiming.service.corrections import (
+    AddPassingRequest,
+    AssignRequest,
+    CorrectionRequest,
+    DeleteLapRequest,
+    MinLapRequest,
+    PenaltyRequest,
+    StatusRequest,
+    VoidPassingRequest,
+)
+from laptiming.timefmt import parse_seconds
+
+Values = dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One input of a correction form."""
+
+    key: str
+    label: str
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """A kind of correction: its title, its fields and how the values become a request."""
+
+    title: str
+    fields: tuple[Field, ...]
+    build: Callable[[Values], CorrectionRequest]
+
+
+def _int(text: str, what: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError as err:
+        raise ValueError(f"{what}: not a whole number: {text!r}") from err
+
+
+def _status(text: str) -> CarStatus:
+    for status in CarStatus:
+        if status.value.lower() == text.strip().lower():
+            return status
+    raise ValueError(f"status: one of DNF, DNS, DSQ, running (not {text!r})")
+
+
+def _optional(text: str) -> str | None:
+    return text.strip() or None
+
+
+KINDS: dict[str, Kind] = {
+    "status": Kind("Status of a car (running takes a DNF/DNS/DSQ back)",
+                   (Field("car", "Car number"), Field("status", "DNF, DNS, DSQ or running")),
+                   lambda v: StatusRequest(v["car"].strip(), _status(v["status"]))),
+    "penalty": Kind("Time penalty (races)", (Field("car", "Car number"), Field("seconds", "Seconds")),
+                    lambda v: PenaltyRequest(v["car"].strip(), parse_seconds(v["seconds"]))),
+    "delete_lap": Kind("Delete a lap's time (track limits)", (Field("car", "Car number"), Field("lap", "Lap number")),
+                       lambda v: DeleteLapRequest(v["car"].strip(), _int(v["lap"], "lap"))),
+    "add_passing": Kind("Add a passing the loop missed",
+                        (Field("transponder", "Transponder"), Field("time_us", "Decoder time (µs)")),
+                        lambda v: AddPassingRequest(_int(v["transponder"], "transponder"), _int(v["time_us"], "time"))),
+    "void_passing": Kind("Void a passing (an added one: decoder -1, number = its correction id)",
+                         (Field("decoder", "Decoder id"), Field("number", "Passing number"),
+                          Field("time_us", "Decoder time (µs), if the number repeats", required=False)),
+                         lambda v: VoidPassingRequest(_int(v["decoder"], "decoder"), _int(v["number"], "number"),
+                                                      None if not v["time_us"].strip() else _int(v["time_us"], "time"))),
+    "assign": Kind("Assign a transponder to a car",
+                   (Field("transponder", "Transponder"), Field("car", "Car number"),
+                    Field("driver", "Driver (optional)", required=False), Field("class", "Class (optional)", required=False)),
+                   lambda v: AssignRequest(_int(v["transponder"], "transponder"), v["car"].strip(),
+                                           _optional(v["driver"]), _optional(v["class"]))),
+    "min_lap": Kind("Minimum lap time of the session", (Field("seconds", "Seconds"),),
+                    lambda v: MinLapRequest(parse_seconds(v["seconds"]))),
+}
+
+
+class CorrectionForm(ModalScreen[tuple[CorrectionRequest, str] | None]):
+    """One correction: its fields, then the reason; Enter moves down, Enter on the reason records it, Esc cancels."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, kind: str, initial: Values | None = None) -> None:
+        super().__init__(classes="dialog")
+        self.kind_name = kind
+        self.kind = KINDS[kind]
+        self.initial = initial or {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(self.kind.title, classes="dialog-title")
+            for field in (*self.kind.fields, Field("reason", "Reason (required)")):
+                yield Label(field.label)
+                yield Input(self.initial.get(field.key, ""), id=f"field-{field.key}", compact=True)
+            yield Label("", id="form-error")
+            yield Label("Enter: next field, on the reason: record it    Esc: cancel", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        for input_widget in self.query(Input):
+            if not input_widget.value:
+                input_widget.focus()
+                return
+        self.query(Input).last().focus()
+
+    def values(self) -> Values:
+        """What is typed now, by field key."""
+        return {w.id.removeprefix("field-"): w.value for w in self.query(Input) if w.id}
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(Input))
+        if event.input is not inputs[-1]:
+            inputs[inputs.index(event.input) + 1].focus()
+            return
+        values = self.values()
+        missing = [f.label for f in (*self.kind.fields, Field("reason", "Reason")) if f.required and not values[f.key].strip()]
+        if missing:
+            self._error(f"needed: {', '.join(missing)}")
+            return
+        try:
+            request = self.kind.build(values)
+        except ValueError as err:
+            self._error(str(err))
+            return
+        self.dismiss((request, values["reason"].strip()))
+
+    def _error(self, message: str) -> None:
+        self.query_one("#form-error", Label).update(f"[b red]{message}[/]")

@@ -1,0 +1,80 @@
+"""Small modals: a yes/no confirmation, the session picker, the list of every key."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from laptiming.store import SessionRecord
+
+
+class Confirm(ModalScreen[bool]):
+    """Ask before something that cannot be taken back (finish a session, quit while timing)."""
+
+    BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__(classes="dialog")
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(self.question, id="question")
+            yield Label("y: yes    n / Esc: no", classes="dialog-keys")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+def session_line(record: SessionRecord, entries: int | None = None) -> str:
+    """A session as one line of a list."""
+    when = f"{record.planned_start[-5:]}-{(record.planned_end or '')[-5:]}  " if record.planned_start else ""
+    cars = "" if entries is None else f"  {entries} cars"
+    return f"{record.session_id:>3}  {when}{record.name}  ({record.rules.session_type.value}, {record.phase.value}){cars}"
+
+
+class SessionPicker(ModalScreen[int | str | None]):
+    """Choose the session to run next from the day's running and planned sessions, or name a new one."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, sessions: list[tuple[SessionRecord, int]]) -> None:
+        super().__init__(classes="dialog")
+        self.sessions = sessions
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label("Run which session?  (Enter: start it, Esc: cancel)")
+            if not self.sessions:
+                yield Label("No planned or running session in this event database.")
+            yield OptionList(*(Option(session_line(record, entries), id=str(record.session_id))
+                               for record, entries in self.sessions), id="sessions")
+            yield Label("or a new practice session (Tab, type its name, Enter):", classes="dialog-keys")
+            yield Input(placeholder="session name", id="new-session", compact=True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip():
+            self.dismiss(event.value.strip())
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id or 0))
+
+
+class KeysHelp(ModalScreen[None]):
+    """Every key of the screen underneath and of the app, with what it does."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss(None)", "Close")]
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(classes="dialog")
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label("Keys  (Esc or ? closes)", classes="dialog-title")
+            yield Label("\n".join(self.lines), id="keys")

@@ -1,0 +1,144 @@
+"""The Live screen: standings, session and flag, clock, decoder health, alerts; the official's keys."""
+
+from __future__ import annotations
+
+import time
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from laptiming.app.adapter import Flag
+from laptiming.app.widgets.standings import StandingsTable
+from laptiming.app.widgets.status import AlertBar, HealthLine, Line, SessionBar, clock_text
+
+REFRESH_S = 0.05  # the standings tick: a changed row reaches the screen within this
+BARS_EVERY = 10  # ticks between redraws of the clock and health lines (each redraw only if its text changed)
+FLASH_S = 1.5  # how long the car that just crossed stays highlighted
+STALE_PACKET_S = 15.0  # a connected decoder this long silent is an alert (it sends STATUS every 5 s)
+
+
+class LiveScreen(Screen):
+    """Standings of the running session, updated on a tick from the app's model."""
+
+    BINDINGS = [
+        Binding("n", "app.next_session", "Next session"),
+        Binding("g", "app.flag('green')", "Green", show=False),
+        Binding("y", "app.flag('yellow')", "Yellow", show=False),
+        Binding("r", "app.flag('red')", "Red", show=False),
+        Binding("c", "app.flag('checkered')", "Checkered"),
+        Binding("f", "app.finish", "Finish"),
+        Binding("a", "app.correct('assign')", "Assign unknown"),
+        Binding("s", "app.correct('status')", "Status"),
+        Binding("p", "app.correct('penalty')", "Penalty", show=False),
+        Binding("l", "app.correct('delete_lap')", "Delete lap", show=False),
+        Binding("i", "app.correct('add_passing')", "Add passing", show=False),
+        Binding("m", "app.correct('min_lap')", "Min lap", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="live")
+        self._flash_until: dict[int, float] = {}
+        self._ticks = 0
+        self._hint = ""
+
+    def compose(self) -> ComposeResult:
+        yield SessionBar(id="session-bar")
+        yield AlertBar(id="alerts")
+        yield StandingsTable(id="standings")
+        yield Line(id="hint")
+        yield HealthLine(id="health")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_interval(REFRESH_S, self.refresh_tick)
+        self.refresh_bars()
+
+    def reset(self) -> None:
+        """A new session: an empty table, nothing highlighted."""
+        self._flash_until.clear()
+        self.query_one(StandingsTable).reset()
+
+    def refresh_tick(self) -> None:
+        """Apply what changed since the last tick to the table; now and then redraw the bars."""
+        model = self.app.model  # type: ignore[attr-defined]
+        changed, crossed = model.take_changed()
+        now = time.monotonic()
+        for car_id in crossed:
+            self._flash_until[car_id] = now + FLASH_S
+        expired = {car_id for car_id, until in self._flash_until.items() if until <= now}
+        for car_id in expired:
+            del self._flash_until[car_id]
+        changed |= crossed | expired
+        if changed:
+            with self.app.batch_update():
+                self.query_one(StandingsTable).show(model.rows, changed, set(self._flash_until))
+            self.app.shown(changed)  # type: ignore[attr-defined]
+        self._ticks += 1
+        if self._ticks % BARS_EVERY == 0:
+            self.refresh_bars()
+
+    def refresh_bars(self) -> None:
+        """Session, flag and clock; decoder health; the alerts that stand."""
+        app = self.app
+        timing = app.timing  # type: ignore[attr-defined]
+        record = timing.record
+        state = timing.state
+        flag = timing.flag()
+        if record is not None and state is None:
+            self.query_one(SessionBar).show(record.name, record.rules.session_type.value, flag,
+                                            "over: results are final   n: next session")
+        elif record is None:
+            self.query_one(SessionBar).show("no session running", "", Flag.WAITING, "press n to choose the next session")
+        else:
+            elapsed = None
+            green = None if state is None else state.setup.markers.green_us
+            now = max(timing.decoder_now_us() or 0, (state.latest_us if state else None) or 0) or None
+            if green is not None and now is not None and state is not None:
+                end = state.finish_at_us if state.finish_at_us is not None else now
+                elapsed = min(now, end) - green
+            leader = max((row.laps for row in app.model.rows.values()), default=0)  # type: ignore[attr-defined]
+            self.query_one(SessionBar).show(record.name, record.rules.session_type.value, flag,
+                                            clock_text(record.rules, elapsed, leader))
+        health = timing.health()
+        self.query_one(HealthLine).show(health)
+        self.query_one(AlertBar).show(self.alerts(health))
+        hint = self.hint(flag, record is not None)
+        if hint != self._hint:
+            self._hint = hint
+            self.query_one("#hint", Line).show_text(hint)
+
+    def alerts(self, health: object) -> list[str]:
+        """Every alert that stands now; each stays until what caused it is resolved."""
+        app = self.app
+        model, timing = app.model, app.timing  # type: ignore[attr-defined]
+        alerts = [f"PROBLEM: {problem}" for problem in app.standing_problems()]  # type: ignore[attr-defined]
+        error = timing.journal_error()
+        if error is not None:
+            alerts.append(f"DATABASE CANNOT BE WRITTEN: {error} -- timing has stopped; fix it and resume (n)")
+        link = health.link  # type: ignore[attr-defined]
+        if link is not None and link.state.value == "reconnecting":
+            alerts.append(f"DECODER DISCONNECTED: reconnecting to {link.source} {link.detail}".rstrip())
+        elif link is not None and link.state.value == "ended" and timing.recording is not None:
+            alerts.append("DECODER SOURCE ENDED: no more passings will come; press f to finish the session")
+        elif (link is not None and link.state.value == "connected" and health.seconds_since_packet is not None  # type: ignore[attr-defined]
+              and health.seconds_since_packet > STALE_PACKET_S):  # type: ignore[attr-defined]
+            alerts.append(f"DECODER SILENT for {health.seconds_since_packet:.0f} s: check the cable")  # type: ignore[attr-defined]
+        for unknown in model.unknown_now(model.known_transponders()):
+            alerts.append(f"UNKNOWN TRANSPONDER {unknown.transponder}: {unknown.passings} passing(s), not counted "
+                          "-- press a to assign it to a car")
+        return alerts
+
+    @staticmethod
+    def hint(flag: Flag, running: bool) -> str:
+        """One line saying what the official can do next."""
+        if not running:
+            return "n: choose the next session   3: the day   4: results   ?: all keys"
+        if flag is Flag.WAITING:
+            return "green falls at the first passing (or g)   ?: all keys"
+        if flag is Flag.CHECKERED:
+            return "checkered: each car's next crossing finishes it   f: finish the session when all are in"
+        if flag is Flag.FINISHED:
+            return "finished   n: next session   4: results"
+        return "y/r: yellow/red   c: checkered   s/p/l/i/a: corrections on the selected car   2: passings   ?: keys"

@@ -1,0 +1,221 @@
+"""The Passings, Day and Results screens: what the official looks up beside the live standings."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, OptionList
+from textual.widgets.option_list import Option
+
+from laptiming.app.screens.corrections import CorrectionForm
+from laptiming.app.screens.dialogs import Confirm, session_line
+from laptiming.app.widgets.standings import COLUMNS, row_cells
+from laptiming.engine import SessionResult
+from laptiming.errors import TimingError
+from laptiming.engine.model import crossing_order
+from laptiming.store import SessionPhase
+from laptiming.timefmt import format_lap_time
+
+PASSINGS_REFRESH_S = 0.5
+PASSINGS_SHOWN = 500  # the newest; the whole log is in `laptiming export passings`
+REASONS = {
+    "opened": "counted: opens timing", "lap": "counted: lap", "finish": "counted: finish",
+    "before_green": "before the green flag", "under_min_lap": "sooner than the minimum lap",
+    "after_finish": "after the car finished", "unknown_transponder": "unknown transponder",
+    "not_entered": "car not entered", "voided": "voided by a correction",
+}
+
+
+class PassingsScreen(Screen):
+    """The raw passings of the running session, newest first, with why each counted or not."""
+
+    BINDINGS = [Binding("x", "void", "Void passing"), Binding("escape", "app.show('live')", "Back")]
+
+    def __init__(self) -> None:
+        super().__init__(id="passings")
+        self._shown = 0
+
+    def compose(self) -> ComposeResult:
+        yield Label("Passings, newest first  (x: void the selected one, Esc: back)", classes="screen-title")
+        yield DataTable(id="passings-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label in (("no", "Passing"), ("decoder", "Decoder"), ("time", "Decoder time (µs)"),
+                           ("transponder", "Transponder"), ("car", "Car"), ("reason", "Why")):
+            table.add_column(label, key=key)
+        self.set_interval(PASSINGS_REFRESH_S, self.refresh_passings)
+        self.refresh_passings()
+
+    def refresh_passings(self) -> None:
+        """Add the passings that arrived since the last look, at the top."""
+        verdicts = self.app.model.verdicts  # type: ignore[attr-defined]
+        if len(verdicts) == self._shown and not self.app.model.passings_changed:  # type: ignore[attr-defined]
+            return
+        self.app.model.passings_changed = False  # type: ignore[attr-defined]
+        numbers = {row.car_id: row.number for row in self.app.model.rows.values()}  # type: ignore[attr-defined]
+        table = self.query_one(DataTable)
+        with self.app.batch_update():
+            table.clear()
+            newest = sorted(verdicts.values(), key=lambda v: crossing_order(v.passing), reverse=True)
+            for verdict in newest[:PASSINGS_SHOWN]:
+                p = verdict.passing
+                style = "" if verdict.reason.counted else "dim"
+                table.add_row(str(p.passing_number), str(p.decoder_id), str(p.decoder_time_us), str(p.transponder),
+                              numbers.get(verdict.car_id, "") if verdict.car_id is not None else "",
+                              Text(REASONS.get(verdict.reason.value, verdict.reason.value), style=style))
+        self._shown = len(verdicts)
+
+    def action_void(self) -> None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return
+        cells = table.get_row_at(table.cursor_row)
+        initial = {"decoder": str(cells[1]), "number": str(cells[0]), "time_us": str(cells[2])}
+        self.app.push_screen(CorrectionForm("void_passing", initial), self.app.correction_entered)  # type: ignore[attr-defined]
+
+
+class DayScreen(Screen):
+    """The day's sessions: state, planned times, entry counts, and who is expected next."""
+
+    BINDINGS = [Binding("escape", "app.show('live')", "Back"), Binding("u", "reload", "Update")]
+
+    def __init__(self) -> None:
+        super().__init__(id="day")
+
+    def compose(self) -> ComposeResult:
+        yield Label("The day  (n on Live: run the next one; Esc: back)", classes="screen-title")
+        yield DataTable(id="day-table", cursor_type="row", zebra_stripes=True)
+        yield Label("", id="expected")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label in (("id", "Id"), ("start", "Start"), ("end", "End"), ("name", "Session"), ("type", "Type"),
+                           ("phase", "State"), ("cars", "Cars"), ("passings", "Passings"), ("flag", "Flag"),
+                           ("results", "Results"), ("timed_by", "Timed by")):
+            table.add_column(label, key=key)
+        self.action_reload()
+
+    @work(thread=True, exclusive=True)
+    def action_reload(self) -> None:
+        sessions, drivers = self.app.timing.day_sheet()  # type: ignore[attr-defined]
+        self.app.call_from_thread(self._show, sessions, drivers)
+
+    def _show(self, sessions: list, drivers: tuple[str, ...]) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        expected = None
+        for item in sessions:
+            if item.expected_next:
+                expected = item
+            style = {"running": "bold green", "finished": "dim"}.get(item.phase.value, "")
+            timed_by = "" if item.timed_by is None else f"pid {item.timed_by.pid} on {item.timed_by.host}"
+            table.add_row(str(item.session_id), (item.planned_start or "")[-5:], (item.planned_end or "")[-5:],
+                          item.name + ("  <- next" if item.expected_next else ""), item.session_type.value,
+                          Text(item.phase.value, style=style), str(item.entries), str(item.passings),
+                          "" if item.flag is None else item.flag.value, item.results.value, timed_by,
+                          key=str(item.session_id))
+        label = self.query_one("#expected", Label)
+        if expected is None:
+            label.update("No planned session left.")
+        else:
+            names = ", ".join(drivers[:40]) + (" ..." if len(drivers) > 40 else "")
+            label.update(f"Expected next, {expected.name}: {names}")
+
+
+class ResultsScreen(Screen):
+    """Finished sessions, browsable; e exports the selected one as CSV (printing will hang off the same key set)."""
+
+    BINDINGS = [Binding("e", "export", "Export CSV"), Binding("o", "official", "Make official"),
+                Binding("escape", "app.show('live')", "Back")]
+
+    def __init__(self) -> None:
+        super().__init__(id="results")
+        self._session_id: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label("Results  (e: export CSV, o: make official, Esc: back)", classes="screen-title")
+        yield OptionList(id="finished")
+        yield DataTable(id="result-table", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
+        self.load_sessions()
+
+    @work(thread=True, exclusive=True)
+    def load_sessions(self) -> None:
+        finished = [r for r in self.app.timing.sessions() if r.phase is SessionPhase.FINISHED]  # type: ignore[attr-defined]
+        self.app.call_from_thread(self._list, finished)
+
+    def _list(self, finished: list) -> None:
+        options = self.query_one(OptionList)
+        options.add_options([Option(session_line(r), id=str(r.session_id)) for r in reversed(finished)])
+        if finished:
+            options.highlighted = 0
+            self.load_result(finished[-1].session_id)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id is not None:
+            self.load_result(int(event.option.id))
+
+    @work(thread=True, exclusive=True, group="result")
+    def load_result(self, session_id: int) -> None:
+        result, _ = self.app.timing.result(session_id)  # type: ignore[attr-defined]
+        self.app.call_from_thread(self._show, session_id, result)
+
+    def _show(self, session_id: int, result: SessionResult) -> None:
+        self._session_id = session_id
+        table = self.query_one(DataTable)
+        table.clear()
+        for row in result.standings:
+            table.add_row(*row_cells(row), key=str(row.car_id))
+
+    def action_official(self) -> None:
+        """Make the shown session's results official, after a confirmation."""
+        if self._session_id is None:
+            return
+        session_id = self._session_id
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.confirm(session_id)
+
+        self.app.push_screen(Confirm(f"Make the results of session {session_id} official? "
+                                     "Corrections then need the results reopened."), answered)
+
+    @work(thread=True, exclusive=True, group="confirm")
+    def confirm(self, session_id: int) -> None:
+        try:
+            self.app.timing.confirm(session_id, self.app.official)  # type: ignore[attr-defined]
+        except (TimingError, sqlite3.Error) as err:
+            self.app.call_from_thread(self.app.notify, f"not made official: {err}", severity="error")
+            return
+        self.app.call_from_thread(self.app.notify, f"session {session_id}: results official")
+
+    @work(thread=True, exclusive=True, group="export")
+    def action_export(self) -> None:
+        if self._session_id is None:
+            return
+        out = Path(f"results-session-{self._session_id}.csv")
+        try:
+            written = self.app.timing.export_results(self._session_id, out)  # type: ignore[attr-defined]
+        except OSError as err:
+            self.app.call_from_thread(self.app.notify, f"export failed: {err}", severity="error")
+            return
+        self.app.call_from_thread(self.app.notify, f"results written to {written}")
+
+
+VIEWS = {"passings": PassingsScreen, "day": DayScreen, "results": ResultsScreen}
+
+__all__ = ["VIEWS", "DayScreen", "PassingsScreen", "ResultsScreen", "format_lap_time"]

@@ -1,0 +1,107 @@
+"""The lines above and below the standings: session and flag, clock, decoder health, alerts."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from typing import Any
+
+from textual.widget import Widget
+
+from laptiming.app.adapter import Flag, Health
+from laptiming.engine import SessionRules
+from laptiming.timefmt import US_PER_SECOND
+
+FLAG_STYLES = {
+    Flag.WAITING: "black on grey70",
+    Flag.GREEN: "bold white on green",
+    Flag.YELLOW: "bold black on yellow",
+    Flag.RED: "bold white on red",
+    Flag.CHECKERED: "bold black on white",
+    Flag.FINISHED: "bold white on grey35",
+}
+
+
+def clock_text(rules: SessionRules, elapsed_us: int | None, leader_laps: int) -> str:
+    """Elapsed, and remaining time or laps to go when the rules set them."""
+    if elapsed_us is None:
+        return "clock starts at green"
+    text = f"elapsed {_hms(elapsed_us)}"
+    if rules.duration_us is not None:
+        text += f"  remaining {_hms(max(0, rules.duration_us - elapsed_us))}"
+    if rules.lap_count is not None:
+        text += f"  laps to go {max(0, rules.lap_count - leader_laps)}"
+    return text
+
+
+def _hms(time_us: int) -> str:
+    seconds = max(0, time_us) // US_PER_SECOND
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+
+
+class Line(Widget):
+    """A line of text that repaints only itself, and only when its text changes (no layout pass)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._text: Text | str = ""
+        self._lines = 1
+
+    def render(self) -> Text | str:
+        return self._text
+
+    def show_text(self, text: Text | str) -> None:
+        """Show this text unless it is already shown; a new line count lays the screen out again."""
+        key = text.markup if isinstance(text, Text) else text
+        shown = self._text.markup if isinstance(self._text, Text) else self._text
+        if key == shown:
+            return
+        lines = (text.plain if isinstance(text, Text) else text).count("\n") + 1
+        self._text = text
+        self.refresh(layout=lines != self._lines)
+        self._lines = lines
+
+
+class SessionBar(Line):
+    DEFAULT_CSS = "SessionBar { height: 1; }"
+
+    """Session name and type, the flag, the clock."""
+
+    def show(self, name: str, session_type: str, flag: Flag, clock: str) -> None:
+        """Redraw with these values."""
+        text = Text.assemble((f" {name} ", "bold"), f"({session_type})  " if session_type else " ", (f" {flag.value.upper()} ", FLAG_STYLES[flag]),
+                             f"   {clock}")
+        self.show_text(text)
+
+
+class HealthLine(Line):
+    DEFAULT_CSS = "HealthLine { height: 1; }"
+
+    """Decoder connection, time since the last packet, loop noise, frames dropped."""
+
+    def show(self, health: Health) -> None:
+        """Redraw from the link's health."""
+        if health.link is None:
+            self.show_text(Text("decoder: not reading", style="dim"))
+            return
+        state = health.link.state.value
+        style = "green" if state == "connected" else "bold red" if state in ("reconnecting", "ended") else "yellow"
+        since = "no packet yet" if health.seconds_since_packet is None else f"last packet {health.seconds_since_packet:.1f} s ago"
+        noise = "noise -" if health.noise is None else f"noise {health.noise}"
+        detail = f" ({health.link.detail})" if health.link.detail else ""
+        self.show_text(Text.assemble("decoder ", (state, style), detail, f"  {since}  {noise}  "
+                                  f"frames {health.link.frames_decoded}, dropped {health.dropped}",
+                                  f"  {health.link.source}"))
+
+
+class AlertBar(Line):
+    DEFAULT_CSS = "AlertBar { height: auto; }"
+
+    """Alerts that stay until resolved: unknown transponders, a lost decoder, a journal that cannot be written."""
+
+    def show(self, alerts: list[str]) -> None:
+        """Show these alerts (hidden when there are none)."""
+        if self.display != bool(alerts):
+            self.display = bool(alerts)
+        self.show_text("\n".join(alerts))

@@ -1,0 +1,81 @@
+"""``laptiming run``, ``demo`` and ``board``: parse the arguments and start the live timing app."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from laptiming.errors import InputError
+
+DEMO_DB = "out/demo.db"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``run``, ``demo`` and ``board``."""
+    run = subparsers.add_parser("run", help="the live timing app: run the day's sessions on a decoder")
+    run.add_argument("--db", required=True, help="event database (made if missing)")
+    run.add_argument("--decoder", required=True, metavar="URL", help="device path, serial://, tcp://host:5403, file://, sim://")
+    run.add_argument("--by", default=None, metavar="NAME", help="who makes the corrections (default: your login name)")
+    run.add_argument("--enter-unknown", action="store_true",
+                     help="enter each unknown transponder as a car numbered by the transponder")
+    run.set_defaults(handler=run_command)
+
+    demo = subparsers.add_parser("demo", help="the live timing app on the simulator with the sample track day")
+    demo.add_argument("--db", default=DEMO_DB, help=f"event database for the demo (default {DEMO_DB}; made if missing)")
+    demo.set_defaults(handler=demo_command)
+
+    board = subparsers.add_parser("board", help="a read-only standings board for a second screen")
+    board.add_argument("--db", required=True, help="event database to follow (read only)")
+    board.set_defaults(handler=board_command)
+
+
+def _official(name: str | None) -> str:
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "official"
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Open the app on the decoder; the official picks the next session (n)."""
+    from laptiming.app import LiveTimingApp, Timing
+
+    timing = Timing(Path(args.db), args.decoder, enter_unknown=args.enter_unknown)
+    return LiveTimingApp(timing, official=_official(args.by)).run() or 0
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    """The sample event on the simulator; without a terminal, the text output of ``record`` instead."""
+    from laptiming.app import demo
+
+    db_path = Path(args.db)
+    record, url = demo.prepare(db_path)
+    if record is None:
+        raise InputError(f"every session in {db_path} is finished; remove it for a fresh demo day")
+    if not sys.stdout.isatty():
+        from laptiming.cli.timing_cmd import record_command
+
+        print(f"no terminal: printing the demo session as `laptiming record` does ({record.name}, {url})", flush=True)
+        return record_command(argparse.Namespace(
+            url=url, db=str(db_path), session=record.name, enter_unknown=True, json=False, keep_open=False,
+            session_type=record.rules.session_type.value, min_lap=record.rules.min_lap_us,
+            duration=record.rules.duration_us, laps=record.rules.lap_count))
+    from laptiming.app import LiveTimingApp, Timing
+
+    timing = Timing(db_path, url, url_for=demo.simulate_session)  # each session of the day gets its simulator
+    return LiveTimingApp(timing, official="demo", autostart=True).run() or 0
+
+
+def board_command(args: argparse.Namespace) -> int:
+    """The standings board, following the live session of the event database."""
+    from laptiming.app import Timing
+    from laptiming.app.board import BoardApp
+
+    db_path = Path(args.db)
+    if not db_path.exists():
+        raise InputError(f"no event database {db_path}")
+    return BoardApp(Timing(db_path, "")).run() or 0

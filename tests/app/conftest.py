@@ -1,0 +1,55 @@
+"""Helpers for driving the live timing app headless: an event database, bounded waits on app state."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+from pathlib import Path
+
+import pytest
+
+from laptiming.engine import SessionRules
+from laptiming.store import create_session, open_event_db, write_transaction
+
+WAIT_S = 30.0
+
+
+def app_test(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an ``async`` test (``app.run_test()`` needs an event loop) in its own loop; fixtures as usual."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+async def until(pilot, condition: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
+    """Let the app run until ``condition`` holds (bounded: a failure names what never happened)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+        await asyncio.sleep(0)
+
+
+def make_event(path: Path, *names: str, rules: SessionRules = SessionRules()) -> Path:
+    """An event database with these planned sessions."""
+    db = open_event_db(path, create=True)
+    try:
+        with write_transaction(db):
+            for name in names:
+                create_session(db, name, rules)
+    finally:
+        db.close()
+    return path
+
+
+@pytest.fixture
+def event_db(tmp_path: Path) -> Path:
+    """An event with two planned practice sessions."""
+    return make_event(tmp_path / "event.db", "Practice 1", "Practice 2")

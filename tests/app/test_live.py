@@ -1,0 +1,79 @@
+"""The Live screen runs a session on the simulator: rows fill, a correction re-ranks, checkered, finish."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+from laptiming.app import LiveTimingApp, Timing
+from laptiming.app.widgets.standings import StandingsTable
+from laptiming.engine import CarStatus
+from laptiming.service.control import control_log
+from laptiming.store import SessionPhase, list_sessions, load_corrections, open_event_db
+from tests.app.conftest import app_test, until
+
+SIM = "sim://?cars=4&seed=3&speed=0&minutes=6"
+
+
+@app_test
+async def test_session_runs_green_to_finished(event_db: Path) -> None:
+    app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="J. Smith")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("n")
+        await until(pilot, lambda: app.screen.id is None or "SessionPicker" in type(app.screen).__name__, "the picker")
+        await pilot.press("enter")
+        table = app.screen_named("live").query_one(StandingsTable)
+        await until(pilot, lambda: table.row_count == 4 and app.model.link is not None and app.model.link.state.value == "ended",
+                    "four cars with laps on screen")
+        assert app.timing.record is not None and app.timing.record.name == "Practice 1"
+        leader = min(app.model.rows.values(), key=lambda row: row.position)
+        assert table.cell_text(leader.car_id, "pos") == "1"
+        assert table.cell_text(leader.car_id, "laps") == str(leader.laps)
+        assert table.cell_text(leader.car_id, "best") != ""
+        # Correction: the leader is DSQ; the table re-ranks.
+        table.move_cursor(row=table.get_row_index(str(leader.car_id)))
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press(*"DSQ", "enter", *"jumped start", "enter")
+        await until(pilot, lambda: table.cell_text(leader.car_id, "status").startswith("DSQ"), "the DSQ shown")
+        assert table.cell_text(leader.car_id, "pos") == "4"
+        assert app.model.rows[leader.car_id].status is CarStatus.DSQ
+        assert table.selected_car() == leader.car_id  # the selection follows the car, not the place
+        # Undone by a further correction: running again, back in first place.
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press(*"running", "enter", *"wrong car", "enter")
+        await until(pilot, lambda: table.cell_text(leader.car_id, "pos") == "1", "the DSQ taken back")
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press(*"DSQ", "enter", *"jumped start after all", "enter")
+        await until(pilot, lambda: table.cell_text(leader.car_id, "status").startswith("DSQ"), "DSQ again")
+        # A yellow flag is shown and kept in the control log; green clears it.
+        await pilot.press("y")
+        await until(pilot, lambda: app.timing.flag().value == "yellow", "the yellow flag")
+        await pilot.press("g")
+        await until(pilot, lambda: app.timing.flag().value == "green", "green again")
+        # Checkered, then finish with a confirmation.
+        await pilot.press("c")
+        await until(pilot, lambda: app.timing.flag().value == "checkered", "the checkered flag")
+        await pilot.press("f")
+        await pilot.pause()
+        await pilot.press("y")
+        await until(pilot, lambda: app.timing.recording is None and app.timing.flag().value == "finished",
+                    "the session finished")
+    db = open_event_db(event_db, readonly=True)
+    try:
+        sessions = list_sessions(db)
+        assert [s.phase for s in sessions] == [SessionPhase.FINISHED, SessionPhase.PLANNED]
+        results = list(db.query("SELECT number, position, status FROM results WHERE session_id = 1 ORDER BY position"))
+        assert len(results) == 4
+        assert results[-1]["status"] == "DSQ"
+        flags = [record.flag.value for record in control_log(db, 1) if record.flag is not None]
+        assert flags[:2] == ["yellow", "green"]
+        finishes = [record.made_by for record in control_log(db, 1) if record.action.value == "finish"]
+        assert finishes == ["J. Smith"]
+        corrections = load_corrections(db, 1)
+        assert [(c.made_by, c.reason) for c in corrections] == [
+            ("J. Smith", "jumped start"), ("J. Smith", "wrong car"), ("J. Smith", "jumped start after all")]
+    finally:
+        db.close()

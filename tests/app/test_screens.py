@@ -1,0 +1,136 @@
+"""Unknown transponders, the Passings, Day and Results screens, the keys list, leaving while timing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Label, OptionList
+
+from laptiming.app import LiveTimingApp, Timing
+from laptiming.app.widgets.standings import StandingsTable
+from laptiming.app.widgets.status import AlertBar
+from laptiming.service.control import results_status
+from laptiming.store import SessionPhase, list_sessions, open_event_db
+from tests.app.conftest import app_test, until
+
+SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
+
+
+def _results_status(db_path: Path) -> str:
+    db = open_event_db(db_path, readonly=True)
+    try:
+        return results_status(db, 1).value
+    finally:
+        db.close()
+
+
+def _ended(app: LiveTimingApp) -> bool:
+    return app.model.link is not None and app.model.link.state.value == "ended"
+
+
+@app_test
+async def test_unknown_transponder_alert_and_assign(event_db: Path) -> None:
+    app = LiveTimingApp(Timing(event_db, SIM), official="desk")
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.start_session(1)
+        await until(pilot, lambda: len(app.model.unknown) == 3 and _ended(app), "three unknown transponders")
+        alerts = app.screen_named("live").query_one(AlertBar)
+        await until(pilot, lambda: str(alerts.render()).count("UNKNOWN TRANSPONDER") == 3, "three alerts")
+        first = min(app.model.unknown)
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.screen.query_one("#field-transponder").value == str(first)
+        await pilot.press("7", "enter", *"Ada Lovelace", "enter", *"GT4", "enter", *"registration desk", "enter")
+        table = app.screen_named("live").query_one(StandingsTable)
+        await until(pilot, lambda: any(row.number == "7" for row in app.model.rows.values()), "car 7 in the standings")
+        car = next(row for row in app.model.rows.values() if row.number == "7")
+        await until(pilot, lambda: table.row_count == 1 and table.cell_text(car.car_id, "driver") == "Ada Lovelace",
+                    "the row on screen")
+        assert table.cell_text(car.car_id, "class") == "GT4"
+        assert int(table.cell_text(car.car_id, "laps")) >= 1
+        await until(pilot, lambda: str(alerts.render()).count("UNKNOWN TRANSPONDER") == 2, "the alert cleared")
+        assert f"UNKNOWN TRANSPONDER {first}" not in str(alerts.render())
+
+
+@app_test
+async def test_passings_day_results_and_keys(event_db: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True))
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.start_session(1)
+        await until(pilot, lambda: _ended(app) and len(app.model.rows) == 3, "the session read")
+        await pilot.press("2")
+        await until(pilot, lambda: app.screen.id == "passings", "the Passings screen")
+        table = app.screen.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == len(app.model.verdicts) > 0, "every passing listed")
+        numbers = [int(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert numbers == sorted(numbers, reverse=True)  # newest first
+        reasons = {str(table.get_row_at(i)[5]) for i in range(table.row_count)}
+        assert "counted: lap" in reasons and "counted: opens timing" in reasons
+        await pilot.press("3")
+        await until(pilot, lambda: app.screen.id == "day", "the Day screen")
+        day = app.screen.query_one(DataTable)
+        await until(pilot, lambda: day.row_count == 2, "both sessions listed")
+        assert str(day.get_row_at(0)[5]) == "running" and str(day.get_row_at(1)[5]) == "planned"
+        assert "Practice 2" in str(app.screen.query_one("#expected", Label).render())
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert "Keys" in type(app.screen).__name__ or app.screen.query("#keys")
+        await pilot.press("escape", "1")
+        await until(pilot, lambda: app.screen.id == "live", "back on Live")
+        await pilot.press("f", "y")
+        await until(pilot, lambda: app.timing.recording is None and app.timing.flag().value == "finished", "finished")
+        await pilot.press("4")
+        await until(pilot, lambda: app.screen.id == "results", "the Results screen")
+        results = app.screen.query_one(DataTable)
+        await until(pilot, lambda: results.row_count == 3, "the finished session's results")
+        assert app.screen.query_one(OptionList).option_count == 1
+        await pilot.press("e")
+        await until(pilot, lambda: (tmp_path / "results-session-1.csv").exists(), "the export")
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("y")
+        await until(pilot, lambda: _results_status(event_db) == "official", "the results made official")
+    lines = (tmp_path / "results-session-1.csv").read_text().splitlines()
+    assert lines[0].startswith("position,number,driver") and len(lines) == 4
+
+
+@app_test
+async def test_quit_while_timing_leaves_the_session_running(event_db: Path) -> None:
+    app = LiveTimingApp(Timing(event_db, "sim://?cars=3&seed=5&speed=5&minutes=30"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.start_session(2)
+        await until(pilot, lambda: app.timing.recording is not None, "the session running")
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("y")
+        await until(pilot, lambda: app.timing.recording is None, "the reader stopped")
+    db = open_event_db(event_db, readonly=True)
+    try:
+        assert [s.phase for s in list_sessions(db)] == [SessionPhase.PLANNED, SessionPhase.RUNNING]
+    finally:
+        db.close()
+
+
+@app_test
+async def test_a_decoder_that_cannot_be_reached_raises_an_alert_that_stays(event_db: Path) -> None:
+    app = LiveTimingApp(Timing(event_db, "tcp://127.0.0.1:9"))  # loopback, nothing listening
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.start_session(1)
+        alerts = app.screen_named("live").query_one(AlertBar)
+        await until(pilot, lambda: "DECODER DISCONNECTED" in str(alerts.render()), "the disconnected alert")
+        await pilot.pause(1.0)
+        assert "DECODER DISCONNECTED" in str(alerts.render()) and alerts.display
+        assert "reconnecting" in str(app.screen_named("live").query_one("#health").render())
+
+
+@app_test
+async def test_a_new_session_by_name_from_the_picker(tmp_path: Path) -> None:
+    app = LiveTimingApp(Timing(tmp_path / "new.db", SIM, enter_unknown=True))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("n")
+        await until(pilot, lambda: app.screen.query("#new-session"), "the picker")
+        app.screen.query_one("#new-session").focus()
+        await pilot.press(*"Open pit lane", "enter")
+        await until(pilot, lambda: app.timing.record is not None and len(app.model.rows) == 3, "the new session timed")
+        assert app.timing.record.name == "Open pit lane" and app.timing.record.session_id == 1
