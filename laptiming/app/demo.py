@@ -48,7 +48,7 @@ def next_demo_session(db_path: Path) -> SessionRecord | None:
     return None
 
 
-def prepare(db_path: Path) -> tuple[SessionRecord | None, str]:
+def prepare(db_path: Path, speed: float = DEMO_SPEED) -> tuple[SessionRecord | None, str]:
     """Make the demo event if the database has none; the session to run and the simulator URL for it."""
     if not db_path.exists() or not _has_sessions(db_path):
         db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,14 +56,14 @@ def prepare(db_path: Path) -> tuple[SessionRecord | None, str]:
     record = next_demo_session(db_path)
     if record is None:
         return None, ""
-    return record, simulate_session(db_path, record)
+    return record, simulate_session(db_path, record, speed)
 
 
-def simulate_session(db_path: Path, record: SessionRecord) -> str:
+def simulate_session(db_path: Path, record: SessionRecord, speed: float = DEMO_SPEED) -> str:
     """The simulator URL for this session: its entered cars' transponders, its own seed."""
     minutes = DEMO_MINUTES + 2  # the cars run on past the flag to take it
     seed = DEMO_SEED + record.session_id
-    return f"sim://?from-db=1&seed={seed}&speed={DEMO_SPEED}&minutes={minutes}&faults=1"
+    return f"sim://?from-db=1&seed={seed}&speed={speed:g}&minutes={minutes}&faults=1"
 
 
 def _has_sessions(db_path: Path) -> bool:

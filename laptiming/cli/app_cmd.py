@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from laptiming.errors import InputError
+from laptiming.store import SessionRecord
 
 DEMO_DB = "out/demo.db"
 
@@ -24,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     demo = subparsers.add_parser("demo", help="the live timing app on the simulator with the sample track day")
     demo.add_argument("--db", default=DEMO_DB, help=f"event database for the demo (default {DEMO_DB}; made if missing)")
+    demo.add_argument("--speed", type=float, default=40.0, metavar="X",
+                      help="the simulator's pace, times real time (default 40: first lap times within seconds)")
     demo.set_defaults(handler=demo_command)
 
     board = subparsers.add_parser("board", help="a read-only standings board for a second screen")
@@ -53,7 +56,9 @@ def demo_command(args: argparse.Namespace) -> int:
     from laptiming.app import demo
 
     db_path = Path(args.db)
-    record, url = demo.prepare(db_path)
+    if not 0 < args.speed <= 10_000:
+        raise InputError(f"--speed {args.speed:g}: give a pace above 0 and up to 10000 times real time")
+    record, url = demo.prepare(db_path, args.speed)
     if record is None:
         raise InputError(f"every session in {db_path} is finished; remove it for a fresh demo day")
     if not sys.stdout.isatty():
@@ -66,7 +71,10 @@ def demo_command(args: argparse.Namespace) -> int:
             duration=record.rules.duration_us, laps=record.rules.lap_count))
     from laptiming.app import LiveTimingApp, Timing
 
-    timing = Timing(db_path, url, url_for=demo.simulate_session)  # each session of the day gets its simulator
+    def url_for(path: Path, session: SessionRecord) -> str:  # each session of the day gets its simulator
+        return demo.simulate_session(path, session, args.speed)
+
+    timing = Timing(db_path, url, url_for=url_for)
     return LiveTimingApp(timing, official="demo", autostart=True).run() or 0
 
 

@@ -54,7 +54,7 @@ async def test_demo_goes_green_and_fills_lap_times_within_ten_seconds(tmp_path: 
 
 
 def test_demo_without_a_terminal_prints_the_session_and_ends(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "laptiming", "demo", "--db", str(tmp_path / "demo.db")],
+    done = subprocess.run([sys.executable, "-m", "laptiming", "demo", "--db", str(tmp_path / "demo.db"), "--speed", "400"],
                           capture_output=True, text=True, timeout=100, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("no terminal: printing the demo session")

@@ -17,7 +17,7 @@ from laptiming.store import latest_session, load_passings, load_setup, open_even
 from tests.feed.rmonitor_client import RMonitorClient, fields
 
 WAIT_S = 60
-SIM = "sim://?cars=6&seed=3&speed=40&minutes=5"
+SIM = "sim://?cars=6&seed=3&speed=100&minutes=5"
 
 
 def start_feed(db: Path) -> tuple[subprocess.Popen, int]:
