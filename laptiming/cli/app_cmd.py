@@ -21,6 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--by", default=None, metavar="NAME", help="who makes the corrections (default: your login name)")
     run.add_argument("--enter-unknown", action="store_true",
                      help="enter each unknown transponder as a car numbered by the transponder")
+    run.add_argument("--printer", metavar="URL", default=None,
+                     help="slip printer for the Results screen's p key (usb://, serial://, tcp://host); "
+                          "default: a PDF file per session")
     run.set_defaults(handler=run_command)
 
     demo = subparsers.add_parser("demo", help="the live timing app on the simulator with the sample track day")
@@ -47,7 +50,7 @@ def run_command(args: argparse.Namespace) -> int:
     """Open the app on the decoder; the official picks the next session (n)."""
     from laptiming.app import LiveTimingApp, Timing
 
-    timing = Timing(Path(args.db), args.decoder, enter_unknown=args.enter_unknown)
+    timing = Timing(Path(args.db), args.decoder, enter_unknown=args.enter_unknown, printer_url=args.printer)
     return LiveTimingApp(timing, official=_official(args.by)).run() or 0
 
 

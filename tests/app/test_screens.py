@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pypdf import PdfReader
 from textual.widgets import DataTable, Label, OptionList
 
 from laptiming.app import LiveTimingApp, Timing
@@ -87,10 +88,14 @@ async def test_passings_day_results_and_keys(event_db: Path, tmp_path: Path, mon
         assert app.screen.query_one(OptionList).option_count == 1
         await pilot.press("e")
         await until(pilot, lambda: (tmp_path / "results-session-1.csv").exists(), "the export")
+        await pilot.press("p")  # no printer given: every driver's slip into one PDF, off the UI thread
+        await until(pilot, lambda: (tmp_path / "slips-session-1.pdf").exists(), "the slips")
         await pilot.press("o")
         await pilot.pause()
         await pilot.press("y")
         await until(pilot, lambda: _results_status(event_db) == "official", "the results made official")
+    slips = PdfReader(tmp_path / "slips-session-1.pdf").pages
+    assert len(slips) == 3  # one slip per car that set a lap
     lines = (tmp_path / "results-session-1.csv").read_text().splitlines()
     assert lines[0].startswith("position,number,driver") and len(lines) == 4
 

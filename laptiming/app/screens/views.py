@@ -134,15 +134,15 @@ class DayScreen(Screen):
 class ResultsScreen(Screen):
     """Finished sessions, browsable; e exports the selected one as CSV (printing will hang off the same key set)."""
 
-    BINDINGS = [Binding("e", "export", "Export CSV"), Binding("o", "official", "Make official"),
-                Binding("escape", "app.show('live')", "Back")]
+    BINDINGS = [Binding("e", "export", "Export CSV"), Binding("p", "print_slips", "Print slips"),
+                Binding("o", "official", "Make official"), Binding("escape", "app.show('live')", "Back")]
 
     def __init__(self) -> None:
         super().__init__(id="results")
         self._session_id: int | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label("Results  (e: export CSV, o: make official, Esc: back)", classes="screen-title")
+        yield Label("Results  (e: export CSV, p: print slips, o: make official, Esc: back)", classes="screen-title")
         yield OptionList(id="finished")
         yield DataTable(id="result-table", zebra_stripes=True)
         yield Footer()
@@ -202,6 +202,18 @@ class ResultsScreen(Screen):
             self.app.call_from_thread(self.app.notify, f"not made official: {err}", severity="error")
             return
         self.app.call_from_thread(self.app.notify, f"session {session_id}: results official")
+
+    @work(thread=True, exclusive=True, group="print")
+    def action_print_slips(self) -> None:
+        """Every driver's slip of the shown session, off the UI thread: a printer that is off never freezes it."""
+        if self._session_id is None:
+            return
+        try:
+            done = self.app.timing.print_slips(self._session_id)  # type: ignore[attr-defined]
+        except TimingError as err:  # PrinterError: the job is kept, and the message says how to re-send it
+            self.app.call_from_thread(self.app.notify, f"not printed: {err}", severity="error", timeout=30)
+            return
+        self.app.call_from_thread(self.app.notify, done)
 
     @work(thread=True, exclusive=True, group="export")
     def action_export(self) -> None:
