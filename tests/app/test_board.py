@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from textual.widgets import DataTable, Label
@@ -18,9 +17,9 @@ def _record(db: Path, name: str, cars: int, seed: int) -> None:
     """Time a whole simulated session and leave it running (as a recorder that was stopped)."""
     recording = Recording.start(RecordingRequest(db, name, f"sim://?cars={cars}&seed={seed}&speed=0&minutes=5",
                                                  enter_unknown=True))
-    deadline = time.monotonic() + 30
-    while recording.link_state is not LinkState.ENDED and time.monotonic() < deadline:
-        time.sleep(0.05)
+    for _ in recording.notices():  # ends when the simulated source does
+        pass
+    assert recording.link_state is LinkState.ENDED
     recording.close(finish=False)
 
 

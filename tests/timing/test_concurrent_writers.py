@@ -27,27 +27,23 @@ from laptiming.store.schema import KNOWN_MIGRATIONS
 from .test_record_kill import LINE_TIMEOUT, start_reading
 
 NOISE = """
-import sys, time
-from pathlib import Path
-import json
+import json, sqlite3, sys, threading
 from laptiming.engine import SessionRules
 from laptiming.store import open_event_db
-from laptiming.store.schema import KNOWN_MIGRATIONS
 open_event_db(sys.argv[1], create=True).close()
-conn = __import__("sqlite3").connect(sys.argv[1], timeout=30, isolation_level=None)
-stop = Path(sys.argv[2])
+conn = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)
 conn.execute("INSERT INTO sessions (name, session_type, rules, phase) VALUES ('Noise', 'practice', ?, 'planned')",
              [json.dumps(SessionRules().to_json())])
+stopped = threading.Event()  # set when the test closes our stdin (or goes away)
+threading.Thread(target=lambda: (sys.stdin.read(), stopped.set()), daemon=True).start()
 print("ready", flush=True)
 commits = 0
-deadline = time.monotonic() + 120
-while not stop.exists() and time.monotonic() < deadline:
+while not stopped.wait(0.005):  # a commit every 5 ms until told to stop
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("SELECT COUNT(*) FROM passings").fetchone()
     conn.execute("UPDATE sessions SET planned_start = ? WHERE name = 'Noise'", [str(commits)])
     conn.execute("COMMIT")
     commits += 1
-    time.sleep(0.005)
 print(commits, flush=True)
 """
 
@@ -59,19 +55,17 @@ def laptiming(*args: object) -> subprocess.CompletedProcess[str]:
 
 
 class Noise:
-    """A second writer committing every 5 ms until stopped."""
+    """A second writer committing every 5 ms until its stdin is closed."""
 
-    def __init__(self, db: Path, folder: Path) -> None:
-        self._stop = folder / "stop-noise"
-        self.process = subprocess.Popen([sys.executable, "-c", NOISE, str(db), str(self._stop)],
+    def __init__(self, db: Path) -> None:
+        self.process = subprocess.Popen([sys.executable, "-c", NOISE, str(db)], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         ready = self.process.stdout.readline()
         assert ready == "ready\n", self.process.stderr.read()
 
     def stop(self) -> int:
         """Stop it; how many commits it made (it must have made many, or nothing raced)."""
-        self._stop.touch()
-        out, err = self.process.communicate(timeout=LINE_TIMEOUT)
+        out, err = self.process.communicate(timeout=LINE_TIMEOUT)  # closes its stdin: the stop
         assert self.process.returncode == 0, err
         return int(out.strip())
 
@@ -96,7 +90,7 @@ def recorded_laps(db: Path, session_name: str) -> dict[int, int]:
 @pytest.mark.parametrize("seed", [3, 11])
 def test_record_with_a_writer_committing_every_5_ms_counts_every_lap(tmp_path, seed):
     db = tmp_path / "event.db"
-    noise = Noise(db, tmp_path)
+    noise = Noise(db)
     try:
         recorded = laptiming("record", f"sim://?cars=8&seed={seed}&speed=100&minutes=4", "--db", db,
                              "--session", "Practice", "--enter-unknown")
@@ -112,7 +106,7 @@ def test_record_with_a_writer_committing_every_5_ms_counts_every_lap(tmp_path, s
 
 def test_commands_from_other_terminals_wait_their_turn_while_record_runs(tmp_path):
     db = tmp_path / "event.db"
-    noise = Noise(db, tmp_path)
+    noise = Noise(db)
     record = subprocess.Popen(
         [sys.executable, "-m", "laptiming", "record", "sim://?cars=6&seed=9&speed=40&minutes=60",
          "--db", str(db), "--session", "Race 1", "--session-type", "race", "--min-lap", "30",
@@ -160,7 +154,7 @@ def test_commands_from_other_terminals_wait_their_turn_while_record_runs(tmp_pat
 
 def test_two_recorders_on_two_sessions_of_one_database_both_finish_exactly(tmp_path):
     db = tmp_path / "event.db"
-    noise = Noise(db, tmp_path)
+    noise = Noise(db)
     runs = [
         subprocess.Popen([sys.executable, "-m", "laptiming", "record", f"sim://?cars=5&seed={seed}&speed=100&minutes=4",
                           "--db", str(db), "--session", name, "--enter-unknown"],

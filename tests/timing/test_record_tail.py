@@ -4,12 +4,13 @@ down is fetched from the decoder's memory (RESEND of the tail), none doubled.
 The decoder is the simulator on a loopback TCP port in this test process; it keeps running (and
 keeps its passings) while the real ``record`` subprocess is killed and started again. A gate holds
 the simulated session at chosen passing counts so the kill and the restart land where the test
-says, and the journal is polled with a deadline (no sleeps as synchronisation).
+says, and the journal is looked at on each change ``record`` prints (after its commit), with a deadline.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import sqlite3
 import subprocess
@@ -23,9 +24,9 @@ from hardware.simulator.field import FieldConfig
 from hardware.simulator.serve import TcpDecoderServer
 from hardware.simulator.virtual_decoder import VirtualDecoder
 from tests.hardware.gate import Gate
+from tests.timing.test_record_kill import start_reading
 
 WAIT_S = 30.0
-POLL_S = 0.05
 KILL_AT = 15  # passings journaled when record is killed
 RESTART_AT = 40  # passings made when record is started again (if the session is still going)
 
@@ -43,27 +44,30 @@ def journal(db: Path) -> tuple[set[tuple[int, int, int]], int]:
     return keys, linked
 
 
-def wait_for_journal(db: Path, count: int, process: subprocess.Popen) -> set[tuple[int, int, int]]:
-    """Poll the journal until it holds ``count`` passings; fail after ``WAIT_S``."""
+def wait_for_journal(db: Path, count: int, lines: queue.Queue) -> set[tuple[int, int, int]]:
+    """Each change ``record`` prints comes after its commit: look at the journal on each one until it
+    holds ``count`` passings; fail if the output stops first or after ``WAIT_S``."""
     deadline = time.monotonic() + WAIT_S
-    keys: set[tuple[int, int, int]] = set()
-    while time.monotonic() < deadline:
+    while True:
         keys, _ = journal(db)
         if len(keys) >= count:
             return keys
-        assert process.poll() is None, f"record ended early with {process.returncode}"
-        time.sleep(POLL_S)  # polling the database with a deadline, not synchronising on a guess
-    raise AssertionError(f"the journal holds {len(keys)} passings after {WAIT_S} s, expected {count}")
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise AssertionError(f"the journal holds {len(keys)} passings after {WAIT_S} s, expected {count}") from None
+        assert line is not None, f"record ended early with the journal at {len(keys)} of {count} passings"
 
 
-def start_record(url: str, db: Path, log: Path) -> subprocess.Popen:
-    """The real ``laptiming record`` on the simulator's TCP port, its notes going to ``log``."""
+def start_record(url: str, db: Path, log: Path) -> tuple[subprocess.Popen, queue.Queue]:
+    """The real ``laptiming record`` on the simulator's TCP port, its notes going to ``log``; its change lines."""
     with open(log, "a") as notes:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             [sys.executable, "-m", "laptiming", "record", url, "--db", str(db), "--session", "Race 1",
              "--session-type", "race", "--min-lap", "30", "--enter-unknown", "--json"],
-            stdout=subprocess.DEVNULL, stderr=notes,
+            stdout=subprocess.PIPE, stderr=notes, text=True,
         )
+    return process, start_reading(process)
 
 
 def stop(process: subprocess.Popen, how: signal.Signals) -> int:
@@ -86,11 +90,11 @@ def test_kill_9_then_every_passing_made_while_down_is_fetched_on_restart(tmp_pat
     db, log = tmp_path / "event.db", tmp_path / "record.log"
     first = second = None
     try:
-        first = start_record(server.url, db, log)
+        first, first_lines = start_record(server.url, db, log)
         assert server.wait_for_connections(1, WAIT_S)
         gate.start.set()
         assert gate.reached[KILL_AT].wait(WAIT_S)
-        survived = wait_for_journal(db, KILL_AT, first)
+        survived = wait_for_journal(db, KILL_AT, first_lines)
         assert stop(first, signal.SIGKILL) == -signal.SIGKILL
 
         gate.release[KILL_AT].set()  # the cars cross while nothing records them
@@ -101,12 +105,12 @@ def test_kill_9_then_every_passing_made_while_down_is_fetched_on_restart(tmp_pat
         made_while_down = len(decoder.memory) - KILL_AT
         assert made_while_down >= 25
 
-        second = start_record(server.url, db, log)
+        second, second_lines = start_record(server.url, db, log)
         assert server.wait_for_connections(2, WAIT_S)
         if session_goes_on:
             gate.release[RESTART_AT].set()
             assert server.finished.wait(WAIT_S)
-        final = wait_for_journal(db, len(decoder.memory), second)
+        final = wait_for_journal(db, len(decoder.memory), second_lines)
         assert stop(second, signal.SIGINT) == 0
     finally:
         for process in (first, second):
