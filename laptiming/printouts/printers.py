@@ -102,8 +102,16 @@ def _open(printer: PrinterURL) -> Any:
     elif printer.scheme == "serial":
         device = escpos_printer.Serial(printer.target, baudrate=printer.baudrate, timeout=printer.timeout_s)
     else:
+        import usb.core  # pyusb: python-escpos's USB transport, and the error that names a missing libusb
+
         vendor, product = (int(part, 16) for part in printer.target.split(":"))
         device = escpos_printer.Usb(vendor, product, timeout=int(printer.timeout_s * 1000))
+        try:
+            device.open()
+        except usb.core.NoBackendError as err:
+            raise PrinterError(f"printer {printer.url}: USB printing needs the libusb library on this laptop "
+                               "(install libusb-1.0)") from err
+        return device
     device.open()
     return device
 
@@ -117,6 +125,8 @@ def send_job(printer: PrinterURL, job: bytes) -> None:
     try:
         try:
             device = _open(printer)
+        except PrinterError:
+            raise
         except Exception as err:  # python-escpos raises its own errors and OSError by transport
             raise PrinterError(f"printer {printer.url} is off or unplugged ({_short(err)})") from err
         if printer.check_status and _paper_missing(device):

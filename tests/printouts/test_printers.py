@@ -192,3 +192,21 @@ def test_a_printer_that_goes_away_mid_job_keeps_the_job(day_db: Path, tmp_path: 
     thread.join(timeout=30)
     (still,) = queue.pending()
     assert still.job_id == kept.job_id and still.data() == job and "stopped taking the job" in still.last_error
+
+def test_a_usb_printer_without_libusb_says_what_to_install(monkeypatch) -> None:
+    import usb.core
+
+    def no_backend(*args, **kwargs):
+        raise usb.core.NoBackendError("No backend available")
+
+    monkeypatch.setattr(usb.core, "find", no_backend)
+    with pytest.raises(PrinterError, match=r"usb://04b8:0202: USB printing needs the libusb library"):
+        send_job(parse_printer_url("usb://04b8:0202"), b"\x1b@")
+
+
+def test_a_usb_printer_that_is_not_plugged_in_is_one_error(monkeypatch) -> None:
+    import usb.core
+
+    monkeypatch.setattr(usb.core, "find", lambda *args, **kwargs: None)  # libusb there, no such device
+    with pytest.raises(PrinterError, match=r"printer usb://04b8:0202 is off or unplugged"):
+        send_job(parse_printer_url("usb://04b8:0202"), b"\x1b@")
