@@ -12,20 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hardware.events import Passing
 from laptiming import engine
 from laptiming.engine import SessionEvent, SessionSetup, SessionState
 from laptiming.service.control import Flag, current_flag
 from laptiming.store import SessionPhase, SessionRecord, get_session, load_setup, open_event_db
+from laptiming.store.journal import passings_since
 from laptiming.store.sessions import setup_fingerprint
-
-_FIELDS = ("decoder_id", "passing_number", "transponder", "decoder_time_us", "strength", "hits",
-           "transponder_code", "utc_time_us", "host_time_ns", "source")
-_SINCE = (
-    "SELECT p.id, " + ", ".join(f"p.{name}" for name in _FIELDS)
-    + " FROM session_passings s JOIN passings p ON p.id = s.passing_id"
-    " WHERE s.session_id = ? AND s.passing_id > ? ORDER BY s.passing_id"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,24 +67,13 @@ class SessionFollower:
                               [SessionPhase.RUNNING.value]).fetchone()
         return None if row is None else int(row[0])
 
-    def _since(self, session_id: int, after_id: int) -> tuple[list[Passing], int]:
-        passings = []
-        last = after_id
-        for row in self.db.execute(_SINCE, [session_id, after_id]):
-            last = row[0]
-            values = dict(zip(_FIELDS, row[1:]))
-            values["host_time_ns"] = values["host_time_ns"] or 0
-            values["source"] = values["source"] or ""
-            passings.append(Passing(**values))
-        return passings, last
-
     def look(self) -> SessionStarted | SessionChanged | None:
         """One look: a newly running session, or the followed one's changes (None: nothing new)."""
         running = self._running()
         if running is not None and (self._followed is None or running > self._followed.session_id):
             fingerprint = setup_fingerprint(self.db, running)
             setup = load_setup(self.db, running)
-            passings, last = self._since(running, 0)
+            passings, last = passings_since(self.db, running, 0)
             state = engine.start(setup, passings)
             self._followed = _Followed(running, state, last, fingerprint)
             return SessionStarted(get_session(self.db, running), state)
@@ -105,7 +86,7 @@ class SessionFollower:
             followed.fingerprint = fingerprint
             followed.state, produced = engine.resetup(followed.state, load_setup(self.db, followed.session_id))
             batches.append(produced)
-        passings, followed.last_passing_id = self._since(followed.session_id, followed.last_passing_id)
+        passings, followed.last_passing_id = passings_since(self.db, followed.session_id, followed.last_passing_id)
         for passing in passings:
             followed.state, produced = engine.step(followed.state, passing)
             batches.append(produced)

@@ -101,15 +101,32 @@ def _passing(row: Sequence) -> Passing:
     )
 
 
+_SESSION_COLUMNS = ", ".join(f"p.{name.strip()}" for name in _COLUMNS.split(","))
+
+
 def load_passings(db: Database, session_id: int) -> list[Passing]:
     """The session's journal passings in the order they were committed."""
-    columns = ", ".join(f"p.{name.strip()}" for name in _COLUMNS.split(","))
     cursor = db.execute(
-        f"SELECT {columns} FROM session_passings s JOIN passings p ON p.id = s.passing_id "
+        f"SELECT {_SESSION_COLUMNS} FROM session_passings s JOIN passings p ON p.id = s.passing_id "
         "WHERE s.session_id = ? ORDER BY p.id",
         [session_id],
     )
     return [_passing(row) for row in cursor]
+
+
+def passings_since(db: Database, session_id: int, after_id: int) -> tuple[list[Passing], int]:
+    """The session's passings journaled after journal id ``after_id`` (ids only grow), and the last id seen:
+    what a follower reads on each look instead of the whole session."""
+    cursor = db.execute(
+        f"SELECT p.id, {_SESSION_COLUMNS} FROM session_passings s JOIN passings p ON p.id = s.passing_id "
+        "WHERE s.session_id = ? AND s.passing_id > ? ORDER BY s.passing_id",
+        [session_id, after_id],
+    )
+    passings, last = [], after_id
+    for row in cursor:
+        last = row[0]
+        passings.append(_passing(row[1:]))
+    return passings, last
 
 
 def count_passings(db: Database, session_id: int | None = None) -> int:
