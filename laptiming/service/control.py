@@ -35,6 +35,7 @@ from laptiming.store import (
     write_transaction,
 )
 from laptiming.store.database import db_path
+from laptiming.store.entries import enter_by_number
 from laptiming.store.sessions import now_text
 
 
@@ -184,21 +185,28 @@ def show_flag(db: Database, session_id: int, flag: Flag, *, made_by: str, reason
 
 
 def finish_session(db: Database, session_id: int, *, made_by: str, reason: str = "",
-                   at_us: int | None = None) -> Finished:
+                   at_us: int | None = None, flag_now: bool = True, enter_unknown: bool = False) -> Finished:
     """Show the checkered flag (if not shown) and finish the session: phase finished, derived results written.
 
-    The checkered flag is ``at_us`` when given, else the one already shown, else now (decoder clock
-    learned from the passings), else just after the last passing. The results are provisional until
+    The one finish policy, for an official (``laptiming finish``, the app) and for a recorder whose
+    source ended (``flag_now=False``: a replayed capture's clock says nothing about now). The checkered
+    flag is ``at_us`` when given, else the one already shown, else now (decoder clock learned from the
+    passings, with ``flag_now``), else just after the last passing. With ``enter_unknown``,
+    transponders still unknown are entered first. The results are provisional until
     :func:`confirm_results`. A recorder running on the session notices within a second and ends.
+    Call inside a write transaction of your own, or let this open one.
     """
     with write_transaction(db):
         record = _open_session(db, session_id)
         passings = load_passings(db, session_id)
+        result = engine.derive_session(passings, load_setup(db, session_id))
+        if enter_unknown and result.unknown:
+            enter_by_number(db, session_id, [unknown.transponder for unknown in result.unknown])
         checkered = at_us if at_us is not None else record.checkered_us
-        if checkered is None:
+        if checkered is None and flag_now:
             checkered = ClockMap().learn_all(passings).decoder_time_us(time.time_ns())
-        if checkered is None and passings:
-            checkered = max(p.decoder_time_us for p in passings) + 1
+        if checkered is None and result.verdicts:  # added passings count too
+            checkered = max(verdict.passing.decoder_time_us for verdict in result.verdicts) + 1
         shown_now = checkered is not None and checkered != record.checkered_us
         if shown_now:
             append_control(db, session_id, ControlAction.FLAG, made_by, reason, Flag.CHECKERED, checkered)

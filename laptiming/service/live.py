@@ -32,6 +32,7 @@ from laptiming.engine import (
     UnknownTransponderSeen,
 )
 from laptiming.errors import InputError
+from laptiming.service.control import finish_session
 from laptiming.service.corrections import CorrectionRequest, check_correction
 from laptiming.store import (
     CorrectionRecord,
@@ -291,26 +292,18 @@ class LiveSession:
             raise InputError("no passing has arrived yet, so the decoder's clock is unknown; give the time")
         return self.set_markers(checkered_us=decoder_now)
 
-    def finish(self, checkered_us: int | None = None) -> SessionResult:
-        """Close the session, the one way every front end does it, in one unit of work.
-
-        With ``enter_unknown``, transponders still unknown are entered first (an entry that failed
-        while live is not lost). The checkered flag is the one given, else the one already shown,
-        else just after the last passing. Then phase finished, derived laps and results written.
-        """
+    def finish(self, checkered_us: int | None = None, *, made_by: str = "laptiming record",
+               reason: str = "the decoder source ended") -> SessionResult:
+        """Close the session in the writer's unit of work by the one finish policy
+        (:func:`laptiming.service.control.finish_session`): unknown cars entered first with
+        ``enter_unknown`` (an entry that failed while live is not lost), the checkered flag given,
+        else the one shown, else just after the last passing; kept in the control log with who and why."""
 
         def unit(db: Database) -> SessionResult:
-            passings = load_passings(db, self.session_id)
-            result = engine.derive_session(passings, load_setup(db, self.session_id))
-            if self._enter_unknown and result.unknown:
-                enter_by_number(db, self.session_id, [unknown.transponder for unknown in result.unknown])
-            flag = checkered_us if checkered_us is not None else get_session(db, self.session_id).checkered_us
-            if flag is None and result.verdicts:
-                flag = max(verdict.passing.decoder_time_us for verdict in result.verdicts) + 1
-            update_session(db, self.session_id, checkered_us=flag, phase=SessionPhase.FINISHED)
-            result = engine.derive_session(passings, load_setup(db, self.session_id))
-            write_derived(db, self.session_id, result)
-            return result
+            if get_session(db, self.session_id).phase is SessionPhase.FINISHED:  # finished by an official meanwhile
+                return self._derive_and_write(db)  # the passings that came in since go into its results
+            return finish_session(db, self.session_id, made_by=made_by, reason=reason, at_us=checkered_us,
+                                  flag_now=False, enter_unknown=self._enter_unknown).result
 
         def after(result: SessionResult) -> None:
             self._apply_setup(result.setup)
@@ -323,13 +316,12 @@ class LiveSession:
 
     def save_results(self) -> SessionResult:
         """Write the derived laps and results as they stand (the session stays open)."""
+        return self.writer.submit(self._derive_and_write).result()
 
-        def unit(db: Database) -> SessionResult:
-            result = engine.derive_session(load_passings(db, self.session_id), load_setup(db, self.session_id))
-            write_derived(db, self.session_id, result)
-            return result
-
-        return self.writer.submit(unit).result()
+    def _derive_and_write(self, db: Database) -> SessionResult:
+        result = engine.derive_session(load_passings(db, self.session_id), load_setup(db, self.session_id))
+        write_derived(db, self.session_id, result)
+        return result
 
     def close(self, timeout: float | None = None) -> None:
         """Journal whatever is queued, then stop the writer."""

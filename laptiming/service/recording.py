@@ -230,11 +230,9 @@ class Recording:
             if self.live.writer.error is not None:
                 raise self.live.writer.error
             self.live.writer.flush()
-            finishing = finish and not self.live.had_problems and self.reader.error is None
-            if self.finished_elsewhere:  # passings that came in meanwhile are in the results too
-                finishing, result = True, self.live.save_results()
-            else:
-                result = self.live.finish() if finishing else self.live.save_results()
+            finishing = self.finished_elsewhere or (finish and not self.live.had_problems and self.reader.error is None)
+            # finished elsewhere (`laptiming finish`, the app): finish() keeps that and adds the late passings
+            result = self.live.finish() if finishing else self.live.save_results()
         finally:
             self.live.close()
             if self.lock is not None:

@@ -30,6 +30,9 @@ def test_a_recording_gives_notices_in_order_and_finishes_with_the_true_laps(tmp_
     assert {int(row.number): row.laps for row in outcome.result.standings} == expected
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT phase FROM sessions").fetchall() == [("finished",)]
+        # the one finish policy: kept in the control log with who and why, like an official's finish
+        assert conn.execute("SELECT action, made_by, reason FROM session_control WHERE action = 'finish'").fetchall() \
+            == [("finish", "laptiming record", "the decoder source ended")]
 
 
 def test_a_stopped_recording_can_stay_open_and_the_next_start_resumes_it(tmp_path):
