@@ -22,10 +22,18 @@ from laptiming.errors import TimingError
 from laptiming.export import render, result_rows, write_atomically
 from laptiming.service import Recording, RecordingOutcome, RecordingRequest
 from laptiming.service.control import Flag as ControlFlag
-from laptiming.service.control import confirm_results, finish_session, show_flag
+from laptiming.service.control import (
+    ResultsStatus,
+    confirm_results,
+    finish_session,
+    reopen_results,
+    results_status,
+    show_flag,
+)
 from laptiming.service.corrections import CorrectionRequest
 from laptiming.service.day import DaySession as ServiceDaySession
 from laptiming.service.day import day_sessions
+from laptiming.service.entries import WalkUpEntry, WalkUpResult, enter_walk_up
 from laptiming.service.recording import Subscription
 from laptiming.store import (
     CorrectionRecord,
@@ -38,6 +46,9 @@ from laptiming.store import (
     open_event_db,
 )
 from laptiming.store.sessions import load_entries
+
+
+LIVE_WAIT_S = 10.0  # how long a worker waits for the running session to take up a change made in the database
 
 
 class Flag(enum.Enum):
@@ -205,7 +216,7 @@ class Timing:
         """The decoder link right now."""
         if self.recording is None:
             return Health(None, None, None, 0)
-        status = self.recording.reader.status
+        status = self.recording.health()
         since = None if status.last_packet_ns is None else (time.time_ns() - status.last_packet_ns) / 1e9
         link = self.recording.link or status
         return Health(LinkStatus(status.source, link.state, status.last_packet_ns, status.frames_decoded,
@@ -233,31 +244,17 @@ class Timing:
             return Flag.WAITING
         return self.local_flag or Flag.GREEN
 
-    def green(self) -> Future:
-        """Green flag now (decoder time); the service also gives it at the first passing."""
-        assert self.recording is not None
-        now = self.decoder_now_us()
-        if now is None:
-            raise TimingError("no passing has arrived yet: the green flag falls by itself at the first one")
-        self.local_flag = None
-        return self.recording.live.set_markers(green_us=now)
-
-    def caution(self, flag: Flag, made_by: str) -> None:
-        """Yellow or red, or green again after them: kept with who and when by the control service
-        (blocking: call from a worker); yellow and red change no lap."""
-        assert self.record is not None
+    def show_flag(self, flag: Flag, made_by: str) -> None:
+        """Any flag, through the control service: kept in the control log with who and when, at the decoder
+        time now; the running session takes it up at once (blocking: call from a worker)."""
+        assert self.recording is not None and self.record is not None
         db = open_event_db(self.db_path)
         try:
-            show_flag(db, self.record.session_id, ControlFlag(flag.value), made_by=made_by)
+            show_flag(db, self.record.session_id, ControlFlag(flag.value), made_by=made_by, at_us=self.decoder_now_us())
         finally:
             db.close()
-        self.local_flag = None if flag is Flag.GREEN else flag
-
-    def checkered(self) -> Future:
-        """Checkered flag now: each car's next crossing finishes its session."""
-        assert self.recording is not None
-        self.local_flag = None
-        return self.recording.live.checkered_now()
+        self.recording.live.reload_setup().result(LIVE_WAIT_S)
+        self.local_flag = flag if flag in (Flag.YELLOW, Flag.RED) else None
 
     def correct(self, request: CorrectionRequest, made_by: str, reason: str) -> Future[CorrectionRecord]:
         """A correction through the live session (the same checks as the CLI); re-ranks at once."""
@@ -281,6 +278,39 @@ class Timing:
         db = open_event_db(self.db_path)
         try:
             confirm_results(db, session_id, made_by=made_by)
+        finally:
+            db.close()
+
+    def walk_up_session(self) -> SessionRecord | None:
+        """Where a walk-up car goes: the running session, else the next one to run."""
+        return self.record if self.recording is not None else self.next_session()
+
+    def walk_up(self, session_id: int, entry: WalkUpEntry, made_by: str) -> WalkUpResult:
+        """Enter a walk-up car through the entries service; the running session takes it up at once
+        (blocking: call from a worker)."""
+        db = open_event_db(self.db_path)
+        try:
+            result = enter_walk_up(db, session_id, entry, made_by=made_by)
+        finally:
+            db.close()
+        recording = self.recording
+        if recording is not None and recording.session_id == session_id:
+            recording.live.reload_setup().result(LIVE_WAIT_S)
+        return result
+
+    def reopen(self, session_id: int, made_by: str, reason: str) -> None:
+        """Official results back to provisional, with why, so they can be corrected (blocking: call from a worker)."""
+        db = open_event_db(self.db_path)
+        try:
+            reopen_results(db, session_id, made_by=made_by, reason=reason)
+        finally:
+            db.close()
+
+    def results_status(self, session_id: int) -> ResultsStatus:
+        """Live, provisional or official (read-only)."""
+        db = open_event_db(self.db_path, readonly=True)
+        try:
+            return results_status(db, session_id)
         finally:
             db.close()
 

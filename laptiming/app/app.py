@@ -13,13 +13,14 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import get_current_worker
 
-from laptiming.app.adapter import Flag, Timing
-from laptiming.app.messages import NoticesArrived, SessionEnded, WorkFailed
+from laptiming.app.adapter import Flag, Timing, WalkUpEntry, WalkUpResult
+from laptiming.app.messages import NoticesArrived, SessionEnded, WalkUpRequested, WorkFailed
 from laptiming.app.model import LiveModel
 from laptiming.app.screens.corrections import KINDS, CorrectionForm
 from laptiming.app.screens.dialogs import Confirm, KeysHelp, SessionPicker
 from laptiming.app.screens.live import LiveScreen
 from laptiming.app.screens.views import VIEWS
+from laptiming.app.screens.walkup import WalkUpForm
 from laptiming.errors import TimingError
 from laptiming.store import SessionPhase
 
@@ -47,6 +48,7 @@ class LiveTimingApp(App[int]):
         self.official = official
         self.autostart = autostart
         self.model = LiveModel()
+        self._walk_up_session = 0  # the session the open walk-up form enters cars in
         self.last_shown: dict[int, float] = {}  # car id -> monotonic time its row was last drawn (bench)
 
     def on_mount(self) -> None:
@@ -117,32 +119,29 @@ class LiveTimingApp(App[int]):
 
     # -- flags and finish -----------------------------------------------------------------------
     def action_flag(self, name: str) -> None:
-        """Green, yellow, red or checkered."""
+        """Green, yellow, red or checkered, through the control service (who and when kept)."""
         if self.timing.recording is None:
             self.notify("no session running: press n to start one", severity="warning")
             return
         flag = Flag(name)
-        if flag in (Flag.YELLOW, Flag.RED) or (flag is Flag.GREEN and self.timing.local_flag is not None):
-            self.show_caution(flag)
-            return
         state = self.timing.state
-        if flag is Flag.GREEN and state is not None and state.setup.markers.green_us is not None:
+        if flag is Flag.GREEN and self.timing.local_flag is None and state is not None \
+                and state.setup.markers.green_us is not None:
             self.notify("already green (the green flag fell at the first passing)")
             return
-        try:
-            self._watch(f"{flag.value} flag", self.timing.green() if flag is Flag.GREEN else self.timing.checkered())
-        except TimingError as err:
-            self.notify(str(err), severity="error")
+        if self.timing.decoder_now_us() is None:
+            self.notify("no passing has arrived yet, so the decoder's clock is unknown"
+                        + (": the green flag falls by itself at the first one" if flag is Flag.GREEN else ""),
+                        severity="warning")
             return
-        self.notify(f"{flag.value} flag")
-        self.screen_named("live").refresh_bars()
+        self.show_flag(flag)
 
     @work(thread=True, exclusive=True, group="flag")
-    def show_caution(self, flag: Flag) -> None:
-        """Yellow, red, or green after them, written to the control log off the UI thread."""
+    def show_flag(self, flag: Flag) -> None:
+        """Write the flag to the control log off the UI thread; the running session takes it up."""
         try:
-            self.timing.caution(flag, self.official)
-        except (TimingError, sqlite3.Error) as err:
+            self.timing.show_flag(flag, self.official)
+        except (TimingError, sqlite3.Error, TimeoutError) as err:
             self.post_message(WorkFailed(f"{flag.value} flag", str(err)))
             return
         self.call_from_thread(self.notify, f"{flag.value} flag")
@@ -237,6 +236,38 @@ class LiveTimingApp(App[int]):
             self.notify(f"correction #{record.correction.correction_id} recorded")
 
         self._watch("correction", self.timing.correct(request, self.official, reason), recorded)
+
+    # -- walk-up entries ------------------------------------------------------------------------
+    def action_walk_up(self) -> None:
+        """The walk-up form for the running (else the next) session, offering an unknown transponder on track."""
+        record = self.timing.walk_up_session()
+        if record is None:
+            self.notify("no running or planned session to enter a car in", severity="warning")
+            return
+        unknown = self.model.unknown_now(self.model.known_transponders()) if self.timing.recording else []
+        form = WalkUpForm(record.name, unknown[0].transponder if unknown else None)
+        self.push_screen(form, self._walked_up)
+        self._walk_up_session = record.session_id
+
+    def on_walk_up_requested(self, message: WalkUpRequested) -> None:
+        self.enter_walk_up(message.form, message.entry)
+
+    @work(thread=True, exclusive=True, group="walk-up")
+    def enter_walk_up(self, form: WalkUpForm, entry: WalkUpEntry) -> None:
+        """Enter the car off the UI thread; the form closes, or shows why the service refused it."""
+        try:
+            result = self.timing.walk_up(self._walk_up_session, entry, self.official)
+        except (TimingError, sqlite3.Error, TimeoutError) as err:
+            self.call_from_thread(form.show_error, str(err))
+            return
+        self.call_from_thread(form.dismiss, result)
+
+    def _walked_up(self, result: WalkUpResult | None) -> None:
+        if result is not None:
+            if self.timing.state is not None:
+                self.model.resync(self.timing.state)
+            self.notify(f"car entered in session {result.session_id}"
+                        + (" (new car)" if result.car_made else ""))
 
     # -- screens and keys -----------------------------------------------------------------------
     def screen_named(self, name: str) -> Any:

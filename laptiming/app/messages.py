@@ -31,3 +31,12 @@ class WorkFailed(Message):
         super().__init__()
         self.what = what
         self.error = error
+
+
+class WalkUpRequested(Message):
+    """The walk-up form's fields passed their checks: enter the car (the form waits for the answer)."""
+
+    def __init__(self, form: object, entry: object) -> None:
+        super().__init__()
+        self.form = form  # the WalkUpForm to dismiss, or to show the service's message on
+        self.entry = entry  # a WalkUpEntry

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from hardware.events import DecoderStatus, LinkStatus
+from laptiming import engine
 from laptiming.engine import (
     FinishTimeSet,
     PassingJudged,
@@ -44,11 +45,15 @@ class LiveModel:
 
     @classmethod
     def from_snapshot(cls, snapshot: SessionState, link: LinkStatus | None) -> LiveModel:
-        """The model as a subscription's snapshot stands."""
+        """The model as a subscription's snapshot stands, with the session's passings journaled so far
+        (called from a worker: judging them all takes a moment on a long session)."""
         model = cls(link=link, finish_at_us=snapshot.finish_at_us)
         model.rows = {row.car_id: row for row in snapshot.standings}
         model.unknown = dict(snapshot.unknown)
         model.changed = set(model.rows)
+        verdicts = engine.result(snapshot).verdicts  # the journal's passings so far, each with why it counted or not
+        model.verdicts = {passing_id(v.passing): v for v in verdicts[-PASSINGS_KEPT:]}
+        model.passings_changed = True
         return model
 
     def apply(self, notices: Iterable[Notice]) -> None:

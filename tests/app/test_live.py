@@ -68,8 +68,8 @@ async def test_session_runs_green_to_finished(event_db: Path) -> None:
         results = list(db.query("SELECT number, position, status FROM results WHERE session_id = 1 ORDER BY position"))
         assert len(results) == 4
         assert results[-1]["status"] == "DSQ"
-        flags = [record.flag.value for record in control_log(db, 1) if record.flag is not None]
-        assert flags[:2] == ["yellow", "green"]
+        flags = [(record.flag.value, record.made_by) for record in control_log(db, 1) if record.flag is not None]
+        assert flags == [("yellow", "J. Smith"), ("green", "J. Smith"), ("checkered", "J. Smith")]
         finishes = [record.made_by for record in control_log(db, 1) if record.action.value == "finish"]
         assert finishes == ["J. Smith"]
         corrections = load_corrections(db, 1)

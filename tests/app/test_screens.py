@@ -10,7 +10,8 @@ from textual.widgets import DataTable, Label, OptionList
 from laptiming.app import LiveTimingApp, Timing
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.app.widgets.status import AlertBar
-from laptiming.service.control import results_status
+from laptiming.service import Recording, RecordingRequest
+from laptiming.service.control import control_log, results_status
 from laptiming.store import SessionPhase, list_sessions, open_event_db
 from tests.app.conftest import app_test, until
 
@@ -94,6 +95,22 @@ async def test_passings_day_results_and_keys(event_db: Path, tmp_path: Path, mon
         await pilot.pause()
         await pilot.press("y")
         await until(pilot, lambda: _results_status(event_db) == "official", "the results made official")
+        status = app.screen.query_one("#result-status", Label)
+        await until(pilot, lambda: "official" in str(status.render()), "the status shown")
+        await pilot.press("r")
+        await until(pilot, lambda: app.screen.query("#reason"), "the reason asked")
+        await pilot.press("enter")  # no reason: refused inline, nothing written
+        await until(pilot, lambda: "reason is needed" in str(app.screen.query_one("#form-error").render()), "refused")
+        assert _results_status(event_db) == "official"
+        await pilot.press(*"wrong class on car 3", "enter")
+        await until(pilot, lambda: _results_status(event_db) == "provisional", "the results reopened")
+        await until(pilot, lambda: "provisional" in str(status.render()), "the reopened status shown")
+    db = open_event_db(event_db, readonly=True)
+    try:
+        reopened = [r for r in control_log(db, 1) if r.action.value == "reopen"]
+        assert [(r.made_by, r.reason) for r in reopened] == [("official", "wrong class on car 3")]
+    finally:
+        db.close()
     slips = PdfReader(tmp_path / "slips-session-1.pdf").pages
     assert len(slips) == 3  # one slip per car that set a lap
     lines = (tmp_path / "results-session-1.csv").read_text().splitlines()
@@ -139,3 +156,30 @@ async def test_a_new_session_by_name_from_the_picker(tmp_path: Path) -> None:
         await pilot.press(*"Open pit lane", "enter")
         await until(pilot, lambda: app.timing.record is not None and len(app.model.rows) == 3, "the new session timed")
         assert app.timing.record.name == "Open pit lane" and app.timing.record.session_id == 1
+
+
+@app_test
+async def test_passings_screen_shows_the_passings_journaled_before_the_app_started(event_db: Path) -> None:
+    recording = Recording.start(RecordingRequest(event_db, "Practice 1", SIM.replace("minutes=5", "minutes=20"),
+                                                 enter_unknown=True))
+    for _ in recording.notices():  # the simulated session to its end, then left running
+        pass
+    recording.close(finish=False)
+    db = open_event_db(event_db, readonly=True)
+    try:
+        journaled = db.execute("SELECT COUNT(*) FROM session_passings WHERE session_id = 1").fetchone()[0]
+    finally:
+        db.close()
+    assert journaled > 10
+    app = LiveTimingApp(Timing(event_db, "tcp://127.0.0.1:9"))  # nothing more arrives
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.start_session(1)
+        await until(pilot, lambda: app.timing.recording is not None and app.model.rows, "the session resumed")
+        await pilot.press("2")
+        await until(pilot, lambda: app.screen.id == "passings", "the Passings screen")
+        table = app.screen.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == journaled, "every journaled passing listed")
+        numbers = [int(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert numbers == sorted(numbers, reverse=True)
+        reasons = {str(table.get_row_at(i)[5]) for i in range(table.row_count)}
+        assert {"counted: lap", "counted: opens timing"} <= reasons

@@ -78,3 +78,28 @@ class KeysHelp(ModalScreen[None]):
         with Vertical(classes="dialog-box"):
             yield Label("Keys  (Esc or ? closes)", classes="dialog-title")
             yield Label("\n".join(self.lines), id="keys")
+
+
+class ReasonPrompt(ModalScreen[str | None]):
+    """Ask why, before something the control log keeps with a reason (reopening official results)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__(classes="dialog")
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(self.question, classes="dialog-title")
+            yield Label("Reason (required)")
+            yield Input(id="reason", compact=True)
+            yield Label("", id="form-error")
+            yield Label("Enter: go ahead    Esc: cancel", classes="dialog-keys")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value.strip():
+            self.query_one("#form-error", Label).update("[b red]a reason is needed[/]")
+            return
+        self.dismiss(event.value.strip())

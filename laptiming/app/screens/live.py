@@ -30,6 +30,7 @@ class LiveScreen(Screen):
         Binding("c", "app.flag('checkered')", "Checkered"),
         Binding("f", "app.finish", "Finish"),
         Binding("a", "app.correct('assign')", "Assign unknown"),
+        Binding("w", "app.walk_up", "Walk-up entry"),
         Binding("s", "app.correct('status')", "Status"),
         Binding("p", "app.correct('penalty')", "Penalty", show=False),
         Binding("l", "app.correct('delete_lap')", "Delete lap", show=False),

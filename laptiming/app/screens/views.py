@@ -13,8 +13,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
+from laptiming.app.adapter import ResultsStatus
 from laptiming.app.screens.corrections import CorrectionForm
-from laptiming.app.screens.dialogs import Confirm, session_line
+from laptiming.app.screens.dialogs import Confirm, ReasonPrompt, session_line
 from laptiming.app.widgets.standings import COLUMNS, row_cells
 from laptiming.engine import SessionResult
 from laptiming.errors import TimingError
@@ -135,15 +136,18 @@ class ResultsScreen(Screen):
     """Finished sessions, browsable; e exports the selected one as CSV (printing will hang off the same key set)."""
 
     BINDINGS = [Binding("e", "export", "Export CSV"), Binding("p", "print_slips", "Print slips"),
-                Binding("o", "official", "Make official"), Binding("escape", "app.show('live')", "Back")]
+                Binding("o", "official", "Make official"), Binding("r", "reopen", "Reopen"),
+                Binding("escape", "app.show('live')", "Back")]
 
     def __init__(self) -> None:
         super().__init__(id="results")
         self._session_id: int | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label("Results  (e: export CSV, p: print slips, o: make official, Esc: back)", classes="screen-title")
+        yield Label("Results  (e: export CSV, p: print slips, o: make official, r: reopen, Esc: back)",
+                    classes="screen-title")
         yield OptionList(id="finished")
+        yield Label("", id="result-status")
         yield DataTable(id="result-table", zebra_stripes=True)
         yield Footer()
 
@@ -172,10 +176,12 @@ class ResultsScreen(Screen):
     @work(thread=True, exclusive=True, group="result")
     def load_result(self, session_id: int) -> None:
         result, _ = self.app.timing.result(session_id)  # type: ignore[attr-defined]
-        self.app.call_from_thread(self._show, session_id, result)
+        status = self.app.timing.results_status(session_id)  # type: ignore[attr-defined]
+        self.app.call_from_thread(self._show, session_id, result, status)
 
-    def _show(self, session_id: int, result: SessionResult) -> None:
+    def _show(self, session_id: int, result: SessionResult, status: ResultsStatus) -> None:
         self._session_id = session_id
+        self.query_one("#result-status", Label).update(f"Session {session_id}: results {status.value}")
         table = self.query_one(DataTable)
         table.clear()
         for row in result.standings:
@@ -202,6 +208,29 @@ class ResultsScreen(Screen):
             self.app.call_from_thread(self.app.notify, f"not made official: {err}", severity="error")
             return
         self.app.call_from_thread(self.app.notify, f"session {session_id}: results official")
+        self.app.call_from_thread(self.load_result, session_id)
+
+    def action_reopen(self) -> None:
+        """Official results back to provisional, after asking why (kept in the control log)."""
+        if self._session_id is None:
+            return
+        session_id = self._session_id
+
+        def answered(reason: str | None) -> None:
+            if reason:
+                self.reopen(session_id, reason)
+
+        self.app.push_screen(ReasonPrompt(f"Reopen the official results of session {session_id}?"), answered)
+
+    @work(thread=True, exclusive=True, group="confirm")
+    def reopen(self, session_id: int, reason: str) -> None:
+        try:
+            self.app.timing.reopen(session_id, self.app.official, reason)  # type: ignore[attr-defined]
+        except (TimingError, sqlite3.Error) as err:
+            self.app.call_from_thread(self.app.notify, f"not reopened: {err}", severity="error")
+            return
+        self.app.call_from_thread(self.app.notify, f"session {session_id}: results reopened (provisional)")
+        self.app.call_from_thread(self.load_result, session_id)
 
     @work(thread=True, exclusive=True, group="print")
     def action_print_slips(self) -> None:

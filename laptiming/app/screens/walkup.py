@@ -1,0 +1,101 @@
+"""The walk-up form: a car and driver who registered at the gate, entered in seconds.
+
+Number, driver, class and transponder; Enter moves down, Enter on the last field enters the car.
+What can be checked here is checked at once (a message under the fields); the rest (a transponder
+that belongs to another car, a finished session) comes back from the service, and the form stays
+open with the message so the official can fix it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+from laptiming.app.adapter import WalkUpEntry, WalkUpResult
+from laptiming.app.messages import WalkUpRequested
+
+
+@dataclass(frozen=True, slots=True)
+class WalkUpField:
+    """One input of the form."""
+
+    key: str
+    label: str
+    required: bool = True
+
+
+FIELDS = (
+    WalkUpField("number", "Car number"),
+    WalkUpField("driver", "Driver"),
+    WalkUpField("class", "Class (optional)", required=False),
+    WalkUpField("transponder", "Transponder"),
+)
+
+
+def entry_from(values: dict[str, str]) -> WalkUpEntry:
+    """The entry the typed values make; a ValueError names the first field that is wrong."""
+    missing = [field.label for field in FIELDS if field.required and not values[field.key].strip()]
+    if missing:
+        raise ValueError(f"needed: {', '.join(missing)}")
+    try:
+        transponder = int(values["transponder"].strip())
+    except ValueError as err:
+        raise ValueError(f"transponder: not a whole number: {values['transponder'].strip()!r}") from err
+    if transponder <= 0:
+        raise ValueError(f"transponder: {transponder} is not a transponder number (a whole number above 0)")
+    return WalkUpEntry(values["number"].strip(), values["driver"].strip(), transponder,
+                       values["class"].strip() or None)
+
+
+class WalkUpForm(ModalScreen[WalkUpResult | None]):
+    """Enter a walk-up car in a session; dismissed with what the service did (None when cancelled)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, session_name: str, unknown_transponder: int | None = None) -> None:
+        super().__init__(classes="dialog")
+        self.session_name = session_name
+        self.unknown_transponder = unknown_transponder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(f"Walk-up entry into {self.session_name}", classes="dialog-title")
+            if self.unknown_transponder is not None:
+                yield Label(f"Unknown transponder {self.unknown_transponder} is on track: filled in below "
+                            "(clear it to enter another)", id="prefill-note")
+            for field in FIELDS:
+                initial = str(self.unknown_transponder) if field.key == "transponder" and self.unknown_transponder else ""
+                yield Label(field.label)
+                yield Input(initial, id=f"walkup-{field.key}", compact=True)
+            yield Label("", id="form-error")
+            yield Label("Enter: next field, on the last: enter the car    Esc: cancel", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#walkup-number", Input).focus()
+
+    def values(self) -> dict[str, str]:
+        """What is typed now, by field key."""
+        return {w.id.removeprefix("walkup-"): w.value for w in self.query(Input) if w.id}
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(Input))
+        if event.input is not inputs[-1]:
+            inputs[inputs.index(event.input) + 1].focus()
+            return
+        try:
+            entry = entry_from(self.values())
+        except ValueError as err:
+            self.show_error(str(err))
+            return
+        self.show_error("")
+        self.app.post_message(WalkUpRequested(self, entry))
+
+    def show_error(self, message: str) -> None:
+        """A message under the fields (the form stays open)."""
+        self.query_one("#form-error", Label).update(f"[b red]{message}[/]" if message else "")

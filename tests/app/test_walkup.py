@@ -1,0 +1,71 @@
+"""The walk-up form: a car from the gate entered through the entries service, then timed with its name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, Label
+
+from laptiming.app import LiveTimingApp, Timing
+from laptiming.app.widgets.standings import StandingsTable
+from laptiming.store import open_event_db
+from laptiming.store.sessions import load_entries
+from tests.app.conftest import app_test, until
+
+SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
+
+
+def _entries(db_path: Path) -> list[tuple[str, str | None, str | None]]:
+    db = open_event_db(db_path, readonly=True)
+    try:
+        return [(e.number, e.driver, e.car_class) for e in load_entries(db, 1)]
+    finally:
+        db.close()
+
+
+@app_test
+async def test_walk_up_form_enters_the_car_and_it_is_timed_by_name(event_db: Path) -> None:
+    app = LiveTimingApp(Timing(event_db, SIM), official="gate")
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.start_session(1)
+        await until(pilot, lambda: len(app.model.unknown) == 3 and app.model.link is not None
+                    and app.model.link.state.value == "ended", "three unknown transponders")
+        first = min(app.model.unknown)
+        await pilot.press("w")
+        await until(pilot, lambda: app.screen.query("#walkup-number"), "the walk-up form")
+        form = app.screen
+        assert form.query_one("#walkup-transponder", Input).value == str(first)  # the unknown one, offered
+        assert str(first) in str(form.query_one("#prefill-note", Label).render())
+        await pilot.press("enter", "enter", "enter", "enter")  # nothing typed: the form says what is missing
+        error = form.query_one("#form-error", Label)
+        await until(pilot, lambda: "needed: Car number, Driver" in str(error.render()), "the inline message")
+        assert app.screen is form and _entries(event_db) == []
+        await pilot.click("#walkup-number")
+        await pilot.press(*"42", "enter", *"Grace Hopper", "enter", *"Cup", "enter", "enter")
+        await until(pilot, lambda: app.screen is not form, "the form closed")
+        assert ("42", "Grace Hopper", "Cup") in _entries(event_db)
+        table = app.screen_named("live").query_one(StandingsTable)
+        await until(pilot, lambda: any(row.number == "42" for row in app.model.rows.values()), "car 42 timed")
+        car = next(row for row in app.model.rows.values() if row.number == "42")
+        await until(pilot, lambda: table.cell_text(car.car_id, "driver") == "Grace Hopper", "its row with the name")
+        assert int(table.cell_text(car.car_id, "laps")) >= 1
+
+
+@app_test
+async def test_walk_up_form_shows_the_services_refusal_inline(event_db: Path) -> None:
+    app = LiveTimingApp(Timing(event_db, SIM), official="gate")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("w")  # nothing running: the next planned session
+        await until(pilot, lambda: app.screen.query("#walkup-number"), "the walk-up form")
+        assert "Practice 1" in str(app.screen.query_one(".dialog-title", Label).render())
+        await pilot.press(*"7", "enter", *"Ada", "enter", "enter", *"1234", "enter")
+        await until(pilot, lambda: not app.screen.query("#walkup-number"), "car 7 entered")
+        await pilot.press("w")
+        await until(pilot, lambda: app.screen.query("#walkup-number"), "the form again")
+        await pilot.press(*"8", "enter", *"Bob", "enter", "enter", *"12x4", "enter")
+        error = app.screen.query_one("#form-error", Label)
+        await until(pilot, lambda: "not a whole number" in str(error.render()), "a bad transponder refused")
+        await pilot.press("backspace", "backspace", "backspace", "backspace", *"1234", "enter")
+        await until(pilot, lambda: "belongs to car 7" in str(error.render()), "the service's refusal, inline")
+        assert app.screen.query("#walkup-number")
+    assert _entries(event_db) == [("7", "Ada", None)]
