@@ -2,8 +2,8 @@
 
 100 cars in a practice session; passings are handed to the running session exactly as the decoder
 reader does (its listener, from another thread), in bursts of 50 within one second. The clock
-stops when the Live screen's refresh tick has drawn that car's row (the app headless, full
-rendering). Then a steady 20 passings/s for some seconds while the process's CPU time is measured
+stops when the standings widget draws that car's new line for the screen (the app headless, full
+rendering, a terminal tall enough for every row). Then a steady 20 passings/s for some seconds while the process's CPU time is measured
 (the journal writer, the engine and the UI together). Targets: p99 latency under 100 ms; CPU under
 25% of one core.
 """
@@ -97,7 +97,7 @@ def _feed(app: TimedApp, feeder: Feeder, count: int, per_second: float, measure:
 
 async def _run(db_path: Path) -> tuple[list[float], float, int]:
     app = TimedApp(Timing(db_path, NOWHERE))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, CARS + 10)) as pilot:  # every car's row on screen, so each one is drawn
         app.start_session(1)
         while app.timing.recording is None or len(app.model.rows) < CARS:
             await pilot.pause(0.05)

@@ -108,7 +108,7 @@ class LiveTimingApp(App[int]):
         self.model.apply(message.notices)
 
     def shown(self, car_ids: set[int]) -> None:
-        """The Live screen drew these rows (the bench measures from here)."""
+        """The standings drew these cars' new lines on screen (the bench measures to here)."""
         now = time.monotonic()
         for car_id in car_ids:
             self.last_shown[car_id] = now

@@ -43,7 +43,7 @@ async def test_demo_goes_green_and_fills_lap_times_within_ten_seconds(tmp_path: 
         table = app.screen_named("live").query_one(StandingsTable)
 
         def lap_times_shown() -> bool:
-            return any(table.cell_text(car_id, "last") for car_id in app.model.rows if str(car_id) in table.rows)
+            return any(table.cell_text(car_id, "last") for car_id in app.model.rows if table.has_car(car_id))
 
         await until(pilot, lap_times_shown, "lap times in the table", timeout=30)
         took = time.monotonic() - started

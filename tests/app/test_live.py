@@ -32,6 +32,7 @@ async def test_session_runs_green_to_finished(event_db: Path) -> None:
         assert table.cell_text(leader.car_id, "best") != ""
         # Correction: the leader is DSQ; the table re-ranks.
         table.move_cursor(row=table.get_row_index(str(leader.car_id)))
+        assert table.selected_car() == leader.car_id
         await pilot.press("s")
         await pilot.pause()
         await pilot.press(*"DSQ", "enter", *"jumped start", "enter")

@@ -53,6 +53,7 @@ class LiveScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one(StandingsTable).on_drawn = self.app.shown  # type: ignore[attr-defined]
         self.set_interval(REFRESH_S, self.refresh_tick)
         self.refresh_bars()
 
@@ -73,9 +74,7 @@ class LiveScreen(Screen):
             del self._flash_until[car_id]
         changed |= crossed | expired
         if changed:
-            with self.app.batch_update():
-                self.query_one(StandingsTable).show(model.rows, changed, set(self._flash_until))
-            self.app.shown(changed)  # type: ignore[attr-defined]
+            self.query_one(StandingsTable).show(model.rows, changed, set(self._flash_until))
         self._ticks += 1
         if self._ticks % BARS_EVERY == 0:
             self.refresh_bars()

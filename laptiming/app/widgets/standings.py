@@ -1,15 +1,24 @@
-"""The standings table: keyed rows, only changed cells updated, re-sorted when positions move."""
+"""The standings table on Textual's line API: one cached line per car, redrawn only when that car changes.
+
+A passing changes one car's row (and, when places swap, the rows between): only those lines are
+built again and only their screen lines refreshed. Nothing is rebuilt per passing, and there is
+no per-cell layout as in a DataTable, so a burst of passings costs a few lines each.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
-from typing import Any
-
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.cache import LRUCache
-from textual.widgets import DataTable
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from laptiming.engine import CarStatus, StandingRow
 from laptiming.report import status_text
@@ -20,11 +29,13 @@ COLUMNS = (
     ("last", "Last", 9), ("best", "Best", 9), ("lap", "(lap)", 5), ("gap", "Gap", 9), ("int", "Int", 9),
     ("status", "Status", 10),
 )
+COLUMN_INDEX = {key: index for index, (key, _, _) in enumerate(COLUMNS)}
+CELL_PADDING = 1  # blank cells either side of each column, as a DataTable draws them
+HEADER_LINES = 1
 SESSION_BEST = "bold magenta"
 PERSONAL_BEST = "bold green"
 CROSSED = "reverse"
 OUT = "dim"
-CELL_CACHE = 4_000  # rendered cells kept: a whole 100-car table three times over
 
 
 def row_cells(row: StandingRow, crossed: bool = False) -> tuple[Text, ...]:
@@ -47,109 +58,246 @@ def row_cells(row: StandingRow, crossed: bool = False) -> tuple[Text, ...]:
     )
 
 
-def _same(old: Text, new: Text) -> bool:
-    return old.plain == new.plain and old.style == new.style
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One cell as drawn: its text, its style and which side it hugs."""
+
+    text: str
+    style: str
+    right: bool
 
 
-class StandingsTable(DataTable):
-    """Live standings keyed by car id; :meth:`show` updates only what changed."""
+def _cells(row: StandingRow, crossed: bool) -> tuple[Cell, ...]:
+    return tuple(Cell(text.plain, str(text.style), text.justify == "right") for text in row_cells(row, crossed))
+
+
+def _fit(text: str, width: int, right: bool) -> str:
+    """The text cut or padded to exactly ``width`` cells."""
+    if cell_len(text) > width:
+        return set_cell_size(text, width)
+    pad = " " * (width - cell_len(text))
+    return pad + text if right else text + pad
+
+
+TABLE_WIDTH = sum(width + 2 * CELL_PADDING for _, _, width in COLUMNS)
+
+
+class StandingsTable(ScrollView, can_focus=True):
+    """Live standings keyed by car id; :meth:`show` redraws only the lines of the cars that changed."""
+
+    COMPONENT_CLASSES = {"standings--header", "standings--even-row", "standings--cursor"}
+    DEFAULT_CSS = """
+    StandingsTable {
+        background: $surface;
+        color: $foreground;
+        & > .standings--header { text-style: bold; background: $panel; color: $foreground; }
+        & > .standings--even-row { background: $surface-lighten-1 50%; }
+        & > .standings--cursor { background: $block-cursor-blurred-background; color: $block-cursor-blurred-foreground; }
+        &:focus > .standings--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
+    }
+    """
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "cursor(-100000)", "First", show=False),
+        Binding("end", "cursor(100000)", "Last", show=False),
+    ]
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-        self._shown: dict[int, tuple[Text, ...]] = {}
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._cells: dict[int, tuple[Cell, ...]] = {}
         self._positions: dict[int, int] = {}
-        self._cells: LRUCache[tuple[object, ...], object] = LRUCache(CELL_CACHE)
-        self._lines: LRUCache[tuple[object, ...], Any] = LRUCache(CELL_CACHE // 10)
-        self._versions: dict[str, int] = {}  # row key -> bumped whenever the row's cells change
+        self._order: list[int] = []  # car ids, top to bottom
+        self._index: dict[int, int] = {}  # car id -> its line below the header
+        self._versions: dict[int, int] = {}  # bumped whenever a car's cells change
+        self._strips: dict[int, tuple[tuple[object, ...], Strip]] = {}  # car id -> (what it was built from, line)
+        self._styles: dict[str, Style] = {}
+        self._drawn: dict[int, int] = {}  # car id -> the version last drawn on screen
+        self._selected: int | None = None
+        self._chosen = False  # the official moved the cursor: it stays on that car from then on
+        self.on_drawn: Callable[[set[int]], None] | None = None  # told which cars' new lines reached the screen
+        self.virtual_size = Size(TABLE_WIDTH, HEADER_LINES)
 
-    def _render_line_in_row(self, row_key: Any, line_no: int, base_style: Style, cursor_location: Any,
-                            hover_location: Any) -> Any:
-        """Likewise for whole lines: a row's line is kept until that row, its place or the cursor on it changes."""
-        version = self._versions.get(row_key.value) if row_key.value is not None else None
-        if version is None:
-            return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
-        row_index = self._row_locations.get(row_key)
-        key = (row_key, version, line_no, row_index, base_style, self.size.width, self.scroll_x,
-               cursor_location.row == row_index, hover_location.row == row_index, self.cursor_type,
-               self.show_cursor, self._show_hover_cursor, self._pseudo_class_state)
-        lines = self._lines.get(key)
-        if lines is None:
-            lines = super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
-            self._lines[key] = lines
-        return lines
-
-    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
-                     cursor: bool = False, hover: bool = False) -> Any:
-        """DataTable forgets every rendered cell on any ``update_cell``; keep each cell until its own text,
-        style, place or look changes, so a passing costs the cells it changed, not the whole table."""
-        if row_index < 0 or column_index < 0:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        row_key = self._row_locations.get_key(row_index)
-        column_key = self._column_locations.get_key(column_index)
-        value = self._data[row_key][column_key]
-        key = (row_key, column_key, row_index, width, value.plain, value.style, base_style, cursor, hover,
-               self._show_hover_cursor, self._pseudo_class_state)
-        lines = self._cells.get(key)
-        if lines is None:
-            lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-            self._cells[key] = lines
-        return lines
-
-    def on_mount(self) -> None:
-        for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
+    # -- what the screens call --------------------------------------------------------------------
+    @property
+    def row_count(self) -> int:
+        """How many cars are listed."""
+        return len(self._order)
 
     def reset(self) -> None:
         """No rows (a new session)."""
-        self.clear()
-        self._versions.clear()
-        self._shown.clear()
-        self._positions.clear()
+        for store in (self._cells, self._positions, self._index, self._versions, self._strips, self._drawn):
+            store.clear()
+        self._order = []
+        self._selected = None
+        self._chosen = False
+        self._resize()
+        self.refresh()
 
     def show(self, rows: dict[int, StandingRow], changed: Iterable[int], flashing: set[int]) -> int:
-        """Bring the changed cars' rows up to date (added, updated cell by cell, or removed); the cells written."""
-        written = 0
+        """Bring the changed cars' rows up to date (added, redrawn or removed); the number of rows redrawn."""
+        redrawn = 0
         reorder = False
         for car_id in changed:
             row = rows.get(car_id)
-            key = str(car_id)
             if row is None:
-                if car_id in self._shown:
-                    self.remove_row(key)
-                    del self._shown[car_id]
-                    self._versions.pop(key, None)
-                    self._positions.pop(car_id, None)
+                if car_id in self._cells:
+                    for store in (self._cells, self._positions, self._versions, self._strips, self._drawn):
+                        store.pop(car_id, None)
+                    reorder = True
                 continue
-            cells = row_cells(row, car_id in flashing)
-            before = self._shown.get(car_id)
-            self._versions[key] = self._versions.get(key, 0) + 1
-            if before is None:
-                self.add_row(*cells, key=key)
-                written += len(cells)
-                reorder = True
-            else:
-                for (column, _, _), old, new in zip(COLUMNS, before, cells, strict=True):
-                    if not _same(old, new):
-                        self.update_cell(key, column, new)
-                        written += 1
-            self._shown[car_id] = cells
+            cells = _cells(row, car_id in flashing)
+            if self._cells.get(car_id) != cells:
+                if car_id not in self._cells:
+                    reorder = True
+                self._cells[car_id] = cells
+                self._versions[car_id] = self._versions.get(car_id, 0) + 1
+                redrawn += 1
+                if car_id in self._index:
+                    self.refresh_line(HEADER_LINES + self._index[car_id])
             if self._positions.get(car_id) != row.position:
                 self._positions[car_id] = row.position
                 reorder = True
         if reorder:
-            selected = self.selected_car()
-            self.sort("pos", key=lambda cell: int(cell.plain))
-            if selected is not None and str(selected) in self.rows:  # the official's car stays selected
-                self.move_cursor(row=self.get_row_index(str(selected)), scroll=False)
-        return written
+            self._reorder()
+        return redrawn
+
+    def _reorder(self) -> None:
+        """Sort by position; the selection stays on its car; only the lines whose car moved are drawn again."""
+        before = self._order
+        self._order = sorted(self._cells, key=lambda car_id: (self._positions[car_id], car_id))
+        self._index = {car_id: index for index, car_id in enumerate(self._order)}
+        if not self._chosen or self._selected not in self._index:  # until the official picks a car: the leader
+            self._selected = self._order[0] if self._order else None
+        if len(before) != len(self._order):
+            self._resize()
+            self.refresh()
+            return
+        moved = [index for index, (old, new) in enumerate(zip(before, self._order)) if old != new]
+        if moved:
+            self.refresh_lines(HEADER_LINES + moved[0], moved[-1] - moved[0] + 1)
+
+    def _resize(self) -> None:
+        self.virtual_size = Size(TABLE_WIDTH, HEADER_LINES + len(self._order))
 
     def selected_car(self) -> int | None:
         """The car id of the row under the cursor."""
-        if not self.row_count:
-            return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        return None if key.value is None else int(key.value)
+        return self._selected
+
+    def has_car(self, car_id: int) -> bool:
+        """Whether the car has a row."""
+        return car_id in self._index
+
+    def get_row_index(self, key: str) -> int:
+        """The line (0 = top row) of the car with this id."""
+        return self._index[int(key)]
 
     def cell_text(self, car_id: int, column: str) -> str:
-        """A cell's text as shown (tests read the table back with this)."""
-        return self.get_cell(str(car_id), column).plain
+        """A cell's text as drawn (tests read the table back with this)."""
+        return self._cells[car_id][COLUMN_INDEX[column]].text
+
+    def move_cursor(self, *, row: int, scroll: bool = True) -> None:
+        """Put the cursor on this row (clamped), scrolling it into view."""
+        if not self._order:
+            return
+        row = max(0, min(row, len(self._order) - 1))
+        before = self._selected
+        self._selected = self._order[row]
+        self._chosen = True
+        for car_id in (before, self._selected):
+            if car_id in self._index:
+                self.refresh_line(HEADER_LINES + self._index[car_id])
+        if scroll:
+            top = int(self.scroll_y)
+            visible = max(1, self.scrollable_content_region.height - HEADER_LINES)
+            if row < top:
+                self.scroll_to(y=row, animate=False)
+            elif row >= top + visible:
+                self.scroll_to(y=row - visible + 1, animate=False)
+
+    @property
+    def cursor_row(self) -> int:
+        """The line of the selected car."""
+        return self._index.get(self._selected, 0) if self._selected is not None else 0
+
+    def action_cursor(self, step: int) -> None:
+        self.move_cursor(row=self.cursor_row + step)
+
+    def action_page(self, direction: int) -> None:
+        self.move_cursor(row=self.cursor_row + direction * max(1, self.scrollable_content_region.height - 1))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None and offset.y >= HEADER_LINES:
+            self.move_cursor(row=int(self.scroll_y) + offset.y - HEADER_LINES, scroll=False)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._forget_looks()
+
+    def on_focus(self) -> None:
+        self._forget_looks()
+
+    def on_blur(self) -> None:
+        self._forget_looks()
+
+    def _forget_looks(self) -> None:
+        """A new theme or focus: every line again in its new colours."""
+        self._styles.clear()
+        self._strips.clear()
+        self.refresh()
+
+    # -- drawing ------------------------------------------------------------------------------------
+    def _style(self, name: str) -> Style:
+        """The row background styles, looked up once per theme and focus change."""
+        style = self._styles.get(name)
+        if style is None:
+            style = self.rich_style if name == "plain" else self.get_component_rich_style(name)
+            self._styles[name] = style
+        return style
+
+    def render_line(self, y: int) -> Strip:
+        """Line ``y`` of the widget: the header, else the row scrolled to it, from its cached line."""
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        if y < HEADER_LINES:
+            style = self._style("standings--header")
+            strip = self._line([Cell(label, "", False) for _, label, _ in COLUMNS], style)
+            return strip.crop_extend(scroll_x, scroll_x + width, style)
+        index = y - HEADER_LINES + scroll_y
+        if index >= len(self._order):
+            return Strip.blank(width, self._style("plain"))
+        car_id = self._order[index]
+        cursor = car_id == self._selected
+        key = (self._versions[car_id], index % 2, cursor, scroll_x, width)
+        cached = self._strips.get(car_id)
+        if cached is None or cached[0] != key:
+            style = self._style("standings--cursor" if cursor else "standings--even-row" if index % 2 else "plain")
+            line = self._line(self._cells[car_id], style).crop_extend(scroll_x, scroll_x + width, style)
+            cached = (key, line)
+            self._strips[car_id] = cached
+        if self._drawn.get(car_id) != key[0]:
+            self._drawn[car_id] = key[0]
+            if self.on_drawn is not None:
+                self.on_drawn({car_id})
+        return cached[1]
+
+    @staticmethod
+    def _line(cells: Iterable[Cell], base: Style) -> Strip:
+        """One row as few segments: cells padded to their columns; a styled cell over the row's style."""
+        pad = " " * CELL_PADDING
+        segments: list[Segment] = []
+        plain: list[str] = []
+        for cell, (_, _, width) in zip(cells, COLUMNS, strict=True):
+            text = _fit(cell.text, width, cell.right)
+            if not cell.style:
+                plain.append(f"{pad}{text}{pad}")
+                continue
+            plain.append(pad)
+            segments.append(Segment("".join(plain), base))
+            segments.append(Segment(text, base + Style.parse(cell.style)))
+            plain = [pad]
+        segments.append(Segment("".join(plain), base))
+        return Strip(segments, TABLE_WIDTH)
