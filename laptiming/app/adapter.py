@@ -34,7 +34,7 @@ from laptiming.service.corrections import CorrectionRequest
 from laptiming.service.day import DaySession as ServiceDaySession
 from laptiming.service.day import day_sessions
 from laptiming.service.entries import WalkUpEntry, WalkUpResult, enter_walk_up
-from laptiming.service.recording import Subscription
+from laptiming.service.recording import JournalTrouble, Subscription
 from laptiming.store import (
     CorrectionRecord,
     SessionPhase,
@@ -223,11 +223,9 @@ class Timing:
                                  status.frames_dropped, link.detail), since, self._noise,
                       sum(status.frames_dropped.values()))
 
-    def journal_error(self) -> str | None:
+    def journal_trouble(self) -> JournalTrouble | None:
         """Why the journal cannot be written, while that lasts."""
-        if self.recording is None or self.recording.live.writer.error is None:
-            return None
-        return str(self.recording.live.writer.error)
+        return None if self.recording is None else self.recording.journal_trouble()
 
     def flag(self) -> Flag:
         """The flag shown now."""

@@ -75,6 +75,15 @@ class RecordingOutcome:
     decoder_error: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class JournalTrouble:
+    """Why the journal cannot be written: passings held in memory and retried, or (stopped) given up."""
+
+    message: str
+    held: int
+    stopped: bool
+
+
 class Subscription:
     """A screen's or a socket's view of a recording: the state when it subscribed, then every notice after it.
 
@@ -259,6 +268,14 @@ class Recording:
     def health(self) -> LinkStatus:
         """The decoder link right now: state, last packet, frames decoded and dropped (a screen's health line)."""
         return self.reader.status
+
+    def journal_trouble(self) -> JournalTrouble | None:
+        """Why the journal cannot be written now (a screen's alert), or None while commits succeed."""
+        writer = self.live.writer
+        if writer.error is not None:
+            return JournalTrouble(str(writer.error), writer.unwritten, True)
+        blocked = writer.blocked
+        return None if blocked is None else JournalTrouble(str(blocked), writer.unwritten, False)
 
     def _on_link(self, event: object) -> None:
         if isinstance(event, DecoderStatus):  # loop noise and the like: for screens, not for the log

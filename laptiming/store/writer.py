@@ -5,6 +5,11 @@ are queued together are written in one transaction; every other unit of work (a 
 flag) runs in its own. Callbacks run on this thread only after the commit, so nothing can show a
 passing that is not on disk, and the live session's state is only ever touched here.
 
+A commit that fails (another program holds the write lock longer than ``LAPTIMING_WAIT_S``, a
+full disk) loses nothing: the passings stay in memory, in order, and are tried again every
+``RETRY_S`` with everything that arrives meanwhile; :attr:`JournalWriter.blocked` says why until a
+commit succeeds. Units of work queued behind held passings are refused, never run ahead of them.
+
 The writer's connection never checkpoints the WAL itself (that would stall a commit for
 milliseconds every thousand pages); a checkpointer thread with its own connection copies the
 WAL into the database in the background (a PASSIVE checkpoint never blocks the writer).
@@ -17,6 +22,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -35,6 +41,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 BATCH_MAX = 256
 CHECKPOINT_EVERY_S = 1.0
+RETRY_S = 0.5  # a journal that cannot be written (locked, disk full) is tried again this often
+STOP_RETRY_S = 10.0  # at close, how long passings still unwritten are retried before giving up
 PassingsCommitted = Callable[[int | None, list[Passing]], None]
 
 
@@ -78,8 +86,10 @@ class JournalWriter:
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"journal-writer {self.path.name}", daemon=True)
-        self.error: TimingError | None = None
+        self.error: TimingError | None = None  # the writer has stopped for good (see :attr:`blocked` for a pause)
+        self.blocked: StoreError | None = None  # why the journal cannot be written right now; cleared once it can
         self.passings_committed = 0
+        self._unwritten: list[_PassingItem] = []  # passings whose commit failed, in order, retried before any other
         self._closed = False
 
     def start(self) -> JournalWriter:
@@ -138,9 +148,18 @@ class JournalWriter:
             checkpointer.stop()
             db.close()
 
+    @property
+    def unwritten(self) -> int:
+        """Passings held in memory because the journal cannot be written now."""
+        return len(self._unwritten)
+
     def _loop(self, db: Database) -> None:
         while True:
-            items = [self._queue.get()]
+            try:
+                items = [self._queue.get(timeout=RETRY_S if self._unwritten else None)]
+            except queue.Empty:
+                self._write_passings(db, [])  # nothing new: try the held passings again
+                continue
             while len(items) < self._batch_max:
                 try:
                     items.append(self._queue.get_nowait())
@@ -155,6 +174,7 @@ class JournalWriter:
                 passings = []
                 if item is _STOP:
                     self._drain_after_stop(db, items[index + 1 :])
+                    self._retry_before_stop(db)
                     return
                 self._run_unit(db, item)  # type: ignore[arg-type]
             self._write_passings(db, passings)
@@ -181,7 +201,19 @@ class JournalWriter:
             self._write_passings(db, passings)
             pending = []
 
+    def _retry_before_stop(self, db: Database) -> None:
+        """Passings still held at close are tried a while longer; then the writer gives up and says how many."""
+        deadline = time.monotonic() + STOP_RETRY_S
+        while self._unwritten and time.monotonic() < deadline:
+            time.sleep(RETRY_S)
+            self._write_passings(db, [])
+        if self._unwritten:
+            self.error = StoreError(f"{self.path}: {len(self._unwritten)} passing(s) could not be journaled "
+                                    f"({self.blocked}); they are in the decoder's capture")
+
     def _write_passings(self, db: Database, items: list[_PassingItem]) -> None:
+        """Commit the held passings, then these, in one transaction; on failure keep them all to retry."""
+        items = [*self._unwritten, *items]
         if not items or self.error is not None:
             return
         fresh: dict[int | None, list[Passing]] = {}
@@ -191,9 +223,14 @@ class JournalWriter:
                     if journal_passing(db.conn, item.session_id, item.passing):
                         fresh.setdefault(item.session_id, []).append(item.passing)
         except sqlite3.Error as err:
-            self.error = StoreError(f"{self.path}: cannot write the journal ({err})")
-            log.error("%s", self.error)
+            self._unwritten = items
+            if self.blocked is None:
+                log.error("%s: cannot write the journal (%s); %d passing(s) held, retrying", self.path, err, len(items))
+            self.blocked = StoreError(f"{self.path}: cannot write the journal ({err})")
             return
+        if self.blocked is not None:
+            log.warning("%s: the journal is written again (%d held passing(s) committed)", self.path, len(self._unwritten))
+        self._unwritten, self.blocked = [], None
         self.passings_committed += sum(len(p) for p in fresh.values())
         if self._on_passings is None:
             return
@@ -204,6 +241,9 @@ class JournalWriter:
                 log.exception("after-commit callback failed for %d passings", len(passings))
 
     def _run_unit(self, db: Database, item: _UnitItem) -> None:
+        if self._unwritten:  # nothing may be written ahead of the passings queued before it
+            item.future.set_exception(self.blocked or StoreError(f"{self.path}: the journal cannot be written"))
+            return
         try:
             with write_transaction(db):
                 result = item.unit(db)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 
 import pytest
 
@@ -90,3 +91,31 @@ def test_close_commits_everything_queued(session_db):
 def test_a_database_that_cannot_be_opened_fails_at_start(tmp_path):
     with pytest.raises(InputError, match="folder .* does not exist"):
         JournalWriter(tmp_path / "missing" / "event.db").start()
+
+
+def test_a_locked_database_holds_the_passings_and_commits_them_once_it_can(session_db, monkeypatch):
+    monkeypatch.setenv("LAPTIMING_WAIT_S", "0.2")
+    path, session_id = session_db
+    committed = threading.Event()
+    writer = JournalWriter(path, lambda sid, passings: committed.set()).start()
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+        for number in range(1, 4):
+            writer.journal(session_id, passing(7, T0 + number * 60 * S, number))
+        deadline = time.monotonic() + TIMEOUT
+        while writer.blocked is None and time.monotonic() < deadline:  # the first commit waits 0.2 s, then fails
+            time.sleep(0.02)
+        assert "cannot write the journal" in str(writer.blocked) and writer.error is None
+        writer.journal(session_id, passing(7, T0 + 4 * 60 * S, 4))  # still taken
+        with pytest.raises(StoreError):
+            writer.submit(lambda db: None).result(TIMEOUT)  # never run ahead of the held passings
+        assert not committed.is_set() and committed_numbers(path) == []
+        holder.execute("ROLLBACK")
+        assert committed.wait(TIMEOUT)
+        writer.flush(TIMEOUT)
+    finally:
+        holder.close()
+        writer.close(TIMEOUT)
+    assert writer.blocked is None and writer.unwritten == 0
+    assert committed_numbers(path) == [1, 2, 3, 4]

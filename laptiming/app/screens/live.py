@@ -114,9 +114,12 @@ class LiveScreen(Screen):
         app = self.app
         model, timing = app.model, app.timing  # type: ignore[attr-defined]
         alerts = [f"PROBLEM: {problem}" for problem in app.standing_problems()]  # type: ignore[attr-defined]
-        error = timing.journal_error()
-        if error is not None:
-            alerts.append(f"DATABASE CANNOT BE WRITTEN: {error} -- timing has stopped; fix it and resume (n)")
+        trouble = timing.journal_trouble()
+        if trouble is not None and trouble.stopped:
+            alerts.append(f"DATABASE CANNOT BE WRITTEN: {trouble.message} -- timing has stopped; fix it and resume (n)")
+        elif trouble is not None:
+            alerts.append(f"DATABASE CANNOT BE WRITTEN: {trouble.message} -- {trouble.held} passing(s) held in memory "
+                          "and retried; is another program writing to it?")
         link = health.link  # type: ignore[attr-defined]
         if link is not None and link.state.value == "reconnecting":
             alerts.append(f"DECODER DISCONNECTED: reconnecting to {link.source} {link.detail}".rstrip())
@@ -141,4 +144,4 @@ class LiveScreen(Screen):
             return "checkered: each car's next crossing finishes it   f: finish the session when all are in"
         if flag is Flag.FINISHED:
             return "finished   n: next session   4: results"
-        return "y/r: yellow/red   c: checkered   s/p/l/i/a: corrections on the selected car   2: passings   ?: keys"
+        return "y/r: yellow/red  c: checkered  s/p/l/i/a: corrections on the selected car  w: walk-up  2: passings  ?: keys"

@@ -1,0 +1,59 @@
+"""A database another program holds locked: a lasting alert on the Live screen, no passing lost, cleared after."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from hardware.events import Passing
+from laptiming.app import LiveTimingApp, Timing
+from laptiming.app.widgets.status import AlertBar
+from laptiming.store import open_event_db
+from tests.app.conftest import app_test, until
+
+NOWHERE = "tcp://127.0.0.1:9"  # loopback, nothing listening: the passings come from the test, as the reader hands them on
+
+
+def _passing(number: int) -> Passing:
+    return Passing(1, number, 1000 + number % 3, 1_000_000_000 + number * 30_000_000, 100, 20, host_time_ns=time.time_ns())
+
+
+def _journaled(db_path: Path) -> int:
+    db = open_event_db(db_path, readonly=True)
+    try:
+        return db.execute("SELECT COUNT(*) FROM session_passings WHERE session_id = 1").fetchone()[0]
+    finally:
+        db.close()
+
+
+@app_test
+async def test_a_locked_database_is_an_alert_until_it_can_be_written_and_no_passing_is_lost(
+        event_db: Path, monkeypatch) -> None:
+    monkeypatch.setenv("LAPTIMING_WAIT_S", "0.5")
+    app = LiveTimingApp(Timing(event_db, NOWHERE))
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.start_session(1)
+        await until(pilot, lambda: app.timing.recording is not None, "the session running")
+        live = app.timing.recording.live
+        for number in range(1, 4):
+            live.on_decoder_event(_passing(number))
+        await until(pilot, lambda: len(app.model.verdicts) == 3, "three passings judged")
+        alerts = app.screen_named("live").query_one(AlertBar)
+        holder = sqlite3.connect(event_db, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+        try:
+            for number in range(4, 7):
+                live.on_decoder_event(_passing(number))
+            await until(pilot, lambda: "DATABASE CANNOT BE WRITTEN" in str(alerts.render()), "the alert")
+            assert "passing(s) held in memory" in str(alerts.render()) and alerts.display
+            assert not any("DATABASE" in n.message for n in app._notifications)  # an alert, not a toast
+            assert len(app.model.verdicts) == 3  # nothing is shown before it is on disk
+            live.on_decoder_event(_passing(7))  # still taken while the lock is held
+            await until(pilot, lambda: "4 passing(s) held" in str(alerts.render()), "the alert still standing")
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        await until(pilot, lambda: "DATABASE" not in str(alerts.render()), "the alert cleared")
+        await until(pilot, lambda: len(app.model.verdicts) == 7, "every passing judged")
+    assert _journaled(event_db) == 7
