@@ -1,8 +1,9 @@
 """Every call the app makes into the timing service and the store, in one place.
 
-The screens never import the service directly: they hold a :class:`Timing` and call it. When
-``laptiming.service.control`` (flags, finish + confirm), ``service.day`` and ``service.entries``
-land, only this module changes. Calls that are stand-ins until then are marked ``STAND-IN``.
+The screens never import the service directly: they hold a :class:`Timing` and call it. Flags,
+finish, confirm and reopen go through ``service.control``, walk-up entries through
+``service.entries``, the day through ``service.day``, the decoder's health through
+``Recording.health()``; blocking calls are made from workers.
 """
 
 from __future__ import annotations
@@ -64,11 +65,10 @@ class Flag(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class DaySession:
-    """One session of the day as the Day screen lists it."""
+    """One session of the day as the session picker lists it."""
 
     record: SessionRecord
     entries: int
-    drivers: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,17 +108,13 @@ class Timing:
             db.close()
 
     def day(self) -> list[DaySession]:
-        """The day's sessions with their entry counts and drivers (STAND-IN for service.day)."""
+        """The day's sessions with their entry counts (service.day), for the session picker (read-only)."""
         if not self.db_path.exists():
             return []
         db = open_event_db(self.db_path, readonly=True)
         try:
-            day = []
-            for record in list_sessions(db):
-                entries = load_entries(db, record.session_id)
-                drivers = tuple(entry.driver or entry.number for entry in entries)
-                day.append(DaySession(record, len(entries), drivers))
-            return day
+            entries = {item.session_id: item.entries for item in day_sessions(db)}
+            return [DaySession(record, entries.get(record.session_id, 0)) for record in list_sessions(db)]
         finally:
             db.close()
 

@@ -48,7 +48,6 @@ class LiveTimingApp(App[int]):
         self.official = official
         self.autostart = autostart
         self.model = LiveModel()
-        self._walk_up_session = 0  # the session the open walk-up form enters cars in
         self.last_shown: dict[int, float] = {}  # car id -> monotonic time its row was last drawn (bench)
 
     def on_mount(self) -> None:
@@ -245,18 +244,17 @@ class LiveTimingApp(App[int]):
             self.notify("no running or planned session to enter a car in", severity="warning")
             return
         unknown = self.model.unknown_now(self.model.known_transponders()) if self.timing.recording else []
-        form = WalkUpForm(record.name, unknown[0].transponder if unknown else None)
-        self.push_screen(form, self._walked_up)
-        self._walk_up_session = record.session_id
+        self.push_screen(WalkUpForm(record.session_id, record.name, unknown[0].transponder if unknown else None),
+                         self._walked_up)
 
     def on_walk_up_requested(self, message: WalkUpRequested) -> None:
-        self.enter_walk_up(message.form, message.entry)
+        self.enter_walk_up(message.form, message.session_id, message.entry)
 
     @work(thread=True, exclusive=True, group="walk-up")
-    def enter_walk_up(self, form: WalkUpForm, entry: WalkUpEntry) -> None:
+    def enter_walk_up(self, form: WalkUpForm, session_id: int, entry: WalkUpEntry) -> None:
         """Enter the car off the UI thread; the form closes, or shows why the service refused it."""
         try:
-            result = self.timing.walk_up(self._walk_up_session, entry, self.official)
+            result = self.timing.walk_up(session_id, entry, self.official)
         except (TimingError, sqlite3.Error, TimeoutError) as err:
             self.call_from_thread(form.show_error, str(err))
             return

@@ -36,7 +36,8 @@ class WorkFailed(Message):
 class WalkUpRequested(Message):
     """The walk-up form's fields passed their checks: enter the car (the form waits for the answer)."""
 
-    def __init__(self, form: object, entry: object) -> None:
+    def __init__(self, form: object, session_id: int, entry: object) -> None:
         super().__init__()
         self.form = form  # the WalkUpForm to dismiss, or to show the service's message on
+        self.session_id = session_id
         self.entry = entry  # a WalkUpEntry

@@ -57,8 +57,9 @@ class WalkUpForm(ModalScreen[WalkUpResult | None]):
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, session_name: str, unknown_transponder: int | None = None) -> None:
+    def __init__(self, session_id: int, session_name: str, unknown_transponder: int | None = None) -> None:
         super().__init__(classes="dialog")
+        self.session_id = session_id
         self.session_name = session_name
         self.unknown_transponder = unknown_transponder
 
@@ -94,7 +95,7 @@ class WalkUpForm(ModalScreen[WalkUpResult | None]):
             self.show_error(str(err))
             return
         self.show_error("")
-        self.app.post_message(WalkUpRequested(self, entry))
+        self.app.post_message(WalkUpRequested(self, self.session_id, entry))
 
     def show_error(self, message: str) -> None:
         """A message under the fields (the form stays open)."""
