@@ -18,6 +18,7 @@ import pytest
 
 from laptiming.app import LiveTimingApp, Timing, demo
 from laptiming.app.screens.corrections import CorrectionForm
+from laptiming.app.screens.walkup import WalkUpForm
 from tests.app.conftest import app_test, until
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -65,6 +66,10 @@ async def test_main_screens_look_as_stored(finished_demo: tuple[Path, str], tmp_
         app.push_screen(CorrectionForm("status", {"car": "206"}))
         await pilot.pause()
         _check("correction_status", app.export_screenshot(), tmp_path)
+        await pilot.press("escape")
+        app.push_screen(WalkUpForm(2, "Session 3", 3100222))
+        await pilot.pause()
+        _check("walk_up", app.export_screenshot(), tmp_path)
         await pilot.press("escape", "4")
         await until(pilot, lambda: app.screen.id == "results" and app.screen.query_one("#result-table").row_count > 0,
                     "results")

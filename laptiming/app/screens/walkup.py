@@ -67,8 +67,8 @@ class WalkUpForm(ModalScreen[WalkUpResult | None]):
         with Vertical(classes="dialog-box"):
             yield Label(f"Walk-up entry into {self.session_name}", classes="dialog-title")
             if self.unknown_transponder is not None:
-                yield Label(f"Unknown transponder {self.unknown_transponder} is on track: filled in below "
-                            "(clear it to enter another)", id="prefill-note")
+                yield Label(f"Unknown transponder {self.unknown_transponder} on track: filled in below",
+                            id="prefill-note")
             for field in FIELDS:
                 initial = str(self.unknown_transponder) if field.key == "transponder" and self.unknown_transponder else ""
                 yield Label(field.label)
