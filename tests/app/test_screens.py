@@ -11,6 +11,7 @@ from laptiming.app import LiveTimingApp, Timing
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.app.widgets.status import AlertBar
 from laptiming.service import Recording, RecordingRequest
+from laptiming.service.corrections import AssignRequest
 from laptiming.service.control import control_log, results_status
 from laptiming.store import SessionPhase, list_sessions, open_event_db
 from tests.app.conftest import app_test, until
@@ -183,3 +184,28 @@ async def test_passings_screen_shows_the_passings_journaled_before_the_app_start
         assert numbers == sorted(numbers, reverse=True)
         reasons = {str(table.get_row_at(i)[5]) for i in range(table.row_count)}
         assert {"counted: lap", "counted: opens timing"} <= reasons
+
+
+@app_test
+async def test_passings_rejudged_by_an_assignment_change_in_place(event_db: Path) -> None:
+    app = LiveTimingApp(Timing(event_db, SIM), official="desk")
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.start_session(1)
+        await until(pilot, lambda: len(app.model.unknown) == 3 and _ended(app), "three unknown transponders")
+        await pilot.press("2")
+        await until(pilot, lambda: app.screen.id == "passings", "the Passings screen")
+        table = app.screen.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == len(app.model.verdicts) > 0, "every passing listed")
+        rows_before = dict(table.rows)
+        first = min(app.model.unknown)
+        mine = [i for i in range(table.row_count) if table.get_row_at(i)[3] == str(first)]
+        assert mine and all(str(table.get_row_at(i)[5]) == "unknown transponder" for i in mine)
+        app.send_correction(AssignRequest(first, "7", "Ada Lovelace", None), "registration desk")
+
+        def counted_as_car_7() -> bool:
+            rows = [table.get_row_at(i) for i in range(table.row_count) if table.get_row_at(i)[3] == str(first)]
+            return all(row[4] == "7" and str(row[5]).startswith("counted") for row in rows)
+
+        await until(pilot, counted_as_car_7, "the passings counted for car 7")
+        assert table.row_count == len(rows_before)
+        assert all(table.rows[key] is row for key, row in rows_before.items())  # the same rows, updated in place

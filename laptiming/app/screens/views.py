@@ -19,7 +19,7 @@ from laptiming.app.screens.dialogs import Confirm, ReasonPrompt, session_line
 from laptiming.app.widgets.standings import COLUMNS, row_cells
 from laptiming.engine import SessionResult
 from laptiming.errors import TimingError
-from laptiming.engine.model import crossing_order
+from laptiming.engine.model import Verdict, crossing_order, passing_id
 from laptiming.store import SessionPhase
 from laptiming.timefmt import format_lap_time
 
@@ -33,6 +33,18 @@ REASONS = {
 }
 
 
+PASSING_COLUMNS = (("no", "Passing"), ("decoder", "Decoder"), ("time", "Decoder time (µs)"),
+                   ("transponder", "Transponder"), ("car", "Car"), ("reason", "Why"))
+
+
+def _passing_cells(verdict: Verdict, numbers: dict[int, str]) -> tuple[object, ...]:
+    """One passing as the Passings screen lists it: identity, transponder, car and why it counted or not."""
+    p = verdict.passing
+    why = Text(REASONS.get(verdict.reason.value, verdict.reason.value), style="" if verdict.reason.counted else "dim")
+    car = numbers.get(verdict.car_id, "") if verdict.car_id is not None else ""
+    return str(p.passing_number), str(p.decoder_id), str(p.decoder_time_us), str(p.transponder), car, why
+
+
 class PassingsScreen(Screen):
     """The raw passings of the running session, newest first, with why each counted or not."""
 
@@ -40,7 +52,7 @@ class PassingsScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__(id="passings")
-        self._shown = 0
+        self._rows: dict[str, tuple[object, ...]] = {}  # row key -> the cells shown
 
     def compose(self) -> ComposeResult:
         yield Label("Passings, newest first  (x: void the selected one, Esc: back)", classes="screen-title")
@@ -49,30 +61,40 @@ class PassingsScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key, label in (("no", "Passing"), ("decoder", "Decoder"), ("time", "Decoder time (µs)"),
-                           ("transponder", "Transponder"), ("car", "Car"), ("reason", "Why")):
+        for key, label in PASSING_COLUMNS:
             table.add_column(label, key=key)
+        self.app.model.passings_changed = True  # type: ignore[attr-defined]
         self.set_interval(PASSINGS_REFRESH_S, self.refresh_passings)
         self.refresh_passings()
 
     def refresh_passings(self) -> None:
-        """Add the passings that arrived since the last look, at the top."""
-        verdicts = self.app.model.verdicts  # type: ignore[attr-defined]
-        if len(verdicts) == self._shown and not self.app.model.passings_changed:  # type: ignore[attr-defined]
+        """Bring the keyed rows up to date: new passings added, re-judged ones updated in place, the oldest
+        beyond the newest PASSINGS_SHOWN removed; re-sorted only when rows were added."""
+        model = self.app.model  # type: ignore[attr-defined]
+        if not model.passings_changed:
             return
-        self.app.model.passings_changed = False  # type: ignore[attr-defined]
-        numbers = {row.car_id: row.number for row in self.app.model.rows.values()}  # type: ignore[attr-defined]
+        model.passings_changed = False
+        numbers = {row.car_id: row.number for row in model.rows.values()}
+        newest = sorted(model.verdicts.values(), key=lambda v: crossing_order(v.passing), reverse=True)
+        wanted = {"{}:{}:{}".format(*passing_id(v.passing)): v for v in newest[:PASSINGS_SHOWN]}
         table = self.query_one(DataTable)
-        with self.app.batch_update():
-            table.clear()
-            newest = sorted(verdicts.values(), key=lambda v: crossing_order(v.passing), reverse=True)
-            for verdict in newest[:PASSINGS_SHOWN]:
-                p = verdict.passing
-                style = "" if verdict.reason.counted else "dim"
-                table.add_row(str(p.passing_number), str(p.decoder_id), str(p.decoder_time_us), str(p.transponder),
-                              numbers.get(verdict.car_id, "") if verdict.car_id is not None else "",
-                              Text(REASONS.get(verdict.reason.value, verdict.reason.value), style=style))
-        self._shown = len(verdicts)
+        for key in [key for key in self._rows if key not in wanted]:
+            table.remove_row(key)
+            del self._rows[key]
+        added = False
+        for key, verdict in wanted.items():
+            cells = _passing_cells(verdict, numbers)
+            shown = self._rows.get(key)
+            if shown is None:
+                table.add_row(*cells, key=key)
+                added = True
+            elif shown != cells:
+                for (column, _), old, new in zip(PASSING_COLUMNS, shown, cells, strict=True):
+                    if old != new:
+                        table.update_cell(key, column, new)
+            self._rows[key] = cells
+        if added:
+            table.sort("time", "decoder", "no", key=lambda cells: tuple(int(str(cell)) for cell in cells), reverse=True)
 
     def action_void(self) -> None:
         table = self.query_one(DataTable)
