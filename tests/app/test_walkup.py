@@ -55,6 +55,10 @@ async def test_walk_up_form_enters_the_car_and_it_is_timed_by_name(event_db: Pat
 async def test_walk_up_form_shows_the_services_refusal_inline(event_db: Path) -> None:
     app = LiveTimingApp(Timing(event_db, SIM), official="gate")
     async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        await until(pilot, lambda: app.screen.query("#keys"), "the keys listed")
+        assert "w  Walk-up entry" in str(app.screen.query_one("#keys", Label).render())
+        await pilot.press("escape")
         await pilot.press("w")  # nothing running: the next planned session
         await until(pilot, lambda: app.screen.query("#walkup-number"), "the walk-up form")
         assert "Practice 1" in str(app.screen.query_one(".dialog-title", Label).render())
