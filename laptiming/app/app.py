@@ -248,6 +248,7 @@ class LiveTimingApp(App[int]):
                          self._walked_up)
 
     def on_walk_up_requested(self, message: WalkUpRequested) -> None:
+        """The walk-up form passed its own checks: the service enters the car."""
         self.enter_walk_up(message.form, message.session_id, message.entry)
 
     @work(thread=True, exclusive=True, group="walk-up")

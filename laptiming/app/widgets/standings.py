@@ -180,6 +180,7 @@ class StandingsTable(ScrollView, can_focus=True):
             self.refresh_lines(HEADER_LINES + moved[0], moved[-1] - moved[0] + 1)
 
     def _resize(self) -> None:
+        """One line per car below the header: the scrollbars follow."""
         self.virtual_size = Size(TABLE_WIDTH, HEADER_LINES + len(self._order))
 
     def selected_car(self) -> int | None:
@@ -223,12 +224,15 @@ class StandingsTable(ScrollView, can_focus=True):
         return self._index.get(self._selected, 0) if self._selected is not None else 0
 
     def action_cursor(self, step: int) -> None:
+        """Up or down this many rows (clamped at the ends)."""
         self.move_cursor(row=self.cursor_row + step)
 
     def action_page(self, direction: int) -> None:
+        """A screenful up or down."""
         self.move_cursor(row=self.cursor_row + direction * max(1, self.scrollable_content_region.height - 1))
 
     def on_click(self, event: events.Click) -> None:
+        """A click selects the row under it."""
         offset = event.get_content_offset(self)
         if offset is not None and offset.y >= HEADER_LINES:
             self.move_cursor(row=int(self.scroll_y) + offset.y - HEADER_LINES, scroll=False)
