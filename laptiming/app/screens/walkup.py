@@ -8,7 +8,10 @@ open with the message so the official can fix it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from rich.text import Text
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -98,5 +101,6 @@ class WalkUpForm(ModalScreen[WalkUpResult | None]):
         self.app.post_message(WalkUpRequested(self, self.session_id, entry))
 
     def show_error(self, message: str) -> None:
-        """A message under the fields (the form stays open)."""
-        self.query_one("#form-error", Label).update(f"[b red]{message}[/]" if message else "")
+        """A message under the fields (the form stays open); the service's command-line option name is dropped."""
+        message = re.sub(r"^--[a-z-]+: ", "", message)
+        self.query_one("#form-error", Label).update(Text(message, style="bold red"))
