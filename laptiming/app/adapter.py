@@ -181,7 +181,8 @@ class Timing:
         if self.recording is not None:
             raise TimingError(f"session {self.record.name if self.record else ''} is still running; finish it first")
         url = self.decoder_url if self.url_for is None else self.url_for(self.db_path, record)
-        request = RecordingRequest(self.db_path, record.name, url, record.rules, self.enter_unknown)
+        request = RecordingRequest(self.db_path, record.name, url, record.rules, self.enter_unknown,
+                                   program="laptiming app")
         recording = Recording.start(request)
         recording.reader.add_listener(self._on_decoder_event)
         if record.session_id != recording.session_id:  # a new session: its record as stored

@@ -52,6 +52,7 @@ class RecordingRequest:
     decoder_url: str
     rules: SessionRules = SessionRules()
     enter_unknown: bool = False
+    program: str = "laptiming record"  # who is timing, as a second recorder is told
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +175,8 @@ class Recording:
             check_capture(url.target)
         transport_for_url(url)  # its options checked (sim://?cars=abc) before anything is written
         session_id, started_how = _find_or_create(request)
-        lock = RecorderLock.acquire(request.db_path, session_id, request.session_name)  # one recorder per session
+        lock = RecorderLock.acquire(request.db_path, session_id, request.session_name,
+                                     program=request.program)  # one recorder per session
         try:
             live = LiveSession.open(request.db_path, session_id, enter_unknown=request.enter_unknown)
         except BaseException:

@@ -9,6 +9,7 @@ from laptiming.app import LiveTimingApp, Timing
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.engine import CarStatus
 from laptiming.service.control import control_log
+from laptiming.service.lock import lock_holder
 from laptiming.store import SessionPhase, list_sessions, load_corrections, open_event_db
 from tests.app.conftest import app_test, until
 
@@ -26,6 +27,8 @@ async def test_session_runs_green_to_finished(event_db: Path) -> None:
         await until(pilot, lambda: table.row_count == 4 and app.model.link is not None and app.model.link.state.value == "ended",
                     "four cars with laps on screen")
         assert app.timing.record is not None and app.timing.record.name == "Practice 1"
+        holder = lock_holder(event_db, app.timing.record.session_id)  # a second recorder is told who times it
+        assert holder is not None and holder.describe().startswith("laptiming app (pid ")
         leader = min(app.model.rows.values(), key=lambda row: row.position)
         assert table.cell_text(leader.car_id, "pos") == "1"
         assert table.cell_text(leader.car_id, "laps") == str(leader.laps)
