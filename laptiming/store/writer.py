@@ -209,7 +209,8 @@ class JournalWriter:
             self._write_passings(db, [])
         if self._unwritten:
             self.error = StoreError(f"{self.path}: {len(self._unwritten)} passing(s) could not be journaled "
-                                    f"({self.blocked}); they are in the decoder's capture")
+                                    f"({self.blocked}); a decoder on TCP keeps them: recording the session again "
+                                    f"asks it to resend them")
 
     def _write_passings(self, db: Database, items: list[_PassingItem]) -> None:
         """Commit the held passings, then these, in one transaction; on failure keep them all to retry."""
