@@ -318,7 +318,7 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(),
     greedy = greedy_roster(problem, fixed if fixed else start)
     first = greedy
     early: list[StageResult] = []
-    if not fixed and not published and options.workers == 0 and bound.total <= len(problem.slots):
+    if not fixed and not published and options.workers == 0 and bound.allows_full_roster(len(problem.slots)):
         found = together_in_fewest(
             problem, greedy, bound.total, TOGETHER_SHARE * options.time_limit_s * UNITS_PER_SECOND,
             options.seed, lambda: options.wall_limit - (time.perf_counter() - started))
@@ -352,7 +352,7 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(),
 
     # When the bound proves some runs cannot be placed, placing as many as possible is the
     # whole problem (every slot will be used): it gets most of the time.
-    proven_short = bound.total > len(problem.slots)
+    proven_short = not bound.allows_full_roster(len(problem.slots))
     stages.run("runs", rm.total_short(), 0, unmet, share=PROVEN_SHORT_RUNS_SHARE if proven_short else None)
     if unmet(stages.roster):
         filled = fill_missing(problem, stages.roster, fixed)
