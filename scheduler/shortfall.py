@@ -11,6 +11,11 @@ each kind at most one run per driver in every set of too-close slots and at most
 all. Shared cars and groups are left out. Every roster maps onto a solution of this model,
 so its optimum (or CP-SAT's proven bound on it, when the budget ends first) is a lower bound
 for the full model; the solver stops a stage as soon as its roster reaches it.
+
+The counting model's best solution also lays the day out (which slots are for which class
+family and kept-apart skill): with that layout imposed and every friend group held together,
+finding named drivers for the counted seats is easy for CP-SAT, and gives the solver a roster
+at the bound (when proven) or near it.
 """
 
 from __future__ import annotations
@@ -101,7 +106,8 @@ def _model(problem: Problem) -> _Counting:
         unmet = model.new_int_var(0, count * runs, f"unmet_{number}")
         model.add(unmet == count * runs - total)
         left_out = model.new_int_var(0, count, f"left_out_{number}")
-        model.add(left_out >= count - total)  # each driver with a run adds at least one
+        if runs > 0:
+            model.add(left_out >= count - total)  # each driver with a run adds at least one
         beyond = model.new_int_var(0, count * runs, f"beyond_{number}")
         model.add(beyond >= unmet - count)  # a kind short of more runs than drivers
         goals[Goal.UNMET].append(unmet)
@@ -121,8 +127,8 @@ def _model(problem: Problem) -> _Counting:
 
 @dataclass(frozen=True, slots=True)
 class Least:
-    """A proven lower bound, the work it took, whether the wall clock cut a search, and a
-    roster at the bound when one was asked for and found."""
+    """A proven lower bound, the work it took, whether the wall clock cut a search, and a roster
+    as good as the counting model's best when one was asked for and found."""
 
     value: int
     work: float
@@ -137,9 +143,9 @@ def least(problem: Problem, goal: Goal, caps: Mapping[Goal, int], work: float, s
 
     ``work`` is a budget of CP-SAT deterministic time, so the bound is the same on any
     machine; the wall clock (``wall_left_s``) is only a safety net, and says when it acted.
-    With ``roster_work``, and when the ``current`` roster's value is above the bound, a roster at
-    the bound is looked for in the slot layout (families and kept-apart skills) of the counting
-    model's optimum, its runs spread over the day as well as the budget allows.
+    With ``roster_work``, and when the ``current`` roster's value is above the counting model's
+    best, a roster as good as that best (the bound, when proven) is looked for in its slot layout
+    (families and kept-apart skills), its runs spread over the day as well as the budget allows.
     """
     started = time.perf_counter()
     counting = _model(problem)
@@ -154,8 +160,10 @@ def least(problem: Problem, goal: Goal, caps: Mapping[Goal, int], work: float, s
     value = max(0, math.ceil(solver.best_objective_bound - 1e-6))
     spent = solver.deterministic_time
     roster = None
-    if status == cp_model.OPTIMAL and roster_work > 0 and (current is None or current > value):
-        rm = _at_layout(problem, counting, solver, {**caps, goal: value})
+    reached = round(solver.objective_value) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+    if reached is not None and roster_work > 0 and (current is None or current > reached):
+        # The counting model's best layout: at the bound when proven, else near it.
+        rm = _at_layout(problem, counting, solver, {**caps, goal: reached})
         rm.model.minimize(rm.spread_penalty())
         search = _solver(seed, roster_work, wall_left_s - (time.perf_counter() - started))
         found = search.solve(rm.model)

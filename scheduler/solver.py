@@ -34,7 +34,7 @@ from scheduler.greedy import fill_missing, greedy_roster, share_shortage
 from scheduler.problem import Problem
 from scheduler.roster import Roster
 from scheduler.shortfall import Goal
-from scheduler.stages import (PROVEN_SHORT_RUNS_SHARE, TOGETHER_SHARE, UNITS_PER_SECOND, Progress,
+from scheduler.stages import (LAYOUT_RUNS_SHARE, PROVEN_SHORT_RUNS_SHARE, TOGETHER_SHARE, UNITS_PER_SECOND, Progress,
                               SolveOptions, StageResult, Stages, safety_limit, together_in)
 from scheduler.together import together_in_fewest
 
@@ -174,6 +174,7 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(),
     # whole problem (every slot will be used): it gets most of the time.
     proven_short = not bound.allows_full_roster(len(problem.slots))
     runs_goal, runs_bound = rm.total_short(), 0
+    runs_share = PROVEN_SHORT_RUNS_SHARE if proven_short else None
     if over:
         runs_goal = (problem.total_runs + 1) * rm.drivers_left_out() + rm.total_short()
     if over and fresh:
@@ -183,9 +184,9 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(),
         runs_bound = (problem.total_runs + 1) * fewest_left_out + found.value
         if found.roster is not None and shortfall(found.roster) < shortfall(stages.roster):
             stages.roster = found.roster
+            runs_share = LAYOUT_RUNS_SHARE  # a start near the bound: a little search to close the gap
         model.add(runs_goal >= runs_bound)  # lets CP-SAT stop on reaching it
-    stages.run("runs", runs_goal, runs_bound, shortfall,
-               share=PROVEN_SHORT_RUNS_SHARE if proven_short else None)
+    stages.run("runs", runs_goal, runs_bound, shortfall, share=runs_share)
     if unmet(stages.roster):
         filled = fill_missing(problem, stages.roster, fixed)
         if shortfall(filled) < shortfall(stages.roster):
@@ -209,7 +210,7 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(),
             fair_bound = found.value
             if found.roster is not None and beyond_one(found.roster) < beyond_one(stages.roster):
                 stages.roster = found.roster
-        fair = stages.run("fair share", rm.runs_short_beyond_one(), fair_bound, beyond_one)
+        fair = stages.run("fair share", rm.runs_short_beyond_one(), fair_bound, beyond_one, hold=True)
         model.add(rm.runs_short_beyond_one() <= fair)
         caps[Goal.BEYOND_ONE] = fair
     if published:

@@ -34,6 +34,7 @@ STAGE_SHARES: dict[str, float] = {
     "bound": 0.08, "at the bound": 0.06,
 }
 PROVEN_SHORT_RUNS_SHARE = 0.6
+LAYOUT_RUNS_SHARE = 0.15  # placing runs from a roster the counting model's layout gave (near its bound)
 TOGETHER_SHARE = 0.6  # the first try: every group together at the bound (see scheduler.together)
 # Placing every run is a packing problem where the LP relaxation pays off; the later stages
 # improve a full roster, where one worker without the LP finds better rosters sooner.
