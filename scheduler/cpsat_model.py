@@ -72,6 +72,7 @@ class RosterModel:
     x: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     short: list[cp_model.IntVar] = field(default_factory=list)
     deep: list[tuple[int, cp_model.IntVar]] = field(default_factory=list)
+    left_out: list[tuple[int, cp_model.IntVar]] = field(default_factory=list)
     used: list[cp_model.IntVar] = field(default_factory=list)
     family_of_slot: dict[tuple[int, str | None], cp_model.IntVar] = field(default_factory=dict)
     admits: dict[tuple[int, Skill], cp_model.IntVar] = field(default_factory=dict)
@@ -82,6 +83,10 @@ class RosterModel:
     def total_short(self) -> cp_model.LinearExpr:
         """Runs left unplaced."""
         return sum(self.short)
+
+    def drivers_left_out(self) -> cp_model.LinearExpr:
+        """Drivers with none of their runs placed (built only with ``count_left_out``)."""
+        return sum(v for _, v in self.left_out)
 
     def runs_short_beyond_one(self) -> cp_model.LinearExpr:
         """Unplaced runs beyond the first per driver (so the shortage is shared out)."""
@@ -120,6 +125,8 @@ class RosterModel:
             model.add_hint(self.short[driver.index], max(0, driver.runs - len(roster.sessions[driver.index])))
         for d, var in self.deep:
             model.add_hint(var, max(0, self.problem.drivers[d].runs - len(roster.sessions[d]) - 1))
+        for d, var in self.left_out:
+            model.add_hint(var, not roster.sessions[d])
         slot_family: dict[int, str | None] = {}
         slot_skills: dict[int, set[Skill]] = defaultdict(set)
         for d, s in chosen:
@@ -148,8 +155,12 @@ class RosterModel:
 
 
 def build_model(problem: Problem, fixed: Mapping[int, tuple[int, ...]] | None = None,
-                frozen: frozenset[int] = frozenset()) -> RosterModel:
-    """The model; ``fixed`` runs are forced, ``frozen`` drivers get no other slot."""
+                frozen: frozenset[int] = frozenset(), count_left_out: bool = False) -> RosterModel:
+    """The model; ``fixed`` runs are forced, ``frozen`` drivers get no other slot.
+
+    ``count_left_out`` adds a flag per driver that is set when none of their runs is placed
+    (for events that cannot place every run: nobody should be left out while others run).
+    """
     fixed = fixed or {}
     rm = RosterModel(problem)
     model = rm.model
@@ -167,6 +178,10 @@ def build_model(problem: Problem, fixed: Mapping[int, tuple[int, ...]] | None = 
             deep = model.new_int_var(0, driver.runs - 1, f"deep_{driver.index}")
             model.add(deep >= short - 1)
             rm.deep.append((driver.index, deep))
+        if count_left_out and driver.runs > 0:
+            left = model.new_bool_var(f"left_out_{driver.index}")
+            model.add(short <= driver.runs - 1 + left)
+            rm.left_out.append((driver.index, left))
         model.add(sum(rm.x[(driver.index, s)] for s in slots) + short == driver.runs)
         _rest(problem, rm, driver.index, slots)
     by_slot: dict[int, list[int]] = defaultdict(list)

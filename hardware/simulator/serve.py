@@ -48,6 +48,8 @@ def write_capture(decoder: VirtualDecoder, path: str | Path) -> int:
     path = Path(path)
     if path.is_dir():
         raise DecoderOpenError(f"cannot write capture {path}: it is a folder")
+    if not path.parent.exists():  # said as every command says it (laptiming.files, schedule --out)
+        raise DecoderOpenError(f"cannot write capture {path}: folder {path.parent} does not exist")
     try:
         file = open(path, "wb")  # noqa: SIM115 - closed below, removed if writing fails
     except OSError as err:

@@ -286,12 +286,20 @@ def _print_summary(problem: Problem, solution: Solution, args: argparse.Namespac
         proof = f"{100 * (used - solution.bound.total) / max(1, solution.bound.total):.1f}% above the bound"
     print(f"sessions used: {used} (lower bound {solution.bound.total}, {proof})"
           + (f", last session ends {last:%Y-%m-%d %H:%M}" if last else ""))
-    print(f"runs unmet: {sum(unmet)}")
+    left_out = sum(1 for d in problem.drivers if d.runs and not roster.sessions[d.index])
+    proof = ""
+    if sum(unmet) and solution.runs_proven:
+        proof = (" (the fewest possible; every driver runs at least once)" if not left_out else
+                 f" (the fewest possible with {left_out} driver(s) left without a run, the fewest possible)")
+    print(f"runs unmet: {sum(unmet)}{proof}")
     for driver in problem.drivers:
         if unmet[driver.index]:
             print(f"  {driver.driver_id} {driver.entry.driver}: {unmet[driver.index]} of "
                   f"{driver.runs} runs not placed")
     if sum(unmet):
+        several = sum(1 for u in unmet if u > 1)
+        print(f"  shared out: {several} driver(s) miss more than one run"
+              + (" (the fewest possible)" if solution.shortage_shared_proven else ""))
         reasons = explain_shortfall(problem, solution.bound)
         for reason in reasons or ["the bounds do not prove the rules impossible; a longer "
                                   "--time-limit may place the missing runs"]:

@@ -148,6 +148,7 @@ def test_listen_refuses_an_over_long_line(captures, tmp_path):
     ("where", "why"),
     [
         ("folder", "it is a folder"),
+        ("missing folder", "folder {parent} does not exist"),
         ("under a file", "Not a directory"),
         ("read-only place", "Permission denied"),  # sysfs refuses new files, even to root
         ("full disk", "No space left on device"),
@@ -157,12 +158,14 @@ def test_simulate_out_that_cannot_be_written_is_one_line_exit_2(tmp_path, capsys
     (tmp_path / "plain").write_text("")
     target = {
         "folder": tmp_path,
+        "missing folder": tmp_path / "nowhere" / "x.p3",
         "under a file": tmp_path / "plain" / "x.p3",
         "read-only place": Path("/sys/laptiming-test.p3"),
         "full disk": Path("/dev/full"),
     }[where]
     assert main(["decoder", "simulate", "--out", str(target), "--cars", "3", "--minutes", "2"]) == 2
     out, err = capsys.readouterr()
+    why = why.format(parent=target.parent)
     assert (out, err.splitlines()) == ("", [f"laptiming: cannot write capture {target}: {why}"])
 
 

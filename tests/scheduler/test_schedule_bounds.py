@@ -80,5 +80,51 @@ def test_a_crowded_morning_is_explained(event_files):
     entries, plan = event_files(rows)
     _, _, problem = load_problem(entries, plan)
     reasons = explain_shortfall(problem)
-    assert reasons == ["drivers available only between 2026-06-13 08:00 and 09:55 need 7 sessions "
-                       "there (26 runs at 4 cars per session), there are 6 slots"]
+    # The window is crowded; rest says more: slots 09:00, 09:20 and 09:40 are too close for
+    # two runs, so each driver runs once before 09:00 and once after, 13 cars in 3 slots each.
+    rest = ("13 runs at 4 cars per session; with 40 min rest between runs their windows leave "
+            "no other room for them), there are 3 slots")
+    assert reasons == [
+        "drivers available only between 2026-06-13 08:00 and 09:55 need 7 sessions there "
+        "(26 runs at 4 cars per session), there are 6 slots",
+        f"rest: 13 drivers need 4 sessions between 2026-06-13 08:00 and 08:55 ({rest}",
+        f"rest: 13 drivers need 4 sessions between 2026-06-13 09:00 and 09:55 ({rest}"]
+
+
+# With 40 min rest, slot k (08:00 + 20k min) and slot k+3 are the closest a driver may run:
+# two runs in a four-slot window are pinned to its first and last slot.
+PINNED = {
+    "A": {"available_until": "2026-06-13 09:15"},  # slots 08:00 .. 09:00: runs at 08:00 and 09:00
+    "B": {"available_from": "2026-06-13 08:20", "available_until": "2026-06-13 09:35"},  # 08:20, 09:20
+    "C": {"available_from": "2026-06-13 08:40", "available_until": "2026-06-13 09:55"},  # 08:40, 09:40
+}
+
+
+def test_rest_raises_the_bound_to_the_optimum(event_files):
+    # Windows and capacity alone ask for 2 sessions (6 runs at 4 cars, 2 runs each, no window
+    # inside another stretch's); rest pins each driver's runs to two slots of their own: 6.
+    entries, plan = event_files([entry(name, **window) for name, window in PINNED.items()])
+    entries_list, plan_obj, problem = load_problem(entries, plan)
+    bound = session_lower_bound(problem)
+    assert bound.total == 6
+    assert [need.reason for _, _, need in bound.families[0].segments][0].startswith(
+        "rest: 1 driver needs 1 session between 2026-06-13 08:00 and 08:15")
+    solution = solve(problem, SolveOptions(time_limit_s=5))
+    assert len(solution.roster.used_slots()) == 6
+    assert solution.sessions_proven_optimal
+    assert check_roster(roster_rows(problem, solution.roster), entries_list, plan_obj) == []
+
+
+def test_runs_rest_crowds_into_one_slot_are_explained(event_files):
+    # Five drivers pinned to 08:00 and 09:00 at 4 cars a session: a slot cannot take them all,
+    # though their window (4 slots, 10 runs) would hold 16 cars.
+    entries, plan = event_files([entry(f"A{i}", **PINNED["A"]) for i in range(5)])
+    _, _, problem = load_problem(entries, plan)
+    bound = session_lower_bound(problem)
+    assert not bound.allows_full_roster(len(problem.slots))
+    note = "5 runs at 4 cars per session; with 40 min rest between runs their windows leave no other room for them"
+    assert explain_shortfall(problem, bound) == [
+        f"rest: 5 drivers need 2 sessions between 2026-06-13 08:00 and 08:15 ({note}), there is 1 slot",
+        f"rest: 5 drivers need 2 sessions between 2026-06-13 09:00 and 09:15 ({note}), there is 1 slot"]
+    solution = solve(problem, SolveOptions(time_limit_s=5))
+    assert sum(solution.roster.unmet(problem)) == 1  # the fifth runs once, at 08:20 or 08:40
