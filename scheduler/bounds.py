@@ -336,7 +336,7 @@ def explain_shortfall(problem: Problem, bound: SessionBound | None = None) -> li
         what = f"{family.label} runs" if family.label else "the runs"
         if others:
             names = " and ".join(f.label for f in others)
-            other_note = f", only {left} slots are left after the {taken} {names} sessions"
+            other_note = f", only {left} slots are left beside the {taken} sessions {names} needs for all its runs"
         else:
             other_note = f", the plan has only {slot_count} slots"
         reasons.append(f"{what} need {family.sessions} sessions ({_where(problem, family.segments)}){other_note}")

@@ -63,7 +63,7 @@ def test_too_many_novice_and_advanced_runs_are_explained_and_a_partial_roster_gi
     assert reasons == [
         "other classes runs need 10 sessions (other classes novice runs need 5 and other classes "
         "advanced runs need 5 (novice and advanced never share a session)), only 9 slots are left "
-        "after the 2 Electric sessions"]
+        "beside the 2 sessions Electric needs for all its runs"]
     solution = solve(problem, SolveOptions(time_limit_s=5))
     unmet = solution.roster.unmet(problem)
     # Fewest runs unmet: one electric session instead of two leaves 10 slots, 5 per skill,

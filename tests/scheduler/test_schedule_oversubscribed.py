@@ -92,7 +92,7 @@ def test_the_shortfall_bounds_never_exceed_the_optimum(problem: Problem) -> None
 
 
 README_WHY = ("  why: other classes runs need 28 sessions (551 other classes runs at 20 cars per session), "
-              "only 25 slots are left after the 3 Electric sessions")
+              "only 25 slots are left beside the 3 sessions Electric needs for all its runs")
 
 
 def test_the_readme_capacity_20_example(tmp_path):
