@@ -12,11 +12,28 @@ from hardware.events import Passing
 from laptiming.engine.corrections import ResolvedSetup, SessionSetup
 from laptiming.engine.derive import SessionResult, collect_result, derive_cars, split_by_car, unique_passings
 
-__all__ = ["SessionResult", "derive_session"]
+__all__ = ["SessionResult", "derive_session", "derive_session_per_crossing"]
+
+
+ARRAYS_MIN_PASSINGS = 2000  # from this many passings on, the array form (numpy) is the faster
 
 
 def derive_session(passings: Iterable[Passing], setup: SessionSetup) -> SessionResult:
-    """The batch form: the result of a session from its journal passings and its setup."""
+    """The batch form: the result of a session from its journal passings and its setup.
+
+    A large session (a replay, a re-derive after a correction) is derived on arrays
+    (:mod:`.arrays`), with the same result.
+    """
+    passings = passings if isinstance(passings, list | tuple) else list(passings)
+    if len(passings) >= ARRAYS_MIN_PASSINGS:
+        from laptiming.engine.arrays import derive_session_arrays  # numpy, loaded only when needed
+
+        return derive_session_arrays(passings, setup)
+    return derive_session_per_crossing(passings, setup)
+
+
+def derive_session_per_crossing(passings: Iterable[Passing], setup: SessionSetup) -> SessionResult:
+    """The batch form crossing by crossing (the reference the array form is tested against)."""
     resolved = ResolvedSetup(setup)
     unique = unique_passings((*passings, *resolved.added_passings))
     crossings_by_car, others = split_by_car(unique, resolved)
