@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import resource
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,10 +34,14 @@ def isolated(target: Callable[..., Any], *args: Any) -> Measured:
     results = context.Queue()
     process = context.Process(target=_run, args=(target, args, results))
     process.start()
-    value, peak = results.get()
+    while True:
+        try:
+            value, peak = results.get(timeout=1)
+            break
+        except queue.Empty:
+            if not process.is_alive():
+                raise RuntimeError(f"{target.__name__} failed in its process (exit {process.exitcode})") from None
     process.join()
-    if process.exitcode:
-        raise RuntimeError(f"{target.__name__} failed in its process (exit {process.exitcode})")
     return Measured(value, peak)
 
 
