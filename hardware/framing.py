@@ -116,14 +116,25 @@ class StreamDecoder:
         """The streaming path: one framer step at a time. Returns events, bytes consumed, garbage to the end."""
         events: list[DecoderEvent] = []
         pos = 0
-        next_step, account = self._next, self._account
+        next_step, decode, source, account = self._next, self._decode, self.source, self._account
         garbage_to_end = False
         while True:
             step = next_step(buffer, pos)
-            end = step[0]
-            if step[1] is None and step[2] is None and end == pos:
+            end, frame = step[0], step[1]
+            if frame is not None:  # the usual case, kept inline: this loop runs for every frame read live
+                try:
+                    event = decode(frame, host_time_ns, source)
+                except FrameError:
+                    event = None
+                if event is not None and isinstance(event, _EVENT_TYPES):
+                    self.frames_decoded += 1
+                    self.bytes_decoded += end - pos
+                    events.append(event)
+                    pos = end
+                    continue
+            elif step[2] is None and end == pos:
                 break
-            event, to_end = account(buffer, pos, step, host_time_ns)
+            event, to_end = account(buffer, pos, step, host_time_ns)  # drops, and frames of other types
             garbage_to_end |= to_end
             if event is not None:
                 events.append(event)

@@ -1,12 +1,13 @@
-"""Bulk P3 decoding with numpy: a whole capture or a RESEND burst in one pass, same result as the stream.
+"""Bulk P3 decoding with numpy: a whole capture or a large read in one pass, same result as the stream.
 
 Every start byte whose first end byte comes before the next start byte, at a size a frame may
-have, with no escape inside, is a *clean* frame; runs of clean frames back to back are taken
-without a Python step each. Their LENGTH and CRC are checked across all frames of one size at
-once (the AMB CRC is affine in the bytes, so it is a XOR of one 256-entry table per byte
-position), and the layouts AMB decoders send for PASSING and STATUS are unpacked column by
-column. Everything else (garbage, escapes, short or cut frames, other layouts) goes through the
-streaming framer's own :func:`step_frame` and :func:`decode_event`, so frames, events and drop
+have, with no odd escape inside, is a *clean* frame; runs of clean frames back to back are taken
+without a Python step each. Escapes are undone for all of them at once; LENGTH and CRC are
+checked across all frames of one size at once (the AMB CRC is affine in the bytes, so it is a
+XOR of one 256-entry table per byte position), and the layouts AMB decoders send for PASSING and
+STATUS are unpacked column by column. Everything else (garbage, short or cut frames, odd escapes,
+other layouts, sizes seen only a few times) goes through the streaming framer's own
+:func:`step_frame` / :func:`check_frame` / :func:`decode_event`, so frames, events and drop
 counts are exactly those of :class:`hardware.framing.StreamDecoder`.
 """
 
@@ -14,10 +15,11 @@ from __future__ import annotations
 
 import functools
 import gc
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
+from operator import itemgetter
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -25,8 +27,18 @@ from numpy.lib.stride_tricks import sliding_window_view
 from hardware.crc import TABLE, amb_crc16
 from hardware.drops import DropReason
 from hardware.events import DecoderStatus, Passing
-from hardware.p3.constants import EOR, ESC, ESCAPE_OFFSET, MAX_WIRE_FRAME, MIN_FRAME_SIZE, SOR, GeneralField, PassingField
-from hardware.p3.constants import StatusField, Tor
+from hardware.p3.constants import (
+    EOR,
+    ESC,
+    ESCAPE_OFFSET,
+    MAX_WIRE_FRAME,
+    MIN_FRAME_SIZE,
+    SOR,
+    GeneralField,
+    PassingField,
+    StatusField,
+    Tor,
+)
 from hardware.p3.frame import CountedStep, frame_crc, step_frame
 
 CHUNK_FRAMES = 1 << 15  # frames of one size judged together (bounds the temporary lists of values)
@@ -266,7 +278,7 @@ def _in_order(parts: list[tuple[np.ndarray, list[object]]], empty: np.ndarray) -
     positions = np.concatenate([part[0] for part in parts])
     events = [event for part in parts for event in part[1]]
     order = np.argsort(positions, kind="stable")
-    return [events[index] for index in order.tolist()], positions[order]
+    return list(itemgetter(*order.tolist())(events)), positions[order]  # two parts or more: 2+ events
 
 
 def _matches(rows: np.ndarray, layout: Layout) -> np.ndarray:
@@ -280,8 +292,11 @@ def _matches(rows: np.ndarray, layout: Layout) -> np.ndarray:
 _FORMATS = {1: "<u1", 2: "<u2", 4: "<u4", 8: "<u8"}
 
 
-def _columns(rows: np.ndarray, layout: Layout, signed: frozenset[int] = frozenset()) -> dict[int, list[int]]:
-    """Each field's values as Python ints, by field id (the rows are contiguous frames of the layout)."""
+def _columns(rows: np.ndarray, layout: Layout, signed: frozenset[int] = frozenset()) -> dict[int, Iterable[int]]:
+    """Each field's values as Python ints, by field id (the rows are contiguous frames of the layout).
+
+    A field with one value in every row (the decoder id, mostly) is that one int repeated.
+    """
     names, formats, offsets = [], [], []
     for field_id, offset, size in layout.offsets():
         names.append(f"f{field_id}")
@@ -289,7 +304,14 @@ def _columns(rows: np.ndarray, layout: Layout, signed: frozenset[int] = frozense
         offsets.append(offset + 2)
     dtype = np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": layout.size})
     records = np.ascontiguousarray(rows).view(dtype)[:, 0]
-    return {field_id: records[f"f{field_id}"].tolist() for field_id, _ in layout.fields}
+    values: dict[int, Iterable[int]] = {}
+    for field_id, _ in layout.fields:
+        column = records[f"f{field_id}"]
+        if len(column) > 1 and (column == column[0]).all():
+            values[field_id] = repeat(int(column[0]), len(column))
+        else:
+            values[field_id] = column.tolist()
+    return values
 
 
 def _passings(rows: np.ndarray, layout: Layout, host_time_ns: int, source: str) -> list[object]:
