@@ -22,7 +22,7 @@ from hardware.p3.frame import CountedStep, P3Record, check_frame, looks_like_fra
 from hardware.p3.records import decode_event
 
 DEFAULT_MAX_BUFFER = 64 * 1024
-# P3 buffers from this size on are decoded in bulk (a capture, a RESEND burst); a live read of a
+# P3 buffers from this size on are decoded in bulk (a capture file read 64 KiB at a time); a live read of a
 # few frames is stepped through, where numpy's fixed cost per call would dominate.
 BULK_MIN_BYTES = 8 * 1024
 _EVENT_TYPES = (Passing, DecoderStatus, DecoderVersion, DecoderErrorReport)
@@ -88,7 +88,7 @@ class StreamDecoder:
     def feed(self, data: bytes, host_time_ns: int = 0) -> list[DecoderEvent]:
         """Add received bytes; return the events completed by them, in order.
 
-        A large buffer of P3 (a capture, a RESEND burst) is decoded in bulk with numpy; the
+        A large buffer of P3 (a capture file) is decoded in bulk with numpy; the
         result and the counters are the same as stepping through it frame by frame.
         """
         buffer = self._pending + data if self._pending else bytes(data)
