@@ -22,8 +22,8 @@ from hardware.p3.frame import CountedStep, P3Record, check_frame, looks_like_fra
 from hardware.p3.records import decode_event
 
 DEFAULT_MAX_BUFFER = 64 * 1024
-# P3 buffers from this size on are decoded in bulk (a capture file read 64 KiB at a time); a live read of a
-# few frames is stepped through, where numpy's fixed cost per call would dominate.
+# P3 buffers from this size on are decoded in bulk (a capture file read 64 KiB at a time); a live
+# read of a few frames is stepped through, where numpy's fixed cost per call would dominate.
 BULK_MIN_BYTES = 8 * 1024
 _EVENT_TYPES = (Passing, DecoderStatus, DecoderVersion, DecoderErrorReport)
 
