@@ -18,10 +18,13 @@ from hardware import p98, protime
 from hardware.drops import DropReason
 from hardware.errors import FrameError
 from hardware.events import DecoderErrorReport, DecoderEvent, DecoderStatus, DecoderVersion, Passing
-from hardware.p3.frame import P3Record, step_frame
+from hardware.p3.frame import CountedStep, P3Record, check_frame, looks_like_frames, step_frame
 from hardware.p3.records import decode_event
 
 DEFAULT_MAX_BUFFER = 64 * 1024
+# P3 buffers from this size on are decoded in bulk (a capture file read 64 KiB at a time); a live
+# read of a few frames is stepped through, where numpy's fixed cost per call would dominate.
+BULK_MIN_BYTES = 8 * 1024
 _EVENT_TYPES = (Passing, DecoderStatus, DecoderVersion, DecoderErrorReport)
 
 
@@ -58,15 +61,20 @@ def framer_for(protocol: Protocol | str) -> tuple[Callable, Callable]:
 class StreamDecoder:
     """Turns a byte stream from one decoder into events; owns the buffer and the drop counters."""
 
+    bulk_min_group: int | None = None  # frames of one size judged together in bulk (None: the bulk default)
+
     def __init__(
         self,
         protocol: Protocol | str = Protocol.P3,
         source: str = "",
         max_buffer: int = DEFAULT_MAX_BUFFER,
+        bulk_min_bytes: int | None = BULK_MIN_BYTES,
     ) -> None:
         self.protocol = Protocol(protocol)
         self.source = source
         self.max_buffer = max_buffer
+        # None: always step (the reference the bulk path is tested against)
+        self.bulk_min_bytes = bulk_min_bytes if self.protocol is Protocol.P3 else None
         self.frames_decoded = 0
         self.dropped: Counter[str] = Counter()
         self.bytes_dropped: Counter[str] = Counter()
@@ -78,55 +86,127 @@ class StreamDecoder:
         self._garbage_continues = False  # the last feed ended inside a run of garbage
 
     def feed(self, data: bytes, host_time_ns: int = 0) -> list[DecoderEvent]:
-        """Add received bytes; return the events completed by them, in order."""
+        """Add received bytes; return the events completed by them, in order.
+
+        A large buffer of P3 (a capture file) is decoded in bulk with numpy; the
+        result and the counters are the same as stepping through it frame by frame.
+        """
         buffer = self._pending + data if self._pending else bytes(data)
-        events: list[DecoderEvent] = []
-        pos = 0
-        next_step, decode, source = self._next, self._decode, self.source
-        dropped, bytes_dropped = self.dropped, self.bytes_dropped
-        garbage_to_end = False
-        while True:
-            end, frame, reason, count = next_step(buffer, pos)
-            if frame is not None:
-                try:
-                    event = decode(frame, host_time_ns, source)
-                except FrameError as err:
-                    dropped[err.reason] += 1
-                    bytes_dropped[err.reason] += end - pos
-                else:
-                    self.frames_decoded += 1
-                    self.bytes_decoded += end - pos
-                    if isinstance(event, _EVENT_TYPES):
-                        events.append(event)
-                    else:
-                        self.other_records[_record_name(event)] += 1
-            elif type(reason) is tuple:  # a run of mixed junk, tallied by reason
-                for kind, drops, size in reason:
-                    dropped[kind] += drops
-                    bytes_dropped[kind] += size
-                    if kind is DropReason.GARBAGE:
-                        self.skipped_bytes += size
-            elif reason is not None:
-                bytes_dropped[reason] += end - pos
-                if reason is DropReason.GARBAGE:
-                    self.skipped_bytes += end - pos
-                    if pos == 0 and self._garbage_continues:
-                        count = 0  # the run of garbage the last read ended in: counted once
-                    garbage_to_end = end == len(buffer)
-                dropped[reason] += count
-            elif end == pos:
-                break
-            pos = end
+        if self._use_bulk(buffer):
+            events, pos, garbage_to_end = self._feed_bulk(buffer, host_time_ns)
+        else:
+            events, pos, garbage_to_end = self._feed_steps(buffer, host_time_ns)
         if buffer:
             self._garbage_continues = garbage_to_end
         self._pending = buffer[pos:]
         if len(self._pending) > self.max_buffer:
             excess = len(self._pending) - self.max_buffer
-            dropped[DropReason.OVERFLOW] += 1
-            bytes_dropped[DropReason.OVERFLOW] += excess
+            self.dropped[DropReason.OVERFLOW] += 1
+            self.bytes_dropped[DropReason.OVERFLOW] += excess
             self.skipped_bytes += excess
             self._pending = self._pending[-self.max_buffer :]
         return events
+
+    def _use_bulk(self, buffer: bytes) -> bool:
+        """Whether this buffer goes the bulk way: P3, large enough, and frames rather than a flood."""
+        minimum = self.bulk_min_bytes
+        return minimum is not None and len(buffer) >= minimum and looks_like_frames(buffer)
+
+    def _feed_steps(self, buffer: bytes, host_time_ns: int) -> tuple[list[DecoderEvent], int, bool]:
+        """The streaming path: one framer step at a time. Returns events, bytes consumed, garbage to the end."""
+        events: list[DecoderEvent] = []
+        pos = 0
+        next_step, decode, source, account = self._next, self._decode, self.source, self._account
+        garbage_to_end = False
+        while True:
+            step = next_step(buffer, pos)
+            end, frame = step[0], step[1]
+            if frame is not None:  # the usual case, kept inline: this loop runs for every frame read live
+                try:
+                    event = decode(frame, host_time_ns, source)
+                except FrameError:
+                    event = None
+                if event is not None and isinstance(event, _EVENT_TYPES):
+                    self.frames_decoded += 1
+                    self.bytes_decoded += end - pos
+                    events.append(event)
+                    pos = end
+                    continue
+            elif step[2] is None and end == pos:
+                break
+            event, to_end = account(buffer, pos, step, host_time_ns)  # drops, and frames of other types
+            garbage_to_end |= to_end
+            if event is not None:
+                events.append(event)
+            pos = end
+        return events, pos, garbage_to_end
+
+    def _feed_bulk(self, buffer: bytes, host_time_ns: int) -> tuple[list[DecoderEvent], int, bool]:
+        """The bulk path (:mod:`hardware.p3.bulk`): clean frames judged with numpy, other steps as streamed."""
+        from hardware.p3 import bulk  # numpy, imported only where a large buffer needs it
+
+        scanned = bulk.scan(buffer)
+        checked = bulk.check(buffer, scanned, host_time_ns, self.source, self.bulk_min_group or bulk.MIN_GROUP)
+        for reason, (frames, size) in checked.drops.items():
+            self.dropped[reason] += frames
+            self.bytes_dropped[reason] += size
+        self.frames_decoded += len(checked.events)
+        self.bytes_decoded += checked.decoded_bytes
+        extra: list[tuple[int, DecoderEvent]] = []
+        garbage_to_end = False
+        account = self._account
+        for pos, step in scanned.steps:
+            event, to_end = account(buffer, pos, step, host_time_ns)
+            garbage_to_end |= to_end
+            if event is not None:
+                extra.append((pos, event))
+        for start, end, frame in checked.others:  # rare sizes and other layouts: as step_frame judges them
+            reason = check_frame(frame)
+            step = (end + 1, frame, None, 0) if reason is None else (end + 1, None, reason, 1)
+            event, _ = account(buffer, start, step, host_time_ns)
+            if event is not None:
+                extra.append((start, event))
+        events: list[DecoderEvent] = checked.events  # type: ignore[assignment]
+        if extra:
+            extra.sort(key=_first)
+            events = _merge(events, checked.event_starts, extra)
+        return events, scanned.end, garbage_to_end
+
+    def _account(
+        self, buffer: bytes, pos: int, step: CountedStep, host_time_ns: int
+    ) -> tuple[DecoderEvent | None, bool]:
+        """Count one framer step from ``pos``; its event if it made one, and whether it is garbage to the end."""
+        end, frame, reason, count = step
+        dropped, bytes_dropped = self.dropped, self.bytes_dropped
+        if frame is not None:
+            try:
+                event = self._decode(frame, host_time_ns, self.source)
+            except FrameError as err:
+                dropped[err.reason] += 1
+                bytes_dropped[err.reason] += end - pos
+                return None, False
+            self.frames_decoded += 1
+            self.bytes_decoded += end - pos
+            if isinstance(event, _EVENT_TYPES):
+                return event, False
+            self.other_records[_record_name(event)] += 1
+        elif type(reason) is tuple:  # a run of mixed junk, tallied by reason
+            for kind, drops, size in reason:
+                dropped[kind] += drops
+                bytes_dropped[kind] += size
+                if kind is DropReason.GARBAGE:
+                    self.skipped_bytes += size
+        elif reason is not None:
+            bytes_dropped[reason] += end - pos
+            garbage_to_end = False
+            if reason is DropReason.GARBAGE:
+                self.skipped_bytes += end - pos
+                if pos == 0 and self._garbage_continues:
+                    count = 0  # the run of garbage the last read ended in: counted once
+                garbage_to_end = end == len(buffer)
+            dropped[reason] += count
+            return None, garbage_to_end
+        return None, False
 
     def reset(self) -> None:
         """Forget a half-received frame (after a reconnect it can never complete)."""
@@ -144,6 +224,25 @@ class StreamDecoder:
     def buffered(self) -> int:
         """Bytes held waiting for the rest of a frame."""
         return len(self._pending)
+
+
+def _first(item: tuple[int, DecoderEvent]) -> int:
+    return item[0]
+
+
+def _merge(events: list[DecoderEvent], starts: object, extra: list[tuple[int, DecoderEvent]]) -> list[DecoderEvent]:
+    """Bulk events (at offsets ``starts``, ascending) and a few others (sorted by offset) in stream order."""
+    from hardware.p3 import bulk
+
+    places = bulk.insertion_points(starts, [pos for pos, _ in extra])
+    merged: list[DecoderEvent] = []
+    done = 0
+    for place, (_, event) in zip(places, extra):
+        merged.extend(events[done:place])
+        merged.append(event)
+        done = place
+    merged.extend(events[done:])
+    return merged
 
 
 def _record_name(record: object) -> str:

@@ -79,7 +79,9 @@ class DecoderReader:
         self._raw_listeners = list(raw_listeners)
         self._backoff = backoff or Backoff()
         self._read_timeout = read_timeout
-        self.decoder = StreamDecoder(parsed.protocol, source=url)
+        # The live reader steps frame by frame: its reads are small, and decoding faster than the
+        # journal writes would only lengthen the writer's queue (whole captures go to the bulk path).
+        self.decoder = StreamDecoder(parsed.protocol, source=url, bulk_min_bytes=None)
         self.sequence = PassingSequence(last_seen)
         self.resend_requests: list[tuple[int, int]] = []
         self._heard: set[int] = set()  # decoders that have spoken on the current connection

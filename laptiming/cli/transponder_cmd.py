@@ -2,7 +2,8 @@
 
 A transponder can move to another car mid-event (a loaner handed on at lunch, a spare fitted
 after a failure). The move is stored with the decoder time it takes effect from, so passings
-before it stay with the old car, in every session, and a replay of the day agrees.
+before it stay with the old car, in every session, and a replay of the day agrees; the stored
+results of every session with its passings are derived again in the same write.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import argparse
 from laptiming.cli.session_args import store_command
 from laptiming.service.clocktime import event_decoder_time
 from laptiming.service.control import require_no_official_change
+from laptiming.service.rederive import rederive_sessions, sessions_with_passings
 from laptiming.store import (
     assign_transponder,
     car_by_number,
@@ -53,8 +55,11 @@ def move_command(args: argparse.Namespace) -> int:
             from_us = None if start is None else start.decoder_time_us
             require_no_official_change(db, args.transponder, from_us)  # official results stay as confirmed
             assign_transponder(db, args.transponder, car_id, from_us, made_by=args.by, reason=args.reason)
+            rederived = rederive_sessions(db, sessions_with_passings(db, args.transponder))
         when = "from the start" if start is None else f"from {start.describe()}"
         print(f"transponder {args.transponder} belongs to car {args.car} {when}")
+        if rederived:
+            print(f"results of {rederived} session{'s' if rederived != 1 else ''} with its passings derived again")
     finally:
         db.close()
     return 0

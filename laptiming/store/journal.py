@@ -41,6 +41,10 @@ _row: Callable[[Passing], PassingRow] = attrgetter(
 )
 
 
+# A Passing is a tuple of exactly the journal's columns in order, so it is bound as it is.
+_PASSINGS_ARE_ROWS = Passing._fields == tuple(name.strip() for name in _COLUMNS.split(","))
+
+
 def journal_passing(conn: sqlite3.Connection, session_id: int | None, passing: Passing) -> bool:
     """Journal one passing (inside the caller's transaction); True when it is new to the session."""
     cursor = conn.execute(_INSERT, _row(passing))
@@ -66,7 +70,7 @@ def journal_bulk(conn: sqlite3.Connection, session_id: int, passings: Sequence[P
     """
     before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM passings").fetchone()[0]
     changes_before = conn.total_changes
-    conn.executemany(_INSERT, map(_row, passings))
+    conn.executemany(_INSERT, passings if _PASSINGS_ARE_ROWS else map(_row, passings))
     inserted = conn.total_changes - changes_before
     changes_before = conn.total_changes
     conn.execute(

@@ -12,7 +12,13 @@ commit succeeds. Units of work queued behind held passings are refused, never ru
 
 The writer's connection never checkpoints the WAL itself (that would stall a commit for
 milliseconds every thousand pages); a checkpointer thread with its own connection copies the
-WAL into the database in the background (a PASSIVE checkpoint never blocks the writer).
+WAL into the database in the background, four times a second. It checkpoints in RESTART mode,
+waiting at most 10 ms for the writer between two commits: the next commit then writes the WAL
+from its start again, over blocks the file already has. With PASSIVE checkpoints a steady stream
+of commits never let the WAL restart, so every commit grew the file and its fdatasync had to
+journal the new size too: measured on the live bench (3,100 passings back to back, FULL), the WAL
+grew to 40 MB and p99 was 8.7-9.0 ms; with RESTART every 0.25 s it stays under 6 MB and p99 was
+1.2-1.5 ms on the same busy disk.
 """
 
 from __future__ import annotations
@@ -40,7 +46,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 BATCH_MAX = 256
-CHECKPOINT_EVERY_S = 1.0
+CHECKPOINT_EVERY_S = 0.25
+CHECKPOINT_MODE = "RESTART"  # see the module docstring: PASSIVE let the WAL grow under steady commits
+CHECKPOINT_WAIT_S = 0.01  # the longest the checkpointer waits for the writer (else it tries next time)
 RETRY_S = 0.5  # a journal that cannot be written (locked, disk full) is tried again this often
 STOP_RETRY_S = 10.0  # at close, how long passings still unwritten are retried before giving up
 PassingsCommitted = Callable[[int | None, list[Passing]], None]
@@ -264,7 +272,7 @@ class JournalWriter:
 
 
 class _Checkpointer:
-    """Copies the WAL into the database every second from its own connection and thread."""
+    """Copies the WAL into the database (and restarts it) four times a second, from its own connection and thread."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
@@ -274,14 +282,14 @@ class _Checkpointer:
 
     def _run(self) -> None:
         try:
-            conn = sqlite3.connect(self._path)
+            conn = sqlite3.connect(self._path, timeout=CHECKPOINT_WAIT_S)
         except sqlite3.Error as err:
             log.warning("WAL checkpointer for %s not started: %s", self._path, err)
             return
         try:
             while not self._stop.wait(CHECKPOINT_EVERY_S):
                 try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    conn.execute(f"PRAGMA wal_checkpoint({CHECKPOINT_MODE})")
                 except sqlite3.Error as err:  # busy or locked: try again next time
                     log.debug("checkpoint of %s skipped: %s", self._path, err)
         finally:

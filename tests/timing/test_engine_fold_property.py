@@ -32,6 +32,8 @@ from laptiming.engine import (
     start,
     step,
 )
+from laptiming.engine.arrays import derive_session_arrays
+from laptiming.engine.batch import derive_session_per_crossing
 from tests.timing.timing_builders import DECODER, S, T0, passing, setup_for
 
 CARS = [1, 2, 3, 4]
@@ -161,3 +163,16 @@ def test_corrections_arriving_mid_session_and_a_resume_give_the_batch_result(ses
     assert sorted(subscriber.laps.values(), key=lambda lap: (lap.car_id, lap.lap_no)) == list(batch.laps)
     resumed, _ = fold(start(corrected, arrival[:cut]), arrival[cut:])
     assert result(resumed) == batch
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions())
+def test_the_array_form_equals_the_per_crossing_batch_and_the_fold(session):
+    arrival, entered, options, corrections, moves = session
+    plain = tuple(c for c in corrections if c.reason not in ("void", "minlap"))  # the array path's usual case
+    for setup in (with_moves(setup_for(entered, corrections=corrections, **options), moves),
+                  setup_for(entered, corrections=plain, **options),
+                  setup_for(entered, corrections=plain, **{**options, "min_lap_us": 0})):
+        batch = derive_session_per_crossing(arrival, setup)
+        assert derive_session_arrays(arrival, setup) == batch
+        assert result(fold(start(setup), arrival)[0]) == batch

@@ -38,6 +38,12 @@ def test_move_splits_the_laps_at_the_decoder_time(tmp_path):
     laps = {(row["number"], row["lap"]) for row in rows}
     # car 11: crossings at 90, 180, 270 s -> 2 laps; car 22: 360, 450, 540 s -> 2 laps
     assert laps == {("11", "1"), ("11", "2"), ("22", "1"), ("22", "2")}
+    assert "results of 1 session with its passings derived again" in moved.stdout
+    db = open_event_db(path)
+    stored = db.execute("SELECT c.number, l.lap_no FROM laps l JOIN cars c ON c.id = l.car_id "
+                        "WHERE l.session_id = ?", [session_id]).fetchall()
+    db.close()
+    assert set(stored) == {("11", 1), ("11", 2), ("22", 1), ("22", 2)}  # the stored results follow the move
     listing = run_cli("transponder", "list", "--db", path)
     assert [line.split()[:3] for line in listing.stdout.splitlines()[1:]] == [
         [str(TRANSPONDER), "11", "start"], [str(TRANSPONDER), "22", str(T0 + 300 * S)]]

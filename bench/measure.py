@@ -1,0 +1,56 @@
+"""What every bulk benchmark prints: a figure beside its target, a same-run baseline ratio, peak memory.
+
+Each case runs in a fresh interpreter (``spawn``), so its peak RSS is its own and not the sum of
+everything measured before it in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import resource
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """One case's result: what it returns, and the peak resident memory of the process that ran it."""
+
+    value: Any
+    peak_rss_mb: float
+
+
+def _run(target: Callable[..., Any], args: tuple[Any, ...], results: Any) -> None:
+    value = target(*args)
+    results.put((value, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))  # KiB on Linux
+
+
+def isolated(target: Callable[..., Any], *args: Any) -> Measured:
+    """Run ``target(*args)`` in a fresh process; its return value (picklable) and its peak RSS in MB."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    process = context.Process(target=_run, args=(target, args, results))
+    process.start()
+    while True:
+        try:
+            value, peak = results.get(timeout=1)
+            break
+        except queue.Empty:
+            if not process.is_alive():
+                raise RuntimeError(f"{target.__name__} failed in its process (exit {process.exitcode})") from None
+    process.join()
+    return Measured(value, peak)
+
+
+def verdict(ok: bool) -> str:
+    """The word a benchmark line ends its target with."""
+    return "ok" if ok else "MISSES"
+
+
+def load() -> str:
+    """The machine's load average now, to print beside the figures (other work skews them)."""
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"

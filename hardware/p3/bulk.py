@@ -1,0 +1,348 @@
+"""Bulk P3 decoding with numpy: a whole capture or a large read in one pass, same result as the stream.
+
+Every start byte whose first end byte comes before the next start byte, at a size a frame may
+have, with no odd escape inside, is a *clean* frame; runs of clean frames back to back are taken
+without a Python step each. Escapes are undone for all of them at once; LENGTH and CRC are
+checked across all frames of one size at once (the AMB CRC is affine in the bytes, so it is a
+XOR of one 256-entry table per byte position), and the layouts AMB decoders send for PASSING and
+STATUS are unpacked column by column. Everything else (garbage, short or cut frames, odd escapes,
+other layouts, sizes seen only a few times) goes through the streaming framer's own
+:func:`step_frame` / :func:`check_frame` / :func:`decode_event`, so frames, events and drop
+counts are exactly those of :class:`hardware.framing.StreamDecoder`.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from hardware.crc import TABLE, amb_crc16
+from hardware.drops import DropReason
+from hardware.events import DecoderStatus, Passing
+from hardware.p3.constants import (
+    EOR,
+    ESC,
+    ESCAPE_OFFSET,
+    MAX_WIRE_FRAME,
+    MIN_FRAME_SIZE,
+    SOR,
+    GeneralField,
+    PassingField,
+    StatusField,
+    Tor,
+)
+from hardware.p3.frame import CountedStep, frame_crc, step_frame
+
+CHUNK_FRAMES = 1 << 15  # frames of one size judged together (bounds the temporary lists of values)
+_CRC_FIELD = (4, 5)
+MIN_GROUP = 8  # fewer frames than this of one size are judged one by one
+FEW_ROWS_PER_COLUMN = 16  # fewer rows than columns / this: CRC each row in C instead of each column in numpy
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """A fixed frame layout: its record type and (field id, value size) in order, from offset 10."""
+
+    tor: Tor
+    fields: tuple[tuple[int, int], ...]
+
+    @property
+    def size(self) -> int:
+        """The whole unescaped frame's size, SOR to EOR."""
+        return 11 + sum(2 + size for _, size in self.fields)
+
+    def offsets(self) -> Iterator[tuple[int, int, int]]:
+        """(field id, offset of its id byte, value size) for each field."""
+        offset = 10
+        for field_id, size in self.fields:
+            yield field_id, offset, size
+            offset += 2 + size
+
+
+# The layouts AMB RC decoders send (and our encoders write): PASSING 51 bytes, STATUS 31 bytes.
+PASSING_LAYOUT = Layout(Tor.PASSING, (
+    (PassingField.PASSING_NUMBER, 4), (PassingField.TRANSPONDER, 4), (PassingField.RTC_TIME, 8),
+    (PassingField.STRENGTH, 2), (PassingField.HITS, 2), (PassingField.FLAGS, 2), (GeneralField.DECODER_ID, 4),
+))
+STATUS_LAYOUT = Layout(Tor.STATUS, (
+    (StatusField.NOISE, 2), (StatusField.TEMPERATURE, 2), (StatusField.INPUT_VOLTAGE, 1), (StatusField.GPS, 1),
+    (GeneralField.DECODER_ID, 4),
+))
+
+
+@dataclass(slots=True)
+class Scan:
+    """How the streaming framer would walk a buffer: clean frames in bulk, every other step as it is.
+
+    ``starts``/``ends``: clean frames (start byte, end byte offsets), in order. ``escapes``: the
+    offsets of escape bytes that each stand before one escaped byte. ``steps``: the position of
+    each other step and what :func:`step_frame` returned there. ``end``: where the walk stopped
+    (the rest waits for more bytes).
+    """
+
+    starts: np.ndarray
+    ends: np.ndarray
+    escapes: np.ndarray
+    steps: list[tuple[int, CountedStep]] = field(default_factory=list)
+    end: int = 0
+
+
+@dataclass(slots=True)
+class Checked:
+    """The clean frames judged: drops by reason, events in order with their offsets, frames left to judge."""
+
+    drops: dict[DropReason, tuple[int, int]]  # reason -> (frames, bytes)
+    events: list[object]
+    event_starts: np.ndarray
+    decoded_bytes: int
+    others: list[tuple[int, int, bytes]]  # (start, end, unescaped frame) to judge one by one, as the stream does
+
+
+def scan(buffer: bytes, pos: int = 0) -> Scan:
+    """Walk ``buffer`` from ``pos`` as :func:`step_frame` would, taking runs of clean frames in one go."""
+    data = np.frombuffer(buffer, dtype=np.uint8)
+    size = len(buffer)
+    sors = np.flatnonzero(data == SOR)
+    eors = np.flatnonzero(data == EOR)
+    escs = np.flatnonzero(data == ESC)
+    next_eor = np.append(eors, size)[np.searchsorted(eors, sors, side="right")]
+    next_sor = np.append(sors[1:], size)
+    frame_size = next_eor - sors + 1
+    clean = (next_eor < next_sor) & (frame_size >= MIN_FRAME_SIZE) & (frame_size <= MAX_WIRE_FRAME)
+    escapes = escs
+    if len(escs):
+        # An escape before an ordinary byte is undone in bulk; a frame with any other escape in it
+        # (before another escape, a start or end byte, a byte below 0x20, or at the very end) is stepped.
+        following = data[np.minimum(escs + 1, size - 1)]
+        simple = (following >= ESCAPE_OFFSET) & (following != ESC) & (following != SOR) & (following != EOR)
+        simple &= escs + 1 < size
+        escapes, awkward = escs[simple], escs[~simple]
+        if len(awkward):
+            clean &= np.searchsorted(awkward, next_eor) == np.searchsorted(awkward, sors)
+    # a run breaks after frame k unless frame k+1 is clean and starts right after frame k's end byte
+    chained = clean[:-1] & clean[1:] & (next_eor[:-1] + 1 == sors[1:])
+    breaks = np.flatnonzero(~chained)
+    count = len(sors)
+    runs: list[tuple[int, int]] = []
+    result = Scan(sors[:0], sors[:0], escapes)
+    index = int(np.searchsorted(sors, pos))
+    while pos < size:
+        if index < count and sors[index] == pos and clean[index]:
+            at = int(np.searchsorted(breaks, index))
+            last = int(breaks[at]) if at < len(breaks) else count - 1
+            runs.append((index, last + 1))
+            pos = int(next_eor[last]) + 1
+            index = last + 1
+            continue
+        step = step_frame(buffer, pos)
+        if step[0] == pos and step[1] is None and step[2] is None:
+            break  # the rest waits for more bytes
+        result.steps.append((pos, step))
+        pos = step[0]
+        index = int(np.searchsorted(sors, pos))
+    if runs:
+        chosen = np.concatenate([np.arange(first, stop) for first, stop in runs])
+        result.starts, result.ends = sors[chosen], next_eor[chosen]
+    result.end = pos
+    return result
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while building many acyclic objects, then as it was."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@functools.cache
+def _crc_tables(count: int) -> np.ndarray:
+    """``tables[k][v]``: what byte ``v`` adds to the CRC register when ``k`` bytes follow it (k < count)."""
+    crc_table = np.array(TABLE, dtype=np.uint16)
+    tables = np.empty((count, 256), dtype=np.uint16)
+    register = np.arange(256, dtype=np.uint16)
+    for after in range(count):
+        tables[after] = register
+        register = crc_table[register >> 8] ^ (register << 8)
+    return tables
+
+
+@functools.cache
+def _zero_frame_crc(size: int) -> int:
+    """The register after ``size`` zero bytes from the initial value: the constant term of the sum."""
+    return amb_crc16(bytes(size))
+
+
+def frame_crcs(rows: np.ndarray) -> np.ndarray:
+    """AMB CRC-16 of each row (unescaped frames of one size), the CRC field taken as zero.
+
+    Column by column for many rows; row by row (in C) for a few long ones, where a numpy call
+    per byte column would cost more than the rows themselves.
+    """
+    count, size = rows.shape
+    if count * FEW_ROWS_PER_COLUMN < size:
+        return np.array([frame_crc(row.tobytes()) for row in rows], dtype=np.uint16)
+    tables = _crc_tables(1 << (size - 1).bit_length())  # a power of two: few tables cached
+    register = np.full(count, _zero_frame_crc(size), dtype=np.uint16)
+    for column in range(size):
+        if column not in _CRC_FIELD:
+            register ^= tables[size - 1 - column][rows[:, column]]
+    return register
+
+
+def unescaped(buffer: bytes, scanned: Scan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The buffer with its simple escapes undone, and the clean frames' start and end offsets in it."""
+    data = np.frombuffer(buffer, dtype=np.uint8)
+    escapes = scanned.escapes
+    if not len(escapes):
+        return data, scanned.starts, scanned.ends
+    undone = np.delete(data, escapes)
+    undone[escapes - np.arange(len(escapes))] -= ESCAPE_OFFSET  # each escaped byte, where it lands
+    return (undone, scanned.starts - np.searchsorted(escapes, scanned.starts),
+            scanned.ends - np.searchsorted(escapes, scanned.ends))
+
+
+def check(buffer: bytes, scanned: Scan, host_time_ns: int = 0, source: str = "", min_group: int = MIN_GROUP) -> Checked:
+    """Judge the clean frames in bulk: LENGTH and CRC per size, the AMB layouts unpacked into events.
+
+    The cyclic garbage collector is paused meanwhile: it would otherwise scan the growing list
+    of events (acyclic tuples and dataclasses) again and again, which costs more than decoding.
+    """
+    with _gc_paused():
+        return _check(buffer, scanned, host_time_ns, source, min_group)
+
+
+def _check(buffer: bytes, scanned: Scan, host_time_ns: int, source: str, min_group: int) -> Checked:
+    data, starts, ends = unescaped(buffer, scanned)
+    wire_sizes = scanned.ends - scanned.starts + 1
+    sizes = ends - starts + 1
+    drops: dict[DropReason, tuple[int, int]] = {}
+    parts: list[tuple[np.ndarray, list[object]]] = []
+    others: list[np.ndarray] = []
+    decoded_bytes = 0
+    counts = np.bincount(sizes)
+    rare = counts[sizes] < min_group
+    if rare.any():  # a few frames of a size are judged one by one (junk makes candidates of every size)
+        others.append(np.flatnonzero(rare))
+    for size in np.flatnonzero(counts >= min_group).tolist():  # (np.unique would load numpy.ma)
+        of_size = np.flatnonzero(sizes == size)
+        windows = sliding_window_view(data, size)  # a view: row i is data[i : i + size]
+        for first in range(0, len(of_size), CHUNK_FRAMES):
+            chosen = of_size[first : first + CHUNK_FRAMES]
+            rows = windows[starts[chosen]]
+            length_ok = (rows[:, 2] | (rows[:, 3].astype(np.uint16) << 8)) == size
+            crc_ok = frame_crcs(rows) == (rows[:, 4] | (rows[:, 5].astype(np.uint16) << 8))
+            for reason, bad in ((DropReason.BAD_LENGTH, ~length_ok), (DropReason.BAD_CRC, length_ok & ~crc_ok)):
+                if bad.any():
+                    old_frames, old_bytes = drops.get(reason, (0, 0))
+                    drops[reason] = (old_frames + int(np.count_nonzero(bad)),
+                                     old_bytes + int(wire_sizes[chosen[bad]].sum()))
+            good = length_ok & crc_ok
+            for layout, build in ((PASSING_LAYOUT, _passings), (STATUS_LAYOUT, _statuses)):
+                if size == layout.size:
+                    match = good & _matches(rows, layout)
+                    parts.append((scanned.starts[chosen[match]], build(rows[match], layout, host_time_ns, source)))
+                    decoded_bytes += int(wire_sizes[chosen[match]].sum())
+                    good &= ~match
+            others.append(chosen[good])
+    other = np.sort(np.concatenate(others)) if others else np.flatnonzero(sizes < 0)
+    other_frames = [
+        (wire_start, wire_end, data[start : end + 1].tobytes())
+        for wire_start, wire_end, start, end in zip(
+            scanned.starts[other].tolist(), scanned.ends[other].tolist(), starts[other].tolist(), ends[other].tolist()
+        )
+    ]
+    events, event_starts = _in_order(parts, starts[:0])
+    return Checked(drops, events, event_starts, decoded_bytes, other_frames)
+
+
+def _in_order(parts: list[tuple[np.ndarray, list[object]]], empty: np.ndarray) -> tuple[list[object], np.ndarray]:
+    """Events of several groups merged into stream order."""
+    parts = [part for part in parts if len(part[0])]
+    if not parts:
+        return [], empty
+    if len(parts) == 1:
+        return parts[0][1], parts[0][0]
+    positions = np.concatenate([part[0] for part in parts])
+    events = [event for part in parts for event in part[1]]
+    order = np.argsort(positions, kind="stable")
+    return list(itemgetter(*order.tolist())(events)), positions[order]  # two parts or more: 2+ events
+
+
+def _matches(rows: np.ndarray, layout: Layout) -> np.ndarray:
+    """Rows whose record type and field ids and sizes are exactly the layout's."""
+    match = (rows[:, 8] == (layout.tor & 0xFF)) & (rows[:, 9] == (layout.tor >> 8))
+    for field_id, offset, size in layout.offsets():
+        match &= (rows[:, offset] == field_id) & (rows[:, offset + 1] == size)
+    return match
+
+
+_FORMATS = {1: "<u1", 2: "<u2", 4: "<u4", 8: "<u8"}
+
+
+def _columns(rows: np.ndarray, layout: Layout, signed: frozenset[int] = frozenset()) -> dict[int, Iterable[int]]:
+    """Each field's values as Python ints, by field id (the rows are contiguous frames of the layout).
+
+    A field with one value in every row (the decoder id, mostly) is that one int repeated.
+    """
+    names, formats, offsets = [], [], []
+    for field_id, offset, size in layout.offsets():
+        names.append(f"f{field_id}")
+        formats.append(_FORMATS[size].replace("u", "i") if field_id in signed else _FORMATS[size])
+        offsets.append(offset + 2)
+    dtype = np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": layout.size})
+    records = np.ascontiguousarray(rows).view(dtype)[:, 0]
+    values: dict[int, Iterable[int]] = {}
+    for field_id, _ in layout.fields:
+        column = records[f"f{field_id}"]
+        if len(column) > 1 and (column == column[0]).all():
+            values[field_id] = repeat(int(column[0]), len(column))
+        else:
+            values[field_id] = column.tolist()
+    return values
+
+
+def _passings(rows: np.ndarray, layout: Layout, host_time_ns: int, source: str) -> list[object]:
+    """Passing events, as :func:`decode_event` makes them from this layout."""
+    values = _columns(rows, layout)
+    rows_of_values = zip(
+        values[GeneralField.DECODER_ID], values[PassingField.PASSING_NUMBER], values[PassingField.TRANSPONDER],
+        values[PassingField.RTC_TIME], values[PassingField.STRENGTH], values[PassingField.HITS],
+        repeat(None), repeat(None), repeat(host_time_ns), repeat(source),
+    )
+    return list(map(tuple.__new__, repeat(Passing), rows_of_values))
+
+
+def _statuses(rows: np.ndarray, layout: Layout, host_time_ns: int, source: str) -> list[object]:
+    """DecoderStatus events, as :func:`record_to_event` makes them from this layout.
+
+    A decoder repeats the same few readings, and the events are immutable, so equal readings
+    share one object (building a frozen dataclass costs more than the rest of decoding it).
+    """
+    values = _columns(rows, layout, signed=frozenset({StatusField.TEMPERATURE}))
+    readings = list(zip(
+        values[GeneralField.DECODER_ID], values[StatusField.NOISE], values[StatusField.TEMPERATURE],
+        values[StatusField.INPUT_VOLTAGE], values[StatusField.GPS],
+    ))
+    made = {
+        reading: DecoderStatus(*reading[:4], bool(reading[4]), None, host_time_ns, source)
+        for reading in set(readings)
+    }
+    return list(map(made.__getitem__, readings))
+
+
+def insertion_points(starts: np.ndarray, positions: list[int]) -> list[int]:
+    """Where each of ``positions`` goes among the ascending ``starts`` (to merge events in stream order)."""
+    return np.searchsorted(starts, positions).tolist()
