@@ -7,8 +7,18 @@ from pathlib import Path
 from hardware.events import Passing
 from laptiming import engine
 from laptiming.engine import SessionResult, SessionRules
-from laptiming.store import SessionPhase, create_session, load_passings, load_setup, open_event_db, update_session
-from laptiming.store import write_transaction
+from laptiming.store import (
+    SessionPhase,
+    create_session,
+    ensure_car,
+    ensure_driver,
+    enter_car,
+    load_passings,
+    load_setup,
+    open_event_db,
+    update_session,
+    write_transaction,
+)
 from laptiming.store.entries import enter_by_number
 from laptiming.store.journal import journal_bulk
 
@@ -23,14 +33,16 @@ def crossing(passing_no: int, transponder: int, at_s: float) -> Passing:
     return Passing(7, passing_no, transponder, T0 + int(at_s * S), host_time_ns=HOST0 + int(at_s * 1e9))
 
 
-def running_session(db_path: Path, name: str, cars: tuple[int, ...] = CARS,
-                    rules: SessionRules = SessionRules()) -> int:
-    """A session on the green flag, its cars entered; its id."""
+def running_session(db_path: Path, name: str, cars: tuple[int, ...] = CARS, rules: SessionRules = SessionRules(),
+                    drivers: dict[int, tuple[str, str]] | None = None) -> int:
+    """A session on the green flag, its cars entered (``drivers``: transponder -> driver and class); its id."""
     db = open_event_db(db_path, create=True)
     with write_transaction(db):
         session_id = create_session(db, name, rules, phase=SessionPhase.RUNNING)
         update_session(db, session_id, green_us=T0)
         enter_by_number(db, session_id, cars)
+        for transponder, (driver, car_class) in (drivers or {}).items():
+            enter_car(db, session_id, ensure_car(db, str(transponder), car_class), ensure_driver(db, driver))
     db.close()
     return session_id
 

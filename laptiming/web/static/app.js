@@ -14,6 +14,13 @@ function cell(text, className) {
   return td;
 }
 
+function span(text, className) {
+  const element = document.createElement("span");
+  element.className = className;
+  element.textContent = text ?? "";
+  return element;
+}
+
 function showHeader(session) {
   $("session-name").textContent = session ? session.name : "Waiting for a session";
   $("session-type").textContent = session ? `${session.type} · ${session.phase}` : "";
@@ -33,16 +40,11 @@ function showRows(rows, sessionId) {
     tr.dataset.car = row.number;
     if (/^(DNF|DNS|DSQ)/i.test(row.status)) tr.className = "out";
     const driver = cell("");
-    const name = document.createElement("span");
-    name.className = "driver";
-    name.textContent = row.driver || "—";
-    const cls = document.createElement("span");
-    cls.className = "class";
-    cls.textContent = row.class;
-    driver.append(name, cls);
-    tr.append(cell(row.pos, "n pos"), cell(row.number, "n"), driver, cell(row.laps, "n"),
-              cell(row.last, "n" + (row.sb ? " sb" : row.pb ? " pb" : "")), cell(row.best, "n" + (row.sb ? " sb" : "")),
-              cell(row.gap, "n"));
+    driver.append(span(row.driver || "—", "driver"), span(row.class, "class"));
+    const times = cell("", "n");
+    times.append(span(row.last, "last" + (row.sb ? " sb" : row.pb ? " pb" : "")),
+                 span(row.best, "best" + (row.sb ? " sb" : "")));
+    tr.append(cell(row.pos, "n pos"), cell(row.number, "n"), driver, cell(row.laps, "n"), times, cell(row.gap, "n"));
     tr.addEventListener("click", () => openLaps(sessionId, row.number));
     body.append(tr);
   }
@@ -130,7 +132,7 @@ async function openLaps(sessionId, number) {
   const data = await getJson(`/api/sessions/${sessionId}/cars/${encodeURIComponent(number)}/laps`);
   view = { kind: "laps", back };
   show("laps");
-  $("laps-title").textContent = `${data.number} ${data.driver}`;
+  $("laps-title").textContent = `${data.number} ${data.driver}`.trim();
   $("laps-sub").textContent = `${data.session.name} · P${data.pos}${data.best ? " · best " + data.best : ""}`;
   const body = document.createElement("tbody");
   for (const lap of data.laps) {
