@@ -39,7 +39,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     demo.set_defaults(handler=demo_command)
 
     board = subparsers.add_parser("board", help="a read-only standings board for a second screen")
-    board.add_argument("--db", required=True, help="event database to follow (read only)")
+    source = board.add_mutually_exclusive_group(required=True)
+    source.add_argument("--db", help="event database to follow (read only)")
+    source.add_argument("--feed", metavar="URL",
+                        help="follow a web feed instead (laptiming feed web / run --web: http://host:port/); "
+                             "no database needed")
+    board.add_argument("--web-url", metavar="URL",
+                       help="the live results page's address to show as a QR code for phones (http://host:port/)")
     board.set_defaults(handler=board_command)
 
 
@@ -93,11 +99,18 @@ def demo_command(args: argparse.Namespace) -> int:
 
 
 def board_command(args: argparse.Namespace) -> int:
-    """The standings board, following the live session of the event database."""
+    """The standings board, following the live session of the event database or of a web feed."""
     from laptiming.app import Timing
     from laptiming.app.board import BoardApp
+    from laptiming.web.client import page_url
 
+    try:  # a board on the feed shows where phones find the same page
+        web_url = None if (args.web_url or args.feed) is None else page_url(args.web_url or args.feed)
+    except ValueError as err:
+        raise InputError(str(err)) from err
+    if args.feed is not None:
+        return BoardApp(None, feed_url=args.feed, web_url=web_url).run() or 0
     db_path = Path(args.db)
     if not db_path.exists():
         raise InputError(f"no event database {db_path}")
-    return BoardApp(Timing(db_path, "")).run() or 0
+    return BoardApp(Timing(db_path, ""), web_url=web_url).run() or 0

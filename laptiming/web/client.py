@@ -1,20 +1,20 @@
 """Reading the web feed back: ``/api/events`` (a snapshot, then changes) merged into the picture it describes.
 
 The board's feed source (``laptiming board --feed URL``) and the tests use it. ``FeedPicture`` is
-pure (events in, rows out); ``FeedReader`` is the I/O around it, and reconnects: each new
-connection starts with a full snapshot, so nothing said while away is missed.
+pure (events in, rows out); ``follow_feed`` is the I/O around it (a coroutine: cancel it to stop), and
+reconnects: each new connection starts with a full snapshot, so nothing said while away is missed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from httpx_sse import connect_sse
+from httpx_sse import aconnect_sse
 
 from laptiming.web.live import EventKind
 from laptiming.web.views import Json
@@ -23,14 +23,18 @@ RECONNECT_S = 1.0  # the wait before connecting again, as EventSource does with 
 READ_TIMEOUT_S = 60.0  # a stream silent this long (keep-alives come every 15 s) is taken as lost
 
 
-def events_url(url: str) -> str:
-    """The event stream of a feed given as ``http://host:port/`` (or ``host:port``)."""
-    if "://" not in url:
-        url = f"http://{url}"
-    parts = urlsplit(url)
+def page_url(url: str) -> str:
+    """A feed's page as given (``http://host:port/`` or just ``host:port``), as a full address ending in ``/``."""
+    full = url if "://" in url else f"http://{url}"
+    parts = urlsplit(full)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"not a web feed address like http://host:8080/: {url!r}")
-    return urljoin(url if url.endswith("/") else url + "/", "api/events")
+    return full if full.endswith("/") else full + "/"
+
+
+def events_url(url: str) -> str:
+    """The event stream of a feed given as ``http://host:port/`` (or ``host:port``)."""
+    return urljoin(page_url(url), "api/events")
 
 
 @dataclass(slots=True)
@@ -65,46 +69,26 @@ class FeedPicture:
         return [self.rows[car_id] for car_id in self.order if car_id in self.rows]
 
 
-class FeedReader:
-    """Follows a web feed on a thread, calling ``on_picture`` after each event and ``on_problem`` when cut off."""
+async def follow_feed(url: str, on_picture: Callable[[FeedPicture], None],
+                      on_problem: Callable[[str], None] = lambda message: None,
+                      reconnect_s: float = RECONNECT_S) -> None:
+    """Follow a web feed until cancelled: ``on_picture`` after each event, ``on_problem`` each time it is cut off.
 
-    def __init__(self, url: str, on_picture: Callable[[FeedPicture], None],
-                 on_problem: Callable[[str], None] = lambda message: None) -> None:
-        self.url = events_url(url)
-        self.on_picture = on_picture
-        self.on_problem = on_problem
-        self._stop = threading.Event()
-        self._client = httpx.Client(trust_env=False, timeout=httpx.Timeout(10.0, read=READ_TIMEOUT_S))
-        self._thread = threading.Thread(target=self._run, name="web-feed", daemon=True)
-
-    def start(self) -> FeedReader:
-        """Start following."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop following (the open stream is closed under the reader)."""
-        self._stop.set()
-        self._client.close()
-        self._thread.join(10)
-
-    def _read(self) -> None:
-        picture = FeedPicture()
-        with connect_sse(self._client, "GET", self.url) as source:
-            source.response.raise_for_status()
-            for event in source.iter_sse():
-                if self._stop.is_set():
-                    return
-                picture.apply(event.event, json.loads(event.data))
-                self.on_picture(picture)
-        raise httpx.ReadError("the feed ended the stream")
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    Each connection starts afresh from the server's snapshot, so a reconnect catches up on everything.
+    """
+    address = events_url(url)
+    timeout = httpx.Timeout(10.0, read=READ_TIMEOUT_S)
+    async with httpx.AsyncClient(trust_env=False, timeout=timeout) as client:
+        while True:
             try:
-                self._read()
-            except (httpx.HTTPError, RuntimeError, ValueError) as err:
-                if self._stop.is_set():
-                    return
-                self.on_problem(f"lost the feed {self.url} ({err or type(err).__name__}); reconnecting")
-            self._stop.wait(RECONNECT_S)
+                async with aconnect_sse(client, "GET", address) as source:
+                    source.response.raise_for_status()
+                    picture = FeedPicture()
+                    async for event in source.aiter_sse():
+                        picture.apply(event.event, json.loads(event.data))
+                        on_picture(picture)
+                problem = "the feed ended the stream"
+            except (httpx.HTTPError, ValueError) as err:
+                problem = str(err) or type(err).__name__
+            on_problem(f"lost the feed {address} ({problem}); reconnecting")
+            await asyncio.sleep(reconnect_s)

@@ -6,7 +6,7 @@ import asyncio
 import json
 
 from laptiming.engine import CarStatus, Gap, StandingRow
-from laptiming.web.client import FeedPicture, events_url
+from laptiming.web.client import FeedPicture, events_url, page_url
 from laptiming.web.live import Broadcaster, EventKind, Picture, changes, sse
 from laptiming.web.views import row_json
 
@@ -83,3 +83,4 @@ def test_a_feed_address_leads_to_its_event_stream() -> None:
     assert events_url("http://10.0.0.5:8080/") == "http://10.0.0.5:8080/api/events"
     assert events_url("10.0.0.5:8080") == "http://10.0.0.5:8080/api/events"
     assert events_url("http://timing.local:8080/live") == "http://timing.local:8080/live/api/events"
+    assert page_url("10.0.0.5:8080") == "http://10.0.0.5:8080/"
