@@ -85,6 +85,8 @@ async def follow_feed(url: str, on_picture: Callable[[FeedPicture], None],
                     source.response.raise_for_status()
                     picture = FeedPicture()
                     async for event in source.aiter_sse():
+                        if not event.data:  # a keep-alive comment: EventSource dispatches nothing either
+                            continue
                         picture.apply(event.event, json.loads(event.data))
                         on_picture(picture)
                 problem = "the feed ended the stream"

@@ -53,6 +53,8 @@ class Stream:
 
     def until(self, condition: Callable[[FeedPicture], bool]) -> FeedPicture:
         for event in self._events:  # a read timeout (30 s) fails the test if the condition never comes
+            if not event.data:  # a keep-alive
+                continue
             self.kinds.append(event.event)
             self.picture.apply(event.event, json.loads(event.data))
             if condition(self.picture):
@@ -181,3 +183,35 @@ def test_feed_web_on_a_missing_database_or_a_taken_port_is_one_line(tmp_path: Pa
         assert taken.returncode == 2 and f"cannot listen on 127.0.0.1:{holder.port}" in taken.stderr
     finally:
         holder.sock.close()
+
+
+def test_keep_alives_hold_an_idle_stream_open_and_a_reader_takes_them_in_its_stride(
+        db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from laptiming.web import live
+    from laptiming.web.client import follow_feed
+
+    monkeypatch.setattr(live, "KEEPALIVE_EVERY_S", 0.05)
+    running_session(db_path, "Practice 1")
+    served = WebServer(db_path, "127.0.0.1", 0).start()
+    problems: list[str] = []
+    pictures: list[int] = []
+
+    async def scenario() -> None:
+        reader = asyncio.create_task(follow_feed(served.url, lambda p: pictures.append(p.seq), problems.append))
+        async with httpx.AsyncClient(base_url=served.url, trust_env=False, timeout=TIMEOUT) as client:
+            async with client.stream("GET", "/api/events") as response:
+                keep_alives = 0
+                async for line in response.aiter_lines():
+                    keep_alives += line == ": keep-alive"
+                    if keep_alives == 3:
+                        break
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        served.stop()
+    assert pictures and problems == []
