@@ -18,6 +18,8 @@ from laptiming.web.routes import create_app
 
 BACKLOG = 2048  # phones connecting at once wait here rather than being refused
 SHUTDOWN_GRACE_S = 2  # open event streams are told to end; this long, then they are cut
+LOOP = "uvloop"  # libuv's event loop and the httptools HTTP implementation: the fan-out to hundreds of
+HTTP = "httptools"  # phones costs a fraction of asyncio's and h11's (bench/bench_web.py)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -45,7 +47,7 @@ class WebServer:
         self.port: int = self.sock.getsockname()[1]
         self.app = create_app(db_path)
         config = uvicorn.Config(self.app, log_level="warning", lifespan="on", access_log=False,
-                                timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
+                                timeout_graceful_shutdown=SHUTDOWN_GRACE_S, loop=LOOP, http=HTTP)
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._serve, name="web-server", daemon=True)
         self.error: BaseException | None = None
