@@ -1,7 +1,7 @@
 """The standings board for a second screen: large clock, few columns, no controls; follows the live session.
 
-Two sources: the event database (read-only, polled), beside the official's app or on a machine
-that shares the file; or the web feed (``--feed http://host:port/``) on any laptop of the LAN,
+Two sources: the event database (read-only, polled), beside the official's app on the timing
+laptop; or the web feed (``--feed http://host:port/``) on any laptop of the LAN,
 with no access to the database at all. With a web address it shows it as a QR code for phones.
 """
 
