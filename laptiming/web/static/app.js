@@ -137,7 +137,7 @@ async function openLaps(sessionId, number) {
   const body = document.createElement("tbody");
   for (const lap of data.laps) {
     const tr = document.createElement("tr");
-    tr.append(cell(lap.lap, "n"), cell(lap.time, "n" + (lap.best ? " best" : "")), cell(lap.flags));
+    tr.append(cell(lap.lap, "n"), cell(lap.time, "n" + (lap.best ? " fastest" : "")), cell(lap.flags));
     body.append(tr);
   }
   $("laps").replaceChild(body, $("laps").tBodies[0]);
