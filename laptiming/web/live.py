@@ -178,7 +178,7 @@ class LiveResults:
         setup = load_setup(follower.db, record.session_id)
         state = engine.start(setup, load_passings(follower.db, record.session_id))
         header = session_json(record, current_flag(follower.db, record.session_id), _elapsed(state))
-        self._send(EventKind.SNAPSHOT, header, [row_json(row) for row in state.standings])
+        self._send(EventKind.SNAPSHOT, header, self._rows(state.standings))
 
     def _rows(self, standings: Sequence[StandingRow]) -> list[Json]:
         return [row_json(row) for row in standings]

@@ -8,7 +8,7 @@
     GET /api/sessions/{id}/cars/{number}/laps     one car's laps in a session
     GET /api/events                               server-sent events: a snapshot, then changes
 
-Anything else is 404, and any other method 405: nothing here changes the event.
+Anything else is 404, and any other method 405 (errors as ``{"detail": ...}``): nothing here changes the event.
 """
 
 from __future__ import annotations
@@ -122,6 +122,12 @@ async def events(request: Request) -> Response:
                              headers={**NO_CACHE, "X-Accel-Buffering": "no"})
 
 
+async def http_error(request: Request, error: Exception) -> Response:
+    """Errors as JSON, like every other answer of the API."""
+    assert isinstance(error, HTTPException)
+    return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
+
+
 def create_app(db_path: str | Path) -> Starlette:
     """The read-only web app over one event database; following starts with the app and stops with it."""
     web = WebState(Path(db_path))
@@ -145,6 +151,6 @@ def create_app(db_path: str | Path) -> Starlette:
         Route("/api/events", events, methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: http_error})
     app.state.web = web
     return app

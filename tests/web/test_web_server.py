@@ -121,7 +121,8 @@ def test_the_json_api_shows_the_live_session_the_day_and_a_cars_laps(server: Web
         assert [(lap["lap"], lap["time"], lap["best"]) for lap in laps["laps"]] == [
             (1, "1:00.000", False), (2, "0:59.500", True)]
         assert (laps["number"], laps["best"], laps["session"]["name"]) == ("101", "0:59.500", "Practice 1")
-        assert client.get("/api/sessions/1/cars/999/laps").status_code == 404
+        missing = client.get("/api/sessions/1/cars/999/laps")
+        assert (missing.status_code, missing.json()) == (404, {"detail": "no car 999 in session 1"})
         assert client.get("/api/sessions/7/standings").status_code == 404
         page = client.get("/")
         assert page.status_code == 200 and "/api/events" in client.get("/static/app.js").text
