@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from laptiming.errors import InputError
-from laptiming.store import SessionRecord
+from laptiming.store import SessionRecord, open_event_db
 
 DEMO_DB = "out/demo.db"
 
@@ -24,6 +24,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--printer", metavar="URL", default=None,
                      help="slip printer for the Results screen's p key (usb://, serial://, tcp://host); "
                           "default: a PDF file per session")
+    run.add_argument("--web", type=int, default=None, metavar="PORT",
+                     help="also serve live results to phones on this port (read only; see laptiming feed web)")
+    run.add_argument("--rmonitor", type=int, default=None, metavar="PORT",
+                     help="also serve the RMonitor scoreboard feed on this port (see laptiming feed rmonitor)")
+    run.add_argument("--host", default="127.0.0.1",
+                     help="address --web and --rmonitor listen on (default 127.0.0.1; 0.0.0.0 for the whole network)")
     run.set_defaults(handler=run_command)
 
     demo = subparsers.add_parser("demo", help="the live timing app on the simulator with the sample track day")
@@ -33,7 +39,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     demo.set_defaults(handler=demo_command)
 
     board = subparsers.add_parser("board", help="a read-only standings board for a second screen")
-    board.add_argument("--db", required=True, help="event database to follow (read only)")
+    source = board.add_mutually_exclusive_group(required=True)
+    source.add_argument("--db", help="event database to follow (read only)")
+    source.add_argument("--feed", metavar="URL",
+                        help="follow a web feed instead (laptiming feed web / run --web: http://host:port/); "
+                             "no database needed")
+    board.add_argument("--web-url", metavar="URL",
+                       help="the live results page's address to show as a QR code for phones (http://host:port/)")
     board.set_defaults(handler=board_command)
 
 
@@ -47,11 +59,17 @@ def _official(name: str | None) -> str:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """Open the app on the decoder; the official picks the next session (n)."""
+    """Open the app on the decoder (with the feeds asked for beside it); the official picks the next session (n)."""
     from laptiming.app import LiveTimingApp, Timing
+    from laptiming.cli.beside import feeds_beside
 
     timing = Timing(Path(args.db), args.decoder, enter_unknown=args.enter_unknown, printer_url=args.printer)
-    return LiveTimingApp(timing, official=_official(args.by)).run() or 0
+    if args.web is not None or args.rmonitor is not None:
+        open_event_db(Path(args.db), create=True).close()  # the feeds follow the file the app will write
+    with feeds_beside(Path(args.db), args.host, args.web, args.rmonitor) as serving:
+        for line in serving:
+            print(line, flush=True)
+        return LiveTimingApp(timing, official=_official(args.by)).run() or 0
 
 
 def demo_command(args: argparse.Namespace) -> int:
@@ -73,7 +91,6 @@ def demo_command(args: argparse.Namespace) -> int:
             session_type=record.rules.session_type.value, min_lap=record.rules.min_lap_us,
             duration=record.rules.duration_us, laps=record.rules.lap_count))
     from laptiming.app import LiveTimingApp, Timing
-
     def url_for(path: Path, session: SessionRecord) -> str:  # each session of the day gets its simulator
         return demo.simulate_session(path, session, args.speed)
 
@@ -82,11 +99,18 @@ def demo_command(args: argparse.Namespace) -> int:
 
 
 def board_command(args: argparse.Namespace) -> int:
-    """The standings board, following the live session of the event database."""
+    """The standings board, following the live session of the event database or of a web feed."""
     from laptiming.app import Timing
     from laptiming.app.board import BoardApp
+    from laptiming.web.client import page_url
 
+    try:  # a board on the feed shows where phones find the same page
+        web_url = None if (args.web_url or args.feed) is None else page_url(args.web_url or args.feed)
+    except ValueError as err:
+        raise InputError(str(err)) from err
+    if args.feed is not None:
+        return BoardApp(None, feed_url=args.feed, web_url=web_url).run() or 0
     db_path = Path(args.db)
     if not db_path.exists():
         raise InputError(f"no event database {db_path}")
-    return BoardApp(Timing(db_path, "")).run() or 0
+    return BoardApp(Timing(db_path, ""), web_url=web_url).run() or 0

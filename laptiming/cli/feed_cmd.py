@@ -1,4 +1,4 @@
-"""``laptiming feed rmonitor``: serve the running session to scoreboards over TCP (RMonitor)."""
+"""``laptiming feed rmonitor`` and ``feed web``: serve the running session to scoreboards (RMonitor) and phones (web)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,12 @@ from laptiming.feed.scoreboard import Track
 from laptiming.store import open_event_db
 
 DEFAULT_PORT = 50000  # Orbits 4's RMonitor port, what scoreboards expect first
+DEFAULT_WEB_PORT = 8080
+
+
+def serving_message(url: str) -> str:
+    """The line a web server prints on start: where, and that it changes nothing."""
+    return f"serving live results at {url} (read only)"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +36,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rmonitor.add_argument("--track", help="track name sent as $E TRACKNAME")
     rmonitor.add_argument("--track-length", help="track length sent as $E TRACKLENGTH (e.g. 2.760)")
     rmonitor.set_defaults(handler=rmonitor_command)
+
+    web = kinds.add_parser("web", help="live results for phones: a read-only web page, JSON API and event stream")
+    web.add_argument("--db", required=True, help="event database the sessions are recorded into")
+    web.add_argument("--port", type=int, default=DEFAULT_WEB_PORT, help=f"TCP port (default {DEFAULT_WEB_PORT})")
+    web.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default 127.0.0.1; 0.0.0.0 for the whole network)")
+    web.set_defaults(handler=web_command)
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -57,4 +70,26 @@ def rmonitor_command(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
         feed.stop()
         hub.close()
+    return 0
+
+
+@store_command
+def web_command(args: argparse.Namespace) -> int:
+    """Serve the live results page of the event database until Ctrl-C or SIGTERM."""
+    from laptiming.web.server import WebServer  # starlette and uvicorn load when used
+
+    open_event_db(Path(args.db), readonly=True).close()  # a missing or foreign file is one line, before listening
+    server = WebServer(args.db, args.host, args.port).start()
+    print(serving_message(server.url), flush=True)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        while server.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+    if server.error is not None:
+        raise server.error
     return 0

@@ -1,0 +1,221 @@
+"""The running session, followed from the event database and broadcast to every web client.
+
+One thread follows the database (read-only, incrementally, through the feed's ``SessionFollower``)
+and turns what changed into server-sent event messages, encoded once for all clients. The event
+loop fans each message out through per-client bounded queues: a client that falls behind skips
+to the latest snapshot instead of holding anyone up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from laptiming import engine
+from laptiming.engine import SessionState, StandingRow
+from laptiming.feed.follow import SessionChanged, SessionFollower, SessionStarted
+from laptiming.service.control import current_flag
+from laptiming.store import SessionPhase, get_session, list_sessions, load_passings, load_setup
+from laptiming.web.views import Json, row_json, session_json
+
+FOLLOW_EVERY_S = 0.05  # how often the database is looked at: the page's share of an update's latency
+HEADER_EVERY_S = 1.0  # phase and flag are read again this often (they change no lap)
+KEEPALIVE_EVERY_S = 15.0  # a comment line, so proxies and phones keep an idle stream open
+RETRY_MS = 1000  # what EventSource waits before it reconnects
+CLIENT_QUEUE = 32  # messages a client may have waiting before it is moved on to the latest snapshot
+KEEPALIVE = b": keep-alive\n\n"
+
+
+class EventKind(enum.Enum):
+    """The server-sent events of ``/api/events``."""
+
+    SNAPSHOT = "snapshot"  # everything: the session header and every row in order
+    CHANGE = "change"  # the header, the rows that changed, the order when it moved, the cars gone
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """What the page shows now: the session header (None before any session) and the rows in order."""
+
+    seq: int = 0
+    session: Json | None = None
+    rows: tuple[Json, ...] = ()
+
+    def snapshot(self) -> Json:
+        """The ``snapshot`` event's data (and ``/api/standings``)."""
+        return {"seq": self.seq, "session": self.session, "rows": list(self.rows)}
+
+
+def sse(kind: EventKind, seq: int, data: Json, retry_ms: int | None = None) -> bytes:
+    """One server-sent event: name, id, optional retry, and the data as compact JSON on one line."""
+    retry = "" if retry_ms is None else f"retry: {retry_ms}\n"
+    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return f"event: {kind.value}\nid: {seq}\n{retry}data: {body}\n\n".encode()
+
+
+def changes(old: Picture, session: Json | None, rows: Sequence[Json]) -> Json:
+    """The ``change`` event's data from the picture before: changed rows, the order if it moved, cars gone."""
+    before = {row["car_id"]: row for row in old.rows}
+    order = [row["car_id"] for row in rows]
+    data: Json = {"seq": old.seq + 1, "session": session,
+                  "rows": [row for row in rows if before.get(row["car_id"]) != row]}
+    if order != [row["car_id"] for row in old.rows]:
+        data["order"] = order
+    gone = sorted(set(before) - set(order))
+    if gone:
+        data["removed"] = gone
+    return data
+
+
+class Broadcaster:
+    """Per-client bounded queues on one event loop; ``publish`` and ``close`` run on that loop."""
+
+    def __init__(self, queue_size: int = CLIENT_QUEUE) -> None:
+        self.queue_size = queue_size
+        self._clients: set[asyncio.Queue[bytes | None]] = set()
+        self._snapshot = sse(EventKind.SNAPSHOT, 0, Picture().snapshot(), RETRY_MS)
+        self.skipped = 0  # times a client was behind and moved on to the snapshot
+        self.closed = False
+
+    @property
+    def clients(self) -> int:
+        """How many clients are connected."""
+        return len(self._clients)
+
+    def subscribe(self) -> asyncio.Queue[bytes | None]:
+        """A new client's queue, the latest snapshot already in it (None in it means: the server stops)."""
+        client: asyncio.Queue[bytes | None] = asyncio.Queue(self.queue_size)
+        client.put_nowait(None if self.closed else self._snapshot)
+        self._clients.add(client)
+        return client
+
+    def unsubscribe(self, client: asyncio.Queue[bytes | None]) -> None:
+        """Forget a client that went away."""
+        self._clients.discard(client)
+
+    def publish(self, message: bytes, snapshot: bytes | None) -> None:
+        """Queue a message for everyone (and keep the snapshot it leads to); a full queue gets the snapshot only."""
+        if snapshot is not None:
+            self._snapshot = snapshot
+        for client in self._clients:
+            if client.full():
+                while not client.empty():
+                    client.get_nowait()
+                client.put_nowait(self._snapshot)
+                self.skipped += 1
+            else:
+                client.put_nowait(message)
+
+    def close(self) -> None:
+        """Tell every client the stream ends (the server is stopping)."""
+        self.closed = True
+        for client in self._clients:
+            while not client.empty():
+                client.get_nowait()
+            client.put_nowait(None)
+
+
+def _elapsed(state: SessionState) -> int | None:
+    green = state.setup.markers.green_us
+    return None if green is None or state.latest_us is None else max(0, state.latest_us - green)
+
+
+class LiveResults:
+    """A thread that follows the running session (else shows the newest finished one) into a broadcaster."""
+
+    def __init__(self, db_path: str | Path, broadcaster: Broadcaster, loop: asyncio.AbstractEventLoop) -> None:
+        self.db_path = Path(db_path)
+        self.broadcaster = broadcaster
+        self.loop = loop
+        self.picture = Picture()
+        self.error: str | None = None  # the last reason the database could not be read
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="web-follow", daemon=True)
+
+    def start(self) -> LiveResults:
+        """Start following."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop following and wait for the thread."""
+        self._stop.set()
+        self._thread.join(10)
+
+    def _send(self, kind: EventKind, session: Json | None, rows: Sequence[Json]) -> None:
+        data = (Picture(self.picture.seq + 1, session, tuple(rows)).snapshot() if kind is EventKind.SNAPSHOT
+                else changes(self.picture, session, rows))
+        self.picture = Picture(self.picture.seq + 1, session, tuple(rows))
+        snapshot = sse(EventKind.SNAPSHOT, self.picture.seq, self.picture.snapshot(), RETRY_MS)
+        message = snapshot if kind is EventKind.SNAPSHOT else sse(kind, self.picture.seq, data)
+        self._hand_over(message, snapshot)
+
+    def _hand_over(self, message: bytes, snapshot: bytes | None) -> None:
+        try:
+            self.loop.call_soon_threadsafe(self.broadcaster.publish, message, snapshot)
+        except RuntimeError:  # the loop has closed: the server is stopping
+            self._stop.set()
+
+    def _header(self, follower: SessionFollower) -> Json | None:
+        if follower.session_id is None or follower.state is None:
+            return self.picture.session
+        record = get_session(follower.db, follower.session_id)
+        return session_json(record, follower.flag(), _elapsed(follower.state))
+
+    def _newest_finished(self, follower: SessionFollower) -> None:
+        """Before any session runs: the newest finished one's results, as the board shows them."""
+        sessions = list_sessions(follower.db)
+        finished = [r for r in sessions if r.phase is SessionPhase.FINISHED]
+        if not finished or any(r.phase is SessionPhase.RUNNING for r in sessions):
+            return
+        record = finished[-1]
+        setup = load_setup(follower.db, record.session_id)
+        state = engine.start(setup, load_passings(follower.db, record.session_id))
+        header = session_json(record, current_flag(follower.db, record.session_id), _elapsed(state))
+        self._send(EventKind.SNAPSHOT, header, self._rows(state.standings))
+
+    def _rows(self, standings: Sequence[StandingRow]) -> list[Json]:
+        return [row_json(row) for row in standings]
+
+    def _follow(self, follower: SessionFollower) -> None:
+        self._newest_finished(follower)
+        next_header = 0.0
+        next_ping = time.monotonic() + KEEPALIVE_EVERY_S
+        while not self._stop.is_set():
+            change = follower.look()
+            if isinstance(change, SessionStarted):
+                header = session_json(change.session, follower.flag(), _elapsed(change.state))
+                self._send(EventKind.SNAPSHOT, header, self._rows(change.state.standings))
+            elif isinstance(change, SessionChanged) and follower.state is not None:
+                self._send(EventKind.CHANGE, self._header(follower), self._rows(follower.state.standings))
+            now = time.monotonic()
+            if now >= next_header:
+                next_header = now + HEADER_EVERY_S
+                header = self._header(follower)
+                if header != self.picture.session:
+                    self._send(EventKind.CHANGE, header, self.picture.rows)
+            if now >= next_ping:
+                next_ping = now + KEEPALIVE_EVERY_S
+                self._hand_over(KEEPALIVE, None)
+            if change is None:
+                self._stop.wait(FOLLOW_EVERY_S)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            follower = None
+            try:  # opened on this thread: SQLite connections stay on theirs
+                follower = SessionFollower(self.db_path)
+                self.error = None
+                self._follow(follower)
+            except Exception as err:  # noqa: BLE001 - the page keeps what it showed; try again shortly
+                self.error = str(err)
+                self._stop.wait(HEADER_EVERY_S)
+            finally:
+                if follower is not None:
+                    follower.close()

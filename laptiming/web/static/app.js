@@ -1,0 +1,162 @@
+// Live standings from /api/events (a snapshot, then changes); the day's sessions and a car's laps on a tap.
+// EventSource reconnects by itself, and every connection starts with a full snapshot, so nothing is missed.
+"use strict";
+
+const live = { session: null, rows: new Map(), order: [] };
+let view = { kind: "live" };  // or { kind: "session", id, data } or { kind: "laps", back }
+
+const $ = (id) => document.getElementById(id);
+
+function cell(text, className) {
+  const td = document.createElement("td");
+  if (className) td.className = className;
+  td.textContent = text ?? "";
+  return td;
+}
+
+function span(text, className) {
+  const element = document.createElement("span");
+  element.className = className;
+  element.textContent = text ?? "";
+  return element;
+}
+
+function showHeader(session) {
+  $("session-name").textContent = session ? session.name : "Waiting for a session";
+  $("session-type").textContent = session ? `${session.type} · ${session.phase}` : "";
+  const flag = $("session-flag");
+  flag.textContent = session && session.flag ? session.flag : "";
+  flag.className = "flag " + (session && session.flag ? session.flag : "");
+  let clock = "";
+  if (session && session.remaining) clock = `${session.remaining} to go`;
+  else if (session && session.elapsed) clock = session.elapsed;
+  $("session-clock").textContent = clock;
+}
+
+function showRows(rows, sessionId) {
+  const body = document.createElement("tbody");
+  for (const row of rows) {
+    const tr = document.createElement("tr");
+    tr.dataset.car = row.number;
+    if (/^(DNF|DNS|DSQ)/i.test(row.status)) tr.className = "out";
+    const driver = cell("");
+    driver.append(span(row.driver || "—", "driver"), span(row.class, "class"));
+    const times = cell("", "n");
+    times.append(span(row.last, "last" + (row.sb ? " sb" : row.pb ? " pb" : "")),
+                 span(row.best, "best" + (row.sb ? " sb" : "")));
+    tr.append(cell(row.pos, "n pos"), cell(row.number, "n"), driver, cell(row.laps, "n"), times, cell(row.gap, "n"));
+    tr.addEventListener("click", () => openLaps(sessionId, row.number));
+    body.append(tr);
+  }
+  $("standings").replaceChild(body, $("standings").tBodies[0]);
+  $("standings-note").textContent = rows.length ? "" : "No cars yet.";
+}
+
+function show(kind) {
+  $("standings-view").hidden = kind !== "live" && kind !== "session";
+  $("day-view").hidden = kind !== "day";
+  $("laps-view").hidden = kind !== "laps";
+  $("show-live").classList.toggle("on", kind === "live");
+  $("show-day").classList.toggle("on", kind === "day" || kind === "session");
+}
+
+function render() {
+  if (view.kind !== "live") return;
+  show("live");
+  showHeader(live.session);
+  showRows(live.order.map((id) => live.rows.get(id)), live.session && live.session.id);
+}
+
+function takeSnapshot(data) {
+  live.session = data.session;
+  live.rows = new Map(data.rows.map((row) => [row.car_id, row]));
+  live.order = data.rows.map((row) => row.car_id);
+  render();
+}
+
+function takeChange(data) {
+  live.session = data.session;
+  for (const row of data.rows) live.rows.set(row.car_id, row);
+  for (const id of data.removed || []) live.rows.delete(id);
+  if (data.order) live.order = data.order;
+  else if (data.removed) live.order = live.order.filter((id) => live.rows.has(id));
+  render();
+}
+
+function connect() {
+  const source = new EventSource("/api/events");
+  const state = $("link-state");
+  source.addEventListener("open", () => { state.textContent = "live"; state.className = "state live"; });
+  source.addEventListener("error", () => { state.textContent = "reconnecting"; state.className = "state lost"; });
+  source.addEventListener("snapshot", (e) => takeSnapshot(JSON.parse(e.data)));
+  source.addEventListener("change", (e) => takeChange(JSON.parse(e.data)));
+}
+
+async function getJson(path) {
+  const response = await fetch(path, { cache: "no-store" });
+  if (!response.ok) throw new Error(`${path}: ${response.status}`);
+  return response.json();
+}
+
+async function openDay() {
+  view = { kind: "day" };
+  show("day");
+  const list = $("day");
+  const sessions = await getJson("/api/sessions");
+  list.replaceChildren(...sessions.map((s) => {
+    const li = document.createElement("li");
+    const name = document.createElement("span");
+    name.textContent = s.name;
+    const meta = document.createElement("span");
+    meta.className = "meta";
+    meta.textContent = `${s.type} · ${s.phase === "finished" ? s.results : s.phase} · ${s.entries} cars`;
+    li.append(name, meta);
+    li.addEventListener("click", () => openSession(s.id));
+    return li;
+  }));
+  if (!sessions.length) list.replaceChildren(Object.assign(document.createElement("li"), { textContent: "No sessions yet." }));
+}
+
+async function openSession(id) {
+  if (live.session && live.session.id === id && live.session.phase === "running") return openLive();
+  const data = await getJson(`/api/sessions/${id}/standings`);
+  view = { kind: "session", id };
+  show("session");
+  showHeader(data.session);
+  showRows(data.rows, id);
+}
+
+async function openLaps(sessionId, number) {
+  if (sessionId == null) return;
+  const back = view;
+  const data = await getJson(`/api/sessions/${sessionId}/cars/${encodeURIComponent(number)}/laps`);
+  view = { kind: "laps", back };
+  show("laps");
+  $("laps-title").textContent = `${data.number} ${data.driver}`.trim();
+  $("laps-sub").textContent = `${data.session.name} · P${data.pos}${data.best ? " · best " + data.best : ""}`;
+  const body = document.createElement("tbody");
+  for (const lap of data.laps) {
+    const tr = document.createElement("tr");
+    tr.append(cell(lap.lap, "n"), cell(lap.time, "n" + (lap.best ? " fastest" : "")), cell(lap.flags));
+    body.append(tr);
+  }
+  $("laps").replaceChild(body, $("laps").tBodies[0]);
+}
+
+function openLive() {
+  view = { kind: "live" };
+  render();
+}
+
+function goBack() {
+  const back = view.back || { kind: "live" };
+  if (back.kind === "session") openSession(back.id);
+  else if (back.kind === "day") openDay();
+  else openLive();
+}
+
+$("show-live").addEventListener("click", openLive);
+$("show-day").addEventListener("click", openDay);
+$("laps-back").addEventListener("click", goBack);
+connect();
+render();

@@ -1,0 +1,78 @@
+"""The JSON shapes of the web API: engine numbers in, display text out (times through ``timefmt``).
+
+Pure functions; the engine returns integers, the page shows what timing sheets print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from laptiming.engine import Lap, SessionResult, StandingRow
+from laptiming.report import status_text
+from laptiming.service.control import Flag
+from laptiming.service.day import DaySession
+from laptiming.store import SessionRecord
+from laptiming.timefmt import format_gap, format_lap_time
+
+Json = dict[str, Any]
+
+
+def row_json(row: StandingRow) -> Json:
+    """One standings row as the page shows it (``car_id`` keys it; ``pb``/``sb`` colour the last lap)."""
+    return {
+        "car_id": row.car_id,
+        "pos": row.position,
+        "number": row.number,
+        "driver": row.driver or "",
+        "class": row.car_class or "",
+        "laps": row.laps,
+        "last": format_lap_time(row.last_lap_us),
+        "best": format_lap_time(row.best_lap_us),
+        "best_lap": row.best_lap_no,
+        "gap": format_gap(row.gap),
+        "interval": format_gap(row.interval),
+        "status": status_text(row),
+        "pb": row.personal_best,
+        "sb": row.session_best,
+    }
+
+
+def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | None = None) -> Json:
+    """A session's header: name, type, phase, flag and the race clock (decoder time since the green)."""
+    duration = record.rules.duration_us
+    remaining = None if duration is None or elapsed_us is None else max(0, duration - elapsed_us)
+    return {
+        "id": record.session_id,
+        "name": record.name,
+        "type": record.rules.session_type.value,
+        "phase": record.phase.value,
+        "flag": None if flag is None else flag.value,
+        "elapsed": format_lap_time(elapsed_us),
+        "remaining": format_lap_time(remaining),
+        "laps": record.rules.lap_count,
+    }
+
+
+def day_json(sessions: Iterable[DaySession]) -> list[Json]:
+    """The day's sessions, in id order, with what a phone needs to pick one."""
+    return [{"id": s.session_id, "name": s.name, "type": s.session_type.value, "phase": s.phase.value,
+             "planned_start": s.planned_start, "entries": s.entries, "passings": s.passings,
+             "flag": None if s.flag is None else s.flag.value, "results": s.results.value} for s in sessions]
+
+
+def laps_json(result: SessionResult, number: str) -> Json | None:
+    """One car's laps in a session (None: no such car in it): each lap's time, flags and the best marked."""
+    row = next((row for row in result.standings if row.number == number), None)
+    if row is None:
+        return None
+    laps: list[Lap] = sorted((lap for lap in result.laps if lap.car_id == row.car_id), key=lambda lap: lap.lap_no)
+    return {
+        "number": row.number,
+        "driver": row.driver or "",
+        "class": row.car_class or "",
+        "pos": row.position,
+        "best": format_lap_time(row.best_lap_us),
+        "laps": [{"lap": lap.lap_no, "time": format_lap_time(lap.lap_time_us), "flags": lap.flags_text,
+                  "best": lap.lap_no == row.best_lap_no} for lap in laps],
+    }

@@ -1,0 +1,83 @@
+"""The page in a real browser (headless Chromium, phone-sized): standings appear and update as passings are committed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from laptiming.web.server import WebServer
+from tests.web.browser import phone_page
+from tests.web.event_db import crossing, journal, running_session
+
+WAIT_MS = 30_000
+LONG_NAME = "Alexandra Featherstonehaugh-Smythe"  # longer than a phone's row: cut, never widening the page
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[WebServer, Path]]:
+    db_path = tmp_path / "event.db"
+    running_session(db_path, "Practice 1", drivers={101: (LONG_NAME, "Performance"), 102: ("Jo Fischer", "Classic")})
+    server = WebServer(db_path, "127.0.0.1", 0).start()
+    yield server, db_path
+    server.stop()
+
+
+def test_the_phone_page_shows_the_standings_and_follows_each_passing(served: tuple[WebServer, Path]) -> None:
+    from playwright.sync_api import expect
+
+    server, db_path = served
+    with phone_page() as page:
+        page.goto(server.url)
+        rows = page.locator("#standings tbody tr")
+        expect(page.locator("#session-name")).to_have_text("Practice 1", timeout=WAIT_MS)
+        expect(page.locator("#link-state")).to_have_text("live", timeout=WAIT_MS)
+        expect(rows).to_have_count(2)
+
+        journal(db_path, 1, [crossing(1, 101, 1.0), crossing(2, 102, 2.0), crossing(3, 102, 61.5)])
+        expect(rows.first).to_contain_text("102", timeout=WAIT_MS)
+        expect(rows.first.locator(".last")).to_have_text("0:59.500")
+        journal(db_path, 1, [crossing(4, 101, 59.0), crossing(5, 102, 130.0)])  # 101 laps quicker: it takes the lead
+        expect(rows.first).to_contain_text("101", timeout=WAIT_MS)
+        expect(rows.first.locator(".last")).to_have_text("0:58.000")
+        expect(rows.nth(1).locator(".best")).to_have_text("0:59.500")
+        expect(rows.nth(1)).to_contain_text("102")
+        expect(rows.nth(1).locator("td").nth(5)).to_have_text("+1.500")
+
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
+        rows.first.tap()  # a driver's laps
+        expect(page.locator("#laps-title")).to_have_text(f"101 {LONG_NAME}", timeout=WAIT_MS)
+        expect(page.locator("#laps tbody tr")).to_have_count(1)
+        expect(page.locator("#laps tbody tr td").nth(1)).to_have_text("0:58.000")
+        expect(page.locator("#laps td.fastest")).to_have_text("0:58.000")  # the best lap stands out
+        assert page.locator("#laps td.fastest").evaluate("td => getComputedStyle(td).display") == "table-cell"
+
+        page.locator("#show-day").tap()  # the day's sessions
+        expect(page.locator("#day li")).to_have_count(1, timeout=WAIT_MS)
+        expect(page.locator("#day li")).to_contain_text("Practice 1")
+        page.locator("#show-live").tap()
+        expect(rows).to_have_count(2)
+
+
+def test_the_page_reconnects_and_catches_up_after_the_server_was_away(tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    db_path = tmp_path / "event.db"
+    running_session(db_path, "Practice 1")
+    first = WebServer(db_path, "127.0.0.1", 0).start()
+    port = first.port
+    with phone_page() as page:
+        try:
+            page.goto(first.url)
+            expect(page.locator("#link-state")).to_have_text("live", timeout=WAIT_MS)
+        finally:
+            first.stop()
+        expect(page.locator("#link-state")).to_have_text("reconnecting", timeout=WAIT_MS)
+        journal(db_path, 1, [crossing(1, 101, 1.0), crossing(2, 101, 61.0)])  # while the page was cut off
+        second = WebServer(db_path, "127.0.0.1", port).start()
+        try:
+            expect(page.locator("#link-state")).to_have_text("live", timeout=WAIT_MS)
+            expect(page.locator("#standings tbody tr").first.locator("td").nth(3)).to_have_text("1")
+        finally:
+            second.stop()

@@ -1,0 +1,218 @@
+"""The web server for real: uvicorn on a free loopback port over a real event database, read with HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from httpx_sse import connect_sse
+
+from laptiming.web.client import FeedPicture
+from laptiming.web.server import WebServer
+from laptiming.web.views import row_json
+from tests.web.event_db import batch_result, crossing, finish, journal, running_session
+
+TIMEOUT = httpx.Timeout(30.0)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "event.db"
+
+
+@pytest.fixture
+def server(db_path: Path) -> Iterator[WebServer]:
+    running_session(db_path, "Practice 1")
+    served = WebServer(db_path, "127.0.0.1", 0).start()
+    yield served
+    served.stop()
+
+
+def http(server: WebServer) -> httpx.Client:
+    return httpx.Client(base_url=server.url, trust_env=False, timeout=TIMEOUT)
+
+
+class Stream:
+    """An open ``/api/events`` stream; ``until`` reads events into a picture until a condition holds."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self._context = connect_sse(client, "GET", "/api/events")
+        self.source = self._context.__enter__()
+        self._events = self.source.iter_sse()
+        self.picture = FeedPicture()
+        self.kinds: list[str] = []
+
+    def until(self, condition: Callable[[FeedPicture], bool]) -> FeedPicture:
+        for event in self._events:  # a read timeout (30 s) fails the test if the condition never comes
+            if not event.data:  # a keep-alive
+                continue
+            self.kinds.append(event.event)
+            self.picture.apply(event.event, json.loads(event.data))
+            if condition(self.picture):
+                return self.picture
+        raise AssertionError(f"the stream ended first; events: {self.kinds}")
+
+    def close(self) -> None:
+        self._context.__exit__(None, None, None)
+
+
+def laps_of(picture: FeedPicture) -> dict[str, int]:
+    return {row["number"]: row["laps"] for row in picture.standings()}
+
+
+def test_a_phone_gets_the_standings_then_each_change_as_passings_are_committed(server: WebServer,
+                                                                                db_path: Path) -> None:
+    with http(server) as client:
+        stream = Stream(client)
+        picture = stream.until(lambda p: p.session is not None)
+        assert stream.kinds == ["snapshot"] and picture.session["name"] == "Practice 1"
+        assert laps_of(picture) == {"101": 0, "102": 0}
+
+        journal(db_path, 1, [crossing(1, 101, 1.0), crossing(2, 102, 2.0)])
+        journal(db_path, 1, [crossing(3, 101, 62.5)])
+        picture = stream.until(lambda p: laps_of(p) == {"101": 1, "102": 0})
+        journal(db_path, 1, [crossing(4, 102, 64.25), crossing(5, 101, 122.0)])
+        picture = stream.until(lambda p: laps_of(p) == {"101": 2, "102": 1})
+        stream.close()
+
+    assert set(stream.kinds[1:]) == {"change"}  # one snapshot, then changes only
+    expected = [row_json(row) for row in batch_result(db_path, 1).standings]
+    assert picture.standings() == expected
+    assert picture.standings()[0]["last"] == "0:59.500" and picture.session["elapsed"] == "2:02.000"
+
+
+def test_a_phone_that_connects_late_catches_up_from_the_snapshot(server: WebServer, db_path: Path) -> None:
+    journal(db_path, 1, [crossing(1, 101, 1.0), crossing(2, 102, 2.0), crossing(3, 101, 61.0)])
+    with http(server) as client:
+        first = Stream(client)
+        first.until(lambda p: laps_of(p) == {"101": 1, "102": 0})
+        journal(db_path, 1, [crossing(4, 102, 63.0)])
+        first.until(lambda p: laps_of(p) == {"101": 1, "102": 1})
+        late = Stream(client)
+        caught_up = late.until(lambda p: p.session is not None)
+        assert late.kinds == ["snapshot"] and caught_up.standings() == first.picture.standings()
+        first.close()
+        late.close()
+
+
+def test_the_json_api_shows_the_live_session_the_day_and_a_cars_laps(server: WebServer, db_path: Path) -> None:
+    journal(db_path, 1, [crossing(1, 101, 1.0), crossing(2, 102, 2.0), crossing(3, 101, 61.0),
+                         crossing(4, 101, 120.5)])
+    expected = [row_json(row) for row in batch_result(db_path, 1).standings]
+    with http(server) as client:
+        Stream(client).until(lambda p: laps_of(p).get("101") == 2)  # the server has followed the passings
+        assert client.get("/api/standings").json()["rows"] == expected
+        session = client.get("/api/session").json()
+        assert (session["id"], session["name"], session["type"], session["phase"]) == (
+            1, "Practice 1", "practice", "running")
+        day = client.get("/api/sessions").json()
+        assert [(s["id"], s["name"], s["entries"], s["passings"]) for s in day] == [(1, "Practice 1", 2, 4)]
+        assert client.get("/api/sessions/1/standings").json()["rows"] == expected
+        laps = client.get("/api/sessions/1/cars/101/laps").json()
+        assert [(lap["lap"], lap["time"], lap["best"]) for lap in laps["laps"]] == [
+            (1, "1:00.000", False), (2, "0:59.500", True)]
+        assert (laps["number"], laps["best"], laps["session"]["name"]) == ("101", "0:59.500", "Practice 1")
+        missing = client.get("/api/sessions/1/cars/999/laps")
+        assert (missing.status_code, missing.json()) == (404, {"detail": "no car 999 in session 1"})
+        assert client.get("/api/sessions/7/standings").status_code == 404
+        page = client.get("/")
+        assert page.status_code == 200 and "/api/events" in client.get("/static/app.js").text
+
+
+@pytest.mark.parametrize("path", ["/", "/api/session", "/api/standings", "/api/sessions", "/api/sessions/1/standings",
+                                  "/api/sessions/1/cars/101/laps", "/api/events", "/static/app.js"])
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+def test_nothing_on_the_web_side_can_change_the_event(server: WebServer, path: str, method: str) -> None:
+    with http(server) as client:
+        assert client.request(method, path).status_code == 405
+
+
+def test_a_finished_session_stays_browsable_and_the_stream_ends_when_the_server_stops(db_path: Path) -> None:
+    running_session(db_path, "Heat 1")
+    journal(db_path, 1, [crossing(1, 101, 1.0), crossing(2, 101, 61.0)])
+    finish(db_path, 1)
+    served = WebServer(db_path, "127.0.0.1", 0).start()
+    try:
+        with http(served) as client:
+            stream = Stream(client)
+            picture = stream.until(lambda p: p.session is not None)  # the newest finished session, as the board
+            assert picture.session["phase"] == "finished" and laps_of(picture) == {"101": 1, "102": 0}
+            served.stop()
+            with pytest.raises(AssertionError, match="the stream ended first"):
+                stream.until(lambda p: False)
+    finally:
+        served.stop()
+
+
+def test_feed_web_says_where_it_serves_and_stops_on_sigterm(db_path: Path) -> None:
+    running_session(db_path, "Practice 1")
+    process = subprocess.Popen([sys.executable, "-m", "laptiming", "feed", "web", "--db", str(db_path), "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        assert ready, "feed web said nothing"
+        line = process.stdout.readline()
+        match = re.fullmatch(r"serving live results at (http://127\.0\.0\.1:(\d+)/) \(read only\)\n", line)
+        assert match, line
+        with httpx.Client(base_url=match.group(1), trust_env=False, timeout=TIMEOUT) as client:
+            assert client.get("/api/session").json()["name"] == "Practice 1"
+        os.kill(process.pid, signal.SIGTERM)
+        assert process.wait(60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_feed_web_on_a_missing_database_or_a_taken_port_is_one_line(tmp_path: Path, db_path: Path) -> None:
+    missing = subprocess.run([sys.executable, "-m", "laptiming", "feed", "web", "--db", str(tmp_path / "none.db")],
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and len(missing.stderr.strip().splitlines()) == 1
+    running_session(db_path, "Practice 1")
+    holder = WebServer(db_path, "127.0.0.1", 0)
+    try:
+        taken = subprocess.run([sys.executable, "-m", "laptiming", "feed", "web", "--db", str(db_path),
+                                "--port", str(holder.port)], capture_output=True, text=True, timeout=60)
+        assert taken.returncode == 2 and f"cannot listen on 127.0.0.1:{holder.port}" in taken.stderr
+    finally:
+        holder.sock.close()
+
+
+def test_keep_alives_hold_an_idle_stream_open_and_a_reader_takes_them_in_its_stride(
+        db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from laptiming.web import live
+    from laptiming.web.client import follow_feed
+
+    monkeypatch.setattr(live, "KEEPALIVE_EVERY_S", 0.05)
+    running_session(db_path, "Practice 1")
+    served = WebServer(db_path, "127.0.0.1", 0).start()
+    problems: list[str] = []
+    pictures: list[int] = []
+
+    async def scenario() -> None:
+        reader = asyncio.create_task(follow_feed(served.url, lambda p: pictures.append(p.seq), problems.append))
+        async with httpx.AsyncClient(base_url=served.url, trust_env=False, timeout=TIMEOUT) as client:
+            async with client.stream("GET", "/api/events") as response:
+                keep_alives = 0
+                async for line in response.aiter_lines():
+                    keep_alives += line == ": keep-alive"
+                    if keep_alives == 3:
+                        break
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        served.stop()
+    assert pictures and problems == []
