@@ -24,18 +24,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--printer", metavar="URL", default=None,
                      help="slip printer for the Results screen's p key (usb://, serial://, tcp://host); "
                           "default: a PDF file per session")
-    run.add_argument("--web", type=int, default=None, metavar="PORT",
-                     help="also serve live results to phones on this port (read only; see laptiming feed web)")
-    run.add_argument("--rmonitor", type=int, default=None, metavar="PORT",
-                     help="also serve the RMonitor scoreboard feed on this port (see laptiming feed rmonitor)")
-    run.add_argument("--host", default="127.0.0.1",
-                     help="address --web and --rmonitor listen on (default 127.0.0.1; 0.0.0.0 for the whole network)")
+    _add_feed_options(run)
     run.set_defaults(handler=run_command)
 
     demo = subparsers.add_parser("demo", help="the live timing app on the simulator with the sample track day")
     demo.add_argument("--db", default=DEMO_DB, help=f"event database for the demo (default {DEMO_DB}; made if missing)")
     demo.add_argument("--speed", type=float, default=40.0, metavar="X",
                       help="the simulator's pace, times real time (default 40: first lap times within seconds)")
+    _add_feed_options(demo)
     demo.set_defaults(handler=demo_command)
 
     board = subparsers.add_parser("board", help="a read-only standings board for a second screen")
@@ -47,6 +43,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     board.add_argument("--web-url", metavar="URL",
                        help="the live results page's address to show as a QR code for phones (http://host:port/)")
     board.set_defaults(handler=board_command)
+
+
+def _add_feed_options(parser: argparse.ArgumentParser) -> None:
+    """``--web``, ``--rmonitor`` and ``--host``: the feeds served beside the app."""
+    parser.add_argument("--web", type=int, default=None, metavar="PORT",
+                        help="also serve live results to phones on this port (read only; see laptiming feed web)")
+    parser.add_argument("--rmonitor", type=int, default=None, metavar="PORT",
+                        help="also serve the RMonitor scoreboard feed on this port (see laptiming feed rmonitor)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address --web and --rmonitor listen on (default 127.0.0.1; 0.0.0.0 for the whole network)")
 
 
 def _official(name: str | None) -> str:
@@ -82,20 +88,27 @@ def demo_command(args: argparse.Namespace) -> int:
     record, url = demo.prepare(db_path, args.speed)
     if record is None:
         raise InputError(f"every session in {db_path} is finished; remove it for a fresh demo day")
-    if not sys.stdout.isatty():
-        from laptiming.cli.timing_cmd import record_command
+    from laptiming.cli.beside import feeds_beside
 
-        print(f"no terminal: printing the demo session as `laptiming record` does ({record.name}, {url})", flush=True)
-        return record_command(argparse.Namespace(
-            url=url, db=str(db_path), session=record.name, enter_unknown=True, json=False, keep_open=False,
-            session_type=record.rules.session_type.value, min_lap=record.rules.min_lap_us,
-            duration=record.rules.duration_us, laps=record.rules.lap_count))
-    from laptiming.app import LiveTimingApp, Timing
-    def url_for(path: Path, session: SessionRecord) -> str:  # each session of the day gets its simulator
-        return demo.simulate_session(path, session, args.speed)
+    with feeds_beside(db_path, args.host, args.web, args.rmonitor) as serving:
+        for line in serving:
+            print(line, flush=True)
+        if not sys.stdout.isatty():
+            from laptiming.cli.timing_cmd import record_command
 
-    timing = Timing(db_path, url, url_for=url_for)
-    return LiveTimingApp(timing, official="demo", autostart=True).run() or 0
+            print(f"no terminal: printing the demo session as `laptiming record` does ({record.name}, {url})",
+                  flush=True)
+            return record_command(argparse.Namespace(
+                url=url, db=str(db_path), session=record.name, enter_unknown=True, json=False, keep_open=False,
+                session_type=record.rules.session_type.value, min_lap=record.rules.min_lap_us,
+                duration=record.rules.duration_us, laps=record.rules.lap_count))
+        from laptiming.app import LiveTimingApp, Timing
+
+        def url_for(path: Path, session: SessionRecord) -> str:  # each session of the day gets its simulator
+            return demo.simulate_session(path, session, args.speed)
+
+        timing = Timing(db_path, url, url_for=url_for)
+        return LiveTimingApp(timing, official="demo", autostart=True).run() or 0
 
 
 def board_command(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ from laptiming.app import LiveTimingApp, Timing, demo
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.store import SessionPhase, list_sessions, open_event_db
 from laptiming.store.sessions import load_entries
+from laptiming.web.client import FeedPicture
 from tests.app.conftest import app_test, until
 
 FIRST_LAPS_WITHIN_S = 10.0
@@ -59,3 +61,32 @@ def test_demo_without_a_terminal_prints_the_session_and_ends(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("no terminal: printing the demo session")
     assert "Session 1: Session 2 (practice, finished)" in done.stdout
+
+
+def test_demo_serves_the_phone_page_of_the_session_it_times(tmp_path: Path) -> None:
+    """``demo --web 0``: the page's address comes first, and its event stream shows the demo's session running."""
+    import httpx
+    from httpx_sse import connect_sse
+
+    demo_run = subprocess.Popen([sys.executable, "-m", "laptiming", "demo", "--db", str(tmp_path / "demo.db"),
+                                 "--speed", "20", "--web", "0"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    try:
+        first = demo_run.stdout.readline()
+        assert first.startswith("serving live results at http://127.0.0.1:"), first + demo_run.stderr.read()
+        url = first.split(" at ", 1)[1].split()[0]
+        with httpx.Client(trust_env=False, timeout=httpx.Timeout(10, read=60)) as client, \
+                connect_sse(client, "GET", url + "api/events") as stream:
+            picture = FeedPicture()
+            for event in stream.iter_sse():  # a snapshot, then a change per commit
+                if event.data:
+                    picture.apply(event.event, json.loads(event.data))
+                if picture.session is not None and picture.session["phase"] == "running" and picture.rows:
+                    break
+        assert picture.session["name"] == "Session 2"
+        assert all(row["driver"] for row in picture.standings())  # the roster's drivers, not unknown cars
+    finally:
+        demo_run.terminate()
+        demo_run.wait(60)
+        demo_run.stdout.close()
+        demo_run.stderr.close()
