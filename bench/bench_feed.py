@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bench.bench_live import percentile, race
+from bench.drive import one_by_one
 from hardware.events import Passing
 from laptiming.engine import PassingJudged, SessionEvent, SessionRules, SessionType
 from laptiming.feed import rmonitor_records as rec
@@ -135,16 +136,7 @@ def drive(live: LiveSession, passings: Sequence[Passing], green_us: int) -> tupl
         arrived.set()
 
     live.subscribe(subscriber)
-    latencies = []
-    for passing in passings:
-        arrived.clear()
-        started = time.perf_counter_ns()
-        live.on_decoder_event(passing)
-        if not arrived.wait(5):
-            raise RuntimeError("the live session did not answer within 5 s")
-        latencies.append(time.perf_counter_ns() - started)
-        time.sleep(PACE_S)  # the decoder's pace, not synchronisation
-    return sorted(latencies), committed_at
+    return one_by_one(live, passings, arrived, pace_s=PACE_S), committed_at
 
 
 def to_client_ms(boards: Scoreboards, committed_at: dict[str, int]) -> list[int]:

@@ -22,6 +22,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.drive import one_by_one
 from bench.measure import load, verdict
 from hardware.events import Passing
 from laptiming import engine
@@ -80,16 +81,9 @@ def time_live_path(passings: Sequence[Passing], durability: Durability) -> tuple
             arrived.set()
 
         live.subscribe(subscriber)
-        latencies = []
-        for passing in passings:
-            arrived.clear()
-            started = time.perf_counter_ns()
-            live.on_decoder_event(passing)
-            if not arrived.wait(5):
-                raise RuntimeError("the live session did not answer within 5 s")
-            latencies.append(received_ns[0] - started)
+        latencies = one_by_one(live, passings, arrived, answered_ns=lambda: received_ns[0])
         live.close()
-    return sorted(latencies), rows_sent[0]
+    return latencies, rows_sent[0]
 
 
 def bare_commits(count: int, durability: Durability) -> list[int]:

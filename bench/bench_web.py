@@ -27,6 +27,7 @@ from pathlib import Path
 
 from bench.bench_feed import Scoreboards, prepare, to_client_ms
 from bench.bench_live import percentile, race
+from bench.drive import one_by_one
 from hardware.events import Passing
 from laptiming.engine import PassingJudged, SessionEvent, StandingChanged
 from laptiming.feed import rmonitor_records as rec
@@ -60,16 +61,7 @@ def drive(live: LiveSession, passings: Sequence[Passing], green_us: int) -> tupl
         arrived.set()
 
     live.subscribe(subscriber)
-    latencies = []
-    for passing in passings:
-        arrived.clear()
-        started = time.perf_counter_ns()
-        live.on_decoder_event(passing)
-        if not arrived.wait(5):
-            raise RuntimeError("the live session did not answer within 5 s")
-        latencies.append(time.perf_counter_ns() - started)
-        time.sleep(PACE_S)  # the decoder's pace, not synchronisation
-    return sorted(latencies), by_laps, by_record
+    return one_by_one(live, passings, arrived, pace_s=PACE_S), by_laps, by_record
 
 
 def cpu_seconds(pid: int) -> float:
