@@ -23,6 +23,13 @@ def _ints(values: Iterable[int], count: int) -> np.ndarray:
     return np.fromiter(values, dtype=_INT, count=count)
 
 
+def _joined(columns: list[np.ndarray]) -> np.ndarray:
+    """Columns one after the other; of mixed integer types, as int64 (numpy would make uint64 and int64 floats)."""
+    if len({column.dtype for column in columns}) > 1:
+        columns = [column.astype(_INT) for column in columns]
+    return np.concatenate(columns)
+
+
 def _as_list(column: np.ndarray) -> Iterable[int]:
     """The column as Python ints; a column of one value is that int repeated (the decoder id, mostly)."""
     if len(column) > 1 and (column == column[0]).all():
@@ -32,7 +39,8 @@ def _as_list(column: np.ndarray) -> Iterable[int]:
 
 @dataclass(frozen=True, slots=True)
 class PassingColumns:
-    """One row per passing, in stream order; every column int64 of the same length.
+    """One row per passing, in stream order; integer columns of one length (from a decode, each at its
+    field's wire width, unsigned: less memory to fill than int64).
 
     ``positions``: where each passing's frame starts in the bytes decoded (to merge with other
     events). Only passings with strength and hits and no transponder code or UTC time are
@@ -62,11 +70,12 @@ class PassingColumns:
     @classmethod
     def concatenate(cls, parts: Sequence[PassingColumns], host_time_ns: int = 0, source: str = "") -> PassingColumns:
         """Several column sets one after the other (positions as they are)."""
+        parts = [part for part in parts if len(part)]
         if not parts:
             return cls.empty(host_time_ns, source)
         if len(parts) == 1:
             return parts[0]
-        return cls(*(np.concatenate([getattr(part, name) for part in parts]) for name in _ARRAYS),
+        return cls(*(_joined([getattr(part, name) for part in parts]) for name in _ARRAYS),
                    host_time_ns=host_time_ns, source=source)
 
     @classmethod

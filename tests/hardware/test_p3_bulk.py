@@ -14,6 +14,7 @@ from hardware.events import DecoderStatus, DecoderVersion, Passing
 from hardware.framing import StreamDecoder
 from hardware.p3 import encode_passing, encode_status, encode_version
 from hardware.p3.bulk import frame_crcs, scan
+from hardware.p3.columns import PassingColumns
 from hardware.p3.frame import frame_crc
 
 SPECIAL = (0x8D, 0x8E, 0x8F)
@@ -164,3 +165,10 @@ def test_a_flood_goes_the_stream_way_and_frames_the_bulk_way():
     assert not StreamDecoder()._use_bulk(b"\x8e\x8f" * 10_000)
     assert not StreamDecoder()._use_bulk(good[:1000])  # a live read of a few frames
     assert not StreamDecoder(bulk_min_bytes=None)._use_bulk(good)
+
+
+def test_columns_of_a_decode_and_of_objects_join_without_losing_precision():
+    late = Passing(268307, 1, 1000, 2**62 + 1, 90, 20)  # a time a float64 could not hold exactly
+    decoded = StreamDecoder().feed_columns(encode_passing(late) * 200).passings
+    joined = PassingColumns.concatenate([PassingColumns.empty(), decoded, PassingColumns.from_passings([late])])
+    assert joined.rtc_time_us.tolist() == [2**62 + 1] * 201
