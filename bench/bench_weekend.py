@@ -1,7 +1,7 @@
 """A whole weekend replayed into a fresh event database: 1,000,000 passings, 150 transponders, 30 sessions.
 
 Each session is journaled, its laps and standings derived and stored, exactly as
-``laptiming replay`` does it. Target: under 5 s for the lot and a peak RSS under 1 GB. The same-run
+``laptiming replay`` does it: the passings come as columns, as the bulk decode of a capture gives them. Target: under 5 s for the lot and a peak RSS under 1 GB. The same-run
 baseline is the floor of storing as much: bare ``executemany`` of the passings and of as many lap
 rows into tables with no index, in one transaction.
 """
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bench.measure import isolated, load, verdict
 from hardware.events import Passing
+from hardware.p3.columns import PassingColumns
 from laptiming.engine import SessionRules, SessionType
 from laptiming.replay import replay_session
 from laptiming.store import open_event_db, write_transaction
@@ -62,7 +63,7 @@ def weekend(seed: int = 2026) -> list[list[Passing]]:
 
 def _replay(seed: int) -> tuple[float, int, int]:
     """Seconds to replay the weekend into a fresh database, passings and laps stored (run in its own process)."""
-    sessions = weekend(seed)
+    sessions = [PassingColumns.from_passings(passings) for passings in weekend(seed)]
     total = sum(len(s) for s in sessions)
     types = [SessionType.PRACTICE, SessionType.QUALIFYING, SessionType.RACE]
     with tempfile.TemporaryDirectory() as folder:

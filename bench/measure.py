@@ -23,9 +23,14 @@ class Measured:
     peak_rss_mb: float
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
 def _run(target: Callable[..., Any], args: tuple[Any, ...], results: Any) -> None:
     value = target(*args)
-    results.put((value, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))  # KiB on Linux
+    results.put((value, peak_rss_mb()))
 
 
 def isolated(target: Callable[..., Any], *args: Any) -> Measured:

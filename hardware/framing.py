@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from hardware import p98, protime
 from hardware.drops import DropReason
@@ -20,6 +21,9 @@ from hardware.errors import FrameError
 from hardware.events import DecoderErrorReport, DecoderEvent, DecoderStatus, DecoderVersion, Passing
 from hardware.p3.frame import CountedStep, P3Record, check_frame, looks_like_frames, step_frame
 from hardware.p3.records import decode_event
+
+if TYPE_CHECKING:
+    from hardware.p3.columns import Decoded
 
 DEFAULT_MAX_BUFFER = 64 * 1024
 # P3 buffers from this size on are decoded in bulk (a capture file read 64 KiB at a time); a live
@@ -93,9 +97,34 @@ class StreamDecoder:
         """
         buffer = self._pending + data if self._pending else bytes(data)
         if self._use_bulk(buffer):
-            events, pos, garbage_to_end = self._feed_bulk(buffer, host_time_ns)
+            decoded, pos, garbage_to_end = self._feed_bulk(buffer, host_time_ns)
+            events = decoded.events()
         else:
             events, pos, garbage_to_end = self._feed_steps(buffer, host_time_ns)
+        self._keep(buffer, pos, garbage_to_end)
+        return events
+
+    def feed_columns(self, data: bytes, host_time_ns: int = 0) -> Decoded:
+        """:meth:`feed` for bulk consumers: passings as numpy columns, no object per passing.
+
+        The same events, counters and kept tail as :meth:`feed`; ``.events()`` on the result is
+        what :meth:`feed` would have returned. A buffer that goes the stream way keeps its events as objects.
+        """
+        import numpy as np  # imported only for bulk work
+
+        from hardware.p3.columns import Decoded, PassingColumns
+
+        buffer = self._pending + data if self._pending else bytes(data)
+        if self._use_bulk(buffer):
+            decoded, pos, garbage_to_end = self._feed_bulk(buffer, host_time_ns)
+        else:
+            events, pos, garbage_to_end = self._feed_steps(buffer, host_time_ns)
+            decoded = Decoded(PassingColumns.empty(host_time_ns, self.source), events, np.arange(len(events)))
+        self._keep(buffer, pos, garbage_to_end)
+        return decoded
+
+    def _keep(self, buffer: bytes, pos: int, garbage_to_end: bool) -> None:
+        """Keep the unfinished tail from ``pos`` (capped: an overflow is a drop)."""
         if buffer:
             self._garbage_continues = garbage_to_end
         self._pending = buffer[pos:]
@@ -105,7 +134,6 @@ class StreamDecoder:
             self.bytes_dropped[DropReason.OVERFLOW] += excess
             self.skipped_bytes += excess
             self._pending = self._pending[-self.max_buffer :]
-        return events
 
     def _use_bulk(self, buffer: bytes) -> bool:
         """Whether this buffer goes the bulk way: P3, large enough, and frames rather than a flood."""
@@ -141,16 +169,19 @@ class StreamDecoder:
             pos = end
         return events, pos, garbage_to_end
 
-    def _feed_bulk(self, buffer: bytes, host_time_ns: int) -> tuple[list[DecoderEvent], int, bool]:
+    def _feed_bulk(self, buffer: bytes, host_time_ns: int) -> tuple[Decoded, int, bool]:
         """The bulk path (:mod:`hardware.p3.bulk`): clean frames judged with numpy, other steps as streamed."""
-        from hardware.p3 import bulk  # numpy, imported only where a large buffer needs it
+        import numpy as np  # imported only where a large buffer needs it
+
+        from hardware.p3 import bulk
+        from hardware.p3.columns import Decoded
 
         scanned = bulk.scan(buffer)
         checked = bulk.check(buffer, scanned, host_time_ns, self.source, self.bulk_min_group or bulk.MIN_GROUP)
         for reason, (frames, size) in checked.drops.items():
             self.dropped[reason] += frames
             self.bytes_dropped[reason] += size
-        self.frames_decoded += len(checked.events)
+        self.frames_decoded += len(checked.events) + len(checked.passings)
         self.bytes_decoded += checked.decoded_bytes
         extra: list[tuple[int, DecoderEvent]] = []
         garbage_to_end = False
@@ -166,11 +197,13 @@ class StreamDecoder:
             event, _ = account(buffer, start, step, host_time_ns)
             if event is not None:
                 extra.append((start, event))
-        events: list[DecoderEvent] = checked.events  # type: ignore[assignment]
+        others: list[DecoderEvent] = checked.events  # type: ignore[assignment]
+        positions = checked.event_starts
         if extra:
             extra.sort(key=_first)
-            events = _merge(events, checked.event_starts, extra)
-        return events, scanned.end, garbage_to_end
+            others = _merge(others, positions, extra)
+            positions = np.sort(np.concatenate([positions, np.array([pos for pos, _ in extra], dtype=positions.dtype)]))
+        return Decoded(checked.passings, others, positions), scanned.end, garbage_to_end
 
     def _account(
         self, buffer: bytes, pos: int, step: CountedStep, host_time_ns: int

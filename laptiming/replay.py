@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
@@ -11,31 +12,47 @@ from laptiming import engine
 from laptiming.engine import SessionResult, SessionRules
 from laptiming.store import (
     SessionPhase,
+    bulk_import,
     create_session,
     journal_bulk,
+    journal_columns,
     load_setup,
     update_session,
     write_derived,
-    write_transaction,
 )
 from laptiming.store.entries import enter_by_number
 
+if TYPE_CHECKING:
+    from hardware.p3.columns import PassingColumns
 
-def replay_session(db: Database, name: str, rules: SessionRules, passings: Sequence[Passing]) -> tuple[int, SessionResult]:
+
+def replay_session(
+    db: Database, name: str, rules: SessionRules, passings: Sequence[Passing] | PassingColumns
+) -> tuple[int, SessionResult]:
     """One transaction: a finished session (green at the first passing, checkered just after the last),
-    unknown transponders entered by number, the passings journaled, laps and results derived and stored."""
-    if not passings:
+    unknown transponders entered by number, the passings journaled, laps and results derived and stored.
+
+    Passings as columns (a bulk decode) are journaled without an object per passing; the engine
+    still takes ``Passing`` objects, made once from the columns.
+    """
+    if not len(passings):
         raise ValueError("a replay needs at least one passing")
-    with write_transaction(db):
+    if isinstance(passings, Sequence):
+        times = [p.decoder_time_us for p in passings]
+        first, last = min(times), max(times)
+        transponders = {p.transponder for p in passings}
+    else:
+        first, last = int(passings.rtc_time_us.min()), int(passings.rtc_time_us.max())
+        transponders = set(passings.transponder.tolist())
+    with bulk_import(db):
         session_id = create_session(db, name, rules, phase=SessionPhase.FINISHED)
-        update_session(
-            db,
-            session_id,
-            green_us=min(p.decoder_time_us for p in passings),
-            checkered_us=max(p.decoder_time_us for p in passings) + 1,
-        )
-        enter_by_number(db, session_id, {p.transponder for p in passings})
-        journal_bulk(db.conn, session_id, passings)
+        update_session(db, session_id, green_us=first, checkered_us=last + 1)
+        enter_by_number(db, session_id, transponders)
+        if isinstance(passings, Sequence):
+            journal_bulk(db.conn, session_id, passings)
+        else:
+            journal_columns(db.conn, session_id, passings)
+            passings = passings.passings()
         # A new session links exactly these passings (deduplicated by the engine as by the journal),
         # so they need not be read back.
         result = engine.derive_session(passings, load_setup(db, session_id))

@@ -14,9 +14,7 @@ counts are exactly those of :class:`hardware.framing.StreamDecoder`.
 from __future__ import annotations
 
 import functools
-import gc
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
@@ -26,7 +24,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from hardware.crc import TABLE, amb_crc16
 from hardware.drops import DropReason
-from hardware.events import DecoderStatus, Passing
+from hardware.events import DecoderStatus
+from hardware.gcpause import no_cyclic_gc
 from hardware.p3.constants import (
     EOR,
     ESC,
@@ -39,6 +38,7 @@ from hardware.p3.constants import (
     StatusField,
     Tor,
 )
+from hardware.p3.columns import PassingColumns
 from hardware.p3.frame import CountedStep, frame_crc, step_frame
 
 CHUNK_FRAMES = 1 << 15  # frames of one size judged together (bounds the temporary lists of values)
@@ -97,9 +97,11 @@ class Scan:
 
 @dataclass(slots=True)
 class Checked:
-    """The clean frames judged: drops by reason, events in order with their offsets, frames left to judge."""
+    """The clean frames judged: drops by reason, passings as columns, other events in order with their
+    offsets, frames left to judge."""
 
     drops: dict[DropReason, tuple[int, int]]  # reason -> (frames, bytes)
+    passings: PassingColumns
     events: list[object]
     event_starts: np.ndarray
     decoded_bytes: int
@@ -155,18 +157,6 @@ def scan(buffer: bytes, pos: int = 0) -> Scan:
     return result
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while building many acyclic objects, then as it was."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 @functools.cache
 def _crc_tables(count: int) -> np.ndarray:
     """``tables[k][v]``: what byte ``v`` adds to the CRC register when ``k`` bytes follow it (k < count)."""
@@ -195,10 +185,11 @@ def frame_crcs(rows: np.ndarray) -> np.ndarray:
     if count * FEW_ROWS_PER_COLUMN < size:
         return np.array([frame_crc(row.tobytes()) for row in rows], dtype=np.uint16)
     tables = _crc_tables(1 << (size - 1).bit_length())  # a power of two: few tables cached
+    columns = np.ascontiguousarray(rows.T)  # each byte column contiguous: the lookups below read in order
     register = np.full(count, _zero_frame_crc(size), dtype=np.uint16)
     for column in range(size):
         if column not in _CRC_FIELD:
-            register ^= tables[size - 1 - column][rows[:, column]]
+            register ^= tables[size - 1 - column].take(columns[column])
     return register
 
 
@@ -220,7 +211,7 @@ def check(buffer: bytes, scanned: Scan, host_time_ns: int = 0, source: str = "",
     The cyclic garbage collector is paused meanwhile: it would otherwise scan the growing list
     of events (acyclic tuples and dataclasses) again and again, which costs more than decoding.
     """
-    with _gc_paused():
+    with no_cyclic_gc():
         return _check(buffer, scanned, host_time_ns, source, min_group)
 
 
@@ -230,6 +221,7 @@ def _check(buffer: bytes, scanned: Scan, host_time_ns: int, source: str, min_gro
     sizes = ends - starts + 1
     drops: dict[DropReason, tuple[int, int]] = {}
     parts: list[tuple[np.ndarray, list[object]]] = []
+    passing_parts: list[PassingColumns] = []
     others: list[np.ndarray] = []
     decoded_bytes = 0
     counts = np.bincount(sizes)
@@ -250,10 +242,14 @@ def _check(buffer: bytes, scanned: Scan, host_time_ns: int, source: str, min_gro
                     drops[reason] = (old_frames + int(np.count_nonzero(bad)),
                                      old_bytes + int(wire_sizes[chosen[bad]].sum()))
             good = length_ok & crc_ok
-            for layout, build in ((PASSING_LAYOUT, _passings), (STATUS_LAYOUT, _statuses)):
+            for layout in (PASSING_LAYOUT, STATUS_LAYOUT):
                 if size == layout.size:
                     match = good & _matches(rows, layout)
-                    parts.append((scanned.starts[chosen[match]], build(rows[match], layout, host_time_ns, source)))
+                    positions = scanned.starts[chosen[match]]
+                    if layout is PASSING_LAYOUT:
+                        passing_parts.append(_passings(rows[match], layout, positions, host_time_ns, source))
+                    else:
+                        parts.append((positions, _statuses(rows[match], layout, host_time_ns, source)))
                     decoded_bytes += int(wire_sizes[chosen[match]].sum())
                     good &= ~match
             others.append(chosen[good])
@@ -265,7 +261,8 @@ def _check(buffer: bytes, scanned: Scan, host_time_ns: int, source: str, min_gro
         )
     ]
     events, event_starts = _in_order(parts, starts[:0])
-    return Checked(drops, events, event_starts, decoded_bytes, other_frames)
+    passings = PassingColumns.concatenate(passing_parts, host_time_ns, source)  # one size: already in order
+    return Checked(drops, passings, events, event_starts, decoded_bytes, other_frames)
 
 
 def _in_order(parts: list[tuple[np.ndarray, list[object]]], empty: np.ndarray) -> tuple[list[object], np.ndarray]:
@@ -283,27 +280,37 @@ def _in_order(parts: list[tuple[np.ndarray, list[object]]], empty: np.ndarray) -
 
 def _matches(rows: np.ndarray, layout: Layout) -> np.ndarray:
     """Rows whose record type and field ids and sizes are exactly the layout's."""
-    match = (rows[:, 8] == (layout.tor & 0xFF)) & (rows[:, 9] == (layout.tor >> 8))
+    where, expected = _fixed_bytes(layout)
+    return (rows[:, where] == expected).all(axis=1)
+
+
+@functools.cache
+def _fixed_bytes(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets of the bytes every frame of the layout has the same (record type, field ids and sizes) and their values."""
+    where, expected = [8, 9], [layout.tor & 0xFF, layout.tor >> 8]
     for field_id, offset, size in layout.offsets():
-        match &= (rows[:, offset] == field_id) & (rows[:, offset + 1] == size)
-    return match
+        where += [offset, offset + 1]
+        expected += [field_id, size]
+    return np.array(where, dtype=np.intp), np.array(expected, dtype=np.uint8)
 
 
 _FORMATS = {1: "<u1", 2: "<u2", 4: "<u4", 8: "<u8"}
 
 
-def _columns(rows: np.ndarray, layout: Layout, signed: frozenset[int] = frozenset()) -> dict[int, Iterable[int]]:
-    """Each field's values as Python ints, by field id (the rows are contiguous frames of the layout).
-
-    A field with one value in every row (the decoder id, mostly) is that one int repeated.
-    """
+def _records(rows: np.ndarray, layout: Layout, signed: frozenset[int] = frozenset()) -> np.ndarray:
+    """The rows (contiguous frames of the layout) viewed as records with one field per layout field."""
     names, formats, offsets = [], [], []
     for field_id, offset, size in layout.offsets():
         names.append(f"f{field_id}")
         formats.append(_FORMATS[size].replace("u", "i") if field_id in signed else _FORMATS[size])
         offsets.append(offset + 2)
     dtype = np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": layout.size})
-    records = np.ascontiguousarray(rows).view(dtype)[:, 0]
+    return np.ascontiguousarray(rows).view(dtype)[:, 0]
+
+
+def _columns(rows: np.ndarray, layout: Layout, signed: frozenset[int] = frozenset()) -> dict[int, Iterable[int]]:
+    """Each field's values as Python ints, by field id; a field with one value in every row is that int repeated."""
+    records = _records(rows, layout, signed)
     values: dict[int, Iterable[int]] = {}
     for field_id, _ in layout.fields:
         column = records[f"f{field_id}"]
@@ -314,15 +321,18 @@ def _columns(rows: np.ndarray, layout: Layout, signed: frozenset[int] = frozense
     return values
 
 
-def _passings(rows: np.ndarray, layout: Layout, host_time_ns: int, source: str) -> list[object]:
-    """Passing events, as :func:`decode_event` makes them from this layout."""
-    values = _columns(rows, layout)
-    rows_of_values = zip(
-        values[GeneralField.DECODER_ID], values[PassingField.PASSING_NUMBER], values[PassingField.TRANSPONDER],
-        values[PassingField.RTC_TIME], values[PassingField.STRENGTH], values[PassingField.HITS],
-        repeat(None), repeat(None), repeat(host_time_ns), repeat(source),
+def _passings(rows: np.ndarray, layout: Layout, positions: np.ndarray, host_time_ns: int, source: str) -> PassingColumns:
+    """The passings of these rows as columns (no object per passing), as :func:`decode_event` reads them."""
+    records = _records(rows, layout)
+
+    def column(field_id: int) -> np.ndarray:
+        return np.ascontiguousarray(records[f"f{field_id}"])  # the field's own width: less memory to fill
+
+    return PassingColumns(
+        column(GeneralField.DECODER_ID), column(PassingField.PASSING_NUMBER), column(PassingField.TRANSPONDER),
+        column(PassingField.RTC_TIME), column(PassingField.STRENGTH), column(PassingField.HITS),
+        column(PassingField.FLAGS), positions, host_time_ns, source,
     )
-    return list(map(tuple.__new__, repeat(Passing), rows_of_values))
 
 
 def _statuses(rows: np.ndarray, layout: Layout, host_time_ns: int, source: str) -> list[object]:

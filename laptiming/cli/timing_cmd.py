@@ -7,6 +7,7 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from hardware.capture import iter_capture_bytes
 from hardware.events import LinkState, LinkStatus, Passing
@@ -17,6 +18,9 @@ from laptiming.replay import replay_session
 from laptiming.report import describe_event, event_json, format_result
 from laptiming.service import Notice, Problem, Recording, RecordingRequest
 from laptiming.store import get_session, load_corrections, open_event_db
+
+if TYPE_CHECKING:
+    from hardware.p3.columns import PassingColumns
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,13 +50,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 @store_command
 def replay_command(args: argparse.Namespace) -> int:
     """Read the whole capture first (bad input writes nothing), then one transaction for the session."""
+    from hardware.p3.columns import PassingColumns  # numpy, loaded only for a replay
+
     capture = Path(args.capture)
     decoder = StreamDecoder(args.protocol, source=f"file://{capture}")
-    passings: list[Passing] = []
-    for chunk in iter_capture_bytes(capture):
-        passings.extend(event for event in decoder.feed(chunk) if isinstance(event, Passing))
+    decoded = [decoder.feed_columns(chunk) for chunk in iter_capture_bytes(capture)]
+    passings: list[Passing] | PassingColumns = PassingColumns.concatenate([part.passings for part in decoded])
+    if any(isinstance(event, Passing) for part in decoded for event in part.others):  # a layout not in columns
+        passings = [event for part in decoded for event in part.events() if isinstance(event, Passing)]
     dropped = decoder.describe_drops()
-    if not passings:
+    if not len(passings):
         raise InputError(f"{capture}: no passings in the capture ({decoder.frames_decoded} frames decoded, dropped: {dropped})")
     db = open_event_db(args.db, create=True)
     try:

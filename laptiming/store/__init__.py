@@ -5,11 +5,12 @@ from laptiming.store.corrections import (
     append_correction,
     load_corrections,
 )
-from laptiming.store.database import check_integrity, open_event_db, write_transaction
+from laptiming.store.database import bulk_import, check_integrity, open_event_db, write_transaction
 from laptiming.store.derived import write_derived
 from laptiming.store.journal import (
     count_passings,
     journal_bulk,
+    journal_columns,
     journal_passing,
     load_passings,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "SessionRecord",
     "append_correction",
     "assign_transponder",
+    "bulk_import",
     "car_by_number",
     "count_passings",
     "create_session",
@@ -51,6 +53,7 @@ __all__ = [
     "find_session",
     "get_session",
     "journal_bulk",
+    "journal_columns",
     "journal_passing",
     "latest_session",
     "list_sessions",

@@ -65,6 +65,27 @@ def write_transaction(db: Database) -> Iterator[Database]:
     db.conn.execute("COMMIT")
 
 
+@contextmanager
+def bulk_import(db: Database) -> Iterator[Database]:
+    """One write transaction for a one-shot bulk import (a replay): foreign keys unchecked meanwhile.
+
+    The import links only rows it makes itself in the same transaction, so the per-row
+    foreign-key lookups (a million for a weekend) check nothing; they are back on for the
+    connection afterwards. Durability is unchanged: the commit is synchronous as always.
+    """
+    if db.conn.in_transaction:  # inside another unit of work: its rules stand (the pragma is ignored there)
+        with write_transaction(db):
+            yield db
+        return
+    checks = db.conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    db.conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with write_transaction(db):
+            yield db
+    finally:
+        db.conn.execute(f"PRAGMA foreign_keys = {'ON' if checks else 'OFF'}")
+
+
 def open_event_db(path: str | Path, *, create: bool = False, readonly: bool = False) -> Database:
     """Open (or, with ``create``, make) an event database and bring its schema up to date.
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from sqlite_utils import Database
 
 from laptiming.engine import SessionResult
+from laptiming.engine.model import Lap
 from laptiming.timefmt import format_gap
 
 
@@ -13,13 +16,14 @@ def write_derived(db: Database, session_id: int, result: SessionResult) -> None:
     conn = db.conn
     conn.execute("DELETE FROM laps WHERE session_id = ?", (session_id,))
     conn.execute("DELETE FROM results WHERE session_id = ?", (session_id,))
+    laps = result.laps
+    flags_text = {flags: Lap(0, 0, 0, 0, 0, flags).flags_text for flags in {lap.flags for lap in laps}}
+    # the session id is the same in every row, so it is written into the statement (an int) rather than bound
     conn.executemany(
         "INSERT INTO laps (session_id, car_id, lap_no, transponder, lap_time_us, crossing_us, flags) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            (session_id, lap.car_id, lap.lap_no, lap.transponder, lap.lap_time_us, lap.crossing_us, lap.flags_text)
-            for lap in result.laps
-        ),
+        f"VALUES ({int(session_id)}, ?, ?, ?, ?, ?, ?)",
+        zip(*(map(attrgetter(name), laps) for name in ("car_id", "lap_no", "transponder", "lap_time_us", "crossing_us")),
+            map(flags_text.__getitem__, map(attrgetter("flags"), laps))),
     )
     conn.executemany(
         "INSERT INTO results (session_id, car_id, position, number, driver, car_class, transponders, laps, "

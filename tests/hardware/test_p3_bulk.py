@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import numpy as np
@@ -13,6 +14,7 @@ from hardware.events import DecoderStatus, DecoderVersion, Passing
 from hardware.framing import StreamDecoder
 from hardware.p3 import encode_passing, encode_status, encode_version
 from hardware.p3.bulk import frame_crcs, scan
+from hardware.p3.columns import PassingColumns
 from hardware.p3.frame import frame_crc
 
 SPECIAL = (0x8D, 0x8E, 0x8F)
@@ -55,13 +57,17 @@ class AlwaysBulk(StreamDecoder):
         return True
 
 
-def _decode(stream: bytes, cuts: list[int], bulk_min_bytes: int | None) -> tuple:
-    """Feed ``stream`` cut at ``cuts`` (``bulk_min_bytes`` None: step; else bulk); everything a decoder reports."""
+def _decode(stream: bytes, cuts: list[int], bulk_min_bytes: int | None, columns: bool = False) -> tuple:
+    """Feed ``stream`` cut at ``cuts`` (``bulk_min_bytes`` None: step; else bulk, as events or as columns
+    made events); everything a decoder reports."""
     decoder = StreamDecoder(bulk_min_bytes=None, source="s") if bulk_min_bytes is None else AlwaysBulk(source="s")
     events = []
     previous = 0
     for cut in [*sorted(cuts), len(stream)]:
-        events.extend(decoder.feed(stream[previous:cut], host_time_ns=cut))
+        if columns:
+            events.extend(decoder.feed_columns(stream[previous:cut], host_time_ns=cut).events())
+        else:
+            events.extend(decoder.feed(stream[previous:cut], host_time_ns=cut))
         previous = cut
     return (events, dict(decoder.dropped), dict(decoder.bytes_dropped), decoder.frames_decoded,
             decoder.bytes_decoded, decoder.skipped_bytes, dict(decoder.other_records), decoder.buffered)
@@ -72,7 +78,9 @@ def _decode(stream: bytes, cuts: list[int], bulk_min_bytes: int | None) -> tuple
 def test_bulk_decode_equals_streaming(pieces, cuts):
     stream = b"".join(pieces)
     cuts = [c for c in cuts if c <= len(stream)]
-    assert _decode(stream, cuts, bulk_min_bytes=0) == _decode(stream, cuts, bulk_min_bytes=None)
+    streamed = _decode(stream, cuts, bulk_min_bytes=None)
+    assert _decode(stream, cuts, bulk_min_bytes=0) == streamed
+    assert _decode(stream, cuts, bulk_min_bytes=0, columns=True) == streamed
 
 
 def test_bulk_decode_handles_a_large_mixed_stream_like_the_stream():
@@ -92,6 +100,18 @@ def test_bulk_decode_handles_a_large_mixed_stream_like_the_stream():
     bulk = _decode(stream, [70_000], bulk_min_bytes=0)
     assert bulk == _decode(stream, [70_000], bulk_min_bytes=None)
     assert len(bulk[0]) > 3000 and bulk[1]  # most frames decoded, some dropped: both paths exercised
+    assert _decode(stream, [70_000], bulk_min_bytes=0, columns=True) == bulk
+
+
+def test_the_passings_of_a_capture_come_as_columns_not_objects():
+    sent = [Passing(268307, number, 1_000 + number % 7, 5_000_000 * number, 90 + number % 50, 20) for number in range(500)]
+    status = DecoderStatus(268307, 40, 24, 121, False)
+    stream = b"".join(encode_passing(p) + (encode_status(status) if p.passing_number % 100 == 0 else b"") for p in sent)
+    decoded = StreamDecoder(source="cap").feed_columns(stream, host_time_ns=9)
+    assert len(decoded.passings) == 500 and decoded.others == [dataclasses.replace(status, host_time_ns=9, source="cap")] * 5  # only the statuses are objects
+    assert decoded.passings.transponder.tolist() == [p.transponder for p in sent]
+    assert decoded.passings.passings() == [p._replace(host_time_ns=9, source="cap") for p in sent]
+    assert decoded.events() == StreamDecoder(bulk_min_bytes=None, source="cap").feed(stream, host_time_ns=9)
 
 
 def test_the_real_captures_decode_in_bulk_as_streamed(captures):
@@ -145,3 +165,10 @@ def test_a_flood_goes_the_stream_way_and_frames_the_bulk_way():
     assert not StreamDecoder()._use_bulk(b"\x8e\x8f" * 10_000)
     assert not StreamDecoder()._use_bulk(good[:1000])  # a live read of a few frames
     assert not StreamDecoder(bulk_min_bytes=None)._use_bulk(good)
+
+
+def test_columns_of_a_decode_and_of_objects_join_without_losing_precision():
+    late = Passing(268307, 1, 1000, 2**62 + 1, 90, 20)  # a time a float64 could not hold exactly
+    decoded = StreamDecoder().feed_columns(encode_passing(late) * 200).passings
+    joined = PassingColumns.concatenate([PassingColumns.empty(), decoded, PassingColumns.from_passings([late])])
+    assert joined.rtc_time_us.tolist() == [2**62 + 1] * 201
