@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import events
 from textual.widgets import Input, Label
 
 from laptiming.app import LiveTimingApp, Timing
@@ -73,3 +74,18 @@ async def test_walk_up_form_shows_the_services_refusal_inline(event_db: Path) ->
         await until(pilot, lambda: "belongs to car 7" in str(error.render()), "the service's refusal, inline")
         assert app.screen.query("#walkup-number")
     assert _entries(event_db) == [("7", "Ada", None)]
+
+
+@app_test
+async def test_walk_up_form_typed_faster_than_the_screen_redraws(event_db: Path) -> None:
+    """Keys that arrive together, as a fast typist or a scanner sends them, each land in the right field."""
+    app = LiveTimingApp(Timing(event_db, SIM), official="gate")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("w")
+        await until(pilot, lambda: app.screen.query("#walkup-number"), "the walk-up form")
+        form = app.screen
+        for key in [*"9", "enter", *"Fast Typist", "enter", *"Cup", "enter", *"4321"]:  # queued before any is handled
+            app.post_message(events.Key("space" if key == " " else key, key if len(key) == 1 else None))
+        await until(pilot, lambda: form.query_one("#walkup-transponder", Input).value == "4321", "the last field typed")
+        assert [form.query_one(f"#walkup-{name}", Input).value for name in ("number", "driver", "class")] == \
+            ["9", "Fast Typist", "Cup"]

@@ -58,7 +58,10 @@ def entry_from(values: dict[str, str]) -> WalkUpEntry:
 class WalkUpForm(ModalScreen[WalkUpResult | None]):
     """Enter a walk-up car in a session; dismissed with what the service did (None when cancelled)."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    # Enter is taken before the focused Input sees it, and focus moves at once (Widget.focus() waits
+    # for the message queue): what is typed fast after Enter lands in the next field, not this one.
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"),
+                Binding("enter", "next_field", "Next field", show=False, priority=True)]
 
     def __init__(self, session_id: int, session_name: str, unknown_transponder: int | None = None) -> None:
         super().__init__(classes="dialog")
@@ -86,11 +89,12 @@ class WalkUpForm(ModalScreen[WalkUpResult | None]):
         """What is typed now, by field key."""
         return {w.id.removeprefix("walkup-"): w.value for w in self.query(Input) if w.id}
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def action_next_field(self) -> None:
+        """Enter: down to the next field; on the last, enter the car."""
         inputs = list(self.query(Input))
-        if event.input is not inputs[-1]:
-            inputs[inputs.index(event.input) + 1].focus()
+        current = self.focused if self.focused in inputs else inputs[-1]
+        if current is not inputs[-1]:
+            self.set_focus(inputs[inputs.index(current) + 1])
             return
         try:
             entry = entry_from(self.values())
