@@ -19,7 +19,7 @@ from pathlib import Path
 from hardware.events import DecoderEvent, DecoderStatus, LinkStatus
 from laptiming import engine
 from laptiming.engine import SessionResult, SessionRules, SessionState
-from laptiming.errors import TimingError
+from laptiming.errors import InputError, TimingError
 from laptiming.export import render, result_rows, write_atomically
 from laptiming.service import Recording, RecordingOutcome, RecordingRequest
 from laptiming.service.control import Flag as ControlFlag
@@ -85,9 +85,10 @@ class Timing:
     """The running session (if any) of one event database on one decoder URL."""
 
     def __init__(self, db_path: Path, decoder_url: str, *, enter_unknown: bool = False,
-                 url_for: Callable[[Path, SessionRecord], str] | None = None, printer_url: str | None = None) -> None:
+                 url_for: Callable[[Path, SessionRecord], str] | None = None,
+                 slip_printer: Callable[[int], str] | None = None) -> None:
         self.db_path = Path(db_path)
-        self.printer_url = printer_url  # where the slips go (an ESC/POS printer URL); None: a PDF file
+        self.slip_printer = slip_printer  # prints a session's slips by id, says where (given by the command line)
         self.decoder_url = decoder_url
         self.url_for = url_for  # the demo: a decoder URL made for each session
         self.enter_unknown = enter_unknown
@@ -157,13 +158,11 @@ class Timing:
         return out
 
     def print_slips(self, session_id: int) -> str:
-        """Every driver's slip of a session, to the printer (a printer that is off keeps the job: PrinterError)
-        or, without one, to ``slips-session-N.pdf``; where they went. Blocks: call it from a worker."""
-        from laptiming.printouts.session_print import print_session  # reportlab and matplotlib load when used
-
-        pdf = None if self.printer_url else Path(f"slips-session-{session_id}.pdf")
-        printed = print_session(self.db_path, session_id, printer_url=self.printer_url, pdf_path=pdf)
-        return f"{printed.slips} slip(s) of session {session_id} to {printed.destination}"
+        """Every driver's slip of a session through the slip printer this app was given (a printer that is
+        off keeps the job: PrinterError); where they went. Blocks: call it from a worker."""
+        if self.slip_printer is None:
+            raise InputError("no slip printer was given to this screen")
+        return self.slip_printer(session_id)
 
     def live_session(self) -> tuple[SessionRecord, SessionResult] | None:
         """The session on track for the board: the newest running one, else the newest finished (read-only)."""

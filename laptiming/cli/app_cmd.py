@@ -69,7 +69,10 @@ def run_command(args: argparse.Namespace) -> int:
     from laptiming.app import LiveTimingApp, Timing
     from laptiming.cli.beside import feeds_beside
 
-    timing = Timing(Path(args.db), args.decoder, enter_unknown=args.enter_unknown, printer_url=args.printer)
+    from laptiming.printouts.session_print import slip_printer  # reportlab and matplotlib load when printing
+
+    timing = Timing(Path(args.db), args.decoder, enter_unknown=args.enter_unknown,
+                    slip_printer=slip_printer(Path(args.db), args.printer))
     if args.web is not None or args.rmonitor is not None:
         open_event_db(Path(args.db), create=True).close()  # the feeds follow the file the app will write
     with feeds_beside(Path(args.db), args.host, args.web, args.rmonitor) as serving:
@@ -107,7 +110,9 @@ def demo_command(args: argparse.Namespace) -> int:
         def url_for(path: Path, session: SessionRecord) -> str:  # each session of the day gets its simulator
             return demo.simulate_session(path, session, args.speed)
 
-        timing = Timing(db_path, url, url_for=url_for)
+        from laptiming.printouts.session_print import slip_printer
+
+        timing = Timing(db_path, url, url_for=url_for, slip_printer=slip_printer(db_path))
         return LiveTimingApp(timing, official="demo", autostart=True).run() or 0
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from laptiming.engine import SessionEvent, SessionSetup
-from laptiming.feed.follow import SessionChanged, SessionFollower, SessionStarted
+from laptiming.service.follow import SessionChanged, SessionFollower, SessionStarted
 from laptiming.feed.hub import FeedHub
 from laptiming.feed.rmonitor_records import FlagStatus
 from laptiming.feed.scoreboard import Scoreboard, Track

@@ -7,6 +7,7 @@ printer's timeout; the app calls it from a worker thread so its screen never wai
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,3 +56,16 @@ def print_session(db_path: str | Path, session_id: int | None = None, *, printer
     kept = queue.keep(job, what, printer.url)
     print_kept(queue, kept, printer)
     return Printed(sheet.session_id, sheet.name, len(slips), printer.url)
+
+
+def slip_printer(db_path: str | Path, printer_url: str | None = None) -> Callable[[int], str]:
+    """A session's slips printed by id, to ``printer_url`` or else into ``slips-session-N.pdf``; says where.
+
+    What a screen is given to print with (it imports no printouts itself); blocks, so call it from a worker.
+    """
+    def print_slips(session_id: int) -> str:
+        pdf = None if printer_url else Path(f"slips-session-{session_id}.pdf")
+        printed = print_session(db_path, session_id, printer_url=printer_url, pdf_path=pdf)
+        return f"{printed.slips} slip(s) of session {printed.session_id} to {printed.destination}"
+
+    return print_slips

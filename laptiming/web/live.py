@@ -1,6 +1,6 @@
 """The running session, followed from the event database and broadcast to every web client.
 
-One thread follows the database (read-only, incrementally, through the feed's ``SessionFollower``)
+One thread follows the database (read-only, incrementally, through the service's ``SessionFollower``)
 and turns what changed into server-sent event messages, encoded once for all clients. The event
 loop fans each message out through per-client bounded queues: a client that falls behind skips
 to the latest snapshot instead of holding anyone up.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from laptiming import engine
 from laptiming.engine import SessionState, StandingRow
-from laptiming.feed.follow import SessionChanged, SessionFollower, SessionStarted
+from laptiming.service.follow import SessionChanged, SessionFollower, SessionStarted
 from laptiming.service.control import current_flag
 from laptiming.store import SessionPhase, get_session, list_sessions, load_passings, load_setup
 from laptiming.web.views import Json, row_json, session_json

@@ -8,6 +8,7 @@ from pypdf import PdfReader
 from textual.widgets import DataTable, Label, OptionList
 
 from laptiming.app import LiveTimingApp, Timing
+from laptiming.printouts.session_print import slip_printer
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.app.widgets.status import AlertBar
 from laptiming.service import Recording, RecordingRequest
@@ -58,7 +59,7 @@ async def test_unknown_transponder_alert_and_assign(event_db: Path) -> None:
 @app_test
 async def test_passings_day_results_and_keys(event_db: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True))
+    app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True, slip_printer=slip_printer(event_db)))
     async with app.run_test(size=(120, 36)) as pilot:
         app.start_session(1)
         await until(pilot, lambda: _ended(app) and len(app.model.rows) == 3, "the session read")

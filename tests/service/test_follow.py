@@ -17,7 +17,7 @@ from laptiming.engine import (
     TimePenalty,
     TransponderAssignment,
 )
-from laptiming.feed.follow import SessionChanged, SessionFollower, SessionStarted
+from laptiming.service.follow import SessionChanged, SessionFollower, SessionStarted
 from laptiming.feed.live import FLAG_STATUS
 from laptiming.feed.rmonitor_records import FlagStatus
 from laptiming.feed.scoreboard import Scoreboard
