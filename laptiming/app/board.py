@@ -21,9 +21,8 @@ from laptiming.app.widgets.standings import PERSONAL_BEST, SESSION_BEST, row_cel
 from laptiming.engine import SessionResult
 from laptiming.store import SessionRecord
 from laptiming.timefmt import format_lap_time
-from laptiming.web.client import FeedPicture, follow_feed
-from laptiming.web.qr import half_block_lines, qr_matrix
-from laptiming.web.views import Json
+from laptiming.service.web_feed import FeedPicture, Json, follow_feed
+from laptiming.app.widgets.qr import half_block_lines, qr_matrix
 
 POLL_S = 1.0
 BOARD_COLUMNS = (("pos", "POS"), ("no", "NO"), ("driver", "DRIVER"), ("laps", "LAPS"), ("last", "LAST"),

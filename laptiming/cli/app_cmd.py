@@ -120,7 +120,7 @@ def board_command(args: argparse.Namespace) -> int:
     """The standings board, following the live session of the event database or of a web feed."""
     from laptiming.app import Timing
     from laptiming.app.board import BoardApp
-    from laptiming.web.client import page_url
+    from laptiming.service.web_feed import page_url
 
     try:  # a board on the feed shows where phones find the same page
         web_url = None if (args.web_url or args.feed) is None else page_url(args.web_url or args.feed)

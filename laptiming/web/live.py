@@ -9,7 +9,6 @@ to the latest snapshot instead of holding anyone up.
 from __future__ import annotations
 
 import asyncio
-import enum
 import json
 import threading
 import time
@@ -21,6 +20,7 @@ from laptiming import engine
 from laptiming.engine import SessionState, StandingRow
 from laptiming.service.follow import SessionChanged, SessionFollower, SessionStarted
 from laptiming.service.control import current_flag
+from laptiming.service.web_feed import EventKind
 from laptiming.store import SessionPhase, get_session, list_sessions, load_passings, load_setup
 from laptiming.web.views import Json, row_json, session_json
 
@@ -30,13 +30,6 @@ KEEPALIVE_EVERY_S = 15.0  # a comment line, so proxies and phones keep an idle s
 RETRY_MS = 1000  # what EventSource waits before it reconnects
 CLIENT_QUEUE = 32  # messages a client may have waiting before it is moved on to the latest snapshot
 KEEPALIVE = b": keep-alive\n\n"
-
-
-class EventKind(enum.Enum):
-    """The server-sent events of ``/api/events``."""
-
-    SNAPSHOT = "snapshot"  # everything: the session header and every row in order
-    CHANGE = "change"  # the header, the rows that changed, the order when it moved, the cars gone
 
 
 @dataclass(frozen=True, slots=True)

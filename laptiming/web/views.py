@@ -6,7 +6,6 @@ Pure functions; the engine returns integers, the page shows what timing sheets p
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from laptiming.engine import Lap, SessionResult, StandingRow
 from laptiming.report import status_text
@@ -15,7 +14,7 @@ from laptiming.service.day import DaySession
 from laptiming.store import SessionRecord
 from laptiming.timefmt import format_gap, format_lap_time
 
-Json = dict[str, Any]
+from laptiming.service.web_feed import Json  # the JSON the page and the feed readers share
 
 
 def row_json(row: StandingRow) -> Json:

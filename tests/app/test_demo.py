@@ -14,7 +14,7 @@ from laptiming.app import LiveTimingApp, Timing, demo
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.store import SessionPhase, list_sessions, open_event_db
 from laptiming.store.sessions import load_entries
-from laptiming.web.client import FeedPicture
+from laptiming.service.web_feed import FeedPicture
 from tests.app.conftest import app_test, until
 
 FIRST_LAPS_WITHIN_S = 10.0

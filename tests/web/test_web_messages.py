@@ -6,8 +6,9 @@ import asyncio
 import json
 
 from laptiming.engine import CarStatus, Gap, StandingRow
-from laptiming.web.client import FeedPicture, events_url, page_url
-from laptiming.web.live import Broadcaster, EventKind, Picture, changes, sse
+from laptiming.service.web_feed import FeedPicture, events_url, page_url
+from laptiming.service.web_feed import EventKind
+from laptiming.web.live import Broadcaster, Picture, changes, sse
 from laptiming.web.views import row_json
 
 

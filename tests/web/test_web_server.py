@@ -16,7 +16,7 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
-from laptiming.web.client import FeedPicture
+from laptiming.service.web_feed import FeedPicture
 from laptiming.web.server import WebServer
 from laptiming.web.views import row_json
 from tests.web.event_db import batch_result, crossing, finish, journal, running_session
@@ -191,7 +191,7 @@ def test_keep_alives_hold_an_idle_stream_open_and_a_reader_takes_them_in_its_str
     import asyncio
 
     from laptiming.web import live
-    from laptiming.web.client import follow_feed
+    from laptiming.service.web_feed import follow_feed
 
     monkeypatch.setattr(live, "KEEPALIVE_EVERY_S", 0.05)
     running_session(db_path, "Practice 1")

@@ -1,6 +1,7 @@
-"""Reading the web feed back: ``/api/events`` (a snapshot, then changes) merged into the picture it describes.
+"""Following a web feed from another laptop: ``/api/events`` (a snapshot, then changes) merged into its picture.
 
-The board's feed source (``laptiming board --feed URL``) and the tests use it. ``FeedPicture`` is
+The board's feed source (``laptiming board --feed URL``) and the tests use it; the web server
+(``laptiming.web``) sends what :class:`EventKind` names. ``FeedPicture`` is
 pure (events in, rows out); ``follow_feed`` is the I/O around it (a coroutine: cancel it to stop), and
 reconnects: each new connection starts with a full snapshot, so nothing said while away is missed.
 """
@@ -8,19 +9,27 @@ reconnects: each new connection starts with a full snapshot, so nothing said whi
 from __future__ import annotations
 
 import asyncio
+import enum
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 from httpx_sse import aconnect_sse
 
-from laptiming.web.live import EventKind
-from laptiming.web.views import Json
 
+Json = dict[str, Any]
 RECONNECT_S = 1.0  # the wait before connecting again, as EventSource does with the server's retry
 READ_TIMEOUT_S = 60.0  # a stream silent this long (keep-alives come every 15 s) is taken as lost
+
+
+class EventKind(enum.Enum):
+    """The server-sent events of a web feed's ``/api/events``."""
+
+    SNAPSHOT = "snapshot"  # everything: the session header and every row in order
+    CHANGE = "change"  # the header, the rows that changed, the order when it moved, the cars gone
 
 
 def page_url(url: str) -> str:
