@@ -33,14 +33,7 @@ from laptiming.store import (
 from laptiming.store.entries import enter_by_number
 from laptiming.store.journal import journal_bulk
 
-S = 1_000_000
-T0 = 1_781_341_200 * S
-HOST0 = 1_700_000_000 * 1_000_000_000
-
-
-def crossing(number: int, transponder: int, at_s: float) -> Passing:
-    """A passing ``at_s`` seconds after T0, received at the same moment on the host clock."""
-    return Passing(7, number, transponder, T0 + int(at_s * S), host_time_ns=HOST0 + int(at_s * 1e9))
+from tests.web.event_db import HOST0, S, T0, crossing  # the same passings the web tests journal
 
 
 def running_session(db_path: Path, name: str, rules: SessionRules = SessionRules()) -> int:
