@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from hardware import p98, protime
@@ -29,6 +29,9 @@ DEFAULT_MAX_BUFFER = 64 * 1024
 # P3 buffers from this size on are decoded in bulk (a capture file read 64 KiB at a time); a live
 # read of a few frames is stepped through, where numpy's fixed cost per call would dominate.
 BULK_MIN_BYTES = 8 * 1024
+# A larger buffer is decoded in pieces of this size: numpy's temporaries then stay small and warm
+# (one 55 MB capture at once: 0.93 s; in 4 MiB pieces: 0.68 s, the same events and counts).
+BULK_PIECE_BYTES = 4 * 1024 * 1024
 _EVENT_TYPES = (Passing, DecoderStatus, DecoderVersion, DecoderErrorReport)
 
 
@@ -95,6 +98,8 @@ class StreamDecoder:
         A large buffer of P3 (a capture file) is decoded in bulk with numpy; the
         result and the counters are the same as stepping through it frame by frame.
         """
+        if len(data) > BULK_PIECE_BYTES and self.bulk_min_bytes is not None:
+            return [event for piece in _pieces(data) for event in self.feed(piece, host_time_ns)]
         buffer = self._pending + data if self._pending else bytes(data)
         if self._use_bulk(buffer):
             decoded, pos, garbage_to_end = self._feed_bulk(buffer, host_time_ns)
@@ -114,6 +119,12 @@ class StreamDecoder:
 
         from hardware.p3.columns import Decoded, PassingColumns
 
+        if len(data) > BULK_PIECE_BYTES and self.bulk_min_bytes is not None:
+            parts, start = [], 0
+            for piece in _pieces(data):
+                parts.append((start - len(self._pending), self.feed_columns(piece, host_time_ns)))
+                start += len(piece)
+            return Decoded.concatenate(parts, host_time_ns, self.source)
         buffer = self._pending + data if self._pending else bytes(data)
         if self._use_bulk(buffer):
             decoded, pos, garbage_to_end = self._feed_bulk(buffer, host_time_ns)
@@ -284,3 +295,10 @@ def _record_name(record: object) -> str:
     if isinstance(record, p98.P98Record):
         return f"type_{record.record_type}"
     return type(record).__name__
+
+
+def _pieces(data: bytes) -> Iterator[bytes]:
+    """``data`` in consecutive pieces of :data:`BULK_PIECE_BYTES` (the last shorter)."""
+    view = memoryview(data)
+    for start in range(0, len(data), BULK_PIECE_BYTES):
+        yield bytes(view[start : start + BULK_PIECE_BYTES])

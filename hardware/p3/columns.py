@@ -8,7 +8,7 @@ view, with ``Passing`` objects in stream order, is made only when asked for.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import repeat
 from operator import itemgetter
 
@@ -114,6 +114,16 @@ class Decoded:
     passings: PassingColumns
     others: list[DecoderEvent] = field(default_factory=list)
     other_positions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=_INT))
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[tuple[int, Decoded]], host_time_ns: int = 0, source: str = "") -> Decoded:
+        """Decodes of consecutive buffers as one; each part comes with where its buffer starts in the stream."""
+        passings = PassingColumns.concatenate(
+            [replace(part.passings, positions=part.passings.positions.astype(_INT) + start) for start, part in parts],
+            host_time_ns, source)
+        others = [event for _, part in parts for event in part.others]
+        positions = [part.other_positions.astype(_INT) + start for start, part in parts]
+        return cls(passings, others, np.concatenate(positions) if positions else np.zeros(0, dtype=_INT))
 
     def events(self) -> list[DecoderEvent]:
         """Every event in stream order, passings made objects (what :meth:`StreamDecoder.feed` returns)."""

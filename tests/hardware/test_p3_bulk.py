@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hardware.events import DecoderStatus, DecoderVersion, Passing
+from hardware import framing
 from hardware.framing import StreamDecoder
 from hardware.p3 import encode_passing, encode_status, encode_version
 from hardware.p3.bulk import frame_crcs, scan
@@ -81,6 +83,17 @@ def test_bulk_decode_equals_streaming(pieces, cuts):
     streamed = _decode(stream, cuts, bulk_min_bytes=None)
     assert _decode(stream, cuts, bulk_min_bytes=0) == streamed
     assert _decode(stream, cuts, bulk_min_bytes=0, columns=True) == streamed
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(piece, max_size=60), st.integers(16, 400))
+def test_a_large_buffer_decoded_in_pieces_equals_streaming(pieces, piece_bytes):
+    """A buffer over ``BULK_PIECE_BYTES`` is decoded piece by piece: frames across a cut, garbage, counts all the same."""
+    stream = b"".join(pieces)
+    streamed = _decode(stream, [], bulk_min_bytes=None)
+    with mock.patch.object(framing, "BULK_PIECE_BYTES", piece_bytes):
+        assert _decode(stream, [], bulk_min_bytes=0) == streamed
+        assert _decode(stream, [], bulk_min_bytes=0, columns=True) == streamed
 
 
 def test_bulk_decode_handles_a_large_mixed_stream_like_the_stream():
