@@ -34,6 +34,7 @@ from laptiming.service.control import (
 from laptiming.service.corrections import CorrectionRequest
 from laptiming.service.day import DaySession as ServiceDaySession
 from laptiming.service.day import day_sessions
+from laptiming.service.clocktime import parse_decoder_time
 from laptiming.service.entries import WalkUpEntry, WalkUpResult, enter_walk_up
 from laptiming.service.recording import JournalTrouble, Subscription
 from laptiming.store import (
@@ -201,6 +202,14 @@ class Timing:
     def state(self) -> SessionState | None:
         """The running session's engine state (immutable; any thread)."""
         return None if self.recording is None else self.recording.live.state
+
+    def read_time(self, text: str, field: str) -> int:
+        """A time the official typed: decoder µs, or a time of day on the running session's decoder clock,
+        converted exactly from the passings in memory (no I/O: safe on the UI thread)."""
+        state = self.state
+        passings = [] if state is None else [p for crossings in state.raw.values() for p in crossings]
+        where = "the session" if self.record is None else f"session {self.record.session_id} ({self.record.name})"
+        return parse_decoder_time(text, passings, field=field, where=where).decoder_time_us
 
     def decoder_now_us(self) -> int | None:
         """Now on the decoder's clock (learned from the passings), for the session clock."""

@@ -201,7 +201,7 @@ class LiveTimingApp(App[int]):
         if self.timing.recording is None:
             self.notify("no session running (corrections to finished sessions: laptiming correct)", severity="warning")
             return
-        self.push_screen(CorrectionForm(kind, self._prefill(kind)), self.correction_entered)
+        self.push_screen(CorrectionForm(kind, self._prefill(kind), self.timing.read_time), self.correction_entered)
 
     def _prefill(self, kind: str) -> dict[str, str]:
         values: dict[str, str] = {}

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from laptiming.engine import CarStatus
+from laptiming.errors import InputError
 from laptiming.service.corrections import (
     AddPassingRequest,
     AssignRequest,
@@ -31,6 +32,7 @@ from laptiming.service.corrections import (
 from laptiming.timefmt import parse_seconds
 
 Values = dict[str, str]
+TimeReader = Callable[[str, str], int]  # (text, field) -> decoder µs: µs as typed, or a time of day on the decoder clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +50,7 @@ class Kind:
 
     title: str
     fields: tuple[Field, ...]
-    build: Callable[[Values], CorrectionRequest]
+    build: Callable[[Values, TimeReader], CorrectionRequest]
 
 
 def _int(text: str, what: str) -> int:
@@ -56,6 +58,11 @@ def _int(text: str, what: str) -> int:
         return int(text.strip())
     except ValueError as err:
         raise ValueError(f"{what}: not a whole number: {text!r}") from err
+
+
+def microseconds_only(text: str, field: str) -> int:
+    """The time reader of a form with no session to place a time of day on: decoder µs only."""
+    return _int(text, field)
 
 
 def _status(text: str) -> CarStatus:
@@ -72,26 +79,27 @@ def _optional(text: str) -> str | None:
 KINDS: dict[str, Kind] = {
     "status": Kind("Status of a car (running takes a DNF/DNS/DSQ back)",
                    (Field("car", "Car number"), Field("status", "DNF, DNS, DSQ or running")),
-                   lambda v: StatusRequest(v["car"].strip(), _status(v["status"]))),
+                   lambda v, t: StatusRequest(v["car"].strip(), _status(v["status"]))),
     "penalty": Kind("Time penalty (races)", (Field("car", "Car number"), Field("seconds", "Seconds")),
-                    lambda v: PenaltyRequest(v["car"].strip(), parse_seconds(v["seconds"]))),
+                    lambda v, t: PenaltyRequest(v["car"].strip(), parse_seconds(v["seconds"]))),
     "delete_lap": Kind("Delete a lap's time (track limits)", (Field("car", "Car number"), Field("lap", "Lap number")),
-                       lambda v: DeleteLapRequest(v["car"].strip(), _int(v["lap"], "lap"))),
+                       lambda v, t: DeleteLapRequest(v["car"].strip(), _int(v["lap"], "lap"))),
     "add_passing": Kind("Add a passing the loop missed",
-                        (Field("transponder", "Transponder"), Field("time_us", "Decoder time (µs)")),
-                        lambda v: AddPassingRequest(_int(v["transponder"], "transponder"), _int(v["time_us"], "time"))),
+                        (Field("transponder", "Transponder"),
+                         Field("time_us", "Time: of day on the decoder clock (09:07:48.791) or decoder µs")),
+                        lambda v, t: AddPassingRequest(_int(v["transponder"], "transponder"), t(v["time_us"], "time"))),
     "void_passing": Kind("Void a passing (an added one: decoder -1, number = its correction id)",
                          (Field("decoder", "Decoder id"), Field("number", "Passing number"),
-                          Field("time_us", "Decoder time (µs), if the number repeats", required=False)),
-                         lambda v: VoidPassingRequest(_int(v["decoder"], "decoder"), _int(v["number"], "number"),
-                                                      None if not v["time_us"].strip() else _int(v["time_us"], "time"))),
+                          Field("time_us", "Decoder time (µs or time of day), if the number repeats", required=False)),
+                         lambda v, t: VoidPassingRequest(_int(v["decoder"], "decoder"), _int(v["number"], "number"),
+                                                         None if not v["time_us"].strip() else t(v["time_us"], "time"))),
     "assign": Kind("Assign a transponder to a car",
                    (Field("transponder", "Transponder"), Field("car", "Car number"),
                     Field("driver", "Driver (optional)", required=False), Field("class", "Class (optional)", required=False)),
-                   lambda v: AssignRequest(_int(v["transponder"], "transponder"), v["car"].strip(),
+                   lambda v, t: AssignRequest(_int(v["transponder"], "transponder"), v["car"].strip(),
                                            _optional(v["driver"]), _optional(v["class"]))),
     "min_lap": Kind("Minimum lap time of the session", (Field("seconds", "Seconds"),),
-                    lambda v: MinLapRequest(parse_seconds(v["seconds"]))),
+                    lambda v, t: MinLapRequest(parse_seconds(v["seconds"]))),
 }
 
 
@@ -100,11 +108,12 @@ class CorrectionForm(ModalScreen[tuple[CorrectionRequest, str] | None]):
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, kind: str, initial: Values | None = None) -> None:
+    def __init__(self, kind: str, initial: Values | None = None, read_time: TimeReader = microseconds_only) -> None:
         super().__init__(classes="dialog")
         self.kind_name = kind
         self.kind = KINDS[kind]
         self.initial = initial or {}
+        self.read_time = read_time  # a time as the official types it -> decoder µs
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
@@ -138,8 +147,8 @@ class CorrectionForm(ModalScreen[tuple[CorrectionRequest, str] | None]):
             self._error(f"needed: {', '.join(missing)}")
             return
         try:
-            request = self.kind.build(values)
-        except ValueError as err:
+            request = self.kind.build(values, self.read_time)
+        except (ValueError, InputError) as err:
             self._error(str(err))
             return
         self.dismiss((request, values["reason"].strip()))

@@ -102,7 +102,7 @@ class PassingsScreen(Screen):
             return
         cells = table.get_row_at(table.cursor_row)
         initial = {"decoder": str(cells[1]), "number": str(cells[0]), "time_us": str(cells[2])}
-        self.app.push_screen(CorrectionForm("void_passing", initial), self.app.correction_entered)  # type: ignore[attr-defined]
+        self.app.push_screen(CorrectionForm("void_passing", initial, self.app.timing.read_time), self.app.correction_entered)  # type: ignore[attr-defined]
 
 
 class DayScreen(Screen):

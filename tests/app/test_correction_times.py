@@ -1,0 +1,49 @@
+"""Times in the correction forms are typed as an official reads them: a time of day on the decoder clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, Label
+
+from laptiming.app import LiveTimingApp, Timing
+from laptiming.service.clocktime import session_decoder_time
+from laptiming.store import load_corrections, open_event_db
+from tests.app.conftest import app_test, until
+
+SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
+TYPED = "09:01:30.250"  # the simulator's decoder clock starts at 09:00 on its day
+
+
+@app_test
+async def test_an_added_passing_typed_as_a_time_of_day_lands_exactly_on_the_decoder_clock(event_db: Path) -> None:
+    app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="desk")
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.start_session(1)
+        await until(pilot, lambda: len(app.model.rows) == 3 and app.model.link is not None
+                    and app.model.link.state.value == "ended", "three cars timed")
+        car = next(iter(app.model.rows.values()))
+        await pilot.press("i")
+        await until(pilot, lambda: app.screen.query("#field-time_us"), "the add-passing form")
+        form = app.screen
+        form.query_one("#field-transponder", Input).value = str(car.transponders[0])
+        form.query_one("#field-time_us", Input).value = "9:01:30.25x"  # a typo: said on the form, nothing sent
+        reason = form.query_one("#field-reason", Input)
+        reason.value = "loop missed it"
+        reason.focus()
+        await pilot.press("enter")
+        error = form.query_one("#form-error", Label)
+        await until(pilot, lambda: "time" in str(error.render()), "the typo named")
+        form.query_one("#field-time_us", Input).value = TYPED
+        reason.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is not form, "the form closed")
+        db = open_event_db(event_db, readonly=True)
+        try:
+            await until(pilot, lambda: load_corrections(db, 1), "the correction stored")
+            added = load_corrections(db, 1)[-1].correction.action
+            expected = session_decoder_time(db, 1, TYPED, field="time").decoder_time_us
+        finally:
+            db.close()
+        assert (added.transponder, added.decoder_time_us) == (car.transponders[0], expected)
+        assert expected % 1_000_000 == 250_000  # the typed milliseconds, exactly
