@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hardware.events import Passing
 from laptiming import engine
 from laptiming.engine import (
     Entry,
@@ -31,9 +30,8 @@ from laptiming.store import (
     write_transaction,
 )
 from laptiming.store.entries import enter_by_number
-from laptiming.store.journal import journal_bulk
 
-from tests.web.event_db import HOST0, S, T0, crossing  # the same passings the web tests journal
+from tests.web.event_db import HOST0, S, T0, crossing, journal  # the passings the web tests journal, as they do
 
 
 def running_session(db_path: Path, name: str, rules: SessionRules = SessionRules()) -> int:
@@ -44,13 +42,6 @@ def running_session(db_path: Path, name: str, rules: SessionRules = SessionRules
         enter_by_number(db, session_id, [101, 102])
     db.close()
     return session_id
-
-
-def journal(db_path: Path, session_id: int, passings: list[Passing]) -> None:
-    db = open_event_db(db_path)
-    with write_transaction(db):
-        journal_bulk(db.conn, session_id, passings)
-    db.close()
 
 
 def test_each_look_reads_only_what_was_journaled_since_the_last(tmp_path: Path) -> None:
