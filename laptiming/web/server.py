@@ -12,14 +12,16 @@ import threading
 from pathlib import Path
 
 import uvicorn
+import uvloop
+# httptools parses HTTP for it: with uvloop, the fan-out to 500 phones takes 15% of a core where h11 took 26%
+# (bench/bench_web.py, load 0.9 and 1.6); imported here so a missing one fails at start, not at the first phone
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from laptiming.errors import InputError
 from laptiming.web.routes import create_app
 
 BACKLOG = 2048  # phones connecting at once wait here rather than being refused
 SHUTDOWN_GRACE_S = 2  # open event streams are told to end; this long, then they are cut
-LOOP = "uvloop"  # libuv's event loop and the httptools HTTP implementation: less CPU for the fan-out to
-HTTP = "httptools"  # hundreds of phones than asyncio and h11 (bench/bench_web.py: 15-16% of a core, against 21%)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -47,7 +49,7 @@ class WebServer:
         self.port: int = self.sock.getsockname()[1]
         self.app = create_app(db_path)
         config = uvicorn.Config(self.app, log_level="warning", lifespan="on", access_log=False,
-                                timeout_graceful_shutdown=SHUTDOWN_GRACE_S, loop=LOOP, http=HTTP)
+                                timeout_graceful_shutdown=SHUTDOWN_GRACE_S, loop="none", http=HttpToolsProtocol)
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._serve, name="web-server", daemon=True)
         self.error: BaseException | None = None
@@ -60,7 +62,7 @@ class WebServer:
 
     def _serve(self) -> None:
         try:
-            self.server.run(sockets=[self.sock])
+            uvloop.run(self.server.serve(sockets=[self.sock]))  # the thread's own loop, libuv's
         except BaseException as err:  # noqa: BLE001 - kept for the command to report
             self.error = err
 

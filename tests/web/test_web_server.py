@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import uvloop
 import pytest
 from httpx_sse import connect_sse
 
@@ -76,6 +77,7 @@ def test_a_phone_gets_the_standings_then_each_change_as_passings_are_committed(s
         picture = stream.until(lambda p: p.session is not None)
         assert stream.kinds == ["snapshot"] and picture.session["name"] == "Practice 1"
         assert laps_of(picture) == {"101": 0, "102": 0}
+        assert isinstance(server.app.state.web.live.loop, uvloop.Loop)  # served on libuv's loop
 
         journal(db_path, 1, [crossing(1, 101, 1.0), crossing(2, 102, 2.0)])
         journal(db_path, 1, [crossing(3, 101, 62.5)])
