@@ -233,9 +233,10 @@ class JournalWriter:
                         fresh.setdefault(item.session_id, []).append(item.passing)
         except sqlite3.Error as err:
             self._unwritten = items
-            if self.blocked is None:
-                log.error("%s: cannot write the journal (%s); %d passing(s) held, retrying", self.path, err, len(items))
+            first = self.blocked is None
             self.blocked = StoreError(f"{self.path}: cannot write the journal ({err})")
+            if first:  # said once, when it starts (blocked is already set for whoever hears it)
+                log.error("%s: cannot write the journal (%s); %d passing(s) held, retrying", self.path, err, len(items))
             return
         if self.blocked is not None:
             log.warning("%s: the journal is written again (%d held passing(s) committed)", self.path, len(self._unwritten))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
-import time
 
 import pytest
 
@@ -93,19 +93,34 @@ def test_a_database_that_cannot_be_opened_fails_at_start(tmp_path):
         JournalWriter(tmp_path / "missing" / "event.db").start()
 
 
+class SaidBlocked(logging.Handler):
+    """Set when the writer logs that the journal cannot be written (it has set ``blocked`` by then)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.said = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "cannot write the journal" in record.getMessage():
+            self.said.set()
+
+    def wait(self, timeout: float) -> bool:
+        return self.said.wait(timeout)
+
+
 def test_a_locked_database_holds_the_passings_and_commits_them_once_it_can(session_db, monkeypatch):
     monkeypatch.setenv("LAPTIMING_WAIT_S", "0.2")
     path, session_id = session_db
     committed = threading.Event()
+    said_blocked = SaidBlocked()
+    logging.getLogger("laptiming.store.writer").addHandler(said_blocked)
     writer = JournalWriter(path, lambda sid, passings: committed.set()).start()
     holder = sqlite3.connect(path, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
         for number in range(1, 4):
             writer.journal(session_id, passing(7, T0 + number * 60 * S, number))
-        deadline = time.monotonic() + TIMEOUT
-        while writer.blocked is None and time.monotonic() < deadline:  # the first commit waits 0.2 s, then fails
-            time.sleep(0.02)
+        assert said_blocked.wait(TIMEOUT)  # the first commit waits 0.2 s, then fails and says so
         assert "cannot write the journal" in str(writer.blocked) and writer.error is None
         writer.journal(session_id, passing(7, T0 + 4 * 60 * S, 4))  # still taken
         with pytest.raises(StoreError):
@@ -115,6 +130,7 @@ def test_a_locked_database_holds_the_passings_and_commits_them_once_it_can(sessi
         assert committed.wait(TIMEOUT)
         writer.flush(TIMEOUT)
     finally:
+        logging.getLogger("laptiming.store.writer").removeHandler(said_blocked)
         holder.close()
         writer.close(TIMEOUT)
     assert writer.blocked is None and writer.unwritten == 0
