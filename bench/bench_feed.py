@@ -24,21 +24,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bench.bench_live import percentile, race
-from bench.drive import one_by_one
+from bench.drive import one_by_one, race_event
 from hardware.events import Passing
-from laptiming.engine import PassingJudged, SessionEvent, SessionRules, SessionType
+from laptiming.engine import PassingJudged, SessionEvent
 from laptiming.feed import rmonitor_records as rec
 from laptiming.feed.hub import FeedHub
 from laptiming.feed.live import SubscriptionFeed
 from laptiming.service.live import LiveSession
-from laptiming.store import create_session, open_event_db, update_session
-from laptiming.store.entries import enter_by_number
 
 CLIENTS = 20
 PASSINGS = 1200
 PACE_S = 0.01  # 100 passings a second: a 100-car field at ~1 lap/min is under 2 a second
 TARGET_P99_MS = 250.0
-US = 1_000_000
 
 
 class Scoreboards:
@@ -112,13 +109,7 @@ class LiveSubscription:
 
 def prepare(folder: Path, passings: Sequence[Passing]) -> tuple[Path, int]:
     path = folder / "feed.db"
-    db = open_event_db(path, create=True)
-    with db.atomic():
-        session_id = create_session(db, "Race", SessionRules(session_type=SessionType.RACE, min_lap_us=30 * US))
-        update_session(db, session_id, green_us=passings[0].decoder_time_us)
-        enter_by_number(db, session_id, {p.transponder for p in passings})
-    db.close()
-    return path, session_id
+    return path, race_event(path, passings)
 
 
 def drive(live: LiveSession, passings: Sequence[Passing], green_us: int) -> tuple[list[int], dict[str, int]]:

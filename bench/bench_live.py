@@ -22,14 +22,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.drive import one_by_one
+from bench.drive import one_by_one, race_event
 from bench.measure import load, verdict
 from hardware.events import Passing
 from laptiming import engine
 from laptiming.engine import SessionEvent, SessionRules, SessionType, StandingChanged
 from laptiming.service.live import LiveSession
-from laptiming.store import Durability, create_session, open_event_db, update_session
-from laptiming.store.entries import enter_by_number
+from laptiming.store import Durability
 
 CARS = 100
 LAPS = 30
@@ -63,12 +62,7 @@ def time_live_path(passings: Sequence[Passing], durability: Durability) -> tuple
     """Nanoseconds from handing each passing to the live session to the subscriber having the changes."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "live.db"
-        db = open_event_db(path, create=True)
-        with db.atomic():
-            session_id = create_session(db, "Race", SessionRules(session_type=SessionType.RACE, min_lap_us=30 * US))
-            update_session(db, session_id, green_us=passings[0].decoder_time_us)
-            enter_by_number(db, session_id, {p.transponder for p in passings})
-        db.close()
+        session_id = race_event(path, passings)
 
         live = LiveSession.open(path, session_id, durability=durability)
         arrived = threading.Event()

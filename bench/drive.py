@@ -4,12 +4,29 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+
+from pathlib import Path
 
 from hardware.events import Passing
+from laptiming.engine import SessionRules, SessionType
 from laptiming.service.live import LiveSession
+from laptiming.store import create_session, open_event_db, update_session
+from laptiming.store.entries import enter_by_number
 
 ANSWER_WITHIN_S = 5.0
+MIN_LAP_US = 30_000_000
+
+
+def race_event(path: Path, passings: Sequence[Passing]) -> int:
+    """A new event database with one race on the green at the first passing, every transponder entered; its id."""
+    db = open_event_db(path, create=True)
+    with db.atomic():
+        session_id = create_session(db, "Race", SessionRules(session_type=SessionType.RACE, min_lap_us=MIN_LAP_US))
+        update_session(db, session_id, green_us=passings[0].decoder_time_us)
+        enter_by_number(db, session_id, {p.transponder for p in passings})
+    db.close()
+    return session_id
 
 
 def one_by_one(live: LiveSession, passings: Iterable[Passing], answered: threading.Event, *, pace_s: float = 0.0,
