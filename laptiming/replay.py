@@ -10,6 +10,7 @@ from sqlite_utils import Database
 from hardware.events import Passing
 from laptiming import engine
 from laptiming.engine import SessionResult, SessionRules
+from laptiming.engine.arrays import derive_session_columns
 from laptiming.store import (
     SessionPhase,
     bulk_import,
@@ -32,8 +33,8 @@ def replay_session(
     """One transaction: a finished session (green at the first passing, checkered just after the last),
     unknown transponders entered by number, the passings journaled, laps and results derived and stored.
 
-    Passings as columns (a bulk decode) are journaled without an object per passing; the engine
-    still takes ``Passing`` objects, made once from the columns.
+    Passings as columns (a bulk decode) are journaled, derived and their laps stored without an
+    object per passing or per lap (the engine's array form on columns).
     """
     if not len(passings):
         raise ValueError("a replay needs at least one passing")
@@ -48,13 +49,13 @@ def replay_session(
         session_id = create_session(db, name, rules, phase=SessionPhase.FINISHED)
         update_session(db, session_id, green_us=first, checkered_us=last + 1)
         enter_by_number(db, session_id, transponders)
-        if isinstance(passings, Sequence):
-            journal_bulk(db.conn, session_id, passings)
-        else:
-            journal_columns(db.conn, session_id, passings)
-            passings = passings.passings()
         # A new session links exactly these passings (deduplicated by the engine as by the journal),
         # so they need not be read back.
-        result = engine.derive_session(passings, load_setup(db, session_id))
+        if isinstance(passings, Sequence):
+            journal_bulk(db.conn, session_id, passings)
+            result = engine.derive_session(passings, load_setup(db, session_id))
+        else:
+            journal_columns(db.conn, session_id, passings)
+            result = derive_session_columns(passings, load_setup(db, session_id))
         write_derived(db, session_id, result)
     return session_id, result

@@ -99,6 +99,15 @@ class PassingColumns:
             repeat(None, count), repeat(None, count), repeat(self.host_time_ns, count), repeat(self.source, count),
         )
 
+    def take(self, indices: Sequence[int]) -> list[Passing]:
+        """The passings at these rows, in that order (what ``passings()`` has there, without making the rest)."""
+        chosen = np.asarray(indices, dtype=_INT)
+        count = len(chosen)
+        rows = zip(*(column[chosen].tolist() for column in (self.decoder_id, self.passing_number, self.transponder,
+                                                              self.rtc_time_us, self.strength, self.hits)),
+                   repeat(None, count), repeat(None, count), repeat(self.host_time_ns, count), repeat(self.source, count))
+        return list(map(tuple.__new__, repeat(Passing), rows))
+
     def passings(self) -> list[Passing]:
         """The events view: a ``Passing`` per row, as the streaming decoder makes them."""
         return list(map(tuple.__new__, repeat(Passing), self.rows()))

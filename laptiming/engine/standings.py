@@ -203,7 +203,7 @@ class _Ranker:
             best_lap_no=None if best is None else best.lap_no,
             gap=None if first else self.gap(car_id, order[0]),
             interval=None if first else self.gap(car_id, order[index - 1]),
-            personal_best=last_lap is not None and best is last_lap,
+            personal_best=last_lap is not None and timing.best_index == len(laps) - 1,
             session_best=car_id == session_best_car,
             status=status,
             status_reason=outcome.status_reason,

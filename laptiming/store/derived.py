@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from operator import attrgetter
-
+import numpy as np
 from sqlite_utils import Database
 
 from laptiming.engine import SessionResult
+from laptiming.engine.columns import FLAG_SETS, LapColumns
 from laptiming.engine.model import Lap
+from laptiming.store.bulk import insert_flat
 from laptiming.timefmt import format_gap
+
+_FLAGS_TEXT = np.array([Lap(0, 0, 0, 0, 0, flags).flags_text for flags in FLAG_SETS], dtype=object)
 
 
 def write_derived(db: Database, session_id: int, result: SessionResult) -> None:
@@ -16,15 +19,13 @@ def write_derived(db: Database, session_id: int, result: SessionResult) -> None:
     conn = db.conn
     conn.execute("DELETE FROM laps WHERE session_id = ?", (session_id,))
     conn.execute("DELETE FROM results WHERE session_id = ?", (session_id,))
-    laps = result.laps
-    flags_text = {flags: Lap(0, 0, 0, 0, 0, flags).flags_text for flags in {lap.flags for lap in laps}}
-    # the session id is the same in every row, so it is written into the statement (an int) rather than bound
-    conn.executemany(
-        "INSERT INTO laps (session_id, car_id, lap_no, transponder, lap_time_us, crossing_us, flags) "
-        f"VALUES ({int(session_id)}, ?, ?, ?, ?, ?, ?)",
-        zip(*(map(attrgetter(name), laps) for name in ("car_id", "lap_no", "transponder", "lap_time_us", "crossing_us")),
-            map(flags_text.__getitem__, map(attrgetter("flags"), laps))),
-    )
+    laps = LapColumns.from_laps(result.laps)  # columns already, from the array form of the engine
+    table = np.empty((len(laps), 6), dtype=object)  # ints and the flags' text, row after row
+    for index, column in enumerate((laps.car_id, laps.lap_no, laps.transponder, laps.lap_time_us, laps.crossing_us)):
+        table[:, index] = column
+    table[:, 5] = _FLAGS_TEXT[laps.flag_code]
+    insert_flat(conn, "INSERT INTO laps (car_id, lap_no, transponder, lap_time_us, crossing_us, flags, session_id)", 6,
+                table.ravel().tolist(), (session_id,))
     conn.executemany(
         "INSERT INTO results (session_id, car_id, position, number, driver, car_class, transponders, laps, "
         "last_lap_us, best_lap_us, best_lap_no, gap, interval, status, status_reason, penalty_us) "

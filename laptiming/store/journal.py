@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from itertools import repeat
+from itertools import chain
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from sqlite_utils import Database
 
 from hardware.events import Passing
 from laptiming.engine import MANUAL_DECODER_ID
+from laptiming.store.bulk import insert_flat
 
 if TYPE_CHECKING:
     from hardware.p3.columns import PassingColumns
@@ -29,10 +30,10 @@ _COLUMNS = (
     "decoder_id, passing_number, transponder, decoder_time_us, strength, hits, "
     "transponder_code, utc_time_us, host_time_ns, source"
 )
-_INSERT = (
-    f"INSERT INTO passings ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (decoder_id, passing_number, decoder_time_us) DO NOTHING"
-)
+_ON_CONFLICT = "ON CONFLICT (decoder_id, passing_number, decoder_time_us) DO NOTHING"
+_INTO = f"INSERT INTO passings ({_COLUMNS})"
+_WIDTH = len(_COLUMNS.split(","))
+_INSERT = f"{_INTO} VALUES ({', '.join('?' * _WIDTH)}) {_ON_CONFLICT}"
 _key = attrgetter("decoder_id", "passing_number", "decoder_time_us")
 _FIND = "SELECT id FROM passings WHERE decoder_id = ? AND passing_number = ? AND decoder_time_us = ?"
 _LINK = "INSERT OR IGNORE INTO session_passings (session_id, passing_id) VALUES (?, ?)"
@@ -74,34 +75,38 @@ def journal_bulk(conn: sqlite3.Connection, session_id: int, passings: Sequence[P
     passings that were already journaled (or repeated in ``passings``) are looked up one by one.
     """
     rows = passings if _PASSINGS_ARE_ROWS else map(_row, passings)
-    return _journal_rows(conn, session_id, _INSERT, rows, len(passings), lambda: set(map(_key, passings)))
+    values = list(chain.from_iterable(rows))
+    return _journal_rows(conn, session_id, lambda: insert_flat(conn, _INTO, _WIDTH, values, on_conflict=_ON_CONFLICT),
+                         len(passings), lambda: set(map(_key, passings)))
 
 
 def journal_columns(conn: sqlite3.Connection, session_id: int, columns: PassingColumns) -> int:
     """:func:`journal_bulk` for passings as columns (a bulk decode): no Python object per passing.
 
-    The host time and source, one value for the whole batch, are repeated rather than taken per
-    passing; rows are stored exactly as :func:`journal_bulk` stores them.
+    The host time and source, one value for the whole batch, are bound once per statement; rows
+    are stored exactly as :func:`journal_bulk` stores them.
     """
+    import numpy as np  # bulk work only
+
     names = ["decoder_id", "passing_number", "transponder", "decoder_time_us", "strength", "hits"]
-    values = [columns.decoder_id, columns.passing_number, columns.transponder, columns.rtc_time_us,
-              columns.strength, columns.hits]
-    lists = [column.tolist() for column in values]
-    constants = [("host_time_ns", columns.host_time_ns), ("source", columns.source)]
-    names += [name for name, _ in constants]
-    lists += [repeat(value, len(columns)) for _, value in constants]
-    sql = (f"INSERT INTO passings ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-           "ON CONFLICT (decoder_id, passing_number, decoder_time_us) DO NOTHING")
-    return _journal_rows(conn, session_id, sql, zip(*lists), len(columns),
-                         lambda: set(zip(lists[0], lists[1], lists[3])))
+    table = np.empty((len(columns), len(names)), dtype=np.int64)  # each column at its wire width, made int64
+    for index, column in enumerate((columns.decoder_id, columns.passing_number, columns.transponder,
+                                    columns.rtc_time_us, columns.strength, columns.hits)):
+        table[:, index] = column
+    into = f"INSERT INTO passings ({', '.join(names)}, host_time_ns, source)"
+    return _journal_rows(
+        conn, session_id,
+        lambda: insert_flat(conn, into, len(names), table.ravel().tolist(), (columns.host_time_ns, columns.source),
+                            _ON_CONFLICT),
+        len(columns), lambda: set(zip(*(table[:, index].tolist() for index in (0, 1, 3)))))
 
 
-def _journal_rows(conn: sqlite3.Connection, session_id: int, insert: str, rows: Iterable[Sequence[object]], count: int,
+def _journal_rows(conn: sqlite3.Connection, session_id: int, insert: Callable[[], None], count: int,
                   keys: Callable[[], set[tuple[int, int, int]]]) -> int:
     """Insert ``count`` rows with ``insert``, link the new ones in one statement and look up only the rest."""
     before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM passings").fetchone()[0]
     changes_before = conn.total_changes
-    conn.executemany(insert, rows)
+    insert()
     inserted = conn.total_changes - changes_before
     changes_before = conn.total_changes
     conn.execute(

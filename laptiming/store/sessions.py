@@ -212,9 +212,15 @@ def assign_transponder(
 
 
 def enter_car(db: Database, session_id: int, car_id: int, driver_id: int | None = None) -> None:
-    """Put a car (with this driver) on the session's entry list, or change its driver."""
-    db["session_entries"].upsert(
-        {"session_id": session_id, "car_id": car_id, "driver_id": driver_id}, pk=("session_id", "car_id")
+    """Put a car (with this driver) on the session's entry list, or change its driver.
+
+    Plain SQL rather than sqlite-utils' ``upsert``, which reads the table's schema on every call:
+    a replay enters every car of its session (1,500 cars for a weekend: 0.47 s against 0.02 s).
+    """
+    db.execute(
+        "INSERT INTO session_entries (session_id, car_id, driver_id) VALUES (?, ?, ?) "
+        "ON CONFLICT (session_id, car_id) DO UPDATE SET driver_id = excluded.driver_id",
+        [session_id, car_id, driver_id],
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hardware.p3.columns import PassingColumns
 from laptiming.engine import (
     AddPassing,
     AssignTransponder,
@@ -32,9 +33,10 @@ from laptiming.engine import (
     start,
     step,
 )
-from laptiming.engine.arrays import derive_session_arrays
+from laptiming.engine.arrays import derive_session_arrays, derive_session_columns
 from laptiming.engine.batch import derive_session_per_crossing
-from tests.timing.timing_builders import DECODER, S, T0, passing, setup_for
+from laptiming.engine.columns import LapColumns
+from tests.timing.timing_builders import DECODER, T0, S, passing, setup_for
 
 CARS = [1, 2, 3, 4]
 UNKNOWN = 99
@@ -176,3 +178,27 @@ def test_the_array_form_equals_the_per_crossing_batch_and_the_fold(session):
         batch = derive_session_per_crossing(arrival, setup)
         assert derive_session_arrays(arrival, setup) == batch
         assert result(fold(start(setup), arrival)[0]) == batch
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions())
+def test_the_array_form_on_columns_equals_the_per_crossing_batch(session):
+    """A bulk decode's columns, derived with no object per passing, give the batch's result; the
+    column-backed verdicts and laps read exactly as the batch's tuples."""
+    arrival, entered, options, corrections, moves = session
+    if not arrival:
+        return
+    columns = PassingColumns.from_passings(arrival)
+    kept = tuple(c for c in corrections if c.reason in ("penalty", "delete", "status", "assign"))  # kept on columns
+    for setup in (setup_for(entered, corrections=kept, **options),
+                  setup_for(entered, corrections=kept, **{**options, "min_lap_us": 0}),
+                  with_moves(setup_for(entered, corrections=corrections, **options), moves)):
+        batch = derive_session_per_crossing(arrival, setup)
+        on_columns = derive_session_columns(columns, setup)
+        assert on_columns == batch
+        assert tuple(on_columns.verdicts) == batch.verdicts and tuple(on_columns.laps) == batch.laps
+        assert on_columns.verdicts[-1:] == batch.verdicts[-1:] and on_columns.laps[::2] == batch.laps[::2]
+    unique = len({(p.passing_number, p.decoder_time_us) for p in arrival}) == len(arrival)
+    if unique and len(arrival) >= 2:  # this session was derived on its columns, not from objects
+        assert isinstance(derive_session_columns(columns, setup_for(entered, corrections=kept, **options)).laps,
+                          LapColumns)

@@ -46,7 +46,9 @@ def test_columns_journal_as_the_same_passings_as_objects(tmp_path_factory, batch
 
 
 def test_a_replay_from_columns_stores_what_a_replay_from_objects_stores(tmp_path):
-    passings = [Passing(268307, n, 1000 + n % 4, 10**9 + n * 40_000_000, 100, 20, source="file://c") for n in range(60)]
+    missed = (21, 26)  # the loop missed these: the laps around them are suspect
+    passings = [Passing(268307, n, 1000 + n % 4, 10**9 + n * 40_000_000, 100, 20, source="file://c")
+                for n in range(60) if n not in missed]
     results = []
     for name, given_passings in (("objects", passings), ("columns", PassingColumns.from_passings(passings))):
         db = open_event_db(tmp_path / f"{name}.db", create=True)
@@ -56,7 +58,7 @@ def test_a_replay_from_columns_stores_what_a_replay_from_objects_stores(tmp_path
         assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1  # back on after the bulk import
         db.close()
     assert results[0] == results[1]
-    assert len(results[0][1]) > 50
+    assert len(results[0][1]) > 50 and [row[5] for row in results[0][1]].count("suspect") == len(missed)
 
 
 def test_a_bulk_import_that_fails_writes_nothing_and_checks_foreign_keys_again(tmp_path):
