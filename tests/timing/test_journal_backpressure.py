@@ -1,17 +1,28 @@
-"""The journal writer's bound: a producer faster than the commits waits, loses nothing, and is never left waiting."""
+"""The journal writer's bound: a producer faster than the commits waits, loses nothing, and is never left waiting.
+
+With the bound, the live reader may decode large reads in bulk: a capture read flat out is
+journaled whole, in order, in memory that does not grow with the capture.
+"""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
 import threading
+import tracemalloc
+from pathlib import Path
 
 import pytest
 
-from hardware.events import Passing
+from hardware.events import DecoderEvent, LinkState, LinkStatus, Passing
+from hardware.framing import BULK_MIN_BYTES
+from hardware.p3 import encode_passing
+from hardware.reader import DecoderReader
+from hardware.sequence import RECENT_WINDOW
 from laptiming.engine import SessionRules
 from laptiming.errors import StoreError
 from laptiming.store import JournalWriter, create_session, open_event_db
+from laptiming.store.writer import MAX_UNWRITTEN
 from tests.timing.test_journal_writer import SaidBlocked, committed_numbers
 from tests.timing.timing_builders import S, T0, passing
 
@@ -155,3 +166,49 @@ def test_a_producer_waiting_at_the_bound_gets_the_error_when_the_writer_thread_d
 def test_the_bound_must_be_positive(tmp_path):
     with pytest.raises(ValueError, match="max_unwritten"):
         JournalWriter(tmp_path / "event.db", max_unwritten=0)
+
+
+CAPTURE_PASSINGS = 150_000  # ~7.7 MB of P3 read flat out: far more than the writer's bound
+# The reader's duplicate window (~200 bytes a number), the bound's passings (~320 bytes each, 400 allowed)
+# and a few MB for one read's events and the writer's batch; nothing that grows with the capture.
+MEMORY_BOUND = RECENT_WINDOW * 200 + MAX_UNWRITTEN * 400 + 4_000_000
+
+
+def write_capture(path: Path, count: int) -> None:
+    """A raw P3 capture of one decoder's passings 1..count, 20 cars, about 1.5 s apart."""
+    path.write_bytes(b"".join(encode_passing(passing(1000 + number % 20, T0 + number * 1_500_000, number))
+                              for number in range(1, count + 1)))
+
+
+def test_a_capture_read_flat_out_is_decoded_in_bulk_and_journaled_in_bounded_memory(tmp_path):
+    capture, db = tmp_path / "fast.p3", tmp_path / "event.db"
+    write_capture(capture, CAPTURE_PASSINGS)
+    assert CAPTURE_PASSINGS * 320 > 2 * MEMORY_BOUND  # queued all at once, they would need twice the bound
+    writer = JournalWriter(db).start()  # the bound every recording uses
+    ended, reached_bound = threading.Event(), threading.Event()
+
+    def journal(event: DecoderEvent) -> None:  # what LiveSession.on_decoder_event does, on the reader's thread
+        if isinstance(event, Passing):
+            if writer.unwritten >= writer.max_unwritten:
+                reached_bound.set()  # the reader ran ahead of the commits: this journal() waits
+            writer.journal(None, event)
+        elif isinstance(event, LinkStatus) and event.state is LinkState.ENDED:
+            ended.set()
+
+    reader = DecoderReader(f"file://{capture}", [journal])
+    assert reader.decoder.bulk_min_bytes == BULK_MIN_BYTES  # its 64 KiB reads go the bulk way
+    tracemalloc.start()
+    try:
+        reader.start()
+        assert ended.wait(60)
+        writer.flush(60)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        reader.stop()
+        reader.join(5)
+        writer.close(TIMEOUT)
+    assert reader.error is None and writer.error is None
+    assert reached_bound.is_set()  # else the memory bound would prove nothing
+    assert committed_numbers(db) == list(range(1, CAPTURE_PASSINGS + 1))  # each once, in order
+    assert peak < MEMORY_BOUND, f"{peak:,} bytes allocated at the peak (bound {MEMORY_BOUND:,})"
