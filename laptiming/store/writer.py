@@ -145,9 +145,11 @@ class JournalWriter:
             self._queue.put(_PassingItem(session_id, passing))  # under the lock: never behind the stop
 
     def _accepting(self) -> bool:
+        """Whether a waiting producer may still be let in (else it is woken to be refused)."""
         return self.error is None and not self._closed and not self._ended
 
     def _refuse_if_stopped(self) -> None:
+        """Raise the writer's error, or say it is closed or has stopped."""
         if self.error is not None:
             raise self.error
         if self._closed:
