@@ -26,8 +26,9 @@ if TYPE_CHECKING:
     from hardware.p3.columns import Decoded
 
 DEFAULT_MAX_BUFFER = 64 * 1024
-# P3 buffers from this size on are decoded in bulk (a capture file read 64 KiB at a time); a live
-# read of a few frames is stepped through, where numpy's fixed cost per call would dominate.
+# P3 buffers from this size on are decoded in bulk (a capture file read 64 KiB at a time, a RESEND
+# catch-up burst); a live read of a few frames is stepped through, where numpy's fixed cost per call
+# would dominate.
 BULK_MIN_BYTES = 8 * 1024
 # A larger buffer is decoded in pieces of this size: numpy's temporaries then stay small and warm
 # (one 55 MB capture at once: 0.93 s; in 4 MiB pieces: 0.68 s, the same events and counts).
@@ -95,7 +96,7 @@ class StreamDecoder:
     def feed(self, data: bytes, host_time_ns: int = 0) -> list[DecoderEvent]:
         """Add received bytes; return the events completed by them, in order.
 
-        A large buffer of P3 (a capture file) is decoded in bulk with numpy; the
+        A large buffer of P3 (a capture file, a RESEND burst) is decoded in bulk with numpy; the
         result and the counters are the same as stepping through it frame by frame.
         """
         if len(data) > BULK_PIECE_BYTES and self.bulk_min_bytes is not None:

@@ -79,9 +79,10 @@ class DecoderReader:
         self._raw_listeners = list(raw_listeners)
         self._backoff = backoff or Backoff()
         self._read_timeout = read_timeout
-        # The live reader steps frame by frame: its reads are small, and decoding faster than the
-        # journal writes would only lengthen the writer's queue (whole captures go to the bulk path).
-        self.decoder = StreamDecoder(parsed.protocol, source=url, bulk_min_bytes=None)
+        # A live read of a few frames is stepped (it is below BULK_MIN_BYTES); a large read (a RESEND
+        # catch-up burst, a file:// capture read flat out) is decoded in bulk, the same events in the
+        # same order. The journal writer's bounded queue makes this reader wait when it runs ahead.
+        self.decoder = StreamDecoder(parsed.protocol, source=url)
         self.sequence = PassingSequence(last_seen)
         self.resend_requests: list[tuple[int, int]] = []
         self._heard: set[int] = set()  # decoders that have spoken on the current connection

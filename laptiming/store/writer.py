@@ -10,6 +10,12 @@ full disk) loses nothing: the passings stay in memory, in order, and are tried a
 ``RETRY_S`` with everything that arrives meanwhile; :attr:`JournalWriter.blocked` says why until a
 commit succeeds. Units of work queued behind held passings are refused, never run ahead of them.
 
+The passings in memory (queued, or held after a failed commit) are bounded by ``MAX_UNWRITTEN``:
+at the bound, :meth:`JournalWriter.journal` blocks the producing thread until a commit makes room
+(backpressure, never a dropped passing: a TCP decoder keeps what the reader has not read yet, and
+flow control holds it there). Units of work never wait for that room. A producer that waits is
+woken with :class:`StoreError` if the writer is closed or fails, so it never waits forever.
+
 The writer's connection never checkpoints the WAL itself (that would stall a commit for
 milliseconds every thousand pages); a checkpointer thread with its own connection copies the
 WAL into the database in the background, four times a second. It checkpoints in RESTART mode,
@@ -51,6 +57,13 @@ CHECKPOINT_MODE = "RESTART"  # see the module docstring: PASSIVE let the WAL gro
 CHECKPOINT_WAIT_S = 0.01  # the longest the checkpointer waits for the writer (else it tries next time)
 RETRY_S = 0.5  # a journal that cannot be written (locked, disk full) is tried again this often
 STOP_RETRY_S = 10.0  # at close, how long passings still unwritten are retried before giving up
+# At most this many passings wait in memory for their commit; then the producer waits. One queued
+# passing costs about 320 bytes (the Passing tuple, its ints and the queue item; measured with
+# tracemalloc), so the queue stays under ~6.4 MB whatever the source: a file:// capture read flat out
+# or a RESEND catch-up burst. It is 78 full batches: the writer is never short of work while a
+# producer waits, and a busy day's live passings (150 cars, ~6,000 an hour) never reach it, even
+# while another program holds the database locked for minutes.
+MAX_UNWRITTEN = 20_000
 PassingsCommitted = Callable[[int | None, list[Passing]], None]
 
 
@@ -86,9 +99,13 @@ class JournalWriter:
         on_passings: PassingsCommitted | None = None,
         batch_max: int = BATCH_MAX,
         durability: Durability = Durability.POWER_LOSS,
+        max_unwritten: int = MAX_UNWRITTEN,
     ) -> None:
+        if max_unwritten < 1:
+            raise ValueError(f"max_unwritten must be at least 1, not {max_unwritten}")
         self.path = Path(path)
         self.durability = durability
+        self.max_unwritten = max_unwritten
         self._on_passings = on_passings
         self._batch_max = batch_max
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
@@ -99,6 +116,10 @@ class JournalWriter:
         self.passings_committed = 0
         self._unwritten: list[_PassingItem] = []  # passings whose commit failed, in order, retried before any other
         self._closed = False
+        self._ended = False  # the writer thread has finished (closed, failed, or never opened the database)
+        self._room = threading.Condition()  # guards the count below, _closed and _ended; notified when they change
+        self._in_memory = 0  # passings queued or held, not yet committed: at most max_unwritten (see journal)
+        self.full = threading.Event()  # set while a producer waits for room (the bound is reached)
 
     def start(self) -> JournalWriter:
         """Open the database on the writer thread; raises what opening raised."""
@@ -109,12 +130,40 @@ class JournalWriter:
         return self
 
     def journal(self, session_id: int | None, passing: Passing) -> None:
-        """Queue one passing (any thread). Raises :class:`StoreError` once the writer has failed."""
+        """Queue one passing (any thread); at the bound, wait for a commit to make room (backpressure).
+
+        Raises :class:`StoreError` once the writer is closed or has failed, also to a producer that
+        was waiting. The writer's own thread (a callback) never waits: it is the one that makes room.
+        """
+        with self._room:
+            if threading.current_thread() is not self._thread:
+                while self._in_memory >= self.max_unwritten and self._accepting():
+                    self.full.set()
+                    self._room.wait()
+            self._refuse_if_stopped()
+            self._in_memory += 1
+            self._queue.put(_PassingItem(session_id, passing))  # under the lock: never behind the stop
+
+    def _accepting(self) -> bool:
+        """Whether a waiting producer may still be let in (else it is woken to be refused)."""
+        return self.error is None and not self._closed and not self._ended
+
+    def _refuse_if_stopped(self) -> None:
+        """Raise the writer's error, or say it is closed or has stopped."""
         if self.error is not None:
             raise self.error
         if self._closed:
             raise StoreError(f"{self.path}: the journal writer is closed")
-        self._queue.put(_PassingItem(session_id, passing))
+        if self._ended:
+            raise StoreError(f"{self.path}: the journal writer has stopped")
+
+    def _made_room(self, committed: int) -> None:
+        """``committed`` passings are on disk (or were already): let waiting producers go on."""
+        with self._room:
+            self._in_memory -= committed
+            if self._in_memory < self.max_unwritten:
+                self.full.clear()
+            self._room.notify_all()
 
     def submit(self, unit: Callable[[Database], T], after_commit: Callable[[T], None] | None = None) -> Future[T]:
         """Run ``unit(db)`` in its own transaction on the writer thread; then ``after_commit(result)`` there."""
@@ -133,13 +182,39 @@ class JournalWriter:
         self.submit(lambda db: None).result(timeout)
 
     def close(self, timeout: float | None = None) -> None:
-        """Commit what is queued, then close the connection and end the thread."""
-        self._closed = True
+        """Commit what is queued, then close the connection and end the thread; waiting producers get StoreError."""
+        with self._room:
+            self._closed = True
+            if self._thread.is_alive():
+                self._queue.put(_STOP)
+            self._room.notify_all()
         if self._thread.is_alive():
-            self._queue.put(_STOP)
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        try:
+            self._open_and_loop()
+        except BaseException as err:  # noqa: BLE001 - a bug: said once, and producers are told, not left waiting
+            log.critical("%s: the journal writer stopped", self.path, exc_info=True)
+            self.error = StoreError(f"{self.path}: the journal writer stopped ({err!r})")
+            self._fail_queued_units(self.error)
+        finally:
+            self._ready.set()
+            with self._room:
+                self._ended = True
+                self._room.notify_all()
+
+    def _fail_queued_units(self, error: StoreError) -> None:
+        """Units still queued when the writer stopped get its error (a caller waiting on one is told)."""
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(item, _UnitItem):
+                item.future.set_exception(error)
+
+    def _open_and_loop(self) -> None:
         try:
             db = open_event_db(self.path, create=True)
             db.execute("PRAGMA wal_autocheckpoint = 0")
@@ -158,8 +233,8 @@ class JournalWriter:
 
     @property
     def unwritten(self) -> int:
-        """Passings held in memory because the journal cannot be written now."""
-        return len(self._unwritten)
+        """Passings in memory that are not on disk yet: queued, or held because the journal cannot be written now."""
+        return self._in_memory
 
     def _loop(self, db: Database) -> None:
         while True:
@@ -241,6 +316,7 @@ class JournalWriter:
         if self.blocked is not None:
             log.warning("%s: the journal is written again (%d held passing(s) committed)", self.path, len(self._unwritten))
         self._unwritten, self.blocked = [], None
+        self._made_room(len(items))
         self.passings_committed += sum(len(p) for p in fresh.values())
         if self._on_passings is None:
             return

@@ -10,6 +10,7 @@ import pytest
 from hardware import DecoderOpenError, LinkState, Passing
 from hardware.capture import CaptureWriter
 from hardware.events import DecoderErrorReport, DecoderStatus
+from hardware.framing import BULK_MIN_BYTES
 from hardware.p3 import encode_passing
 from hardware.reader import Backoff, DecoderReader
 from hardware.sequence import RESEND_TO_NEWEST
@@ -181,6 +182,32 @@ def test_a_resumed_reader_fetches_the_tail_with_no_later_passing_to_reveal_it():
     got = [p._replace(host_time_ns=0, source="") for p in collector.passings]
     assert got == decoder.passings()[journaled:]
     assert reader.resend_requests == [(first + journaled, RESEND_TO_NEWEST)]
+
+
+def test_a_resend_catch_up_burst_is_decoded_in_bulk_each_passing_once_in_order():
+    decoder = VirtualDecoder(FieldConfig(cars=60, seed=3, minutes=60))
+    server = TcpDecoderServer(decoder, speed=0).start()  # a long session made while no reader was connected
+    collector = Collector()
+    read_sizes: list[int] = []
+    reader = None
+    try:
+        assert server.finished.wait(20)
+        first, made = decoder.first_passing_number, len(decoder.memory)
+        journaled = 5
+        reader = DecoderReader(server.url, [collector], [lambda data: read_sizes.append(len(data))],
+                               last_seen={decoder.decoder_id: first + journaled - 1}).start()
+        collector.wait_for(has_passings(made - journaled))
+    finally:
+        if reader is not None:
+            reader.stop()
+            reader.join(5)
+        server.stop()
+    collector.drain()
+    got = [p._replace(host_time_ns=0, source="") for p in collector.passings]
+    assert got == decoder.passings()[journaled:]  # every passing of the tail, once, in order
+    assert reader.resend_requests == [(first + journaled, RESEND_TO_NEWEST)]
+    assert made - journaled > 2000
+    assert reader.decoder.bulk_min_bytes == BULK_MIN_BYTES and max(read_sizes) >= BULK_MIN_BYTES  # reads the bulk path takes
 
 
 def test_a_first_connect_without_history_asks_for_nothing_old():
