@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import attrgetter
 
 from laptiming.engine.corrections import CarOutcome, ResolvedSetup
@@ -272,10 +272,19 @@ def rerank_one(
     if old_index != new_index:
         moved = rows.pop(old_index)
         rows.insert(new_index, moved)
+    holders = {previous.session_best_car, session_best_car}
     changed = []
     for index in sorted(touched):
-        row = ranker.row(order, index, session_best_car)
-        if row != rows[index]:
+        before = rows[index]  # this car's row before the crossing, already moved to its new place
+        ahead = order[index - 1] if index else None
+        ahead_before = previous.rows[before.position - 2].car_id if before.position > 1 else None
+        if order[index] != car_id and order[index] not in holders and ahead == ahead_before != car_id:
+            # only shifted by the crossing car (a race start moves a car past dozens): its gap to
+            # the same leader and its interval to the same car ahead are as they were
+            row = before if before.position == index + 1 else replace(before, position=index + 1)
+        else:
+            row = ranker.row(order, index, session_best_car)
+        if row != before:
             rows[index] = row
             changed.append(row)
     return Standings(tuple(rows), tuple(keys), session_best_car), changed
