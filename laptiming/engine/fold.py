@@ -9,6 +9,7 @@ sends what changed. ``result(state)`` must equal :func:`derive_session` over the
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
@@ -42,7 +43,7 @@ class SessionState:
     """Where a session stands after the passings folded so far. Never mutated; each step makes a new one."""
 
     resolved: ResolvedSetup
-    raw: Mapping[int, tuple[Passing, ...]]
+    raw: Mapping[int, tuple[Passing, ...]]  # each transponder's passings in crossing order
     cars: Mapping[int, CarTiming]
     unknown: Mapping[int, UnknownTransponder]
     finish_at_us: int | None
@@ -86,13 +87,14 @@ def _build(raw: Mapping[int, tuple[Passing, ...]], resolved: ResolvedSetup) -> S
 
 def start(setup: SessionSetup, passings: Iterable[Passing] = ()) -> SessionState:
     """The state of a session from its setup and the passings already journaled (a resume)."""
-    raw: dict[int, tuple[Passing, ...]] = {}
     seen = set()
-    for passing in passings:
+    by_transponder: dict[int, list[Passing]] = {}
+    for passing in passings:  # the first copy of a resend is the one kept
         identity = passing_id(passing)
         if identity not in seen:
             seen.add(identity)
-            raw[passing.transponder] = raw.get(passing.transponder, ()) + (passing,)
+            by_transponder.setdefault(passing.transponder, []).append(passing)
+    raw = {transponder: tuple(sorted(kept, key=crossing_order)) for transponder, kept in by_transponder.items()}
     return _build(raw, ResolvedSetup(setup))
 
 
@@ -135,12 +137,17 @@ def _lap_events(car_id: int, old_laps: tuple[Lap, ...], new_laps: tuple[Lap, ...
 
 def step(state: SessionState, passing: Passing) -> tuple[SessionState, list[SessionEvent]]:
     """Fold one journaled passing into the session: the new state and what changed."""
-    identity = passing_id(passing)
     transponder = passing.transponder
-    previous = state.raw.get(transponder, ())
-    if any(passing_id(p) == identity for p in previous):
-        return state, []
-    raw = {**state.raw, transponder: previous + (passing,)}
+    previous = state.raw.get(transponder, ())  # in crossing order: the latest is last
+    order = crossing_order(passing)  # the passing's identity, fields reordered
+    if previous and order <= crossing_order(previous[-1]):  # a resend, or a passing arriving late
+        at = bisect.bisect_left(previous, order, key=crossing_order)
+        if at < len(previous) and crossing_order(previous[at]) == order:
+            return state, []
+        kept = (*previous[:at], passing, *previous[at:])
+    else:  # the usual case, checked without looking at the transponder's other passings
+        kept = (*previous, passing)
+    raw = {**state.raw, transponder: kept}
     resolved = state.resolved
     destination = route(passing, resolved)
     if isinstance(destination, PassingReason):

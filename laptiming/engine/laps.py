@@ -114,6 +114,25 @@ def _reflag(laps: Sequence[Lap], sorted_times: Sequence[int], context: LapContex
     return result
 
 
+def _no_flag_moves(old_sorted: Sequence[int], new_sorted: Sequence[int], context: LapContext) -> bool:
+    """Whether no earlier lap's suspect flag changes when the median moves from ``old_sorted``'s to ``new_sorted``'s.
+
+    A lap is suspect when 2 x its time exceeds the factor x twice the median; only a lap whose time
+    lies between the old and the new bound flips, and the sorted times tell in two bisections
+    whether there is one. Re-flagging every lap at each crossing made a step cost grow with the
+    car's laps (an endurance session, a long capture recorded live).
+    """
+    if not old_sorted:
+        return True
+    factor = context.suspect_factor
+    bounds = sorted((factor * _twice_median(old_sorted), factor * _twice_median(new_sorted)))
+    if bounds[0] == bounds[1]:
+        return True
+    within = [bisect.bisect_right(old_sorted, False, key=lambda time_us, bound=bound: 2 * time_us > bound)
+              for bound in bounds]  # laps not suspect under each bound
+    return within[0] == within[1]
+
+
 def _with_flags(lap: Lap, flags: frozenset[LapFlag]) -> Lap:
     return Lap(lap.car_id, lap.lap_no, lap.lap_time_us, lap.crossing_us, lap.transponder, flags)
 
@@ -207,9 +226,13 @@ def extend_car(
     sorted_times = list(car.sorted_lap_times)
     bisect.insort(sorted_times, lap_time_us)
     old_laps = car.laps
-    laps = _reflag(old_laps + (new_lap,), sorted_times, context)
-    changed = [lap for lap, old in zip(laps, old_laps) if lap is not old]
-    changed.append(laps[-1])
+    if _no_flag_moves(car.sorted_lap_times, sorted_times, context):  # the usual case: only the new lap to flag
+        laps = [*old_laps, _reflag((new_lap,), sorted_times, context)[0]]
+        changed = [laps[-1]]
+    else:
+        laps = _reflag(old_laps + (new_lap,), sorted_times, context)
+        changed = [lap for lap, old in zip(laps, old_laps) if lap is not old]
+        changed.append(laps[-1])
     best_index = car.best_index
     if laps[-1].counts_for_best and (best_index is None or lap_time_us < laps[best_index].lap_time_us):
         best_index = len(laps) - 1
