@@ -119,17 +119,33 @@ def decoder_now(db: Database, session_id: int) -> int | None:
     return ClockMap().learn_all(load_passings(db, session_id)).decoder_time_us(time.time_ns())
 
 
-def current_flag(db: Database, session_id: int) -> Flag | None:
-    """The flag the session shows now: the last one shown, else what its markers say (None before the start)."""
+def current_flag(db: Database, session_id: int, state: engine.SessionState | None = None) -> Flag | None:
+    """The flag the session shows now: the last one shown, else what its markers say (None before the start).
+
+    A running session whose time is up or whose leader has done its laps shows the checkered flag,
+    as the app does, before anyone finishes it: ``state`` is the caller's engine state of the
+    session, else the session is derived here (only when it has a duration or a lap count).
+    """
     row = db.execute("SELECT flag FROM session_control WHERE session_id = ? AND action = ? ORDER BY id DESC LIMIT 1",
                      [session_id, ControlAction.FLAG.value]).fetchone()
     record = get_session(db, session_id)
-    if record.phase is SessionPhase.FINISHED or record.checkered_us is not None:
+    if record.phase is SessionPhase.FINISHED or record.checkered_us is not None or _finish_reached(db, record, state):
         if row is None or Flag(row[0]) is not Flag.RED:
             return Flag.CHECKERED
     if row is not None:
         return Flag(row[0])
     return Flag.GREEN if record.green_us is not None else None
+
+
+def _finish_reached(db: Database, record: SessionRecord, state: engine.SessionState | None) -> bool:
+    """Whether the engine has the session finished by its duration or lap count (a crossing at or after the finish)."""
+    if state is None:
+        rules = record.rules
+        if record.phase is not SessionPhase.RUNNING or (rules.duration_us is None and rules.lap_count is None):
+            return False
+        state = engine.start(load_setup(db, record.session_id), load_passings(db, record.session_id))
+    finish = state.finish_at_us
+    return finish is not None and state.latest_us is not None and state.latest_us >= finish
 
 
 def results_status(db: Database, session_id: int) -> ResultsStatus:

@@ -96,7 +96,8 @@ class SessionFollower:
 
     def flag(self) -> Flag | None:
         """The flag the followed session shows (green, yellow, red, checkered; None before the start)."""
-        return None if self._followed is None else current_flag(self.db, self._followed.session_id)
+        followed = self._followed
+        return None if followed is None else current_flag(self.db, followed.session_id, followed.state)
 
     def close(self) -> None:
         """Close the read connection."""
