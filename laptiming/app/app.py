@@ -244,8 +244,8 @@ class LiveTimingApp(App[int]):
             self.notify("no running or planned session to enter a car in", severity="warning")
             return
         unknown = self.model.unknown_now(self.model.known_transponders()) if self.timing.recording else []
-        self.push_screen(WalkUpForm(record.session_id, record.name, unknown[0].transponder if unknown else None),
-                         self._walked_up)
+        self.push_screen(WalkUpForm(record.session_id, record.name, self.timing.read_time,
+                                    unknown[0].transponder if unknown else None), self._walked_up)
 
     def on_walk_up_requested(self, message: WalkUpRequested) -> None:
         """The walk-up form passed its own checks: the service enters the car."""
@@ -257,7 +257,7 @@ class LiveTimingApp(App[int]):
         try:
             result = self.timing.walk_up(session_id, entry, self.official)
         except (TimingError, sqlite3.Error, TimeoutError) as err:
-            self.call_from_thread(form.show_error, str(err))
+            self.call_from_thread(form.show_refusal, err)
             return
         self.call_from_thread(form.dismiss, result)
 

@@ -49,6 +49,17 @@ class WalkUpEntry:
     from_us: int | None = None
 
 
+class TransponderTaken(InputError):
+    """The walk-up's transponder belongs to another car, and no time says from when it moves (each front
+    end says how to give one: ``--from`` on the command line, the From field in the app)."""
+
+    def __init__(self, transponder: int, owner_number: str) -> None:
+        super().__init__(f"--transponder: {transponder} belongs to car {owner_number}; give --from TIME "
+                         "(when it was handed on) to move it to this car")
+        self.transponder = transponder
+        self.owner_number = owner_number
+
+
 @dataclass(frozen=True, slots=True)
 class WalkUpResult:
     """What entering did: whether the car was new, the transponder newly assigned, the car already entered."""
@@ -97,8 +108,7 @@ def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by:
         assigned = owner != car_id
         if owner is not None and owner != car_id and entry.from_us is None:
             owner_number = db.execute("SELECT number FROM cars WHERE id = ?", [owner]).fetchone()[0]
-            raise InputError(f"--transponder: {entry.transponder} belongs to car {owner_number}; give --from TIME "
-                             "(when it was handed on) to move it to this car")
+            raise TransponderTaken(entry.transponder, str(owner_number))
         if assigned:
             require_no_official_change(db, entry.transponder, entry.from_us if owner is not None else None)
             assign_transponder(db, entry.transponder, car_id, entry.from_us if owner is not None else None,

@@ -67,7 +67,7 @@ async def test_main_screens_look_as_stored(finished_demo: tuple[Path, str], tmp_
         await pilot.pause()
         _check("correction_status", app.export_screenshot(), tmp_path)
         await pilot.press("escape")
-        app.push_screen(WalkUpForm(2, "Session 3", 3100222))
+        app.push_screen(WalkUpForm(2, "Session 3", app.timing.read_time, 3100222))
         await pilot.pause()
         _check("walk_up", app.export_screenshot(), tmp_path)
         await pilot.press("escape", "4")

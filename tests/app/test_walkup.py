@@ -9,6 +9,7 @@ from textual.widgets import Input, Label
 
 from laptiming.app import LiveTimingApp, Timing
 from laptiming.app.widgets.standings import StandingsTable
+from laptiming.service.clocktime import session_decoder_time
 from laptiming.store import open_event_db
 from laptiming.store.sessions import load_entries
 from tests.app.conftest import app_test, until
@@ -89,3 +90,45 @@ async def test_walk_up_form_typed_faster_than_the_screen_redraws(event_db: Path)
         await until(pilot, lambda: form.query_one("#walkup-transponder", Input).value == "4321", "the last field typed")
         assert [form.query_one(f"#walkup-{name}", Input).value for name in ("number", "driver", "class")] == \
             ["9", "Fast Typist", "Cup"]
+
+
+@app_test
+async def test_a_loaner_handed_on_opens_the_from_field_and_moves_from_that_time(event_db: Path) -> None:
+    """A transponder that belongs to another car: the form asks From (a time of day on the decoder clock),
+    and the transponder becomes the new car's from exactly then; its earlier passings stay with the old car."""
+    typed = "09:01:30.250"  # the simulator's decoder clock starts at 09:00 on its day
+    app = LiveTimingApp(Timing(event_db, SIM), official="gate")
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.start_session(1)
+        await until(pilot, lambda: len(app.model.unknown) == 3 and app.model.link is not None
+                    and app.model.link.state.value == "ended", "three unknown transponders")
+        loaner = min(app.model.unknown)
+        await pilot.press("w")
+        await until(pilot, lambda: app.screen.query("#walkup-number"), "the walk-up form")
+        first = app.screen
+        assert not first.query_one("#walkup-from", Input).display  # not asked for a transponder nobody has
+        await pilot.press(*"7", "enter", *"Ada", "enter", "enter", "enter")
+        await until(pilot, lambda: app.screen is not first, "car 7 entered with the loaner")
+        await pilot.press("w")
+        await until(pilot, lambda: app.screen.query("#walkup-number"), "the form again")
+        form = app.screen
+        form.query_one("#walkup-transponder", Input).value = str(loaner)
+        await pilot.click("#walkup-number")
+        await pilot.press(*"8", "enter", *"Bob", "enter", "enter", "enter")
+        error = form.query_one("#form-error", Label)
+        from_box = form.query_one("#walkup-from", Input)
+        await until(pilot, lambda: "belongs to car 7" in str(error.render()) and from_box.has_focus,
+                    "the refusal, and From asked for")
+        assert from_box.display and form.query_one("#walkup-from-label", Label).display
+        assert from_box.region.height == 1  # on screen, not only focused
+        await pilot.press(*typed, "enter")
+        await until(pilot, lambda: app.screen is not form, "car 8 entered")
+    db = open_event_db(event_db, readonly=True)
+    try:
+        moves = db.execute("SELECT c.number, a.from_us FROM transponder_assignments a JOIN cars c ON c.id = a.car_id "
+                           "WHERE a.transponder = ? ORDER BY a.id", [loaner]).fetchall()
+        expected = session_decoder_time(db, 1, typed, field="from").decoder_time_us
+    finally:
+        db.close()
+    assert moves[-1] == ("8", expected) and moves[-2][0] == "7"
+    assert ("8", "Bob", None) in _entries(event_db)

@@ -3,12 +3,14 @@
 Number, driver, class and transponder; Enter moves down, Enter on the last field enters the car.
 What can be checked here is checked at once (a message under the fields); the rest (a transponder
 that belongs to another car, a finished session) comes back from the service, and the form stays
-open with the message so the official can fix it.
+open with the message so the official can fix it. A transponder that belongs to another car (a
+loaner handed on) opens one more field, From: the time of day it became this car's.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -21,6 +23,11 @@ from textual.widgets import Input, Label
 
 from laptiming.app.adapter import WalkUpEntry, WalkUpResult
 from laptiming.app.messages import WalkUpRequested
+from laptiming.errors import InputError
+from laptiming.service.entries import TransponderTaken
+
+TimeReader = Callable[[str, str], int]
+"""Decoder µs from what the official typed (a time of day on the session's decoder clock, or µs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +37,7 @@ class WalkUpField:
     key: str
     label: str
     required: bool = True
+    on_demand: bool = False  # hidden until the service asks for it
 
 
 FIELDS = (
@@ -37,10 +45,11 @@ FIELDS = (
     WalkUpField("driver", "Driver"),
     WalkUpField("class", "Class (optional)", required=False),
     WalkUpField("transponder", "Transponder"),
+    WalkUpField("from", "From (time of day it was handed on to this car)", required=False, on_demand=True),
 )
 
 
-def entry_from(values: dict[str, str]) -> WalkUpEntry:
+def entry_from(values: dict[str, str], read_time: TimeReader) -> WalkUpEntry:
     """The entry the typed values make; a ValueError names the first field that is wrong."""
     missing = [field.label for field in FIELDS if field.required and not values[field.key].strip()]
     if missing:
@@ -51,8 +60,14 @@ def entry_from(values: dict[str, str]) -> WalkUpEntry:
         raise ValueError(f"transponder: not a whole number: {values['transponder'].strip()!r}") from err
     if transponder <= 0:
         raise ValueError(f"transponder: {transponder} is not a transponder number (a whole number above 0)")
+    from_us = None
+    if values["from"].strip():
+        try:
+            from_us = read_time(values["from"].strip(), "from")
+        except InputError as err:
+            raise ValueError(str(err)) from err
     return WalkUpEntry(values["number"].strip(), values["driver"].strip(), transponder,
-                       values["class"].strip() or None)
+                       values["class"].strip() or None, from_us)
 
 
 class WalkUpForm(ModalScreen[WalkUpResult | None]):
@@ -63,10 +78,12 @@ class WalkUpForm(ModalScreen[WalkUpResult | None]):
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"),
                 Binding("enter", "next_field", "Next field", show=False, priority=True)]
 
-    def __init__(self, session_id: int, session_name: str, unknown_transponder: int | None = None) -> None:
+    def __init__(self, session_id: int, session_name: str, read_time: TimeReader,
+                 unknown_transponder: int | None = None) -> None:
         super().__init__(classes="dialog")
         self.session_id = session_id
         self.session_name = session_name
+        self.read_time = read_time
         self.unknown_transponder = unknown_transponder
 
     def compose(self) -> ComposeResult:
@@ -77,8 +94,11 @@ class WalkUpForm(ModalScreen[WalkUpResult | None]):
                             id="prefill-note")
             for field in FIELDS:
                 initial = str(self.unknown_transponder) if field.key == "transponder" and self.unknown_transponder else ""
-                yield Label(field.label)
-                yield Input(initial, id=f"walkup-{field.key}", compact=True)
+                label = Label(field.label, id=f"walkup-{field.key}-label")
+                box = Input(initial, id=f"walkup-{field.key}", compact=True)
+                label.display = box.display = not field.on_demand
+                yield label
+                yield box
             yield Label("", id="form-error")
             yield Label("Enter: next field, on the last: enter the car    Esc: cancel", classes="dialog-keys")
 
@@ -91,13 +111,13 @@ class WalkUpForm(ModalScreen[WalkUpResult | None]):
 
     def action_next_field(self) -> None:
         """Enter: down to the next field; on the last, enter the car."""
-        inputs = list(self.query(Input))
+        inputs = [box for box in self.query(Input) if box.display]
         current = self.focused if self.focused in inputs else inputs[-1]
         if current is not inputs[-1]:
             self.set_focus(inputs[inputs.index(current) + 1])
             return
         try:
-            entry = entry_from(self.values())
+            entry = entry_from(self.values(), self.read_time)
         except ValueError as err:
             self.show_error(str(err))
             return
@@ -108,3 +128,15 @@ class WalkUpForm(ModalScreen[WalkUpResult | None]):
         """A message under the fields (the form stays open); the service's command-line option name is dropped."""
         message = re.sub(r"^--[a-z-]+: ", "", message)
         self.query_one("#form-error", Label).update(Text(message, style="bold red"))
+
+    def show_refusal(self, error: Exception) -> None:
+        """The service refused the entry: its message, in this form's words where they differ."""
+        if isinstance(error, TransponderTaken):
+            self.show_error(f"transponder {error.transponder} belongs to car {error.owner_number}: "
+                            "when was it handed on?")
+            self.query_one("#walkup-from-label", Label).display = True
+            from_box = self.query_one("#walkup-from", Input)
+            from_box.display = True
+            self.set_focus(from_box)
+            return
+        self.show_error(str(error))
