@@ -31,7 +31,7 @@ from laptiming.engine import (
     SessionState,
     UnknownTransponderSeen,
 )
-from laptiming.errors import InputError
+from laptiming.errors import InputError, StoreError
 from laptiming.service.control import finish_session
 from laptiming.service.corrections import CorrectionRequest, check_correction
 from laptiming.store import (
@@ -85,6 +85,7 @@ class LiveSession:
         self._problems: list[str] = []
         self._problem_count = 0
         self._problems_lock = threading.Lock()
+        self._not_journaled = 0
         self.writer = JournalWriter(db_path, self._committed, durability=durability)
 
     @classmethod
@@ -165,7 +166,18 @@ class LiveSession:
         elif self._green_to_retry is not None:
             green_us, self._green_to_retry = self._green_to_retry, None
             self._give_green(green_us)
-        self.writer.journal(self.session_id, event)
+        try:
+            self.writer.journal(self.session_id, event)
+        except StoreError as err:  # the writer is closed or has failed: said once, counted, never per passing
+            self._not_journaled += 1
+            if self._not_journaled == 1:
+                self.report_problem(f"passings read from now on are not journaled ({err}); a decoder on TCP "
+                                    "resends them when the session is recorded again")
+
+    @property
+    def not_journaled(self) -> int:
+        """Passings the decoder gave after the journal writer closed or failed (kept by a TCP decoder, not here)."""
+        return self._not_journaled
 
     def _give_green(self, green_us: int) -> None:
         """The green flag at the first passing; a failure is reported and the same flag tried again at the next."""
@@ -326,6 +338,9 @@ class LiveSession:
     def close(self, timeout: float | None = None) -> None:
         """Journal whatever is queued, then stop the writer."""
         self.writer.close(timeout)
+        if self._not_journaled:
+            log.warning("session %s: %d passing(s) read after the journal stopped were not journaled",
+                        self.session_id, self._not_journaled)
 
 
 def _with_markers(setup: SessionSetup, markers: SessionMarkers) -> SessionSetup:

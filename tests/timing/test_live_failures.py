@@ -90,3 +90,19 @@ def test_a_recorder_whose_background_work_failed_exits_2_and_leaves_the_session_
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT phase FROM sessions WHERE name = 'P'").fetchone() == ("running",)
 
+
+
+def test_passings_given_after_the_journal_closed_are_one_problem_and_counted_not_one_error_each(tmp_path, caplog):
+    """A reader still handing over passings while the session closes (it was held back by a locked
+    database) makes one reported problem and a count, not an exception and a traceback per passing."""
+    path = tmp_path / "event.db"
+    session_id = new_session(path)
+    live = LiveSession.open(path, session_id)
+    live.on_decoder_event(numbered([(7, T0)])[0])
+    live.close(TIMEOUT)
+    for passing in numbered([(7, T0 + k * 60 * S) for k in range(1, 101)]):
+        live.on_decoder_event(passing)  # raises nothing
+    problems = live.take_problems()
+    assert live.not_journaled == 100 and live.had_problems
+    assert len(problems) == 1 and "not journaled" in problems[0] and "resends them" in problems[0]
+    assert not [record for record in caplog.records if record.exc_info]
