@@ -28,6 +28,7 @@ from laptiming.service.control import (
     confirm_results,
     finish_session,
     reopen_results,
+    resume_timing,
     results_status,
     show_flag,
 )
@@ -306,6 +307,14 @@ class Timing:
         db = open_event_db(self.db_path)
         try:
             reopen_results(db, session_id, made_by=made_by, reason=reason)
+        finally:
+            db.close()
+
+    def resume(self, session_id: int, made_by: str, reason: str) -> None:
+        """A session finished too soon, running again with why (blocking: call from a worker)."""
+        db = open_event_db(self.db_path)
+        try:
+            resume_timing(db, session_id, made_by=made_by, reason=reason)
         finally:
             db.close()
 

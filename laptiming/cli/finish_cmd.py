@@ -3,6 +3,7 @@
     laptiming finish --db DB --session ID [--at TIME] --by WHO      finished, results provisional
     laptiming finish --db DB --session ID --confirm --by WHO        provisional -> official
     laptiming finish --db DB --session ID --reopen --by WHO --reason WHY   official -> provisional
+    laptiming finish --db DB --session ID --resume --by WHO --reason WHY   finished too soon: running again
 
 It works while a ``laptiming record`` runs on the session: the recorder notices within a second
 and ends with exit 0. ``--print-slips URL`` or ``--slips-pdf FILE`` then prints every driver's slip
@@ -18,7 +19,7 @@ from laptiming.cli.session_args import session_result, store_command
 from laptiming.errors import InputError
 from laptiming.report import format_result
 from laptiming.service.clocktime import session_decoder_time
-from laptiming.service.control import confirm_results, finish_session, reopen_results
+from laptiming.service.control import confirm_results, finish_session, reopen_results, resume_timing
 from laptiming.store import get_session, load_corrections, open_event_db
 
 
@@ -34,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     action.add_argument("--confirm", action="store_true", help="make the finished results official")
     action.add_argument("--reopen", action="store_true",
                         help="official results back to provisional, to correct them (needs --reason)")
+    action.add_argument("--resume", action="store_true",
+                        help="a session finished too soon: running again, checkered flag withdrawn (needs --reason); "
+                             "record it again to go on timing")
     finish.add_argument("--by", required=True, metavar="WHO", help="who finishes or confirms")
     finish.add_argument("--reason", default="", metavar="WHY", help="why (kept with the session)")
     slips = finish.add_mutually_exclusive_group()
@@ -50,14 +54,18 @@ def finish_command(args: argparse.Namespace) -> int:
     try:
         record = get_session(db, args.session)
         name = f"session {record.session_id} ({record.name})"
-        if (args.confirm or args.reopen) and args.at is not None:
-            raise InputError("--at: only for finishing, not with --confirm or --reopen")
+        if (args.confirm or args.reopen or args.resume) and args.at is not None:
+            raise InputError("--at: only for finishing, not with --confirm, --reopen or --resume")
         if args.confirm:
             confirm_results(db, args.session, made_by=args.by, reason=args.reason)
             print(f"{name}: results are official (confirmed by {args.by})")
         elif args.reopen:
             reopen_results(db, args.session, made_by=args.by, reason=args.reason)
             print(f"{name}: results reopened by {args.by}; they are provisional again")
+        elif args.resume:
+            resume_timing(db, args.session, made_by=args.by, reason=args.reason)
+            print(f"{name} is running again (resumed by {args.by}: {args.reason}); the checkered flag is withdrawn. "
+                  f"Go on timing it with `laptiming record URL --db {args.db} --session \"{record.name}\"`")
         else:
             at_us = None if args.at is None else session_decoder_time(db, args.session, args.at,
                                                                       field="--at").decoder_time_us
@@ -71,7 +79,7 @@ def finish_command(args: argparse.Namespace) -> int:
         print(format_result(record, session_result(db, args.session), load_corrections(db, args.session)))
     finally:
         db.close()
-    if not (args.confirm or args.reopen) and (args.print_slips or args.slips_pdf):
+    if not (args.confirm or args.reopen or args.resume) and (args.print_slips or args.slips_pdf):
         from laptiming.printouts.session_print import print_session  # loaded only when printing
 
         printed = print_session(args.db, args.session, printer_url=args.print_slips, pdf_path=args.slips_pdf)

@@ -35,8 +35,9 @@ from laptiming.store import (
     write_transaction,
 )
 from laptiming.store.database import db_path
+from laptiming.store.derived import clear_derived
 from laptiming.store.entries import enter_by_number
-from laptiming.store.sessions import now_text
+from laptiming.store.sessions import now_text, reopen_for_timing
 
 
 class Flag(enum.Enum):
@@ -55,6 +56,7 @@ class ControlAction(enum.Enum):
     FINISH = "finish"
     CONFIRM = "confirm"
     REOPEN = "reopen"
+    RESUME = "resume"  # a finished session timed again (finished too soon)
     ENTER = "enter"  # a walk-up entry (laptiming.service.entries)
 
 
@@ -259,6 +261,31 @@ def reopen_results(db: Database, session_id: int, *, made_by: str, reason: str) 
             raise InputError(f"session {session_id} ({record.name}): its results are not official; "
                              "there is nothing to reopen")
         return append_control(db, session_id, ControlAction.REOPEN, made_by, reason)
+
+
+def resume_timing(db: Database, session_id: int, *, made_by: str, reason: str) -> ControlRecord:
+    """A finished session timed again (it was finished too soon): running, its checkered flag withdrawn.
+
+    The green flag is shown again (it is the flag the session shows until its time is up or someone
+    shows another), the stored results go until it finishes again, and a recorder started on the
+    session's name resumes it. Refused without a reason, for a session that is not finished, and
+    for official results (reopen them first: they were someone's word).
+    """
+    with write_transaction(db):
+        record = get_session(db, session_id)
+        if not reason.strip():
+            raise InputError("--reason: timing a finished session again needs a reason")
+        status = results_status(db, session_id)
+        if status is ResultsStatus.LIVE:
+            raise InputError(f"session {session_id} ({record.name}) is not finished; there is nothing to resume")
+        if status is ResultsStatus.OFFICIAL:
+            raise InputError(f"session {session_id} ({record.name}): its results are official; "
+                             "reopen them first (--reopen with a reason)")
+        reopen_for_timing(db, session_id)
+        clear_derived(db, session_id)
+        resumed = append_control(db, session_id, ControlAction.RESUME, made_by, reason)
+        append_control(db, session_id, ControlAction.FLAG, made_by, reason, Flag.GREEN)
+        return resumed
 
 
 def require_correctable(db: Database, session_id: int) -> None:

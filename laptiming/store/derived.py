@@ -14,11 +14,16 @@ from laptiming.timefmt import format_gap
 _FLAGS_TEXT = np.array([Lap(0, 0, 0, 0, 0, flags).flags_text for flags in FLAG_SETS], dtype=object)
 
 
+def clear_derived(db: Database, session_id: int) -> None:
+    """Remove the session's stored laps and results (a session timed again has none until it finishes)."""
+    db.conn.execute("DELETE FROM laps WHERE session_id = ?", (session_id,))
+    db.conn.execute("DELETE FROM results WHERE session_id = ?", (session_id,))
+
+
 def write_derived(db: Database, session_id: int, result: SessionResult) -> None:
     """Replace the session's stored laps and results with this result (inside the caller's transaction)."""
     conn = db.conn
-    conn.execute("DELETE FROM laps WHERE session_id = ?", (session_id,))
-    conn.execute("DELETE FROM results WHERE session_id = ?", (session_id,))
+    clear_derived(db, session_id)
     laps = LapColumns.from_laps(result.laps)  # columns already, from the array form of the engine
     table = np.empty((len(laps), 6), dtype=object)  # ints and the flags' text, row after row
     for index, column in enumerate((laps.car_id, laps.lap_no, laps.transponder, laps.lap_time_us, laps.crossing_us)):

@@ -166,6 +166,12 @@ def update_session(
         db["sessions"].update(session_id, changes)
 
 
+def reopen_for_timing(db: Database, session_id: int) -> None:
+    """A finished session running again: its checkered flag and finish time withdrawn (inside the caller's unit)."""
+    db.execute("UPDATE sessions SET phase = ?, checkered_us = NULL, finished_at = NULL WHERE id = ?",
+               [SessionPhase.RUNNING.value, session_id])
+
+
 def db_name(db: Database) -> str:
     """The database's file path, for messages."""
     for _, name, filename in db.execute("PRAGMA database_list").fetchall():

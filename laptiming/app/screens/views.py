@@ -159,14 +159,14 @@ class ResultsScreen(Screen):
 
     BINDINGS = [Binding("e", "export", "Export CSV"), Binding("p", "print_slips", "Print slips"),
                 Binding("o", "official", "Make official"), Binding("r", "reopen", "Reopen"),
-                Binding("escape", "app.show('live')", "Back")]
+                Binding("u", "resume", "Time again"), Binding("escape", "app.show('live')", "Back")]
 
     def __init__(self) -> None:
         super().__init__(id="results")
         self._session_id: int | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label("Results  (e: export CSV, p: print slips, o: make official, r: reopen, Esc: back)",
+        yield Label("Results  (e: export CSV, p: print slips, o: make official, r: reopen, u: time again, Esc: back)",
                     classes="screen-title")
         yield OptionList(id="finished")
         yield Label("", id="result-status")
@@ -253,6 +253,34 @@ class ResultsScreen(Screen):
             return
         self.app.call_from_thread(self.app.notify, f"session {session_id}: results reopened (provisional)")
         self.app.call_from_thread(self.load_result, session_id)
+
+    def action_resume(self) -> None:
+        """A session finished too soon: after asking why, running again and timed from the decoder at once."""
+        if self._session_id is None:
+            return
+        session_id = self._session_id
+
+        def answered(reason: str | None) -> None:
+            if reason:
+                self.resume(session_id, reason)
+
+        self.app.push_screen(ReasonPrompt(f"Time session {session_id} again (it was finished too soon)?"), answered)
+
+    @work(thread=True, exclusive=True, group="confirm")
+    def resume(self, session_id: int, reason: str) -> None:
+        app = self.app
+        try:
+            app.timing.resume(session_id, app.official, reason)  # type: ignore[attr-defined]
+        except (TimingError, sqlite3.Error) as err:
+            app.call_from_thread(app.notify, f"not resumed: {err}", severity="error")
+            return
+        if app.timing.recording is None:  # type: ignore[attr-defined]
+            app.call_from_thread(app.notify, f"session {session_id} running again: timing it")
+            app.call_from_thread(app.start_session, session_id)  # type: ignore[attr-defined]
+            app.call_from_thread(app.action_show, "live")  # type: ignore[attr-defined]
+        else:
+            app.call_from_thread(app.notify, f"session {session_id} running again; finish the session being timed, "
+                                             "then n starts it", severity="warning")
 
     @work(thread=True, exclusive=True, group="print")
     def action_print_slips(self) -> None:
