@@ -162,39 +162,17 @@ def test_tcp_drop_reconnect_and_resend_lose_and_double_nothing():
     assert server.connections == 2
 
 
-def test_a_resumed_reader_fetches_the_tail_with_no_later_passing_to_reveal_it():
-    decoder = VirtualDecoder(FieldConfig(cars=6, seed=2, minutes=6))
-    server = TcpDecoderServer(decoder, speed=0).start()  # the whole session happens before we connect
+def _catch_up(config: FieldConfig, journaled: int, raw_listeners=()):
+    """A whole session made while no reader was connected, then a reader that has journaled the first
+    ``journaled`` passings connects: (decoder, reader, what it delivered), once the tail has arrived."""
+    decoder = VirtualDecoder(config)
+    server = TcpDecoderServer(decoder, speed=0).start()
     collector = Collector()
     reader = None
     try:
         assert server.finished.wait(20)
         first, made = decoder.first_passing_number, len(decoder.memory)
-        journaled = 9  # the journal holds the first nine; everything after them is the tail
-        reader = DecoderReader(server.url, [collector], last_seen={decoder.decoder_id: first + journaled - 1}).start()
-        collector.wait_for(has_passings(made - journaled))
-    finally:
-        if reader is not None:
-            reader.stop()
-            reader.join(5)
-        server.stop()
-    collector.drain()
-    got = [p._replace(host_time_ns=0, source="") for p in collector.passings]
-    assert got == decoder.passings()[journaled:]
-    assert reader.resend_requests == [(first + journaled, RESEND_TO_NEWEST)]
-
-
-def test_a_resend_catch_up_burst_is_decoded_in_bulk_each_passing_once_in_order():
-    decoder = VirtualDecoder(FieldConfig(cars=60, seed=3, minutes=60))
-    server = TcpDecoderServer(decoder, speed=0).start()  # a long session made while no reader was connected
-    collector = Collector()
-    read_sizes: list[int] = []
-    reader = None
-    try:
-        assert server.finished.wait(20)
-        first, made = decoder.first_passing_number, len(decoder.memory)
-        journaled = 5
-        reader = DecoderReader(server.url, [collector], [lambda data: read_sizes.append(len(data))],
+        reader = DecoderReader(server.url, [collector], list(raw_listeners),
                                last_seen={decoder.decoder_id: first + journaled - 1}).start()
         collector.wait_for(has_passings(made - journaled))
     finally:
@@ -203,10 +181,24 @@ def test_a_resend_catch_up_burst_is_decoded_in_bulk_each_passing_once_in_order()
             reader.join(5)
         server.stop()
     collector.drain()
-    got = [p._replace(host_time_ns=0, source="") for p in collector.passings]
+    return decoder, reader, [p._replace(host_time_ns=0, source="") for p in collector.passings]
+
+
+def test_a_resumed_reader_fetches_the_tail_with_no_later_passing_to_reveal_it():
+    journaled = 9  # the journal holds the first nine; everything after them is the tail
+    decoder, reader, got = _catch_up(FieldConfig(cars=6, seed=2, minutes=6), journaled)
+    assert got == decoder.passings()[journaled:]
+    assert reader.resend_requests == [(decoder.first_passing_number + journaled, RESEND_TO_NEWEST)]
+
+
+def test_a_resend_catch_up_burst_is_decoded_in_bulk_each_passing_once_in_order():
+    read_sizes: list[int] = []
+    journaled = 5
+    decoder, reader, got = _catch_up(FieldConfig(cars=60, seed=3, minutes=60), journaled,
+                                     [lambda data: read_sizes.append(len(data))])
     assert got == decoder.passings()[journaled:]  # every passing of the tail, once, in order
-    assert reader.resend_requests == [(first + journaled, RESEND_TO_NEWEST)]
-    assert made - journaled > 2000
+    assert reader.resend_requests == [(decoder.first_passing_number + journaled, RESEND_TO_NEWEST)]
+    assert len(decoder.memory) - journaled > 2000
     assert reader.decoder.bulk_min_bytes == BULK_MIN_BYTES and max(read_sizes) >= BULK_MIN_BYTES  # reads the bulk path takes
 
 

@@ -19,9 +19,8 @@ from hardware.framing import BULK_MIN_BYTES
 from hardware.p3 import encode_passing
 from hardware.reader import DecoderReader
 from hardware.sequence import RECENT_WINDOW
-from laptiming.engine import SessionRules
 from laptiming.errors import StoreError
-from laptiming.store import JournalWriter, create_session, open_event_db
+from laptiming.store import JournalWriter
 from laptiming.store.writer import MAX_UNWRITTEN
 from tests.timing.test_journal_writer import SaidBlocked, committed_numbers
 from tests.timing.timing_builders import S, T0, passing
@@ -29,15 +28,6 @@ from tests.timing.timing_builders import S, T0, passing
 TIMEOUT = 10
 WAKE_TIMEOUT = 5  # a producer woken by close is woken at once; the writer gives up only after STOP_RETRY_S (10 s)
 BOUND = 300  # small, so the test is quick; the writer's default (MAX_UNWRITTEN) behaves the same
-
-
-@pytest.fixture
-def session_db(tmp_path):
-    path = tmp_path / "event.db"
-    db = open_event_db(path, create=True)
-    session_id = create_session(db, "P", SessionRules())
-    db.close()
-    return path, session_id
 
 
 class Producer:

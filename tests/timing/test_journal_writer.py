@@ -8,21 +8,11 @@ import threading
 
 import pytest
 
-from laptiming.engine import SessionRules
 from laptiming.errors import InputError, StoreError
-from laptiming.store import JournalWriter, create_session, open_event_db
+from laptiming.store import JournalWriter
 from tests.timing.timing_builders import S, T0, passing
 
 TIMEOUT = 10
-
-
-@pytest.fixture
-def session_db(tmp_path):
-    path = tmp_path / "event.db"
-    db = open_event_db(path, create=True)
-    session_id = create_session(db, "P", SessionRules())
-    db.close()
-    return path, session_id
 
 
 def committed_numbers(path):
