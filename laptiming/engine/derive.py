@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
@@ -19,8 +19,8 @@ class SessionResult:
     """Everything a session's results sheet and exports show."""
 
     setup: SessionSetup
-    verdicts: tuple[Verdict, ...]  # in decoder-time order
-    laps: tuple[Lap, ...]
+    verdicts: Sequence[Verdict]  # in decoder-time order; a tuple, or columns read as one (engine.columns)
+    laps: Sequence[Lap]
     standings: tuple[StandingRow, ...]
     unknown: tuple[UnknownTransponder, ...]
     finish_at_us: int | None

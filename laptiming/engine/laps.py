@@ -33,9 +33,9 @@ class CarTiming:
     """One car's crossings (sorted by decoder time), the verdict on each, and its laps."""
 
     car_id: int
-    crossings: tuple[Passing, ...] = ()
+    crossings: Sequence[Passing] = ()  # a tuple, or columns read as one (engine.columns)
     verdicts: tuple[PassingReason, ...] = ()
-    laps: tuple[Lap, ...] = ()
+    laps: Sequence[Lap] = ()
     sorted_lap_times: tuple[int, ...] = ()
     last_counted_us: int | None = None
     finished: bool = False
@@ -201,7 +201,7 @@ def extend_car(
     """One more crossing that sorts after all the car's others: the new car, its verdict, changed laps."""
     time_us = passing.decoder_time_us
     reason = _judge(time_us, car.last_counted_us, car.finished, context)
-    crossings = car.crossings + (passing,)
+    crossings = (*car.crossings, passing)
     verdicts = car.verdicts + (reason,)
     if reason is PassingReason.OPENED:
         finished = context.finish_at_us is not None and time_us >= context.finish_at_us
@@ -230,7 +230,7 @@ def extend_car(
         laps = [*old_laps, _reflag((new_lap,), sorted_times, context)[0]]
         changed = [laps[-1]]
     else:
-        laps = _reflag(old_laps + (new_lap,), sorted_times, context)
+        laps = _reflag((*old_laps, new_lap), sorted_times, context)
         changed = [lap for lap, old in zip(laps, old_laps) if lap is not old]
         changed.append(laps[-1])
     best_index = car.best_index
