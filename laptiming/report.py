@@ -24,6 +24,7 @@ from laptiming.engine import (
     UnknownTransponderSeen,
     VoidPassing,
 )
+from laptiming.engine.columns import counted_passings, laps_flagged
 from laptiming.store import CorrectionRecord, SessionRecord
 from laptiming.timefmt import format_gap, format_lap_time, format_seconds
 
@@ -155,14 +156,14 @@ def format_unknown(unknown: Iterable[UnknownTransponder]) -> list[str]:
 
 def format_result(record: SessionRecord, result: SessionResult, corrections: Sequence[CorrectionRecord]) -> str:
     """The whole results sheet of a session as text."""
-    counted = sum(1 for verdict in result.verdicts if verdict.reason.counted)
+    counted = counted_passings(result.verdicts)
     lines = [
         f"Session {record.session_id}: {record.name} ({record.rules.session_type.value}, {record.phase.value}) -- "
         f"{len(result.verdicts)} passings, {counted} counted, {len(result.laps)} laps",
         *format_table(result.standings),
     ]
     numbers = {row.car_id: row.number for row in result.standings}
-    suspect = [lap for lap in result.laps if LapFlag.SUSPECT in lap.flags]
+    suspect = laps_flagged(result.laps, LapFlag.SUSPECT)
     if suspect:
         lines += [
             "Suspect laps (longer than the rule allows; likely a missed loop read):",

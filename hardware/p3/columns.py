@@ -134,6 +134,23 @@ class Decoded:
         positions = [part.other_positions.astype(_INT) + start for start, part in parts]
         return cls(passings, others, np.concatenate(positions) if positions else np.zeros(0, dtype=_INT))
 
+    def passing_columns(self) -> PassingColumns | None:
+        """Every passing of this decode as columns, in stream order: those stepped through as objects (a
+        short buffer, an unusual frame) too. None when one of those does not fit columns (a UTC time, a code)."""
+        stepped = [(position, event) for position, event in zip(self.other_positions.tolist(), self.others)
+                   if isinstance(event, Passing)]
+        if not stepped:
+            return self.passings
+        try:
+            extra = PassingColumns.from_passings([event for _, event in stepped])
+        except ValueError:
+            return None
+        extra = replace(extra, positions=np.array([position for position, _ in stepped], dtype=_INT))
+        both = PassingColumns.concatenate([self.passings, extra], self.passings.host_time_ns, self.passings.source)
+        order = np.argsort(both.positions, kind="stable")
+        return PassingColumns(*(getattr(both, name)[order] for name in _ARRAYS),
+                              host_time_ns=both.host_time_ns, source=both.source)
+
     def events(self) -> list[DecoderEvent]:
         """Every event in stream order, passings made objects (what :meth:`StreamDecoder.feed` returns)."""
         passings: list[DecoderEvent] = self.passings.passings()  # type: ignore[assignment]

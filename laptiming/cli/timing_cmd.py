@@ -55,8 +55,11 @@ def replay_command(args: argparse.Namespace) -> int:
     capture = Path(args.capture)
     decoder = StreamDecoder(args.protocol, source=f"file://{capture}")
     decoded = [decoder.feed_columns(chunk) for chunk in iter_capture_bytes(capture)]
-    passings: list[Passing] | PassingColumns = PassingColumns.concatenate([part.passings for part in decoded])
-    if any(isinstance(event, Passing) for part in decoded for event in part.others):  # a layout not in columns
+    columns = [part.passing_columns() for part in decoded]  # a short last read is stepped: its passings join too
+    passings: list[Passing] | PassingColumns
+    if all(part is not None for part in columns):
+        passings = PassingColumns.concatenate(columns, source=decoder.source)  # type: ignore[arg-type]
+    else:  # a passing with a UTC time or a transponder code: the capture goes as objects
         passings = [event for part in decoded for event in part.events() if isinstance(event, Passing)]
     dropped = decoder.describe_drops()
     if not len(passings):

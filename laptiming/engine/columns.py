@@ -145,3 +145,19 @@ class VerdictColumns(_Records[Verdict]):
         no_car = self.no_car
         cars = [None if car == no_car else car for car in self.car_id[chosen].tolist()]
         return map(Verdict, passings, cars, map(REASONS.__getitem__, self.reason_code[chosen].tolist()))
+
+
+def counted_passings(verdicts: Sequence[Verdict]) -> int:
+    """How many verdicts count (open timing, a lap, the finish), read from the codes when they are columns."""
+    if isinstance(verdicts, VerdictColumns):
+        counted = [code for code, reason in enumerate(REASONS) if reason.counted]
+        return int(np.isin(verdicts.reason_code, counted).sum())
+    return sum(1 for verdict in verdicts if verdict.reason.counted)
+
+
+def laps_flagged(laps: Sequence[Lap], flag: LapFlag) -> list[Lap]:
+    """The laps with this flag, in order; from columns only those laps are made."""
+    if isinstance(laps, LapColumns):
+        bit = 1 if flag is LapFlag.SUSPECT else 2  # the flag code is suspect + 2 x deleted
+        return list(laps._make(np.flatnonzero(laps.flag_code & bit).tolist()))
+    return [lap for lap in laps if flag in lap.flags]

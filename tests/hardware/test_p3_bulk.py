@@ -185,3 +185,37 @@ def test_columns_of_a_decode_and_of_objects_join_without_losing_precision():
     decoded = StreamDecoder().feed_columns(encode_passing(late) * 200).passings
     joined = PassingColumns.concatenate([PassingColumns.empty(), decoded, PassingColumns.from_passings([late])])
     assert joined.rtc_time_us.tolist() == [2**62 + 1] * 201
+
+
+def _fits_columns(passing: Passing) -> bool:
+    return (passing.strength is not None and passing.hits is not None and passing.transponder_code is None
+            and passing.utc_time_us is None)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(piece, max_size=60), st.lists(st.integers(0, 4000), max_size=3))
+def test_every_passing_of_a_decode_comes_as_columns_in_stream_order(pieces, cuts):
+    """Short reads are stepped through, so their passings are objects: ``passing_columns`` takes them in too,
+    in stream order, or says None when one of them cannot be a column."""
+    stream = b"".join(pieces)
+    decoder, parts, previous = StreamDecoder(source="s"), [], 0
+    for cut in [*sorted(c for c in cuts if c <= len(stream)), len(stream)]:
+        parts.append(decoder.feed_columns(stream[previous:cut]))
+        previous = cut
+    passings = [event for part in parts for event in part.events() if isinstance(event, Passing)]
+    columns = [part.passing_columns() for part in parts]
+    if all(_fits_columns(p) for p in passings):
+        assert PassingColumns.concatenate(columns, source="s").passings() == passings
+    else:
+        assert None in columns
+
+
+def test_a_capture_whose_last_read_is_short_keeps_all_its_passings_in_columns():
+    sent = [Passing(268307, number, 1_000 + number % 7, 5_000_000 * number, 90 + number % 50, 20) for number in range(600)]
+    status = DecoderStatus(268307, 40, 24, 121, False)
+    stream = b"".join(encode_passing(p) + (encode_status(status) if p.passing_number % 100 == 0 else b"") for p in sent)
+    decoder = StreamDecoder(source="cap")
+    parts = [decoder.feed_columns(stream[:-700]), decoder.feed_columns(stream[-700:])]  # the tail is stepped
+    assert len(parts[0].passings) > 500 and not len(parts[1].passings) and parts[1].others  # both ways taken
+    columns = PassingColumns.concatenate([part.passing_columns() for part in parts], source="cap")
+    assert columns.passings() == [p._replace(source="cap") for p in sent]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import accumulate
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -72,3 +74,32 @@ def test_a_bulk_import_that_fails_writes_nothing_and_checks_foreign_keys_again(t
     assert db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 0
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     db.close()
+
+
+def test_laptiming_replay_keeps_a_capture_in_columns_even_when_its_last_read_is_stepped(tmp_path, monkeypatch):
+    """A capture is read 64 KiB at a time; the short last read is stepped through as objects. Its passings
+    join the columns, so the replay still makes no object per passing, and stores what the objects would."""
+    import laptiming.cli.timing_cmd as timing_cmd
+    from hardware.p3 import encode_passing
+    from laptiming.cli import main
+
+    sent = [Passing(268307, n, 1000 + n % 5, 10**9 + n * 20_000_000, 100, 20) for n in range(3000)]
+    sizes = list(accumulate(len(encode_passing(p)) for p in sent))
+    sent = sent[: next(n for n in range(len(sent), 0, -1) if 0 < sizes[n - 1] % (64 * 1024) < 4096)]  # a short last read
+    capture = tmp_path / "day.p3"
+    capture.write_bytes(b"".join(map(encode_passing, sent)))
+    given = []
+    real = timing_cmd.replay_session
+
+    def spy(db, name, rules, passings):
+        given.append(passings)
+        return real(db, name, rules, passings)
+
+    monkeypatch.setattr(timing_cmd, "replay_session", spy)
+    assert main(["replay", str(capture), "--db", str(tmp_path / "event.db")]) == 0
+    assert isinstance(given[0], PassingColumns) and len(given[0]) == len(sent) > 2000
+    db = open_event_db(tmp_path / "event.db", readonly=True)
+    try:
+        assert load_passings(db, 1) == [p._replace(source=f"file://{capture}") for p in sent]
+    finally:
+        db.close()
