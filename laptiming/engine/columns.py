@@ -10,6 +10,7 @@ sequence of the same records.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Generic, TypeVar, overload
 
@@ -36,11 +37,12 @@ REASONS: tuple[PassingReason, ...] = tuple(PassingReason)
 class _Records(Sequence[T], Generic[T]):
     """A sequence whose items are made from columns on demand; equal to any sequence of the same items."""
 
+    @abstractmethod
     def _make(self, indices: list[int]) -> Iterator[T]:
-        raise NotImplementedError
+        """The records at these places, in this order."""
 
-    def __len__(self) -> int:
-        raise NotImplementedError
+    @abstractmethod
+    def __len__(self) -> int: ...
 
     @overload
     def __getitem__(self, index: int) -> T: ...
