@@ -24,8 +24,20 @@ class Measured:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far, in MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    """This process's peak resident memory so far, in MB.
+
+    Linux's ``VmHWM`` belongs to the process's own memory since its ``exec``; ``ru_maxrss`` does not:
+    it keeps the high-water mark of the parent it was forked from (a spawned case run after a big
+    one in the same ``python -m bench`` reported the parent's 684 MB instead of its own 81 MB).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux, where /proc is there anyway
 
 
 def _run(target: Callable[..., Any], args: tuple[Any, ...], results: Any) -> None:
