@@ -232,12 +232,14 @@ class LiveSession:
         self.state = state
         self._publish(events)
         if self._enter_unknown:
-            for event in events:
-                if isinstance(event, UnknownTransponderSeen) and event.unknown.transponder not in self._entering:
-                    transponder = event.unknown.transponder
-                    self._entering.add(transponder)
-                    self._watch(f"entering transponder {transponder} as car {transponder}", self._enter(transponder),
-                                lambda transponder=transponder: self._entering.discard(transponder))
+            # every transponder new in this batch entered in one unit: one re-derivation, not one each
+            new = sorted({event.unknown.transponder for event in events if isinstance(event, UnknownTransponderSeen)}
+                         - self._entering)
+            if new:
+                self._entering.update(new)
+                numbers, plural = ", ".join(map(str, new)), "s" if len(new) > 1 else ""
+                self._watch(f"entering transponder{plural} {numbers} as car{plural} {numbers}", self._enter(new),
+                            lambda: self._entering.difference_update(new))
 
     def _publish(self, events: Sequence[SessionEvent]) -> None:
         if not events:
@@ -252,9 +254,9 @@ class LiveSession:
         self.state, events = engine.resetup(self.state, setup)
         self._publish(events)
 
-    def _enter(self, transponder: int) -> Future[SessionSetup]:
+    def _enter(self, transponders: list[int]) -> Future[SessionSetup]:
         def unit(db: Database) -> SessionSetup:
-            enter_by_number(db, self.session_id, [transponder])
+            enter_by_number(db, self.session_id, transponders)
             return load_setup(db, self.session_id)
 
         return self.writer.submit(unit, self._apply_setup)

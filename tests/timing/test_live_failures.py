@@ -106,3 +106,35 @@ def test_passings_given_after_the_journal_closed_are_one_problem_and_counted_not
     assert live.not_journaled == 100 and live.had_problems
     assert len(problems) == 1 and "not journaled" in problems[0] and "resends them" in problems[0]
     assert not [record for record in caplog.records if record.exc_info]
+
+
+def test_unknown_transponders_committed_together_are_entered_in_one_unit(tmp_path, monkeypatch):
+    """A burst of new transponders (a grid's first crossings, a capture read flat out) is entered in one
+    write unit, so the session is re-derived once, not once per car."""
+    import threading
+
+    path = tmp_path / "event.db"
+    session_id = new_session(path)
+    real = laptiming.service.live.enter_by_number
+    entered = []
+
+    def spy(db, session, transponders):
+        entered.append(sorted(transponders))
+        return real(db, session, transponders)
+
+    monkeypatch.setattr(laptiming.service.live, "enter_by_number", spy)
+    live = LiveSession.open(path, session_id, enter_unknown=True)
+    gate = threading.Event()
+    try:
+        held = live.writer.submit(lambda db: gate.wait(TIMEOUT))  # the writer busy while the burst queues
+        for passing in numbered([(100 + car, T0 + car * S) for car in range(10)]):
+            live.on_decoder_event(passing)
+        gate.set()
+        held.result(TIMEOUT)
+        live.writer.flush(TIMEOUT)
+        live.writer.flush(TIMEOUT)  # the entry unit queued by the commit's callback
+        rows = live.state.standings
+    finally:
+        live.close(TIMEOUT)
+    assert entered == [list(range(100, 110))]
+    assert sorted(row.number for row in rows) == [str(100 + car) for car in range(10)]
