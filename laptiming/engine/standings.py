@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from operator import attrgetter
 
 from laptiming.engine.corrections import CarOutcome, ResolvedSetup
@@ -54,6 +54,13 @@ class StandingRow:
 
 
 _NO_OUTCOME = CarOutcome()
+_ROW_AFTER_POSITION = attrgetter(*[field.name for field in fields(StandingRow)][2:])  # every field after position
+
+
+def _at_position(row: StandingRow, position: int) -> StandingRow:
+    """The same row at another position: ``dataclasses.replace`` on this frozen dataclass took 9.7 µs
+    a row here, the constructor 5.1 µs, and a race start shifts dozens of rows a crossing."""
+    return StandingRow(row.car_id, position, *_ROW_AFTER_POSITION(row))
 
 
 def _status(timing: CarTiming, outcome: CarOutcome, closed: bool, by_best: bool) -> CarStatus:
@@ -281,7 +288,7 @@ def rerank_one(
         if order[index] != car_id and order[index] not in holders and ahead == ahead_before != car_id:
             # only shifted by the crossing car (a race start moves a car past dozens): its gap to
             # the same leader and its interval to the same car ahead are as they were
-            row = before if before.position == index + 1 else replace(before, position=index + 1)
+            row = before if before.position == index + 1 else _at_position(before, index + 1)
         else:
             row = ranker.row(order, index, session_best_car)
         if row != before:
