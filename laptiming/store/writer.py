@@ -24,7 +24,8 @@ from its start again, over blocks the file already has. With PASSIVE checkpoints
 of commits never let the WAL restart, so every commit grew the file and its fdatasync had to
 journal the new size too: measured on the live bench (3,100 passings back to back, FULL), the WAL
 grew to 40 MB and p99 was 8.7-9.0 ms; with RESTART every 0.25 s it stays under 6 MB and p99 was
-1.2-1.5 ms on the same busy disk.
+1.2-1.5 ms on the same busy disk. For the same reason the writer makes the WAL file 8 MB long when
+it starts (:mod:`.walfile`), so the commits before the first restart overwrite blocks too.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from hardware.events import Passing
 from laptiming.errors import StoreError, TimingError
 from laptiming.store.database import open_event_db, write_transaction
 from laptiming.store.journal import journal_passing
+from laptiming.store.walfile import grow_wal
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +221,7 @@ class JournalWriter:
             db = open_event_db(self.path, create=True)
             db.execute("PRAGMA wal_autocheckpoint = 0")
             db.execute(f"PRAGMA synchronous = {self.durability.value}")
+            grow_wal(db)
         except TimingError as err:
             self.error = err
             self._ready.set()
