@@ -33,6 +33,9 @@ from laptiming.store import Durability
 CARS = 100
 LAPS = 30
 TARGET_P99_MS = 1.0
+# Three races, each on a fresh database, pooled: one run's p99 is its 31st-slowest passing, and on this
+# shared disk it moved by 0.3 ms from run to run; over 9,300 passings it is a steadier figure of the same thing.
+RACE_SEEDS = (7, 8, 9)
 US = 1_000_000
 
 
@@ -132,14 +135,22 @@ def long_session(cars: int = 20, laps: int = 1500, seed: int = 3) -> None:
 
 def main() -> None:
     """Time every passing through the live path (both durabilities), then the engine alone; print p50/p99."""
-    passings = race()
-    print(f"live path, {CARS} cars on track, {len(passings):,} passings, one at a time ({load()}):")
+    races = [race(seed) for seed in RACE_SEEDS]
+    passings = races[0]
+    print(f"live path, {CARS} cars on track, {len(races)} races of {len(passings):,} passings each, one at a time, "
+          f"each in a fresh database; percentiles over all {sum(map(len, races)):,} ({load()}):")
     for durability, label in (
         (Durability.POWER_LOSS, "synchronous=FULL (default: survives power loss)"),
         (Durability.PROCESS_CRASH, "synchronous=NORMAL (survives kill -9, not power loss)"),
     ):
-        latencies, rows = time_live_path(passings, durability)
-        bare = bare_commits(len(passings), durability)
+        latencies, rows, bare = [], 0, []
+        for one_race in races:
+            spans, sent = time_live_path(one_race, durability)
+            latencies += spans
+            rows += sent
+            bare += bare_commits(len(one_race), durability)
+        latencies.sort()
+        bare.sort()
         p99 = percentile(latencies, 0.99)
         bare_p99 = percentile(bare, 0.99)
         print(f"  {label}: passing in -> committed -> standings out: p50 {percentile(latencies, 0.5):.3f} ms, "
