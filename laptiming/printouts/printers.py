@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import serial
+import usb.core  # pyusb: python-escpos's USB transport, and the error that names a missing libusb
 from escpos.constants import RT_MASK_NOPAPER, RT_STATUS_PAPER
 
 from laptiming.errors import InputError, PrinterError
@@ -94,7 +95,7 @@ def _is_hex(text: str) -> bool:
 
 
 def _open(printer: PrinterURL) -> Any:
-    """An open python-escpos printer for the URL (imported only when chosen: USB needs pyusb)."""
+    """An open python-escpos printer for the URL (python-escpos imported only when a printer is opened)."""
     from escpos import printer as escpos_printer
 
     if printer.scheme == "tcp":
@@ -102,8 +103,6 @@ def _open(printer: PrinterURL) -> Any:
     elif printer.scheme == "serial":
         device = escpos_printer.Serial(printer.target, baudrate=printer.baudrate, timeout=printer.timeout_s)
     else:
-        import usb.core  # pyusb: python-escpos's USB transport, and the error that names a missing libusb
-
         vendor, product = (int(part, 16) for part in printer.target.split(":"))
         device = escpos_printer.Usb(vendor, product, timeout=int(printer.timeout_s * 1000))
         try:

@@ -11,17 +11,18 @@ import socket
 import threading
 from pathlib import Path
 
+import httptools
 import uvicorn
 import uvloop
-# httptools parses HTTP for it: with uvloop, the fan-out to 500 phones takes 15% of a core where h11 took 26%
-# (bench/bench_web.py, load 0.9 and 1.6); imported here so a missing one fails at start, not at the first phone
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from laptiming.errors import InputError
 from laptiming.web.routes import create_app
 
 BACKLOG = 2048  # phones connecting at once wait here rather than being refused
 SHUTDOWN_GRACE_S = 2  # open event streams are told to end; this long, then they are cut
+# uvicorn's HTTP protocol on httptools' parser: with uvloop, the fan-out to 500 phones takes 15% of a core
+# where h11 took 26% (bench/bench_web.py, load 0.9 and 1.6). Imported above, so a missing one fails at start.
+HTTP_PROTOCOL = httptools.__name__
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -49,7 +50,7 @@ class WebServer:
         self.port: int = self.sock.getsockname()[1]
         self.app = create_app(db_path)
         config = uvicorn.Config(self.app, log_level="warning", lifespan="on", access_log=False,
-                                timeout_graceful_shutdown=SHUTDOWN_GRACE_S, loop="none", http=HttpToolsProtocol)
+                                timeout_graceful_shutdown=SHUTDOWN_GRACE_S, loop="none", http=HTTP_PROTOCOL)
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._serve, name="web-server", daemon=True)
         self.error: BaseException | None = None
