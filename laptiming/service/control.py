@@ -126,7 +126,8 @@ def current_flag(db: Database, session_id: int, state: engine.SessionState | Non
 
     A running session whose time is up or whose leader has done its laps shows the checkered flag,
     as the app does, before anyone finishes it: ``state`` is the caller's engine state of the
-    session, else the session is derived here (only when it has a duration or a lap count).
+    session; without it, a duration is checked against the latest passing in one query, and a
+    race to a lap count is derived (the sessions list, the web API's sessions).
     """
     row = db.execute("SELECT flag FROM session_control WHERE session_id = ? AND action = ? ORDER BY id DESC LIMIT 1",
                      [session_id, ControlAction.FLAG.value]).fetchone()
@@ -145,6 +146,12 @@ def _finish_reached(db: Database, record: SessionRecord, state: engine.SessionSt
         rules = record.rules
         if record.phase is not SessionPhase.RUNNING or (rules.duration_us is None and rules.lap_count is None):
             return False
+        if rules.lap_count is None:  # time is up once a passing crossed at or after it: one query, no derivation
+            if record.green_us is None:
+                return False
+            latest = db.execute("SELECT MAX(p.decoder_time_us) FROM session_passings s JOIN passings p "
+                                "ON p.id = s.passing_id WHERE s.session_id = ?", [record.session_id]).fetchone()[0]
+            return latest is not None and latest >= record.green_us + rules.duration_us
         state = engine.start(load_setup(db, record.session_id), load_passings(db, record.session_id))
     finish = state.finish_at_us
     return finish is not None and state.latest_us is not None and state.latest_us >= finish
