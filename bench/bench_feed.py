@@ -112,6 +112,16 @@ def prepare(folder: Path, passings: Sequence[Passing]) -> tuple[Path, int]:
     return path, race_event(path, passings)
 
 
+def record_keys(events: Sequence[SessionEvent], green_us: int) -> list[str]:
+    """The ``$J`` each counted crossing in these events makes, as a client sees it: transponder and race time."""
+    keys = []
+    for event in events:
+        verdict = getattr(event, "verdict", None)
+        if isinstance(event, PassingJudged) and verdict.reason.counted and verdict.car_id is not None:
+            keys.append(f'"{verdict.passing.transponder}",{rec.race_time(verdict.passing.decoder_time_us - green_us)}')
+    return keys
+
+
 def drive(live: LiveSession, passings: Sequence[Passing], green_us: int) -> tuple[list[int], dict[str, int]]:
     """Hand each passing over, wait for its commit; commit latencies (ns) and the commit time of each ``$J``."""
     committed_at: dict[str, int] = {}
@@ -119,11 +129,7 @@ def drive(live: LiveSession, passings: Sequence[Passing], green_us: int) -> tupl
 
     def subscriber(events: Sequence[SessionEvent]) -> None:
         now = time.perf_counter_ns()
-        for event in events:
-            verdict = getattr(event, "verdict", None)
-            if isinstance(event, PassingJudged) and verdict.reason.counted and verdict.car_id is not None:
-                total = verdict.passing.decoder_time_us - green_us
-                committed_at[f'"{verdict.passing.transponder}",{rec.race_time(total)}'] = now
+        committed_at.update(dict.fromkeys(record_keys(events, green_us), now))
         arrived.set()
 
     live.subscribe(subscriber)

@@ -25,12 +25,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.bench_feed import Scoreboards, prepare, to_client_ms
+from bench.bench_feed import Scoreboards, prepare, record_keys, to_client_ms
 from bench.bench_live import percentile, race
 from bench.drive import one_by_one
 from hardware.events import Passing
-from laptiming.engine import PassingJudged, SessionEvent, StandingChanged
-from laptiming.feed import rmonitor_records as rec
+from laptiming.engine import SessionEvent, StandingChanged
 from laptiming.service.live import LiveSession
 
 WEB_CLIENTS = int(os.environ.get("BENCH_WEB_CLIENTS", "500"))
@@ -54,10 +53,7 @@ def drive(live: LiveSession, passings: Sequence[Passing], green_us: int) -> tupl
         for event in events:
             if isinstance(event, StandingChanged) and event.row.laps:
                 by_laps.setdefault(f"{event.row.number}:{event.row.laps}", now)
-            verdict = getattr(event, "verdict", None)
-            if isinstance(event, PassingJudged) and verdict.reason.counted and verdict.car_id is not None:
-                total = verdict.passing.decoder_time_us - green_us
-                by_record[f'"{verdict.passing.transponder}",{rec.race_time(total)}'] = now
+        by_record.update(dict.fromkeys(record_keys(events, green_us), now))
         arrived.set()
 
     live.subscribe(subscriber)
