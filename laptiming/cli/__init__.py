@@ -28,6 +28,7 @@ from laptiming.cli import (
     transponder_cmd,
 )
 from laptiming.errors import TimingError
+from laptiming.gcpolicy import use_live_thresholds
 from scheduler.errors import ScheduleError
 
 EXIT_USAGE = 2
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code."""
+    use_live_thresholds()  # the process's collector policy: set here, at the entry point, never by a library
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
