@@ -39,7 +39,7 @@ def one_by_one(live: LiveSession, passings: Iterable[Passing], answered: threadi
     for passing in passings:
         answered.clear()
         started = time.perf_counter_ns()
-        live.on_decoder_event(passing)
+        live.on_decoder_read((passing,))  # as the decoder reader hands over a read of one passing
         if not answered.wait(ANSWER_WITHIN_S):
             raise RuntimeError(f"the live session did not answer within {ANSWER_WITHIN_S:g} s")
         latencies.append(answered_ns() - started)

@@ -1,9 +1,11 @@
 """One reader thread per decoder: bytes in, events fanned out to listeners, reconnects on loss.
 
 Listeners are plain callables, called on the reader thread in arrival order: event listeners get
-``Passing``, ``DecoderStatus`` (and version/error reports) and ``LinkStatus``; raw listeners get
-every byte as received (the capture writer is one). A failing listener is logged and skipped;
-it never stops the reader.
+``Passing``, ``DecoderStatus`` (and version/error reports) and ``LinkStatus``; read listeners get
+the decoder events of one read together, after the event listeners (a journal commits them in one
+go: one passing a read at line rate, hundreds in a catch-up burst); raw listeners get every byte
+as received (the capture writer is one). A failing listener is logged and skipped; it never
+stops the reader.
 
 Nothing a decoder made is lost to a reader that was away. A gap in the passing numbers asks for
 exactly the missing range. The *tail* (passings made while no reader was connected, with nothing
@@ -22,7 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from hardware import p3
 from hardware.errors import DecoderError, DecoderIOError, DecoderOpenError
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 
 EventListener = Callable[[DecoderEvent], None]
 RawListener = Callable[[bytes], None]
+ReadListener = Callable[[Sequence[DecoderEvent]], None]
 
 
 class Backoff:
@@ -70,6 +73,7 @@ class DecoderReader:
         last_seen: dict[int, int] | None = None,
         read_timeout: float = 0.2,
         transport: Transport | None = None,
+        read_listeners: Iterable[ReadListener] = (),
     ) -> None:
         parsed = parse_decoder_url(url)
         self.url = url
@@ -77,6 +81,7 @@ class DecoderReader:
         self._transport = transport or transport_for_url(parsed)
         self._listeners = list(listeners)
         self._raw_listeners = list(raw_listeners)
+        self._read_listeners = list(read_listeners)
         self._backoff = backoff or Backoff()
         self._read_timeout = read_timeout
         # A live read of a few frames is stepped (it is below BULK_MIN_BYTES); a large read (a RESEND
@@ -95,6 +100,10 @@ class DecoderReader:
     def add_listener(self, listener: EventListener) -> None:
         """Also send events to ``listener`` (add before ``start``)."""
         self._listeners.append(listener)
+
+    def add_read_listener(self, listener: ReadListener) -> None:
+        """Also send each read's decoder events to ``listener``, together (add before ``start``)."""
+        self._read_listeners.append(listener)
 
     def add_raw_listener(self, listener: RawListener) -> None:
         """Also send every received byte to ``listener`` (add before ``start``)."""
@@ -200,6 +209,7 @@ class DecoderReader:
             except Exception:  # noqa: BLE001
                 log.exception("raw listener %r failed", raw_listener)
         dropped_before = sum(self.decoder.dropped.values())
+        delivered: list[DecoderEvent] = []
         for event in self.decoder.feed(data, now_ns):
             asked_tail = False
             if isinstance(event, (Passing, DecoderStatus)) and event.decoder_id not in self._heard:
@@ -212,8 +222,15 @@ class DecoderReader:
                 if not verdict.deliver:
                     continue
             self._publish(event)
+            delivered.append(event)
             if isinstance(event, DecoderStatus):
                 self._set_state(self._state)
+        if delivered:
+            for read_listener in self._read_listeners:
+                try:
+                    read_listener(delivered)
+                except Exception:  # noqa: BLE001 - one bad listener must not stop the decoder
+                    log.exception("read listener %r failed on %d events", read_listener, len(delivered))
         if sum(self.decoder.dropped.values()) != dropped_before:
             self._set_state(self._state)
 

@@ -1,11 +1,13 @@
 """A live session: decoder events in, journal first, then the lap engine, then subscribers.
 
-    decoder reader thread --Passing--> JournalWriter queue
-    journal writer thread: commit --> engine.step --> subscribers(events)
+    decoder reader thread --a read's passings--> commit, if the journal writer is idle
+                          --else each Passing--> JournalWriter queue
+    whoever committed (holding the writer's turn): engine.step --> subscribers(events)
 
-The engine state is only changed on the writer thread, after a commit, so nothing ever shows a
-passing that is not on disk. Corrections and flags go through the same queue, so they are
-ordered with the passings. ``state`` is immutable: any thread may read it for a snapshot.
+The engine state is only changed after a commit, by the thread that committed while it holds the
+writer's turn (one at a time, in commit order), so nothing ever shows a passing that is not on
+disk. Corrections and flags go through the writer's queue, so they are ordered with the
+passings. ``state`` is immutable: any thread may read it for a snapshot.
 """
 
 from __future__ import annotations
@@ -126,7 +128,8 @@ class LiveSession:
         return live
 
     def subscribe(self, subscriber: Subscriber) -> None:
-        """Send every batch of changes to ``subscriber`` (called on the journal writer thread; it must not block)."""
+        """Send every batch of changes to ``subscriber`` (called by the thread that committed, the journal
+        writer's or the decoder reader's, one batch at a time in order; it must not block)."""
         self._subscribers = [*self._subscribers, subscriber]  # copied, never changed in place: no lock to publish
 
     def subscribe_with_snapshot(
@@ -134,7 +137,7 @@ class LiveSession:
     ) -> tuple[SessionState, Callable[[], None]]:
         """The state now and every change after it, with nothing lost or doubled in between, and an unsubscribe.
 
-        Both happen on the writer thread between two commits, so no batch can fall between the
+        Both happen in the writer's turn between two commits, so no batch can fall between the
         snapshot and the first change the subscriber receives.
         """
         snapshots: list[SessionState] = []
@@ -156,18 +159,35 @@ class LiveSession:
         self._problem_listeners = [*self._problem_listeners, listener]
 
     def on_decoder_event(self, event: DecoderEvent) -> None:
-        """The decoder listener: journal each passing (other events are the link's business)."""
-        if not isinstance(event, Passing):
+        """A per-event decoder listener: each passing queued for the journal (other events are the link's business)."""
+        if isinstance(event, Passing):
+            self._arrived(event)
+            self._journal(event)
+
+    def on_decoder_read(self, events: Sequence[DecoderEvent]) -> None:
+        """The decoder reader's read listener: one read's passings committed together, here and now when the
+        journal writer is idle (no hop to its thread), else queued like :meth:`on_decoder_event`'s."""
+        passings = [event for event in events if isinstance(event, Passing)]
+        for passing in passings:
+            self._arrived(passing)
+        if not passings or self.writer.commit_if_idle(self.session_id, passings):
             return
-        self.clock = self.clock.learn(event)
+        for passing in passings:
+            self._journal(passing)
+
+    def _arrived(self, passing: Passing) -> None:
+        """Learn the clock from a passing; the green flag at the first one (or the one to retry) is queued before it."""
+        self.clock = self.clock.learn(passing)
         if self._green_at_first_passing:
             self._green_at_first_passing = False
-            self._give_green(event.decoder_time_us)
+            self._give_green(passing.decoder_time_us)
         elif self._green_to_retry is not None:
             green_us, self._green_to_retry = self._green_to_retry, None
             self._give_green(green_us)
+
+    def _journal(self, passing: Passing) -> None:
         try:
-            self.writer.journal(self.session_id, event)
+            self.writer.journal(self.session_id, passing)
         except StoreError as err:  # the writer is closed or has failed: said once, counted, never per passing
             self._not_journaled += 1
             if self._not_journaled == 1:

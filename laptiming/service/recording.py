@@ -157,7 +157,7 @@ class Recording:
         self.lock: RecorderLock | None = None
         live.subscribe(self._notices.put)
         live.add_problem_listener(self._on_problem)
-        self.reader = DecoderReader(request.decoder_url, [live.on_decoder_event, self._on_link],
+        self.reader = DecoderReader(request.decoder_url, [self._on_link], read_listeners=[live.on_decoder_read],
                                     last_seen=live.last_seen)
         self._watch_thread = threading.Thread(target=self._watch, name=f"setup-watch {session_id}", daemon=True)
 

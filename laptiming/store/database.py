@@ -62,7 +62,12 @@ def write_transaction(db: Database) -> Iterator[Database]:
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
         raise
-    db.conn.execute("COMMIT")
+    try:
+        db.conn.execute("COMMIT")
+    except sqlite3.Error:
+        if db.conn.in_transaction:  # a COMMIT that failed can leave the transaction open: never build on it
+            db.conn.execute("ROLLBACK")
+        raise
 
 
 @contextmanager
@@ -86,14 +91,15 @@ def bulk_import(db: Database) -> Iterator[Database]:
         db.conn.execute(f"PRAGMA foreign_keys = {'ON' if checks else 'OFF'}")
 
 
-def open_event_db(path: str | Path, *, create: bool = False, readonly: bool = False) -> Database:
+def open_event_db(path: str | Path, *, create: bool = False, readonly: bool = False, any_thread: bool = False) -> Database:
     """Open (or, with ``create``, make) an event database and bring its schema up to date.
 
     A missing file without ``create``, a file that is not a database or not an event database,
     or one written by a newer laptiming is an :class:`InputError`/:class:`StoreError` naming the
     path. Only a file this call created is removed when opening fails, never one another process
     made at the same moment. ``readonly`` opens without writing anything (also on read-only
-    media): no schema upgrade, no WAL switch.
+    media): no schema upgrade, no WAL switch. ``any_thread``: the connection may be used from other
+    threads than this one, one at a time (the journal writer serialises them with its turn).
     """
     path = Path(path)
     if readonly:
@@ -104,7 +110,7 @@ def open_event_db(path: str | Path, *, create: bool = False, readonly: bool = Fa
         raise InputError(f"cannot create database {path}: folder {path.parent} does not exist")
     created = create and _create_empty(path)
     try:
-        conn = sqlite3.connect(str(path), check_same_thread=True)
+        conn = sqlite3.connect(str(path), check_same_thread=not any_thread)
         db = Database(conn)
         db.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
         _check_ours(db, path)  # before anything changes the file

@@ -1,9 +1,10 @@
-"""The journal writer: the one thread that owns the event database's write connection.
+"""The journal writer: the event database's one write connection, and the thread that drains its queue.
 
 Work arrives on a queue from any thread (the decoder reader, the UI, the CLI). Passings that
 are queued together are written in one transaction; every other unit of work (a correction, a
-flag) runs in its own. Callbacks run on this thread only after the commit, so nothing can show a
-passing that is not on disk, and the live session's state is only ever touched here.
+flag) runs in its own. Callbacks run only after the commit, on the thread that committed, which
+holds the writer's turn until they return: nothing can show a passing that is not on disk, and
+the live session's state is only ever touched by one thread at a time, in commit order.
 
 A commit that fails (another program holds the write lock longer than ``LAPTIMING_WAIT_S``, a
 full disk) loses nothing: the passings stay in memory, in order, and are tried again every
@@ -16,16 +17,15 @@ at the bound, :meth:`JournalWriter.journal` blocks the producing thread until a 
 flow control holds it there). Units of work never wait for that room. A producer that waits is
 woken with :class:`StoreError` if the writer is closed or fails, so it never waits forever.
 
-The writer's connection never checkpoints the WAL itself (that would stall a commit for
-milliseconds every thousand pages); a checkpointer thread with its own connection copies the
-WAL into the database in the background, four times a second. It checkpoints in RESTART mode,
-waiting at most 10 ms for the writer between two commits: the next commit then writes the WAL
-from its start again, over blocks the file already has. With PASSIVE checkpoints a steady stream
-of commits never let the WAL restart, so every commit grew the file and its fdatasync had to
-journal the new size too: measured on the live bench (3,100 passings back to back, FULL), the WAL
-grew to 40 MB and p99 was 8.7-9.0 ms; with RESTART every 0.25 s it stays under 6 MB and p99 was
-1.2-1.5 ms on the same busy disk. For the same reason the writer makes the WAL file 8 MB long when
-it starts (:mod:`.walfile`), so the commits before the first restart overwrite blocks too.
+A batch of passings offered to :meth:`JournalWriter.commit_if_idle` (the live session offers each
+decoder read's passings) while the writer is idle, with nothing queued or held, is committed on
+the calling thread, its callbacks run there too, before the call returns: the hop to the
+writer thread and back cost 0.09 ms of a passing's 0.5 ms on the live bench. Whoever writes holds
+the writer's *turn* (a lock), so commits and callbacks still happen one at a time, in order. A
+batch that meets the write lock taken (the checkpointer, another program) is queued at once by
+the caller, never waited for on the calling thread. The WAL is checkpointed off the commit path
+(:mod:`.checkpointer`); the writer makes the WAL file 8 MB long when it starts (:mod:`.walfile`),
+so the commits before the first checkpoint overwrite blocks too instead of growing the file.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +46,7 @@ from sqlite_utils import Database
 
 from hardware.events import Passing
 from laptiming.errors import StoreError, TimingError
+from laptiming.store.checkpointer import Checkpointer
 from laptiming.store.database import open_event_db, write_transaction
 from laptiming.store.journal import journal_passing
 from laptiming.store.walfile import grow_wal
@@ -54,9 +55,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 BATCH_MAX = 256
-CHECKPOINT_EVERY_S = 0.25
-CHECKPOINT_MODE = "RESTART"  # see the module docstring: PASSIVE let the WAL grow under steady commits
-CHECKPOINT_WAIT_S = 0.01  # the longest the checkpointer waits for the writer (else it tries next time)
 RETRY_S = 0.5  # a journal that cannot be written (locked, disk full) is tried again this often
 STOP_RETRY_S = 10.0  # at close, how long passings still unwritten are retried before giving up
 # At most this many passings wait in memory for their commit; then the producer waits. One queued
@@ -122,6 +120,10 @@ class JournalWriter:
         self._room = threading.Condition()  # guards the count below, _closed and _ended; notified when they change
         self._in_memory = 0  # passings queued or held, not yet committed: at most max_unwritten (see journal)
         self.full = threading.Event()  # set while a producer waits for room (the bound is reached)
+        self._queued = 0  # items put on the queue, not yet taken and done by the writer thread (guarded by _room)
+        self._turn = threading.Lock()  # held by whoever writes and runs callbacks: the writer thread, or commit_if_idle
+        self._db: Database | None = None  # the write connection while it is open (set and cleared holding _turn)
+        self._busy_ms = 0  # the connection's busy timeout, put back after an inline commit that did not wait
 
     def start(self) -> JournalWriter:
         """Open the database on the writer thread; raises what opening raised."""
@@ -137,6 +139,9 @@ class JournalWriter:
         Raises :class:`StoreError` once the writer is closed or has failed, also to a producer that
         was waiting. The writer's own thread (a callback) never waits: it is the one that makes room.
         """
+        self._queue_passing(_PassingItem(session_id, passing))
+
+    def _queue_passing(self, item: _PassingItem) -> None:
         with self._room:
             if threading.current_thread() is not self._thread:
                 while self._in_memory >= self.max_unwritten and self._accepting():
@@ -144,7 +149,48 @@ class JournalWriter:
                     self._room.wait()
             self._refuse_if_stopped()
             self._in_memory += 1
-            self._queue.put(_PassingItem(session_id, passing))  # under the lock: never behind the stop
+            self._queued += 1
+            self._queue.put(item)  # under the lock: never behind the stop
+
+    def commit_if_idle(self, session_id: int | None, passings: Sequence[Passing]) -> bool:
+        """Commit one batch (a decoder read's passings) on the calling thread if the writer is idle; True if done.
+
+        With nothing queued or held and nobody else writing, the batch goes in one transaction
+        here, and its callbacks have run when this returns True. False means nothing was written:
+        the writer is busy, closed, or the write lock is taken elsewhere (the checkpointer, another
+        program), which this never waits for; :meth:`journal` each passing then.
+        """
+        items = [_PassingItem(session_id, passing) for passing in passings]
+        if not items:
+            return True
+        with self._room:
+            if self._queued or not self._accepting() or threading.current_thread() is self._thread:
+                return False
+            if not self._turn.acquire(blocking=False):
+                return False
+        try:
+            db = self._db
+            if db is None or self._unwritten:
+                return False
+            fresh = self._insert_without_waiting(db, items)
+            if fresh is None:
+                return False
+            self._after_commit(fresh)
+            return True
+        finally:
+            self._turn.release()
+
+    def _insert_without_waiting(self, db: Database, items: list[_PassingItem]) -> dict[int | None, list[Passing]] | None:
+        """Journal these in one transaction if the write lock is free now; None (rolled back) if not, or on any error."""
+        db.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            with write_transaction(db):
+                return self._insert(db, items)
+        except Exception:  # noqa: BLE001 - the writer thread takes the batch: it waits, retries or says why
+            log.debug("%s: a batch not committed at once goes to the writer thread", self.path, exc_info=True)
+            return None
+        finally:
+            db.conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
 
     def _accepting(self) -> bool:
         """Whether a waiting producer may still be let in (else it is woken to be refused)."""
@@ -173,10 +219,12 @@ class JournalWriter:
         if self.error is not None:
             future.set_exception(self.error)
             return future
-        if self._closed and threading.current_thread() is not self._thread:
-            future.set_exception(StoreError(f"{self.path}: the journal writer has stopped"))
-            return future
-        self._queue.put(_UnitItem(unit, after_commit, future))
+        with self._room:
+            if self._closed and threading.current_thread() is not self._thread:
+                future.set_exception(StoreError(f"{self.path}: the journal writer has stopped"))
+                return future
+            self._queued += 1
+            self._queue.put(_UnitItem(unit, after_commit, future))
         return future
 
     def flush(self, timeout: float | None = None) -> None:
@@ -188,6 +236,7 @@ class JournalWriter:
         with self._room:
             self._closed = True
             if self._thread.is_alive():
+                self._queued += 1
                 self._queue.put(_STOP)
             self._room.notify_all()
         if self._thread.is_alive():
@@ -218,7 +267,8 @@ class JournalWriter:
 
     def _open_and_loop(self) -> None:
         try:
-            db = open_event_db(self.path, create=True)
+            db = open_event_db(self.path, create=True, any_thread=True)  # a caller may commit holding the turn
+            self._busy_ms = db.execute("PRAGMA busy_timeout").fetchone()[0]
             db.execute("PRAGMA wal_autocheckpoint = 0")
             db.execute(f"PRAGMA synchronous = {self.durability.value}")
             grow_wal(db)
@@ -226,11 +276,14 @@ class JournalWriter:
             self.error = err
             self._ready.set()
             return
-        checkpointer = _Checkpointer(self.path)
+        checkpointer = Checkpointer(self.path)
+        self._db = db
         self._ready.set()
         try:
             self._loop(db)
         finally:
+            with self._turn:
+                self._db = None
             checkpointer.stop()
             db.close()
 
@@ -244,26 +297,37 @@ class JournalWriter:
             try:
                 items = [self._queue.get(timeout=RETRY_S if self._unwritten else None)]
             except queue.Empty:
-                self._write_passings(db, [])  # nothing new: try the held passings again
+                with self._turn:
+                    self._write_passings(db, [])  # nothing new: try the held passings again
                 continue
             while len(items) < self._batch_max:
                 try:
                     items.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            passings: list[_PassingItem] = []
-            for index, item in enumerate(items):
-                if isinstance(item, _PassingItem):
-                    passings.append(item)
-                    continue
-                self._write_passings(db, passings)
-                passings = []
-                if item is _STOP:
-                    self._drain_after_stop(db, items[index + 1 :])
-                    self._retry_before_stop(db)
-                    return
-                self._run_unit(db, item)  # type: ignore[arg-type]
+            with self._turn:
+                stopped = self._take(db, items)
+                with self._room:
+                    self._queued -= len(items)
+            if stopped:
+                return
+
+    def _take(self, db: Database, items: list[object]) -> bool:
+        """Write what was taken off the queue, in order; True at the stop (after the rest is written)."""
+        passings: list[_PassingItem] = []
+        for index, item in enumerate(items):
+            if isinstance(item, _PassingItem):
+                passings.append(item)
+                continue
             self._write_passings(db, passings)
+            passings = []
+            if item is _STOP:
+                self._drain_after_stop(db, items[index + 1 :])
+                self._retry_before_stop(db)
+                return True
+            self._run_unit(db, item)  # type: ignore[arg-type]
+        self._write_passings(db, passings)
+        return False
 
     def _drain_after_stop(self, db: Database, pending: list[object]) -> None:
         """Everything queued before the stop is still written, and so is the follow-up work its
@@ -303,12 +367,9 @@ class JournalWriter:
         items = [*self._unwritten, *items]
         if not items or self.error is not None:
             return
-        fresh: dict[int | None, list[Passing]] = {}
         try:
             with write_transaction(db):
-                for item in items:
-                    if journal_passing(db.conn, item.session_id, item.passing):
-                        fresh.setdefault(item.session_id, []).append(item.passing)
+                fresh = self._insert(db, items)
         except sqlite3.Error as err:
             self._unwritten = items
             first = self.blocked is None
@@ -320,6 +381,19 @@ class JournalWriter:
             log.warning("%s: the journal is written again (%d held passing(s) committed)", self.path, len(self._unwritten))
         self._unwritten, self.blocked = [], None
         self._made_room(len(items))
+        self._after_commit(fresh)
+
+    @staticmethod
+    def _insert(db: Database, items: list[_PassingItem]) -> dict[int | None, list[Passing]]:
+        """Journal these (inside the caller's transaction); the passings new to each session."""
+        fresh: dict[int | None, list[Passing]] = {}
+        for item in items:
+            if journal_passing(db.conn, item.session_id, item.passing):
+                fresh.setdefault(item.session_id, []).append(item.passing)
+        return fresh
+
+    def _after_commit(self, fresh: dict[int | None, list[Passing]]) -> None:
+        """Count the committed passings and hand them to the callback (on this thread, holding the turn)."""
         self.passings_committed += sum(len(p) for p in fresh.values())
         if self._on_passings is None:
             return
@@ -349,33 +423,3 @@ class JournalWriter:
                 item.future.set_exception(err)
                 return
         item.future.set_result(result)
-
-
-class _Checkpointer:
-    """Copies the WAL into the database (and restarts it) four times a second, from its own connection and thread."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"wal-checkpoint {path.name}", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            conn = sqlite3.connect(self._path, timeout=CHECKPOINT_WAIT_S)
-        except sqlite3.Error as err:
-            log.warning("WAL checkpointer for %s not started: %s", self._path, err)
-            return
-        try:
-            while not self._stop.wait(CHECKPOINT_EVERY_S):
-                try:
-                    conn.execute(f"PRAGMA wal_checkpoint({CHECKPOINT_MODE})")
-                except sqlite3.Error as err:  # busy or locked: try again next time
-                    log.debug("checkpoint of %s skipped: %s", self._path, err)
-        finally:
-            conn.close()
-
-    def stop(self) -> None:
-        """End the thread (the last connection to close checkpoints what is left)."""
-        self._stop.set()
-        self._thread.join()

@@ -162,7 +162,7 @@ def test_tcp_drop_reconnect_and_resend_lose_and_double_nothing():
     assert server.connections == 2
 
 
-def _catch_up(config: FieldConfig, journaled: int, raw_listeners=()):
+def _catch_up(config: FieldConfig, journaled: int, raw_listeners=(), read_listeners=()):
     """A whole session made while no reader was connected, then a reader that has journaled the first
     ``journaled`` passings connects: (decoder, reader, what it delivered), once the tail has arrived."""
     decoder = VirtualDecoder(config)
@@ -172,7 +172,7 @@ def _catch_up(config: FieldConfig, journaled: int, raw_listeners=()):
     try:
         assert server.finished.wait(20)
         first, made = decoder.first_passing_number, len(decoder.memory)
-        reader = DecoderReader(server.url, [collector], list(raw_listeners),
+        reader = DecoderReader(server.url, [collector], list(raw_listeners), read_listeners=list(read_listeners),
                                last_seen={decoder.decoder_id: first + journaled - 1}).start()
         collector.wait_for(has_passings(made - journaled))
     finally:
@@ -200,6 +200,18 @@ def test_a_resend_catch_up_burst_is_decoded_in_bulk_each_passing_once_in_order()
     assert reader.resend_requests == [(decoder.first_passing_number + journaled, RESEND_TO_NEWEST)]
     assert len(decoder.memory) - journaled > 2000
     assert reader.decoder.bulk_min_bytes == BULK_MIN_BYTES and max(read_sizes) >= BULK_MIN_BYTES  # reads the bulk path takes
+
+
+def test_each_reads_events_go_to_the_read_listeners_together():
+    reads: list[int] = []
+    batches: list[list] = []
+    decoder, reader, got = _catch_up(FieldConfig(cars=60, seed=3, minutes=60), 5, [lambda data: reads.append(len(data))],
+                                     [lambda events: batches.append(list(events))])
+    delivered = [event for batch in batches for event in batch]
+    assert [e._replace(host_time_ns=0, source="") for e in delivered if isinstance(e, Passing)] == got  # all, in order
+    assert len(batches) <= len(reads)  # one call a read at most (a read of half a frame completes nothing)
+    assert max(map(len, batches)) > 100  # the catch-up burst came in reads of hundreds, each handed over whole
+    assert all(isinstance(e, (Passing, DecoderStatus, DecoderErrorReport)) for e in delivered)  # no link states
 
 
 def test_a_first_connect_without_history_asks_for_nothing_old():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -31,6 +32,7 @@ from laptiming.store import (
     load_passings,
     load_setup,
     open_event_db,
+    update_session,
 )
 from tests.timing.timing_builders import S, T0, numbered
 
@@ -62,7 +64,19 @@ def race_passings():
     return numbered(crossings)
 
 
-def test_live_standings_equal_a_replay_of_the_journal_and_subscribers_see_only_committed_passings(tmp_path):
+def hand_over(live, passings, way):
+    """Give the live session these passings as the decoder reader would: one event at a time, or in reads of 1-3."""
+    if way == "event":
+        for passing in passings:
+            live.on_decoder_event(passing)
+        return
+    for start in range(0, len(passings), 3):
+        live.on_decoder_read(passings[start : start + 1 + start % 2])  # reads of 1 and 2 passings...
+        live.on_decoder_read(passings[start + 1 + start % 2 : start + 3])  # ...and the rest of each three
+
+
+@pytest.mark.parametrize("way", ["event", "read"])
+def test_live_standings_equal_a_replay_of_the_journal_and_subscribers_see_only_committed_passings(tmp_path, way):
     path = tmp_path / "event.db"
     session_id = make_session(path)
     live = LiveSession.open(path, session_id)
@@ -79,8 +93,7 @@ def test_live_standings_equal_a_replay_of_the_journal_and_subscribers_see_only_c
                 rows[event.row.car_id] = event.row
 
     live.subscribe(subscriber)
-    for passing in race_passings():
-        live.on_decoder_event(passing)
+    hand_over(live, race_passings(), way)
     live.writer.flush(TIMEOUT)
     live_standings = live.state.standings
     live.close(TIMEOUT)
@@ -90,6 +103,27 @@ def test_live_standings_equal_a_replay_of_the_journal_and_subscribers_see_only_c
     assert sorted(rows.values(), key=lambda row: row.position) == list(replayed.standings)
     assert [(r.number, r.laps) for r in replayed.standings] == [("7", 3), ("8", 3)]
     assert get_session(open_event_db(path), session_id).green_us == T0  # green at the first passing
+
+
+def test_a_read_given_to_an_idle_session_is_journaled_and_shown_before_the_call_returns(tmp_path):
+    path = tmp_path / "event.db"
+    session_id = make_session(path)
+    db = open_event_db(path)
+    update_session(db, session_id, green_us=T0)  # the green flag given before: nothing queued ahead of the reads
+    db.close()
+    live = LiveSession.open(path, session_id, green_at_first_passing=False)
+    shown: list[tuple[threading.Thread, int]] = []
+    live.subscribe(lambda events: shown.extend((threading.current_thread(), e.row.laps) for e in events
+                                               if isinstance(e, StandingChanged) and e.row.number == "7"))
+    try:
+        passings = race_passings()
+        live.on_decoder_read(passings[:2])
+        assert live.state.passing_count == 2 and load_passings(open_event_db(path), session_id) == passings[:2]
+        live.on_decoder_read(passings[2:4])  # car 7's first lap: the standings change, here and now
+        assert live.state.passing_count == 4
+        assert shown[-1] == (threading.current_thread(), 1)
+    finally:
+        live.close(TIMEOUT)
 
 
 def test_a_correction_is_journaled_then_recomputed_and_sent(tmp_path):
