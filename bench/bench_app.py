@@ -92,7 +92,7 @@ def _feed(app: TimedApp, feeder: Feeder, count: int, per_second: float, measure:
         if measure:
             with app.lock:
                 app.waiting[cars[passing.transponder]] = time.perf_counter()
-        live.on_decoder_event(passing)
+        live.on_decoder_read((passing,))  # as the decoder reader hands over a read of one passing
 
 
 async def _run(db_path: Path) -> tuple[list[float], float, int]:
