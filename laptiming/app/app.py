@@ -152,23 +152,24 @@ class LiveTimingApp(App[int]):
             self.notify("no session running", severity="warning")
             return
 
+        name = self.timing.record.name if self.timing.record else "the session"
+
         def answered(yes: bool | None) -> None:
             if yes:
-                self.finish_session()
+                self.finish_session(name)
 
-        name = self.timing.record.name if self.timing.record else "the session"
         self.push_screen(Confirm(f"Finish {name}? Results become final (corrections can still be made)."), answered)
 
     @work(thread=True, exclusive=True, group="finish")
-    def finish_session(self) -> None:
-        """Close the recording off the UI thread."""
+    def finish_session(self, name: str) -> None:
+        """Close the recording off the UI thread; ``name`` is how the official knows the session."""
         try:
             outcome = self.timing.finish(self.official)
         except (TimingError, OSError, sqlite3.Error) as err:
             self.post_message(WorkFailed("finish the session", str(err)))
             return
         state = "finished" if outcome.finished else "left running (problems above)"
-        self.post_message(SessionEnded(f"session {outcome.session_id} {state}", outcome.finished))
+        self.post_message(SessionEnded(f"{name} {state}", outcome.finished))
         self.call_from_thread(self._final_rows, outcome.result.standings)
 
     def _final_rows(self, rows: tuple) -> None:

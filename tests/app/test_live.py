@@ -65,6 +65,8 @@ async def test_session_runs_green_to_finished(event_db: Path) -> None:
         await pilot.press("y")
         await until(pilot, lambda: app.timing.recording is None and app.timing.flag().value == "finished",
                     "the session finished")
+        await until(pilot, lambda: any(n.message == "Practice 1 finished" for n in app._notifications),
+                    "the toast naming the session as the official knows it (not its database id)")
     db = open_event_db(event_db, readonly=True)
     try:
         sessions = list_sessions(db)
