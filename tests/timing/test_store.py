@@ -37,6 +37,7 @@ from laptiming.store import (
     load_setup,
     open_event_db,
     update_session,
+    write_transaction,
 )
 from tests.timing.timing_builders import S, T0, passing
 
@@ -59,6 +60,19 @@ def test_schema_is_applied_once_in_wal_mode_with_full_sync(tmp_path):
     assert {"passings", "session_passings", "corrections", "laps", "results", "transponder_assignments"} <= set(
         db.table_names()
     )
+
+
+def test_a_commit_that_fails_leaves_no_transaction_open_for_the_next_unit(db):
+    # A deferred foreign key is checked at COMMIT: the COMMIT fails and SQLite keeps the transaction open.
+    db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+    db.execute("CREATE TABLE child (parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)")
+    with pytest.raises(sqlite3.IntegrityError):
+        with write_transaction(db):
+            db.execute("INSERT INTO child VALUES (42)")
+    assert not db.conn.in_transaction  # rolled back, so the next unit is a transaction of its own
+    with write_transaction(db):
+        db.execute("INSERT INTO parent VALUES (1)")
+    assert db.execute("SELECT COUNT(*) FROM child").fetchone()[0] == 0
 
 
 def test_missing_database_is_an_input_error_and_no_file_is_created(tmp_path):
