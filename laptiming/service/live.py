@@ -51,7 +51,7 @@ from laptiming.store import (
 )
 from laptiming.store.entries import enter_by_number
 from laptiming.store.journal import last_passing_numbers
-from laptiming.store.writer import Durability
+from laptiming.store.database import Durability
 
 log = logging.getLogger(__name__)
 

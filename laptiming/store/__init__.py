@@ -5,7 +5,7 @@ from laptiming.store.corrections import (
     append_correction,
     load_corrections,
 )
-from laptiming.store.database import bulk_import, check_integrity, open_event_db, write_transaction
+from laptiming.store.database import Durability, bulk_import, check_integrity, open_event_db, write_transaction
 from laptiming.store.derived import write_derived
 from laptiming.store.journal import (
     count_passings,
@@ -31,7 +31,7 @@ from laptiming.store.sessions import (
     load_setup,
     update_session,
 )
-from laptiming.store.writer import Durability, JournalWriter
+from laptiming.store.writer import JournalWriter
 
 __all__ = [
     "check_integrity",

@@ -13,6 +13,7 @@ between, whatever the busy timeout says.
 
 from __future__ import annotations
 
+import enum
 import os
 import secrets
 import sqlite3
@@ -24,6 +25,13 @@ from sqlite_utils import Database
 
 from laptiming.errors import InputError, StoreError
 from laptiming.store.schema import KNOWN_MIGRATIONS, MIGRATIONS
+
+class Durability(enum.Enum):
+    """How far a commit goes before the writer carries on (SQLite ``synchronous`` in WAL mode)."""
+
+    POWER_LOSS = "FULL"  # the WAL is on disk at each commit: survives the laptop being unplugged
+    PROCESS_CRASH = "NORMAL"  # survives kill -9 and crashes of the program, not of the machine
+
 
 BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another process's transaction to end
 WAIT_VARIABLE = "LAPTIMING_WAIT_S"  # the user's own limit, in seconds, instead of the 10 s above

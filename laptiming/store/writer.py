@@ -17,21 +17,16 @@ at the bound, :meth:`JournalWriter.journal` blocks the producing thread until a 
 flow control holds it there). Units of work never wait for that room. A producer that waits is
 woken with :class:`StoreError` if the writer is closed or fails, so it never waits forever.
 
-A batch of passings offered to :meth:`JournalWriter.commit_if_idle` (the live session offers each
-decoder read's passings) while the writer is idle, with nothing queued or held, is committed on
-the calling thread, its callbacks run there too, before the call returns: on the live bench the
-hop to the writer thread and back cost about 0.07 ms a passing (NORMAL's median went from 0.30
-to 0.22 ms without it), and it was the thread wake-up most often late. Whoever writes holds
-the writer's *turn* (a lock), so commits and callbacks still happen one at a time, in order. A
-batch that meets the write lock taken (the checkpointer, another program) is queued at once by
-the caller, never waited for on the calling thread. The WAL is checkpointed off the commit path
-(:mod:`.checkpointer`); the writer makes the WAL file 8 MB long when it starts (:mod:`.walfile`),
-so the commits before the first checkpoint overwrite blocks too instead of growing the file.
+A decoder read's passings offered to :meth:`JournalWriter.commit_if_idle` while the writer is
+idle are committed, and their callbacks run, on the calling thread: the hop to the writer thread
+and back cost about 0.07 ms a passing on the live bench. Whoever writes holds the writer's
+*turn* (a lock), so commits and callbacks stay one at a time, in order; a write lock taken
+elsewhere sends the batch to the queue, never makes the caller wait. The WAL is checkpointed off
+the commit path (:mod:`.checkpointer`) and grown to 8 MB at the start (:mod:`.walfile`).
 """
 
 from __future__ import annotations
 
-import enum
 import logging
 import queue
 import sqlite3
@@ -48,7 +43,7 @@ from sqlite_utils import Database
 from hardware.events import Passing
 from laptiming.errors import StoreError, TimingError
 from laptiming.store.checkpointer import Checkpointer
-from laptiming.store.database import open_event_db, write_transaction
+from laptiming.store.database import Durability, open_event_db, write_transaction
 from laptiming.store.journal import journal_passing
 from laptiming.store.walfile import grow_wal
 
@@ -58,12 +53,10 @@ T = TypeVar("T")
 BATCH_MAX = 256
 RETRY_S = 0.5  # a journal that cannot be written (locked, disk full) is tried again this often
 STOP_RETRY_S = 10.0  # at close, how long passings still unwritten are retried before giving up
-# At most this many passings wait in memory for their commit; then the producer waits. One queued
-# passing costs about 320 bytes (the Passing tuple, its ints and the queue item; measured with
-# tracemalloc), so the queue stays under ~6.4 MB whatever the source: a file:// capture read flat out
-# or a RESEND catch-up burst. It is 78 full batches: the writer is never short of work while a
-# producer waits, and a busy day's live passings (150 cars, ~6,000 an hour) never reach it, even
-# while another program holds the database locked for minutes.
+# At most this many passings wait in memory for their commit; then the producer waits. One costs
+# about 320 bytes (measured with tracemalloc), so the queue stays under ~6.4 MB whatever the source
+# (a file:// capture read flat out, a RESEND burst). It is 78 full batches, and a busy day's live
+# passings (~6,000 an hour) never reach it, even with the database locked for minutes.
 MAX_UNWRITTEN = 20_000
 PassingsCommitted = Callable[[int | None, list[Passing]], None]
 
@@ -82,13 +75,6 @@ class _UnitItem:
 
 
 _STOP = object()
-
-
-class Durability(enum.Enum):
-    """How far a commit goes before the writer carries on (SQLite ``synchronous`` in WAL mode)."""
-
-    POWER_LOSS = "FULL"  # the WAL is on disk at each commit: survives the laptop being unplugged
-    PROCESS_CRASH = "NORMAL"  # survives kill -9 and crashes of the program, not of the machine
 
 
 class JournalWriter:
