@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from laptiming.gcpolicy import use_live_thresholds
+
 
 @dataclass(frozen=True, slots=True)
 class Measured:
@@ -41,6 +43,7 @@ def peak_rss_mb() -> float:
 
 
 def _run(target: Callable[..., Any], args: tuple[Any, ...], results: Any) -> None:
+    use_live_thresholds()  # a spawned interpreter starts with the defaults: run the case as `laptiming` would
     value = target(*args)
     results.put((value, peak_rss_mb()))
 
