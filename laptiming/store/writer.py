@@ -10,12 +10,7 @@ A commit that fails (another program holds the write lock longer than ``LAPTIMIN
 full disk) loses nothing: the passings stay in memory, in order, and are tried again every
 ``RETRY_S`` with everything that arrives meanwhile; :attr:`JournalWriter.blocked` says why until a
 commit succeeds. Units of work queued behind held passings are refused, never run ahead of them.
-
-The passings in memory (queued, or held after a failed commit) are bounded by ``MAX_UNWRITTEN``:
-at the bound, :meth:`JournalWriter.journal` blocks the producing thread until a commit makes room
-(backpressure, never a dropped passing: a TCP decoder keeps what the reader has not read yet, and
-flow control holds it there). Units of work never wait for that room. A producer that waits is
-woken with :class:`StoreError` if the writer is closed or fails, so it never waits forever.
+What may be queued, and how many passings may wait in memory, is the :mod:`.intake`'s business.
 
 A decoder read's passings offered to :meth:`JournalWriter.commit_if_idle` while the writer is
 idle are committed, and their callbacks run, on the calling thread: the hop to the writer thread
@@ -44,6 +39,7 @@ from hardware.events import Passing
 from laptiming.errors import StoreError, TimingError
 from laptiming.store.checkpointer import Checkpointer
 from laptiming.store.database import Durability, open_event_db, write_transaction
+from laptiming.store.intake import Intake
 from laptiming.store.journal import journal_passing
 from laptiming.store.walfile import grow_wal
 
@@ -88,29 +84,39 @@ class JournalWriter:
         durability: Durability = Durability.POWER_LOSS,
         max_unwritten: int = MAX_UNWRITTEN,
     ) -> None:
-        if max_unwritten < 1:
-            raise ValueError(f"max_unwritten must be at least 1, not {max_unwritten}")
         self.path = Path(path)
         self.durability = durability
-        self.max_unwritten = max_unwritten
+        self._intake = Intake(self.path, max_unwritten)
+        self._queue = self._intake.queue
         self._on_passings = on_passings
         self._batch_max = batch_max
-        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"journal-writer {self.path.name}", daemon=True)
-        self.error: TimingError | None = None  # the writer has stopped for good (see :attr:`blocked` for a pause)
         self.blocked: StoreError | None = None  # why the journal cannot be written right now; cleared once it can
         self.passings_committed = 0
         self._unwritten: list[_PassingItem] = []  # passings whose commit failed, in order, retried before any other
-        self._closed = False
-        self._ended = False  # the writer thread has finished (closed, failed, or never opened the database)
-        self._room = threading.Condition()  # guards the count below, _closed and _ended; notified when they change
-        self._in_memory = 0  # passings queued or held, not yet committed: at most max_unwritten (see journal)
-        self.full = threading.Event()  # set while a producer waits for room (the bound is reached)
-        self._queued = 0  # items put on the queue, not yet taken and done by the writer thread (guarded by _room)
         self._turn = threading.Lock()  # held by whoever writes and runs callbacks: the writer thread, or commit_if_idle
         self._db: Database | None = None  # the write connection while it is open (set and cleared holding _turn)
         self._busy_ms = 0  # the connection's busy timeout, put back after an inline commit that did not wait
+
+    @property
+    def error(self) -> TimingError | None:
+        """Why the writer has stopped for good (see :attr:`blocked` for a pause)."""
+        return self._intake.error
+
+    @error.setter
+    def error(self, error: TimingError) -> None:
+        self._intake.error = error
+
+    @property
+    def full(self) -> threading.Event:
+        """Set while a producer waits for room (the bound on passings in memory is reached)."""
+        return self._intake.full
+
+    @property
+    def max_unwritten(self) -> int:
+        """The bound on passings in memory, queued or held."""
+        return self._intake.max_unwritten
 
     def start(self) -> JournalWriter:
         """Open the database on the writer thread; raises what opening raised."""
@@ -126,18 +132,7 @@ class JournalWriter:
         Raises :class:`StoreError` once the writer is closed or has failed, also to a producer that
         was waiting. The writer's own thread (a callback) never waits: it is the one that makes room.
         """
-        self._queue_passing(_PassingItem(session_id, passing))
-
-    def _queue_passing(self, item: _PassingItem) -> None:
-        with self._room:
-            if threading.current_thread() is not self._thread:
-                while self._in_memory >= self.max_unwritten and self._accepting():
-                    self.full.set()
-                    self._room.wait()
-            self._refuse_if_stopped()
-            self._in_memory += 1
-            self._queued += 1
-            self._queue.put(item)  # under the lock: never behind the stop
+        self._intake.put_passing(_PassingItem(session_id, passing), may_wait=threading.current_thread() is not self._thread)
 
     def commit_if_idle(self, session_id: int | None, passings: Sequence[Passing]) -> bool:
         """Commit one batch (a decoder read's passings) on the calling thread if the writer is idle; True if done.
@@ -150,11 +145,8 @@ class JournalWriter:
         items = [_PassingItem(session_id, passing) for passing in passings]
         if not items:
             return True
-        with self._room:
-            if self._queued or not self._accepting() or threading.current_thread() is self._thread:
-                return False
-            if not self._turn.acquire(blocking=False):
-                return False
+        if threading.current_thread() is self._thread or not self._intake.claim_if_idle(self._turn):
+            return False
         try:
             db = self._db
             if db is None or self._unwritten:
@@ -179,39 +171,13 @@ class JournalWriter:
         finally:
             db.conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
 
-    def _accepting(self) -> bool:
-        """Whether a waiting producer may still be let in (else it is woken to be refused)."""
-        return self.error is None and not self._closed and not self._ended
-
-    def _refuse_if_stopped(self) -> None:
-        """Raise the writer's error, or say it is closed or has stopped."""
-        if self.error is not None:
-            raise self.error
-        if self._closed:
-            raise StoreError(f"{self.path}: the journal writer is closed")
-        if self._ended:
-            raise StoreError(f"{self.path}: the journal writer has stopped")
-
-    def _made_room(self, committed: int) -> None:
-        """``committed`` passings are on disk (or were already): let waiting producers go on."""
-        with self._room:
-            self._in_memory -= committed
-            if self._in_memory < self.max_unwritten:
-                self.full.clear()
-            self._room.notify_all()
-
     def submit(self, unit: Callable[[Database], T], after_commit: Callable[[T], None] | None = None) -> Future[T]:
         """Run ``unit(db)`` in its own transaction on the writer thread; then ``after_commit(result)`` there."""
         future: Future[T] = Future()
-        if self.error is not None:
-            future.set_exception(self.error)
-            return future
-        with self._room:
-            if self._closed and threading.current_thread() is not self._thread:
-                future.set_exception(StoreError(f"{self.path}: the journal writer has stopped"))
-                return future
-            self._queued += 1
-            self._queue.put(_UnitItem(unit, after_commit, future))
+        refused = self._intake.put_unit(_UnitItem(unit, after_commit, future),
+                                        after_close=threading.current_thread() is self._thread)
+        if refused is not None:
+            future.set_exception(refused)
         return future
 
     def flush(self, timeout: float | None = None) -> None:
@@ -220,12 +186,7 @@ class JournalWriter:
 
     def close(self, timeout: float | None = None) -> None:
         """Commit what is queued, then close the connection and end the thread; waiting producers get StoreError."""
-        with self._room:
-            self._closed = True
-            if self._thread.is_alive():
-                self._queued += 1
-                self._queue.put(_STOP)
-            self._room.notify_all()
+        self._intake.close(_STOP, self._thread.is_alive())
         if self._thread.is_alive():
             self._thread.join(timeout)
 
@@ -238,9 +199,7 @@ class JournalWriter:
             self._fail_queued_units(self.error)
         finally:
             self._ready.set()
-            with self._room:
-                self._ended = True
-                self._room.notify_all()
+            self._intake.end()
 
     def _fail_queued_units(self, error: StoreError) -> None:
         """Units still queued when the writer stopped get its error (a caller waiting on one is told)."""
@@ -277,7 +236,7 @@ class JournalWriter:
     @property
     def unwritten(self) -> int:
         """Passings in memory that are not on disk yet: queued, or held because the journal cannot be written now."""
-        return self._in_memory
+        return self._intake.in_memory
 
     def _loop(self, db: Database) -> None:
         while True:
@@ -294,8 +253,7 @@ class JournalWriter:
                     break
             with self._turn:
                 stopped = self._take(db, items)
-                with self._room:
-                    self._queued -= len(items)
+                self._intake.done(len(items))
             if stopped:
                 return
 
@@ -367,7 +325,7 @@ class JournalWriter:
         if self.blocked is not None:
             log.warning("%s: the journal is written again (%d held passing(s) committed)", self.path, len(self._unwritten))
         self._unwritten, self.blocked = [], None
-        self._made_room(len(items))
+        self._intake.made_room(len(items))
         self._after_commit(fresh)
 
     @staticmethod
