@@ -24,8 +24,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import serial
-import usb.core  # pyusb: python-escpos's USB transport, and the error that names a missing libusb
 from escpos.constants import RT_MASK_NOPAPER, RT_STATUS_PAPER
+from usb.core import NoBackendError  # pyusb: python-escpos's USB transport; this error names a missing libusb
 
 from laptiming.errors import InputError, PrinterError
 from laptiming.printouts.output import write_bytes_atomically
@@ -107,7 +107,7 @@ def _open(printer: PrinterURL) -> Any:
         device = escpos_printer.Usb(vendor, product, timeout=int(printer.timeout_s * 1000))
         try:
             device.open()
-        except usb.core.NoBackendError as err:
+        except NoBackendError as err:
             raise PrinterError(f"printer {printer.url}: USB printing needs the libusb library on this laptop "
                                "(install libusb-1.0)") from err
         return device
