@@ -25,16 +25,22 @@ def _entries(db_path: Path) -> list[tuple[str, str | None, str | None]]:
         db.close()
 
 
+async def _walk_up_to_the_first_unknown(app: LiveTimingApp, pilot) -> int:
+    """Time session 1 until the simulator has shown its three unknown transponders, then open the
+    walk-up form; the lowest unknown transponder (the one the form offers)."""
+    app.start_session(1)
+    await until(pilot, lambda: len(app.model.unknown) == 3 and app.model.link is not None
+                and app.model.link.state.value == "ended", "three unknown transponders")
+    await pilot.press("w")
+    await until(pilot, lambda: app.screen.query("#walkup-number"), "the walk-up form")
+    return min(app.model.unknown)
+
+
 @app_test
 async def test_walk_up_form_enters_the_car_and_it_is_timed_by_name(event_db: Path) -> None:
     app = LiveTimingApp(Timing(event_db, SIM), official="gate")
     async with app.run_test(size=(120, 40)) as pilot:
-        app.start_session(1)
-        await until(pilot, lambda: len(app.model.unknown) == 3 and app.model.link is not None
-                    and app.model.link.state.value == "ended", "three unknown transponders")
-        first = min(app.model.unknown)
-        await pilot.press("w")
-        await until(pilot, lambda: app.screen.query("#walkup-number"), "the walk-up form")
+        first = await _walk_up_to_the_first_unknown(app, pilot)
         form = app.screen
         assert form.query_one("#walkup-transponder", Input).value == str(first)  # the unknown one, offered
         assert str(first) in str(form.query_one("#prefill-note", Label).render())
@@ -99,12 +105,7 @@ async def test_a_loaner_handed_on_opens_the_from_field_and_moves_from_that_time(
     typed = "09:01:30.250"  # the simulator's decoder clock starts at 09:00 on its day
     app = LiveTimingApp(Timing(event_db, SIM), official="gate")
     async with app.run_test(size=(120, 40)) as pilot:
-        app.start_session(1)
-        await until(pilot, lambda: len(app.model.unknown) == 3 and app.model.link is not None
-                    and app.model.link.state.value == "ended", "three unknown transponders")
-        loaner = min(app.model.unknown)
-        await pilot.press("w")
-        await until(pilot, lambda: app.screen.query("#walkup-number"), "the walk-up form")
+        loaner = await _walk_up_to_the_first_unknown(app, pilot)
         first = app.screen
         assert not first.query_one("#walkup-from", Input).display  # not asked for a transponder nobody has
         await pilot.press(*"7", "enter", *"Ada", "enter", "enter", "enter")
