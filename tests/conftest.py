@@ -25,7 +25,8 @@ def captures() -> Path:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "solo: the test needs the CPUs to itself (a wall-clock budget); under pytest-xdist no other test runs beside it",
+        "solo: the test needs the machine to itself (a wall-clock budget, or a device path the kernel could hand "
+        "to another test, as a closed pty's number); under pytest-xdist no other test runs beside it",
     )
 
 

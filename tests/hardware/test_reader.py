@@ -107,6 +107,9 @@ def test_simulator_through_a_real_pty_with_pyserial():
     assert not reader.decoder.dropped
 
 
+# solo: once pulled, the pty's number (/dev/pts/N) is free, and a pty another test opens meanwhile can get it;
+# the reader, retrying the path, then opened that test's device (seen once in a CI-like run: both failed).
+@pytest.mark.solo
 def test_pulled_serial_cable_is_reported_and_retried():
     decoder = VirtualDecoder(FieldConfig(cars=3, seed=1, minutes=30))
     server = PtyDecoder(decoder, speed=50)
