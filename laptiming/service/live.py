@@ -2,7 +2,8 @@
 
     decoder reader thread --a read's passings--> commit, if the journal writer is idle
                           --else each Passing--> JournalWriter queue
-    whoever committed (holding the writer's turn): engine.step --> subscribers(events)
+    whoever commits (holding the writer's turn): engine.step, on a helper during a FULL commit
+                                                   --> after the commit: subscribers(events)
 
 The engine state is only changed after a commit, by the thread that committed while it holds the
 writer's turn (one at a time, in commit order), so nothing ever shows a passing that is not on
@@ -88,7 +89,7 @@ class LiveSession:
         self._problem_count = 0
         self._problems_lock = threading.Lock()
         self._not_journaled = 0
-        self.writer = JournalWriter(db_path, self._committed, durability=durability)
+        self.writer = JournalWriter(db_path, durability=durability, prepare=self._prepare)
 
     @classmethod
     def open(
@@ -241,15 +242,24 @@ class LiveSession:
         """Whether any background work has failed in this session (the command must exit non-zero)."""
         return self._problem_count > 0
 
-    def _committed(self, session_id: int | None, passings: list[Passing]) -> None:
+    def _prepare(self, session_id: int | None, passings: list[Passing]) -> Callable[[], None]:
+        """The engine's steps for a batch being committed (the state is only read: the committer holds the
+        writer's turn); what to do once the batch is on disk: take the new state and send the changes."""
         if session_id != self.session_id:
-            return
+            return _nothing
         state = self.state
         events: list[SessionEvent] = []
         for passing in passings:
             state, produced = engine.step(state, passing)
             events.extend(produced)
-        self.state = state
+
+        def committed() -> None:
+            self.state = state
+            self._after_step(events)
+
+        return committed
+
+    def _after_step(self, events: list[SessionEvent]) -> None:
         self._publish(events)
         if self._enter_unknown:
             # every transponder new in this batch entered in one unit: one re-derivation, not one each
@@ -363,6 +373,10 @@ class LiveSession:
         if self._not_journaled:
             log.warning("session %s: %d passing(s) read after the journal stopped were not journaled",
                         self.session_id, self._not_journaled)
+
+
+def _nothing() -> None:
+    """Nothing to do once committed (passings of another session)."""
 
 
 def _with_markers(setup: SessionSetup, markers: SessionMarkers) -> SessionSetup:

@@ -18,6 +18,7 @@ and back cost about 0.07 ms a passing on the live bench. Whoever writes holds th
 *turn* (a lock), so commits and callbacks stay one at a time, in order; a write lock taken
 elsewhere sends the batch to the queue, never makes the caller wait. The WAL is checkpointed off
 the commit path (:mod:`.checkpointer`) and grown to 8 MB at the start (:mod:`.walfile`).
+With ``synchronous=FULL`` the callbacks' work runs during the commit (:mod:`.callbacks`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from sqlite_utils import Database
 
 from hardware.events import Passing
 from laptiming.errors import StoreError, TimingError
+from laptiming.store.callbacks import CommitCallbacks, Fresh, PassingsCommitted, Prepared, PreparePassings
 from laptiming.store.checkpointer import Checkpointer
 from laptiming.store.database import Durability, open_event_db, write_transaction
 from laptiming.store.intake import Intake
@@ -54,7 +56,6 @@ STOP_RETRY_S = 10.0  # at close, how long passings still unwritten are retried b
 # (a file:// capture read flat out, a RESEND burst). It is 78 full batches, and a busy day's live
 # passings (~6,000 an hour) never reach it, even with the database locked for minutes.
 MAX_UNWRITTEN = 20_000
-PassingsCommitted = Callable[[int | None, list[Passing]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +84,13 @@ class JournalWriter:
         batch_max: int = BATCH_MAX,
         durability: Durability = Durability.POWER_LOSS,
         max_unwritten: int = MAX_UNWRITTEN,
+        prepare: PreparePassings | None = None,
     ) -> None:
         self.path = Path(path)
         self.durability = durability
         self._intake = Intake(self.path, max_unwritten)
         self._queue = self._intake.queue
-        self._on_passings = on_passings
+        self._callbacks = CommitCallbacks(self.path.name, on_passings, prepare)
         self._batch_max = batch_max
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"journal-writer {self.path.name}", daemon=True)
@@ -151,20 +153,19 @@ class JournalWriter:
             db = self._db
             if db is None or self._unwritten:
                 return False
-            fresh = self._insert_without_waiting(db, items)
-            if fresh is None:
+            committed = self._insert_without_waiting(db, items)
+            if committed is None:
                 return False
-            self._after_commit(fresh)
+            self._after_commit(*committed)
             return True
         finally:
             self._turn.release()
 
-    def _insert_without_waiting(self, db: Database, items: list[_PassingItem]) -> dict[int | None, list[Passing]] | None:
-        """Journal these in one transaction if the write lock is free now; None (rolled back) if not, or on any error."""
+    def _insert_without_waiting(self, db: Database, items: list[_PassingItem]) -> tuple[Fresh, Prepared | None] | None:
+        """:meth:`_commit` if the write lock is free now; None (rolled back, nothing shown) if not, or on any error."""
         db.conn.execute("PRAGMA busy_timeout = 0")
         try:
-            with write_transaction(db):
-                return self._insert(db, items)
+            return self._commit(db, items)
         except Exception:  # noqa: BLE001 - the writer thread takes the batch: it waits, retries or says why
             log.debug("%s: a batch not committed at once goes to the writer thread", self.path, exc_info=True)
             return None
@@ -223,6 +224,8 @@ class JournalWriter:
             self._ready.set()
             return
         checkpointer = Checkpointer(self.path)
+        if self.durability is Durability.POWER_LOSS:  # a commit waits for the disk: work meanwhile
+            self._callbacks.overlap_commits()
         self._db = db
         self._ready.set()
         try:
@@ -231,6 +234,7 @@ class JournalWriter:
             with self._turn:
                 self._db = None
             checkpointer.stop()
+            self._callbacks.stop()
             db.close()
 
     @property
@@ -313,8 +317,7 @@ class JournalWriter:
         if not items or self.error is not None:
             return
         try:
-            with write_transaction(db):
-                fresh = self._insert(db, items)
+            committed = self._commit(db, items)
         except sqlite3.Error as err:
             self._unwritten = items
             first = self.blocked is None
@@ -326,27 +329,34 @@ class JournalWriter:
             log.warning("%s: the journal is written again (%d held passing(s) committed)", self.path, len(self._unwritten))
         self._unwritten, self.blocked = [], None
         self._intake.made_room(len(items))
-        self._after_commit(fresh)
+        self._after_commit(*committed)
+
+    def _commit(self, db: Database, items: list[_PassingItem]) -> tuple[Fresh, Prepared | None]:
+        """Journal these in one transaction (raising what it raised): the passings new to each session, and
+        the callbacks' preparation, started just before COMMIT so that it runs while the disk syncs."""
+        prepared = None
+        try:
+            with write_transaction(db):
+                fresh = self._insert(db, items)
+                prepared = self._callbacks.start(fresh)
+        except BaseException:
+            self._callbacks.drop(prepared)  # nothing of a failed commit is shown
+            raise
+        return fresh, prepared
 
     @staticmethod
-    def _insert(db: Database, items: list[_PassingItem]) -> dict[int | None, list[Passing]]:
+    def _insert(db: Database, items: list[_PassingItem]) -> Fresh:
         """Journal these (inside the caller's transaction); the passings new to each session."""
-        fresh: dict[int | None, list[Passing]] = {}
+        fresh: Fresh = {}
         for item in items:
             if journal_passing(db.conn, item.session_id, item.passing):
                 fresh.setdefault(item.session_id, []).append(item.passing)
         return fresh
 
-    def _after_commit(self, fresh: dict[int | None, list[Passing]]) -> None:
-        """Count the committed passings and hand them to the callback (on this thread, holding the turn)."""
+    def _after_commit(self, fresh: Fresh, prepared: Prepared | None = None) -> None:
+        """Count the committed passings and hand them to the callbacks (on this thread, holding the turn)."""
         self.passings_committed += sum(len(p) for p in fresh.values())
-        if self._on_passings is None:
-            return
-        for session_id, passings in fresh.items():
-            try:
-                self._on_passings(session_id, passings)
-            except Exception:  # noqa: BLE001 - the passing is safe on disk; a bad subscriber must not stop the journal
-                log.exception("after-commit callback failed for %d passings", len(passings))
+        self._callbacks.committed(fresh, prepared)
 
     def _run_unit(self, db: Database, item: _UnitItem) -> None:
         if self._unwritten:  # nothing may be written ahead of the passings queued before it
