@@ -8,7 +8,8 @@ The commit waits for the disk (``synchronous=FULL``): on a disk shared with othe
 fsync alone can take milliseconds, so the path is also timed with ``synchronous=NORMAL`` to
 show what the software itself costs, and each is printed beside the same-run baseline of a bare
 one-row commit at the same setting (what the disk alone costs). The WAL is checkpointed off the
-commit path (``wal_autocheckpoint = 0`` and a checkpointer thread, see ``store.writer``).
+commit path (``wal_autocheckpoint = 0`` and a checkpointer thread, see ``store.writer``), and
+with FULL the engine step runs on a helper thread while the commit syncs (``store.callbacks``).
 """
 
 from __future__ import annotations
