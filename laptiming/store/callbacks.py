@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 PassingsCommitted = Callable[[int | None, list[Passing]], None]
 # Work on a batch's passings that may run before their commit ends; it returns what to do once they are on disk.
+# It runs while the committer holds the writer's turn and waits for it, so it must never wait for the writer.
 PreparePassings = Callable[[int | None, list[Passing]], Callable[[], None]]
 Fresh = dict[int | None, list[Passing]]  # a batch's passings new to the journal, by session
 Prepared = Future[list[Callable[[], None]]]
@@ -52,7 +53,10 @@ class CommitCallbacks:
         """Inside the transaction, just before COMMIT: start preparing on the helper (None: prepared after it)."""
         if self._helper is None or not fresh:
             return None
-        return self._helper.submit(self._prepare_all, fresh)
+        try:
+            return self._helper.submit(self._prepare_all, fresh)
+        except RuntimeError:  # the interpreter is shutting down: the helper takes no more work
+            return None
 
     @staticmethod
     def drop(prepared: Prepared | None) -> None:
