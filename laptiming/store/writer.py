@@ -75,7 +75,11 @@ _STOP = object()
 
 
 class JournalWriter:
-    """Owns the write connection; journals passings in batches and runs units of work in order."""
+    """Owns the write connection; journals passings in batches and runs units of work in order.
+
+    ``on_passings`` is called after each commit with the passings new to each session;
+    ``prepare`` does its work during the commit and returns what to call after it (:mod:`.callbacks`).
+    """
 
     def __init__(
         self,
