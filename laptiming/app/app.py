@@ -21,6 +21,7 @@ from laptiming.app.screens.dialogs import Confirm, KeysHelp, SessionPicker
 from laptiming.app.screens.live import LiveScreen
 from laptiming.app.screens.views import VIEWS
 from laptiming.app.screens.walkup import WalkUpForm
+from laptiming.app.terminal import leave_when_terminal_goes
 from laptiming.errors import TimingError
 from laptiming.store import SessionPhase
 
@@ -52,6 +53,7 @@ class LiveTimingApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(LiveScreen())
+        leave_when_terminal_goes(self, self.stop_and_exit)  # the session stays running, as after quit
         if self.autostart:
             record = self.timing.next_session()
             if record is not None:

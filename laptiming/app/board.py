@@ -23,6 +23,7 @@ from laptiming.store import SessionRecord
 from laptiming.timefmt import format_lap_time
 from laptiming.service.web_feed import FeedPicture, Json, follow_feed
 from laptiming.app.widgets.qr import half_block_lines, qr_matrix
+from laptiming.app.terminal import leave_when_terminal_goes
 
 POLL_S = 1.0
 BOARD_COLUMNS = (("pos", "POS"), ("no", "NO"), ("driver", "DRIVER"), ("laps", "LAPS"), ("last", "LAST"),
@@ -82,6 +83,7 @@ class BoardApp(App[int]):
         yield DataTable(id="board-table", zebra_stripes=True, show_cursor=False)
 
     def on_mount(self) -> None:
+        leave_when_terminal_goes(self, lambda: self.exit(0))
         table = self.query_one(DataTable)
         for key, label in BOARD_COLUMNS:
             table.add_column(label, key=key)
