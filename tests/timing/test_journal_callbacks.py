@@ -13,6 +13,7 @@ import threading
 import pytest
 
 from laptiming.store import Durability, JournalWriter
+from laptiming.store.callbacks import CommitCallbacks
 from tests.timing.test_journal_writer import TIMEOUT, committed_numbers
 from tests.timing.timing_builders import S, T0, passing
 
@@ -51,20 +52,20 @@ def stop_sabotage(path):
 
 
 @pytest.mark.parametrize(
-    ("durability", "work_on_the_helper"),
+    ("durability", "may_work_on_the_helper"),
     [(Durability.POWER_LOSS, True), (Durability.PROCESS_CRASH, False)],
     ids=["FULL: the work during the commit", "NORMAL: all of it after the commit"],
 )
-def test_the_work_runs_beside_a_full_commit_and_what_it_returns_after_it(session_db, durability, work_on_the_helper):
+def test_the_work_is_done_once_and_what_it_returns_runs_after_the_commit(session_db, durability, may_work_on_the_helper):
     path, session_id = session_db
     recorder = Recorder(path)
     writer = JournalWriter(path, durability=durability, prepare=recorder).start()
     try:
         caller = threading.current_thread().name
         assert writer.commit_if_idle(session_id, [passing(7, T0 + n * 60 * S, n) for n in (1, 2)])
-        [(worked_on, numbers)] = recorder.prepared
+        [(worked_on, numbers)] = recorder.prepared  # once: on the helper, or here if the helper had not begun
         assert numbers == [1, 2]
-        assert worked_on.startswith("journal-prepare") if work_on_the_helper else worked_on == caller
+        assert worked_on == caller or (may_work_on_the_helper and worked_on.startswith("journal-prepare"))
         assert recorder.finished == [(caller, [1, 2], [1, 2])]  # here, before returning, with both on disk
 
         writer.journal(session_id, passing(7, T0 + 180 * S, 3))  # through the queue: the writer thread commits
@@ -98,3 +99,33 @@ def test_a_failed_commit_shows_nothing_and_the_retry_shows_each_passing_once(ses
     finally:
         writer.close(TIMEOUT)
     assert committed_numbers(path) == [1, 2]
+
+
+def test_work_the_helper_has_begun_is_waited_for_and_work_it_has_not_is_done_by_the_committer(session_db):
+    path, _ = session_db
+    recorder = Recorder(path)
+    begun, go_on = threading.Event(), threading.Event()
+
+    def prepare(session_id, passings):
+        if passings[0].passing_number == 1:  # the first batch's work holds the helper until told
+            begun.set()
+            assert go_on.wait(TIMEOUT)
+        return recorder(session_id, passings)
+
+    callbacks = CommitCallbacks("test", None, prepare)
+    callbacks.overlap_commits()
+    try:
+        first = callbacks.start({1: [passing(7, T0, 1)]})
+        assert begun.wait(TIMEOUT)
+        second = callbacks.start({1: [passing(7, T0 + 60 * S, 2)]})  # queued behind it: not begun
+        callbacks.committed({1: [passing(7, T0 + 60 * S, 2)]}, second)  # so the committer does it
+        here = threading.current_thread().name
+        assert recorder.prepared == [(here, [2])]
+        go_on.set()
+        callbacks.committed({1: [passing(7, T0, 1)]}, first)  # begun: its result is waited for
+        assert [(thread.startswith("journal-prepare"), numbers) for thread, numbers in recorder.prepared] == [
+            (False, [2]), (True, [1])]  # each batch's work done once
+        assert [(thread, numbers) for thread, numbers, _ in recorder.finished] == [(here, [2]), (here, [1])]
+    finally:
+        go_on.set()
+        callbacks.stop()
