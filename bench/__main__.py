@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ def main(names: list[str]) -> int:
     use_live_thresholds()  # each case is measured as the `laptiming` command runs it: same collector policy
     for name in chosen:
         print(f"== {name}")
+        os.sync()  # what earlier cases wrote goes to disk now, not during this case's timings
         importlib.import_module(f"bench.{name}").main()
     return 0
 
