@@ -74,3 +74,17 @@ def load() -> str:
     """The machine's load average now, to print beside the figures (other work skews them)."""
     one, five, fifteen = os.getloadavg()
     return f"load {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def stolen_s() -> float | None:
+    """CPU seconds the hypervisor has given to others so far, summed over this VM's CPUs (None off Linux).
+
+    Read before and after a timing: a virtual CPU that is not running stalls whatever was on it,
+    so a latency tail with seconds stolen meanwhile says the machine, not the code, was slow.
+    """
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = stat.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
