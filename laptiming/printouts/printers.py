@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import serial
 from escpos.constants import RT_MASK_NOPAPER, RT_STATUS_PAPER
-from usb.core import NoBackendError  # pyusb: python-escpos's USB transport; this error names a missing libusb
+from usb.core import NoBackendError  # pyusb, from python-escpos[usb]: its USB transport; the error for a missing libusb
 
 from laptiming.errors import InputError, PrinterError
 from laptiming.printouts.output import write_bytes_atomically
