@@ -26,6 +26,7 @@ from sqlite_utils import Database
 from laptiming.errors import InputError, StoreError
 from laptiming.store.schema import KNOWN_MIGRATIONS, MIGRATIONS
 
+
 class Durability(enum.Enum):
     """How far a commit goes before the writer carries on (SQLite ``synchronous`` in WAL mode)."""
 

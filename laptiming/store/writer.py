@@ -157,7 +157,7 @@ class JournalWriter:
             db = self._db
             if db is None or self._unwritten:
                 return False
-            committed = self._insert_without_waiting(db, items)
+            committed = self._commit_without_waiting(db, items)
             if committed is None:
                 return False
             self._after_commit(*committed)
@@ -165,7 +165,7 @@ class JournalWriter:
         finally:
             self._turn.release()
 
-    def _insert_without_waiting(self, db: Database, items: list[_PassingItem]) -> tuple[Fresh, Prepared | None] | None:
+    def _commit_without_waiting(self, db: Database, items: list[_PassingItem]) -> tuple[Fresh, Prepared | None] | None:
         """:meth:`_commit` if the write lock is free now; None (rolled back, nothing shown) if not, or on any error."""
         db.conn.execute("PRAGMA busy_timeout = 0")
         try:
