@@ -28,8 +28,9 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -103,7 +104,7 @@ class JournalWriter:
         self._unwritten: list[_PassingItem] = []  # passings whose commit failed, in order, retried before any other
         self._turn = threading.Lock()  # held by whoever writes and runs callbacks: the writer thread, or commit_if_idle
         self._db: Database | None = None  # the write connection while it is open (set and cleared holding _turn)
-        self._busy_ms = 0  # the connection's busy timeout, put back after an inline commit that did not wait
+        self._busy_ms = 0  # how long the writer thread's writes wait for the write lock (the user's setting)
 
     @property
     def error(self) -> TimingError | None:
@@ -166,15 +167,26 @@ class JournalWriter:
             self._turn.release()
 
     def _commit_without_waiting(self, db: Database, items: list[_PassingItem]) -> tuple[Fresh, Prepared | None] | None:
-        """:meth:`_commit` if the write lock is free now; None (rolled back, nothing shown) if not, or on any error."""
-        db.conn.execute("PRAGMA busy_timeout = 0")
+        """:meth:`_commit` if the write lock is free now; None (rolled back, nothing shown) if not, or on any error.
+
+        The connection's busy timeout is 0 outside the writer thread's turns (:meth:`_waiting`).
+        """
         try:
             return self._commit(db, items)
         except Exception:  # noqa: BLE001 - the writer thread takes the batch: it waits, retries or says why
             log.debug("%s: a batch not committed at once goes to the writer thread", self.path, exc_info=True)
             return None
+
+    @contextmanager
+    def _waiting(self, db: Database) -> Iterator[None]:
+        """The writer thread's turn: its writes wait for the write lock as long as the user said, then it
+        sets the connection back to not waiting, which is what :meth:`commit_if_idle` needs. Setting it
+        here, off the live path, saves that path two statements (0.015 ms a passing at p50)."""
+        db.conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+        try:
+            yield
         finally:
-            db.conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+            db.conn.execute("PRAGMA busy_timeout = 0")
 
     def submit(self, unit: Callable[[Database], T], after_commit: Callable[[T], None] | None = None) -> Future[T]:
         """Run ``unit(db)`` in its own transaction on the writer thread; then ``after_commit(result)`` there."""
@@ -223,6 +235,7 @@ class JournalWriter:
             db.execute("PRAGMA wal_autocheckpoint = 0")
             db.execute(f"PRAGMA synchronous = {self.durability.value}")
             grow_wal(db)
+            db.execute("PRAGMA busy_timeout = 0")  # an inline commit never waits; the writer thread's turns do
         except TimingError as err:
             self.error = err
             self._ready.set()
@@ -251,7 +264,7 @@ class JournalWriter:
             try:
                 items = [self._queue.get(timeout=RETRY_S if self._unwritten else None)]
             except queue.Empty:
-                with self._turn:
+                with self._turn, self._waiting(db):
                     self._write_passings(db, [])  # nothing new: try the held passings again
                 continue
             while len(items) < self._batch_max:
@@ -259,7 +272,7 @@ class JournalWriter:
                     items.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            with self._turn:
+            with self._turn, self._waiting(db):
                 stopped = self._take(db, items)
                 self._intake.done(len(items))
             if stopped:
