@@ -8,7 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from laptiming.app import LiveTimingApp, Timing, demo
 from laptiming.app.widgets.standings import StandingsTable
