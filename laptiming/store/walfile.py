@@ -2,8 +2,8 @@
 
 A commit that makes the WAL file longer syncs more than one that overwrites blocks the file
 already has: its fdatasync must also journal the new size. The background checkpoint restarts
-the WAL four times a second, so after its first restart every commit overwrites; until then (the
-first quarter second of commits, a few hundred in a burst) each one grew the file. Measured on
+the WAL once about 6 MB of it is waiting, so after its first restart every commit overwrites;
+until then (the first few hundred commits of a burst) each one grew the file. Measured on
 the live bench: the first 300 commits' median 0.40-0.49 ms against 0.27-0.31 ms for the rest; with
 the file grown first, 0.54-0.66 ms against 0.63-0.84 ms end to end for those passings, p99 of the
 whole run 0.79-1.08 ms against 0.85-1.21 ms.
@@ -27,7 +27,7 @@ from laptiming.store.database import db_path, write_transaction
 
 log = logging.getLogger(__name__)
 
-WAL_START_BYTES = 8 * 1024 * 1024  # the checkpointer's restarts keep the WAL under about 6 MB (see store.writer)
+WAL_START_BYTES = 8 * 1024 * 1024  # the checkpointer's restarts keep the WAL under about 7 MB (store.checkpointer)
 _ZEROS = bytes(1024 * 1024)
 
 
