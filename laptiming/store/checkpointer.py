@@ -61,6 +61,12 @@ def checkpoint_due(waiting: int | None) -> bool:
     return waiting is None or waiting >= CHECKPOINT_FRAMES
 
 
+def next_look_s(done: bool | None, estimating: bool) -> float:
+    """The pause before the next round: short while the wal-index is read and nothing was blocked; the
+    timer's after a blocked checkpoint, and throughout when the header cannot be read."""
+    return LOOK_EVERY_S if estimating and done is not False else TIMER_EVERY_S
+
+
 class WalCheckpoint:
     """The checkpointer's own connection and its view of the wal-index; :meth:`look` is one round."""
 
@@ -69,11 +75,7 @@ class WalCheckpoint:
         self._conn = sqlite3.connect(path, timeout=CHECKPOINT_WAIT_S)
         self._shm = _open_wal_index(path)
         self.checkpoints = 0  # completed checkpoints
-
-    @property
-    def reads_the_wal_index(self) -> bool:
-        """False when this checkpoints on the timer (no ``-shm`` file to read)."""
-        return self._shm is not None
+        self.estimating = self._shm is not None  # False while the header cannot be read: on the timer
 
     def waiting(self) -> int | None:
         """Frames in the WAL not yet copied into the database (None: the header cannot be read)."""
@@ -88,7 +90,9 @@ class WalCheckpoint:
     def look(self) -> bool | None:
         """Checkpoint if it is due: True when one completed, False when one was kept from completing
         (the writer or a reader held on longer than 10 ms), None when none was due."""
-        if not checkpoint_due(self.waiting()):
+        waiting = self.waiting()
+        self.estimating = waiting is not None
+        if not checkpoint_due(waiting):
             return None
         try:
             blocked = self._conn.execute(f"PRAGMA wal_checkpoint({CHECKPOINT_MODE})").fetchone()[0]
@@ -125,13 +129,12 @@ class Checkpointer:
             log.warning("WAL checkpointer for %s not started: %s", self._path, err)
             return
         try:
-            pause = LOOK_EVERY_S if wal.reads_the_wal_index else TIMER_EVERY_S
+            pause = next_look_s(None, wal.estimating)
             while not self._stop.wait(pause):
                 done = wal.look()
                 if done:
                     self.checkpointed.set()
-                blocked_or_timer = done is False or not wal.reads_the_wal_index
-                pause = TIMER_EVERY_S if blocked_or_timer else LOOK_EVERY_S
+                pause = next_look_s(done, wal.estimating)
         finally:
             wal.close()
 

@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from laptiming.store import checkpointer
-from laptiming.store.checkpointer import WAL_INDEX_VERSION, Checkpointer, WalCheckpoint, checkpoint_due, frames_waiting
+from laptiming.store.checkpointer import (
+    WAL_INDEX_VERSION,
+    Checkpointer,
+    WalCheckpoint,
+    checkpoint_due,
+    frames_waiting,
+    next_look_s,
+)
 
 TIMEOUT = 10
 
@@ -112,15 +119,31 @@ def test_a_reader_on_an_older_snapshot_keeps_a_checkpoint_from_completing_until_
         reader.close()
 
 
-def test_without_a_wal_index_to_read_it_checkpoints_every_round(tmp_path):
+def test_without_a_wal_index_to_read_it_checkpoints_every_round_on_the_timer(tmp_path):
     path = tmp_path / "plain.db"
     sqlite3.connect(path).close()  # rollback-journal mode: no -shm file
     wal = WalCheckpoint(path)
     try:
-        assert not wal.reads_the_wal_index
-        assert wal.look() is not None  # due every round, on the timer
+        assert not wal.estimating
+        assert wal.look() is not None  # due every round
+        assert next_look_s(True, wal.estimating) == checkpointer.TIMER_EVERY_S
     finally:
         wal.close()
+
+
+def test_a_header_of_an_unknown_version_puts_the_thread_on_the_timer(wal_db, monkeypatch):
+    monkeypatch.setattr(checkpointer, "WAL_INDEX_VERSION", WAL_INDEX_VERSION + 1)  # as if SQLite changed the layout
+    path, conn = wal_db
+    commit_rows(conn, 3)
+    wal = WalCheckpoint(path)
+    try:
+        assert wal.look() is True  # no estimate: due at once, and done
+        assert not wal.estimating
+        assert next_look_s(True, wal.estimating) == checkpointer.TIMER_EVERY_S  # not every 25 ms
+    finally:
+        wal.close()
+    assert next_look_s(True, True) == next_look_s(None, True) == checkpointer.LOOK_EVERY_S
+    assert next_look_s(False, True) == checkpointer.TIMER_EVERY_S  # blocked: pause before trying again
 
 
 def test_the_thread_checkpoints_in_the_background_once_enough_is_waiting(wal_db, monkeypatch):
