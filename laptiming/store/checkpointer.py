@@ -2,8 +2,8 @@
 
 The journal writer's connection never checkpoints (that would stall a commit for milliseconds
 every thousand pages); this thread, with its own connection, checkpoints in RESTART mode once
-the WAL holds :data:`CHECKPOINT_FRAMES` frames not yet copied (about 6 MB: one checkpoint in
-about 500 live passings), waiting at most 10 ms for the writer between two commits. The next
+the WAL holds :data:`CHECKPOINT_FRAMES` frames since it last started again, some not yet copied
+(about 6 MB: one checkpoint in about 500 live passings), waiting at most 10 ms for the writer between two commits. The next
 commit then writes the WAL from its start again, over blocks the file already has. With PASSIVE
 checkpoints a steady stream of commits never let the WAL restart, so every commit grew the file
 and its fdatasync had to journal the new size too (p99 8.7-9.0 ms on the live bench).
@@ -14,10 +14,12 @@ twice. Checkpointing four times a second, as this did before, made nearly every 
 race's pace (one every few hundred ms) sync twice: with a passing every 0.3 s the live path took
 p50 1.14 ms against 0.98 ms by volume. Back to back the two policies measured the same.
 
-How much is waiting is read from the wal-index header in the ``-shm`` file (``mxFrame`` minus
-``nBackfill``, laid out as https://sqlite.org/walformat.html describes for the unix and windows
-VFSes). It is only an estimate that decides when to checkpoint; where the header cannot be read,
-or is not that layout, the thread checkpoints on a timer instead, as before.
+The WAL's length and how much of it is copied are read from the wal-index header in the ``-shm``
+file (``mxFrame`` and ``nBackfill``, laid out as https://sqlite.org/walformat.html describes for
+the unix and windows VFSes). The length, not what is left to copy, decides: a checkpoint that a
+reader or the writer kept from completing copies frames but does not start the WAL again, and is
+tried again until it does. The header only decides when; where it cannot be read, or is not that
+layout, the thread checkpoints on a timer instead, as before.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_MODE = "RESTART"  # see the module docstring: PASSIVE let the WAL grow under steady commits
 CHECKPOINT_WAIT_S = 0.01  # the longest the checkpointer waits for the writer (else it tries again later)
-CHECKPOINT_FRAMES = 1_500  # frames waiting (about 6 MB of 4 KiB pages): the WAL stays inside its 8 MB (store.walfile)
+CHECKPOINT_FRAMES = 1_500  # WAL frames (about 6 MB of 4 KiB pages): the WAL stays inside its 8 MB (store.walfile)
 LOOK_EVERY_S = 0.025  # how often the wal-index header is read (back to back, 25 ms is about 175 frames)
 TIMER_EVERY_S = 0.25  # the checkpoint interval without a readable header, and the pause after a blocked one
 
@@ -44,21 +46,25 @@ _BACKFILL_AT = 96
 _HEADER_BYTES = 136
 
 
-def frames_waiting(header: bytes) -> int | None:
-    """Frames in the WAL not yet copied into the database, from the first bytes of the ``-shm`` file;
-    None when they are not a wal-index header of the known layout (too short, another version)."""
+def wal_frames(header: bytes) -> tuple[int, int] | None:
+    """The frames in the WAL since it last started again, and how many of them are copied into the database,
+    from the first bytes of the ``-shm`` file; None when they are not a wal-index header of the known layout."""
     if len(header) < _HEADER_BYTES:
         return None
     version, max_frame = _HEADER.unpack_from(header, 0)
     (backfilled,) = _BACKFILL.unpack_from(header, _BACKFILL_AT)
     if version != WAL_INDEX_VERSION:
         return None
-    return max(0, max_frame - backfilled)  # below 0 only while a writer restarts the WAL (both are going to 0)
+    return max_frame, min(backfilled, max_frame)  # more only while a writer starts the WAL again (both go to 0)
 
 
-def checkpoint_due(waiting: int | None) -> bool:
-    """Whether to checkpoint now: enough frames are waiting, or the wal-index cannot be read (then on the timer)."""
-    return waiting is None or waiting >= CHECKPOINT_FRAMES
+def checkpoint_due(frames: tuple[int, int] | None) -> bool:
+    """Whether to checkpoint now: the WAL is long enough and not all of it is copied yet (a checkpoint that a
+    reader or the writer kept from completing is tried again), or the wal-index cannot be read (the timer)."""
+    if frames is None:
+        return True
+    in_wal, copied = frames
+    return in_wal >= CHECKPOINT_FRAMES and copied < in_wal
 
 
 def next_look_s(done: bool | None, estimating: bool) -> float:
@@ -77,22 +83,22 @@ class WalCheckpoint:
         self.checkpoints = 0  # completed checkpoints
         self.estimating = self._shm is not None  # False while the header cannot be read: on the timer
 
-    def waiting(self) -> int | None:
-        """Frames in the WAL not yet copied into the database (None: the header cannot be read)."""
+    def frames(self) -> tuple[int, int] | None:
+        """The WAL's frames since it last started again, and how many are copied (None: the header cannot be read)."""
         if self._shm is None:
             return None
         try:
             self._shm.seek(0)
-            return frames_waiting(self._shm.read(_HEADER_BYTES))
+            return wal_frames(self._shm.read(_HEADER_BYTES))
         except OSError:
             return None
 
     def look(self) -> bool | None:
         """Checkpoint if it is due: True when one completed, False when one was kept from completing
         (the writer or a reader held on longer than 10 ms), None when none was due."""
-        waiting = self.waiting()
-        self.estimating = waiting is not None
-        if not checkpoint_due(waiting):
+        frames = self.frames()
+        self.estimating = frames is not None
+        if not checkpoint_due(frames):
             return None
         try:
             blocked = self._conn.execute(f"PRAGMA wal_checkpoint({CHECKPOINT_MODE})").fetchone()[0]

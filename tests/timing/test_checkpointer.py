@@ -18,7 +18,7 @@ from laptiming.store.checkpointer import (
     Checkpointer,
     WalCheckpoint,
     checkpoint_due,
-    frames_waiting,
+    wal_frames,
     next_look_s,
 )
 
@@ -51,21 +51,21 @@ def wal_salt(path: Path) -> bytes:
         return wal.read(32)[16:24]
 
 
-def test_the_frames_waiting_are_what_sqlite_counts(wal_db):
+def test_the_frames_read_from_the_wal_index_are_what_sqlite_counts(wal_db):
     path, conn = wal_db
     commit_rows(conn, 25)
     wal = WalCheckpoint(path)
     try:
-        waiting = wal.waiting()
+        before = wal.frames()
         busy, in_log, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         assert (busy, copied) == (0, in_log)
-        assert waiting == in_log >= 25
-        assert wal.waiting() == 0  # all copied back
+        assert before == (in_log, 0) and in_log >= 25
+        assert wal.frames() == (in_log, in_log)  # all copied back
     finally:
         wal.close()
 
 
-def test_a_header_of_another_layout_gives_no_estimate_and_a_restart_reads_as_nothing_waiting():
+def test_a_header_of_another_layout_gives_no_estimate_and_a_restart_reads_as_nothing_to_copy():
     def header(version: int, max_frame: int, backfilled: int) -> bytes:
         data = bytearray(136)
         struct.pack_into("=I", data, 0, version)
@@ -73,12 +73,15 @@ def test_a_header_of_another_layout_gives_no_estimate_and_a_restart_reads_as_not
         struct.pack_into("=I", data, 96, backfilled)
         return bytes(data)
 
-    assert frames_waiting(header(WAL_INDEX_VERSION, 40, 12)) == 28
-    assert frames_waiting(header(WAL_INDEX_VERSION, 0, 12)) == 0  # a writer is restarting the WAL
-    assert frames_waiting(header(WAL_INDEX_VERSION + 1, 40, 12)) is None
-    assert frames_waiting(header(WAL_INDEX_VERSION, 40, 12)[:100]) is None
-    assert not checkpoint_due(checkpointer.CHECKPOINT_FRAMES - 1)
-    assert checkpoint_due(checkpointer.CHECKPOINT_FRAMES)
+    assert wal_frames(header(WAL_INDEX_VERSION, 40, 12)) == (40, 12)
+    assert wal_frames(header(WAL_INDEX_VERSION, 0, 12)) == (0, 0)  # a writer is starting the WAL again
+    assert wal_frames(header(WAL_INDEX_VERSION + 1, 40, 12)) is None
+    assert wal_frames(header(WAL_INDEX_VERSION, 40, 12)[:100]) is None
+    enough = checkpointer.CHECKPOINT_FRAMES
+    assert not checkpoint_due((enough - 1, 0))
+    assert checkpoint_due((enough, 0))
+    assert checkpoint_due((enough, enough - 3))  # a checkpoint kept from completing: tried again
+    assert not checkpoint_due((enough, enough))  # all copied: the next commit starts the WAL again
     assert checkpoint_due(None)  # nothing to read: the timer decides
 
 
@@ -89,31 +92,38 @@ def test_a_checkpoint_comes_only_once_enough_is_waiting_and_the_next_commit_rest
     try:
         commit_rows(conn, 10)
         salt = wal_salt(path)
-        assert wal.look() is None  # 10 waiting: not yet
-        assert wal.waiting() >= 10 and wal.checkpoints == 0
+        assert wal.look() is None  # not yet
+        in_wal, copied = wal.frames()
+        assert in_wal < 20 and copied == 0 and wal.checkpoints == 0
         commit_rows(conn, 12)
         assert wal.look() is True
-        assert (wal.checkpoints, wal.waiting()) == (1, 0)
+        in_wal, copied = wal.frames()
+        assert wal.checkpoints == 1 and copied == in_wal >= 20
+        assert wal.look() is None  # all copied: nothing to do until the WAL is long again
         commit_rows(conn, 1)
         assert wal_salt(path) != salt  # the WAL started again from its beginning
-        assert wal.waiting() == 1
+        assert wal.frames() == (1, 0)
         assert wal.look() is None
     finally:
         wal.close()
 
 
-def test_a_reader_on_an_older_snapshot_keeps_a_checkpoint_from_completing_until_it_ends(wal_db, monkeypatch):
+def test_a_checkpoint_a_reader_keeps_from_completing_copies_what_it_can_and_is_tried_again(wal_db, monkeypatch):
     monkeypatch.setattr(checkpointer, "CHECKPOINT_FRAMES", 20)
     path, conn = wal_db
     reader = sqlite3.connect(path, isolation_level=None)
     wal = WalCheckpoint(path)
     try:
-        reader.execute("BEGIN")
-        assert reader.execute("SELECT count(*) FROM t").fetchone() == (0,)  # holds the snapshot before the rows
         commit_rows(conn, 25)
-        assert wal.look() is False  # blocked: the thread pauses before trying again
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM t").fetchone() == (25,)  # a snapshot the next rows are not in
+        commit_rows(conn, 3)
+        assert wal.look() is False  # copied up to the reader's snapshot, but the WAL cannot start again
+        in_wal, copied = wal.frames()
+        assert 0 < copied < in_wal and in_wal - copied < 20  # little left to copy, yet not done
         reader.execute("COMMIT")
-        assert wal.look() is True
+        assert wal.look() is True  # tried again: the WAL is still long
+        assert wal.frames()[1] == wal.frames()[0]
     finally:
         wal.close()
         reader.close()
