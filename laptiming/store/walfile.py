@@ -2,7 +2,7 @@
 
 A commit that makes the WAL file longer syncs more than one that overwrites blocks the file
 already has: its fdatasync must also journal the new size. The background checkpoint restarts
-the WAL once about 6 MB of it is waiting, so after its first restart every commit overwrites;
+the WAL once it holds about 6 MB, so after its first restart every commit overwrites;
 until then (the first few hundred commits of a burst) each one grew the file. Measured on
 the live bench: the first 300 commits' median 0.40-0.49 ms against 0.27-0.31 ms for the rest; with
 the file grown first, 0.54-0.66 ms against 0.63-0.84 ms end to end for those passings, p99 of the
