@@ -5,16 +5,59 @@ at the bound a producer waits until a commit makes room (backpressure, never a d
 TCP decoder keeps what the reader has not read yet, and flow control holds it there). Units of
 work never wait for that room. Once the writer is closed, has failed or has ended, nothing more is
 taken, and a producer that was waiting is woken to be told, so it never waits forever. The intake
-also counts what is queued and not yet done: the writer is idle when that count is zero.
+also counts what is queued and not yet done: the writer is idle when that count is zero. What is
+queued is a passing, a unit of work, or the stop; :func:`in_runs` puts them in the writer's order.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from sqlite_utils import Database
+
+from hardware.events import Passing
 from laptiming.errors import StoreError, TimingError
+
+
+@dataclass(frozen=True, slots=True)
+class PassingItem:
+    """A passing to journal, for this session (None: no session was running)."""
+
+    session_id: int | None
+    passing: Passing
+
+
+@dataclass(frozen=True, slots=True)
+class UnitItem:
+    """A unit of work to run in its own transaction, then ``after_commit`` with its result; the caller waits on ``future``."""
+
+    unit: Callable[[Database], Any]
+    after_commit: Callable[[Any], None] | None
+    future: Future[Any]
+
+
+STOP = object()  # queued by close(): everything before it is written, then the writer ends
+
+
+def in_runs(items: Iterable[object]) -> Iterator[list[PassingItem] | object]:
+    """The queue's items in order, with the passings between two other items gathered into one list
+    (one transaction). A list, possibly empty, comes before every other item and at the end: the
+    writer tries passings held after a failed commit again there, before anything else is written."""
+    passings: list[PassingItem] = []
+    for item in items:
+        if isinstance(item, PassingItem):
+            passings.append(item)
+            continue
+        yield passings
+        passings = []
+        yield item
+    yield passings
 
 
 class Intake:
@@ -25,7 +68,7 @@ class Intake:
             raise ValueError(f"max_unwritten must be at least 1, not {max_unwritten}")
         self.path = path
         self.max_unwritten = max_unwritten
-        self.queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self.full = threading.Event()  # set while a producer waits for room (the bound is reached)
         self.error: TimingError | None = None  # the writer has stopped for good
         self._changed = threading.Condition()  # guards everything below; notified when room is made or it stops
@@ -39,7 +82,27 @@ class Intake:
         """Passings queued or held, not yet on disk."""
         return self._in_memory
 
-    def put_passing(self, item: object, *, may_wait: bool) -> None:
+    def take(self, most: int, timeout: float | None) -> list[object]:
+        """Wait up to ``timeout`` (None: for ever) for an item, then take up to ``most`` without waiting;
+        raises :class:`queue.Empty` if none came. The writer thread's only way to read the queue."""
+        items = [self._queue.get(timeout=timeout)]
+        items.extend(self._take_now(most - 1))
+        return items
+
+    def take_now(self) -> list[object]:
+        """Everything queued right now, without waiting."""
+        return self._take_now(None)
+
+    def _take_now(self, most: int | None) -> list[object]:
+        items: list[object] = []
+        while most is None or len(items) < most:
+            try:
+                items.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return items
+
+    def put_passing(self, item: PassingItem, *, may_wait: bool) -> None:
         """Queue a passing; at the bound wait for room if ``may_wait`` (the writer's own thread may not).
 
         Raises :class:`StoreError` once the writer is closed or has failed, also to a producer that
@@ -52,9 +115,9 @@ class Intake:
             self._refuse_if_stopped()
             self._in_memory += 1
             self._queued += 1
-            self.queue.put(item)  # under the lock: never behind the stop
+            self._queue.put(item)  # under the lock: never behind the stop
 
-    def put_unit(self, item: object, *, after_close: bool) -> TimingError | None:
+    def put_unit(self, item: UnitItem, *, after_close: bool) -> TimingError | None:
         """Queue a unit of work (``after_close``: follow-up work from the writer's own thread is still
         taken while it drains); the error to hand its caller instead when it is not taken."""
         if self.error is not None:
@@ -63,16 +126,16 @@ class Intake:
             if self._closed and not after_close:
                 return StoreError(f"{self.path}: the journal writer has stopped")
             self._queued += 1
-            self.queue.put(item)
+            self._queue.put(item)
         return None
 
-    def close(self, stop: object, writer_alive: bool) -> None:
-        """Take nothing more; queue ``stop`` for a writer still running; wake waiting producers to refuse them."""
+    def close(self, writer_alive: bool) -> None:
+        """Take nothing more; queue the stop for a writer still running; wake waiting producers to refuse them."""
         with self._changed:
             self._closed = True
             if writer_alive:
                 self._queued += 1
-                self.queue.put(stop)
+                self._queue.put(STOP)
             self._changed.notify_all()
 
     def end(self) -> None:

@@ -31,9 +31,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlite_utils import Database
 
@@ -42,7 +41,7 @@ from laptiming.errors import StoreError, TimingError
 from laptiming.store.callbacks import CommitCallbacks, Fresh, PassingsCommitted, Prepared, PreparePassings
 from laptiming.store.checkpointer import Checkpointer
 from laptiming.store.database import Durability, open_event_db, write_transaction
-from laptiming.store.intake import Intake
+from laptiming.store.intake import Intake, PassingItem, UnitItem, in_runs
 from laptiming.store.journal import journal_passing
 from laptiming.store.walfile import grow_wal
 
@@ -57,22 +56,6 @@ STOP_RETRY_S = 10.0  # at close, how long passings still unwritten are retried b
 # (a file:// capture read flat out, a RESEND burst). It is 78 full batches, and a busy day's live
 # passings (~6,000 an hour) never reach it, even with the database locked for minutes.
 MAX_UNWRITTEN = 20_000
-
-
-@dataclass(frozen=True, slots=True)
-class _PassingItem:
-    session_id: int | None
-    passing: Passing
-
-
-@dataclass(frozen=True, slots=True)
-class _UnitItem:
-    unit: Callable[[Database], Any]
-    after_commit: Callable[[Any], None] | None
-    future: Future[Any]
-
-
-_STOP = object()
 
 
 class JournalWriter:
@@ -94,14 +77,13 @@ class JournalWriter:
         self.path = Path(path)
         self.durability = durability
         self._intake = Intake(self.path, max_unwritten)
-        self._queue = self._intake.queue
         self._callbacks = CommitCallbacks(self.path.name, on_passings, prepare)
         self._batch_max = batch_max
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"journal-writer {self.path.name}", daemon=True)
         self.blocked: StoreError | None = None  # why the journal cannot be written right now; cleared once it can
         self.passings_committed = 0
-        self._unwritten: list[_PassingItem] = []  # passings whose commit failed, in order, retried before any other
+        self._unwritten: list[PassingItem] = []  # passings whose commit failed, in order, retried before any other
         self._turn = threading.Lock()  # held by whoever writes and runs callbacks: the writer thread, or commit_if_idle
         self._db: Database | None = None  # the write connection while it is open (set and cleared holding _turn)
         self._busy_ms = 0  # how long the writer thread's writes wait for the write lock (the user's setting)
@@ -139,7 +121,7 @@ class JournalWriter:
         Raises :class:`StoreError` once the writer is closed or has failed, also to a producer that
         was waiting. The writer's own thread (a callback) never waits: it is the one that makes room.
         """
-        self._intake.put_passing(_PassingItem(session_id, passing), may_wait=threading.current_thread() is not self._thread)
+        self._intake.put_passing(PassingItem(session_id, passing), may_wait=threading.current_thread() is not self._thread)
 
     def commit_if_idle(self, session_id: int | None, passings: Sequence[Passing]) -> bool:
         """Commit one batch (a decoder read's passings) on the calling thread if the writer is idle; True if done.
@@ -149,7 +131,7 @@ class JournalWriter:
         the writer is busy, closed, or the write lock is taken elsewhere (the checkpointer, another
         program), which this never waits for; :meth:`journal` each passing then.
         """
-        items = [_PassingItem(session_id, passing) for passing in passings]
+        items = [PassingItem(session_id, passing) for passing in passings]
         if not items:
             return True
         if threading.current_thread() is self._thread or not self._intake.claim_if_idle(self._turn):
@@ -166,7 +148,7 @@ class JournalWriter:
         finally:
             self._turn.release()
 
-    def _commit_without_waiting(self, db: Database, items: list[_PassingItem]) -> tuple[Fresh, Prepared | None] | None:
+    def _commit_without_waiting(self, db: Database, items: list[PassingItem]) -> tuple[Fresh, Prepared | None] | None:
         """:meth:`_commit` if the write lock is free now; None (rolled back, nothing shown) if not, or on any error.
 
         The connection's busy timeout is 0 outside the writer thread's turns (:meth:`_waiting`).
@@ -191,7 +173,7 @@ class JournalWriter:
     def submit(self, unit: Callable[[Database], T], after_commit: Callable[[T], None] | None = None) -> Future[T]:
         """Run ``unit(db)`` in its own transaction on the writer thread; then ``after_commit(result)`` there."""
         future: Future[T] = Future()
-        refused = self._intake.put_unit(_UnitItem(unit, after_commit, future),
+        refused = self._intake.put_unit(UnitItem(unit, after_commit, future),
                                         after_close=threading.current_thread() is self._thread)
         if refused is not None:
             future.set_exception(refused)
@@ -203,7 +185,7 @@ class JournalWriter:
 
     def close(self, timeout: float | None = None) -> None:
         """Commit what is queued, then close the connection and end the thread; waiting producers get StoreError."""
-        self._intake.close(_STOP, self._thread.is_alive())
+        self._intake.close(self._thread.is_alive())
         if self._thread.is_alive():
             self._thread.join(timeout)
 
@@ -220,12 +202,8 @@ class JournalWriter:
 
     def _fail_queued_units(self, error: StoreError) -> None:
         """Units still queued when the writer stopped get its error (a caller waiting on one is told)."""
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            if isinstance(item, _UnitItem):
+        for item in self._intake.take_now():
+            if isinstance(item, UnitItem):
                 item.future.set_exception(error)
 
     def _open_and_loop(self) -> None:
@@ -262,60 +240,34 @@ class JournalWriter:
     def _loop(self, db: Database) -> None:
         while True:
             try:
-                items = [self._queue.get(timeout=RETRY_S if self._unwritten else None)]
+                items = self._intake.take(self._batch_max, timeout=RETRY_S if self._unwritten else None)
             except queue.Empty:
                 with self._turn, self._waiting(db):
                     self._write_passings(db, [])  # nothing new: try the held passings again
                 continue
-            while len(items) < self._batch_max:
-                try:
-                    items.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
             with self._turn, self._waiting(db):
-                stopped = self._take(db, items)
+                stopped = self._write_in_order(db, items)
                 self._intake.done(len(items))
             if stopped:
                 return
 
-    def _take(self, db: Database, items: list[object]) -> bool:
-        """Write what was taken off the queue, in order; True at the stop (after the rest is written)."""
-        passings: list[_PassingItem] = []
-        for index, item in enumerate(items):
-            if isinstance(item, _PassingItem):
-                passings.append(item)
-                continue
-            self._write_passings(db, passings)
-            passings = []
-            if item is _STOP:
-                self._drain_after_stop(db, items[index + 1 :])
-                self._retry_before_stop(db)
-                return True
-            self._run_unit(db, item)  # type: ignore[arg-type]
-        self._write_passings(db, passings)
-        return False
-
-    def _drain_after_stop(self, db: Database, pending: list[object]) -> None:
-        """Everything queued before the stop is still written, and so is the follow-up work its
-        callbacks queue from this thread (entering an unknown car); other threads are refused."""
-        while True:
-            while True:
-                try:
-                    pending.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            if not pending:
-                return
-            passings: list[_PassingItem] = []
-            for item in pending:
-                if isinstance(item, _PassingItem):
-                    passings.append(item)
-                elif isinstance(item, _UnitItem):
-                    self._write_passings(db, passings)
-                    passings = []
-                    self._run_unit(db, item)
-            self._write_passings(db, passings)
-            pending = []
+    def _write_in_order(self, db: Database, items: list[object]) -> bool:
+        """Write what was taken off the queue, in order; True at the stop. After the stop, everything
+        queued before it is still written, and so is the follow-up work its callbacks queue from this
+        thread (entering an unknown car); other threads are refused by then."""
+        stopped = False
+        while items:
+            for run in in_runs(items):
+                if isinstance(run, list):
+                    self._write_passings(db, run)
+                elif isinstance(run, UnitItem):
+                    self._run_unit(db, run)
+                else:
+                    stopped = True  # the stop
+            items = self._intake.take_now() if stopped else []
+        if stopped:
+            self._retry_before_stop(db)
+        return stopped
 
     def _retry_before_stop(self, db: Database) -> None:
         """Passings still held at close are tried a while longer; then the writer gives up and says how many."""
@@ -328,7 +280,7 @@ class JournalWriter:
                                     f"({self.blocked}); a decoder on TCP keeps them: recording the session again "
                                     f"asks it to resend them")
 
-    def _write_passings(self, db: Database, items: list[_PassingItem]) -> None:
+    def _write_passings(self, db: Database, items: list[PassingItem]) -> None:
         """Commit the held passings, then these, in one transaction; on failure keep them all to retry."""
         items = [*self._unwritten, *items]
         if not items or self.error is not None:
@@ -348,7 +300,7 @@ class JournalWriter:
         self._intake.made_room(len(items))
         self._after_commit(*committed)
 
-    def _commit(self, db: Database, items: list[_PassingItem]) -> tuple[Fresh, Prepared | None]:
+    def _commit(self, db: Database, items: list[PassingItem]) -> tuple[Fresh, Prepared | None]:
         """Journal these in one transaction (raising what it raised): the passings new to each session, and
         the callbacks' preparation, started just before COMMIT so that it runs while the disk syncs."""
         prepared = None
@@ -362,7 +314,7 @@ class JournalWriter:
         return fresh, prepared
 
     @staticmethod
-    def _insert(db: Database, items: list[_PassingItem]) -> Fresh:
+    def _insert(db: Database, items: list[PassingItem]) -> Fresh:
         """Journal these (inside the caller's transaction); the passings new to each session."""
         fresh: Fresh = {}
         for item in items:
@@ -375,7 +327,7 @@ class JournalWriter:
         self.passings_committed += sum(len(p) for p in fresh.values())
         self._callbacks.committed(fresh, prepared)
 
-    def _run_unit(self, db: Database, item: _UnitItem) -> None:
+    def _run_unit(self, db: Database, item: UnitItem) -> None:
         if self._unwritten:  # nothing may be written ahead of the passings queued before it
             item.future.set_exception(self.blocked or StoreError(f"{self.path}: the journal cannot be written"))
             return

@@ -78,6 +78,37 @@ def test_close_commits_everything_queued(session_db):
         writer.journal(session_id, passing(7, T0, 999))
 
 
+def test_close_still_runs_the_work_callbacks_queue_after_it_and_refuses_other_threads(session_db, monkeypatch):
+    """Like entering a car first seen in the last passings: its callback's follow-up is queued behind the stop."""
+    path, session_id = session_db
+    followed_up: list[int] = []
+    futures = []
+
+    def on_passings(sid, passings):
+        for p in passings:
+            futures.append(writer.submit(lambda db, number=p.passing_number: followed_up.append(number)))
+
+    writer = JournalWriter(path, on_passings).start()
+    gate, stop_queued = threading.Event(), threading.Event()
+    close_intake = writer._intake.close
+    monkeypatch.setattr(writer._intake, "close", lambda alive: (close_intake(alive), stop_queued.set()))
+    held = writer.submit(lambda db: gate.wait(TIMEOUT))  # the writer thread waits here
+    for number in range(1, 6):
+        writer.journal(session_id, passing(7, T0 + number * 60 * S, number))
+    closer = threading.Thread(target=writer.close, args=(TIMEOUT,))
+    closer.start()
+    assert stop_queued.wait(TIMEOUT)  # the five passings, then the stop, are queued
+    refused = writer.submit(lambda db: None)
+    gate.set()
+    closer.join(TIMEOUT)
+    assert held.result(TIMEOUT) is True
+    assert committed_numbers(path) == [1, 2, 3, 4, 5]
+    assert followed_up == [1, 2, 3, 4, 5]
+    assert [future.result(0) for future in futures] == [None] * 5
+    with pytest.raises(StoreError, match="stopped"):
+        refused.result(0)
+
+
 def test_a_database_that_cannot_be_opened_fails_at_start(tmp_path):
     with pytest.raises(InputError, match="folder .* does not exist"):
         JournalWriter(tmp_path / "missing" / "event.db").start()
