@@ -162,6 +162,7 @@ CAPTURE_PASSINGS = 150_000  # ~7.7 MB of P3 read flat out: far more than the wri
 # The reader's duplicate window (~200 bytes a number), the bound's passings (~320 bytes each, 400 allowed)
 # and a few MB for one read's events and the writer's batch; nothing that grows with the capture.
 MEMORY_BOUND = RECENT_WINDOW * 200 + MAX_UNWRITTEN * 400 + 4_000_000
+READ_THROUGH_S = 300  # a guard against a hang, not a speed claim: alone it takes ~11 s, beside three busy cores ~20 s
 
 
 def write_capture(path: Path, count: int) -> None:
@@ -190,15 +191,15 @@ def test_a_capture_read_flat_out_is_decoded_in_bulk_and_journaled_in_bounded_mem
     tracemalloc.start()
     try:
         reader.start()
-        assert ended.wait(60)
-        writer.flush(60)
+        assert ended.wait(READ_THROUGH_S), f"the capture was not read to its end within {READ_THROUGH_S} s"
+        writer.flush(READ_THROUGH_S)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
         reader.stop()
         reader.join(5)
         writer.close(TIMEOUT)
-    assert reader.error is None and writer.error is None
-    assert reached_bound.is_set()  # else the memory bound would prove nothing
+    assert reader.error is None and writer.error is None, (reader.error, writer.error)
+    assert reached_bound.is_set(), "the reader never ran ahead of the commits: the memory bound would prove nothing"
     assert committed_numbers(db) == list(range(1, CAPTURE_PASSINGS + 1))  # each once, in order
     assert peak < MEMORY_BOUND, f"{peak:,} bytes allocated at the peak (bound {MEMORY_BOUND:,})"
