@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -112,12 +113,15 @@ def record_command(args: argparse.Namespace) -> int:
                     print(line, flush=True)
 
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    interrupted = False
+    interrupted = output_closed = False
     try:
         for notice in recording.notices():
             show(notice)
     except (KeyboardInterrupt, _Stop):
         interrupted = True
+    except BrokenPipeError:  # whoever read the standings went away (`| head`): stop as on Ctrl-C, never finish
+        interrupted = output_closed = True
+        sys.stdout = notes = open(os.devnull, "w")  # noqa: SIM115 - what is left to print goes nowhere
     finally:
         signal.signal(signal.SIGTERM, previous)
         outcome = recording.close(finish=not (interrupted or args.keep_open))
@@ -133,6 +137,7 @@ def record_command(args: argparse.Namespace) -> int:
         db.close()
     if not outcome.finished:
         why = " because of the problems above" if outcome.problems or outcome.decoder_error else ""
+        why = " because the output was closed" if output_closed else why
         print(f"session {outcome.session_id} is still running{why}; run the same command again to resume it",
-              file=notes)
+              file=sys.stderr if output_closed else notes)
     return 2 if outcome.decoder_error is not None or outcome.problems else 0

@@ -130,6 +130,29 @@ def test_ctrl_c_or_sigterm_stops_recording_and_leaves_the_session_running(tmp_pa
             assert conn.execute("SELECT phase FROM sessions WHERE id = ?", (number,)).fetchone() == ("running",)
 
 
+def test_closing_the_output_stops_recording_and_leaves_the_session_running(tmp_path):
+    """`laptiming record ... | head -3`: the pipe closing is not the decoder's link ending the session."""
+    db = tmp_path / "event.db"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "laptiming", "record", "sim://?cars=6&seed=4&speed=50&minutes=30",
+         "--db", str(db), "--session", "Practice", "--enter-unknown"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert process.stdout.readline().startswith("recording session 1 (Practice)")
+        process.stdout.close()  # as `head -1` exits: the next standings line meets a closed pipe
+        assert process.wait(LINE_TIMEOUT) == 0
+        notes = process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(LINE_TIMEOUT)
+    assert "session 1 is still running because the output was closed; run the same command again to resume it" in notes
+    assert "Traceback" not in notes
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT phase FROM sessions WHERE id = 1").fetchone() == ("running",)
+
+
 def test_a_flag_and_a_correction_from_another_terminal_reach_a_running_recorder(tmp_path):
     db = tmp_path / "event.db"
     process = subprocess.Popen(
