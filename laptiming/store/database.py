@@ -106,8 +106,8 @@ def open_event_db(path: str | Path, *, create: bool = False, readonly: bool = Fa
     A missing file without ``create``, a file that is not a database or not an event database,
     or one written by a newer laptiming is an :class:`InputError`/:class:`StoreError` naming the
     path. Only a file this call created is removed when opening fails, never one another process
-    made at the same moment. ``readonly`` opens without writing anything (also on read-only
-    media): no schema upgrade, no WAL switch. ``any_thread``: the connection may be used from other
+    made at the same moment. ``readonly`` opens without changing the database (also on read-only
+    media): no schema upgrade, no WAL switch; SQLite may make its ``-wal``/``-shm`` files where it can. ``any_thread``: the connection may be used from other
     threads than this one, one at a time (the journal writer serialises them with its turn).
     """
     path = Path(path)
@@ -217,7 +217,7 @@ def _check_ours(db: Database, path: Path) -> None:
 
 
 def _open_readonly(path: Path) -> Database:
-    """Read without writing a byte: ``mode=ro``, or ``immutable`` where not even the WAL index can be made."""
+    """Read without changing the database: ``mode=ro``, or ``immutable`` where not even the WAL index can be made."""
     if not path.is_file():
         raise InputError(f"database not found: {path}")
     uri = path.resolve().as_uri()
