@@ -251,6 +251,8 @@ class StreamDecoder:
                 garbage_to_end = end == len(buffer)
             dropped[reason] += count
             return None, garbage_to_end
+        elif end > pos:  # neither a frame nor a drop: the protocol's own bytes between records (line ends)
+            self.bytes_decoded += end - pos
         return None, False
 
     def reset(self) -> None:

@@ -22,6 +22,7 @@ START, END = b"<", b">"
 BODY_SIZE = 32
 MAX_RECORD = 64
 RECORD_SIZE = 1 + BODY_SIZE + 4 + 1  # '<', body, checksum digits, '>'
+_LINE_ENDS = (b"\r", b"\n")  # after each record on the wire (CR LF); a capture file may keep only the LF
 _DELIMITERS = Delimiters(START[0], END[0], MAX_RECORD, RECORD_SIZE, DropReason.BAD_LENGTH)
 _LINE = re.compile(
     r"^(?P<channel>[A-Z0-9]{3}) (?P<transponder>\d{6}) (?P<h>\d{2}):(?P<m>\d{2})'(?P<s>\d{2})\"(?P<ms>\d{3}) "
@@ -30,7 +31,16 @@ _LINE = re.compile(
 
 
 def next_record(buffer: bytes, pos: int = 0) -> tuple[int, bytes | None, DropReason | None, int]:
-    """Same contract as the P3 framer's ``step_frame``: the checked 32-character body of the next record."""
+    """Same contract as the P3 framer's ``step_frame``: the checked 32-character body of the next record.
+
+    The CR LF ending each line is the protocol's, not garbage: a step over line ends alone returns
+    neither a record nor a reason (the stream decoder counts those bytes as decoded).
+    """
+    if buffer[pos : pos + 1] in _LINE_ENDS:
+        stop = pos + 1
+        while buffer[stop : stop + 1] in _LINE_ENDS:
+            stop += 1
+        return stop, None, None, 0
     end, reason, count = _DELIMITERS.step(buffer, pos)
     if reason is not None or end == pos:
         return end, None, reason, count
