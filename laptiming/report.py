@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -13,6 +14,8 @@ from laptiming.engine import (
     DeleteLap,
     FinishTimeSet,
     LapFlag,
+    PassingJudged,
+    PassingReason,
     SessionEvent,
     SessionResult,
     SetMinLap,
@@ -22,9 +25,10 @@ from laptiming.engine import (
     TimePenalty,
     UnknownTransponder,
     UnknownTransponderSeen,
+    Verdict,
     VoidPassing,
 )
-from laptiming.engine.columns import counted_passings, laps_flagged
+from laptiming.engine.columns import counted_passings, laps_flagged, verdicts_with
 from laptiming.store import CorrectionRecord, SessionRecord
 from laptiming.timefmt import format_gap, format_lap_time, format_seconds
 
@@ -154,6 +158,13 @@ def format_unknown(unknown: Iterable[UnknownTransponder]) -> list[str]:
     ]
 
 
+def format_not_entered(verdicts: Sequence[Verdict]) -> list[str]:
+    """Transponders whose car is known but not entered in this session, first seen first: kept, not counted."""
+    seen = Counter(verdict.passing.transponder for verdict in verdicts_with(verdicts, PassingReason.NOT_ENTERED))
+    return [f"  transponder {transponder}: {count} passing{'s' if count != 1 else ''}, not counted"
+            for transponder, count in seen.items()]
+
+
 def format_result(record: SessionRecord, result: SessionResult, corrections: Sequence[CorrectionRecord]) -> str:
     """The whole results sheet of a session as text."""
     counted = counted_passings(result.verdicts)
@@ -171,6 +182,9 @@ def format_result(record: SessionRecord, result: SessionResult, corrections: Seq
         ]
     if result.unknown:
         lines += ["Unknown transponders:", *format_unknown(result.unknown)]
+    not_entered = format_not_entered(result.verdicts)
+    if not_entered:
+        lines += ["Cars not entered in this session (laptiming entry add enters one):", *not_entered]
     lines += ["Corrections:", *(format_corrections(corrections, numbers) or ["  none"])]
     return "\n".join(lines)
 
@@ -184,6 +198,9 @@ def describe_event(event: SessionEvent, entering: bool) -> str | None:
         if entering:
             return f"unknown transponder {unknown.transponder}: entering it as car {unknown.transponder}"
         return f"unknown transponder {unknown.transponder}: {unknown.passings} passings, not counted"
+    if isinstance(event, PassingJudged) and event.verdict.reason is PassingReason.NOT_ENTERED:
+        passing = event.verdict.passing
+        return f"transponder {passing.transponder}: its car is not entered in this session; passing not counted"
     if isinstance(event, FinishTimeSet) and event.finish_at_us is not None:
         return f"checkered flag at decoder time {event.finish_at_us}"
     return None
@@ -197,6 +214,10 @@ def event_json(event: SessionEvent, entering: bool) -> str | None:
         unknown = event.unknown
         return json.dumps({"type": "unknown", "transponder": unknown.transponder, "passings": unknown.passings,
                            "entering": entering})
+    if isinstance(event, PassingJudged) and event.verdict.reason is PassingReason.NOT_ENTERED:
+        passing = event.verdict.passing
+        return json.dumps({"type": "not_entered", "transponder": passing.transponder,
+                           "decoder_id": passing.decoder_id, "passing_number": passing.passing_number})
     if isinstance(event, FinishTimeSet):
         return json.dumps({"type": "checkered", "finish_at_us": event.finish_at_us})
     return None

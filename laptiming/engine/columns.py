@@ -157,6 +157,13 @@ def counted_passings(verdicts: Sequence[Verdict]) -> int:
     return sum(1 for verdict in verdicts if verdict.reason.counted)
 
 
+def verdicts_with(verdicts: Sequence[Verdict], reason: PassingReason) -> list[Verdict]:
+    """The verdicts of this reason, in order; from columns only those verdicts are made."""
+    if isinstance(verdicts, VerdictColumns):
+        return list(verdicts._make(np.flatnonzero(verdicts.reason_code == REASONS.index(reason)).tolist()))
+    return [verdict for verdict in verdicts if verdict.reason is reason]
+
+
 def laps_flagged(laps: Sequence[Lap], flag: LapFlag) -> list[Lap]:
     """The laps with this flag, in order; from columns only those laps are made."""
     if isinstance(laps, LapColumns):

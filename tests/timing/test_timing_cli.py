@@ -285,3 +285,32 @@ def test_record_says_what_it_does_with_planned_sessions_and_unknown_cars(tmp_pat
     assert "resuming" not in result.stdout
     assert "entering it as car" in result.stdout
     assert "not counted" not in result.stdout
+
+
+def test_a_known_car_not_entered_in_the_session_is_said_live_and_in_the_results(tmp_path):
+    """Cars entered in an earlier session cross in a new one: nothing counts, and the official is told why."""
+    db = tmp_path / "event.db"
+    source = "sim://?cars=2&seed=5&speed=0&minutes=2"
+    first = run_cli("record", source, "--db", db, "--session", "Practice 1", "--enter-unknown")
+    assert first.returncode == 0, first.stderr
+    with sqlite3.connect(db) as conn:
+        transponders = {row[0] for row in conn.execute("SELECT transponder FROM transponder_assignments")}
+    assert len(transponders) == 2
+
+    second = run_cli("record", source, "--db", db, "--session", "Practice 2")
+    assert second.returncode == 0, second.stderr
+    live = [line for line in second.stdout.splitlines() if "its car is not entered in this session" in line]
+    assert {int(line.split()[1].rstrip(":")) for line in live} == transponders
+    assert "0 counted" in second.stdout
+    results = run_cli("results", "--db", db, "--session", 2).stdout
+    listed = results.split("Cars not entered in this session (laptiming entry add enters one):\n")[1]
+    counts = {int(line.split()[1].rstrip(":")): int(line.split()[2]) for line in listed.splitlines()
+              if line.startswith("  transponder ")}
+    with sqlite3.connect(db) as conn:
+        journaled = dict(conn.execute("SELECT p.transponder, COUNT(*) FROM passings p JOIN session_passings s "
+                                      "ON s.passing_id = p.id WHERE s.session_id = 2 GROUP BY p.transponder"))
+    assert counts == journaled
+
+    as_json = run_cli("record", source, "--db", db, "--session", "Practice 3", "--json")
+    kinds = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert {k["transponder"] for k in kinds if k["type"] == "not_entered"} == transponders
