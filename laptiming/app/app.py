@@ -149,7 +149,7 @@ class LiveTimingApp(App[int]):
         self.call_from_thread(self.screen_named("live").refresh_bars)
 
     def action_finish(self) -> None:
-        """Finish the session after a confirmation: results final, reader stopped."""
+        """Finish the session after a confirmation: results provisional, reader stopped."""
         if self.timing.recording is None:
             self.notify("no session running", severity="warning")
             return
@@ -160,7 +160,7 @@ class LiveTimingApp(App[int]):
             if yes:
                 self.finish_session(name)
 
-        self.push_screen(Confirm(f"Finish {name}? Results become final (corrections can still be made)."), answered)
+        self.push_screen(Confirm(f"Finish {name}? Its results become provisional; Results (4) makes them official."), answered)
 
     @work(thread=True, exclusive=True, group="finish")
     def finish_session(self, name: str) -> None:

@@ -88,7 +88,7 @@ class LiveScreen(Screen):
         flag = timing.flag()
         if record is not None and state is None:
             self.query_one(SessionBar).show(record.name, record.rules.session_type.value, flag,
-                                            "over: results are final   n: next session")
+                                            "over: results on screen 4   n: next session")
         elif record is None:
             self.query_one(SessionBar).show("no session running", "", Flag.WAITING, "press n to choose the next session")
         else:
@@ -144,4 +144,4 @@ class LiveScreen(Screen):
             return "checkered: each car's next crossing finishes it   f: finish the session when all are in"
         if flag is Flag.FINISHED:
             return "finished   n: next session   4: results"
-        return "y/r: yellow/red  c: checkered  s/p/l/i/a: corrections on the selected car  w: walk-up  2: passings  ?: keys"
+        return "y/r/g/c: flags  s/p/l/i/a: correct the selected car  m: min lap  w: walk-up  2: passings  ?: keys"
