@@ -26,6 +26,7 @@ from laptiming.service.control import Flag as ControlFlag
 from laptiming.service.control import (
     ResultsStatus,
     confirm_results,
+    current_flag,
     finish_session,
     reopen_results,
     resume_timing,
@@ -166,14 +167,20 @@ class Timing:
             raise InputError("no slip printer was given to this screen")
         return self.slip_printer(session_id)
 
-    def live_session(self) -> tuple[SessionRecord, SessionResult] | None:
-        """The session on track for the board: the newest running one, else the newest finished (read-only)."""
+    def live_session(self) -> tuple[SessionRecord, SessionResult, ControlFlag | None] | None:
+        """The session on track for the board, with the flag it shows: the newest running one, else the newest
+        finished (read-only)."""
         sessions = self.sessions()
         for phase in (SessionPhase.RUNNING, SessionPhase.FINISHED):
             chosen = [record for record in sessions if record.phase is phase]
             if chosen:
                 record = chosen[-1]
-                return record, self.result(record.session_id)[0]
+                db = open_event_db(self.db_path, readonly=True)
+                try:
+                    result = engine.derive_session(load_passings(db, record.session_id), load_setup(db, record.session_id))
+                    return record, result, current_flag(db, record.session_id, None)
+                finally:
+                    db.close()
         return None
 
     # -- running one session ------------------------------------------------------------------

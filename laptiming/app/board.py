@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Digits, Label, Static
 from laptiming.app.adapter import Timing
 from laptiming.app.widgets.standings import PERSONAL_BEST, SESSION_BEST, row_cells
 from laptiming.engine import SessionResult
+from laptiming.service.control import Flag
 from laptiming.store import SessionRecord
 from laptiming.timefmt import format_lap_time
 from laptiming.service.web_feed import FeedPicture, Json, follow_feed
@@ -44,6 +45,11 @@ class WebAddress(Static):
         content = Text("\n".join(self.qr_lines), style="black on white")
         content.append(f"\nlive results on your phone:\n{url}", style="bold")
         super().__init__(content, id="board-web")
+
+
+def _flag_text(flag: str | None) -> str:
+    """The flag the session shows, after its phase in the header (the green flag goes without saying)."""
+    return "" if flag in (None, Flag.GREEN.value) else f"  {flag.upper()} FLAG"
 
 
 def feed_cells(row: Json) -> dict[str, Text]:
@@ -108,7 +114,8 @@ class BoardApp(App[int]):
         best = next((row for row in rows if row["sb"]), None)
         holder = "" if best is None else f"\nsession best: {best['number']} {best['driver']}"
         self.query_one("#board-session", Label).update(
-            f"{session['name']}  {session['type'].upper()}  {session['phase'].upper()}{holder}")
+            f"{session['name']}  {session['type'].upper()}  {session['phase'].upper()}"
+            f"{_flag_text(session.get('flag'))}{holder}")
         self.query_one(Digits).update("" if best is None else best["best"])
         self._paint(session["id"], [(str(row["car_id"]), feed_cells(row)) for row in rows])
 
@@ -126,13 +133,14 @@ class BoardApp(App[int]):
     def _problem(self, message: str) -> None:
         self.query_one("#board-session", Label).update(f"cannot read the event database: {message}")
 
-    def show(self, record: SessionRecord, result: SessionResult) -> None:
+    def show(self, record: SessionRecord, result: SessionResult, flag: Flag | None = None) -> None:
         """Redraw: rows keyed by car, only changed cells written."""
         best = min((row for row in result.standings if row.best_lap_us is not None),
                    key=lambda row: row.best_lap_us or 0, default=None)
         holder = "" if best is None else f"\nsession best: {best.number} {best.driver or ''}"
         self.query_one("#board-session", Label).update(
-            f"{record.name}  {record.rules.session_type.value.upper()}  {record.phase.value.upper()}{holder}")
+            f"{record.name}  {record.rules.session_type.value.upper()}  {record.phase.value.upper()}"
+            f"{_flag_text(None if flag is None else flag.value)}{holder}")
         self.query_one(Digits).update(format_lap_time(None if best is None else best.best_lap_us))
         rows = []
         for row in result.standings:
