@@ -167,7 +167,7 @@ class Timing:
             raise InputError("no slip printer was given to this screen")
         return self.slip_printer(session_id)
 
-    def live_session(self) -> tuple[SessionRecord, SessionResult, ControlFlag | None] | None:
+    def live_session(self) -> tuple[SessionRecord, SessionResult, Flag | None] | None:
         """The session on track for the board, with the flag it shows: the newest running one, else the newest
         finished (read-only)."""
         sessions = self.sessions()
@@ -178,7 +178,8 @@ class Timing:
                 db = open_event_db(self.db_path, readonly=True)
                 try:
                     result = engine.derive_session(load_passings(db, record.session_id), load_setup(db, record.session_id))
-                    return record, result, current_flag(db, record.session_id, None)
+                    shown = current_flag(db, record.session_id, None)
+                    return record, result, None if shown is None else Flag(shown.value)
                 finally:
                     db.close()
         return None

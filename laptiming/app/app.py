@@ -130,6 +130,9 @@ class LiveTimingApp(App[int]):
                 and state.setup.markers.green_us is not None:
             self.notify("already green (the green flag fell at the first passing)")
             return
+        if flag is Flag.CHECKERED and self.timing.flag() is Flag.CHECKERED:  # a second press would move the finish
+            self.notify("the checkered flag is already out (laptiming flag checkered --at moves it)", severity="warning")
+            return
         if self.timing.decoder_now_us() is None:
             self.notify("no passing has arrived yet, so the decoder's clock is unknown"
                         + (": the green flag falls by itself at the first one" if flag is Flag.GREEN else ""),

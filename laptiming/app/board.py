@@ -16,10 +16,9 @@ from textual.containers import Horizontal
 from rich.text import Text
 from textual.widgets import DataTable, Digits, Label, Static
 
-from laptiming.app.adapter import Timing
+from laptiming.app.adapter import Flag, Timing
 from laptiming.app.widgets.standings import PERSONAL_BEST, SESSION_BEST, row_cells
 from laptiming.engine import SessionResult
-from laptiming.service.control import Flag
 from laptiming.store import SessionRecord
 from laptiming.timefmt import format_lap_time
 from laptiming.service.web_feed import FeedPicture, Json, follow_feed

@@ -60,6 +60,8 @@ async def test_session_runs_green_to_finished(event_db: Path) -> None:
         # Checkered, then finish with a confirmation.
         await pilot.press("c")
         await until(pilot, lambda: app.timing.flag().value == "checkered", "the checkered flag")
+        await pilot.press("c")  # pressed twice: the finish stays where the first put it
+        await until(pilot, lambda: any("already out" in n.message for n in app._notifications), "told it is out")
         await pilot.press("f")
         await pilot.pause()
         await pilot.press("y")
