@@ -140,7 +140,8 @@ def check_correction(db: Database, session_id: int, request: CorrectionRequest) 
             return AddPassing(transponder, time_us)
         case VoidPassingRequest(decoder_id, number, time_us):
             action = VoidPassing(decoder_id, number, time_us)
-            added = ResolvedSetup(load_setup(db, session_id)).added_passings  # an official's typo can be undone
+            resolved = ResolvedSetup(load_setup(db, session_id))
+            added = resolved.added_passings  # an official's typo can be undone
             matches = [p for p in (*load_passings(db, session_id), *added) if action.matches(p)]
             if not matches:
                 raise InputError(f"no passing {number} of decoder {decoder_id} in session {session_id} "
@@ -149,6 +150,8 @@ def check_correction(db: Database, session_id: int, request: CorrectionRequest) 
                 times = ", ".join(str(p.decoder_time_us) for p in matches)
                 raise InputError(f"passing {number} of decoder {decoder_id} occurs {len(matches)} times "
                                  f"(decoder times {times}); add --time-us")
+            if resolved.is_voided(matches[0]):  # a second press or a retyped command: one correction is enough
+                raise InputError(f"passing {number} of decoder {decoder_id} is already voided in session {session_id}")
             return action
         case PenaltyRequest(number, penalty_us):
             if get_session(db, session_id).rules.session_type.ranks_by_best_lap:

@@ -91,6 +91,9 @@ def test_corrections_through_the_cli_are_recomputed_and_listed(replayed):
     assert dsq.returncode == 0, dsq.stderr
     void = run_cli("correct", "void-passing", *base, "--reason", "pit lane read", "--decoder", "268307", "--number", "157860")
     assert void.returncode == 0, void.stderr
+    again = run_cli("correct", "void-passing", *base, "--reason", "pit lane read", "--decoder", "268307",
+                    "--number", "157860")
+    assert again.returncode == 2 and "passing 157860 of decoder 268307 is already voided in session 1" in again.stderr
     assign = run_cli("correct", "assign", *base, "--reason", "spare transponder", "--transponder", "3292480",
                      "--car", "77", "--driver", "Grace Hopper", "--class", "GT4")
     assert assign.returncode == 0, assign.stderr
