@@ -17,7 +17,7 @@ from laptiming.export import (
 )
 from laptiming.report import format_result
 from laptiming.service.day import day_sessions
-from laptiming.store import SessionPhase, load_corrections, open_event_db
+from laptiming.store import load_corrections, open_event_db
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -96,7 +96,7 @@ def sessions_command(args: argparse.Namespace) -> int:
         table.append((str(session.session_id), session.name, session.session_type.value, session.phase.value,
                       session.planned_start or "-", session.planned_end or "-", str(session.entries),
                       str(session.passings), session.flag.value if session.flag else "-",
-                      "-" if session.phase is SessionPhase.PLANNED else session.results.value, note))
+                      "-" if session.results is None else session.results.value, note))
     widths = [max(len(line[column]) for line in table) for column in range(len(table[0]))]
     numeric = {0, 6, 7}
     for line in table:

@@ -32,7 +32,7 @@ class DaySession:
     entries: int
     passings: int
     flag: Flag | None
-    results: ResultsStatus
+    results: ResultsStatus | None  # None while planned: nothing timed yet
     timed_by: LockHolder | None
     expected_next: bool
 
@@ -65,7 +65,7 @@ def day_sessions(db: Database) -> list[DaySession]:
             entries=entries.get(r.session_id, 0),
             passings=passings.get(r.session_id, 0),
             flag=current_flag(db, r.session_id),
-            results=results_status(db, r.session_id),
+            results=None if r.phase is SessionPhase.PLANNED else results_status(db, r.session_id),
             timed_by=lock_holder(path, r.session_id) if on_disk and r.phase is SessionPhase.RUNNING else None,
             expected_next=r.session_id == next_id,
         )

@@ -76,6 +76,7 @@ async def test_passings_day_results_and_keys(event_db: Path, tmp_path: Path, mon
         day = app.screen.query_one(DataTable)
         await until(pilot, lambda: day.row_count == 2, "both sessions listed")
         assert str(day.get_row_at(0)[5]) == "running" and str(day.get_row_at(1)[5]) == "planned"
+        assert [str(day.get_row_at(i)[9]) for i in range(2)] == ["live", "-"]  # as `laptiming sessions` shows it
         assert "Practice 2" in str(app.screen.query_one("#expected", Label).render())
         await pilot.press("question_mark")
         await pilot.pause()

@@ -144,7 +144,8 @@ class DayScreen(Screen):
             table.add_row(str(item.session_id), (item.planned_start or "")[-5:], (item.planned_end or "")[-5:],
                           item.name + ("  <- next" if item.expected_next else ""), item.session_type.value,
                           Text(item.phase.value, style=style), str(item.entries), str(item.passings),
-                          "" if item.flag is None else item.flag.value, item.results.value, timed_by,
+                          "" if item.flag is None else item.flag.value,
+                          "-" if item.results is None else item.results.value, timed_by,
                           key=str(item.session_id))
         label = self.query_one("#expected", Label)
         if expected is None:
