@@ -8,6 +8,7 @@ session, counts nothing twice, finishes it, and the laps equal those computed by
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -42,6 +43,26 @@ def start_reading(process):
 
     threading.Thread(target=pump, daemon=True).start()
     return lines
+
+
+def start_recorder(db, session, *options):
+    """A real ``laptiming record`` of a long simulated practice, its output piped to the test."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "laptiming", "record", "sim://?cars=6&seed=4&speed=50&minutes=30",
+         "--db", str(db), "--session", session, "--enter-unknown", *options],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+@contextlib.contextmanager
+def killed_if_left(process):
+    """The process, killed if a failed assertion left it running."""
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(LINE_TIMEOUT)
 
 
 def test_kill_9_mid_session_loses_no_committed_passing_and_the_session_resumes(tmp_path):
@@ -109,22 +130,13 @@ def test_kill_9_mid_session_loses_no_committed_passing_and_the_session_resumes(t
 def test_ctrl_c_or_sigterm_stops_recording_and_leaves_the_session_running(tmp_path):
     db = tmp_path / "event.db"
     for number, stop_signal in enumerate((signal.SIGINT, signal.SIGTERM), start=1):
-        process = subprocess.Popen(
-            [sys.executable, "-m", "laptiming", "record", "sim://?cars=6&seed=4&speed=50&minutes=30",
-             "--db", str(db), "--session", f"Practice {number}", "--enter-unknown", "--json"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        try:
+        with killed_if_left(start_recorder(db, f"Practice {number}", "--json")) as process:
             lines = start_reading(process)
             first = lines.get(timeout=LINE_TIMEOUT)
             assert first is not None and json.loads(first)["type"] in {"unknown", "standing", "not_entered"}  # practice 2: the cars of 1
             os.kill(process.pid, stop_signal)
             assert process.wait(LINE_TIMEOUT) == 0
             notes = process.stderr.read()
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait(LINE_TIMEOUT)
         assert f"session {number} is still running; run the same command again to resume it" in notes
         with sqlite3.connect(db) as conn:
             assert conn.execute("SELECT phase FROM sessions WHERE id = ?", (number,)).fetchone() == ("running",)
@@ -133,20 +145,11 @@ def test_ctrl_c_or_sigterm_stops_recording_and_leaves_the_session_running(tmp_pa
 def test_closing_the_output_stops_recording_and_leaves_the_session_running(tmp_path):
     """`laptiming record ... | head -3`: the pipe closing is not the decoder's link ending the session."""
     db = tmp_path / "event.db"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "laptiming", "record", "sim://?cars=6&seed=4&speed=50&minutes=30",
-         "--db", str(db), "--session", "Practice", "--enter-unknown"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
+    with killed_if_left(start_recorder(db, "Practice")) as process:
         assert process.stdout.readline().startswith("recording session 1 (Practice)")
         process.stdout.close()  # as `head -1` exits: the next standings line meets a closed pipe
         assert process.wait(LINE_TIMEOUT) == 0
         notes = process.stderr.read()
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(LINE_TIMEOUT)
     assert "session 1 is still running because the output was closed; run the same command again to resume it" in notes
     assert "Traceback" not in notes
     with sqlite3.connect(db) as conn:
