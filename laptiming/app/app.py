@@ -216,12 +216,14 @@ class LiveTimingApp(App[int]):
             if unknown:
                 values["transponder"] = str(unknown[0].transponder)
             return values
-        if "car" in {field.key for field in KINDS[kind].fields}:
+        fields = {field.key for field in KINDS[kind].fields}
+        if fields & {"car", "transponder"}:  # the selected car's number, or its transponder (add a passing)
             car_id = self.screen_named("live").query_one("#standings").selected_car()
             row = self.model.rows.get(car_id) if car_id is not None else None
             if row is not None:
-                values["car"] = row.number
-                if kind == "add_passing" and row.transponders:
+                if "car" in fields:
+                    values["car"] = row.number
+                if "transponder" in fields and row.transponders:
                     values["transponder"] = str(row.transponders[0])
         return values
 

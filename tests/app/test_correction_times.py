@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.widgets import Input, Label
 
 from laptiming.app import LiveTimingApp, Timing
+from laptiming.app.widgets.standings import StandingsTable
 from laptiming.service.clocktime import session_decoder_time
 from laptiming.store import load_corrections, open_event_db
 from tests.app.conftest import app_test, until
@@ -22,11 +23,14 @@ async def test_an_added_passing_typed_as_a_time_of_day_lands_exactly_on_the_deco
         app.start_session(1)
         await until(pilot, lambda: len(app.model.rows) == 3 and app.model.link is not None
                     and app.model.link.state.value == "ended", "three cars timed")
-        car = next(iter(app.model.rows.values()))
+        car = max(app.model.rows.values(), key=lambda row: row.position)  # not the row the cursor starts on
+        table = app.screen_named("live").query_one(StandingsTable)
+        table.move_cursor(row=table.get_row_index(str(car.car_id)))
         await pilot.press("i")
         await until(pilot, lambda: app.screen.query("#field-time_us"), "the add-passing form")
         form = app.screen
-        form.query_one("#field-transponder", Input).value = str(car.transponders[0])
+        # the selected car's transponder is filled in
+        assert form.query_one("#field-transponder", Input).value == str(car.transponders[0])
         form.query_one("#field-time_us", Input).value = "9:01:30.25x"  # a typo: said on the form, nothing sent
         reason = form.query_one("#field-reason", Input)
         reason.value = "loop missed it"
