@@ -16,7 +16,7 @@ from textual.worker import get_current_worker
 from laptiming.app.adapter import Flag, Timing, WalkUpEntry, WalkUpResult
 from laptiming.app.messages import NoticesArrived, SessionEnded, WalkUpRequested, WorkFailed
 from laptiming.app.model import LiveModel
-from laptiming.app.screens.corrections import KINDS, CorrectionForm
+from laptiming.app.screens.corrections import KINDS, CorrectionForm, CorrectionTyped
 from laptiming.app.screens.dialogs import Confirm, KeysHelp, SessionPicker
 from laptiming.app.screens.live import LiveScreen
 from laptiming.app.screens.views import VIEWS
@@ -189,12 +189,14 @@ class LiveTimingApp(App[int]):
         self.model.problems.append(f"{message.what}: {message.error}")
         self.notify(f"{message.what}: {message.error}", severity="error", timeout=10)
 
-    def _watch(self, what: str, future: Future[Any], then: Any = None) -> None:
-        """Report the outcome of queued service work on the UI thread."""
+    def _watch(self, what: str, future: Future[Any], then: Any = None, refused: Any = None) -> None:
+        """Report the outcome of queued service work on the UI thread (``refused(message)`` instead of a toast)."""
 
         def done(finished: Future[Any]) -> None:
             error = finished.exception()
-            if error is not None:
+            if error is not None and refused is not None:
+                self.call_from_thread(refused, str(error))
+            elif error is not None:
                 self.call_from_thread(self.notify, f"{what} not recorded: {error}", severity="error", timeout=10)
             elif then is not None:
                 self.call_from_thread(then, finished.result())
@@ -227,14 +229,19 @@ class LiveTimingApp(App[int]):
                     values["transponder"] = str(row.transponders[0])
         return values
 
-    def correction_entered(self, answer: tuple | None) -> None:
-        """A correction form closed: send what it asked for (nothing when cancelled)."""
-        if answer is None:
+    def correction_entered(self, typed: CorrectionTyped | None) -> None:
+        """A correction form closed: send what it asked for (nothing when cancelled); refused, the form
+        opens again as it was typed, saying why, so the official corrects one field, not all of them."""
+        if typed is None:
             return
-        request, reason = answer
-        self.send_correction(request, reason)
 
-    def send_correction(self, request: Any, reason: str) -> None:
+        def again(error: str) -> None:
+            self.push_screen(CorrectionForm(typed.kind, typed.values, self.timing.read_time, f"not recorded: {error}"),
+                             self.correction_entered)
+
+        self.send_correction(typed.request, typed.reason, again)
+
+    def send_correction(self, request: Any, reason: str, refused: Any = None) -> None:
         """Send a correction to the running session; the standings re-rank as soon as it is committed."""
 
         def recorded(record: Any) -> None:
@@ -242,7 +249,7 @@ class LiveTimingApp(App[int]):
                 self.model.resync(self.timing.state)
             self.notify(f"correction #{record.correction.correction_id} recorded")
 
-        self._watch("correction", self.timing.correct(request, self.official, reason), recorded)
+        self._watch("correction", self.timing.correct(request, self.official, reason), recorded, refused)
 
     # -- walk-up entries ------------------------------------------------------------------------
     def action_walk_up(self) -> None:

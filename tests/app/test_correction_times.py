@@ -25,7 +25,9 @@ async def test_an_added_passing_typed_as_a_time_of_day_lands_exactly_on_the_deco
                     and app.model.link.state.value == "ended", "three cars timed")
         car = max(app.model.rows.values(), key=lambda row: row.position)  # not the row the cursor starts on
         table = app.screen_named("live").query_one(StandingsTable)
+        await until(pilot, lambda: table.has_car(car.car_id), "the car's row drawn")
         table.move_cursor(row=table.get_row_index(str(car.car_id)))
+        await until(pilot, lambda: table.selected_car() == car.car_id, "the car selected")
         await pilot.press("i")
         await until(pilot, lambda: app.screen.query("#field-time_us"), "the add-passing form")
         form = app.screen
@@ -51,3 +53,44 @@ async def test_an_added_passing_typed_as_a_time_of_day_lands_exactly_on_the_deco
             db.close()
         assert (added.transponder, added.decoder_time_us) == (car.transponders[0], expected)
         assert expected % 1_000_000 == 250_000  # the typed milliseconds, exactly
+
+
+@app_test
+async def test_a_refused_correction_opens_its_form_again_as_typed_saying_why(event_db: Path) -> None:
+    app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="desk")
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.start_session(1)
+        await until(pilot, lambda: len(app.model.rows) == 3 and app.model.link is not None
+                    and app.model.link.state.value == "ended", "three cars timed")
+        leader = min(app.model.rows.values(), key=lambda row: row.position)
+        table = app.screen_named("live").query_one(StandingsTable)
+        await until(pilot, lambda: table.has_car(leader.car_id), "the leader's row drawn")
+        table.move_cursor(row=table.get_row_index(str(leader.car_id)))
+        await until(pilot, lambda: table.selected_car() == leader.car_id, "the leader selected")
+        await pilot.press("l")  # delete a lap of the selected car
+        await until(pilot, lambda: app.screen.query("#field-lap"), "the delete-lap form")
+        first = app.screen
+        car = first.query_one("#field-car", Input).value
+        assert car == leader.number
+        first.query_one("#field-lap", Input).value = "99"  # passes the form's own checks; the service refuses it
+        reason = first.query_one("#field-reason", Input)
+        reason.value = "track limits"
+        reason.focus()
+        await until(pilot, lambda: reason.has_focus, "the reason field focused")  # Enter there records it
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is not first and app.screen.query("#form-error"), "the form again")
+        again = app.screen
+        assert f"car {car} has no lap 99" in str(again.query_one("#form-error", Label).render())
+        assert [again.query_one(f"#field-{key}", Input).value for key in ("car", "lap", "reason")] == \
+            [car, "99", "track limits"]
+        again.query_one("#field-lap", Input).value = "1"
+        reason_again = again.query_one("#field-reason", Input)
+        reason_again.focus()
+        await until(pilot, lambda: reason_again.has_focus, "the reason field focused again")
+        await pilot.press("enter")
+        await until(pilot, lambda: not app.screen.query("#form-error"), "the form closed")
+        db = open_event_db(event_db, readonly=True)
+        try:
+            await until(pilot, lambda: len(load_corrections(db, 1)) == 1, "only the second one stored")
+        finally:
+            db.close()

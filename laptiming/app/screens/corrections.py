@@ -103,17 +103,29 @@ KINDS: dict[str, Kind] = {
 }
 
 
-class CorrectionForm(ModalScreen[tuple[CorrectionRequest, str] | None]):
+@dataclass(frozen=True, slots=True)
+class CorrectionTyped:
+    """What a correction form sends: the request and its reason, and what was typed (to open the form again)."""
+
+    kind: str
+    request: CorrectionRequest
+    reason: str
+    values: Values
+
+
+class CorrectionForm(ModalScreen[CorrectionTyped | None]):
     """One correction: its fields, then the reason; Enter moves down, Enter on the reason records it, Esc cancels."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, kind: str, initial: Values | None = None, read_time: TimeReader = microseconds_only) -> None:
+    def __init__(self, kind: str, initial: Values | None = None, read_time: TimeReader = microseconds_only,
+                 error: str = "") -> None:
         super().__init__(classes="dialog")
         self.kind_name = kind
         self.kind = KINDS[kind]
         self.initial = initial or {}
         self.read_time = read_time  # a time as the official types it -> decoder µs
+        self.error = error  # why the same correction was refused last time (the form opened again)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
@@ -125,6 +137,8 @@ class CorrectionForm(ModalScreen[tuple[CorrectionRequest, str] | None]):
             yield Label("Enter: next field, on the reason: record it    Esc: cancel", classes="dialog-keys")
 
     def on_mount(self) -> None:
+        if self.error:
+            self._error(self.error)
         for input_widget in self.query(Input):
             if not input_widget.value:
                 input_widget.focus()
@@ -151,7 +165,7 @@ class CorrectionForm(ModalScreen[tuple[CorrectionRequest, str] | None]):
         except (ValueError, InputError) as err:
             self._error(str(err))
             return
-        self.dismiss((request, values["reason"].strip()))
+        self.dismiss(CorrectionTyped(self.kind_name, request, values["reason"].strip(), values))
 
     def _error(self, message: str) -> None:
         self.query_one("#form-error", Label).update(f"[b red]{message}[/]")
