@@ -16,18 +16,24 @@ SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
 TYPED = "09:01:30.250"  # the simulator's decoder clock starts at 09:00 on its day
 
 
+async def timed_and_selected(app: LiveTimingApp, pilot, pick) -> object:
+    """Time the simulated session to its end, then select the car ``pick`` (min or max) by position."""
+    app.start_session(1)
+    await until(pilot, lambda: len(app.model.rows) == 3 and app.model.link is not None
+                and app.model.link.state.value == "ended", "three cars timed")
+    car = pick(app.model.rows.values(), key=lambda row: row.position)
+    table = app.screen_named("live").query_one(StandingsTable)
+    await until(pilot, lambda: table.has_car(car.car_id), "the car's row drawn")
+    table.move_cursor(row=table.get_row_index(str(car.car_id)))
+    await until(pilot, lambda: table.selected_car() == car.car_id, "the car selected")
+    return car
+
+
 @app_test
 async def test_an_added_passing_typed_as_a_time_of_day_lands_exactly_on_the_decoder_clock(event_db: Path) -> None:
     app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="desk")
     async with app.run_test(size=(120, 40)) as pilot:
-        app.start_session(1)
-        await until(pilot, lambda: len(app.model.rows) == 3 and app.model.link is not None
-                    and app.model.link.state.value == "ended", "three cars timed")
-        car = max(app.model.rows.values(), key=lambda row: row.position)  # not the row the cursor starts on
-        table = app.screen_named("live").query_one(StandingsTable)
-        await until(pilot, lambda: table.has_car(car.car_id), "the car's row drawn")
-        table.move_cursor(row=table.get_row_index(str(car.car_id)))
-        await until(pilot, lambda: table.selected_car() == car.car_id, "the car selected")
+        car = await timed_and_selected(app, pilot, max)  # the last car: not the row the cursor starts on
         await pilot.press("i")
         await until(pilot, lambda: app.screen.query("#field-time_us"), "the add-passing form")
         form = app.screen
@@ -59,14 +65,7 @@ async def test_an_added_passing_typed_as_a_time_of_day_lands_exactly_on_the_deco
 async def test_a_refused_correction_opens_its_form_again_as_typed_saying_why(event_db: Path) -> None:
     app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="desk")
     async with app.run_test(size=(120, 40)) as pilot:
-        app.start_session(1)
-        await until(pilot, lambda: len(app.model.rows) == 3 and app.model.link is not None
-                    and app.model.link.state.value == "ended", "three cars timed")
-        leader = min(app.model.rows.values(), key=lambda row: row.position)
-        table = app.screen_named("live").query_one(StandingsTable)
-        await until(pilot, lambda: table.has_car(leader.car_id), "the leader's row drawn")
-        table.move_cursor(row=table.get_row_index(str(leader.car_id)))
-        await until(pilot, lambda: table.selected_car() == leader.car_id, "the leader selected")
+        leader = await timed_and_selected(app, pilot, min)
         await pilot.press("l")  # delete a lap of the selected car
         await until(pilot, lambda: app.screen.query("#field-lap"), "the delete-lap form")
         first = app.screen
