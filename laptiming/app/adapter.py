@@ -16,6 +16,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlite_utils import Database
+
 from hardware.events import DecoderEvent, DecoderStatus, LinkStatus
 from laptiming import engine
 from laptiming.engine import SessionResult, SessionRules, SessionState
@@ -149,8 +151,7 @@ class Timing:
         """A session's results recomputed from its journal and corrections (read-only)."""
         db = open_event_db(self.db_path, readonly=True)
         try:
-            result = engine.derive_session(load_passings(db, session_id), load_setup(db, session_id))
-            return result, load_corrections(db, session_id)
+            return _derived(db, session_id), load_corrections(db, session_id)
         finally:
             db.close()
 
@@ -177,9 +178,8 @@ class Timing:
                 record = chosen[-1]
                 db = open_event_db(self.db_path, readonly=True)
                 try:
-                    result = engine.derive_session(load_passings(db, record.session_id), load_setup(db, record.session_id))
                     shown = current_flag(db, record.session_id, None)
-                    return record, result, None if shown is None else Flag(shown.value)
+                    return record, _derived(db, record.session_id), None if shown is None else Flag(shown.value)
                 finally:
                     db.close()
         return None
@@ -344,3 +344,8 @@ class Timing:
             return recording.close(finish=False)
         except (TimingError, sqlite3.Error):
             return None
+
+
+def _derived(db: Database, session_id: int) -> SessionResult:
+    """A session's results recomputed from its journal and corrections."""
+    return engine.derive_session(load_passings(db, session_id), load_setup(db, session_id))
