@@ -71,12 +71,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     status.set_defaults(handler=correct_command, build=_status)
 
     assign = actions.add_parser("assign", parents=[common],
-                                help="a transponder's passings in this session belong to a car (made and entered if "
-                                     "new; the car entered by the transponder's number, if any, leaves the list)")
+                                help="a transponder's passings in this session belong to a car (entered if it is "
+                                     "not; the car entered by the transponder's number, if any, leaves the list)")
     assign.add_argument("--transponder", type=int, required=True)
     assign.add_argument("--car", required=True, metavar="NUMBER")
     assign.add_argument("--driver", help="driver of the car in this session")
     assign.add_argument("--class", dest="car_class", help="the car's class")
+    assign.add_argument("--new-car", action="store_true",
+                        help="the car number is new to the event: make the car (without it, an unknown number "
+                             "is refused, so that a typo makes no phantom car)")
     assign.set_defaults(handler=correct_command, build=_assign)
 
     min_lap = actions.add_parser("min-lap", parents=[common], help="change the session's minimum lap time")
@@ -105,7 +108,7 @@ def _status(args: argparse.Namespace) -> CorrectionRequest:
 
 
 def _assign(args: argparse.Namespace) -> CorrectionRequest:
-    return AssignRequest(args.transponder, args.car, args.driver, args.car_class)
+    return AssignRequest(args.transponder, args.car, args.driver, args.car_class, args.new_car)
 
 
 def _min_lap(args: argparse.Namespace) -> CorrectionRequest:

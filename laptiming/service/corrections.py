@@ -89,12 +89,17 @@ class StatusRequest:
 
 @dataclass(frozen=True, slots=True)
 class AssignRequest:
-    """A transponder's passings in this session belong to this car (made and entered if new)."""
+    """A transponder's passings in this session belong to this car (entered in the session if it is not).
+
+    A car number the event does not know is refused unless ``new_car`` says to make it: a typo must
+    not put a phantom car in the results.
+    """
 
     transponder: int
     car_number: str
     driver: str | None = None
     car_class: str | None = None
+    new_car: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +172,13 @@ def check_correction(db: Database, session_id: int, request: CorrectionRequest) 
             raise InputError(f"car {number} has no lap {lap_no} in session {session_id} (it has {len(laps)})")
         case StatusRequest(number, status):
             return SetStatus(_entered_car(db, session_id, number), status)
-        case AssignRequest(transponder, number, driver, car_class):
+        case AssignRequest(transponder, number, driver, car_class, new_car):
+            if not new_car:
+                try:
+                    car_by_number(db, number)
+                except InputError as err:
+                    raise InputError(f"{err}: check the number, or enter a new car (correct assign --new-car; "
+                                     "in the app, the walk-up form, w)") from None
             car_id = ensure_car(db, number, car_class)
             if driver is not None or not is_entered(db, session_id, car_id):
                 enter_car(db, session_id, car_id, None if driver is None else ensure_driver(db, driver))

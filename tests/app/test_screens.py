@@ -14,7 +14,7 @@ from laptiming.app.widgets.status import AlertBar
 from laptiming.service import Recording, RecordingRequest
 from laptiming.service.corrections import AssignRequest
 from laptiming.service.control import control_log, results_status
-from laptiming.store import SessionPhase, list_sessions, open_event_db
+from laptiming.store import SessionPhase, ensure_car, list_sessions, open_event_db, write_transaction
 from tests.app.conftest import app_test, until
 
 SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
@@ -32,8 +32,25 @@ def _ended(app: LiveTimingApp) -> bool:
     return app.model.link is not None and app.model.link.state.value == "ended"
 
 
+def _known_car(path: Path, number: str) -> None:
+    """A car the event knows (registered for the day) but not entered in any session yet."""
+    db = open_event_db(path)
+    try:
+        with write_transaction(db):
+            ensure_car(db, number)
+    finally:
+        db.close()
+
+
+def _form_error(app: LiveTimingApp) -> str:
+    """The message under the open form's fields ('' when no form is open)."""
+    errors = app.screen.query("#form-error")
+    return str(errors.first(Label).render()) if errors else ""
+
+
 @app_test
 async def test_unknown_transponder_alert_and_assign(event_db: Path) -> None:
+    _known_car(event_db, "7")
     app = LiveTimingApp(Timing(event_db, SIM), official="desk")
     async with app.run_test(size=(120, 36)) as pilot:
         app.start_session(1)
@@ -44,7 +61,13 @@ async def test_unknown_transponder_alert_and_assign(event_db: Path) -> None:
         await pilot.press("a")
         await pilot.pause()
         assert app.screen.query_one("#field-transponder").value == str(first)
-        await pilot.press("7", "enter", *"Ada Lovelace", "enter", *"GT4", "enter", *"registration desk", "enter")
+        await pilot.press("8", "enter", *"Ada Lovelace", "enter", *"GT4", "enter", *"registration desk", "enter")
+        await until(pilot, lambda: "no car number 8" in _form_error(app), "a typo refused: the event has no car 8")
+        assert app.screen.query_one("#field-driver").value == "Ada Lovelace"  # the form again, as typed
+        assert not any(row.number == "8" for row in app.model.rows.values())
+        app.screen.query_one("#field-car").value = "7"
+        app.screen.query_one("#field-reason").focus()
+        await pilot.press("enter")
         table = app.screen_named("live").query_one(StandingsTable)
         await until(pilot, lambda: any(row.number == "7" for row in app.model.rows.values()), "car 7 in the standings")
         car = next(row for row in app.model.rows.values() if row.number == "7")
@@ -190,6 +213,7 @@ async def test_passings_screen_shows_the_passings_journaled_before_the_app_start
 
 @app_test
 async def test_passings_rejudged_by_an_assignment_change_in_place(event_db: Path) -> None:
+    _known_car(event_db, "7")
     app = LiveTimingApp(Timing(event_db, SIM), official="desk")
     async with app.run_test(size=(120, 36)) as pilot:
         app.start_session(1)

@@ -211,7 +211,9 @@ def test_a_correction_through_the_live_session_gets_the_same_checks_as_the_comma
         live.writer.flush(TIMEOUT)
         with pytest.raises(InputError, match="no car number 99"):
             live.correct(PenaltyRequest("99", 5 * S), made_by="clerk", reason="jump start").result(TIMEOUT)
-        live.correct(AssignRequest(9, "31", driver="Ada Lovelace", car_class="GT4"), made_by="desk",
+        with pytest.raises(InputError, match="no car number 31 .*--new-car"):  # a typo makes no phantom car
+            live.correct(AssignRequest(9, "31", driver="Ada Lovelace"), made_by="desk", reason="typo").result(TIMEOUT)
+        live.correct(AssignRequest(9, "31", driver="Ada Lovelace", car_class="GT4", new_car=True), made_by="desk",
                      reason="walk-up entry").result(TIMEOUT)
         live.writer.flush(TIMEOUT)
         rows = {row.number: (row.driver, row.car_class, row.laps) for row in live.state.standings}

@@ -94,8 +94,11 @@ def test_corrections_through_the_cli_are_recomputed_and_listed(replayed):
     again = run_cli("correct", "void-passing", *base, "--reason", "pit lane read", "--decoder", "268307",
                     "--number", "157860")
     assert again.returncode == 2 and "passing 157860 of decoder 268307 is already voided in session 1" in again.stderr
+    typo = run_cli("correct", "assign", *base, "--reason", "spare transponder", "--transponder", "3292480",
+                   "--car", "77", "--driver", "Grace Hopper", "--class", "GT4")
+    assert typo.returncode == 2 and "no car number 77" in typo.stderr and "--new-car" in typo.stderr  # no phantom car
     assign = run_cli("correct", "assign", *base, "--reason", "spare transponder", "--transponder", "3292480",
-                     "--car", "77", "--driver", "Grace Hopper", "--class", "GT4")
+                     "--car", "77", "--driver", "Grace Hopper", "--class", "GT4", "--new-car")
     assert assign.returncode == 0, assign.stderr
 
     _, rows = csv_rows(run_cli("export", "results", "--db", replayed).stdout)
