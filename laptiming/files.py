@@ -25,3 +25,11 @@ def write_bytes_atomically(path: str | Path, data: bytes) -> None:
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
         raise InputError(f"cannot write {path}: {err.strerror or err}") from err
+
+
+def beside_database(db_path: str | Path, what: str, session_id: int, suffix: str) -> Path:
+    """Where a screen saves a session's file: beside the event database, named after it
+    (``event-results-session-3.csv``), so it does not depend on the folder the app was started in."""
+    db_path = Path(db_path)
+    return db_path.with_name(f"{db_path.stem}-{what}-session-{session_id}{suffix}")
+

@@ -23,6 +23,7 @@ from laptiming import engine
 from laptiming.engine import SessionResult, SessionRules, SessionState
 from laptiming.errors import InputError, TimingError
 from laptiming.export import render, result_rows, write_atomically
+from laptiming.files import beside_database
 from laptiming.service import Recording, RecordingOutcome, RecordingRequest
 from laptiming.service.control import Flag as ControlFlag
 from laptiming.service.control import (
@@ -155,8 +156,9 @@ class Timing:
         finally:
             db.close()
 
-    def export_results(self, session_id: int, out: Path) -> Path:
-        """Write a session's results as CSV (the seam printing will use too)."""
+    def export_results(self, session_id: int) -> Path:
+        """Write a session's results as CSV beside the event database; where."""
+        out = beside_database(self.db_path, "results", session_id, ".csv")
         result, _ = self.result(session_id)
         write_atomically(out, render("results", result_rows(result), "csv"))
         return out

@@ -14,6 +14,7 @@ from pathlib import Path
 from laptiming.errors import InputError
 from laptiming.printouts.charts import Charts
 from laptiming.printouts.data import SessionSheet, load_session_sheet
+from laptiming.files import beside_database
 from laptiming.printouts.output import write_bytes_atomically
 from laptiming.printouts.printers import JobQueue, parse_printer_url, print_kept
 from laptiming.printouts.slip import session_slips
@@ -59,12 +60,13 @@ def print_session(db_path: str | Path, session_id: int | None = None, *, printer
 
 
 def slip_printer(db_path: str | Path, printer_url: str | None = None) -> Callable[[int], str]:
-    """A session's slips printed by id, to ``printer_url`` or else into ``slips-session-N.pdf``; says where.
+    """A session's slips printed by id, to ``printer_url`` or else into ``EVENT-slips-session-N.pdf`` beside the
+    database; says where.
 
     What a screen is given to print with (it imports no printouts itself); blocks, so call it from a worker.
     """
     def print_slips(session_id: int) -> str:
-        pdf = None if printer_url else Path(f"slips-session-{session_id}.pdf")
+        pdf = None if printer_url else beside_database(db_path, "slips", session_id, ".pdf")
         printed = print_session(db_path, session_id, printer_url=printer_url, pdf_path=pdf)
         return f"{printed.slips} slip(s) of session {printed.session_id} to {printed.destination}"
 

@@ -81,7 +81,10 @@ async def test_unknown_transponder_alert_and_assign(event_db: Path) -> None:
 
 @app_test
 async def test_passings_day_results_and_keys(event_db: Path, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.chdir(tmp_path)
+    elsewhere = tmp_path / "started-here"  # the app was started in another folder: files go beside the database
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    csv, pdf = tmp_path / "event-results-session-1.csv", tmp_path / "event-slips-session-1.pdf"
     app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True, slip_printer=slip_printer(event_db)))
     async with app.run_test(size=(120, 36)) as pilot:
         app.start_session(1)
@@ -114,9 +117,9 @@ async def test_passings_day_results_and_keys(event_db: Path, tmp_path: Path, mon
         await until(pilot, lambda: results.row_count == 3, "the finished session's results")
         assert app.screen.query_one(OptionList).option_count == 1
         await pilot.press("e")
-        await until(pilot, lambda: (tmp_path / "results-session-1.csv").exists(), "the export")
+        await until(pilot, csv.exists, "the export")
         await pilot.press("p")  # no printer given: every driver's slip into one PDF, off the UI thread
-        await until(pilot, lambda: (tmp_path / "slips-session-1.pdf").exists(), "the slips")
+        await until(pilot, pdf.exists, "the slips")
         await pilot.press("o")
         await pilot.pause()
         await pilot.press("y")
@@ -137,9 +140,10 @@ async def test_passings_day_results_and_keys(event_db: Path, tmp_path: Path, mon
         assert [(r.made_by, r.reason) for r in reopened] == [("official", "wrong class on car 3")]
     finally:
         db.close()
-    slips = PdfReader(tmp_path / "slips-session-1.pdf").pages
+    assert not list(elsewhere.iterdir())
+    slips = PdfReader(pdf).pages
     assert len(slips) == 3  # one slip per car that set a lap
-    lines = (tmp_path / "results-session-1.csv").read_text().splitlines()
+    lines = csv.read_text().splitlines()
     assert lines[0].startswith("position,number,driver") and len(lines) == 4
 
 

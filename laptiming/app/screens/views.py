@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 from rich.text import Text
 from textual import work
@@ -299,10 +298,9 @@ class ResultsScreen(Screen):
     def action_export(self) -> None:
         if self._session_id is None:
             return
-        out = Path(f"results-session-{self._session_id}.csv")
         try:
-            written = self.app.timing.export_results(self._session_id, out)  # type: ignore[attr-defined]
-        except OSError as err:
+            written = self.app.timing.export_results(self._session_id)  # type: ignore[attr-defined]
+        except (OSError, TimingError) as err:
             self.app.call_from_thread(self.app.notify, f"export failed: {err}", severity="error")
             return
         self.app.call_from_thread(self.app.notify, f"results written to {written}")
