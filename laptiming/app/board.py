@@ -8,24 +8,29 @@ with no access to the database at all. With a web address it shows it as a QR co
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
-from textual import work
-from textual.app import App, ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal
 from rich.text import Text
+from textual import events, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import DataTable, Digits, Label, Static
 
 from laptiming.app.adapter import Flag, Timing
+from laptiming.app.paging import Page, rows_that_fit
+from laptiming.app.terminal import leave_when_terminal_goes
+from laptiming.app.widgets.qr import half_block_lines, qr_matrix
 from laptiming.app.widgets.standings import PERSONAL_BEST, SESSION_BEST, row_cells
 from laptiming.engine import SessionResult
+from laptiming.service.web_feed import FeedPicture, Json, follow_feed
 from laptiming.store import SessionRecord
 from laptiming.timefmt import format_lap_time
-from laptiming.service.web_feed import FeedPicture, Json, follow_feed
-from laptiming.app.widgets.qr import half_block_lines, qr_matrix
-from laptiming.app.terminal import leave_when_terminal_goes
 
 POLL_S = 1.0
+PAGE_S = 8.0  # how long a page of a field that does not fit stays up: long enough to find your number from afar
+ROW_HEIGHT = 2  # lines a row takes: a board is read from across the paddock
 BOARD_COLUMNS = (("pos", "POS"), ("no", "NO"), ("driver", "DRIVER"), ("laps", "LAPS"), ("last", "LAST"),
                  ("best", "BEST"), ("gap", "GAP"))
 _CELL_INDEX = {"pos": 0, "no": 1, "driver": 2, "laps": 4, "last": 5, "best": 6, "gap": 8}
@@ -61,15 +66,28 @@ def feed_cells(row: Json) -> dict[str, Text]:
             "gap": Text(row["gap"], justify="right")}
 
 
+Row = tuple[str, dict[str, Text]]  # a car's key and its cells by column
+
+
+class BoardTable(DataTable[Text]):
+    """The board's standings table; says when its size changes, so a page holds as many rows as fit."""
+
+    class Resized(Message):
+        """The table's size changed (the terminal, or what sits beside it)."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.post_message(self.Resized())
+
+
 class BoardApp(App[int]):
     """A read-only standings board that follows whichever session is live."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "laptiming board"
-    BINDINGS = [Binding("q", "quit", "Quit", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit", show=False)]
 
     def __init__(self, timing: Timing | None, poll_s: float = POLL_S, *, web_url: str | None = None,
-                 feed_url: str | None = None) -> None:
+                 feed_url: str | None = None, page_s: float = PAGE_S) -> None:
         super().__init__()
         if (timing is None) == (feed_url is None):
             raise ValueError("a board follows either an event database (timing) or a web feed (feed_url)")
@@ -77,21 +95,26 @@ class BoardApp(App[int]):
         self.poll_s = poll_s
         self.web_url = web_url
         self.feed_url = feed_url
+        self.page_s = page_s
         self.session_id: int | None = None
+        self._title = "waiting for a session"
+        self._rows: list[Row] = []  # the whole field in position order; the table holds one page of it
+        self._page = Page(0, 1, 0)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="board-top"):
-            yield Label("waiting for a session", id="board-session")
+            yield Label(self._title, id="board-session")
             yield Digits("", id="board-best")
         if self.web_url is not None:
             yield WebAddress(self.web_url)
-        yield DataTable(id="board-table", zebra_stripes=True, show_cursor=False)
+        yield BoardTable(id="board-table", zebra_stripes=True, show_cursor=False)
 
     def on_mount(self) -> None:
         leave_when_terminal_goes(self, lambda: self.exit(0))
         table = self.query_one(DataTable)
         for key, label in BOARD_COLUMNS:
             table.add_column(label, key=key)
+        self.set_interval(self.page_s, self.turn_page)
         if self.feed_url is not None:  # cancelled with the app
             self.run_worker(follow_feed(self.feed_url, self._feed_picture, self._feed_problem), exclusive=True)
             return
@@ -102,21 +125,20 @@ class BoardApp(App[int]):
         self.show_feed(picture.session, picture.standings())
 
     def _feed_problem(self, message: str) -> None:
-        self.query_one("#board-session", Label).update(message)
+        self._title = message
+        self._show_header()
 
     def show_feed(self, session: Json | None, rows: list[Json]) -> None:
         """Redraw from the web feed: the session header and the rows in order, already as text."""
         if session is None:
-            self.query_one("#board-session", Label).update("waiting for a session")
-            self._paint(None, [])
+            self._paint(None, "waiting for a session", [])
             return
         best = next((row for row in rows if row["sb"]), None)
         holder = "" if best is None else f"\nsession best: {best['number']} {best['driver']}"
-        self.query_one("#board-session", Label).update(
-            f"{session['name']}  {session['type'].upper()}  {session['phase'].upper()}"
-            f"{_flag_text(session.get('flag'))}{holder}")
         self.query_one(Digits).update("" if best is None else best["best"])
-        self._paint(session["id"], [(str(row["car_id"]), feed_cells(row)) for row in rows])
+        self._paint(session["id"], f"{session['name']}  {session['type'].upper()}  {session['phase'].upper()}"
+                    f"{_flag_text(session.get('flag'))}{holder}",
+                    [(str(row["car_id"]), feed_cells(row)) for row in rows])
 
     @work(thread=True, exclusive=True)
     def poll(self) -> None:
@@ -130,29 +152,66 @@ class BoardApp(App[int]):
             self.call_from_thread(self.show, *found)
 
     def _problem(self, message: str) -> None:
-        self.query_one("#board-session", Label).update(f"cannot read the event database: {message}")
+        self._title = f"cannot read the event database: {message}"
+        self._show_header()
 
     def show(self, record: SessionRecord, result: SessionResult, flag: Flag | None = None) -> None:
         """Redraw: rows keyed by car, only changed cells written."""
         best = min((row for row in result.standings if row.best_lap_us is not None),
                    key=lambda row: row.best_lap_us or 0, default=None)
         holder = "" if best is None else f"\nsession best: {best.number} {best.driver or ''}"
-        self.query_one("#board-session", Label).update(
-            f"{record.name}  {record.rules.session_type.value.upper()}  {record.phase.value.upper()}"
-            f"{_flag_text(None if flag is None else flag.value)}{holder}")
+        title = (f"{record.name}  {record.rules.session_type.value.upper()}  {record.phase.value.upper()}"
+                 f"{_flag_text(None if flag is None else flag.value)}{holder}")
         self.query_one(Digits).update(format_lap_time(None if best is None else best.best_lap_us))
         rows = []
         for row in result.standings:
             cells = row_cells(row)
             rows.append((str(row.car_id), {key: cells[_CELL_INDEX[key]] for key, _ in BOARD_COLUMNS}))
-        self._paint(record.session_id, rows)
+        self._paint(record.session_id, title, rows)
 
-    def _paint(self, session_id: int | None, rows: list[tuple[str, dict[str, Text]]]) -> None:
-        """Rows keyed by car, only changed cells written; a new session starts a clean table."""
-        table = self.query_one(DataTable)
+    def _paint(self, session_id: int | None, title: str, rows: list[Row]) -> None:
+        """Redraw with this header and field; a new session starts a clean table at its first page."""
         if session_id != self.session_id:
-            table.clear()
+            self.query_one(DataTable).clear()
             self.session_id = session_id
+            self._page = Page(0, 1, 0)
+        self._title = title
+        self._rows = sorted(rows, key=lambda row: int(row[1]["pos"].plain))
+        self._show_page()
+
+    def turn_page(self) -> None:
+        """The next page of the field, back to the first after the last (the page timer calls this)."""
+        if self._page.paged:
+            self._page = self._page.next()
+            self._show_page()
+
+    def on_board_table_resized(self) -> None:
+        """A page holds as many rows as now fit, from the same first position."""
+        if self._rows_per_page() != self._page.size:
+            self._show_page()
+
+    def _rows_per_page(self) -> int:
+        """Rows the table shows at once; the whole field until it has been laid out and has a height."""
+        table = self.query_one(DataTable)
+        if not table.size.height:
+            return max(1, len(self._rows))
+        header = table.header_height if table.show_header else 0
+        return rows_that_fit(table.scrollable_content_region.height, header, ROW_HEIGHT)
+
+    def _show_header(self) -> None:
+        """The session's title, and which positions are up when the field takes more than one page."""
+        label = self._page.label()
+        self.query_one("#board-session", Label).update(f"{self._title}\n{label}" if label else self._title)
+
+    def _show_page(self) -> None:
+        """The page that holds the current first position, at the rows that fit now; only changed cells written."""
+        self._page = Page.holding(self._page.first, self._rows_per_page(), len(self._rows))
+        self._show_header()
+        self._show_rows(self._rows[self._page.first:self._page.stop])
+
+    def _show_rows(self, rows: list[Row]) -> None:
+        """Rows keyed by car, only changed cells written, in position order."""
+        table = self.query_one(DataTable)
         keys = {key for key, _ in rows}
         for key in [k for k in table.rows if k.value not in keys]:
             table.remove_row(key)
@@ -160,7 +219,7 @@ class BoardApp(App[int]):
         for key, cells in rows:
             wanted = [cells[column] for column, _ in BOARD_COLUMNS]
             if key not in table.rows:
-                table.add_row(*wanted, key=key, height=2)
+                table.add_row(*wanted, key=key, height=ROW_HEIGHT)
                 reorder = True
                 continue
             for (column, _), cell in zip(BOARD_COLUMNS, wanted, strict=True):

@@ -1,7 +1,8 @@
-"""The standings board follows whichever session is live, reading the database only."""
+"""The standings board follows whichever session is live, reading the database only; a long field takes pages."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from textual.widgets import DataTable, Label
@@ -9,8 +10,15 @@ from textual.widgets import DataTable, Label
 from hardware.events import LinkState
 from laptiming.app import Timing
 from laptiming.app.board import BoardApp
+from laptiming.engine import SessionResult
 from laptiming.service import Recording, RecordingRequest
+from laptiming.store import SessionRecord
 from tests.app.conftest import app_test, until
+
+FIELD = 25  # cars: more than the board shows at once on a 30-line terminal
+BOARD_SIZE = (100, 30)  # 5 lines of header, then the table: its own header and 12 rows of 2 lines
+NEVER_S = 3600.0  # a poll or page interval that does not come round during a test: the test turns the pages
+Shown = list[tuple[int, str]]  # (position, car number) of each row, top to bottom
 
 
 def _record(db: Path, name: str, cars: int, seed: int) -> None:
@@ -21,6 +29,48 @@ def _record(db: Path, name: str, cars: int, seed: int) -> None:
         pass
     assert recording.link_state is LinkState.ENDED
     recording.close(finish=False)
+
+
+def _live(db: Path) -> tuple[SessionRecord, SessionResult]:
+    """The session the board follows and its standings, read as the board reads them."""
+    found = Timing(db, "").live_session()
+    assert found is not None
+    return found[0], found[1]
+
+
+def _order(result: SessionResult) -> Shown:
+    return [(row.position, row.number) for row in result.standings]
+
+
+def _held(board: BoardApp) -> Shown:
+    """The rows the table holds, top to bottom."""
+    table = board.query_one(DataTable)
+    return [(int(str(table.get_row_at(i)[0])), str(table.get_row_at(i)[1])) for i in range(table.row_count)]
+
+
+def _visible(board: BoardApp) -> Shown:
+    """The rows on screen, read off the lines the table draws (its header and the rows' blank second lines skipped).
+
+    Only once the app has settled (``await pilot.pause()``): the table measures new rows when idle, and a line
+    drawn before that is kept with the old column widths.
+    """
+    table = board.query_one(DataTable)
+    lines = (table.render_line(y).text.split() for y in range(table.size.height))
+    return [(int(words[0]), words[1]) for words in lines if words and words[0].isdigit()]
+
+
+def _header(board: BoardApp) -> str:
+    return str(board.query_one("#board-session", Label).render())
+
+
+class CountingBoard(BoardApp):
+    """The board, counting its redraws from the database (one a poll)."""
+
+    redraws = 0
+
+    def show(self, *args: object) -> None:
+        self.redraws += 1
+        super().show(*args)
 
 
 @app_test
@@ -56,4 +106,74 @@ async def test_board_shows_the_flag_the_session_shows(event_db: Path) -> None:
                 show_flag(db, 1, flag, made_by="marshal", reason="test")
             finally:
                 db.close()
-            await until(pilot, lambda: f"{flag.value.upper()} FLAG" in str(title.render()), f"{flag.value} shown")
+            shown = f"{flag.value.upper()} FLAG"
+            await until(pilot, lambda shown=shown: shown in str(title.render()), f"{flag.value} shown")
+
+
+@app_test
+async def test_a_field_longer_than_the_screen_takes_turns_a_page_at_a_time(event_db: Path) -> None:
+    _record(event_db, "Practice 1", FIELD, seed=4)
+    order = _order(_live(event_db)[1])
+    board = CountingBoard(Timing(event_db, ""), poll_s=0.2, page_s=NEVER_S)
+    async with board.run_test(size=BOARD_SIZE) as pilot:
+        await until(pilot, lambda: "(page 1/3)" in _header(board), "the first page")
+        await pilot.pause()
+        assert "positions 1-12 of 25 (page 1/3)" in _header(board)
+        assert _visible(board) == order[:12]
+        for first, stop, says in ((12, 24, "positions 13-24 of 25 (page 2/3)"), (24, 25, "position 25 of 25 (page 3/3)"),
+                                  (0, 12, "positions 1-12 of 25 (page 1/3)")):  # and back to the top
+            board.turn_page()  # what the page timer calls
+            await pilot.pause()
+            assert says in _header(board)
+            assert _visible(board) == order[first:stop]
+            polled = board.redraws
+            await until(pilot, lambda polled=polled: board.redraws >= polled + 2, "two more polls")
+            await pilot.pause()
+            assert says in _header(board)  # the poll's redraw keeps the page
+            assert _visible(board) == order[first:stop]
+
+
+@app_test
+async def test_the_board_turns_its_pages_by_itself(event_db: Path) -> None:
+    _record(event_db, "Practice 1", FIELD, seed=4)
+    order = _order(_live(event_db)[1])
+    board = BoardApp(Timing(event_db, ""), poll_s=0.2, page_s=0.5)
+    async with board.run_test(size=(100, 40)) as pilot:  # 17 rows a page: two pages
+        await until(pilot, lambda: "(page 2/2)" in _header(board), "the page turning by itself")
+        assert "positions 18-25 of 25 (page 2/2)" in _header(board)
+        assert _held(board) == order[17:]
+        await until(pilot, lambda: "(page 1/2)" in _header(board), "back to the first page")
+        assert "positions 1-17 of 25 (page 1/2)" in _header(board)
+        assert _held(board) == order[:17]
+
+
+@app_test
+async def test_a_page_keeps_its_positions_when_the_order_or_the_screen_changes(event_db: Path) -> None:
+    _record(event_db, "Practice 1", FIELD, seed=4)
+    record, result = _live(event_db)
+    board = BoardApp(Timing(event_db, ""), poll_s=NEVER_S, page_s=NEVER_S)  # the test redraws and turns
+    async with board.run_test(size=BOARD_SIZE) as pilot:
+        await until(pilot, lambda: "(page 1/3)" in _header(board), "the first page")
+        board.turn_page()
+        await pilot.pause()
+        assert _visible(board) == _order(result)[12:24]
+        reversed_order = replace(result, standings=tuple(
+            replace(row, position=position) for position, row in enumerate(reversed(result.standings), start=1)))
+        board.show(record, reversed_order)  # the field re-sorts: other cars hold positions 13-24 now
+        await pilot.pause()
+        assert "positions 13-24 of 25 (page 2/3)" in _header(board)
+        assert _visible(board) == _order(reversed_order)[12:24] != _order(result)[12:24]
+        await pilot.resize_terminal(100, 20)  # 7 rows a page: the page that holds position 13
+        await until(pilot, lambda: "(page 2/4)" in _header(board), "7 rows a page")
+        await pilot.pause()
+        assert "positions 8-14 of 25 (page 2/4)" in _header(board)
+        assert _visible(board) == _order(reversed_order)[7:14]
+        await pilot.resize_terminal(*BOARD_SIZE)
+        await until(pilot, lambda: "(page 1/3)" in _header(board), "12 rows a page again")
+        await pilot.pause()
+        assert "positions 1-12 of 25 (page 1/3)" in _header(board)
+        assert _visible(board) == _order(reversed_order)[:12]
+        board.show(record, replace(reversed_order, standings=reversed_order.standings[:10]))  # now the field fits
+        await pilot.pause()
+        assert _visible(board) == _order(reversed_order)[:10]
+        assert "position" not in _header(board) and "page" not in _header(board)
