@@ -18,13 +18,14 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from hardware.events import DecoderEvent, DecoderStatus, LinkStatus
+from hardware.events import DecoderEvent, DecoderStatus, LinkStatus, Passing
 from laptiming import engine
 from laptiming.engine import SessionResult, SessionRules, SessionState
 from laptiming.errors import InputError, TimingError
 from laptiming.export import render, result_rows, write_atomically
 from laptiming.files import beside_database
 from laptiming.service import Recording, RecordingOutcome, RecordingRequest
+from laptiming.service.clocktime import DecoderClock, parse_decoder_time
 from laptiming.service.control import Flag as ControlFlag
 from laptiming.service.control import (
     ResultsStatus,
@@ -32,14 +33,13 @@ from laptiming.service.control import (
     current_flag,
     finish_session,
     reopen_results,
-    resume_timing,
     results_status,
+    resume_timing,
     show_flag,
 )
 from laptiming.service.corrections import CorrectionRequest
 from laptiming.service.day import DaySession as ServiceDaySession
 from laptiming.service.day import day_sessions
-from laptiming.service.clocktime import parse_decoder_time
 from laptiming.service.entries import WalkUpEntry, WalkUpResult, enter_walk_up
 from laptiming.service.recording import JournalTrouble, Subscription
 from laptiming.store import (
@@ -54,7 +54,7 @@ from laptiming.store import (
 )
 from laptiming.store.sessions import load_entries
 
-
+DEFAULT_RULES = SessionRules()  # a new session started by name (frozen: one instance serves every call)
 LIVE_WAIT_S = 10.0  # how long a worker waits for the running session to take up a change made in the database
 
 
@@ -201,7 +201,7 @@ class Timing:
         self.recording, self.record, self.local_flag = recording, record, None
         return recording.subscribe()
 
-    def start_new(self, name: str, rules: SessionRules = SessionRules()) -> Subscription:
+    def start_new(self, name: str, rules: SessionRules = DEFAULT_RULES) -> Subscription:
         """Start a new session of this name (or resume the running or planned one that has it)."""
         return self.start(SessionRecord(0, name, rules, SessionPhase.PLANNED, None, None))
 
@@ -214,13 +214,22 @@ class Timing:
         """The running session's engine state (immutable; any thread)."""
         return None if self.recording is None else self.recording.live.state
 
+    def _passings(self) -> list[Passing]:
+        """The running session's passings in memory: what its decoder clock is learned from."""
+        state = self.state
+        return [] if state is None else [p for crossings in state.raw.values() for p in crossings]
+
     def read_time(self, text: str, field: str) -> int:
         """A time the official typed: decoder µs, or a time of day on the running session's decoder clock,
         converted exactly from the passings in memory (no I/O: safe on the UI thread)."""
-        state = self.state
-        passings = [] if state is None else [p for crossings in state.raw.values() for p in crossings]
         where = "the session" if self.record is None else f"session {self.record.session_id} ({self.record.name})"
-        return parse_decoder_time(text, passings, field=field, where=where).decoder_time_us
+        return parse_decoder_time(text, self._passings(), field=field, where=where).decoder_time_us
+
+    def decoder_clock(self) -> DecoderClock | None:
+        """The running session's decoder clock, learned from the same passings as :meth:`read_time`, so a
+        time shown with it types back to the same decoder µs; None before the first passing (UI thread)."""
+        passings = self._passings()
+        return DecoderClock.learn(passings) if passings else None
 
     def decoder_now_us(self) -> int | None:
         """Now on the decoder's clock (learned from the passings), for the session clock."""

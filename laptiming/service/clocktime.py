@@ -11,6 +11,9 @@ of day is depends on the decoder's clock, learned from the session's journaled p
 - an uptime clock (P98 counts from the decoder's start): it has no time of day, so the typed time
   is the host's local wall time, mapped to decoder time through the offset learned from the
   passings' receive times (:class:`~laptiming.clockmap.ClockMap`).
+
+:class:`DecoderClock` reads the clock both ways: a typed time of day to decoder µs, and a decoder
+time to the time of day that types back to it exactly (the app's Passings screen shows passings so).
 """
 
 from __future__ import annotations
@@ -26,10 +29,16 @@ from hardware.events import Passing
 from laptiming.clockmap import ClockMap
 from laptiming.errors import InputError
 from laptiming.store import db_name, get_session, load_passings
-from laptiming.timefmt import US_PER_DAY, format_time_of_day, parse_time_of_day
+from laptiming.timefmt import (
+    US_PER_DAY,
+    US_PER_SECOND,
+    format_time_of_day,
+    parse_time_of_day,
+)
 
 WALL_CLOCK_FROM_US = 10**15  # decoder times past 2001 are wall-clock readings (µs since 1970)
 US_PER_NS = 1_000
+NS_PER_SECOND = 1_000_000_000
 
 
 class ClockKind(enum.Enum):
@@ -73,32 +82,75 @@ def time_of_day_to_decoder_us(time_of_day_us: int, passings: Sequence[Passing]) 
 
     A session that runs over midnight takes the day that puts the time nearest its passings.
     """
-    kind = clock_kind(passings)
-    if kind is ClockKind.UPTIME:
-        return _through_host_clock(time_of_day_us, passings)
-    first = min(p.decoder_time_us for p in passings)
-    last = max(p.decoder_time_us for p in passings)
-    candidates = [day * US_PER_DAY + time_of_day_us for day in range(first // US_PER_DAY, last // US_PER_DAY + 1)]
-    return min(candidates, key=lambda at: max(first - at, at - last, 0))
+    return DecoderClock.learn(passings).decoder_time_us(time_of_day_us)
 
 
-def _through_host_clock(time_of_day_us: int, passings: Sequence[Passing]) -> int:
-    """An uptime clock: the typed time is host local wall time on the day the passings arrived."""
-    clock = ClockMap().learn_all(passings)
-    received = [p.host_time_ns for p in passings if p.host_time_ns]
-    if clock.offset_us is None or not received:
-        raise InputError("the decoder's clock counts from its start and no passing has a receive time, "
-                         "so a time of day cannot be placed on it; give decoder µs")
-    arrived = datetime.fromtimestamp(min(received) // 10**9).astimezone()  # local wall time of the host
-    seconds, micros = divmod(time_of_day_us, 1_000_000)
-    minutes, second = divmod(seconds, 60)
-    hour, minute = divmod(minutes, 60)
-    moment = datetime.combine(date(arrived.year, arrived.month, arrived.day),
-                              time(hour, minute, second)).astimezone()
-    host_us = int(moment.timestamp()) * 1_000_000 + micros
-    mapped = clock.decoder_time_us(host_us * US_PER_NS)
-    assert mapped is not None
-    return mapped
+@dataclass(frozen=True, slots=True)
+class DecoderClock:
+    """A decoder's clock as learned from a session's passings, read both ways: the time of day an official
+    types becomes decoder µs, and a decoder time is shown as the time of day that types back to it.
+
+    Learned once (a pass over the passings) and then asked per time, so a screen of passings costs little.
+    """
+
+    kind: ClockKind
+    first_us: int  # the earliest and latest decoder time of the passings: the day(s) a time of day falls on
+    last_us: int
+    host_map: ClockMap  # an uptime clock: decoder µs - host µs (learned from the passings' receive times)
+    arrived: date | None  # an uptime clock: the host's local day the first passing arrived
+
+    @classmethod
+    def learn(cls, passings: Sequence[Passing]) -> DecoderClock:
+        """The clock of the decoder that sent these passings (at least one)."""
+        kind = clock_kind(passings)
+        times = [p.decoder_time_us for p in passings]
+        host_map, arrived = ClockMap(), None
+        if kind is ClockKind.UPTIME:
+            host_map = ClockMap().learn_all(passings)
+            received = [p.host_time_ns for p in passings if p.host_time_ns]
+            if received:
+                arrived = datetime.fromtimestamp(min(received) // NS_PER_SECOND).date()  # the host's local day
+        return cls(kind, min(times), max(times), host_map, arrived)
+
+    def decoder_time_us(self, time_of_day_us: int) -> int:
+        """Decoder µs of this time of day (µs since midnight); an :class:`InputError` when the clock cannot
+        place one (an uptime clock whose passings have no receive time)."""
+        if self.kind is ClockKind.UPTIME:
+            return self._through_host_clock(time_of_day_us)
+        candidates = [day * US_PER_DAY + time_of_day_us
+                      for day in range(self.first_us // US_PER_DAY, self.last_us // US_PER_DAY + 1)]
+        return min(candidates, key=lambda at: max(self.first_us - at, at - self.last_us, 0))
+
+    def time_of_day_us(self, decoder_time_us: int) -> int | None:
+        """The time of day (µs since midnight) of a decoder time, the inverse of :meth:`decoder_time_us`;
+        None when the clock has no time of day (an uptime clock whose passings have no receive time)."""
+        if self.kind is not ClockKind.UPTIME:
+            return decoder_time_us % US_PER_DAY
+        if self.host_map.offset_us is None or self.arrived is None:
+            return None
+        host_us = decoder_time_us - self.host_map.offset_us
+        seconds, micros = divmod(host_us, US_PER_SECOND)
+        moment = datetime.fromtimestamp(seconds)  # the host's local wall time, as the official types it
+        return ((moment.hour * 60 + moment.minute) * 60 + moment.second) * US_PER_SECOND + micros
+
+    def time_of_day_text(self, decoder_time_us: int) -> str | None:
+        """A decoder time as the official types it back (``16:24:00.549000``, exact), or None (no time of day)."""
+        time_of_day_us = self.time_of_day_us(decoder_time_us)
+        return None if time_of_day_us is None else format_time_of_day(time_of_day_us)
+
+    def _through_host_clock(self, time_of_day_us: int) -> int:
+        """An uptime clock: the typed time is host local wall time on the day the passings arrived."""
+        if self.host_map.offset_us is None or self.arrived is None:
+            raise InputError("the decoder's clock counts from its start and no passing has a receive time, "
+                             "so a time of day cannot be placed on it; give decoder µs")
+        seconds, micros = divmod(time_of_day_us, US_PER_SECOND)
+        minutes, second = divmod(seconds, 60)
+        hour, minute = divmod(minutes, 60)
+        moment = datetime.combine(self.arrived, time(hour, minute, second)).astimezone()
+        host_us = int(moment.timestamp()) * US_PER_SECOND + micros
+        mapped = self.host_map.decoder_time_us(host_us * US_PER_NS)
+        assert mapped is not None
+        return mapped
 
 
 def parse_decoder_time(text: str, passings: Sequence[Passing], *, field: str, where: str) -> DecoderTime:

@@ -1,12 +1,16 @@
-"""Times in the correction forms are typed as an official reads them: a time of day on the decoder clock."""
+"""Times in the correction forms are typed as an official reads them: a time of day on the decoder clock,
+as the Passings screen shows it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from textual.widgets import Input, Label
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Input, Label
 
 from laptiming.app import LiveTimingApp, Timing
+from laptiming.app.screens.views import PASSING_COLUMN_INDEX
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.service.clocktime import session_decoder_time
 from laptiming.store import load_corrections, open_event_db
@@ -14,6 +18,7 @@ from tests.app.conftest import app_test, until
 
 SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
 TYPED = "09:01:30.250"  # the simulator's decoder clock starts at 09:00 on its day
+TIME_OF_DAY = re.compile(r"09:0\d:\d\d\.\d{6}")  # a passing of its five-minute session, to the µs
 
 
 async def timed_and_selected(app: LiveTimingApp, pilot, pick) -> object:
@@ -93,3 +98,45 @@ async def test_a_refused_correction_opens_its_form_again_as_typed_saying_why(eve
             await until(pilot, lambda: len(load_corrections(db, 1)) == 1, "only the second one stored")
         finally:
             db.close()
+
+
+@app_test
+async def test_the_passings_screen_shows_each_time_as_the_forms_take_it_back(event_db: Path) -> None:
+    app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="desk")
+    async with app.run_test(size=(100, 30)) as pilot:
+        car = await timed_and_selected(app, pilot, min)
+        await pilot.press("2")
+        await until(pilot, lambda: app.screen.id == "passings", "the Passings screen")
+        table = app.screen.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == len(app.model.verdicts) > 0, "every passing listed")
+        await until(pilot, lambda: table.virtual_size.width <= table.scrollable_content_region.width,
+                    "every column on screen at 100 columns, the µs too")
+        passings = {"{}:{}:{}".format(*key): verdict.passing for key, verdict in app.model.verdicts.items()}
+        for index in range(table.row_count):  # each row's time of day reads back to its passing's decoder µs
+            row_key = table.coordinate_to_cell_key(Coordinate(index, 0)).row_key
+            shown = str(table.get_cell(row_key, "time_of_day"))
+            assert TIME_OF_DAY.fullmatch(shown), shown
+            assert app.timing.read_time(shown, "time") == passings[str(row_key.value)].decoder_time_us
+            assert str(table.get_cell(row_key, "time")) == str(passings[str(row_key.value)].decoder_time_us)
+        # the car's newest passing, read off the screen and typed into the add-passing form as it is shown
+        car_column = PASSING_COLUMN_INDEX["car"]
+        index = next(i for i in range(table.row_count) if str(table.get_row_at(i)[car_column]) == car.number)
+        row_key = table.coordinate_to_cell_key(Coordinate(index, 0)).row_key
+        shown, passing = str(table.get_cell(row_key, "time_of_day")), passings[str(row_key.value)]
+        await pilot.press("escape", "i")
+        await until(pilot, lambda: app.screen.query("#field-time_us"), "the add-passing form")
+        form = app.screen
+        form.query_one("#field-time_us", Input).value = shown
+        reason = form.query_one("#field-reason", Input)
+        reason.value = "read off the Passings screen"
+        reason.focus()
+        await until(pilot, lambda: reason.has_focus, "the reason field focused")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is not form, "the form closed")
+        db = open_event_db(event_db, readonly=True)
+        try:
+            await until(pilot, lambda: load_corrections(db, 1), "the correction stored")
+            added = load_corrections(db, 1)[-1].correction.action
+        finally:
+            db.close()
+        assert (added.transponder, added.decoder_time_us) == (passing.transponder, passing.decoder_time_us)

@@ -8,16 +8,18 @@ from pypdf import PdfReader
 from textual.widgets import DataTable, Label, OptionList
 
 from laptiming.app import LiveTimingApp, Timing
-from laptiming.printouts.session_print import slip_printer
+from laptiming.app.screens.views import PASSING_COLUMN_INDEX
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.app.widgets.status import AlertBar
+from laptiming.printouts.session_print import slip_printer
 from laptiming.service import Recording, RecordingRequest
-from laptiming.service.corrections import AssignRequest
 from laptiming.service.control import control_log, results_status
+from laptiming.service.corrections import AssignRequest
 from laptiming.store import SessionPhase, ensure_car, list_sessions, open_event_db, write_transaction
 from tests.app.conftest import app_test, until
 
 SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
+TRANSPONDER, CAR, REASON = (PASSING_COLUMN_INDEX[key] for key in ("transponder", "car", "reason"))  # Passings
 
 
 def _results_status(db_path: Path) -> str:
@@ -95,7 +97,7 @@ async def test_passings_day_results_and_keys(event_db: Path, tmp_path: Path, mon
         await until(pilot, lambda: table.row_count == len(app.model.verdicts) > 0, "every passing listed")
         numbers = [int(table.get_row_at(i)[0]) for i in range(table.row_count)]
         assert numbers == sorted(numbers, reverse=True)  # newest first
-        reasons = {str(table.get_row_at(i)[5]) for i in range(table.row_count)}
+        reasons = {str(table.get_row_at(i)[REASON]) for i in range(table.row_count)}
         assert "counted: lap" in reasons and "counted: opens timing" in reasons
         await pilot.press("3")
         await until(pilot, lambda: app.screen.id == "day", "the Day screen")
@@ -211,7 +213,7 @@ async def test_passings_screen_shows_the_passings_journaled_before_the_app_start
         await until(pilot, lambda: table.row_count == journaled, "every journaled passing listed")
         numbers = [int(table.get_row_at(i)[0]) for i in range(table.row_count)]
         assert numbers == sorted(numbers, reverse=True)
-        reasons = {str(table.get_row_at(i)[5]) for i in range(table.row_count)}
+        reasons = {str(table.get_row_at(i)[REASON]) for i in range(table.row_count)}
         assert {"counted: lap", "counted: opens timing"} <= reasons
 
 
@@ -228,13 +230,13 @@ async def test_passings_rejudged_by_an_assignment_change_in_place(event_db: Path
         await until(pilot, lambda: table.row_count == len(app.model.verdicts) > 0, "every passing listed")
         rows_before = dict(table.rows)
         first = min(app.model.unknown)
-        mine = [i for i in range(table.row_count) if table.get_row_at(i)[3] == str(first)]
-        assert mine and all(str(table.get_row_at(i)[5]) == "unknown transponder" for i in mine)
+        mine = [i for i in range(table.row_count) if table.get_row_at(i)[TRANSPONDER] == str(first)]
+        assert mine and all(str(table.get_row_at(i)[REASON]) == "unknown transponder" for i in mine)
         app.send_correction(AssignRequest(first, "7", "Ada Lovelace", None), "registration desk")
 
         def counted_as_car_7() -> bool:
-            rows = [table.get_row_at(i) for i in range(table.row_count) if table.get_row_at(i)[3] == str(first)]
-            return all(row[4] == "7" and str(row[5]).startswith("counted") for row in rows)
+            rows = [row for row in map(table.get_row_at, range(table.row_count)) if row[TRANSPONDER] == str(first)]
+            return all(row[CAR] == "7" and str(row[REASON]).startswith("counted") for row in rows)
 
         await until(pilot, counted_as_car_7, "the passings counted for car 7")
         assert table.row_count == len(rows_before)

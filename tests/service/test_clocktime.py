@@ -11,7 +11,13 @@ import pytest
 from hardware.capture import read_capture
 from hardware.events import Passing
 from laptiming.errors import InputError
-from laptiming.service.clocktime import ClockKind, clock_kind, parse_decoder_time, time_of_day_to_decoder_us
+from laptiming.service.clocktime import (
+    ClockKind,
+    DecoderClock,
+    clock_kind,
+    parse_decoder_time,
+    time_of_day_to_decoder_us,
+)
 from laptiming.timefmt import US_PER_DAY, format_time_of_day, parse_time_of_day
 from tests.timing.cli_runner import run_cli
 
@@ -69,6 +75,43 @@ def test_an_uptime_clock_without_receive_times_cannot_take_a_time_of_day():
         parse_decoder_time("10:00", [passing(5_000_000)], field="--at", where="session 1")
 
 
+def _uptime_passings() -> list[Passing]:
+    """An uptime (P98) decoder started at 10:00 local time on the host, its passings received at once."""
+    started = datetime(2026, 6, 13, 10, 0, 0).astimezone()
+    host_ns = int(started.timestamp()) * 10**9
+    return [passing(5_000_000, host_ns=host_ns + 5 * 10**9), passing(97_123_456, 2, host_ns=host_ns + 97_123_456_000)]
+
+
+@pytest.mark.parametrize(
+    ("passings", "shown"),
+    [([passing(MARCH_2_2019 + 58_008_933_123)], "16:06:48.933123"),  # a wall clock: µs since 1970
+     ([passing(32_868_791_000, source="serial:///dev/ttyUSB1?protocol=protime")], "09:07:48.791000"),
+     (_uptime_passings(), "10:00:05.000000")],  # through the host's local clock
+    ids=["wall", "time-of-day", "uptime"],
+)
+def test_a_decoder_time_is_shown_as_the_time_of_day_that_types_back_to_it(passings, shown):
+    clock = DecoderClock.learn(passings)
+    assert clock.time_of_day_text(passings[0].decoder_time_us) == shown
+    for p in passings:
+        text = clock.time_of_day_text(p.decoder_time_us)
+        assert text is not None
+        typed = parse_decoder_time(text, passings, field="--time", where="session 1")
+        assert typed.decoder_time_us == p.decoder_time_us
+
+
+def test_a_wall_clock_over_midnight_shows_each_side_on_its_own_day():
+    day = 20_000 * US_PER_DAY
+    passings = [passing(day + parse_time_of_day("23:59:59.999999")), passing(day + US_PER_DAY + 1, 2)]
+    clock = DecoderClock.learn(passings)
+    assert [clock.time_of_day_text(p.decoder_time_us) for p in passings] == ["23:59:59.999999", "00:00:00.000001"]
+    assert [clock.decoder_time_us(parse_time_of_day(clock.time_of_day_text(p.decoder_time_us) or ""))
+            for p in passings] == [p.decoder_time_us for p in passings]
+
+
+def test_an_uptime_clock_without_receive_times_shows_no_time_of_day():
+    assert DecoderClock.learn([passing(5_000_000)]).time_of_day_text(5_000_000) is None
+
+
 def test_raw_microseconds_stay_accepted_and_garbage_names_the_field():
     assert parse_decoder_time("1551543840549000", [], field="--at", where="x").decoder_time_us == 1551543840549000
     with pytest.raises(InputError, match="^--at: .*'1.5e6'"):
@@ -123,8 +166,8 @@ def test_a_session_without_passings_takes_only_microseconds(tmp_path):
     refused = run_cli("flag", "green", "--db", db, "--session", "1", "--at", "09:00")
     assert refused.returncode == 2
     assert refused.stderr.strip().splitlines() == [
-        "laptiming: --at-us: session 1 (Practice 3) has no passings yet, so the decoder clock's time of day is "
-        "unknown; give the time as decoder µs"]
+        ("laptiming: --at-us: session 1 (Practice 3) has no passings yet, so the decoder clock's time of day is "
+         "unknown; give the time as decoder µs")]
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT green_us FROM sessions").fetchone()[0] is None
     bad = run_cli("correct", "add-passing", "--db", db, "--session", "1", "--by", "a", "--reason", "b",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, OptionList
 from textual.widgets.option_list import Option
@@ -17,8 +18,9 @@ from laptiming.app.screens.corrections import CorrectionForm
 from laptiming.app.screens.dialogs import Confirm, ReasonPrompt, session_line
 from laptiming.app.widgets.standings import COLUMNS, row_cells
 from laptiming.engine import SessionResult
-from laptiming.errors import TimingError
 from laptiming.engine.model import Verdict, crossing_order, passing_id
+from laptiming.errors import TimingError
+from laptiming.service.clocktime import DecoderClock
 from laptiming.store import SessionPhase
 from laptiming.timefmt import format_lap_time
 
@@ -26,28 +28,36 @@ PASSINGS_REFRESH_S = 0.5
 PASSINGS_SHOWN = 500  # the newest; the whole log is in `laptiming export passings`
 REASONS = {
     "opened": "counted: opens timing", "lap": "counted: lap", "finish": "counted: finish",
-    "before_green": "before the green flag", "under_min_lap": "sooner than the minimum lap",
+    "before_green": "before the green flag", "under_min_lap": "under the minimum lap",
     "after_finish": "after the car finished", "unknown_transponder": "unknown transponder",
     "not_entered": "car not entered", "voided": "voided by a correction",
 }
 
 
-PASSING_COLUMNS = (("no", "Passing"), ("decoder", "Decoder"), ("time", "Decoder time (µs)"),
-                   ("transponder", "Transponder"), ("car", "Car"), ("reason", "Why"))
+# The time of day as the correction forms take it, then the raw decoder µs; the words last, so a narrow
+# screen cuts a reason short, never a number (every column fits at 100 columns).
+PASSING_COLUMNS = (("no", "Passing"), ("decoder", "Decoder"), ("time_of_day", "Time of day"),
+                   ("transponder", "Transponder"), ("car", "Car"), ("time", "Decoder µs"), ("reason", "Why"))
+PASSING_COLUMN_INDEX = {key: index for index, (key, _) in enumerate(PASSING_COLUMNS)}
 
 
-def _passing_cells(verdict: Verdict, numbers: dict[int, str]) -> tuple[object, ...]:
-    """One passing as the Passings screen lists it: identity, transponder, car and why it counted or not."""
+def _passing_cells(verdict: Verdict, numbers: dict[int, str], clock: DecoderClock | None) -> tuple[object, ...]:
+    """One passing as the Passings screen lists it: identity, its time of day on the decoder clock (exactly as a
+    correction form takes it back; blank on a clock with no time of day), transponder, car, its raw decoder µs,
+    and why it counted or not."""
     p = verdict.passing
     why = Text(REASONS.get(verdict.reason.value, verdict.reason.value), style="" if verdict.reason.counted else "dim")
     car = numbers.get(verdict.car_id, "") if verdict.car_id is not None else ""
-    return str(p.passing_number), str(p.decoder_id), str(p.decoder_time_us), str(p.transponder), car, why
+    time_of_day = (clock.time_of_day_text(p.decoder_time_us) if clock is not None else None) or ""
+    return (str(p.passing_number), str(p.decoder_id), time_of_day, str(p.transponder), car, str(p.decoder_time_us),
+            why)
 
 
 class PassingsScreen(Screen):
     """The raw passings of the running session, newest first, with why each counted or not."""
 
-    BINDINGS = [Binding("x", "void", "Void passing"), Binding("escape", "app.show('live')", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("x", "void", "Void passing"),
+                                              Binding("escape", "app.show('live')", "Back")]
 
     def __init__(self) -> None:
         super().__init__(id="passings")
@@ -74,6 +84,7 @@ class PassingsScreen(Screen):
             return
         model.passings_changed = False
         numbers = {row.car_id: row.number for row in model.rows.values()}
+        clock = self._clock()
         newest = sorted(model.verdicts.values(), key=lambda v: crossing_order(v.passing), reverse=True)
         wanted = {"{}:{}:{}".format(*passing_id(v.passing)): v for v in newest[:PASSINGS_SHOWN]}
         table = self.query_one(DataTable)
@@ -82,7 +93,7 @@ class PassingsScreen(Screen):
             del self._rows[key]
         added = False
         for key, verdict in wanted.items():
-            cells = _passing_cells(verdict, numbers)
+            cells = _passing_cells(verdict, numbers, clock)
             shown = self._rows.get(key)
             if shown is None:
                 table.add_row(*cells, key=key)
@@ -95,19 +106,31 @@ class PassingsScreen(Screen):
         if added:
             table.sort("time", "decoder", "no", key=lambda cells: tuple(int(str(cell)) for cell in cells), reverse=True)
 
+    def _clock(self) -> DecoderClock | None:
+        """The decoder clock the correction forms read times with (the running session's), so a time shown
+        types back to its passing; once the session is finished, learned from the passings listed, for
+        ``laptiming correct``."""
+        clock = self.app.timing.decoder_clock()  # type: ignore[attr-defined]
+        verdicts = self.app.model.verdicts  # type: ignore[attr-defined]
+        if clock is None and verdicts:
+            clock = DecoderClock.learn([verdict.passing for verdict in verdicts.values()])
+        return clock
+
     def action_void(self) -> None:
         table = self.query_one(DataTable)
         if not table.row_count:
             return
         cells = table.get_row_at(table.cursor_row)
-        initial = {"decoder": str(cells[1]), "number": str(cells[0]), "time_us": str(cells[2])}
+        initial = {field: str(cells[PASSING_COLUMN_INDEX[column]])
+                   for field, column in (("decoder", "decoder"), ("number", "no"), ("time_us", "time"))}
         self.app.push_screen(CorrectionForm("void_passing", initial, self.app.timing.read_time), self.app.correction_entered)  # type: ignore[attr-defined]
 
 
 class DayScreen(Screen):
     """The day's sessions: state, planned times, entry counts, and who is expected next."""
 
-    BINDINGS = [Binding("escape", "app.show('live')", "Back"), Binding("u", "reload", "Update")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.show('live')", "Back"),
+                                              Binding("u", "reload", "Update")]
 
     def __init__(self) -> None:
         super().__init__(id="day")
@@ -157,9 +180,10 @@ class DayScreen(Screen):
 class ResultsScreen(Screen):
     """Finished sessions, browsable; e exports the selected one as CSV (printing will hang off the same key set)."""
 
-    BINDINGS = [Binding("e", "export", "Export CSV"), Binding("p", "print_slips", "Print slips"),
-                Binding("o", "official", "Make official"), Binding("r", "reopen", "Reopen"),
-                Binding("u", "resume", "Time again"), Binding("escape", "app.show('live')", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "export", "Export CSV"), Binding("p", "print_slips", "Print slips"),
+        Binding("o", "official", "Make official"), Binding("r", "reopen", "Reopen"),
+        Binding("u", "resume", "Time again"), Binding("escape", "app.show('live')", "Back")]
 
     def __init__(self) -> None:
         super().__init__(id="results")
