@@ -2,35 +2,39 @@
 
 A passing changes one car's row (and, when places swap, the rows between): only those lines are
 built again and only their screen lines refreshed. Nothing is rebuilt per passing, and there is
-no per-cell layout as in a DataTable, so a burst of passings costs a few lines each.
+no per-cell layout as in a DataTable, so a burst of passings costs a few lines each. On a narrow
+terminal the least needed columns give way (``columns.fit_columns``), so Status is always on screen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from laptiming.app.widgets.columns import (
+    CELL_PADDING,
+    COLUMN_INDEX,
+    COLUMNS,
+    TABLE_WIDTH,
+    Column,
+    drawn_width,
+    fit_columns,
+)
 from laptiming.engine import CarStatus, StandingRow
 from laptiming.report import status_text
 from laptiming.timefmt import format_gap, format_lap_time
 
-COLUMNS = (
-    ("pos", "Pos", 4), ("no", "No", 5), ("driver", "Driver", 20), ("class", "Class", 12), ("laps", "Laps", 5),
-    ("last", "Last", 9), ("best", "Best", 9), ("lap", "(lap)", 5), ("gap", "Gap", 9), ("int", "Int", 9),
-    ("status", "Status", 10),
-)
-COLUMN_INDEX = {key: index for index, (key, _, _) in enumerate(COLUMNS)}
-CELL_PADDING = 1  # blank cells either side of each column, as a DataTable draws them
 HEADER_LINES = 1
 SESSION_BEST = "bold magenta"
 PERSONAL_BEST = "bold green"
@@ -79,13 +83,10 @@ def _fit(text: str, width: int, right: bool) -> str:
     return pad + text if right else text + pad
 
 
-TABLE_WIDTH = sum(width + 2 * CELL_PADDING for _, _, width in COLUMNS)
-
-
 class StandingsTable(ScrollView, can_focus=True):
     """Live standings keyed by car id; :meth:`show` redraws only the lines of the cars that changed."""
 
-    COMPONENT_CLASSES = {"standings--header", "standings--even-row", "standings--cursor"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"standings--header", "standings--even-row", "standings--cursor"}
     DEFAULT_CSS = """
     StandingsTable {
         background: $surface;
@@ -96,7 +97,7 @@ class StandingsTable(ScrollView, can_focus=True):
         &:focus > .standings--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
     }
     """
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor(-1)", "Up", show=False),
         Binding("down", "cursor(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
@@ -118,7 +119,10 @@ class StandingsTable(ScrollView, can_focus=True):
         self._selected: int | None = None
         self._chosen = False  # the official moved the cursor: it stays on that car from then on
         self.on_drawn: Callable[[set[int]], None] | None = None  # told which cars' new lines reached the screen
-        self.virtual_size = Size(TABLE_WIDTH, HEADER_LINES)
+        self._columns: tuple[Column, ...] = COLUMNS  # what fits the widget's width (see columns.fit_columns)
+        self._shown = tuple(range(len(COLUMNS)))  # which of a row's cells those columns draw
+        self._width = TABLE_WIDTH
+        self.virtual_size = Size(drawn_width(COLUMNS), HEADER_LINES)
 
     # -- what the screens call --------------------------------------------------------------------
     @property
@@ -181,7 +185,28 @@ class StandingsTable(ScrollView, can_focus=True):
 
     def _resize(self) -> None:
         """One line per car below the header: the scrollbars follow."""
-        self.virtual_size = Size(TABLE_WIDTH, HEADER_LINES + len(self._order))
+        self.virtual_size = Size(drawn_width(self._columns), HEADER_LINES + len(self._order))  # no scrollbar for padding
+
+    def on_resize(self, event: events.Resize) -> None:
+        """A narrower or wider terminal: the columns that fit it (Status always among them)."""
+        self._fit_columns(event.size.width - self.styles.scrollbar_size_vertical)
+
+    def _fit_columns(self, available: int) -> None:
+        """Draw the columns that fit ``available`` cells (room kept for the scrollbar, there or not)."""
+        columns = fit_columns(available)
+        if columns == self._columns:
+            return
+        self._columns = columns
+        self._shown = tuple(COLUMN_INDEX[key] for key, _, _ in columns)
+        self._width = sum(width + 2 * CELL_PADDING for _, _, width in columns)  # a line as built
+        self._strips.clear()
+        self._resize()
+        self.refresh()
+
+    @property
+    def column_keys(self) -> tuple[str, ...]:
+        """The columns drawn now, left to right."""
+        return tuple(key for key, _, _ in self._columns)
 
     def selected_car(self) -> int | None:
         """The car id of the row under the cursor."""
@@ -268,7 +293,7 @@ class StandingsTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if y < HEADER_LINES:
             style = self._style("standings--header")
-            strip = self._line([Cell(label, "", False) for _, label, _ in COLUMNS], style)
+            strip = self._line([Cell(label, "", False) for _, label, _ in self._columns], style)
             return strip.crop_extend(scroll_x, scroll_x + width, style)
         index = y - HEADER_LINES + scroll_y
         if index >= len(self._order):
@@ -279,7 +304,9 @@ class StandingsTable(ScrollView, can_focus=True):
         cached = self._strips.get(car_id)
         if cached is None or cached[0] != key:
             style = self._style("standings--cursor" if cursor else "standings--even-row" if index % 2 else "plain")
-            line = self._line(self._cells[car_id], style).crop_extend(scroll_x, scroll_x + width, style)
+            cells = self._cells[car_id]
+            line = self._line([cells[column] for column in self._shown], style)
+            line = line.crop_extend(scroll_x, scroll_x + width, style)
             cached = (key, line)
             self._strips[car_id] = cached
         if self._drawn.get(car_id) != key[0]:
@@ -288,13 +315,13 @@ class StandingsTable(ScrollView, can_focus=True):
                 self.on_drawn({car_id})
         return cached[1]
 
-    @staticmethod
-    def _line(cells: Iterable[Cell], base: Style) -> Strip:
-        """One row as few segments: cells padded to their columns; a styled cell over the row's style."""
+    def _line(self, cells: Iterable[Cell], base: Style) -> Strip:
+        """One row as few segments: the drawn columns' cells padded to their widths; a styled cell over the
+        row's style."""
         pad = " " * CELL_PADDING
         segments: list[Segment] = []
         plain: list[str] = []
-        for cell, (_, _, width) in zip(cells, COLUMNS, strict=True):
+        for cell, (_, _, width) in zip(cells, self._columns, strict=True):
             text = _fit(cell.text, width, cell.right)
             if not cell.style:
                 plain.append(f"{pad}{text}{pad}")
@@ -304,4 +331,4 @@ class StandingsTable(ScrollView, can_focus=True):
             segments.append(Segment(text, base + Style.parse(cell.style)))
             plain = [pad]
         segments.append(Segment("".join(plain), base))
-        return Strip(segments, TABLE_WIDTH)
+        return Strip(segments, self._width)
