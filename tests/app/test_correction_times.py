@@ -1,11 +1,12 @@
 """Times in the correction forms are typed as an official reads them: a time of day on the decoder clock,
-as the Passings screen shows it."""
+as the Passings screen shows it; and what is typed fast lands in the field it was typed for."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from textual import events
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, Label
 
@@ -140,3 +141,27 @@ async def test_the_passings_screen_shows_each_time_as_the_forms_take_it_back(eve
         finally:
             db.close()
         assert (added.transponder, added.decoder_time_us) == (passing.transponder, passing.decoder_time_us)
+
+
+@app_test
+async def test_a_correction_form_typed_faster_than_the_screen_redraws(event_db: Path) -> None:
+    """Keys that arrive together (a fast typist, keys sent by tmux) each land in the field they were typed
+    for, and Enter on the reason records what was typed before it (each Input has its own key queue)."""
+    app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="desk")
+    async with app.run_test(size=(120, 40)) as pilot:
+        car = await timed_and_selected(app, pilot, min)
+        await pilot.press("s")
+        await until(pilot, lambda: app.screen.query("#field-status"), "the status form")
+        form = app.screen
+        await until(pilot, lambda: form.focused is form.query_one("#field-status", Input), "the status field focused")
+        assert form.query_one("#field-car", Input).value == car.number
+        for key in [*"DNF", "enter", *"oil leak", "enter"]:  # queued before any is handled
+            app.post_message(events.Key("space" if key == " " else key, key if len(key) == 1 else None))
+        db = open_event_db(event_db, readonly=True)
+        try:
+            await until(pilot, lambda: load_corrections(db, 1), "the correction stored")
+            [stored] = load_corrections(db, 1)
+        finally:
+            db.close()
+    assert (stored.correction.action.status.value, stored.reason) == ("DNF", "oil leak")
+

@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from laptiming.app.screens.typing import when_typed
 from laptiming.engine import CarStatus
 from laptiming.errors import InputError
 from laptiming.service.corrections import (
@@ -116,7 +117,10 @@ class CorrectionTyped:
 class CorrectionForm(ModalScreen[CorrectionTyped | None]):
     """One correction: its fields, then the reason; Enter moves down, Enter on the reason records it, Esc cancels."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    # Enter is taken before the focused Input sees it, and focus moves at once (Widget.focus() waits for the
+    # message queue): what is typed fast after Enter lands in the next field, not this one (as the walk-up form).
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"),
+                Binding("enter", "next_field", "Next field", show=False, priority=True)]
 
     def __init__(self, kind: str, initial: Values | None = None, read_time: TimeReader = microseconds_only,
                  error: str = "") -> None:
@@ -149,12 +153,17 @@ class CorrectionForm(ModalScreen[CorrectionTyped | None]):
         """What is typed now, by field key."""
         return {w.id.removeprefix("field-"): w.value for w in self.query(Input) if w.id}
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def action_next_field(self) -> None:
+        """Enter: down to the next field; on the reason, record the correction."""
         inputs = list(self.query(Input))
-        if event.input is not inputs[-1]:
-            inputs[inputs.index(event.input) + 1].focus()
+        current = self.focused if self.focused in inputs else inputs[-1]
+        if current is not inputs[-1]:
+            self.set_focus(inputs[inputs.index(current) + 1])
             return
+        when_typed(inputs, self._record)
+
+    def _record(self) -> None:
+        """Check what is typed; send the correction, or say what is wrong (the form stays open)."""
         values = self.values()
         missing = [f.label for f in (*self.kind.fields, Field("reason", "Reason")) if f.required and not values[f.key].strip()]
         if missing:

@@ -23,6 +23,7 @@ from textual.widgets import Input, Label
 
 from laptiming.app.adapter import WalkUpEntry, WalkUpResult
 from laptiming.app.messages import WalkUpRequested
+from laptiming.app.screens.typing import when_typed
 from laptiming.errors import InputError
 from laptiming.service.entries import TransponderTaken
 
@@ -116,6 +117,10 @@ class WalkUpForm(ModalScreen[WalkUpResult | None]):
         if current is not inputs[-1]:
             self.set_focus(inputs[inputs.index(current) + 1])
             return
+        when_typed(inputs, self._enter)
+
+    def _enter(self) -> None:
+        """Check what is typed; ask the service to enter the car, or say what is wrong (the form stays open)."""
         try:
             entry = entry_from(self.values(), self.read_time)
         except ValueError as err:
