@@ -6,20 +6,23 @@ frames: a checkpoint after every passing would make every passing wait for the d
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from laptiming.store import checkpointer
 from laptiming.store.checkpointer import (
-    WAL_INDEX_VERSION,
     Checkpointer,
     WalCheckpoint,
+    WalLength,
     checkpoint_due,
-    wal_frames,
     next_look_s,
+    wal_length,
 )
 
 TIMEOUT = 10
@@ -51,38 +54,47 @@ def wal_salt(path: Path) -> bytes:
         return wal.read(32)[16:24]
 
 
-def test_the_frames_read_from_the_wal_index_are_what_sqlite_counts(wal_db):
+def test_the_frames_read_from_the_wal_file_are_what_sqlite_counts(wal_db):
     path, conn = wal_db
-    commit_rows(conn, 25)
     wal = WalCheckpoint(path)
     try:
-        before = wal.frames()
-        busy, in_log, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        assert (busy, copied) == (0, in_log)
-        assert before == (in_log, 0) and in_log >= 25
-        assert wal.frames() == (in_log, in_log)  # all copied back
+        for commits in (1, 2, 25, 300):  # 1, 2, 3, 28 and 328 frames: every step of the search
+            commit_rows(conn, commits)
+            length = wal.length()
+            busy, in_log, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            assert (busy, copied) == (0, in_log)
+            assert length is not None and length.frames == in_log
     finally:
         wal.close()
 
 
-def test_a_header_of_another_layout_gives_no_estimate_and_a_restart_reads_as_nothing_to_copy():
-    def header(version: int, max_frame: int, backfilled: int) -> bytes:
-        data = bytearray(136)
-        struct.pack_into("=I", data, 0, version)
-        struct.pack_into("=I", data, 16, max_frame)
-        struct.pack_into("=I", data, 96, backfilled)
+def test_a_file_that_is_not_a_wal_gives_no_length_and_a_restarted_wal_reads_as_new():
+    salts = bytes(range(8))
+
+    def wal(frames: int, page_size: int = 1024, magic: int = 0x377F0682, stale: int = 3) -> bytes:
+        data = bytearray(struct.pack(">II I 4x", magic, 3007000, page_size) + salts + bytes(8))
+        for frame in range(frames + stale):  # stale frames of an earlier log after the current ones
+            data += struct.pack(">II", frame + 1, 0) + (salts if frame < frames else bytes(range(1, 9)))
+            data += bytes(8 + page_size)
         return bytes(data)
 
-    assert wal_frames(header(WAL_INDEX_VERSION, 40, 12)) == (40, 12)
-    assert wal_frames(header(WAL_INDEX_VERSION, 0, 12)) == (0, 0)  # a writer is starting the WAL again
-    assert wal_frames(header(WAL_INDEX_VERSION + 1, 40, 12)) is None
-    assert wal_frames(header(WAL_INDEX_VERSION, 40, 12)[:100]) is None
+    def read(data: bytes):
+        return lambda offset, size: data[offset:offset + size]
+
+    for frames in (0, 1, 2, 3, 7, 8, 9, 100):
+        assert wal_length(read(wal(frames))) == WalLength(salts, frames)
+    assert wal_length(read(wal(5, stale=0))) == WalLength(salts, 5)  # the file ends with the log
+    assert wal_length(read(wal(5, magic=0x377F0683))) == WalLength(salts, 5)  # the other checksum order
+    assert wal_length(read(wal(5, magic=0x12345678))) is None
+    assert wal_length(read(wal(5, page_size=1000))) is None
+    assert wal_length(read(wal(5)[:20])) is None
     enough = checkpointer.CHECKPOINT_FRAMES
-    assert not checkpoint_due((enough - 1, 0))
-    assert checkpoint_due((enough, 0))
-    assert checkpoint_due((enough, enough - 3))  # a checkpoint kept from completing: tried again
-    assert not checkpoint_due((enough, enough))  # all copied: the next commit starts the WAL again
-    assert checkpoint_due(None)  # nothing to read: the timer decides
+    now = WalLength(salts, enough)
+    assert not checkpoint_due(WalLength(salts, enough - 1), None)
+    assert checkpoint_due(now, None)
+    assert checkpoint_due(now, WalLength(salts, enough - 3))  # grown since the last checkpoint
+    assert not checkpoint_due(now, now)  # all copied: the next commit starts the WAL again
+    assert checkpoint_due(None, now)  # nothing to read: the timer decides
 
 
 def test_a_checkpoint_comes_only_once_enough_is_waiting_and_the_next_commit_restarts_the_wal(wal_db, monkeypatch):
@@ -93,16 +105,15 @@ def test_a_checkpoint_comes_only_once_enough_is_waiting_and_the_next_commit_rest
         commit_rows(conn, 10)
         salt = wal_salt(path)
         assert wal.look() is None  # not yet
-        in_wal, copied = wal.frames()
-        assert in_wal < 20 and copied == 0 and wal.checkpoints == 0
+        assert wal.length().frames < 20 and wal.checkpoints == 0
         commit_rows(conn, 12)
         assert wal.look() is True
-        in_wal, copied = wal.frames()
-        assert wal.checkpoints == 1 and copied == in_wal >= 20
+        assert wal.checkpoints == 1 and wal.length().frames >= 20
+        assert conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1:] == (wal.length().frames,) * 2
         assert wal.look() is None  # all copied: nothing to do until the WAL is long again
         commit_rows(conn, 1)
         assert wal_salt(path) != salt  # the WAL started again from its beginning
-        assert wal.frames() == (1, 0)
+        assert wal.length().frames == 1
         assert wal.look() is None
     finally:
         wal.close()
@@ -119,19 +130,20 @@ def test_a_checkpoint_a_reader_keeps_from_completing_copies_what_it_can_and_is_t
         assert reader.execute("SELECT count(*) FROM t").fetchone() == (25,)  # a snapshot the next rows are not in
         commit_rows(conn, 3)
         assert wal.look() is False  # copied up to the reader's snapshot, but the WAL cannot start again
-        in_wal, copied = wal.frames()
-        assert 0 < copied < in_wal and in_wal - copied < 20  # little left to copy, yet not done
+        assert wal.look() is False  # and tried again while the reader holds on
         reader.execute("COMMIT")
         assert wal.look() is True  # tried again: the WAL is still long
-        assert wal.frames()[1] == wal.frames()[0]
+        salt = wal_salt(path)
+        commit_rows(conn, 1)
+        assert wal_salt(path) != salt and wal.length().frames == 1  # it started again
     finally:
         wal.close()
         reader.close()
 
 
-def test_without_a_wal_index_to_read_it_checkpoints_every_round_on_the_timer(tmp_path):
+def test_without_a_wal_to_read_it_checkpoints_every_round_on_the_timer(tmp_path):
     path = tmp_path / "plain.db"
-    sqlite3.connect(path).close()  # rollback-journal mode: no -shm file
+    sqlite3.connect(path).close()  # rollback-journal mode: no -wal file
     wal = WalCheckpoint(path)
     try:
         assert not wal.estimating
@@ -141,8 +153,8 @@ def test_without_a_wal_index_to_read_it_checkpoints_every_round_on_the_timer(tmp
         wal.close()
 
 
-def test_a_header_of_an_unknown_version_puts_the_thread_on_the_timer(wal_db, monkeypatch):
-    monkeypatch.setattr(checkpointer, "WAL_INDEX_VERSION", WAL_INDEX_VERSION + 1)  # as if SQLite changed the layout
+def test_a_wal_of_an_unknown_format_puts_the_thread_on_the_timer(wal_db, monkeypatch):
+    monkeypatch.setattr(checkpointer, "WAL_MAGIC", ())  # as if SQLite changed the format
     path, conn = wal_db
     commit_rows(conn, 3)
     wal = WalCheckpoint(path)
@@ -169,3 +181,52 @@ def test_the_thread_checkpoints_in_the_background_once_enough_is_waiting(wal_db,
         thread.stop()
     commit_rows(conn, 1)
     assert wal_salt(path) != salt
+
+
+AN_APP = """
+import sqlite3, sys
+from pathlib import Path
+from laptiming.store.checkpointer import Checkpointer
+path = Path(sys.argv[1])
+conn = sqlite3.connect(path, isolation_level=None)
+conn.execute("PRAGMA journal_mode = WAL")
+conn.execute("PRAGMA synchronous = OFF")  # many commits quickly: each one reads and writes the wal-index
+conn.execute("CREATE TABLE t (a INTEGER)")
+Checkpointer(path).stop()  # a session's checkpointer, come and gone; the app and its connection go on
+print("ready", flush=True)
+for value in range(COMMITS):
+    conn.execute("INSERT INTO t VALUES (?)", (value,))
+print(conn.execute("SELECT count(*) FROM t").fetchone()[0], flush=True)
+"""
+COMMITS = 20_000
+
+
+def test_a_stopped_checkpointer_leaves_its_process_the_locks_sqlite_took(tmp_path):
+    """Two real processes: one that timed a session (its checkpointer stopped) and goes on writing, and
+    boards or commands that open the database meanwhile. SQLite's locks belong to the process, and closing
+    any descriptor of a locked file drops them: the checkpointer once read the -shm file and closed it, so
+    the next program to open the database took itself for the first and truncated the -shm under the
+    first one's feet, which died of SIGBUS."""
+    path = tmp_path / "event.db"
+    app = subprocess.Popen([sys.executable, "-c", AN_APP.replace("COMMITS", str(COMMITS)), str(path)],
+                           stdout=subprocess.PIPE, text=True)
+    try:
+        assert app.stdout.readline() == "ready\n"
+        opened = 0
+        while app.poll() is None:  # each look opens the database anew, as `laptiming sessions` does
+            other = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                other.execute("SELECT count(*) FROM t").fetchone()
+            except sqlite3.Error:
+                pass  # a read that met the truncated -shm; what this test watches is the other process
+            finally:
+                other.close()
+            opened += 1
+        out = app.stdout.read()
+    finally:
+        if app.poll() is None:
+            app.kill()
+        app.wait()
+    assert app.returncode == 0, (f"the first program died after {opened} opens by another: exit {app.returncode} "
+                                 f"(-{signal.SIGBUS.value} is SIGBUS)")
+    assert out == f"{COMMITS}\n" and opened > 0
