@@ -129,32 +129,37 @@ def current_flag(db: Database, session_id: int, state: engine.SessionState | Non
     session; without it, a duration is checked against the latest passing in one query, and a
     race to a lap count is derived (the sessions list, the web API's sessions).
     """
-    row = db.execute("SELECT flag FROM session_control WHERE session_id = ? AND action = ? ORDER BY id DESC LIMIT 1",
-                     [session_id, ControlAction.FLAG.value]).fetchone()
+    row = db.execute("SELECT flag, at_us FROM session_control WHERE session_id = ? AND action = ? "
+                     "ORDER BY id DESC LIMIT 1", [session_id, ControlAction.FLAG.value]).fetchone()
     record = get_session(db, session_id)
-    if record.phase is SessionPhase.FINISHED or record.checkered_us is not None or _finish_reached(db, record, state):
-        if row is None or Flag(row[0]) is not Flag.RED:
+    finish_us = record.checkered_us if record.checkered_us is not None else _finish_reached_at(db, record, state)
+    if record.phase is SessionPhase.FINISHED or finish_us is not None:
+        red_after_the_finish = (row is not None and Flag(row[0]) is Flag.RED and row[1] is not None
+                                and finish_us is not None and row[1] >= finish_us)
+        if not red_after_the_finish:  # a red flag that stopped the session gives way to the finish
             return Flag.CHECKERED
     if row is not None:
         return Flag(row[0])
     return Flag.GREEN if record.green_us is not None else None
 
 
-def _finish_reached(db: Database, record: SessionRecord, state: engine.SessionState | None) -> bool:
-    """Whether the engine has the session finished by its duration or lap count (a crossing at or after the finish)."""
+def _finish_reached_at(db: Database, record: SessionRecord, state: engine.SessionState | None) -> int | None:
+    """When the session's duration or lap count finished it, if a crossing at or after that time has come
+    (decoder µs); None while it has not."""
     if state is None:
         rules = record.rules
         if record.phase is not SessionPhase.RUNNING or (rules.duration_us is None and rules.lap_count is None):
-            return False
+            return None
         if rules.lap_count is None:  # time is up once a passing crossed at or after it: one query, no derivation
             if record.green_us is None:
-                return False
+                return None
             latest = db.execute("SELECT MAX(p.decoder_time_us) FROM session_passings s JOIN passings p "
                                 "ON p.id = s.passing_id WHERE s.session_id = ?", [record.session_id]).fetchone()[0]
-            return latest is not None and latest >= record.green_us + rules.duration_us
+            finish = record.green_us + rules.duration_us
+            return finish if latest is not None and latest >= finish else None
         state = engine.start(load_setup(db, record.session_id), load_passings(db, record.session_id))
     finish = state.finish_at_us
-    return finish is not None and state.latest_us is not None and state.latest_us >= finish
+    return finish if finish is not None and state.latest_us is not None and state.latest_us >= finish else None
 
 
 def results_status(db: Database, session_id: int) -> ResultsStatus:

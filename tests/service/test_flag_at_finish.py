@@ -4,7 +4,7 @@ before anyone finishes it: the sessions list, the board and web feeds (through t
 from __future__ import annotations
 
 from laptiming.engine import SessionRules, SessionType
-from laptiming.service.control import Flag, current_flag
+from laptiming.service.control import Flag, current_flag, show_flag
 from laptiming.service.day import day_sessions
 from laptiming.service.follow import SessionFollower
 from laptiming.store import SessionPhase, create_session, journal_bulk, open_event_db, update_session, write_transaction
@@ -63,3 +63,26 @@ def test_the_follower_behind_the_board_and_web_page_shows_the_same_flag(tmp_path
         assert follower.flag() is Flag.CHECKERED
     finally:
         follower.close()
+
+
+def _red_at(path, at_us: int) -> None:
+    db = open_event_db(path)
+    try:
+        show_flag(db, 1, Flag.RED, at_us=at_us, made_by="clerk", reason="car in the gravel")
+    finally:
+        db.close()
+
+
+def test_a_red_flag_that_stopped_the_session_gives_way_to_the_checkered_once_time_is_up(tmp_path):
+    """Red shown during the session, then its time ran out: every screen shows the finish, as the app does
+    (the red once stayed on the sessions list, the board, the web page and the RMonitor feed for good)."""
+    _practice(tmp_path / "red.db", last_crossing_s=500)
+    _red_at(tmp_path / "red.db", T0 + 550 * S)
+    assert _flags(tmp_path / "red.db") == (Flag.RED, [Flag.RED])
+    _practice(tmp_path / "over.db", last_crossing_s=700)
+    _red_at(tmp_path / "over.db", T0 + 550 * S)
+    assert _flags(tmp_path / "over.db") == (Flag.CHECKERED, [Flag.CHECKERED])
+    _practice(tmp_path / "after.db", last_crossing_s=700)
+    _red_at(tmp_path / "after.db", T0 + 650 * S)  # shown after the time was up: an incident on the slowing-down lap
+    assert _flags(tmp_path / "after.db") == (Flag.RED, [Flag.RED])
+
