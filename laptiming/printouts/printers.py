@@ -3,7 +3,7 @@
     usb://04b8:0202           USB printer by vendor:product id (hex), needs libusb
     serial:///dev/ttyUSB0?baudrate=19200
     tcp://192.168.1.80:9100   network printer (raw port 9100 by default)
-    file://slips.bin          the raw ESC/POS bytes into a file (for tests and for later)
+    file://slips.bin          the raw ESC/POS bytes appended to a file, job after job, as a printer prints them
 
 Query options: ``paper=58|80`` (default 80), ``timeout=SECONDS`` (default 5), ``status=0`` to skip
 asking the printer for its paper before sending. Every job is written to the queue folder before it
@@ -15,7 +15,9 @@ thread. A job that stops half-way is re-sent whole (a slip may come out twice, n
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -115,10 +117,30 @@ def _open(printer: PrinterURL) -> Any:
     return device
 
 
+def _append_job(path: Path, job: bytes) -> None:
+    """A file printer prints job after job, as a real one does (a resend of several kept jobs, two slips of the
+    same car): each job is appended whole and on disk, and a write that fails is cut back off the file."""
+    if not path.parent.is_dir():
+        raise InputError(f"cannot write {path}: folder {path.parent} does not exist")
+    try:
+        with open(path, "ab") as out:
+            start = out.tell()
+            try:
+                out.write(job)
+                out.flush()
+                os.fsync(out.fileno())
+            except OSError:
+                with contextlib.suppress(OSError):  # a device node cannot be cut back
+                    out.truncate(start)
+                raise
+    except OSError as err:
+        raise InputError(f"cannot write {path}: {err.strerror or err}") from err
+
+
 def send_job(printer: PrinterURL, job: bytes) -> None:
     """Send raw ESC/POS bytes; a :class:`PrinterError` when the printer cannot take them."""
     if printer.scheme == "file":
-        write_bytes_atomically(printer.target, job)
+        _append_job(Path(printer.target), job)
         return
     device = None
     try:

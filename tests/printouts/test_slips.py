@@ -163,6 +163,10 @@ def test_escpos_slip_to_a_file_printer_url(capsys, day_db: Path, tmp_path: Path)
     assert data.count(PAPER_FULL_CUT) == 1
     assert b"FINAL results" in data
     assert not list(tmp_path.glob(".slip.bin*"))  # no temporary file left behind
+    code, _, err = run(capsys, "print", "slip", "--db", str(day_db), "--session", str(FIRST_SESSION), "--car", "2",
+                       "--printer", f"file://{out}?paper=58")
+    assert code == 0, err
+    assert out.read_bytes() == data + data  # a file printer prints job after job, as a printer does
     assert not (day_db.parent / (day_db.name + ".print-jobs")).exists() or not list(
         (day_db.parent / (day_db.name + ".print-jobs")).glob("*.escpos"))  # printed jobs are not kept
 
