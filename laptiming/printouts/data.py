@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from laptiming import engine
 from laptiming.engine import SessionResult, SessionType
 from laptiming.errors import InputError
+from laptiming.service.control import results_status
 from laptiming.store import (
     CorrectionRecord,
     SessionPhase,
@@ -33,14 +34,14 @@ from laptiming.store.sessions import db_name
 class ResultState(enum.Enum):
     """How far a session's results are settled; printed in every footer."""
 
-    PROVISIONAL = "provisional"
-    FINAL = "final"
-    OFFICIAL = "official"  # confirmed by an official: comes with the timing service
+    LIVE = "live"  # the session is still running
+    PROVISIONAL = "provisional"  # finished; corrections can still change them
+    OFFICIAL = "official"  # confirmed by an official (laptiming finish --confirm, o on the Results screen)
 
 
-def result_state(phase: SessionPhase) -> ResultState:
-    """The one place that decides provisional or final (the service's confirmation plugs in here)."""
-    return ResultState.FINAL if phase is SessionPhase.FINISHED else ResultState.PROVISIONAL
+def result_state(db: Database, session_id: int) -> ResultState:
+    """What the paper says about the results: the timing service's status (live, provisional, official)."""
+    return ResultState(results_status(db, session_id).value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,7 @@ def _sheet(db: Database, record: SessionRecord, name: str) -> SessionSheet:
         name=record.name,
         session_type=record.rules.session_type,
         phase=record.phase,
-        state=result_state(record.phase),
+        state=result_state(db, record.session_id),
         green_us=record.green_us,
         finish_us=result.finish_at_us,
         planned_start=record.planned_start,

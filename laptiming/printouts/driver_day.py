@@ -98,5 +98,5 @@ def days_pdf(days: Iterable[DriverDay], event: str, charts: Charts | None = None
         states.update(run.state for run in day.runs)
     if not story:
         raise ValueError("no driver to print")
-    state = next(iter(states)) if len(states) == 1 else "some sessions still PROVISIONAL"
+    state = next(iter(states)) if len(states) == 1 else "some results not yet OFFICIAL"
     return build_pdf(story, A4, f"{event} - {state} - printed {printed_at()}", f"{event} - drivers' day", margin=MARGIN)

@@ -68,8 +68,8 @@ def build_leaderboard(day: EventDay) -> Leaderboard:
         chosen = [entry for entry in ordered if name == OVERALL or entry[4] == name]
         boards[name] = tuple(BoardLine(place, entry[2], entry[3], entry[4], entry[0], entry[5], entry[6])
                              for place, entry in enumerate(chosen, start=1))
-    provisional = any(sheet.state is ResultState.PROVISIONAL for sheet in day.sessions)
-    state = STATE_WORDS[ResultState.PROVISIONAL] if provisional else STATE_WORDS[ResultState.FINAL]
+    official = all(sheet.state is ResultState.OFFICIAL for sheet in day.sessions)
+    state = STATE_WORDS[ResultState.OFFICIAL] if official else STATE_WORDS[ResultState.PROVISIONAL]
     return Leaderboard(day.event_name, boards, state)
 
 

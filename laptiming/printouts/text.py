@@ -19,8 +19,8 @@ ORDER_RULES: dict[SessionType, str] = {
 }
 
 STATE_WORDS: dict[ResultState, str] = {
+    ResultState.LIVE: "LIVE results - session still running",
     ResultState.PROVISIONAL: "PROVISIONAL results - may still change",
-    ResultState.FINAL: "FINAL results (session finished)",
     ResultState.OFFICIAL: "OFFICIAL results",
 }
 

@@ -31,7 +31,7 @@ def test_race_sheet_pdf_has_the_classified_table_fastest_lap_corrections_and_rul
     fastest = min(results, key=lambda r: int(r["best_lap_us"]))
     assert f"Fastest lap: {fastest['best_lap']} by #{fastest['number']} {fastest['driver']} on lap " \
            f"{fastest['best_lap_no']}" in text
-    for expected in ("Sample Ring", "Group A race", "race", "2026-06-13", "FINAL results", "jump start, seen by the starter",
+    for expected in ("Sample Ring", "Group A race", "race", "2026-06-13", "PROVISIONAL results", "jump start, seen by the starter",
                      "track limits at turn 4", "+5.000 s time penalty", "Ordered by laps completed"):
         assert expected in text
 

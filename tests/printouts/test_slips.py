@@ -57,7 +57,7 @@ def test_pdf_slip_of_every_car_shows_position_best_lap_and_every_lap(capsys, day
             assert ("BEST" in listed[int(lap["lap"])]) == (lap["lap"] == result["best_lap_no"])
             assert ("suspect" in listed[int(lap["lap"])]) == ("suspect" in lap["flags"])
         assert "Group A run 1" in page and "Club track day 2026-06-13" in page
-        assert "FINAL results" in page and "printed" in page
+        assert "PROVISIONAL results" in page and "printed" in page  # finished, not confirmed by an official
 
 
 def test_slip_position_in_class_counts_only_the_class(capsys, day_db: Path) -> None:
@@ -109,15 +109,29 @@ def test_slips_of_a_recorded_simulated_session(capsys, sim_db: Path, tmp_path: P
         assert f"#{result['number']}" in page and f"{result['best_lap']} (lap {result['best_lap_no']})" in page
 
 
-def test_a_running_session_prints_provisional(capsys, day_copy: Path, tmp_path: Path) -> None:
+def test_a_slip_says_how_final_its_results_are_as_the_timing_service_does(capsys, day_copy: Path,
+                                                                         tmp_path: Path) -> None:
+    """Live while running, provisional once finished, official only once an official confirmed them (a
+    finished session once printed FINAL on every slip while the results were still provisional)."""
+    def footer() -> str:
+        out = tmp_path / "slip.pdf"
+        assert run(capsys, "print", "slip", "--db", str(day_copy), "--session", str(FIRST_SESSION), "--car", "2",
+                   "--pdf", str(out))[0] == 0
+        (page,) = pdf_pages(out)
+        return page
+
+    page = footer()
+    assert "PROVISIONAL results - may still change" in page and "OFFICIAL" not in page
+    code, _, err = run(capsys, "finish", "--db", str(day_copy), "--session", str(FIRST_SESSION), "--confirm",
+                       "--by", "Clerk of the course")
+    assert code == 0, err
+    page = footer()
+    assert "OFFICIAL results" in page and "PROVISIONAL" not in page
     db = open_event_db(day_copy)
     update_session(db, FIRST_SESSION, phase=SessionPhase.RUNNING)
     db.close()
-    out = tmp_path / "provisional.pdf"
-    assert run(capsys, "print", "slip", "--db", str(day_copy), "--session", str(FIRST_SESSION), "--car", "2",
-               "--pdf", str(out))[0] == 0
-    (page,) = pdf_pages(out)
-    assert "PROVISIONAL" in page and "FINAL" not in page
+    page = footer()
+    assert "LIVE results - session still running" in page and "OFFICIAL" not in page
 
 
 def _text_runs(job: bytes) -> list[str]:
@@ -161,7 +175,7 @@ def test_escpos_slip_to_a_file_printer_url(capsys, day_db: Path, tmp_path: Path)
     assert code == 0, err
     data = out.read_bytes()
     assert data.count(PAPER_FULL_CUT) == 1
-    assert b"FINAL results" in data
+    assert b"PROVISIONAL results" in data
     assert not list(tmp_path.glob(".slip.bin*"))  # no temporary file left behind
     code, _, err = run(capsys, "print", "slip", "--db", str(day_db), "--session", str(FIRST_SESSION), "--car", "2",
                        "--printer", f"file://{out}?paper=58")
