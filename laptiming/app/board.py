@@ -58,7 +58,7 @@ def _flag_text(flag: str | None) -> str:
 
 def feed_cells(row: Json) -> dict[str, Text]:
     """A web feed row as the board's cells (its times already text; bests coloured as the table colours them)."""
-    last_style = SESSION_BEST if row["sb"] else PERSONAL_BEST if row["pb"] else ""
+    last_style = SESSION_BEST if row["sb"] and row["pb"] else PERSONAL_BEST if row["pb"] else ""
     return {"pos": Text(str(row["pos"]), justify="right"), "no": Text(row["number"], justify="right"),
             "driver": Text(row["driver"]), "laps": Text(str(row["laps"]), justify="right"),
             "last": Text(row["last"], style=last_style, justify="right"),

@@ -11,9 +11,11 @@ from laptiming.engine import CarStatus, StandingRow
 from tests.app.conftest import app_test, until
 
 
-def _row(car_id: int, position: int, laps: int = 3, *, session_best: bool = False) -> StandingRow:
+def _row(car_id: int, position: int, laps: int = 3, *, session_best: bool = False,
+         personal_best: bool = False) -> StandingRow:
     return StandingRow(car_id, position, str(car_id), f"Driver {car_id}", "GT", (1000 + car_id,), laps,
-                       90_000_000 + car_id, 89_000_000 + car_id, 2, None, None, False, session_best, CarStatus.RUNNING)
+                       90_000_000 + car_id, 89_000_000 + car_id, 2, None, None, personal_best, session_best,
+                       CarStatus.RUNNING)
 
 
 class TableApp(App[None]):
@@ -87,8 +89,26 @@ async def test_session_best_in_colour_and_the_crossing_car_highlighted() -> None
         table.show(rows, set(rows), {2})
         await until(pilot, lambda: len(set(app.drawn)) == 2, "both rows drawn")
         first, second = (table._strips[car_id][1] for car_id in (1, 2))
-        best = next(segment for segment in first if segment.text.strip() == "1:30.000")
+        best = next(segment for segment in first if segment.text.strip() == "1:29.000")
         assert best.style is not None and best.style.bold and best.style.color.name == "magenta"
+        last = next(segment for segment in first if "1:30.000" in segment.text)  # slower than its best
+        assert last.style is None or last.style.color is None or last.style.color.name != "magenta"
         name = next(segment for segment in second if "Driver 2" in segment.text)
         assert name.style is not None and name.style.reverse
         assert not any(segment.style and segment.style.reverse for segment in first)
+
+
+@app_test
+async def test_the_last_lap_takes_the_session_best_colour_only_when_it_is_the_session_best() -> None:
+    app = TableApp()
+    async with app.run_test(size=(120, 20)) as pilot:
+        table = app.query_one(StandingsTable)
+        rows = {1: _row(1, 1, session_best=True, personal_best=True), 2: _row(2, 2, personal_best=True)}
+        table.show(rows, set(rows), set())
+        await until(pilot, lambda: len(set(app.drawn)) == 2, "both rows drawn")
+        first, second = (table._strips[car_id][1] for car_id in (1, 2))
+        last = next(segment for segment in first if "1:30.000" in segment.text)
+        assert last.style is not None and last.style.color.name == "magenta"  # the session's best lap, just set
+        last = next(segment for segment in second if "1:30.000" in segment.text)
+        assert last.style is not None and last.style.color.name == "green"  # its own best only
+

@@ -44,11 +44,16 @@ def test_the_phone_page_shows_the_standings_and_follows_each_passing(served: tup
         expect(rows.nth(1).locator(".best")).to_have_text("0:59.500")
         expect(rows.nth(1)).to_contain_text("102")
         expect(rows.nth(1).locator("td").nth(5)).to_have_text("+1.500")
+        expect(rows.first.locator(".last")).to_have_class("last sb")  # the session's best lap, just set
+        journal(db_path, 1, [crossing(6, 101, 120.0)])  # 101 laps slower: it still holds the session best
+        expect(rows.first.locator(".last")).to_have_text("1:01.000", timeout=WAIT_MS)
+        expect(rows.first.locator(".last")).to_have_class("last")  # not in the session-best colour
+        expect(rows.first.locator(".best")).to_have_class("best sb")
 
         assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
         rows.first.tap()  # a driver's laps
         expect(page.locator("#laps-title")).to_have_text(f"101 {LONG_NAME}", timeout=WAIT_MS)
-        expect(page.locator("#laps tbody tr")).to_have_count(1)
+        expect(page.locator("#laps tbody tr")).to_have_count(2)
         expect(page.locator("#laps tbody tr td").nth(1)).to_have_text("0:58.000")
         expect(page.locator("#laps td.fastest")).to_have_text("0:58.000")  # the best lap stands out
         assert page.locator("#laps td.fastest").evaluate("td => getComputedStyle(td).display") == "table-cell"

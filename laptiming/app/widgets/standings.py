@@ -44,7 +44,7 @@ OUT = "dim"
 
 def row_cells(row: StandingRow, crossed: bool = False) -> tuple[Text, ...]:
     """The cells of one row: bests in colour, the car that just crossed highlighted."""
-    last_style = SESSION_BEST if row.session_best else PERSONAL_BEST if row.personal_best else ""
+    last_style = SESSION_BEST if row.session_best and row.personal_best else PERSONAL_BEST if row.personal_best else ""
     best_style = SESSION_BEST if row.session_best else ""
     name_style = CROSSED if crossed else (OUT if row.status in (CarStatus.DNF, CarStatus.DNS, CarStatus.DSQ) else "")
     return (

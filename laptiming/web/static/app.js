@@ -42,7 +42,8 @@ function showRows(rows, sessionId) {
     const driver = cell("");
     driver.append(span(row.driver || "—", "driver"), span(row.class, "class"));
     const times = cell("", "n");
-    times.append(span(row.last, "last" + (row.sb ? " sb" : row.pb ? " pb" : "")),
+    // the last lap in the session-best colour only when it is that lap (its car's best, and the car holds it)
+    times.append(span(row.last, "last" + (row.sb && row.pb ? " sb" : row.pb ? " pb" : "")),
                  span(row.best, "best" + (row.sb ? " sb" : "")));
     tr.append(cell(row.pos, "n pos"), cell(row.number, "n"), driver, cell(row.laps, "n"), times, cell(row.gap, "n"));
     tr.addEventListener("click", () => openLaps(sessionId, row.number));
