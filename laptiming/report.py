@@ -202,7 +202,8 @@ def describe_event(event: SessionEvent, entering: bool) -> str | None:
         passing = event.verdict.passing
         return f"transponder {passing.transponder}: its car is not entered in this session; passing not counted"
     if isinstance(event, FinishTimeSet) and event.finish_at_us is not None:
-        return f"checkered flag at decoder time {event.finish_at_us}"
+        # said when the green flag sets a duration's end too, before it comes: a time, not "the flag is out"
+        return f"the session ends at decoder time {event.finish_at_us}: each car finishes at its next crossing"
     return None
 
 
