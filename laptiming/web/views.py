@@ -12,7 +12,7 @@ from laptiming.report import status_text
 from laptiming.service.control import Flag
 from laptiming.service.day import DaySession
 from laptiming.store import SessionRecord
-from laptiming.timefmt import format_gap, format_lap_time
+from laptiming.timefmt import US_PER_SECOND, format_gap, format_lap_time
 
 from laptiming.service.web_feed import Json  # the JSON the page and the feed readers share
 
@@ -49,6 +49,9 @@ def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | Non
         "flag": None if flag is None else flag.value,
         "elapsed": format_lap_time(elapsed_us),
         "remaining": format_lap_time(remaining),
+        # whole seconds, as of the latest passing: the page's clock runs on from them between passings
+        "elapsed_s": None if elapsed_us is None else elapsed_us // US_PER_SECOND,
+        "remaining_s": None if remaining is None else -(-remaining // US_PER_SECOND),
         "laps": record.rules.lap_count,
     }
 

@@ -86,3 +86,29 @@ def test_the_page_reconnects_and_catches_up_after_the_server_was_away(tmp_path: 
             expect(page.locator("#standings tbody tr").first.locator("td").nth(3)).to_have_text("1")
         finally:
             second.stop()
+
+
+def test_the_session_clock_runs_on_between_passings_in_whole_seconds(tmp_path: Path) -> None:
+    """A timed session's "to go" counts down on the page itself: the header comes with each passing, and
+    it once stood still (with milliseconds) while no car crossed, under a red flag or on a quiet track."""
+    import re
+
+    from playwright.sync_api import expect
+
+    from laptiming.engine import SessionRules
+
+    db_path = tmp_path / "event.db"
+    running_session(db_path, "Practice 1", rules=SessionRules(duration_us=15 * 60 * 1_000_000))
+    server = WebServer(db_path, "127.0.0.1", 0).start()
+    try:
+        with phone_page() as page:
+            page.goto(server.url)
+            journal(db_path, 1, [crossing(1, 101, 1.0), crossing(2, 101, 61.0)])  # 61 s of the 15 minutes gone
+            clock = page.locator("#session-clock")
+            counting = re.compile(r"^13:[45]\d to go$")  # 13:59 as the passing arrives, then on down
+            expect(clock).to_have_text(counting, timeout=WAIT_MS)
+            shown = clock.text_content()
+            expect(clock).not_to_have_text(shown, timeout=WAIT_MS)  # it moves with no passing since
+            expect(clock).to_have_text(counting)
+    finally:
+        server.stop()

@@ -27,11 +27,33 @@ function showHeader(session) {
   const flag = $("session-flag");
   flag.textContent = session && session.flag ? session.flag : "";
   flag.className = "flag " + (session && session.flag ? session.flag : "");
-  let clock = "";
-  if (session && session.remaining) clock = `${session.remaining} to go`;
-  else if (session && session.elapsed) clock = session.elapsed;
-  $("session-clock").textContent = clock;
+  // The session clock in whole seconds, running on between passings while the session is on track
+  // (the header comes with each passing; a quiet track or a red flag would freeze it).
+  const running = session && session.phase === "running" && session.flag !== "checkered";
+  sessionClock = session && session.elapsed_s != null
+    ? { elapsed: session.elapsed_s, remaining: session.remaining_s, since: Date.now(), running } : null;
+  drawClock();
 }
+
+let sessionClock = null;  // { elapsed, remaining (seconds, or null), since (ms), running }
+
+function clockText(seconds) {
+  const h = Math.floor(seconds / 3600), m = Math.floor(seconds / 60) % 60, s = seconds % 60;
+  const two = (n) => String(n).padStart(2, "0");
+  return h ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
+}
+
+function drawClock() {
+  let text = "";
+  if (sessionClock) {
+    const passed = sessionClock.running ? Math.floor((Date.now() - sessionClock.since) / 1000) : 0;
+    text = sessionClock.remaining != null
+      ? `${clockText(Math.max(0, sessionClock.remaining - passed))} to go`
+      : clockText(sessionClock.elapsed + passed);
+  }
+  $("session-clock").textContent = text;
+}
+setInterval(drawClock, 1000);
 
 function showRows(rows, sessionId) {
   const body = document.createElement("tbody");
