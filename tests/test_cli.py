@@ -28,3 +28,13 @@ def test_console_script_runs_as_module():
     )
     assert result.returncode == 0
     assert result.stdout.strip() == f"laptiming {__version__}"
+
+
+def test_a_usage_error_is_one_line_naming_the_command_and_its_help():
+    """As every other bad input: one line on stderr, exit 2 (argparse's own printed the usage too)."""
+    result = subprocess.run([sys.executable, "-m", "laptiming", "correct", "penalty", "--db", "event.db", "--car", "7"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "laptiming correct penalty: the following arguments are required: --session, --by, --reason, --seconds "
+        "(see laptiming correct penalty --help)"]

@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from hardware.errors import DecoderError
 from laptiming import __version__
@@ -38,9 +39,16 @@ COMMAND_MODULES = (decoder_cmd, schedule_cmd, timing_cmd, results_cmd, correct_c
                    entry_cmd, transponder_cmd, print_cmd, feed_cmd, app_cmd)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, naming the command and where its help is (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The whole command tree."""
-    parser = argparse.ArgumentParser(
+    """The whole command tree (its subcommands' parsers are of the same class)."""
+    parser = OneLineParser(
         prog="laptiming",
         description="Trackside timing: decoders, laps and standings, heat rosters.",
     )
