@@ -131,4 +131,5 @@ def board_command(args: argparse.Namespace) -> int:
     db_path = Path(args.db)
     if not db_path.exists():
         raise InputError(f"no event database {db_path}")
+    open_event_db(db_path, readonly=True).close()  # not a database, or not an event's: said here, not on the board
     return BoardApp(Timing(db_path, ""), web_url=web_url).run() or 0
