@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from laptiming.cli.session_args import tcp_port
 from laptiming.errors import InputError
-from laptiming.store import SessionRecord, open_event_db
+from laptiming.store import SessionRecord, open_event_db, remove_event_db
 
 DEMO_DB = "out/demo.db"
 
@@ -47,9 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _add_feed_options(parser: argparse.ArgumentParser) -> None:
     """``--web``, ``--rmonitor`` and ``--host``: the feeds served beside the app."""
-    parser.add_argument("--web", type=int, default=None, metavar="PORT",
+    parser.add_argument("--web", type=tcp_port, default=None, metavar="PORT",
                         help="also serve live results to phones on this port (read only; see laptiming feed web)")
-    parser.add_argument("--rmonitor", type=int, default=None, metavar="PORT",
+    parser.add_argument("--rmonitor", type=tcp_port, default=None, metavar="PORT",
                         help="also serve the RMonitor scoreboard feed on this port (see laptiming feed rmonitor)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address --web and --rmonitor listen on (default 127.0.0.1; 0.0.0.0 for the whole network)")
@@ -64,18 +67,33 @@ def _official(name: str | None) -> str:
         return "official"
 
 
+@contextmanager
+def _feeds(db_path: Path, args: argparse.Namespace, made: bool) -> Iterator[list[str]]:
+    """The feeds asked for beside the app; a database this command has just made is removed again when one
+    cannot start (a port in use), so a refused command leaves nothing behind."""
+    from laptiming.cli.beside import feeds_beside
+
+    with ExitStack() as stack:
+        try:
+            serving = stack.enter_context(feeds_beside(db_path, args.host, args.web, args.rmonitor))
+        except InputError:
+            if made:
+                remove_event_db(db_path)
+            raise
+        yield serving
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Open the app on the decoder (with the feeds asked for beside it); the official picks the next session (n)."""
     from laptiming.app import LiveTimingApp, Timing
-    from laptiming.cli.beside import feeds_beside
-
     from laptiming.printouts.session_print import slip_printer  # reportlab and matplotlib load when printing
 
     timing = Timing(Path(args.db), args.decoder, enter_unknown=args.enter_unknown,
                     slip_printer=slip_printer(Path(args.db), args.printer))
+    made = not Path(args.db).exists()
     if args.web is not None or args.rmonitor is not None:
         open_event_db(Path(args.db), create=True).close()  # the feeds follow the file the app will write
-    with feeds_beside(Path(args.db), args.host, args.web, args.rmonitor) as serving:
+    with _feeds(Path(args.db), args, made) as serving:
         for line in serving:
             print(line, flush=True)
         return LiveTimingApp(timing, official=_official(args.by)).run() or 0
@@ -88,12 +106,11 @@ def demo_command(args: argparse.Namespace) -> int:
     db_path = Path(args.db)
     if not 0 < args.speed <= 10_000:
         raise InputError(f"--speed {args.speed:g}: give a pace above 0 and up to 10000 times real time")
+    made = not db_path.exists()
     record, url = demo.prepare(db_path, args.speed)
     if record is None:
         raise InputError(f"every session in {db_path} is finished; remove it for a fresh demo day")
-    from laptiming.cli.beside import feeds_beside
-
-    with feeds_beside(db_path, args.host, args.web, args.rmonitor) as serving:
+    with _feeds(db_path, args, made) as serving:
         for line in serving:
             print(line, flush=True)
         if not sys.stdout.isatty():

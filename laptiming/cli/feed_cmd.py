@@ -8,8 +8,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from laptiming.cli.session_args import store_command
-from laptiming.errors import InputError
+from laptiming.cli.session_args import kilometres, store_command, tcp_port
 from laptiming.feed.hub import FeedHub
 from laptiming.feed.live import DatabaseFeed
 from laptiming.feed.scoreboard import Track
@@ -30,16 +29,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     kinds = feed.add_subparsers(dest="feed_kind", metavar="KIND", required=True)
     rmonitor = kinds.add_parser("rmonitor", help="the running session as an RMonitor feed over TCP")
     rmonitor.add_argument("--db", required=True, help="event database the session is recorded into")
-    rmonitor.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT})")
+    rmonitor.add_argument("--port", type=tcp_port, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT})")
     rmonitor.add_argument("--host", default="127.0.0.1",
                           help="address to listen on (default 127.0.0.1; 0.0.0.0 for the whole network)")
     rmonitor.add_argument("--track", help="track name sent as $E TRACKNAME")
-    rmonitor.add_argument("--track-length", help="track length sent as $E TRACKLENGTH (e.g. 2.760)")
+    rmonitor.add_argument("--track-length", type=kilometres, help="track length in km sent as $E TRACKLENGTH (e.g. 2.760)")
     rmonitor.set_defaults(handler=rmonitor_command)
 
     web = kinds.add_parser("web", help="live results for phones: a read-only web page, JSON API and event stream")
     web.add_argument("--db", required=True, help="event database the sessions are recorded into")
-    web.add_argument("--port", type=int, default=DEFAULT_WEB_PORT, help=f"TCP port (default {DEFAULT_WEB_PORT})")
+    web.add_argument("--port", type=tcp_port, default=DEFAULT_WEB_PORT, help=f"TCP port (default {DEFAULT_WEB_PORT})")
     web.add_argument("--host", default="127.0.0.1",
                      help="address to listen on (default 127.0.0.1; 0.0.0.0 for the whole network)")
     web.set_defaults(handler=web_command)
@@ -52,8 +51,6 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 @store_command
 def rmonitor_command(args: argparse.Namespace) -> int:
     """Follow the running session (and each one after it) and serve it until Ctrl-C or SIGTERM."""
-    if not 0 <= args.port <= 65535:
-        raise InputError(f"--port {args.port}: give a TCP port from 0 to 65535")
     open_event_db(Path(args.db), readonly=True).close()  # a missing or foreign file is one line, before listening
     hub = FeedHub(args.host, args.port).start()
     feed = DatabaseFeed(hub, args.db, Track(args.track, args.track_length)).start()

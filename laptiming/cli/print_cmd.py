@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from laptiming.cli.session_args import store_command
+from laptiming.cli.session_args import positive_int, store_command
 from laptiming.errors import InputError
 
 # The printouts (reportlab, matplotlib, python-escpos) load only when a print command runs, so every
@@ -55,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     board = kinds.add_parser("leaderboard", help="the day's best lap per class and overall")
     board.add_argument("--db", required=True, help="event database")
-    board.add_argument("--top", type=int, default=10, help="drivers per board (default 10)")
+    board.add_argument("--top", type=positive_int, default=10, help="drivers per board (default 10)")
     _outputs(board, ("pdf", "html"))
     board.set_defaults(handler=leaderboard_command)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from laptiming.roster_import import ImportSummary, describe_import, import_roster
-from laptiming.store import open_event_db
+from laptiming.store import open_event_db, remove_event_db
 from scheduler.bounds import explain_shortfall
 from scheduler.check import check_roster
 from scheduler.errors import InputProblem, ScheduleInputError, ScheduleOutputError
@@ -231,8 +231,7 @@ def _import(args: argparse.Namespace, db: Database | None, problem: Problem, sol
     except BaseException:
         if made:
             target.close()
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{args.db}{suffix}").unlink(missing_ok=True)
+            remove_event_db(args.db)
         raise
     finally:
         if made:

@@ -44,6 +44,28 @@ def positive_int(text: str) -> int:
     return value
 
 
+def tcp_port(text: str) -> int:
+    """argparse type: a TCP port to listen on (0: any free one)."""
+    try:
+        value = int(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from err
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value}: give a TCP port from 0 to 65535")
+    return value
+
+
+def kilometres(text: str) -> str:
+    """argparse type: a track length in km as it is sent (``2.760``), checked to be a length."""
+    try:
+        value = float(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not a length in km: {text!r}") from err
+    if not 0 < value < 100:
+        raise argparse.ArgumentTypeError(f"{text}: give the track's length in km, e.g. 2.760")
+    return text
+
+
 def add_rules_arguments(parser: argparse.ArgumentParser) -> None:
     """``--session-type``, ``--min-lap``, ``--duration``, ``--laps``."""
     parser.add_argument(

@@ -69,9 +69,9 @@ def parse_printer_url(url: str) -> PrinterURL:
         paper = PaperWidth(query.get("paper", "80"))
     except ValueError:
         raise InputError(f"printer URL {url!r}: paper must be 58 or 80, not {query['paper']!r}") from None
+    timeout_s = _number(url, query, "timeout", float, DEFAULT_TIMEOUT_S)
+    baudrate = _number(url, query, "baudrate", int, 19200)
     try:
-        timeout_s = float(query.get("timeout", DEFAULT_TIMEOUT_S))
-        baudrate = int(query.get("baudrate", "19200"))
         port = parts.port or DEFAULT_TCP_PORT
     except ValueError as err:
         raise InputError(f"printer URL {url!r}: {err}") from None
@@ -94,6 +94,19 @@ def _is_hex(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _number(url: str, query: dict[str, str], name: str, kind: type[int] | type[float], default: float) -> Any:
+    """A number option of a printer URL (above zero); an :class:`InputError` naming the option when it is not one."""
+    if name not in query:
+        return kind(default)
+    try:
+        value = kind(query[name])
+    except ValueError:
+        value = 0
+    if not value > 0:
+        raise InputError(f"printer URL {url!r}: {name} must be a number above 0, not {query[name]!r}")
+    return value
 
 
 def _open(printer: PrinterURL) -> Any:

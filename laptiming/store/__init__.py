@@ -5,7 +5,14 @@ from laptiming.store.corrections import (
     append_correction,
     load_corrections,
 )
-from laptiming.store.database import Durability, bulk_import, check_integrity, open_event_db, write_transaction
+from laptiming.store.database import (
+    Durability,
+    bulk_import,
+    check_integrity,
+    open_event_db,
+    remove_event_db,
+    write_transaction,
+)
 from laptiming.store.derived import write_derived
 from laptiming.store.journal import (
     count_passings,
@@ -61,6 +68,7 @@ __all__ = [
     "load_passings",
     "load_setup",
     "open_event_db",
+    "remove_event_db",
     "update_session",
     "write_derived",
     "write_transaction",

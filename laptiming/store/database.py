@@ -133,13 +133,13 @@ def open_event_db(path: str | Path, *, create: bool = False, readonly: bool = Fa
                 MIGRATIONS.apply(db)
     except sqlite3.Error as err:
         if created:
-            _remove_new(path)
+            remove_event_db(path)
         if isinstance(err, sqlite3.DatabaseError) and "not a database" in str(err):
             raise InputError(f"{path}: not a database file") from err
         raise StoreError(f"{path}: cannot open the database ({err})") from err
     except (InputError, StoreError):
         if created:
-            _remove_new(path)
+            remove_event_db(path)
         raise
     return db
 
@@ -245,6 +245,7 @@ def _open_readonly(path: Path) -> Database:
     return db
 
 
-def _remove_new(path: Path) -> None:
+def remove_event_db(path: str | Path) -> None:
+    """Remove a database file with its ``-wal`` and ``-shm`` (one a command made and then could not use)."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)

@@ -26,3 +26,23 @@ def test_board_on_a_file_that_is_not_an_event_database_is_one_line(tmp_path: Pat
     roster.write_text("number,driver\n7,Ada Lovelace\n")
     assert main(["board", "--db", str(roster)]) == 2
     assert capsys.readouterr().err.strip() == f"laptiming: {roster}: not a database file"
+
+
+def test_a_feed_port_that_cannot_be_had_leaves_no_new_database(tmp_path: Path, capsys) -> None:
+    """Refused in one line naming the option, and the database the command had just made is gone again."""
+    import socket
+
+    import pytest
+
+    with pytest.raises(SystemExit) as exited:
+        main(["demo", "--db", str(tmp_path / "demo.db"), "--web", "99999"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.strip() == \
+        "laptiming demo: argument --web: 99999: give a TCP port from 0 to 65535 (see laptiming demo --help)"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["demo", "--db", str(tmp_path / "demo.db"), "--web", str(port)]) == 2
+    assert capsys.readouterr().err.strip() == f"laptiming: cannot listen on 127.0.0.1:{port}: Address already in use"
+    assert list(tmp_path.iterdir()) == []

@@ -109,6 +109,10 @@ def test_leaderboard_has_each_classes_best_of_the_day(capsys, day_db: Path, tmp_
     assert run(capsys, "print", "leaderboard", "--db", str(day_db), "--pdf", str(pdf))[0] == 0
     text = "\n".join(pdf_pages(pdf))
     assert "Leaderboard - best laps of the day" in text and "Class Classic" in text
+    with pytest.raises(SystemExit) as refused:  # a board of no one is a mistake, not an empty page
+        run(capsys, "print", "leaderboard", "--db", str(day_db), "--pdf", str(tmp_path / "none.pdf"), "--top", "0")
+    assert refused.value.code == 2 and "argument --top: must be above zero: 0" in capsys.readouterr().err
+    assert not (tmp_path / "none.pdf").exists()
 
 
 def _lap(lap_no: int, seconds: float, *flags: LapFlag) -> Lap:
