@@ -13,6 +13,7 @@ Registration and car numbers are never cut (a cut number names another car).
 from __future__ import annotations
 
 import enum
+import unicodedata
 from collections.abc import Iterable
 from datetime import date as Date
 
@@ -69,7 +70,9 @@ class TextLimit(enum.IntEnum):
 def text(value: str | None, limit: int | None = None) -> str:
     """A quoted text field (``None`` is ``""``): ASCII only, no inner quote, cut to ``limit``."""
     cleaned = (value or "").replace('"', "'").replace("\r", " ").replace("\n", " ")
-    cleaned = cleaned.encode("ascii", "replace").decode("ascii")
+    # accents dropped, not the letter (Chloé is Chloe on the board); what has no ASCII letter becomes "?"
+    bare = "".join(c for c in unicodedata.normalize("NFKD", cleaned) if not unicodedata.combining(c))
+    cleaned = bare.encode("ascii", "replace").decode("ascii")
     return f'"{cleaned[:limit] if limit else cleaned}"'
 
 

@@ -103,4 +103,5 @@ def test_text_cannot_break_the_record() -> None:
     line = rec.competitor("12", "12", 5, 'Jean "JJ"', "O'Neil\r\nX", "", 1)
     assert line == '$A,"12","12",5,"Jean \'JJ\'","O\'Neil  X","",1'
     assert rec.competitor("1", "1", 1, "Maximilian", "", "", 1).split(",")[4] == '"Maximilia"'
-    assert rec.car_class(1, "Ä" * 50) == '$C,1,"' + "?" * 40 + '"'
+    assert rec.car_class(1, "Ä" * 50) == '$C,1,"' + "A" * 40 + '"'
+    assert rec.competitor("7", "7", 1, "Chloé", "Øster-Müller", "", 1) == '$A,"7","7",1,"Chloe","?ster-Muller","",1'
