@@ -15,7 +15,7 @@ from laptiming.printouts.charts import BARS, Charts, png_bytes
 from laptiming.printouts.data import EventDay, ResultState
 from laptiming.printouts.day_model import driver_key
 from laptiming.printouts.pdfkit import build_pdf, grid_table, png_image, styles
-from laptiming.printouts.text import STATE_WORDS, printed_at
+from laptiming.printouts.text import PHONE_VIEWPORT, STATE_WORDS, printed_at
 from laptiming.timefmt import format_lap_time
 
 OVERALL = "Overall"
@@ -102,10 +102,11 @@ def leaderboard_pdf(board: Leaderboard, top: int = TOP, charts: Charts | None = 
 
 def leaderboard_html(board: Leaderboard, top: int = TOP, charts: Charts | None = None) -> str:
     """The leaderboard as a self-contained HTML page (for a screen in the paddock), the chart inlined."""
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', PHONE_VIEWPORT,
              f"<title>{html_escape(board.event)} leaderboard</title>",
              "<style>body{font-family:system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse}"
-             "th,td{padding:.15em .6em;border-bottom:1px solid #ccc;text-align:left}</style></head><body>",
+             "th,td{padding:.15em .6em;border-bottom:1px solid #ccc;text-align:left}img{max-width:100%;height:auto}"
+             "@media (max-width:40em){body{margin:.6em}table{display:block;overflow-x:auto}}</style></head><body>",
              f"<h1>{html_escape(board.event)}: best laps of the day</h1>"]
     bars = _class_bests(board)
     if bars:

@@ -9,7 +9,7 @@ from html import escape
 import pandas as pd
 
 from laptiming.printouts.results_table import ResultLine, ResultsSheet, lap_cell, status_line
-from laptiming.printouts.text import printed_at
+from laptiming.printouts.text import PHONE_VIEWPORT, printed_at
 
 CSV_HEADER = ("position", "number", "driver", "class", "laps", "best_lap", "best_lap_no", "best_lap_us",
               "total_time", "total_time_us", "gap", "interval", "penalty", "status", "reason")
@@ -74,6 +74,7 @@ tbody tr:nth-child(even){background:#f1f1f1}
 dl{display:grid;grid-template-columns:max-content auto;gap:.1em 1em}
 dt{color:#555}dd{margin:0;font-weight:600}
 .state{font-weight:700}
+@media (max-width:40em){body{margin:.6em}table{display:block;overflow-x:auto}}
 """
 _NUMERIC = {"Pos", "No", "Laps", "Best lap", "Lap", "Total time", "Gap", "Interval"}
 
@@ -91,7 +92,7 @@ def results_html(sheet: ResultsSheet, with_laps: bool = False) -> str:
     """A self-contained HTML page (no scripts, no external files) for a screen or the club's website."""
     facts = "".join(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>" for label, value in sheet.header_facts())
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', PHONE_VIEWPORT,
         f"<title>{escape(sheet.event)} - {escape(sheet.session)} results</title><style>{_CSS}</style></head><body>",
         f"<h1>{escape(sheet.session)} - results</h1>", f"<dl>{facts}</dl>",
         "<h2>Classified</h2>",

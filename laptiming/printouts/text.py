@@ -18,6 +18,9 @@ ORDER_RULES: dict[SessionType, str] = {
     "DNF, DNS and DSQ follow the classified cars.",
 }
 
+# An HTML printout on a phone: as wide as the screen (its CSS lets a wide table scroll, not the page).
+PHONE_VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+
 STATE_WORDS: dict[ResultState, str] = {
     ResultState.LIVE: "LIVE results - session still running",
     ResultState.PROVISIONAL: "PROVISIONAL results - may still change",

@@ -54,6 +54,8 @@ def test_html_sheet_matches_the_results_export(capsys, day_db: Path, tmp_path: P
     assert run(capsys, "print", "results", "--db", str(day_db), "--session", str(RACE_SESSION), "--html",
                str(out), "--laps")[0] == 0
     page = html_tables(out.read_text(encoding="utf-8"))
+    # on a phone the page is the screen's width (it was laid out 980 px wide and shrunk to unreadable)
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in out.read_text(encoding="utf-8")
     header, *rows = page.tables["classified"]
     assert header == ["Pos", "No", "Driver", "Class", "Laps", "Best lap", "Lap", "Total time", "Gap", "Interval"]
     results = export_rows(capsys, day_db, "results", RACE_SESSION)

@@ -132,7 +132,7 @@ async function openDay() {
     name.textContent = s.name;
     const meta = document.createElement("span");
     meta.className = "meta";
-    meta.textContent = `${s.type} · ${s.phase === "finished" ? s.results : s.phase} · ${s.entries} cars`;
+    meta.textContent = `${s.type} · ${s.phase === "finished" ? s.results : s.phase} · ${s.entries} ${s.entries === 1 ? "car" : "cars"}`;
     li.append(name, meta);
     li.addEventListener("click", () => openSession(s.id));
     return li;
