@@ -44,13 +44,13 @@ def sessions_story(rows: Sequence[RosterRow], width: float) -> list[Flowable]:
             story.append(PageBreak())
         classes = sorted({run.car_class for run in runs if run.car_class})
         story += [Paragraph(escape(f"Session {session}"), style["title"]),
-                  Paragraph(escape(f"{_clock(runs[0])}   {len(runs)} cars   {', '.join(classes)}"),
+                  Paragraph(escape(f"{_clock(runs[0])}  ·  {len(runs)} cars  ·  {', '.join(classes)}"),
                             style["subtitle"]),
                   Spacer(1, 3 * mm)]
         table_rows = [["No", "Driver", "Class", "Skill", "Transponder", "Group", "Out"]]
         table_rows += [[run.car_number, run.driver, run.car_class, run.skill, run.transponder, run.group, ""]
                        for run in runs]
-        widths = [12, 50, 28, 24, 24, 32, 0]
+        widths = [12, 46, 28, 24, 27, 30, 0]  # mm: "intermediate" and "Transponder" in bold fit
         widths[-1] = width / mm - sum(widths)
         table = grid_table(table_rows, [w * mm for w in widths], font_size=9.5)
         table.setStyle(TableStyle([("BOX", (-1, 1), (-1, -1), 0.5, colors.grey),
