@@ -7,6 +7,7 @@ with no access to the database at all. With a web address it shows it as a QR co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -15,6 +16,7 @@ from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import DataTable, Digits, Label, Static
 
@@ -146,10 +148,18 @@ class BoardApp(App[int]):
         try:
             found = self.timing.live_session()
         except Exception as err:  # noqa: BLE001 - a board keeps showing what it had and says why
-            self.call_from_thread(self._problem, str(err))
+            self.call_from_thread(self._unless_closing, self._problem, str(err))
             return
         if found is not None:
-            self.call_from_thread(self.show, *found)
+            self.call_from_thread(self._unless_closing, self.show, *found)
+
+    @staticmethod
+    def _unless_closing(draw: Callable[..., None], *args: object) -> None:
+        """Draw a poll's result; a poll that lands while the board closes finds its widgets gone, and draws nothing."""
+        try:
+            draw(*args)
+        except NoMatches:
+            pass
 
     def _problem(self, message: str) -> None:
         self._title = f"cannot read the event database: {message}"
