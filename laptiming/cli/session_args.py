@@ -33,12 +33,16 @@ def seconds(text: str) -> int:
     return value
 
 
-def positive_int(text: str) -> int:
-    """argparse type: a whole number above zero."""
+def _whole_number(text: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError as err:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from err
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number above zero."""
+    value = _whole_number(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be above zero: {text}")
     return value
@@ -46,10 +50,7 @@ def positive_int(text: str) -> int:
 
 def tcp_port(text: str) -> int:
     """argparse type: a TCP port to listen on (0: any free one)."""
-    try:
-        value = int(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from err
+    value = _whole_number(text)
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"{value}: give a TCP port from 0 to 65535")
     return value

@@ -35,6 +35,16 @@ async def timed_and_selected(app: LiveTimingApp, pilot, pick) -> object:
     return car
 
 
+async def stored_corrections(pilot, event_db: Path) -> list:
+    """Session 1's corrections, once the first is stored (read as another program would)."""
+    db = open_event_db(event_db, readonly=True)
+    try:
+        await until(pilot, lambda: load_corrections(db, 1), "the correction stored")
+        return load_corrections(db, 1)
+    finally:
+        db.close()
+
+
 @app_test
 async def test_an_added_passing_typed_as_a_time_of_day_lands_exactly_on_the_decoder_clock(event_db: Path) -> None:
     app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="desk")
@@ -56,10 +66,9 @@ async def test_an_added_passing_typed_as_a_time_of_day_lands_exactly_on_the_deco
         reason.focus()
         await pilot.press("enter")
         await until(pilot, lambda: app.screen is not form, "the form closed")
+        added = (await stored_corrections(pilot, event_db))[-1].correction.action
         db = open_event_db(event_db, readonly=True)
         try:
-            await until(pilot, lambda: load_corrections(db, 1), "the correction stored")
-            added = load_corrections(db, 1)[-1].correction.action
             expected = session_decoder_time(db, 1, TYPED, field="time").decoder_time_us
         finally:
             db.close()
@@ -134,12 +143,7 @@ async def test_the_passings_screen_shows_each_time_as_the_forms_take_it_back(eve
         await until(pilot, lambda: reason.has_focus, "the reason field focused")
         await pilot.press("enter")
         await until(pilot, lambda: app.screen is not form, "the form closed")
-        db = open_event_db(event_db, readonly=True)
-        try:
-            await until(pilot, lambda: load_corrections(db, 1), "the correction stored")
-            added = load_corrections(db, 1)[-1].correction.action
-        finally:
-            db.close()
+        added = (await stored_corrections(pilot, event_db))[-1].correction.action
         assert (added.transponder, added.decoder_time_us) == (passing.transponder, passing.decoder_time_us)
 
 
@@ -157,11 +161,6 @@ async def test_a_correction_form_typed_faster_than_the_screen_redraws(event_db: 
         assert form.query_one("#field-car", Input).value == car.number
         for key in [*"DNF", "enter", *"oil leak", "enter"]:  # queued before any is handled
             app.post_message(events.Key("space" if key == " " else key, key if len(key) == 1 else None))
-        db = open_event_db(event_db, readonly=True)
-        try:
-            await until(pilot, lambda: load_corrections(db, 1), "the correction stored")
-            [stored] = load_corrections(db, 1)
-        finally:
-            db.close()
+        [stored] = await stored_corrections(pilot, event_db)
     assert (stored.correction.action.status.value, stored.reason) == ("DNF", "oil leak")
 
