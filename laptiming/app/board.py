@@ -136,7 +136,7 @@ class BoardApp(App[int]):
             self._paint(None, "waiting for a session", [])
             return
         best = next((row for row in rows if row["sb"]), None)
-        holder = "" if best is None else f"\nsession best: {best['number']} {best['driver']}"
+        holder = "" if best is None else f"\nsession best: {best['number']} {best['driver']}".rstrip()
         self.query_one(Digits).update("" if best is None else best["best"])
         self._paint(session["id"], f"{session['name']}  {session['type'].upper()}  {session['phase'].upper()}"
                     f"{_flag_text(session.get('flag'))}{holder}",
@@ -169,7 +169,7 @@ class BoardApp(App[int]):
         """Redraw: rows keyed by car, only changed cells written."""
         best = min((row for row in result.standings if row.best_lap_us is not None),
                    key=lambda row: row.best_lap_us or 0, default=None)
-        holder = "" if best is None else f"\nsession best: {best.number} {best.driver or ''}"
+        holder = "" if best is None else f"\nsession best: {best.number} {best.driver or ''}".rstrip()
         title = (f"{record.name}  {record.rules.session_type.value.upper()}  {record.phase.value.upper()}"
                  f"{_flag_text(None if flag is None else flag.value)}{holder}")
         self.query_one(Digits).update(format_lap_time(None if best is None else best.best_lap_us))
