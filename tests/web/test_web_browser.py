@@ -57,6 +57,8 @@ def test_the_phone_page_shows_the_standings_and_follows_each_passing(served: tup
         expect(page.locator("#laps tbody tr td").nth(1)).to_have_text("0:58.000")
         expect(page.locator("#laps td.fastest")).to_have_text("0:58.000")  # the best lap stands out
         assert page.locator("#laps td.fastest").evaluate("td => getComputedStyle(td).display") == "table-cell"
+        # the driver's own best in the personal-best green, as in the standings; purple is for the session's best
+        assert page.locator("#laps td.fastest").evaluate("td => getComputedStyle(td).color") == "rgb(19, 115, 51)"
 
         page.locator("#show-day").tap()  # the day's sessions
         expect(page.locator("#day li")).to_have_count(1, timeout=WAIT_MS)
