@@ -6,7 +6,6 @@ Results are recomputed from the journal and corrections by the engine, as every 
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from sqlite_utils import Database
 from laptiming import engine
 from laptiming.engine import SessionResult, SessionType
 from laptiming.errors import InputError
-from laptiming.service.control import results_status
+from laptiming.service.control import ResultsStatus, results_status
 from laptiming.store import (
     CorrectionRecord,
     SessionPhase,
@@ -31,19 +30,6 @@ from laptiming.store import (
 from laptiming.store.sessions import db_name
 
 
-class ResultState(enum.Enum):
-    """How far a session's results are settled; printed in every footer."""
-
-    LIVE = "live"  # the session is still running
-    PROVISIONAL = "provisional"  # finished; corrections can still change them
-    OFFICIAL = "official"  # confirmed by an official (laptiming finish --confirm, o on the Results screen)
-
-
-def result_state(db: Database, session_id: int) -> ResultState:
-    """What the paper says about the results: the timing service's status (live, provisional, official)."""
-    return ResultState(results_status(db, session_id).value)
-
-
 @dataclass(frozen=True, slots=True)
 class SessionSheet:
     """One session as printouts see it: names, flags, state, result and corrections."""
@@ -53,7 +39,7 @@ class SessionSheet:
     name: str
     session_type: SessionType
     phase: SessionPhase
-    state: ResultState
+    state: ResultsStatus  # live, provisional or official, as the timing service says: printed in every footer
     green_us: int | None
     finish_us: int | None
     planned_start: str | None
@@ -93,7 +79,7 @@ def _sheet(db: Database, record: SessionRecord, name: str) -> SessionSheet:
         name=record.name,
         session_type=record.rules.session_type,
         phase=record.phase,
-        state=result_state(db, record.session_id),
+        state=results_status(db, record.session_id),
         green_us=record.green_us,
         finish_us=result.finish_at_us,
         planned_start=record.planned_start,

@@ -12,7 +12,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from laptiming.printouts.charts import BARS, Charts, png_bytes
-from laptiming.printouts.data import EventDay, ResultState
+from laptiming.printouts.data import EventDay
+from laptiming.service.control import ResultsStatus
 from laptiming.printouts.day_model import driver_key
 from laptiming.printouts.pdfkit import build_pdf, grid_table, png_image, styles
 from laptiming.printouts.text import PHONE_VIEWPORT, STATE_WORDS, printed_at
@@ -68,8 +69,8 @@ def build_leaderboard(day: EventDay) -> Leaderboard:
         chosen = [entry for entry in ordered if name == OVERALL or entry[4] == name]
         boards[name] = tuple(BoardLine(place, entry[2], entry[3], entry[4], entry[0], entry[5], entry[6])
                              for place, entry in enumerate(chosen, start=1))
-    official = all(sheet.state is ResultState.OFFICIAL for sheet in day.sessions)
-    state = STATE_WORDS[ResultState.OFFICIAL] if official else STATE_WORDS[ResultState.PROVISIONAL]
+    official = all(sheet.state is ResultsStatus.OFFICIAL for sheet in day.sessions)
+    state = STATE_WORDS[ResultsStatus.OFFICIAL] if official else STATE_WORDS[ResultsStatus.PROVISIONAL]
     return Leaderboard(day.event_name, boards, state)
 
 

@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 
 from laptiming.engine import SessionType, StandingRow
 from laptiming.engine.rules import CarStatus
-from laptiming.printouts.data import ResultState, SessionSheet
+from laptiming.printouts.data import SessionSheet
+from laptiming.service.control import ResultsStatus
 from laptiming.timefmt import US_PER_SECOND
 
 ORDER_RULES: dict[SessionType, str] = {
@@ -21,10 +22,10 @@ ORDER_RULES: dict[SessionType, str] = {
 # An HTML printout on a phone: as wide as the screen (its CSS lets a wide table scroll, not the page).
 PHONE_VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 
-STATE_WORDS: dict[ResultState, str] = {
-    ResultState.LIVE: "LIVE results - session still running",
-    ResultState.PROVISIONAL: "PROVISIONAL results - may still change",
-    ResultState.OFFICIAL: "OFFICIAL results",
+STATE_WORDS: dict[ResultsStatus, str] = {
+    ResultsStatus.LIVE: "LIVE results - session still running",
+    ResultsStatus.PROVISIONAL: "PROVISIONAL results - may still change",
+    ResultsStatus.OFFICIAL: "OFFICIAL results",
 }
 
 
