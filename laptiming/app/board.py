@@ -24,7 +24,7 @@ from laptiming.app.adapter import Flag, Timing
 from laptiming.app.paging import Page, rows_that_fit
 from laptiming.app.terminal import leave_when_terminal_goes
 from laptiming.app.widgets.qr import half_block_lines, qr_matrix
-from laptiming.app.widgets.standings import PERSONAL_BEST, SESSION_BEST, row_cells
+from laptiming.app.widgets.standings import lap_styles, row_cells
 from laptiming.engine import SessionResult
 from laptiming.service.web_feed import FeedPicture, Json, follow_feed
 from laptiming.store import SessionRecord
@@ -60,11 +60,11 @@ def _flag_text(flag: str | None) -> str:
 
 def feed_cells(row: Json) -> dict[str, Text]:
     """A web feed row as the board's cells (its times already text; bests coloured as the table colours them)."""
-    last_style = SESSION_BEST if row["sb"] and row["pb"] else PERSONAL_BEST if row["pb"] else ""
+    last_style, best_style = lap_styles(row["sb"], row["pb"])
     return {"pos": Text(str(row["pos"]), justify="right"), "no": Text(row["number"], justify="right"),
             "driver": Text(row["driver"]), "laps": Text(str(row["laps"]), justify="right"),
             "last": Text(row["last"], style=last_style, justify="right"),
-            "best": Text(row["best"], style=SESSION_BEST if row["sb"] else "", justify="right"),
+            "best": Text(row["best"], style=best_style, justify="right"),
             "gap": Text(row["gap"], justify="right")}
 
 
@@ -233,7 +233,8 @@ class BoardApp(App[int]):
                 reorder = True
                 continue
             for (column, _), cell in zip(BOARD_COLUMNS, wanted, strict=True):
-                if table.get_cell(key, column).plain != cell.plain:
+                shown = table.get_cell(key, column)
+                if shown.plain != cell.plain or shown.style != cell.style:  # a best taken away keeps its text
                     table.update_cell(key, column, cell)
                     reorder = reorder or column == "pos"
         if reorder:

@@ -177,3 +177,27 @@ async def test_a_page_keeps_its_positions_when_the_order_or_the_screen_changes(e
         await pilot.pause()
         assert _visible(board) == _order(reversed_order)[:10]
         assert "position" not in _header(board) and "page" not in _header(board)
+
+
+@app_test
+async def test_a_best_taken_away_changes_the_colour_of_a_lap_whose_time_stays(event_db: Path) -> None:
+    """The leader's last lap was the session best (purple); another car beats it: the same text, now green.
+    Cells were rewritten only when their text changed, so the purple stayed."""
+    _record(event_db, "Practice 1", 3, seed=4)
+    record, result = _live(event_db)
+    first = result.standings[0]
+    holding = replace(result, standings=tuple(
+        replace(row, session_best=row is first, personal_best=row is first or row.personal_best)
+        for row in result.standings))
+    beaten = replace(holding, standings=tuple(replace(row, session_best=row is result.standings[1])
+                                             for row in holding.standings))
+    board = BoardApp(Timing(event_db, ""), poll_s=NEVER_S, page_s=NEVER_S)  # the test redraws
+    async with board.run_test(size=BOARD_SIZE) as pilot:
+        table = board.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == 3, "the board's one poll drawn")  # then only the test draws
+        board.show(record, holding)
+        await pilot.pause()
+        assert str(table.get_cell(str(first.car_id), "last").style) == "bold magenta"
+        board.show(record, beaten)
+        await pilot.pause()
+        assert str(table.get_cell(str(first.car_id), "last").style) == "bold green"

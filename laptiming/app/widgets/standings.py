@@ -42,10 +42,17 @@ CROSSED = "reverse"
 OUT = "dim"
 
 
+def lap_styles(session_best: bool, personal_best: bool) -> tuple[str, str]:
+    """The last and the best lap's styles: the last in the session-best colour only when it is that lap (its car's
+    best, and its car holds the session best), else green when it is the car's own best; the best lap coloured
+    when it is the session's."""
+    last = SESSION_BEST if session_best and personal_best else PERSONAL_BEST if personal_best else ""
+    return last, SESSION_BEST if session_best else ""
+
+
 def row_cells(row: StandingRow, crossed: bool = False) -> tuple[Text, ...]:
     """The cells of one row: bests in colour, the car that just crossed highlighted."""
-    last_style = SESSION_BEST if row.session_best and row.personal_best else PERSONAL_BEST if row.personal_best else ""
-    best_style = SESSION_BEST if row.session_best else ""
+    last_style, best_style = lap_styles(row.session_best, row.personal_best)
     name_style = CROSSED if crossed else (OUT if row.status in (CarStatus.DNF, CarStatus.DNS, CarStatus.DSQ) else "")
     return (
         Text(str(row.position), justify="right"),
