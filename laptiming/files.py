@@ -32,4 +32,3 @@ def beside_database(db_path: str | Path, what: str, session_id: int, suffix: str
     (``event-results-session-3.csv``), so it does not depend on the folder the app was started in."""
     db_path = Path(db_path)
     return db_path.with_name(f"{db_path.stem}-{what}-session-{session_id}{suffix}")
-

@@ -163,7 +163,8 @@ class LiveTimingApp(App[int]):
             if yes:
                 self.finish_session(name)
 
-        self.push_screen(Confirm(f"Finish {name}? Its results become provisional; Results (4) makes them official."), answered)
+        self.push_screen(Confirm(f"Finish {name}? Its results become provisional; Results (4) makes them official."),
+                         answered)
 
     @work(thread=True, exclusive=True, group="finish")
     def finish_session(self, name: str) -> None:

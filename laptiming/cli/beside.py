@@ -11,7 +11,6 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from laptiming.cli.feed_cmd import serving_message
-from laptiming.errors import InputError
 
 
 @contextmanager
@@ -29,8 +28,6 @@ def feeds_beside(db_path: Path, host: str, web_port: int | None, rmonitor_port: 
             from laptiming.feed.hub import FeedHub
             from laptiming.feed.live import DatabaseFeed
 
-            if not 0 <= rmonitor_port <= 65535:
-                raise InputError(f"--rmonitor {rmonitor_port}: give a TCP port from 0 to 65535")
             hub = FeedHub(host, rmonitor_port).start()  # a port it cannot have: an InputError saying why
             stack.callback(hub.close)
             feed = DatabaseFeed(hub, db_path).start()

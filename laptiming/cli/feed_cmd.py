@@ -33,7 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rmonitor.add_argument("--host", default="127.0.0.1",
                           help="address to listen on (default 127.0.0.1; 0.0.0.0 for the whole network)")
     rmonitor.add_argument("--track", help="track name sent as $E TRACKNAME")
-    rmonitor.add_argument("--track-length", type=kilometres, help="track length in km sent as $E TRACKLENGTH (e.g. 2.760)")
+    rmonitor.add_argument("--track-length", type=kilometres,
+                          help="track length in km sent as $E TRACKLENGTH (e.g. 2.760)")
     rmonitor.set_defaults(handler=rmonitor_command)
 
     web = kinds.add_parser("web", help="live results for phones: a read-only web page, JSON API and event stream")

@@ -107,8 +107,9 @@ def open_event_db(path: str | Path, *, create: bool = False, readonly: bool = Fa
     or one written by a newer laptiming is an :class:`InputError`/:class:`StoreError` naming the
     path. Only a file this call created is removed when opening fails, never one another process
     made at the same moment. ``readonly`` opens without changing the database (also on read-only
-    media): no schema upgrade, no WAL switch; SQLite may make its ``-wal``/``-shm`` files where it can. ``any_thread``: the connection may be used from other
-    threads than this one, one at a time (the journal writer serialises them with its turn).
+    media): no schema upgrade, no WAL switch; SQLite may make its ``-wal``/``-shm`` files where it
+    can. ``any_thread``: the connection may be used from other threads than this one, one at a time
+    (the journal writer serialises them with its turn).
     """
     path = Path(path)
     if readonly:

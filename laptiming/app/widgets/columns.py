@@ -19,7 +19,6 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_INDEX = {key: index for index, (key, _, _) in enumerate(COLUMNS)}
 CELL_PADDING = 1  # blank cells either side of each column, as a DataTable draws them
-TABLE_WIDTH = sum(width + 2 * CELL_PADDING for _, _, width in COLUMNS)
 FLEXIBLE = "driver"  # the column that takes back the width left over after narrowing (Status the rest)
 
 # Tried in order until the table fits: new widths by key, 0 drops the column. Pos, No, Laps, the
@@ -32,9 +31,17 @@ NARROWER: tuple[Mapping[str, int], ...] = (
 )
 
 
+def line_width(columns: tuple[Column, ...]) -> int:
+    """Cells a line of these columns takes as built, each padded on both sides."""
+    return sum(width + 2 * CELL_PADDING for _, _, width in columns)
+
+
 def drawn_width(columns: tuple[Column, ...]) -> int:
     """Cells the columns take on screen (the last column's right padding is blank, so it may be cut)."""
-    return sum(width + 2 * CELL_PADDING for _, _, width in columns) - CELL_PADDING
+    return line_width(columns) - CELL_PADDING
+
+
+TABLE_WIDTH = line_width(COLUMNS)
 
 
 def fit_columns(available: int) -> tuple[Column, ...]:

@@ -30,6 +30,7 @@ from laptiming.app.widgets.columns import (
     Column,
     drawn_width,
     fit_columns,
+    line_width,
 )
 from laptiming.engine import CarStatus, StandingRow
 from laptiming.report import status_text
@@ -205,7 +206,7 @@ class StandingsTable(ScrollView, can_focus=True):
             return
         self._columns = columns
         self._shown = tuple(COLUMN_INDEX[key] for key, _, _ in columns)
-        self._width = sum(width + 2 * CELL_PADDING for _, _, width in columns)  # a line as built
+        self._width = line_width(columns)  # a line as built
         self._strips.clear()
         self._resize()
         self.refresh()

@@ -132,7 +132,8 @@ async function openDay() {
     name.textContent = s.name;
     const meta = document.createElement("span");
     meta.className = "meta";
-    meta.textContent = `${s.type} · ${s.phase === "finished" ? s.results : s.phase} · ${s.entries} ${s.entries === 1 ? "car" : "cars"}`;
+    const cars = `${s.entries} ${s.entries === 1 ? "car" : "cars"}`;
+    meta.textContent = `${s.type} · ${s.phase === "finished" ? s.results : s.phase} · ${cars}`;
     li.append(name, meta);
     li.addEventListener("click", () => openSession(s.id));
     return li;
