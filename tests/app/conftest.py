@@ -37,6 +37,13 @@ async def until(pilot, condition: Callable[[], bool], what: str, timeout: float 
         await asyncio.sleep(0)
 
 
+async def timed_to_the_end(app: Any, pilot, cars: int = 3) -> None:
+    """Start session 1 on the app's simulator and let it run until the decoder link has ended with ``cars`` cars."""
+    app.start_session(1)
+    await until(pilot, lambda: len(app.model.rows) == cars and app.model.link is not None
+                and app.model.link.state.value == "ended", f"{cars} cars timed")
+
+
 def make_event(path: Path, *names: str, rules: SessionRules = SessionRules()) -> Path:
     """An event database with these planned sessions."""
     db = open_event_db(path, create=True)

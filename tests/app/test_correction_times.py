@@ -15,7 +15,7 @@ from laptiming.app.screens.views import PASSING_COLUMN_INDEX
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.service.clocktime import session_decoder_time
 from laptiming.store import load_corrections, open_event_db
-from tests.app.conftest import app_test, until
+from tests.app.conftest import app_test, timed_to_the_end, until
 
 SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
 TYPED = "09:01:30.250"  # the simulator's decoder clock starts at 09:00 on its day
@@ -24,9 +24,7 @@ TIME_OF_DAY = re.compile(r"09:0\d:\d\d\.\d{6}")  # a passing of its five-minute 
 
 async def timed_and_selected(app: LiveTimingApp, pilot, pick) -> object:
     """Time the simulated session to its end, then select the car ``pick`` (min or max) by position."""
-    app.start_session(1)
-    await until(pilot, lambda: len(app.model.rows) == 3 and app.model.link is not None
-                and app.model.link.state.value == "ended", "three cars timed")
+    await timed_to_the_end(app, pilot)
     car = pick(app.model.rows.values(), key=lambda row: row.position)
     table = app.screen_named("live").query_one(StandingsTable)
     await until(pilot, lambda: table.has_car(car.car_id), "the car's row drawn")
@@ -103,11 +101,7 @@ async def test_a_refused_correction_opens_its_form_again_as_typed_saying_why(eve
         await until(pilot, lambda: reason_again.has_focus, "the reason field focused again")
         await pilot.press("enter")
         await until(pilot, lambda: not app.screen.query("#form-error"), "the form closed")
-        db = open_event_db(event_db, readonly=True)
-        try:
-            await until(pilot, lambda: len(load_corrections(db, 1)) == 1, "only the second one stored")
-        finally:
-            db.close()
+        assert len(await stored_corrections(pilot, event_db)) == 1  # only the second one stored
 
 
 @app_test

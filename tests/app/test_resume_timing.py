@@ -7,7 +7,7 @@ from pathlib import Path
 from laptiming.app import LiveTimingApp, Timing
 from laptiming.service.control import control_log
 from laptiming.store import SessionPhase, get_session, open_event_db
-from tests.app.conftest import app_test, until
+from tests.app.conftest import app_test, timed_to_the_end, until
 
 SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
 
@@ -24,9 +24,7 @@ def _phase(db_path: Path) -> SessionPhase:
 async def test_u_on_the_results_screen_times_a_session_finished_too_soon_again(event_db: Path) -> None:
     app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="desk")
     async with app.run_test(size=(120, 40)) as pilot:
-        app.start_session(1)
-        await until(pilot, lambda: len(app.model.rows) == 3 and app.model.link is not None
-                    and app.model.link.state.value == "ended", "three cars timed")
+        await timed_to_the_end(app, pilot)
         await pilot.press("f", "y")
         await until(pilot, lambda: app.timing.recording is None and _phase(event_db) is SessionPhase.FINISHED, "finished")
         await pilot.press("4")
