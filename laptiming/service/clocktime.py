@@ -10,7 +10,8 @@ of day is depends on the decoder's clock, learned from the session's journaled p
 - a time-of-day clock (Chronelec Protime): µs since midnight, direct as well;
 - an uptime clock (P98 counts from the decoder's start): it has no time of day, so the typed time
   is the host's local wall time, mapped to decoder time through the offset learned from the
-  passings' receive times (:class:`~laptiming.clockmap.ClockMap`).
+  passings' receive times (:class:`~laptiming.clockmap.ClockMap`); over midnight, on the day
+  that puts it nearest the passings, as for a wall clock.
 
 :class:`DecoderClock` reads the clock both ways: a typed time of day to decoder µs, and a decoder
 time to the time of day that types back to it exactly (the app's Passings screen shows passings so).
@@ -21,7 +22,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlite_utils import Database
 
@@ -98,27 +99,30 @@ class DecoderClock:
     last_us: int
     host_map: ClockMap  # an uptime clock: decoder µs - host µs (learned from the passings' receive times)
     arrived: date | None  # an uptime clock: the host's local day the first passing arrived
+    last_arrived: date | None  # and the day the last one arrived (a session over midnight spans two)
 
     @classmethod
     def learn(cls, passings: Sequence[Passing]) -> DecoderClock:
         """The clock of the decoder that sent these passings (at least one)."""
         kind = clock_kind(passings)
         times = [p.decoder_time_us for p in passings]
-        host_map, arrived = ClockMap(), None
+        host_map, arrived, last_arrived = ClockMap(), None, None
         if kind is ClockKind.UPTIME:
             host_map = ClockMap().learn_all(passings)
             received = [p.host_time_ns for p in passings if p.host_time_ns]
-            if received:
-                arrived = datetime.fromtimestamp(min(received) // NS_PER_SECOND).date()  # the host's local day
-        return cls(kind, min(times), max(times), host_map, arrived)
+            if received:  # the host's local days
+                arrived = datetime.fromtimestamp(min(received) // NS_PER_SECOND).date()
+                last_arrived = datetime.fromtimestamp(max(received) // NS_PER_SECOND).date()
+        return cls(kind, min(times), max(times), host_map, arrived, last_arrived)
 
     def decoder_time_us(self, time_of_day_us: int) -> int:
         """Decoder µs of this time of day (µs since midnight); an :class:`InputError` when the clock cannot
         place one (an uptime clock whose passings have no receive time)."""
         if self.kind is ClockKind.UPTIME:
-            return self._through_host_clock(time_of_day_us)
-        candidates = [day * US_PER_DAY + time_of_day_us
-                      for day in range(self.first_us // US_PER_DAY, self.last_us // US_PER_DAY + 1)]
+            candidates = self._through_host_clock(time_of_day_us)
+        else:
+            candidates = [day * US_PER_DAY + time_of_day_us
+                          for day in range(self.first_us // US_PER_DAY, self.last_us // US_PER_DAY + 1)]
         return min(candidates, key=lambda at: max(self.first_us - at, at - self.last_us, 0))
 
     def time_of_day_us(self, decoder_time_us: int) -> int | None:
@@ -138,19 +142,22 @@ class DecoderClock:
         time_of_day_us = self.time_of_day_us(decoder_time_us)
         return None if time_of_day_us is None else format_time_of_day(time_of_day_us)
 
-    def _through_host_clock(self, time_of_day_us: int) -> int:
-        """An uptime clock: the typed time is host local wall time on the day the passings arrived."""
-        if self.host_map.offset_us is None or self.arrived is None:
+    def _through_host_clock(self, time_of_day_us: int) -> list[int]:
+        """An uptime clock: the typed time is host local wall time, on each day the passings arrived
+        (the decoder µs of each; the caller takes the one nearest the passings, as for a wall clock)."""
+        if self.host_map.offset_us is None or self.arrived is None or self.last_arrived is None:
             raise InputError("the decoder's clock counts from its start and no passing has a receive time, "
                              "so a time of day cannot be placed on it; give decoder µs")
         seconds, micros = divmod(time_of_day_us, US_PER_SECOND)
         minutes, second = divmod(seconds, 60)
         hour, minute = divmod(minutes, 60)
-        moment = datetime.combine(self.arrived, time(hour, minute, second)).astimezone()
-        host_us = int(moment.timestamp()) * US_PER_SECOND + micros
-        mapped = self.host_map.decoder_time_us(host_us * US_PER_NS)
-        assert mapped is not None
-        return mapped
+        candidates = []
+        for day in (self.arrived + timedelta(days=n) for n in range((self.last_arrived - self.arrived).days + 1)):
+            moment = datetime.combine(day, time(hour, minute, second)).astimezone()
+            mapped = self.host_map.decoder_time_us((int(moment.timestamp()) * US_PER_SECOND + micros) * US_PER_NS)
+            assert mapped is not None
+            candidates.append(mapped)
+        return candidates
 
 
 def parse_decoder_time(text: str, passings: Sequence[Passing], *, field: str, where: str) -> DecoderTime:

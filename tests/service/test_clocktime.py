@@ -108,6 +108,19 @@ def test_a_wall_clock_over_midnight_shows_each_side_on_its_own_day():
             for p in passings] == [p.decoder_time_us for p in passings]
 
 
+def test_an_uptime_clock_over_midnight_types_each_side_back_on_its_own_day():
+    """A P98 session received from 23:50 to 00:20 host time: 00:05 is after midnight, 23:55 before it."""
+    before = datetime(2026, 6, 13, 23, 50, 0).astimezone()
+    host_ns = int(before.timestamp()) * 10**9
+    passings = [passing(5_000_000, host_ns=host_ns), passing(1_805_000_000, 2, host_ns=host_ns + 1_800 * 10**9)]
+    clock = DecoderClock.learn(passings)
+    assert clock.decoder_time_us(parse_time_of_day("00:05")) == 5_000_000 + 900_000_000
+    assert clock.decoder_time_us(parse_time_of_day("23:55")) == 5_000_000 + 300_000_000
+    for p in passings:
+        assert clock.decoder_time_us(parse_time_of_day(clock.time_of_day_text(p.decoder_time_us) or "")) \
+            == p.decoder_time_us
+
+
 def test_an_uptime_clock_without_receive_times_shows_no_time_of_day():
     assert DecoderClock.learn([passing(5_000_000)]).time_of_day_text(5_000_000) is None
 
