@@ -15,7 +15,7 @@ from typing import Any
 
 from laptiming.engine import SessionResult
 from laptiming.files import write_bytes_atomically
-from laptiming.report import describe_action
+from laptiming.report import describe_action, result_clock
 from laptiming.store import CorrectionRecord
 from laptiming.store.corrections import action_payload
 from laptiming.timefmt import format_gap, format_lap_time
@@ -98,6 +98,7 @@ def passing_rows(result: SessionResult) -> list[Row]:
 def correction_rows(session_id: int, result: SessionResult, records: Sequence[CorrectionRecord]) -> list[Row]:
     """Every correction with who, when, why, in words and as its stored fields."""
     numbers = {row.car_id: row.number for row in result.standings}
+    clock = result_clock(result)
     return [
         {
             "id": record.correction.correction_id,
@@ -105,7 +106,7 @@ def correction_rows(session_id: int, result: SessionResult, records: Sequence[Co
             "made_at": record.made_at,
             "made_by": record.made_by,
             "kind": record.correction.action.kind.value,
-            "details": describe_action(record.correction.action, numbers),
+            "details": describe_action(record.correction.action, numbers, clock),
             "reason": record.reason,
             "payload": action_payload(record.correction.action),
         }

@@ -29,6 +29,7 @@ from laptiming.engine import (
     VoidPassing,
 )
 from laptiming.engine.columns import counted_passings, laps_flagged, verdicts_with
+from laptiming.service.clocktime import DecoderClock
 from laptiming.store import CorrectionRecord, SessionRecord
 from laptiming.timefmt import format_gap, format_lap_time, format_seconds
 
@@ -116,21 +117,35 @@ def format_table(rows: Sequence[StandingRow]) -> list[str]:
     return [header(widths), *(format_row(row, widths) for row in rows)]
 
 
-def describe_action(action: CorrectionAction, numbers: dict[int, str]) -> str:
-    """A correction in words, cars by their number."""
+def result_clock(result: SessionResult) -> DecoderClock | None:
+    """The decoder clock of a session's passings (None without any): how its decoder times read as times of day."""
+    passings = [verdict.passing for verdict in result.verdicts]
+    return DecoderClock.learn(passings) if passings else None
+
+
+def decoder_time_text(decoder_time_us: int, clock: DecoderClock | None) -> str:
+    """A decoder time as an official types it back: the time of day, exact (``14:02:05.123456``), or decoder µs
+    when the clock has no time of day."""
+    time_of_day = None if clock is None else clock.time_of_day_text(decoder_time_us)
+    return f"decoder time {decoder_time_us}" if time_of_day is None else time_of_day
+
+
+def describe_action(action: CorrectionAction, numbers: dict[int, str], clock: DecoderClock | None = None) -> str:
+    """A correction in words, cars by their number, decoder times as times of day on ``clock`` when it has them."""
 
     def car(car_id: int) -> str:
         return f"car {numbers.get(car_id, f'id {car_id}')}"
 
     if isinstance(action, AddPassing):
-        return f"add passing: transponder {action.transponder} at {action.decoder_time_us} µs"
+        return f"add passing: transponder {action.transponder} at {decoder_time_text(action.decoder_time_us, clock)}"
     if isinstance(action, VoidPassing):
-        at = "" if action.decoder_time_us is None else f" at {action.decoder_time_us} µs"
+        at = "" if action.decoder_time_us is None else f" at {decoder_time_text(action.decoder_time_us, clock)}"
         return f"void passing {action.passing_number} of decoder {action.decoder_id}{at}"
     if isinstance(action, TimePenalty):
         return f"time penalty: {car(action.car_id)} +{format_seconds(action.penalty_us)} s"
     if isinstance(action, DeleteLap):
-        return f"delete lap: {car(action.car_id)} lap {action.lap_no} (crossing at {action.crossing_us} µs)"
+        return (f"delete lap: {car(action.car_id)} lap {action.lap_no} "
+                f"(crossing at {decoder_time_text(action.crossing_us, clock)})")
     if isinstance(action, SetStatus):
         return f"status: {car(action.car_id)} {action.status.value}"
     if isinstance(action, AssignTransponder):
@@ -140,11 +155,12 @@ def describe_action(action: CorrectionAction, numbers: dict[int, str]) -> str:
     raise ValueError(f"unknown correction {action!r}")
 
 
-def format_corrections(records: Iterable[CorrectionRecord], numbers: dict[int, str]) -> list[str]:
+def format_corrections(records: Iterable[CorrectionRecord], numbers: dict[int, str],
+                       clock: DecoderClock | None = None) -> list[str]:
     """Every correction with who, when and why."""
     return [
         f"  #{record.correction.correction_id}  {record.made_at}  {record.made_by}: "
-        f"{describe_action(record.correction.action, numbers)}"
+        f"{describe_action(record.correction.action, numbers, clock)}"
         + (f" -- {record.reason}" if record.reason else "")
         for record in records
     ]
@@ -185,7 +201,7 @@ def format_result(record: SessionRecord, result: SessionResult, corrections: Seq
     not_entered = format_not_entered(result.verdicts)
     if not_entered:
         lines += ["Cars not entered in this session (laptiming entry add enters one):", *not_entered]
-    lines += ["Corrections:", *(format_corrections(corrections, numbers) or ["  none"])]
+    lines += ["Corrections:", *(format_corrections(corrections, numbers, result_clock(result)) or ["  none"])]
     return "\n".join(lines)
 
 

@@ -14,7 +14,7 @@ from laptiming.printouts.text import (
     session_date,
     session_span,
 )
-from laptiming.report import describe_action
+from laptiming.report import describe_action, result_clock
 from laptiming.timefmt import format_gap, format_lap_time, format_seconds
 
 COLUMNS = ("Pos", "No", "Driver", "Class", "Laps", "Best lap", "Lap", "Total time", "Gap", "Interval")
@@ -115,8 +115,9 @@ def build_results(sheet: SessionSheet, circuit: str = "") -> ResultsSheet:
     lines = [(row, _line(row, laps.get(row.car_id, []), sheet.green_us)) for row in result.standings]
     fastest = next((row for row in result.standings if row.session_best), None)
     numbers = {row.car_id: row.number for row in result.standings}
+    clock = result_clock(result)
     corrections = tuple(
-        f"#{record.correction.correction_id} {describe_action(record.correction.action, numbers)}"
+        f"#{record.correction.correction_id} {describe_action(record.correction.action, numbers, clock)}"
         f" - {record.reason or 'no reason given'} ({record.made_by}, {record.made_at[:16].replace('T', ' ')})"
         for record in sheet.corrections
     )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections import defaultdict
 from pathlib import Path
 
 import openpyxl
+
+from laptiming.timefmt import US_PER_DAY, format_time_of_day
 
 from tests.printouts.conftest import FIRST_SESSION, RACE_SESSION
 from tests.printouts.helpers import export_rows, html_tables, pdf_pages, race_totals, run
@@ -66,6 +69,11 @@ def test_html_sheet_matches_the_results_export(capsys, day_db: Path, tmp_path: P
         column = laps_header.index(f"#{lap['number']}")
         assert lap_rows[int(lap["lap"]) - 1][column].startswith(lap["lap_time"])
     assert "Ordered by laps completed" in page.texts["order"]
+    deleted = next(c for c in export_rows(capsys, day_db, "corrections", RACE_SESSION) if c["kind"] == "delete_lap")
+    crossing_us = json.loads(deleted["payload"])["crossing_us"]
+    # the deleted lap's crossing as the time of day on the decoder's wall clock, not 16 digits of µs
+    assert f"(crossing at {format_time_of_day(crossing_us % US_PER_DAY)})" in page.texts["corrections"]
+    assert "µs" not in page.texts["corrections"]
 
 
 def test_csv_sheet_reads_back_as_the_results(capsys, day_db: Path, tmp_path: Path) -> None:
