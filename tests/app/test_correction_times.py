@@ -142,6 +142,36 @@ async def test_the_passings_screen_shows_each_time_as_the_forms_take_it_back(eve
 
 
 @app_test
+async def test_x_on_the_passings_screen_voids_the_selected_passing_its_time_given_as_shown(event_db: Path) -> None:
+    app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="desk")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await timed_and_selected(app, pilot, min)
+        await pilot.press("2")
+        await until(pilot, lambda: app.screen.id == "passings", "the Passings screen")
+        table = app.screen.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == len(app.model.verdicts) > 0, "every passing listed")
+        table.move_cursor(row=3)
+        row_key = table.coordinate_to_cell_key(Coordinate(3, 0)).row_key
+        shown = str(table.get_cell(row_key, "time_of_day"))
+        passing = {"{}:{}:{}".format(*key): verdict.passing for key, verdict in app.model.verdicts.items()}[
+            str(row_key.value)]
+        await pilot.press("x")
+        await until(pilot, lambda: app.screen.query("#field-number"), "the void-passing form")
+        form = app.screen
+        # the time as the screen shows it (the time of day, exact), not 16 digits of µs
+        assert [form.query_one(f"#field-{key}", Input).value for key in ("decoder", "number", "time_us")] == \
+            [str(passing.decoder_id), str(passing.passing_number), shown]
+        reason = form.query_one("#field-reason", Input)
+        reason.value = "a marshal's transponder"
+        reason.focus()
+        await until(pilot, lambda: reason.has_focus, "the reason field focused")
+        await pilot.press("enter")
+        voided = (await stored_corrections(pilot, event_db))[-1].correction.action
+    assert (voided.decoder_id, voided.passing_number, voided.decoder_time_us) == \
+        (passing.decoder_id, passing.passing_number, passing.decoder_time_us)
+
+
+@app_test
 async def test_a_correction_form_typed_faster_than_the_screen_redraws(event_db: Path) -> None:
     """Keys that arrive together (a fast typist, keys sent by tmux) each land in the field they were typed
     for, and Enter on the reason records what was typed before it (each Input has its own key queue)."""

@@ -120,9 +120,10 @@ class PassingsScreen(Screen):
         table = self.query_one(DataTable)
         if not table.row_count:
             return
-        cells = table.get_row_at(table.cursor_row)
-        initial = {field: str(cells[PASSING_COLUMN_INDEX[column]])
-                   for field, column in (("decoder", "decoder"), ("number", "no"), ("time_us", "time"))}
+        cells = [str(cell) for cell in table.get_row_at(table.cursor_row)]
+        initial = {"decoder": cells[PASSING_COLUMN_INDEX["decoder"]], "number": cells[PASSING_COLUMN_INDEX["no"]],
+                   # as the screen shows it (exact); the decoder µs on a clock with no time of day
+                   "time_us": cells[PASSING_COLUMN_INDEX["time_of_day"]] or cells[PASSING_COLUMN_INDEX["time"]]}
         self.app.push_screen(CorrectionForm("void_passing", initial, self.app.timing.read_time), self.app.correction_entered)  # type: ignore[attr-defined]
 
 
