@@ -18,10 +18,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import DataTable, Digits, Label, Static
 
 from laptiming.app.adapter import Flag, Timing
-from laptiming.app.paging import Page, rows_that_fit
+from laptiming.app.paging import Page, even_page_size, rows_that_fit
 from laptiming.app.terminal import leave_when_terminal_goes
 from laptiming.app.widgets.qr import half_block_lines, qr_matrix
 from laptiming.app.widgets.standings import lap_styles, row_cells
@@ -81,6 +82,11 @@ class BoardTable(DataTable[Text]):
         self.post_message(self.Resized())
 
 
+def _holder(number: str, driver: str | None) -> str:
+    """The header's second line: who holds the session best (its time is the big digits beside it)."""
+    return f"\nsession best: {number} {driver or ''}".rstrip()
+
+
 class BoardApp(App[int]):
     """A read-only standings board that follows whichever session is live."""
 
@@ -102,6 +108,7 @@ class BoardApp(App[int]):
         self._title = "waiting for a session"
         self._rows: list[Row] = []  # the whole field in position order; the table holds one page of it
         self._page = Page(0, 1, 0)
+        self._page_timer: Timer | None = None  # turns the page every page_s, from mount
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="board-top"):
@@ -116,7 +123,7 @@ class BoardApp(App[int]):
         table = self.query_one(DataTable)
         for key, label in BOARD_COLUMNS:
             table.add_column(label, key=key)
-        self.set_interval(self.page_s, self.turn_page)
+        self._page_timer = self.set_interval(self.page_s, self.turn_page)
         if self.feed_url is not None:  # cancelled with the app
             self.run_worker(follow_feed(self.feed_url, self._feed_picture, self._feed_problem), exclusive=True)
             return
@@ -136,7 +143,7 @@ class BoardApp(App[int]):
             self._paint(None, "waiting for a session", [])
             return
         best = next((row for row in rows if row["sb"]), None)
-        holder = "" if best is None else f"\nsession best: {best['number']} {best['driver']}".rstrip()
+        holder = "" if best is None else _holder(best["number"], best["driver"])
         self.query_one(Digits).update("" if best is None else best["best"])
         self._paint(session["id"], f"{session['name']}  {session['type'].upper()}  {session['phase'].upper()}"
                     f"{_flag_text(session.get('flag'))}{holder}",
@@ -169,7 +176,7 @@ class BoardApp(App[int]):
         """Redraw: rows keyed by car, only changed cells written."""
         best = min((row for row in result.standings if row.best_lap_us is not None),
                    key=lambda row: row.best_lap_us or 0, default=None)
-        holder = "" if best is None else f"\nsession best: {best.number} {best.driver or ''}".rstrip()
+        holder = "" if best is None else _holder(best.number, best.driver)
         title = (f"{record.name}  {record.rules.session_type.value.upper()}  {record.phase.value.upper()}"
                  f"{_flag_text(None if flag is None else flag.value)}{holder}")
         self.query_one(Digits).update(format_lap_time(None if best is None else best.best_lap_us))
@@ -185,6 +192,7 @@ class BoardApp(App[int]):
             self.query_one(DataTable).clear()
             self.session_id = session_id
             self._page = Page(0, 1, 0)
+            self._restart_page_timer()
         self._title = title
         self._rows = sorted(rows, key=lambda row: int(row[1]["pos"].plain))
         self._show_page()
@@ -199,14 +207,21 @@ class BoardApp(App[int]):
         """A page holds as many rows as now fit, from the same first position."""
         if self._rows_per_page() != self._page.size:
             self._show_page()
+            self._restart_page_timer()
+
+    def _restart_page_timer(self) -> None:
+        """A page that changes for another reason (a new session, a resize) stays up its whole time."""
+        if self._page_timer is not None:
+            self._page_timer.reset()
 
     def _rows_per_page(self) -> int:
-        """Rows the table shows at once; the whole field until it has been laid out and has a height."""
+        """Rows a page shows: the field shared evenly over the pages the rows that fit need; the whole field
+        until the table has been laid out and has a height."""
         table = self.query_one(DataTable)
         if not table.size.height:
             return max(1, len(self._rows))
         header = table.header_height if table.show_header else 0
-        return rows_that_fit(table.scrollable_content_region.height, header, ROW_HEIGHT)
+        return even_page_size(rows_that_fit(table.scrollable_content_region.height, header, ROW_HEIGHT), len(self._rows))
 
     def _show_header(self) -> None:
         """The session's title, and which positions are up when the field takes more than one page."""

@@ -1,7 +1,8 @@
 """Paging for a board nobody touches: which positions a page shows when the field does not fit the screen.
 
-Pure arithmetic, no widgets: the board asks how many rows fit its table, keeps one :class:`Page`,
-turns it on a timer and re-fits it when the field or the screen changes size.
+Pure arithmetic, no widgets: the board asks how many rows fit its table, shares the field out evenly
+over as many pages as that takes, keeps one :class:`Page`, turns it on a timer and re-fits it when the
+field or the screen changes size.
 """
 
 from __future__ import annotations
@@ -14,6 +15,13 @@ def rows_that_fit(height: int, header_height: int, row_height: int) -> int:
     if row_height < 1:
         raise ValueError(f"a row is at least one line high, not {row_height}")
     return max(1, (height - header_height) // row_height)
+
+
+def even_page_size(fits: int, total: int) -> int:
+    """Rows a page shows: as many pages as the rows that fit need, shared out evenly (25 cars with 12 fitting
+    take pages of 9, 9 and 7, not 12, 12 and 1: a page with one car on it, left up for seconds, looks broken)."""
+    fits = max(1, fits)
+    return -(-total // _page_count(total, fits)) if total > fits else fits
 
 
 def _page_count(total: int, size: int) -> int:

@@ -16,7 +16,8 @@ from laptiming.store import SessionRecord
 from tests.app.conftest import app_test, until
 
 FIELD = 25  # cars: more than the board shows at once on a 30-line terminal
-BOARD_SIZE = (100, 30)  # 5 lines of header, then the table: its own header and 12 rows of 2 lines
+BOARD_SIZE = (100, 30)  # 5 lines of header, then the table: its own header and room for 12 rows of 2 lines,
+# so three pages, shared out evenly: 9 a page (1-9, 10-18, 19-25; not 12, 12 and one car alone)
 NEVER_S = 3600.0  # a poll or page interval that does not come round during a test: the test turns the pages
 Shown = list[tuple[int, str]]  # (position, car number) of each row, top to bottom
 
@@ -118,10 +119,10 @@ async def test_a_field_longer_than_the_screen_takes_turns_a_page_at_a_time(event
     async with board.run_test(size=BOARD_SIZE) as pilot:
         await until(pilot, lambda: "(page 1/3)" in _header(board), "the first page")
         await pilot.pause()
-        assert "positions 1-12 of 25 (page 1/3)" in _header(board)
-        assert _visible(board) == order[:12]
-        for first, stop, says in ((12, 24, "positions 13-24 of 25 (page 2/3)"), (24, 25, "position 25 of 25 (page 3/3)"),
-                                  (0, 12, "positions 1-12 of 25 (page 1/3)")):  # and back to the top
+        assert "positions 1-9 of 25 (page 1/3)" in _header(board)
+        assert _visible(board) == order[:9]
+        for first, stop, says in ((9, 18, "positions 10-18 of 25 (page 2/3)"), (18, 25, "positions 19-25 of 25 (page 3/3)"),
+                                  (0, 9, "positions 1-9 of 25 (page 1/3)")):  # and back to the top
             board.turn_page()  # what the page timer calls
             await pilot.pause()
             assert says in _header(board)
@@ -138,13 +139,13 @@ async def test_the_board_turns_its_pages_by_itself(event_db: Path) -> None:
     _record(event_db, "Practice 1", FIELD, seed=4)
     order = _order(_live(event_db)[1])
     board = BoardApp(Timing(event_db, ""), poll_s=0.2, page_s=0.5)
-    async with board.run_test(size=(100, 40)) as pilot:  # 17 rows a page: two pages
+    async with board.run_test(size=(100, 40)) as pilot:  # room for 17 rows: two pages of 13
         await until(pilot, lambda: "(page 2/2)" in _header(board), "the page turning by itself")
-        assert "positions 18-25 of 25 (page 2/2)" in _header(board)
-        assert _held(board) == order[17:]
+        assert "positions 14-25 of 25 (page 2/2)" in _header(board)
+        assert _held(board) == order[13:]
         await until(pilot, lambda: "(page 1/2)" in _header(board), "back to the first page")
-        assert "positions 1-17 of 25 (page 1/2)" in _header(board)
-        assert _held(board) == order[:17]
+        assert "positions 1-13 of 25 (page 1/2)" in _header(board)
+        assert _held(board) == order[:13]
 
 
 @app_test
@@ -156,23 +157,23 @@ async def test_a_page_keeps_its_positions_when_the_order_or_the_screen_changes(e
         await until(pilot, lambda: "(page 1/3)" in _header(board), "the first page")
         board.turn_page()
         await pilot.pause()
-        assert _visible(board) == _order(result)[12:24]
+        assert _visible(board) == _order(result)[9:18]
         reversed_order = replace(result, standings=tuple(
             replace(row, position=position) for position, row in enumerate(reversed(result.standings), start=1)))
-        board.show(record, reversed_order)  # the field re-sorts: other cars hold positions 13-24 now
+        board.show(record, reversed_order)  # the field re-sorts: other cars hold positions 10-18 now
         await pilot.pause()
-        assert "positions 13-24 of 25 (page 2/3)" in _header(board)
-        assert _visible(board) == _order(reversed_order)[12:24] != _order(result)[12:24]
-        await pilot.resize_terminal(100, 20)  # 7 rows a page: the page that holds position 13
+        assert "positions 10-18 of 25 (page 2/3)" in _header(board)
+        assert _visible(board) == _order(reversed_order)[9:18] != _order(result)[9:18]
+        await pilot.resize_terminal(100, 20)  # 7 rows a page: the page that holds position 10
         await until(pilot, lambda: "(page 2/4)" in _header(board), "7 rows a page")
         await pilot.pause()
         assert "positions 8-14 of 25 (page 2/4)" in _header(board)
         assert _visible(board) == _order(reversed_order)[7:14]
         await pilot.resize_terminal(*BOARD_SIZE)
-        await until(pilot, lambda: "(page 1/3)" in _header(board), "12 rows a page again")
+        await until(pilot, lambda: "(page 1/3)" in _header(board), "9 rows a page again")
         await pilot.pause()
-        assert "positions 1-12 of 25 (page 1/3)" in _header(board)
-        assert _visible(board) == _order(reversed_order)[:12]
+        assert "positions 1-9 of 25 (page 1/3)" in _header(board)
+        assert _visible(board) == _order(reversed_order)[:9]
         board.show(record, replace(reversed_order, standings=reversed_order.standings[:10]))  # now the field fits
         await pilot.pause()
         assert _visible(board) == _order(reversed_order)[:10]

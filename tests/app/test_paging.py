@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from laptiming.app.paging import Page, rows_that_fit
+from laptiming.app.paging import Page, even_page_size, rows_that_fit
 
 
 @pytest.mark.parametrize(("height", "header", "row_height", "fits"), [
@@ -24,6 +24,28 @@ def test_rows_that_fit(height: int, header: int, row_height: int, fits: int) -> 
 def test_a_row_is_at_least_one_line() -> None:
     with pytest.raises(ValueError, match="at least one line"):
         rows_that_fit(25, 1, 0)
+
+
+@pytest.mark.parametrize(("fits", "total", "size"), [
+    (12, 25, 9),  # three pages of 9, 9 and 7, not 12, 12 and one car alone
+    (17, 25, 13),  # two: 13 and 12
+    (7, 25, 7),  # four: 7, 7, 7 and 4
+    (12, 12, 12), (12, 5, 12), (12, 0, 12),  # the field fits: one page
+    (12, 13, 7),
+    (0, 3, 1),  # no room: a row a page
+])
+def test_the_field_is_shared_evenly_over_the_pages_it_takes(fits: int, total: int, size: int) -> None:
+    assert even_page_size(fits, total) == size
+
+
+@given(fits=st.integers(1, 40), total=st.integers(0, 200))
+def test_even_pages_are_as_many_as_the_rows_that_fit_need_and_never_larger(fits: int, total: int) -> None:
+    size = even_page_size(fits, total)
+    assert 1 <= size <= fits
+    assert Page(0, size, total).count == max(1, -(-total // fits))
+    if total > fits:  # paged: the last page is short by less than one row per page
+        last = Page(Page(0, size, total).count - 1, size, total)
+        assert last.stop - last.first >= size - last.count + 1
 
 
 @pytest.mark.parametrize(("number", "first", "stop", "label"), [
