@@ -136,8 +136,8 @@ def record_command(args: argparse.Namespace) -> int:
     finally:
         db.close()
     if not outcome.finished:
-        why = " because of the problems above" if outcome.problems or outcome.decoder_error else ""
-        why = " because the output was closed" if output_closed else why
+        why = (" because the output was closed" if output_closed
+               else " because of the problems above" if outcome.problems or outcome.decoder_error else "")
         print(f"session {outcome.session_id} is still running{why}; run the same command again to resume it",
               file=sys.stderr if output_closed else notes)
     return 2 if outcome.decoder_error is not None or outcome.problems else 0
