@@ -1,14 +1,16 @@
 """Read the registration sheet (CSV or XLSX) into :class:`Entry` records.
 
 Every problem is collected, not just the first: missing or repeated columns, rows longer than
-the header, blank required cells, unknown skills, bad times or run counts, duplicate driver
-ids, and a ``car_id`` given two classes, numbers or transponders. Each names the file, line
+the header, blank required cells, unknown skills, bad times or run counts, a transponder that is
+neither a decoder's number nor a printed code, duplicate driver ids, a ``car_id`` given two
+classes, numbers or transponders, and two cars under one number. Each names the file, line
 and column. Columns we do not use (email, notes) are ignored, and said so in one note.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +20,10 @@ from scheduler.errors import InputProblem, ScheduleInputError
 from scheduler.model import ENTRY_COLUMNS, REQUIRED_ENTRY_VALUES, TIME_FORMAT, Entry, Skill
 
 Cell = str | datetime
+TRANSPONDER_MAX = 2**32 - 1  # a decoder reports a transponder's number in 32 bits
+# A transponder's printed code, as a decoder sends it when it sends no number (PV-38463, FL-94890):
+# letters and digits, both, and dashes; 8 characters at most (the decoder's TRAN_CODE field is 8 bytes)
+_PRINTED_CODE = re.compile(r"(?=.*[A-Za-z])(?=.*[0-9])[A-Za-z0-9][A-Za-z0-9-]{1,7}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +184,16 @@ class _RowParser:
             self.fail(column, f"'{value}' is not a time like 2026-06-13 08:00 (YYYY-MM-DD HH:MM)")
             return None
 
+    def transponder(self) -> str:
+        """A transponder number (1 to 4294967295) or its printed code (``PV-38463``): anything else could
+        never be timed (a typo, a minus sign, a phone number)."""
+        value = self.text("transponder")
+        number = value.isascii() and value.isdigit() and 0 < int(value) <= TRANSPONDER_MAX
+        if value and not number and not _PRINTED_CODE.fullmatch(value):
+            self.fail("transponder", f"'{value}' is neither a transponder number (1 to {TRANSPONDER_MAX}) "
+                      "nor a printed code like PV-38463")
+        return value
+
     def skill(self) -> Skill | None:
         """``novice``, ``intermediate`` or ``advanced`` (any case), or None when blank."""
         value = self.text("skill")
@@ -206,8 +222,8 @@ class _RowParser:
 
     def entry(self) -> Entry | None:
         """The parsed entry, or None if any cell was bad."""
-        fields = {c: self.text(c) for c in ("driver_id", "driver", "car_id", "car_number",
-                                            "transponder", "car_class", "group")}
+        fields = {c: self.text(c) for c in ("driver_id", "driver", "car_id", "car_number", "car_class", "group")}
+        fields["transponder"] = self.transponder()
         skill = self.skill()
         start, until = self.moment("available_from"), self.moment("available_until")
         if start and until and start >= until:
@@ -221,7 +237,8 @@ class _RowParser:
 
 
 def _consistency_problems(source: str, rows: list[SheetRow]) -> list[InputProblem]:
-    """Duplicate driver ids; a car with two classes, numbers or transponders; shared transponders.
+    """Duplicate driver ids; a car with two classes, numbers or transponders; shared transponders; a number
+    on two cars (timing, slips and walk-ups know a car by its number).
 
     Checked on the cells as written, so a row with another bad cell is still compared.
     """
@@ -233,6 +250,7 @@ def _consistency_problems(source: str, rows: list[SheetRow]) -> list[InputProble
     drivers: dict[str, SheetRow] = {}
     cars: dict[str, SheetRow] = {}
     transponders: dict[str, SheetRow] = {}
+    numbers: dict[str, SheetRow] = {}
     for row in rows:
         driver_id, car_id, transponder = text(row, "driver_id"), text(row, "car_id"), text(row, "transponder")
         if driver_id:
@@ -249,6 +267,14 @@ def _consistency_problems(source: str, rows: list[SheetRow]) -> list[InputProble
                 problems.append(InputProblem(
                     source, row.line, column,
                     f"car '{car_id}' has {column} '{theirs}' on line {car.line} but '{mine}' here"))
+        number = text(row, "car_number")
+        if number and car is row:  # each car's first row: its other rows are checked against it above
+            holder = numbers.setdefault(number.casefold(), row)
+            if holder is not row:
+                problems.append(InputProblem(
+                    source, row.line, "car_number",
+                    f"car number '{number}' is already car '{text(holder, 'car_id')}' (line {holder.line}); "
+                    "each car needs its own"))
         if transponder:
             owner = transponders.setdefault(transponder, row)
             if text(owner, "car_id") != car_id:

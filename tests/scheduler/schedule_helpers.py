@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -43,10 +44,11 @@ def entry(driver_id: str, *, car: str | None = None, number: str | None = None,
           transponder: str | None = None, car_class: str = "Standard", skill: str = "intermediate",
           group: str = "", available_from: str = "", available_until: str = "",
           runs: str = "") -> list[str]:
-    """One entries row; the car and its transponder default to the driver's own."""
-    digits = "".join(ch for ch in driver_id if ch.isdigit()) or "0"
-    return [driver_id, f"Driver {driver_id}", car or f"C-{driver_id}", number or digits,
-            transponder or f"T-{driver_id}", car_class, skill, group, available_from,
+    """One entries row; the car defaults to the driver's own, its number to the car id without ``C-``, and its
+    transponder to a number made from the car id (so drivers sharing a car share both)."""
+    car = car or f"C-{driver_id}"
+    return [driver_id, f"Driver {driver_id}", car, number or car.removeprefix("C-"),
+            transponder or str(1 + zlib.crc32(car.encode())), car_class, skill, group, available_from,
             available_until, runs]
 
 

@@ -135,7 +135,7 @@ def test_rows_that_disagree_with_the_entries_or_name_unknown_drivers(event):
     rows.append(dataclasses.replace(rows[1], driver_id="D77"))
     violations = check_roster(rows, entries, plan)
     assert {Rule.ENTRY_MISMATCH, Rule.DRIVER_UNKNOWN} <= _rules(violations)
-    assert any(v.message == "D1: car_number is '99', the entries say '1'" for v in violations)
+    assert any(v.message == "D1: car_number is '99', the entries say 'D1'" for v in violations)
 
 
 def test_one_name_per_session(event):

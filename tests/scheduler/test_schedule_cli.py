@@ -80,7 +80,8 @@ def test_an_impossible_event_gives_a_partial_roster_and_says_why(tmp_path):
 
 
 def test_check_lists_broken_rules_in_a_hand_made_roster(tmp_path):
-    entries = write_entries(tmp_path / "entries.csv", [entry("D1", skill="novice"), entry("D2", skill="advanced")])
+    entries = write_entries(tmp_path / "entries.csv", [entry("D1", number="1", transponder="T-D1", skill="novice"),
+                                                             entry("D2", number="2", transponder="T-D2", skill="advanced")])
     plan = tmp_path / "plan.toml"
     plan.write_text(SMALL_PLAN.replace("runs = 2", "runs = 1"))
     roster = tmp_path / "roster.csv"

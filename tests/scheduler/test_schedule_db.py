@@ -26,9 +26,9 @@ def query(db: Path, sql: str, *params: object) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
 
 
-ROWS = [entry("D1", transponder="5000001"), entry("D2", transponder="5000002"),
+ROWS = [entry("D1", number="1", transponder="5000001"), entry("D2", number="2", transponder="5000002"),
         entry("D3", car="C-D2", number="2", transponder="5000002"),  # shares D2's car
-        entry("D4", transponder="PV-38463")]
+        entry("D4", number="4", transponder="PV-38463")]
 
 
 def test_roster_lands_in_the_event_database(tmp_path, event_files):

@@ -167,3 +167,30 @@ def test_rows_with_a_bad_cell_are_still_compared_and_windows_still_checked(event
     assert any(p.startswith(f"{entries}:3: column 'skill':") for p in problems)
     assert any(p.startswith(f"{entries}:4: column 'available_from': the window from 2026-06-13 11:00")
                for p in problems)
+
+
+@pytest.mark.parametrize("transponder", ["99999999999999999999999", "4294967296", "0", "-1", "banana", "3 100 037",
+                                         "PV-384631234", "-PV38463"])
+def test_a_transponder_that_could_never_be_timed_is_refused(tmp_path, transponder):
+    """A decoder reports a number of 32 bits or a printed code of 8 characters at most; a huge number once
+    crashed the import into the event database, and a word became an invented number nobody was told of."""
+    path = write_entries(tmp_path / "e.csv", [entry("D1", transponder="3100037"), entry("D2", transponder=transponder)])
+    assert _problems(path) == [f"{path}:3: column 'transponder': '{transponder}' is neither a transponder number "
+                               "(1 to 4294967295) nor a printed code like PV-38463"]
+
+
+@pytest.mark.parametrize("transponder", ["1", "4294967295", "PV-38463", "FL-94890", "T-D1", "0031"])
+def test_transponder_numbers_and_printed_codes_are_taken(tmp_path, transponder):
+    path = write_entries(tmp_path / "e.csv", [entry("D1", transponder=transponder)])
+    assert read_entries(path)[0].transponder == transponder
+
+
+def test_one_car_number_on_two_cars_is_refused(tmp_path):
+    """Timing, slips and walk-ups know a car by its number: two cars under one could not be told apart."""
+    path = write_entries(tmp_path / "e.csv", [
+        entry("D1", car="C1", number="5"),
+        entry("D2", car="C1", number="5"),  # the same car, shared: fine
+        entry("D3", car="C9", number="5"),
+    ])
+    assert _problems(path) == [f"{path}:4: column 'car_number': car number '5' is already car 'C1' (line 2); "
+                               "each car needs its own"]
