@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from laptiming.cli.session_args import seconds, store_command
+from laptiming.cli.session_args import TypedAs, seconds, store_command, typed_as
 from laptiming.engine import CarStatus
 from laptiming.report import format_result
 from laptiming.service.clocktime import session_decoder_time
@@ -44,14 +44,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     add = actions.add_parser("add-passing", parents=[common], help="a crossing the loop missed")
     add.add_argument("--transponder", type=int, required=True)
-    add.add_argument("--time-us", "--time", dest="time_us", required=True, metavar="TIME",
+    add.add_argument("--time-us", "--time", dest="time_us", required=True, metavar="TIME", action=TypedAs,
                      help="when it crossed: decoder µs, or a time of day on the decoder clock (09:07:48.791)")
     add.set_defaults(handler=correct_command, build=_add_passing)
 
     void = actions.add_parser("void-passing", parents=[common], help="a passing that must count for nothing")
     void.add_argument("--decoder", type=int, required=True, help="decoder id")
     void.add_argument("--number", type=int, required=True, help="passing number")
-    void.add_argument("--time-us", "--time", dest="time_us", metavar="TIME",
+    void.add_argument("--time-us", "--time", dest="time_us", metavar="TIME", action=TypedAs,
                       help="decoder µs or time of day, when the number is not unique (counter reset)")
     void.set_defaults(handler=correct_command, build=_void_passing)
 
@@ -122,7 +122,7 @@ def correct_command(args: argparse.Namespace) -> int:
     try:
         typed = None
         if getattr(args, "time_us", None) is not None:
-            typed = session_decoder_time(db, args.session, args.time_us, field="--time-us")
+            typed = session_decoder_time(db, args.session, args.time_us, field=typed_as(args, "time_us"))
             args.time_us = typed.decoder_time_us
         with write_transaction(db):
             if args.reopen:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 
 from laptiming.cli.flag_cmd import decoder_time_text
-from laptiming.cli.session_args import session_result, store_command
+from laptiming.cli.session_args import TypedAs, session_result, store_command, typed_as
 from laptiming.errors import InputError
 from laptiming.report import format_result
 from laptiming.service.clocktime import session_decoder_time
@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     finish = subparsers.add_parser("finish", help="finish a session (checkered flag, results), or confirm its results")
     finish.add_argument("--db", required=True, help="event database")
     finish.add_argument("--session", type=int, required=True, metavar="ID")
-    finish.add_argument("--at", "--at-us", dest="at", metavar="TIME",
+    finish.add_argument("--at", "--at-us", dest="at", metavar="TIME", action=TypedAs,
                         help="checkered flag: decoder µs or a time of day on the decoder clock "
                              "(default: the one shown, else now)")
     action = finish.add_mutually_exclusive_group()
@@ -55,7 +55,7 @@ def finish_command(args: argparse.Namespace) -> int:
         record = get_session(db, args.session)
         name = f"session {record.session_id} ({record.name})"
         if (args.confirm or args.reopen or args.resume) and args.at is not None:
-            raise InputError("--at: only for finishing, not with --confirm, --reopen or --resume")
+            raise InputError(f"{typed_as(args, 'at')}: only for finishing, not with --confirm, --reopen or --resume")
         if args.confirm:
             confirm_results(db, args.session, made_by=args.by, reason=args.reason)
             print(f"{name}: results are official (confirmed by {args.by})")
@@ -68,7 +68,7 @@ def finish_command(args: argparse.Namespace) -> int:
                   f"Go on timing it with `laptiming record URL --db {args.db} --session \"{record.name}\"`")
         else:
             at_us = None if args.at is None else session_decoder_time(db, args.session, args.at,
-                                                                      field="--at").decoder_time_us
+                                                                      field=typed_as(args, "at")).decoder_time_us
             finished = finish_session(db, args.session, made_by=args.by, reason=args.reason, at_us=at_us)
             flag = ("no checkered flag (no passings)" if finished.checkered_us is None else
                     f"checkered flag {'shown' if finished.checkered_shown_now else 'was shown'} at "

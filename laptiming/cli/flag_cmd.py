@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import getpass
 
-from laptiming.cli.session_args import session_result, store_command
+from laptiming.cli.session_args import TypedAs, session_result, store_command, typed_as
 from laptiming.report import format_result
 from laptiming.service.clocktime import WALL_CLOCK_FROM_US, session_decoder_time
 from laptiming.service.control import Flag, show_flag
@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     flag.add_argument("which", choices=[f.value for f in Flag])
     flag.add_argument("--db", required=True, help="event database")
     flag.add_argument("--session", type=int, required=True, metavar="ID")
-    flag.add_argument("--at-us", "--at", dest="at_us", metavar="TIME",
+    flag.add_argument("--at-us", "--at", dest="at_us", metavar="TIME", action=TypedAs,
                       help="when: decoder µs or a time of day on the decoder clock (09:07:48.791); "
                            "default: now, through the decoder clock's learned offset")
     flag.add_argument("--by", metavar="WHO", default=None, help="who shows it (default: your login name)")
@@ -55,7 +55,7 @@ def flag_command(args: argparse.Namespace) -> int:
     try:
         get_session(db, args.session)
         at_us = None if args.at_us is None else session_decoder_time(db, args.session, args.at_us,
-                                                                     field="--at-us").decoder_time_us
+                                                                     field=typed_as(args, "at_us")).decoder_time_us
         shown = show_flag(db, args.session, Flag(args.which), made_by=args.by or default_official(),
                           reason=args.reason, at_us=at_us)
         record = get_session(db, args.session)

@@ -67,6 +67,21 @@ def kilometres(text: str) -> str:
     return text
 
 
+class TypedAs(argparse.Action):
+    """Store the value and the option name it was typed after (``--time`` or its alias ``--time-us``), so a
+    message about the value names the option the user typed: ``args.<dest>_typed_as``."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        setattr(namespace, self.dest, values)
+        setattr(namespace, f"{self.dest}_typed_as", option_string or self.option_strings[0])
+
+
+def typed_as(args: argparse.Namespace, dest: str) -> str:
+    """The option name a :class:`TypedAs` value was typed after."""
+    return str(getattr(args, f"{dest}_typed_as"))
+
+
 def add_rules_arguments(parser: argparse.ArgumentParser) -> None:
     """``--session-type``, ``--min-lap``, ``--duration``, ``--laps``."""
     parser.add_argument(

@@ -179,10 +179,14 @@ def test_a_session_without_passings_takes_only_microseconds(tmp_path):
     refused = run_cli("flag", "green", "--db", db, "--session", "1", "--at", "09:00")
     assert refused.returncode == 2
     assert refused.stderr.strip().splitlines() == [
-        ("laptiming: --at-us: session 1 (Practice 3) has no passings yet, so the decoder clock's time of day is "
+        ("laptiming: --at: session 1 (Practice 3) has no passings yet, so the decoder clock's time of day is "
          "unknown; give the time as decoder µs")]
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT green_us FROM sessions").fetchone()[0] is None
     bad = run_cli("correct", "add-passing", "--db", db, "--session", "1", "--by", "a", "--reason", "b",
                   "--transponder", "1", "--time-us", "9h07")
     assert bad.returncode == 2 and "--time-us: '9h07' is neither decoder µs" in bad.stderr
+    # the message names the option as typed, not its alias (`--time 9h07` once said `--time-us`)
+    bad = run_cli("correct", "add-passing", "--db", db, "--session", "1", "--by", "a", "--reason", "b",
+                  "--transponder", "1", "--time", "9h07")
+    assert bad.returncode == 2 and bad.stderr.startswith("laptiming: --time: '9h07' is neither decoder µs")
