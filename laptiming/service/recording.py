@@ -26,7 +26,7 @@ from hardware.reader import DecoderReader
 from hardware.transports import transport_for_url
 from hardware.urls import parse_decoder_url
 from laptiming.engine import SessionEvent, SessionResult, SessionRules, SessionState
-from laptiming.errors import TimingError
+from laptiming.errors import InputError, TimingError
 from laptiming.service.entries import simulator_for_entries
 from laptiming.service.live import LiveSession
 from laptiming.service.lock import RecorderLock
@@ -126,7 +126,8 @@ def _started_how(phase: SessionPhase | None) -> str:
 
 def _find_or_create(request: RecordingRequest) -> tuple[int, str]:
     """The running or planned session of that name, or a new one: one write unit, so two recorders
-    started at once on one name do not make two sessions. A damaged database is refused first."""
+    started at once on one name do not make two sessions. A damaged database is refused first, and so
+    is the name of a finished session (a second "Race 1" would make every later command ambiguous)."""
     db = open_event_db(request.db_path, create=True)
     try:
         check_integrity(db)
@@ -134,6 +135,11 @@ def _find_or_create(request: RecordingRequest) -> tuple[int, str]:
             existing = find_session(db, request.session_name, (SessionPhase.RUNNING, SessionPhase.PLANNED))
             if existing is not None:
                 return existing.session_id, _started_how(existing.phase)
+            finished = find_session(db, request.session_name, (SessionPhase.FINISHED,))
+            if finished is not None:
+                raise InputError(f"session {finished.session_id} ({finished.name}) is finished: to time it again, "
+                                 f"laptiming finish --db {request.db_path} --session {finished.session_id} --resume "
+                                 "--by WHO --reason WHY; for a new session, give it a new name")
             return create_session(db, request.session_name, request.rules), _started_how(None)
     finally:
         db.close()

@@ -47,3 +47,18 @@ def test_replay_refuses_an_over_long_line(captures, tmp_path):
     assert result.stderr.splitlines() == [f"laptiming: {path}:2: line longer than {MAX_LINE} bytes "
                                           "(a text capture holds one frame a line)"]
     assert not db.exists()
+
+
+def test_record_refuses_the_name_of_a_finished_session_and_says_how_to_time_it_again(tmp_path):
+    """Recording "Practice 1" again once it was finished made a second "Practice 1", whose known cars were
+    all "not entered"; every command naming a session then had two to choose from."""
+    db = tmp_path / "event.db"
+    source = "sim://?cars=2&seed=5&speed=0&minutes=2"
+    assert run_cli("record", source, "--db", db, "--session", "Practice 1").returncode == 0
+    before = table_counts(db)
+    again = run_cli("record", source, "--db", db, "--session", "Practice 1")
+    assert again.returncode == 2
+    assert again.stderr.splitlines() == [
+        f"laptiming: session 1 (Practice 1) is finished: to time it again, laptiming finish --db {db} --session 1 "
+        "--resume --by WHO --reason WHY; for a new session, give it a new name"]
+    assert table_counts(db) == before
