@@ -12,6 +12,7 @@ from laptiming.engine import (
     AssignTransponder,
     CorrectionAction,
     DeleteLap,
+    Entry,
     FinishTimeSet,
     LapFlag,
     PassingJudged,
@@ -51,6 +52,17 @@ class ColumnWidths:
             number=max([minimum.number, *(len(row.number) for row in rows)]),
             driver=max([minimum.driver, *(len(row.driver or "") for row in rows)]),
             car_class=max([minimum.car_class, *(len(row.car_class or "") for row in rows)]),
+        )
+
+    @classmethod
+    def entered(cls, entries: Iterable[Entry]) -> ColumnWidths:
+        """Wide enough for every car entered: the lines a recorder streams stay in columns."""
+        entries = list(entries)
+        minimum = cls()
+        return cls(
+            number=max([minimum.number, *(len(entry.number) for entry in entries)]),
+            driver=max([minimum.driver, *(len(entry.driver or "") for entry in entries)]),
+            car_class=max([minimum.car_class, *(len(entry.car_class or "") for entry in entries)]),
         )
 
 
@@ -205,10 +217,10 @@ def format_result(record: SessionRecord, result: SessionResult, corrections: Seq
     return "\n".join(lines)
 
 
-def describe_event(event: SessionEvent, entering: bool) -> str | None:
+def describe_event(event: SessionEvent, entering: bool, widths: ColumnWidths = ColumnWidths()) -> str | None:
     """One line for a change worth showing as it happens (None for the rest); ``entering``: unknown cars get entered."""
     if isinstance(event, StandingChanged):
-        return format_row(event.row)
+        return format_row(event.row, widths)
     if isinstance(event, UnknownTransponderSeen):
         unknown = event.unknown
         if entering:

@@ -16,7 +16,7 @@ from hardware.framing import Protocol, StreamDecoder
 from laptiming.cli.session_args import add_rules_arguments, rules_from, store_command
 from laptiming.errors import InputError
 from laptiming.replay import replay_session
-from laptiming.report import describe_event, event_json, format_result
+from laptiming.report import ColumnWidths, describe_event, event_json, format_result
 from laptiming.service import Notice, Problem, Recording, RecordingRequest
 from laptiming.store import get_session, load_corrections, open_event_db
 
@@ -96,6 +96,7 @@ def record_command(args: argparse.Namespace) -> int:
     print(f"{recording.started_how} session {recording.session_id} ({args.session}) into {args.db}; "
           f"{recording.passings_journaled} passings already journaled", file=notes, flush=True)
     link_state: LinkState | None = None
+    widths = ColumnWidths.entered(recording.live.state.setup.entries)  # lines stay in columns
 
     def show(notice: Notice) -> None:
         nonlocal link_state
@@ -108,7 +109,8 @@ def record_command(args: argparse.Namespace) -> int:
             link_state = notice.state
         else:
             for event in notice:
-                line = event_json(event, args.enter_unknown) if args.json else describe_event(event, args.enter_unknown)
+                line = (event_json(event, args.enter_unknown) if args.json
+                        else describe_event(event, args.enter_unknown, widths))
                 if line is not None:
                     print(line, flush=True)
 

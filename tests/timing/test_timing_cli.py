@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import pytest
@@ -320,3 +321,26 @@ def test_a_known_car_not_entered_in_the_session_is_said_live_and_in_the_results(
     as_json = run_cli("record", source, "--db", db, "--session", "Practice 3", "--json")
     kinds = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert {k["transponder"] for k in kinds if k["type"] == "not_entered"} == transponders
+
+
+def test_the_lines_record_streams_stay_in_columns_with_a_long_class_or_name(tmp_path):
+    """A streamed line was laid out for a 6-letter class: "Performance" pushed that car's laps and times right."""
+    from laptiming.engine import SessionRules
+    from laptiming.store import SessionPhase, create_session, open_event_db, write_transaction
+
+    db = tmp_path / "event.db"
+    store = open_event_db(db, create=True)
+    with write_transaction(store):
+        create_session(store, "Practice 3", SessionRules(min_lap_us=10_000_000), phase=SessionPhase.PLANNED)
+    store.close()
+    for number, driver, car_class, transponder in (("7", "Al", "Performance", "3100222"),
+                                                   ("12", "Bartholomew Featherstonehaugh", "GT4", "3100259")):
+        assert run_cli("entry", "add", "--db", db, "--session", "1", "--number", number, "--driver", driver,
+                       "--class", car_class, "--transponder", transponder, "--by", "gate").returncode == 0
+    result = run_cli("record", "sim://?transponders=3100222,3100259&seed=5&speed=0&minutes=3", "--db", db,
+                     "--session", "Practice 3")
+    assert result.returncode == 0, result.stderr
+    rows = [re.match(r" *\d+  \S+ +.+? (Performance|GT4) +(\d+) ", line) for line in result.stdout.splitlines()
+            if line[:3].strip().isdigit()]
+    assert {row.group(1) for row in rows if row} == {"Performance", "GT4"}
+    assert len({row.end(2) for row in rows if row}) == 1, rows  # the laps column ends at one place on every line
