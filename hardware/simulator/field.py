@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 US = 1_000_000
+DEFAULT_START_US = 1_781_341_200 * US  # 2026-06-13 09:00:00 on the decoder's (local) clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +23,7 @@ class FieldConfig:
     cars: int = 20
     seed: int = 7
     minutes: float = 20.0
-    start_us: int = 1_781_341_200 * US  # 2026-06-13 09:00:00 on the decoder's (local) clock
+    start_us: int = DEFAULT_START_US  # when the cars leave the pits, on the decoder's clock
     faults: bool = False
     missed_read_rate: float = 0.02
     double_read_rate: float = 0.02

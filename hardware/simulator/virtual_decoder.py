@@ -18,13 +18,27 @@ from hardware import p3, p98
 from hardware.errors import FrameError
 from hardware.events import DecoderErrorReport, DecoderStatus, Passing
 from hardware.framing import Protocol
-from hardware.simulator.field import US, FieldConfig, crossings
+from hardware.simulator.field import DEFAULT_START_US, US, FieldConfig, crossings
 from hardware.transports.base import Piece
 
 STATUS_EVERY_US = 5 * US
 NOISE_EVERY_US = (20 * US, 60 * US)
 CORRUPT_RATE = 0.01
 ERROR_TOR_UNKNOWN = 4  # P3 ERROR code "TOR unknown" (protocols.md §1.9)
+P3_DECODER_ID = 0x00041813  # the simulator's decoder id on P3
+P98_DECODER_ID = 1  # ... and on P98, whose records carry a small decoder number
+FIRST_P3_PASSING = 10_001  # a P3 decoder's first passing number; P98 numbers are its record sequence, from 0
+P98_SWITCHED_ON_US = DEFAULT_START_US - 3600 * US  # a P98 clock counts from power-on, an hour before 09:00
+
+
+def simulator_decoder_id(protocol: Protocol | str) -> int:
+    """The decoder id the simulator speaks with on this protocol (what its passings are journaled under)."""
+    return P98_DECODER_ID if Protocol(protocol) is Protocol.P98 else P3_DECODER_ID
+
+
+def field_time_us(protocol: Protocol | str, decoder_clock_us: int) -> int:
+    """A time on the simulator's decoder clock as field time (they differ on P98, which counts from power-on)."""
+    return decoder_clock_us + P98_SWITCHED_ON_US if Protocol(protocol) is Protocol.P98 else decoder_clock_us
 
 
 class VirtualDecoder:
@@ -34,15 +48,19 @@ class VirtualDecoder:
         self,
         config: FieldConfig,
         protocol: Protocol | str = Protocol.P3,
-        decoder_id: int = 0x00041813,
-        first_passing_number: int = 10_001,
+        decoder_id: int = P3_DECODER_ID,
+        first_passing_number: int | None = None,
         *,
         answers_resend: bool = True,
+        quiet_until_us: int | None = None,
     ) -> None:
         self.config = config
         self.protocol = Protocol(protocol)
-        self.decoder_id = decoder_id if self.protocol is Protocol.P3 else 1
-        self.first_passing_number = first_passing_number
+        self.decoder_id = decoder_id if self.protocol is Protocol.P3 else P98_DECODER_ID
+        default_first = FIRST_P3_PASSING if self.protocol is Protocol.P3 else 0
+        self.first_passing_number = default_first if first_passing_number is None else first_passing_number
+        # A resumed session's stream: nothing stamped up to this decoder time is sent again (it is journaled).
+        self.quiet_until_us = quiet_until_us
         self.answers_resend = answers_resend
         self.memory: dict[int, Passing] = {}  # written by the timeline, read by answer(): under _lock
         self._lock = threading.Lock()
@@ -58,14 +76,21 @@ class VirtualDecoder:
     def _clock(self, decoder_time_us: int) -> int:
         # P98 decoders count seconds since they were switched on, not wall time.
         if self.protocol is Protocol.P98:
-            return decoder_time_us - self.config.start_us + 3600 * US
+            return decoder_time_us - P98_SWITCHED_ON_US
         return decoder_time_us
 
     def timeline(self) -> Iterator[Piece]:
-        """Every piece of the byte stream with the decoder time it is sent at."""
+        """Every piece of the byte stream with the decoder time it is sent at (after ``quiet_until_us``)."""
+        quiet_until = self.quiet_until_us
+        for piece in self._full_timeline():
+            if quiet_until is None or piece[1] is None or self._clock(piece[1]) > quiet_until:
+                yield piece
+
+    def _full_timeline(self) -> Iterator[Piece]:
+        """The whole stream from the start of the session (the memory fills as it goes)."""
         rng = random.Random(self.config.seed * 7919 + 1)
         number = self.first_passing_number
-        sequence = 0
+        sequence = 0 if self.protocol is Protocol.P3 else self.first_passing_number
         next_status = self.config.start_us
         next_noise = self.config.start_us + rng.randint(*NOISE_EVERY_US)
         noise = 35

@@ -30,6 +30,7 @@ from laptiming.errors import InputError, TimingError
 from laptiming.service.entries import simulator_for_entries
 from laptiming.service.live import LiveSession
 from laptiming.service.lock import RecorderLock
+from laptiming.service.sim_stream import continue_simulator
 from laptiming.service.watch import SetupWatcher
 from laptiming.store import (
     SessionPhase,
@@ -172,10 +173,12 @@ class Recording:
         """Check the source, find or make the session, resume its journal, and start reading.
 
         A bad URL, a bad capture file or a damaged database is refused before anything is written.
-        ``sim://?from-db=1`` simulates the session's entered cars (their transponders).
+        ``sim://?from-db=1`` simulates the session's entered cars (their transponders); a ``sim://``
+        decoder moves on past what the journal holds of it, or resumes its session's own stream.
         """
-        request = replace(request, decoder_url=simulator_for_entries(request.decoder_url, request.db_path,
-                                                                     request.session_name))
+        url_text = simulator_for_entries(request.decoder_url, request.db_path, request.session_name)
+        url_text = continue_simulator(url_text, request.db_path, request.session_name)
+        request = replace(request, decoder_url=url_text)
         url = parse_decoder_url(request.decoder_url)
         if url.scheme == "file":
             check_capture(url.target)
