@@ -87,7 +87,9 @@ def run_command(args: argparse.Namespace) -> int:
     """Open the app on the decoder (with the feeds asked for beside it); the official picks the next session (n)."""
     from laptiming.app import LiveTimingApp, Timing
     from laptiming.printouts.session_print import slip_printer  # reportlab and matplotlib load when printing
+    from laptiming.service.recording import check_decoder_url
 
+    check_decoder_url(args.decoder)  # one line and exit 2 now, not a traceback when a session starts
     timing = Timing(Path(args.db), args.decoder, enter_unknown=args.enter_unknown,
                     slip_printer=slip_printer(Path(args.db), args.printer))
     made = not Path(args.db).exists()

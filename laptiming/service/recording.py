@@ -27,7 +27,7 @@ from hardware.transports import transport_for_url
 from hardware.urls import parse_decoder_url
 from laptiming.engine import SessionEvent, SessionResult, SessionRules, SessionState
 from laptiming.errors import InputError, TimingError
-from laptiming.service.entries import simulator_for_entries
+from laptiming.service.entries import FROM_DB_OPTION, simulator_for_entries
 from laptiming.service.live import LiveSession
 from laptiming.service.lock import RecorderLock
 from laptiming.service.sim_stream import continue_simulator
@@ -121,6 +121,16 @@ class Subscription:
         self._close()
 
 
+def check_decoder_url(decoder_url: str) -> None:
+    """Parse a decoder URL and make its transport without opening it (a capture file is read through), so
+    a bad URL is one clear error before an app starts or anything is written; ``from-db`` is the service's."""
+    url = parse_decoder_url(decoder_url)
+    if url.scheme == "file":
+        check_capture(url.target)
+    without_db = {name: value for name, value in url.params.items() if name != FROM_DB_OPTION}
+    transport_for_url(replace(url, params=without_db))  # its options checked (sim://?cars=abc)
+
+
 def _started_how(phase: SessionPhase | None) -> str:
     return {None: "recording", SessionPhase.PLANNED: "starting planned", SessionPhase.RUNNING: "resuming"}[phase]
 
@@ -176,13 +186,11 @@ class Recording:
         ``sim://?from-db=1`` simulates the session's entered cars (their transponders); a ``sim://``
         decoder moves on past what the journal holds of it, or resumes its session's own stream.
         """
+        check_decoder_url(request.decoder_url)
         url_text = simulator_for_entries(request.decoder_url, request.db_path, request.session_name)
         url_text = continue_simulator(url_text, request.db_path, request.session_name)
         request = replace(request, decoder_url=url_text)
-        url = parse_decoder_url(request.decoder_url)
-        if url.scheme == "file":
-            check_capture(url.target)
-        transport_for_url(url)  # its options checked (sim://?cars=abc) before anything is written
+        check_decoder_url(request.decoder_url)
         session_id, started_how = _find_or_create(request)
         lock = RecorderLock.acquire(request.db_path, session_id, request.session_name,
                                      program=request.program)  # one recorder per session
