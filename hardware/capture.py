@@ -26,6 +26,7 @@ _HEX_LINE = re.compile(rb"^(?:[0-9a-fA-F]{2})+$")
 _NOT_HEX = re.compile(rb"[^0-9a-fA-F]")
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
 _P98_LINE = re.compile(rb"^[@#$]\t")
+_TEXT = re.compile(rb"^[\x20-\x7e\t\r\n]*$")  # printable ASCII and whitespace
 
 
 class CaptureWriter:
@@ -73,14 +74,31 @@ def _open(path: Path) -> BinaryIO:
         raise DecoderOpenError(f"cannot read capture {path}: {err.strerror or err}") from err
 
 
-def _text_kind(head: bytes) -> CaptureKind:
-    """The published text form the file's first line is in, or RAW."""
-    first = next((line.strip() for line in head.splitlines() if line.strip()), b"")
-    if _HEX_LINE.match(first):
+def _line_kind(line: bytes) -> CaptureKind | None:
+    """The text form one line is in, if any."""
+    if _HEX_LINE.match(line):
         return CaptureKind.HEX
-    if _P98_LINE.match(first):
+    if _P98_LINE.match(line):
         return CaptureKind.P98
-    return CaptureKind.RAW
+    return None
+
+
+def _text_kind(head: bytes, protocol: Protocol | str = Protocol.P3) -> CaptureKind:
+    """The published text form the file is in, or RAW.
+
+    The first line says which; when it is neither (a typo), a file that is all text is still not raw
+    binary (P3 and P98 wire bytes are not all printable; only Protime's are): its kind is that of the
+    first line that is one, else hex, so the bad line is named, not read as garbage.
+    """
+    lines = [line.strip() for line in head.splitlines() if line.strip()]
+    first = _line_kind(lines[0]) if lines else None
+    if first is not None:
+        return first
+    if not lines or not _TEXT.match(head) or Protocol(protocol) is Protocol.PROTIME:
+        return CaptureKind.RAW
+    complete = lines if len(head) < 4096 else lines[:-1]  # the head may end inside a line
+    kinds = (_line_kind(line) for line in complete[1:])
+    return next((kind for kind in kinds if kind is not None), CaptureKind.HEX)
 
 
 def _lines(file: BinaryIO, path: Path) -> Iterator[tuple[int, bytes]]:
@@ -105,7 +123,8 @@ def _hex_error(path: Path, number: int, line: bytes) -> DecoderOpenError:
                             f"({bad.group().decode('latin-1')!r} at column {bad.start() + 1})")
 
 
-def iter_capture_bytes(path: str | Path, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+def iter_capture_bytes(path: str | Path, chunk_size: int = CHUNK_SIZE,
+                       protocol: Protocol | str = Protocol.P3) -> Iterator[bytes]:
     """Yield a capture's wire bytes in chunks, converting hex-text and P98-line files to bytes.
 
     Memory stays bounded whatever the file holds: raw files are read in chunks and text lines
@@ -115,7 +134,7 @@ def iter_capture_bytes(path: str | Path, chunk_size: int = CHUNK_SIZE) -> Iterat
     path = Path(path)
     with _open(path) as file:
         head = file.read(4096)
-        kind = _text_kind(head)
+        kind = _text_kind(head, protocol)
         if kind is CaptureKind.RAW:
             chunk = head
             while chunk:
@@ -132,7 +151,7 @@ def iter_capture_bytes(path: str | Path, chunk_size: int = CHUNK_SIZE) -> Iterat
                 yield b"\x01" + line + b"\r\n"
 
 
-def check_capture(path: str | Path) -> CaptureKind:
+def check_capture(path: str | Path, protocol: Protocol | str = Protocol.P3) -> CaptureKind:
     """Refuse a capture that cannot be read before anything is written from it.
 
     A text capture is read through once (bounded memory) so that a bad line is reported, naming
@@ -143,9 +162,9 @@ def check_capture(path: str | Path) -> CaptureKind:
     if not path.is_file():
         raise DecoderOpenError(f"capture file not found: {path}")
     with _open(path) as file:
-        kind = _text_kind(file.read(4096))
+        kind = _text_kind(file.read(4096), protocol)
     if kind is not CaptureKind.RAW:
-        for _ in iter_capture_bytes(path):
+        for _ in iter_capture_bytes(path, protocol=protocol):
             pass
     return kind
 
@@ -153,5 +172,5 @@ def check_capture(path: str | Path) -> CaptureKind:
 def read_capture(path: str | Path, protocol: Protocol | str = Protocol.P3) -> Iterator[DecoderEvent]:
     """Every event in a capture file, in order (raw bytes, hex text or P98 lines)."""
     decoder = StreamDecoder(protocol, source=f"file://{path}")
-    for chunk in iter_capture_bytes(path):
+    for chunk in iter_capture_bytes(path, protocol=protocol):
         yield from decoder.feed(chunk)

@@ -53,7 +53,7 @@ class CaptureReplay(PacedSource):
         self.protocol = url.protocol
 
     def open(self) -> None:
-        check_capture(self.path)  # a bad line ends the reader with a clear error before any byte is read
+        check_capture(self.path, self.protocol)  # a bad line ends the reader with a clear error before any byte is read
         super().open()
 
     def read(self, timeout: float) -> bytes | None:
@@ -63,7 +63,7 @@ class CaptureReplay(PacedSource):
             raise DecoderIOError(str(err)) from err
 
     def pieces(self) -> Iterator[Piece]:
-        chunks = iter_capture_bytes(self.path)
+        chunks = iter_capture_bytes(self.path, protocol=self.protocol)
         if self.speed <= 0:
             return ((chunk, None) for chunk in chunks)
         return split_pieces(chunks, self.protocol)

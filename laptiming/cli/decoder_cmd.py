@@ -146,7 +146,7 @@ def listen_command(args: argparse.Namespace) -> int:
     """Print each passing and status as it arrives; on exit, frames decoded and dropped by reason."""
     url = parse_decoder_url(args.url)
     if url.scheme == "file":
-        check_capture(url.target)  # a capture with a bad line is refused before anything is printed or written
+        check_capture(url.target, url.protocol)  # a capture with a bad line is refused before anything is printed or written
     events: queue.Queue[DecoderEvent] = queue.Queue()
     reader = DecoderReader(args.url, [events.put])
     writer = CaptureWriter(args.raw_out) if args.raw_out else None

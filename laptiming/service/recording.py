@@ -126,7 +126,7 @@ def check_decoder_url(decoder_url: str) -> None:
     a bad URL is one clear error before an app starts or anything is written; ``from-db`` is the service's."""
     url = parse_decoder_url(decoder_url)
     if url.scheme == "file":
-        check_capture(url.target)
+        check_capture(url.target, url.protocol)
     without_db = {name: value for name, value in url.params.items() if name != FROM_DB_OPTION}
     transport_for_url(replace(url, params=without_db))  # its options checked (sim://?cars=abc)
 
