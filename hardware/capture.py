@@ -13,12 +13,14 @@ import enum
 import re
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
 from hardware.errors import DecoderOpenError
 from hardware.events import DecoderEvent
 from hardware.framing import Protocol, StreamDecoder
+from hardware.urls import DecoderUrl
 
 CHUNK_SIZE = 64 * 1024
 MAX_LINE = 64 * 1024  # bytes in one line of a text capture; the longest P3 frame is 4 KiB of hex
@@ -99,6 +101,29 @@ def _text_kind(head: bytes, protocol: Protocol | str = Protocol.P3) -> CaptureKi
     complete = lines if len(head) < 4096 else lines[:-1]  # the head may end inside a line
     kinds = (_line_kind(line) for line in complete[1:])
     return next((kind for kind in kinds if kind is not None), CaptureKind.HEX)
+
+
+def capture_protocol(path: str | Path, asked: Protocol | str | None) -> Protocol:
+    """The protocol a capture is read with: the one asked for, else P98 for a file of P98 records one a line,
+    else P3. A file of P98 lines asked to be read as another protocol is refused (it would decode nothing)."""
+    try:
+        with open(path, "rb") as file:
+            kind = _text_kind(file.read(4096))
+    except OSError:
+        kind = CaptureKind.RAW  # said by check_capture, which names the problem
+    if asked is None:
+        return Protocol.P98 if kind is CaptureKind.P98 else Protocol.P3
+    if kind is CaptureKind.P98 and Protocol(asked) is not Protocol.P98:
+        raise DecoderOpenError(f"{path}: P98 records one a line, not {Protocol(asked).value}: "
+                               "read it with protocol p98 (or give no protocol)")
+    return Protocol(asked)
+
+
+def with_capture_protocol(url: DecoderUrl) -> DecoderUrl:
+    """A ``file://`` URL with the protocol its capture is in when none was given (other URLs as they are)."""
+    if url.scheme != "file":
+        return url
+    return replace(url, protocol=capture_protocol(url.target, url.protocol if url.protocol_given else None))
 
 
 def _lines(file: BinaryIO, path: Path) -> Iterator[tuple[int, bytes]]:

@@ -34,6 +34,7 @@ from hardware.sequence import PassingSequence
 from hardware.transports import transport_for_url
 from hardware.transports.base import Transport
 from hardware.urls import parse_decoder_url
+from hardware.capture import with_capture_protocol
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class DecoderReader:
         transport: Transport | None = None,
         read_listeners: Iterable[ReadListener] = (),
     ) -> None:
-        parsed = parse_decoder_url(url)
+        parsed = with_capture_protocol(parse_decoder_url(url))  # a capture of P98 lines is read as P98
         self.url = url
         self.protocol = parsed.protocol
         self._transport = transport or transport_for_url(parsed)

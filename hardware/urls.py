@@ -32,6 +32,7 @@ class DecoderUrl:
     target: str
     protocol: Protocol
     params: dict[str, str] = field(default_factory=dict)
+    protocol_given: bool = False  # ``protocol=`` was in the URL (a capture's own is found otherwise)
 
     def number(self, name: str, default: float, minimum: float = 0) -> float:
         """A numeric option, with a clear error naming it when it is not a number."""
@@ -70,6 +71,7 @@ def parse_decoder_url(text: str) -> DecoderUrl:
         known = ", ".join(sorted(OUR_SCHEMES | {"loop", "socket", "spy", "rfc2217"}))
         raise DecoderOpenError(f"{text}: unknown scheme {scheme!r} (use a device path or one of {known})")
     params = dict(parse_qsl(parts.query, keep_blank_values=True))
+    protocol_given = "protocol" in params
     protocol_name = params.pop("protocol", Protocol.P3.value).lower()
     try:
         protocol = Protocol(protocol_name)
@@ -79,7 +81,8 @@ def parse_decoder_url(text: str) -> DecoderUrl:
     if scheme in PYSERIAL_SCHEMES:
         query = urlencode(params)
         target = f"{scheme}://{parts.netloc}{parts.path}" + (f"?{query}" if query else "")
-        return DecoderUrl(text=text, scheme="serial", target=target, protocol=protocol, params={})
+        return DecoderUrl(text=text, scheme="serial", target=target, protocol=protocol, params={},
+                          protocol_given=protocol_given)
     if scheme == "tcp":
         if not parts.hostname:
             raise DecoderOpenError(f"{text}: no host (use tcp://HOST:PORT)")
@@ -87,8 +90,8 @@ def parse_decoder_url(text: str) -> DecoderUrl:
             port = parts.port or DEFAULT_TCP_PORT
         except ValueError as err:
             raise DecoderOpenError(f"{text}: bad port") from err
-        return DecoderUrl(text, scheme, f"{parts.hostname}:{port}", protocol, params)
+        return DecoderUrl(text, scheme, f"{parts.hostname}:{port}", protocol, params, protocol_given)
     target = parts.netloc + parts.path
     if scheme in {"serial", "file"} and not target:
         raise DecoderOpenError(f"{text}: no {'device' if scheme == 'serial' else 'file'} path")
-    return DecoderUrl(text, scheme, target, protocol, params)
+    return DecoderUrl(text, scheme, target, protocol, params, protocol_given)

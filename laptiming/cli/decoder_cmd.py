@@ -9,7 +9,7 @@ import sys
 import threading
 from datetime import UTC, datetime
 
-from hardware.capture import CaptureWriter, check_capture
+from hardware.capture import CaptureWriter, check_capture, with_capture_protocol
 from hardware.clock import DecoderClock
 from hardware.events import DecoderEvent, DecoderStatus, LinkState, LinkStatus, Passing
 from hardware.framing import Protocol
@@ -144,7 +144,7 @@ def as_json(event: Passing | DecoderStatus, clock: DecoderClock | None = None) -
 
 def listen_command(args: argparse.Namespace) -> int:
     """Print each passing and status as it arrives; on exit, frames decoded and dropped by reason."""
-    url = parse_decoder_url(args.url)
+    url = with_capture_protocol(parse_decoder_url(args.url))
     if url.scheme == "file":
         check_capture(url.target, url.protocol)  # a capture with a bad line is refused before anything is printed or written
     events: queue.Queue[DecoderEvent] = queue.Queue()

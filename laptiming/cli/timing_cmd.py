@@ -10,7 +10,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from hardware.capture import iter_capture_bytes
+from hardware.capture import capture_protocol, iter_capture_bytes
 from hardware.events import LinkState, LinkStatus, Passing
 from hardware.framing import Protocol, StreamDecoder
 from laptiming.cli.session_args import add_rules_arguments, rules_from, store_command
@@ -27,9 +27,11 @@ if TYPE_CHECKING:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``replay`` and ``record``."""
     replay = subparsers.add_parser("replay", help="read a raw capture file into a new, finished session")
-    replay.add_argument("capture", metavar="CAPTURE", help="raw capture, or hex text one frame a line")
+    replay.add_argument("capture", metavar="CAPTURE",
+                        help="raw capture, hex text one frame a line, or P98 records one a line")
     replay.add_argument("--db", required=True, help="event database (made if missing)")
-    replay.add_argument("--protocol", choices=[Protocol.P3.value, Protocol.P98.value], default=Protocol.P3.value)
+    replay.add_argument("--protocol", choices=[Protocol.P3.value, Protocol.P98.value], default=None,
+                        help="the capture's protocol (default: p98 for a file of P98 lines, else p3)")
     replay.add_argument("--name", help="session name (default: the capture's file name)")
     add_rules_arguments(replay)
     replay.set_defaults(handler=replay_command)
@@ -54,8 +56,9 @@ def replay_command(args: argparse.Namespace) -> int:
     from hardware.p3.columns import PassingColumns  # numpy, loaded only for a replay
 
     capture = Path(args.capture)
-    decoder = StreamDecoder(args.protocol, source=f"file://{capture}")
-    decoded = [decoder.feed_columns(chunk) for chunk in iter_capture_bytes(capture)]
+    protocol = capture_protocol(capture, args.protocol)
+    decoder = StreamDecoder(protocol, source=f"file://{capture}")
+    decoded = [decoder.feed_columns(chunk) for chunk in iter_capture_bytes(capture, protocol=protocol)]
     columns = [part.passing_columns() for part in decoded]  # a short last read is stepped: its passings join too
     passings: list[Passing] | PassingColumns
     if all(part is not None for part in columns):
