@@ -135,7 +135,11 @@ class TcpDecoderServer:
         self.decoder = decoder
         self.speed = speed
         self._pieces = pieces if pieces is not None else decoder.timeline()
-        self._listener = socket.create_server((host, port))
+        try:
+            self._listener = socket.create_server((host, port))
+        except OSError as err:  # a port in use, an address not on this machine: one clear line, not a traceback
+            reason = os.strerror(err.errno) if err.errno else str(err)  # not create_server's "(while attempting ...)"
+            raise DecoderOpenError(f"cannot listen on {host}:{port}: {reason}") from err
         self._listener.settimeout(POLL_S)
         self.address: tuple[str, int] = self._listener.getsockname()[:2]
         self._client: socket.socket | None = None

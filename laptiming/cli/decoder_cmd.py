@@ -18,6 +18,7 @@ from hardware.simulator.field import FieldConfig
 from hardware.simulator.serve import PtyDecoder, TcpDecoderServer, write_capture
 from hardware.simulator.virtual_decoder import VirtualDecoder
 from hardware.urls import parse_decoder_url
+from laptiming.cli.session_args import tcp_port
 
 WALL_CLOCK_FROM_US = 10**15  # decoder times past 2001 are wall-clock readings, smaller ones uptime
 
@@ -30,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     simulate = commands.add_parser("simulate", help="run a virtual decoder that sends real protocol bytes")
     where = simulate.add_mutually_exclusive_group(required=True)
     where.add_argument("--pty", action="store_true", help="serve on a pty pair; prints the device to open")
-    where.add_argument("--tcp", type=int, metavar="PORT", help="listen on a TCP port like a decoder (0: any)")
+    where.add_argument("--tcp", type=tcp_port, metavar="PORT", help="listen on a TCP port like a decoder (0: any)")
     where.add_argument("--out", metavar="FILE", help="write the whole session to a raw capture file")
     simulate.add_argument("--host", default="127.0.0.1", help="address to listen on with --tcp")
     simulate.add_argument("--cars", type=int, default=20)
