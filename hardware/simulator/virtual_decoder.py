@@ -31,6 +31,9 @@ FIRST_P3_PASSING = 10_001  # a P3 decoder's first passing number; P98 numbers ar
 P98_SWITCHED_ON_US = DEFAULT_START_US - 3600 * US  # a P98 clock counts from power-on, an hour before 09:00
 
 
+SIMULATED_PROTOCOLS = (Protocol.P3, Protocol.P98)  # what the virtual decoder can speak (no Protime)
+
+
 def simulator_decoder_id(protocol: Protocol | str) -> int:
     """The decoder id the simulator speaks with on this protocol (what its passings are journaled under)."""
     return P98_DECODER_ID if Protocol(protocol) is Protocol.P98 else P3_DECODER_ID
@@ -56,6 +59,9 @@ class VirtualDecoder:
     ) -> None:
         self.config = config
         self.protocol = Protocol(protocol)
+        if self.protocol not in SIMULATED_PROTOCOLS:  # it would send P3 bytes under another name
+            names = " or ".join(p.value for p in SIMULATED_PROTOCOLS)
+            raise ValueError(f"the simulator speaks {names}, not {self.protocol.value}")
         self.decoder_id = decoder_id if self.protocol is Protocol.P3 else P98_DECODER_ID
         default_first = FIRST_P3_PASSING if self.protocol is Protocol.P3 else 0
         self.first_passing_number = default_first if first_passing_number is None else first_passing_number

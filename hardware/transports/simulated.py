@@ -48,9 +48,12 @@ def virtual_decoder_from_url(url: DecoderUrl) -> VirtualDecoder:
     """The virtual decoder a ``sim://`` URL asks for: its field, protocol, first passing number and resume point."""
     after_passing = url.integer("after-passing", -1, minimum=-1)
     resume_after = url.integer("resume-after", -1, minimum=-1)
-    return VirtualDecoder(field_config_from_url(url), url.protocol,
-                          first_passing_number=None if after_passing < 0 else after_passing + 1,
-                          quiet_until_us=None if resume_after < 0 else resume_after)
+    try:
+        return VirtualDecoder(field_config_from_url(url), url.protocol,
+                              first_passing_number=None if after_passing < 0 else after_passing + 1,
+                              quiet_until_us=None if resume_after < 0 else resume_after)
+    except ValueError as err:
+        raise DecoderOpenError(f"{url.text}: {err}") from err
 
 
 def _transponders(url: DecoderUrl) -> tuple[int, ...]:

@@ -16,7 +16,7 @@ from hardware.framing import Protocol
 from hardware.reader import DecoderReader
 from hardware.simulator.field import FieldConfig
 from hardware.simulator.serve import PtyDecoder, TcpDecoderServer, write_capture
-from hardware.simulator.virtual_decoder import VirtualDecoder
+from hardware.simulator.virtual_decoder import SIMULATED_PROTOCOLS, VirtualDecoder
 from hardware.urls import parse_decoder_url
 from laptiming.cli.session_args import tcp_port
 
@@ -40,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     simulate.add_argument("--minutes", type=float, default=20.0, help="length of the session")
     simulate.add_argument("--faults", action="store_true",
                           help="missed and double reads, line noise, corrupt frames")
-    simulate.add_argument("--protocol", choices=[p.value for p in Protocol], default=Protocol.P3.value)
+    simulate.add_argument("--protocol", choices=[p.value for p in SIMULATED_PROTOCOLS], default=Protocol.P3.value,
+                          help="what the virtual decoder speaks: p3 (default) or p98 (it has no Protime)")
     simulate.add_argument("--linger", type=float, default=2.0, metavar="SECONDS",
                           help="stay connected this long after the session (late RESENDs, last bytes)")
     simulate.set_defaults(handler=simulate_command)
