@@ -54,6 +54,13 @@ class DecoderUrl:
             raise DecoderOpenError(f"{self.text}: option {name}={self.params[name]!r} must be a whole number")
         return int(value)
 
+    def refuse_unknown(self, known: frozenset[str]) -> None:
+        """A misspelt option (``sped=10``, ``car=3``) is an error naming it, never silently ignored."""
+        unknown = sorted(set(self.params) - known)
+        if unknown:
+            takes = f"it takes {', '.join(sorted(known | {'protocol'}))}"
+            raise DecoderOpenError(f"{self.text}: unknown option {unknown[0]!r} for {self.scheme}:// ({takes})")
+
     def flag(self, name: str) -> bool:
         """A yes/no option (``faults=1``, ``faults=yes``, ``faults=true``)."""
         return self.params.get(name, "").lower() in {"1", "yes", "true", "on"}

@@ -21,6 +21,7 @@ def transport_for_url(url: str | DecoderUrl) -> Transport:
     parsed = url if isinstance(url, DecoderUrl) else parse_decoder_url(url)
     module_name, class_name = BACKENDS[parsed.scheme]
     backend = getattr(importlib.import_module(module_name), class_name)
+    parsed.refuse_unknown(backend.options)
     return backend(parsed)
 
 

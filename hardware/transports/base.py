@@ -23,6 +23,7 @@ class Transport(abc.ABC):
     name: str = ""
     can_reconnect: bool = True
     can_resend: bool = False
+    options: frozenset[str] = frozenset()  # the URL options it reads (``?speed=10``); any other is refused
 
     @abc.abstractmethod
     def open(self) -> None:

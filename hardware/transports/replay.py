@@ -46,6 +46,8 @@ def split_pieces(chunks: Iterator[bytes], protocol: Protocol) -> Iterator[Piece]
 class CaptureReplay(PacedSource):
     """``file://capture?speed=N``: N x real time (0 or absent: as fast as possible); ends at EOF."""
 
+    options = frozenset({"speed"})
+
     def __init__(self, url: DecoderUrl) -> None:
         super().__init__(url.number("speed", 0.0))
         self.name = url.text

@@ -15,6 +15,8 @@ READ_TIMEOUT_S = 0.2
 class SerialTransport(Transport):
     """A serial line opened raw and binary (8N1, no flow control), never in text mode."""
 
+    options = frozenset({"baudrate", "rtscts"})
+
     def __init__(self, url: DecoderUrl) -> None:
         self.name = url.text
         self._target = url.target

@@ -71,6 +71,9 @@ def _transponders(url: DecoderUrl) -> tuple[int, ...]:
 class SimulatedDecoder(PacedSource):
     """The virtual decoder's bytes, paced at ``speed`` x real time (default 1); answers RESEND."""
 
+    options = frozenset({"cars", "transponders", "seed", "minutes", "faults", "speed",
+                         "after-passing", "after-time", "resume-after"})
+
     can_resend = True
 
     def __init__(self, url: DecoderUrl) -> None:

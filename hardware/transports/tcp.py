@@ -14,6 +14,8 @@ CONNECT_TIMEOUT_S = 3.0
 class TcpTransport(Transport):
     """A TCP client connection; the decoder answers RESEND requests on it."""
 
+    options = frozenset({"connect_timeout"})
+
     can_resend = True
 
     def __init__(self, url: DecoderUrl) -> None:

@@ -74,3 +74,22 @@ def test_refused_tcp_connection_is_an_open_error():
         port = probe.getsockname()[1]
     with pytest.raises(DecoderOpenError, match=f"127.0.0.1:{port}"):
         transport_for_url(f"tcp://127.0.0.1:{port}").open()
+
+
+@pytest.mark.parametrize(("text", "unknown"), [
+    ("file://session.p3?sped=10", "sped"),  # it replayed at full speed
+    ("sim://?car=3&speed=100", "car"),  # it ran 20 cars
+    ("tcp://10.0.0.5?timeout=2", "timeout"),
+    ("serial:///dev/ttyUSB0?baud=38400", "baud"),
+])
+def test_a_misspelt_option_is_named_not_ignored(text, unknown):
+    with pytest.raises(DecoderOpenError, match=rf"unknown option '{unknown}' for \w+:// \(it takes "):
+        transport_for_url(text)
+
+
+def test_every_option_a_transport_reads_is_taken():
+    for text in ("file://capture.p3?speed=10&protocol=p3", "tcp://10.0.0.5?connect_timeout=2",
+                 "serial:///dev/ttyUSB0?baudrate=38400&rtscts=1",
+                 "sim://?cars=2&transponders=1,2&seed=3&minutes=1&faults=1&speed=0&after-passing=10"
+                 "&after-time=5&resume-after=1"):
+        transport_for_url(text)
