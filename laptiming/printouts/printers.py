@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import serial
 from escpos.constants import RT_MASK_NOPAPER, RT_STATUS_PAPER
@@ -31,82 +30,12 @@ from usb.core import NoBackendError  # pyusb, from python-escpos[usb]: its USB t
 
 from laptiming.errors import InputError, PrinterError
 from laptiming.printouts.output import write_bytes_atomically
-from laptiming.printouts.slip_escpos import PaperWidth
+from laptiming.printouts.printer_url import PrinterURL, parse_printer_url
 
-DEFAULT_TIMEOUT_S = 5.0
-DEFAULT_TCP_PORT = 9100
-SCHEMES = ("usb", "serial", "tcp", "file")
+__all__ = ["JobQueue", "KeptJob", "PrinterURL", "parse_printer_url", "print_kept", "send_job"]
+
 PAPER_MISSING = 0
 CHUNK_BYTES = 1024  # about a second of a 9600 baud serial line
-
-
-@dataclass(frozen=True, slots=True)
-class PrinterURL:
-    """A parsed printer URL."""
-
-    url: str
-    scheme: str
-    target: str  # device path, host, file path or vendor:product
-    port: int
-    baudrate: int
-    paper: PaperWidth
-    timeout_s: float
-    check_status: bool
-
-
-def parse_printer_url(url: str) -> PrinterURL:
-    """Parse and check a printer URL; an :class:`InputError` naming the part that is wrong."""
-    parts = urlsplit(url)
-    scheme = parts.scheme or "file"
-    if scheme not in SCHEMES:
-        raise InputError(f"printer URL {url!r}: scheme {scheme!r} is not one of {', '.join(SCHEMES)}")
-    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-    unknown = set(query) - {"paper", "timeout", "status", "baudrate"}
-    if unknown:
-        raise InputError(f"printer URL {url!r}: unknown option {sorted(unknown)[0]!r} "
-                         "(use paper, timeout, status, baudrate)")
-    try:
-        paper = PaperWidth(query.get("paper", "80"))
-    except ValueError:
-        raise InputError(f"printer URL {url!r}: paper must be 58 or 80, not {query['paper']!r}") from None
-    timeout_s = _number(url, query, "timeout", float, DEFAULT_TIMEOUT_S)
-    baudrate = _number(url, query, "baudrate", int, 19200)
-    try:
-        port = parts.port or DEFAULT_TCP_PORT
-    except ValueError as err:
-        raise InputError(f"printer URL {url!r}: {err}") from None
-    if scheme == "tcp":
-        target = parts.hostname or ""
-    elif scheme == "usb":
-        target = parts.netloc
-        if len(target.split(":")) != 2 or not all(_is_hex(part) for part in target.split(":")):
-            raise InputError(f"printer URL {url!r}: a USB printer is usb://VENDOR:PRODUCT in hex, e.g. usb://04b8:0202")
-    else:
-        target = parts.netloc + parts.path if parts.scheme else url.split("?")[0]
-    if not target:
-        raise InputError(f"printer URL {url!r}: no device, host or file named")
-    return PrinterURL(url, scheme, target, port, baudrate, paper, timeout_s, query.get("status", "1") != "0")
-
-
-def _is_hex(text: str) -> bool:
-    try:
-        int(text, 16)
-    except ValueError:
-        return False
-    return True
-
-
-def _number(url: str, query: dict[str, str], name: str, kind: type[int] | type[float], default: float) -> Any:
-    """A number option of a printer URL (above zero); an :class:`InputError` naming the option when it is not one."""
-    if name not in query:
-        return kind(default)
-    try:
-        value = kind(query[name])
-    except ValueError:
-        value = 0
-    if not value > 0:
-        raise InputError(f"printer URL {url!r}: {name} must be a number above 0, not {query[name]!r}")
-    return value
 
 
 def _open(printer: PrinterURL) -> Any:

@@ -210,3 +210,36 @@ def test_a_usb_printer_that_is_not_plugged_in_is_one_error(monkeypatch) -> None:
     monkeypatch.setattr(usb.core, "find", lambda *args, **kwargs: None)  # libusb there, no such device
     with pytest.raises(PrinterError, match=r"printer usb://04b8:0202 is off or unplugged"):
         send_job(parse_printer_url("usb://04b8:0202"), b"\x1b@")
+
+
+def test_a_printer_url_without_a_scheme_is_refused_not_printed_into_a_file(
+        capsys, day_copy: Path, tmp_path: Path, monkeypatch) -> None:
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    for url in ("192.168.1.80", "lpt1", "localhost:9100"):
+        code, out, err = run(capsys, "print", "slip", "--db", str(day_copy), "--session", "1", "--printer", url)
+        assert code == 2, err
+        assert err == (f"laptiming: printer URL {url!r}: no scheme; use tcp://HOST[:PORT], usb://VENDOR:PRODUCT, "
+                       "serial://DEVICE or file://PATH\n")
+    assert list(work.iterdir()) == [] and JobQueue.beside(day_copy).pending() == []
+
+
+def test_printer_url_options_and_ids_are_checked_in_our_words(capsys, day_copy: Path) -> None:
+    closed = f"tcp://127.0.0.1:{_closed_port()}"  # never off this machine, whatever the code under test does
+    cases = {
+        f"{closed}?timeout=1e308": "timeout must be at most 60 seconds, not '1e308'",
+        f"{closed}?timeout=inf": "timeout must be at most 60 seconds, not 'inf'",
+        f"{closed}?timeout=nan": "timeout must be a number above 0, not 'nan'",
+        "usb://04b8:99999": "product id '99999' is not 1 to 4 hex digits; a USB printer is usb://VENDOR:PRODUCT",
+        "usb://04b8:zz": "product id 'zz' is not 1 to 4 hex digits",
+        "usb://04b8": "a USB printer is usb://VENDOR:PRODUCT in hex",
+        "tcp://127.0.0.1:99999": "port must be a number from 1 to 65535, not '99999'",
+        "tcp://127.0.0.1:x": "port must be a number from 1 to 65535, not 'x'",
+    }
+    for url, message in cases.items():
+        code, _, err = run(capsys, "print", "slip", "--db", str(day_copy), "--session", "1", "--printer", url)
+        assert code == 2 and message in err and err.count("\n") == 1, (url, err)
+        assert "Port" not in err and "cast" not in err
+    assert JobQueue.beside(day_copy).pending() == []
+    assert parse_printer_url("tcp://[::1]:9101?timeout=60").port == 9101
