@@ -19,13 +19,14 @@ import contextlib
 import json
 import os
 import secrets
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import serial
-from escpos.constants import RT_MASK_NOPAPER, RT_STATUS_PAPER
+from escpos.constants import RT_MASK_NOPAPER, RT_MASK_PAPER, RT_STATUS_PAPER
 from usb.core import NoBackendError  # pyusb, from python-escpos[usb]: its USB transport; the error for a missing libusb
 
 from laptiming.errors import InputError, PrinterError
@@ -34,7 +35,7 @@ from laptiming.printouts.printer_url import PrinterURL, parse_printer_url
 
 __all__ = ["JobQueue", "KeptJob", "PrinterURL", "parse_printer_url", "print_kept", "send_job"]
 
-PAPER_MISSING = 0
+STATUS_FIXED_MASK = 0b1001_0011  # a paper status byte is 0xx1xx10: these bits are always RT_MASK_PAPER's (0x12)
 CHUNK_BYTES = 1024  # about a second of a 9600 baud serial line
 
 
@@ -92,8 +93,8 @@ def send_job(printer: PrinterURL, job: bytes) -> None:
             raise
         except Exception as err:  # python-escpos raises its own errors and OSError by transport
             raise PrinterError(f"printer {printer.url} is off or unplugged ({_short(err)})") from err
-        if printer.check_status and _paper_missing(device):
-            raise PrinterError(f"printer {printer.url} is out of paper")
+        if printer.check_status:
+            _check_paper(printer, _paper_answer(device))
         if isinstance(device.device, serial.Serial):
             device.device.write_timeout = printer.timeout_s
         try:
@@ -111,17 +112,44 @@ def send_job(printer: PrinterURL, job: bytes) -> None:
                 pass
 
 
-def _paper_missing(device: Any) -> bool:
-    """Ask the printer for its paper sensor; a printer that does not answer in time is assumed ready."""
+def _paper_answer(device: Any) -> bytes | None:
+    """Ask the printer for its paper sensor: its answer, or None when it says nothing in time (assumed ready)."""
     try:
+        device._raw(RT_STATUS_PAPER)
         if isinstance(device.device, serial.Serial):
             # python-escpos reads 16 bytes, so pyserial would wait out its timeout: the answer is one byte
-            device._raw(RT_STATUS_PAPER)
-            answer = device.device.read(1)
-            return bool(answer) and answer[0] & RT_MASK_NOPAPER == RT_MASK_NOPAPER
-        return bool(device.paper_status() == PAPER_MISSING)
+            return device.device.read(1) or None
+        if isinstance(device.device, socket.socket):
+            return device.device.recv(64)  # b"": the other end closed the connection; 64: enough to quote
+        return bytes(device._read())
     except (OSError, TimeoutError, AssertionError):
-        return False
+        return None
+
+
+def _check_paper(printer: PrinterURL, answer: bytes | None) -> None:
+    """A :class:`PrinterError` unless the answer is a printer's "paper present" (or no answer at all).
+
+    Only a status byte in the form ESC/POS gives it (0xx1xx10) says anything about paper: whatever else
+    answered (a web server or proxy at that address, a closed connection) is not a printer that can take
+    the job, and is not "out of paper".
+    """
+    if answer is None:
+        return
+    if not answer:
+        raise PrinterError(f"printer {printer.url} is off or unplugged (it closed the connection without answering)")
+    if answer[0] & STATUS_FIXED_MASK != RT_MASK_PAPER:
+        raise PrinterError(f"printer {printer.url} is off or unplugged, or not at this address: "
+                           f"what answered is not a receipt printer (it said {_excerpt(answer)})")
+    if answer[0] & RT_MASK_NOPAPER == RT_MASK_NOPAPER:
+        raise PrinterError(f"printer {printer.url} is out of paper")
+
+
+def _excerpt(answer: bytes) -> str:
+    """The start of an answer that is not a printer's: its first line as text when it is text, else hex."""
+    line = answer.split(b"\n")[0].strip()[:40]
+    if line and all(32 <= byte < 127 for byte in line):
+        return repr(line.decode("ascii"))
+    return answer[:8].hex(" ")
 
 
 def _short(err: Exception) -> str:

@@ -243,3 +243,44 @@ def test_printer_url_options_and_ids_are_checked_in_our_words(capsys, day_copy: 
         assert "Port" not in err and "cast" not in err
     assert JobQueue.beside(day_copy).pending() == []
     assert parse_printer_url("tcp://[::1]:9101?timeout=60").port == 9101
+
+
+class NotAPrinter:
+    """Something else on a local port that takes the paper query: answers it as a web server would, or hangs up."""
+
+    def __init__(self, answer: bytes) -> None:
+        self.answer = answer
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        connection, _ = self.server.accept()
+        with connection:
+            received = b""
+            while RT_STATUS_PAPER not in received and (chunk := connection.recv(64)):
+                received += chunk
+            connection.sendall(self.answer)
+            connection.shutdown(socket.SHUT_WR)
+            while connection.recv(65536):  # take whatever else comes, so the close is clean
+                pass
+        self.server.close()
+
+
+def test_what_answers_the_paper_query_as_no_printer_does_is_not_out_of_paper(capsys, day_copy: Path) -> None:
+    cases = [
+        (b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n",
+         "is off or unplugged, or not at this address: what answered is not a receipt printer "
+         "(it said 'HTTP/1.1 400 Bad Request')"),
+        (b"", "is off or unplugged (it closed the connection without answering)"),
+    ]
+    for answer, message in cases:
+        other = NotAPrinter(answer)
+        url = f"tcp://127.0.0.1:{other.port}"
+        code, _, err = run(capsys, "print", "slip", "--db", str(day_copy), "--session", "1", "--car", "2",
+                           "--printer", url)
+        other.thread.join(timeout=30)
+        assert code == 2 and err.count("\n") == 1, err
+        assert f"printer {url} {message}; job " in err and "out of paper" not in err
+    assert len(JobQueue.beside(day_copy).pending()) == 2  # both jobs kept to re-send
