@@ -128,6 +128,21 @@ def _nestable(problem: Problem, a: int, b: int) -> bool:
     return max_runs_in(shared, problem.slots, problem.plan.min_rest_minutes) >= problem.drivers[b].runs
 
 
+def absent_class_note(entries: Sequence[Entry], plan: Plan, shown: int = 10) -> InputProblem | None:
+    """One note for ``separate_classes`` names no entry has: a typo there silently stops keeping a class apart,
+    while a plan reused across events may name a class nobody brought, so it is said, not refused."""
+    classes = list(dict.fromkeys(entry.car_class.strip() for entry in entries if entry.car_class.strip()))
+    present = {name.casefold() for name in classes}
+    absent = [name for name in plan.separate_classes if name.casefold() not in present]
+    if not absent:
+        return None
+    ordered = sorted(classes, key=str.casefold)
+    listed = ", ".join(ordered[:shown]) + (", ..." if len(ordered) > shown else "") if ordered else "none"
+    named = ", ".join(repr(name) for name in absent)
+    return InputProblem(plan.source, plan.line_of("rules.separate_classes"), "",
+                        f"separate_classes names {named}, which no entry has (classes: {listed})")
+
+
 def window_problems(entries: Sequence[Entry], plan: Plan) -> list[InputProblem]:
     """Entries whose availability window cannot hold their runs (and a plan with no slot)."""
     try:
@@ -195,6 +210,8 @@ def load_problem(entries_path: Path, plan_path: Path, notes: list[InputProblem] 
     problems.extend(entry_problems)
     if plan is not None and entries:
         problems.extend(window_problems(entries, plan))
+        if notes is not None and not entry_problems and (note := absent_class_note(entries, plan)):
+            notes.append(note)
     if problems or plan is None:
         raise ScheduleInputError(problems)
     return entries, plan, build_problem(entries, plan)

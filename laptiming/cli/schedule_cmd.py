@@ -114,7 +114,11 @@ def _guard(action) -> int:
 
 def _check(roster_path: Path, entries_path: Path, plan_path: Path) -> int:
     """List every rule the roster breaks."""
-    entries, plan, _ = load_problem(entries_path, plan_path)
+    notes: list[InputProblem] = []
+    try:
+        entries, plan, _ = load_problem(entries_path, plan_path, notes)
+    finally:
+        _print_notes(notes)
     rows = read_roster(roster_path)
     violations = check_roster(rows, entries, plan)
     for violation in violations:
@@ -192,8 +196,7 @@ def _read_inputs(args: argparse.Namespace, entries_path: Path) -> tuple[Problem,
         _, _, problem = load_problem(entries_path, args.plan, notes)
     except ScheduleInputError as err:
         problems.extend(err.problems)
-    for note in notes:
-        print(f"laptiming: note: {note}", file=sys.stderr)
+    _print_notes(notes)
     if args.keep is not None:
         try:
             published = read_roster(args.keep)
@@ -202,6 +205,12 @@ def _read_inputs(args: argparse.Namespace, entries_path: Path) -> tuple[Problem,
     if problems or problem is None:
         raise ScheduleInputError(problems)
     return problem, published
+
+
+def _print_notes(notes: list[InputProblem]) -> None:
+    """What was read but is worth saying (ignored columns, a kept-apart class no entry has), on stderr."""
+    for note in notes:
+        print(f"laptiming: note: {note}", file=sys.stderr)
 
 
 def _check_outputs(args: argparse.Namespace) -> None:

@@ -111,3 +111,19 @@ def test_keep_a_published_roster_and_report_the_changes(tmp_path):
     before = {line for line in published.read_text().splitlines() if ",D0," not in line}
     after = set((tmp_path / "new.csv").read_text().splitlines())
     assert before <= after and len(after - before) == 2
+
+
+def test_a_kept_apart_class_no_entry_has_is_one_note_at_the_plan_line(event_files, tmp_path):
+    rows = [entry("D1", car_class="Electric"), entry("D2", car_class="Classic"), entry("D3"), entry("D4")]
+    entries, plan = event_files(rows, SMALL_PLAN.replace('separate_classes = ["Electric"]',
+                                                         'separate_classes = ["Electirc"]'))
+    note = (f"laptiming: note: {plan}:21: separate_classes names 'Electirc', which no entry has "
+            "(classes: Classic, Electric, Standard)")
+    result = laptiming("schedule", entries, "--plan", plan, "--out", tmp_path / "roster.csv")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [note]
+    check = laptiming("schedule", "check", tmp_path / "roster.csv", "--entries", entries, "--plan", plan)
+    assert check.returncode == 0 and check.stderr.splitlines() == [note]
+    entries, plan = event_files(rows)  # spelled as the entries spell it: nothing to say
+    result = laptiming("schedule", entries, "--plan", plan, "--out", tmp_path / "roster-2.csv")
+    assert result.returncode == 0 and result.stderr == ""
