@@ -9,7 +9,6 @@ and column. Columns we do not use (email, notes) are ignored, and said so in one
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from scheduler.errors import InputProblem, ScheduleInputError
 from scheduler.model import ENTRY_COLUMNS, REQUIRED_ENTRY_VALUES, TIME_FORMAT, Entry, Skill
+from scheduler.textfile import read_csv_lines
 
 Cell = str | datetime
 TRANSPONDER_MAX = 2**32 - 1  # a decoder reports a transponder's number in 32 bits
@@ -48,23 +48,10 @@ def _cell_value(value: object) -> Cell:
 
 def _sheet_rows(path: Path) -> tuple[list[str], int, list[tuple[int, list[Cell]]]]:
     """Header, the header's line, and the data rows with their line numbers (CSV or XLSX)."""
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
         return _xlsx_rows(path)
-    return _csv_rows(path)
-
-
-def _csv_rows(path: Path) -> tuple[list[str], int, list[tuple[int, list[Cell]]]]:
-    """Rows of a CSV file (UTF-8, with or without the BOM Excel writes)."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            rows: list[tuple[int, list[Cell]]] = []
-            start = 1
-            for row in reader:
-                rows.append((start, [c.strip() for c in row]))
-                start = reader.line_num + 1
-    except (OSError, UnicodeDecodeError, csv.Error) as err:
-        raise ScheduleInputError([InputProblem(str(path), 0, "", f"cannot read entries: {err}")]) from err
+    rows: list[tuple[int, list[Cell]]] = list(read_csv_lines(path, "entries", " (or give the .xlsx)"))
     return _split_header(path, rows)
 
 
@@ -292,12 +279,12 @@ def read_entries_with_problems(path: Path, notes: list[InputProblem] | None = No
     ``notes`` receives what was read but is worth saying: ignored columns, padded rows.
     """
     source = str(path)
-    if not path.is_file():
-        return (), [InputProblem(source, 0, "", "entries file not found")]
     problems: list[InputProblem] = []
     entries: list[Entry] = []
     rows: list[SheetRow] = []
     padded: list[int] = []
+    if not path.is_file():
+        return (), [InputProblem(source, 0, "", "entries file not found")]
     try:
         items = list(iter_sheet(path, notes))
     except ScheduleInputError as err:

@@ -6,7 +6,6 @@ published CSV, which is also what ``check`` and re-planning read (hand-made rost
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from scheduler.errors import InputProblem, ScheduleInputError
 from scheduler.model import TIME_FORMAT, format_time
 from scheduler.output import CsvFile, write_all
 from scheduler.problem import Problem
+from scheduler.textfile import read_csv_lines
 
 ROSTER_COLUMNS: tuple[str, ...] = (
     "session", "start", "end", "driver_id", "driver", "car_id", "car_number",
@@ -103,17 +103,7 @@ def write_roster(path: Path, rows: Sequence[RosterRow]) -> None:
 def read_roster(path: Path) -> tuple[RosterRow, ...]:
     """Read a roster CSV (ours or hand-made); raise with every malformed cell."""
     source = str(path)
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            lines: list[tuple[int, list[str]]] = []
-            start = 1
-            for cells in reader:
-                lines.append((start, [c.strip() for c in cells]))
-                start = reader.line_num + 1
-    except (OSError, UnicodeDecodeError, csv.Error) as err:
-        raise ScheduleInputError([InputProblem(source, 0, "", f"cannot read the roster: {err}")]) from err
-    lines = [(n, c) for n, c in lines if any(c)]
+    lines = read_csv_lines(path, "roster")
     if not lines:
         raise ScheduleInputError([InputProblem(source, 1, "", "the roster has no header row")])
     header_line, header = lines[0]
