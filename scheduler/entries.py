@@ -17,7 +17,7 @@ from pathlib import Path
 
 from scheduler.errors import InputProblem, ScheduleInputError
 from scheduler.model import ENTRY_COLUMNS, REQUIRED_ENTRY_VALUES, TIME_FORMAT, Entry, Skill
-from scheduler.textfile import read_csv_lines
+from scheduler.textfile import check_file, read_csv_lines
 
 Cell = str | datetime
 TRANSPONDER_MAX = 2**32 - 1  # a decoder reports a transponder's number in 32 bits
@@ -51,6 +51,8 @@ def _sheet_rows(path: Path) -> tuple[list[str], int, list[tuple[int, list[Cell]]
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
         return _xlsx_rows(path)
+    if suffix == ".xls":
+        raise ScheduleInputError([InputProblem(str(path), 0, "", ".xls is not read; save it as .xlsx or CSV UTF-8")])
     rows: list[tuple[int, list[Cell]]] = list(read_csv_lines(path, "entries", " (or give the .xlsx)"))
     return _split_header(path, rows)
 
@@ -283,9 +285,8 @@ def read_entries_with_problems(path: Path, notes: list[InputProblem] | None = No
     entries: list[Entry] = []
     rows: list[SheetRow] = []
     padded: list[int] = []
-    if not path.is_file():
-        return (), [InputProblem(source, 0, "", "entries file not found")]
     try:
+        check_file(path, "entries")
         items = list(iter_sheet(path, notes))
     except ScheduleInputError as err:
         return (), list(err.problems)

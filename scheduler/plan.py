@@ -15,6 +15,7 @@ from typing import Any
 
 from scheduler.errors import InputProblem, ScheduleInputError
 from scheduler.model import Plan, Skill, TrackDay
+from scheduler.textfile import read_text
 
 _ARRAY_HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z0-9_.-]+)\s*\]\]")
 _TABLE_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_.-]+)\s*\]")
@@ -299,8 +300,4 @@ def parse_plan(text: str, source: str) -> Plan:
 
 def read_plan(path: Path) -> Plan:
     """Read and check the plan file at ``path``."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScheduleInputError([InputProblem(str(path), 0, "", f"cannot read the plan: {err}")]) from err
-    return parse_plan(text, str(path))
+    return parse_plan(read_text(path, "plan", "save it as UTF-8 text"), str(path))

@@ -112,6 +112,8 @@ def open_event_db(path: str | Path, *, create: bool = False, readonly: bool = Fa
     (the journal writer serialises them with its turn).
     """
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"database is a folder, not a file: {path}")
     if readonly:
         return _open_readonly(path)
     if not create and not path.is_file():

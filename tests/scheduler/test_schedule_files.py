@@ -69,3 +69,61 @@ def test_a_csv_separated_by_semicolons_is_one_line_saying_how_to_save_it(event, 
         bad = str(bad_entries) if str(bad_entries) in command else str(bad_roster)
         _one_problem(result, said[bad])
     assert list(out.iterdir()) == []
+
+
+def _latin1(path: Path, name: str, old: str, new: str) -> Path:
+    """The file with ``old`` replaced by ``new`` and saved as Windows-1252, as Excel's plain "CSV" does."""
+    out = path.with_name(name)
+    out.write_bytes(path.read_text(encoding="utf-8").replace(old, new, 1).encode("cp1252"))
+    return out
+
+
+def test_a_file_not_saved_as_utf8_is_one_line_at_its_line(event, tmp_path):
+    entries, plan, roster = event
+    out = tmp_path / "out"
+    out.mkdir()
+    bad_entries = _latin1(entries, "e.csv", "Driver D2", "Jürgen Müller")  # line 4
+    bad_plan = _latin1(plan, "p.toml", "Test day", "Zürich day")  # line 2
+    bad_roster = _latin1(roster, "r.csv", "Driver D3", "Zoë")
+    roster_line = next(n for n, text in enumerate(roster.read_text().splitlines(), start=1) if "Driver D3" in text)
+    advice = "is not UTF-8 (the file is probably saved as Latin-1 or Windows-1252); save it as"
+    _one_problem(run_laptiming(*_commands(bad_entries, plan, roster, out)[0]),
+                 f"{bad_entries}:4: byte 0xfc {advice} CSV UTF-8")
+    _one_problem(run_laptiming(*_commands(entries, bad_plan, roster, out)[0]),
+                 f"{bad_plan}:2: byte 0xfc {advice} UTF-8 text")
+    for command in _commands(entries, plan, bad_roster, out)[1:]:
+        _one_problem(run_laptiming(*command), f"{bad_roster}:{roster_line}: byte 0xeb {advice} CSV UTF-8")
+    assert list(out.iterdir()) == []
+
+
+def test_a_workbook_a_folder_or_an_xls_where_a_file_is_read_is_said_so(event, tmp_path):
+    from openpyxl import Workbook
+
+    entries, plan, roster = event
+    out = tmp_path / "out"
+    out.mkdir()
+    book = Workbook()
+    for row in csv.reader(roster.read_text().splitlines()):
+        book.active.append(row)
+    workbook = tmp_path / "roster.xlsx"
+    book.save(workbook)
+    for command in _commands(entries, plan, workbook, out)[1:]:
+        _one_problem(run_laptiming(*command),
+                     f"{workbook}: the roster must be CSV, this is an Excel .xlsx workbook; save it as CSV UTF-8")
+    old_excel = tmp_path / "entries.xls"
+    old_excel.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))  # an OLE2 file's signature
+    _one_problem(run_laptiming(*_commands(old_excel, plan, roster, out)[0]),
+                 f"{old_excel}: .xls is not read; save it as .xlsx or CSV UTF-8")
+    folder = tmp_path / "folder.csv"
+    folder.mkdir()
+    _one_problem(run_laptiming(*_commands(folder, plan, roster, out)[0]),
+                 f"{folder}: the entries file is a folder, not a file")
+    _one_problem(run_laptiming(*_commands(entries, folder, roster, out)[0]),
+                 f"{folder}: the plan file is a folder, not a file")
+    _one_problem(run_laptiming(*_commands(entries, plan, folder, out)[1]),
+                 f"{folder}: the roster file is a folder, not a file")
+    _one_problem(run_laptiming("schedule", entries, "--plan", plan, "--out", out / "new.csv", "--db", folder),
+                 f"database is a folder, not a file: {folder}")
+    _one_problem(run_laptiming("print", "slip", "--db", folder, "--pdf", out / "slips.pdf"),
+                 f"database is a folder, not a file: {folder}")
+    assert list(out.iterdir()) == [] and list(folder.iterdir()) == []
