@@ -249,10 +249,11 @@ def _import(args: argparse.Namespace, db: Database | None, problem: Problem, sol
 
 def _refuse_unsteady(solution: Solution, options: SolveOptions) -> int:
     """The wall-clock safety net cut a stage: say so, write nothing."""
-    cut = ", ".join(s.name for s in solution.stages if s.stopped_by_wall_clock)
-    print(f"laptiming: the wall-clock safety limit ({options.wall_limit:g} s) stopped the {cut} "
-          f"stage before its work was done, so the roster could differ run to run; nothing was "
-          f"written (run it on a less busy machine, or raise --wall-limit)", file=sys.stderr)
+    first, *left = [s.name for s in solution.stages if s.stopped_by_wall_clock]
+    after = f" (stages left: {', '.join(repr(name) for name in left)})" if left else ""
+    print(f"laptiming: the wall-clock safety limit ({options.wall_limit:g} s) stopped the {first!r} stage "
+          f"before its work was done{after}, so the roster could differ run to run; nothing was written "
+          f"(run it on a less busy machine, or raise --wall-limit)", file=sys.stderr)
     return EXIT_UNSTEADY
 
 
