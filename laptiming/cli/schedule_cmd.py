@@ -275,6 +275,14 @@ def _progress_display(args: argparse.Namespace):
     return display
 
 
+def _unexplained_shortfall(args: argparse.Namespace) -> str:
+    """What may place runs the bounds do not prove impossible: with a kept roster pinning runs, moving them."""
+    if args.keep is not None and not args.allow_moves:
+        return ("the bounds do not prove the rules impossible, and the published runs are kept where they "
+                "are: --allow-moves may place the missing runs by moving some")
+    return "the bounds do not prove the rules impossible; a longer --time-limit may place the missing runs"
+
+
 def _print_summary(problem: Problem, solution: Solution, args: argparse.Namespace, row_count: int) -> None:
     """Sessions used vs the bound, runs unmet, groups together, spread and time."""
     roster: Roster = solution.roster
@@ -309,9 +317,7 @@ def _print_summary(problem: Problem, solution: Solution, args: argparse.Namespac
         several = sum(1 for u in unmet if u > 1)
         print(f"  shared out: {several} driver(s) miss more than one run"
               + (" (the fewest possible)" if solution.shortage_shared_proven else ""))
-        reasons = explain_shortfall(problem, solution.bound)
-        for reason in reasons or ["the bounds do not prove the rules impossible; a longer "
-                                  "--time-limit may place the missing runs"]:
+        for reason in explain_shortfall(problem, solution.bound) or [_unexplained_shortfall(args)]:
             print(f"  why: {reason}")
     print(f"groups together: {groups_together(problem, roster)} of {possible}")
     print(f"spread: {spread_penalty(problem, roster)} runs beyond a fair share of a half-day "

@@ -127,3 +127,22 @@ def test_a_kept_apart_class_no_entry_has_is_one_note_at_the_plan_line(event_file
     entries, plan = event_files(rows)  # spelled as the entries spell it: nothing to say
     result = laptiming("schedule", entries, "--plan", plan, "--out", tmp_path / "roster-2.csv")
     assert result.returncode == 0 and result.stderr == ""
+
+
+def test_a_replan_that_kept_runs_block_suggests_allow_moves(event_files, tmp_path):
+    plan_text = SMALL_PLAN.replace('separate_classes = ["Electric"]', "separate_classes = []")
+    entries, plan = event_files([entry(f"D{i}") for i in range(4)], plan_text)
+    published = tmp_path / "published.csv"
+    assert laptiming("schedule", entries, "--plan", plan, "--out", published).returncode == 0
+    with published.open(newline="") as handle:
+        first = next(csv.DictReader(handle))  # a full session: 4 cars, capacity 4
+    late = entry("D9", available_from=first["start"], available_until=first["end"], runs="1")
+    entries, plan = event_files([entry(f"D{i}") for i in range(4)] + [late], plan_text)
+    kept = laptiming("schedule", entries, "--plan", plan, "--keep", published, "--out", tmp_path / "kept.csv")
+    assert kept.returncode == 1, kept.stderr
+    assert ("  why: the bounds do not prove the rules impossible, and the published runs are kept where they are: "
+            "--allow-moves may place the missing runs by moving some") in kept.stdout.splitlines()
+    assert "--time-limit" not in kept.stdout
+    moved = laptiming("schedule", entries, "--plan", plan, "--keep", published, "--allow-moves",
+                      "--out", tmp_path / "moved.csv")
+    assert moved.returncode == 0 and "runs unmet: 0" in moved.stdout, moved.stdout
