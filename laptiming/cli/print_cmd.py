@@ -17,7 +17,8 @@ def _outputs(parser: argparse.ArgumentParser, allowed: tuple[str, ...]) -> None:
     group = parser.add_mutually_exclusive_group(required=True)
     helps = {"pdf": "write a PDF", "html": "write an HTML page", "csv": "write CSV", "xlsx": "write an Excel workbook",
              "printer": "ESC/POS printer URL: usb://VID:PID, serial:///dev/ttyUSB0, tcp://HOST[:9100], file://FILE "
-                        "(options ?paper=58|80&timeout=S)"}
+                        "(options ?paper=58|80&timeout=S&status=0, status=0: do not ask for paper first; "
+                        "serial: &baudrate=N)"}
     for name in allowed:
         group.add_argument(f"--{name}", metavar="URL" if name == "printer" else "FILE", help=helps[name])
 
@@ -61,9 +62,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     roster = kinds.add_parser("roster", help="roster sheets from the scheduler's roster CSV")
     roster.add_argument("--roster", required=True, metavar="CSV", help="roster CSV written by laptiming schedule")
-    roster.add_argument("--by", choices=("session", "driver"), default="session",
-                        help="session sheets for the grid marshal, or an itinerary per driver")
-    roster.add_argument("--driver", metavar="ID", help="only this driver's itinerary (registration id)")
+    roster.add_argument("--by", choices=("session", "driver"),
+                        help="session sheets for the grid marshal (default), or an itinerary per driver")
+    roster.add_argument("--driver", metavar="ID", help="only this driver's itinerary (registration id; "
+                                                      "not with --by session)")
     _outputs(roster, ("pdf",))
     roster.set_defaults(handler=roster_command)
 
@@ -168,10 +170,17 @@ def roster_command(args: argparse.Namespace) -> int:
     from laptiming.printouts.output import write_bytes_atomically
     from laptiming.printouts.roster_sheets import load_roster, roster_pdf
 
+    if args.driver and args.by == "session":
+        raise InputError(f"--driver {args.driver} prints one driver's itinerary, not session sheets: "
+                         "leave out --by session")
     rows = load_roster(args.roster)
     write_bytes_atomically(args.pdf, roster_pdf(rows, by_driver=args.by == "driver", driver_id=args.driver,
                                                 source=args.roster))
-    _wrote(f"{'itineraries' if args.by == 'driver' or args.driver else 'session sheets'} of {len(rows)} runs", args.pdf)
+    if args.driver:
+        what = f"itinerary of {args.driver} ({sum(1 for row in rows if row.driver_id == args.driver)} runs)"
+    else:
+        what = f"{'itineraries' if args.by == 'driver' else 'session sheets'} of {len(rows)} runs"
+    _wrote(what, args.pdf)
     return 0
 
 

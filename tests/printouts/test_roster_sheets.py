@@ -6,6 +6,8 @@ import csv
 import re
 from pathlib import Path
 
+import pytest
+
 from scheduler.roster import ROSTER_COLUMNS
 from tests.printouts.helpers import pdf_pages, run
 
@@ -71,3 +73,26 @@ def test_a_bad_roster_names_file_line_and_column_and_writes_nothing(capsys, tmp_
     assert code == 2
     assert "roster.csv" in err and ":4" in err and "start" in err
     assert not out.exists()
+
+
+def test_one_drivers_itinerary_counts_their_runs_and_refuses_session_sheets(capsys, tmp_path: Path) -> None:
+    roster = _roster(tmp_path / "roster.csv")
+    out = tmp_path / "ivo.pdf"
+    code, _, err = run(capsys, "print", "roster", "--roster", str(roster), "--driver", "D0001", "--pdf", str(out))
+    assert code == 0 and err == f"itinerary of D0001 (3 runs) -> {out}\n"
+    out.unlink()
+    code, _, err = run(capsys, "print", "roster", "--roster", str(roster), "--driver", "D0001", "--by", "session",
+                       "--pdf", str(out))
+    assert code == 2 and err == ("laptiming: --driver D0001 prints one driver's itinerary, not session sheets: "
+                                 "leave out --by session\n")
+    assert not out.exists()
+    assert run(capsys, "print", "roster", "--roster", str(roster), "--driver", "D0001", "--by", "driver",
+               "--pdf", str(out))[0] == 0
+
+
+def test_slip_help_lists_every_printer_option(capsys) -> None:
+    with pytest.raises(SystemExit):
+        run(capsys, "print", "slip", "--help")
+    text = " ".join(capsys.readouterr().out.split())
+    for option in ("paper=58|80", "timeout=S", "status=0", "baudrate=N"):
+        assert option in text
