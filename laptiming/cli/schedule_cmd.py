@@ -35,6 +35,11 @@ from scheduler.sheets import sheet_files
 from scheduler.solver import Progress, Solution, SolveOptions, groups_together, solve, spread_penalty
 
 EXIT_OK, EXIT_PARTIAL, EXIT_INPUT, EXIT_UNSTEADY = 0, 1, 2, 3
+# Options only building a roster uses (None or False when not given), and the defaults of those that have one:
+# given to 'check' they would be silently ignored, so they are refused.
+BUILD_OPTIONS = ("out", "force", "time_limit", "wall_limit", "progress", "seed", "workers", "mix", "keep",
+                 "allow_moves", "sheets", "db")
+BUILD_DEFAULTS = {"out": Path("roster.csv"), "time_limit": 20.0, "seed": 0, "workers": 0}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,11 +57,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="the entries sheet (CSV or XLSX), or 'check' and a roster CSV")
     parser.add_argument("--plan", type=Path, required=True, help="the event plan (TOML)")
     parser.add_argument("--entries", type=Path, help="the entries sheet (for 'check')")
-    parser.add_argument("--out", type=Path, default=Path("roster.csv"),
+    parser.add_argument("--out", type=Path,
                         help="where to write the roster CSV (default: roster.csv; the folder must exist)")
     parser.add_argument("--force", action="store_true",
                         help="replace the --out file if it exists (a published roster is kept otherwise)")
-    parser.add_argument("--time-limit", type=float, default=20.0, metavar="S",
+    parser.add_argument("--time-limit", type=float, metavar="S",
                         help="solver budget in seconds of a 2-core laptop, counted as work done, so "
                              "the roster does not depend on the machine's load (default: 20)")
     parser.add_argument("--wall-limit", type=float, metavar="S",
@@ -65,8 +70,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="show stage, sessions so far vs the bound and time on stderr "
                              "(default: when stderr is a terminal)")
-    parser.add_argument("--seed", type=int, default=0, help="solver random seed (default: 0)")
-    parser.add_argument("--workers", type=int, default=0, metavar="N",
+    parser.add_argument("--seed", type=int, help="solver random seed (default: 0)")
+    parser.add_argument("--workers", type=int, metavar="N",
                         help="0 (default): deterministic, same roster every run; N>0: CP-SAT's "
                              "parallel search on N cores, not reproducible")
     parser.add_argument("--mix", action="store_true",
@@ -90,9 +95,18 @@ def run(args: argparse.Namespace) -> int:
     if args.files[0] == "check":
         if len(args.files) != 2 or args.entries is None:
             parser.error("usage: laptiming schedule check ROSTER --entries ENTRIES --plan PLAN")
+        unused = [f"--{name.replace('_', '-')}" for name in BUILD_OPTIONS if getattr(args, name) not in (None, False)]
+        if unused:
+            parser.error(f"'schedule check' does not use {', '.join(unused)} (it only reads the roster, "
+                         "--entries and --plan)")
         return _guard(lambda: _check(Path(args.files[1]), args.entries, args.plan))
     if len(args.files) != 1:
         parser.error("give one entries file (or 'check ROSTER')")
+    if args.entries is not None:
+        parser.error("--entries is for 'schedule check'; give the entries file as the first argument")
+    for name, default in BUILD_DEFAULTS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
     if args.allow_moves and args.keep is None:
         parser.error("--allow-moves needs --keep PUBLISHED.csv")
     if args.time_limit <= 0 or args.workers < 0 or (args.wall_limit is not None and args.wall_limit <= 0):

@@ -146,3 +146,18 @@ def test_a_replan_that_kept_runs_block_suggests_allow_moves(event_files, tmp_pat
     moved = laptiming("schedule", entries, "--plan", plan, "--keep", published, "--allow-moves",
                       "--out", tmp_path / "moved.csv")
     assert moved.returncode == 0 and "runs unmet: 0" in moved.stdout, moved.stdout
+
+
+def test_check_refuses_options_it_does_not_use_and_schedule_refuses_entries(event_files, tmp_path):
+    entries, plan = event_files([entry(f"D{i}") for i in range(4)])
+    roster = tmp_path / "roster.csv"
+    assert laptiming("schedule", entries, "--plan", plan, "--out", roster).returncode == 0
+    result = laptiming("schedule", "check", roster, "--entries", entries, "--plan", plan,
+                       "--out", tmp_path / "zz.csv", "--db", tmp_path / "zz.db")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "laptiming schedule: 'schedule check' does not use --out, --db (it only reads the roster, --entries and "
+        "--plan) (see laptiming schedule --help)"]
+    result = laptiming("schedule", entries, "--plan", plan, "--entries", entries, "--out", tmp_path / "zz.csv")
+    assert result.returncode == 2 and "--entries is for 'schedule check'" in result.stderr
+    assert not (tmp_path / "zz.csv").exists() and not (tmp_path / "zz.db").exists()
