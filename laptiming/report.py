@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from laptiming.engine import (
+    MANUAL_DECODER_ID,
     AddPassing,
     AssignTransponder,
     CorrectionAction,
@@ -193,12 +194,20 @@ def format_not_entered(verdicts: Sequence[Verdict]) -> list[str]:
             for transponder, count in seen.items()]
 
 
+def _passings_text(verdicts: Sequence[Verdict]) -> str:
+    """``72 passings``, and the ones added by correction apart (``and 1 added by correction``), so the count
+    reads as the session list and the Day screen give it: what the decoder sent."""
+    added = sum(verdict.passing.decoder_id == MANUAL_DECODER_ID for verdict in verdicts)
+    text = f"{len(verdicts) - added} passings"
+    return text + (f" and {added} added by correction" if added else "")
+
+
 def format_result(record: SessionRecord, result: SessionResult, corrections: Sequence[CorrectionRecord]) -> str:
     """The whole results sheet of a session as text."""
     counted = counted_passings(result.verdicts)
     lines = [
         f"Session {record.session_id}: {record.name} ({record.rules.session_type.value}, {record.phase.value}) -- "
-        f"{len(result.verdicts)} passings, {counted} counted, {len(result.laps)} laps",
+        f"{_passings_text(result.verdicts)}, {counted} counted, {len(result.laps)} laps",
         *format_table(result.standings),
     ]
     numbers = {row.car_id: row.number for row in result.standings}

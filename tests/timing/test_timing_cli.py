@@ -145,6 +145,16 @@ def test_delete_lap_add_passing_and_min_lap_through_the_cli(replayed):
     assert added.returncode == 0, added.stderr
     _, results = csv_rows(run_cli("export", "results", "--db", replayed).stdout)
     assert next(r for r in results if r["number"] == "3438895")["laps"] == "30"
+    # the passings count as the session list gives it (the decoder's), the added one said apart
+    from laptiming.service.day import day_sessions
+    from laptiming.store import open_event_db
+
+    db = open_event_db(replayed, readonly=True)
+    try:
+        [listed] = [session.passings for session in day_sessions(db)]  # what `sessions` and the Day screen show
+    finally:
+        db.close()
+    assert f"-- {listed} passings and 1 added by correction, " in added.stdout
 
     # An official's typo is undone as the README says: void the added passing by its correction id.
     typo = run_cli("correct", "add-passing", *base, "--reason", "typo", "--transponder", "3438895",
