@@ -19,6 +19,7 @@ from laptiming.app.model import LiveModel
 from laptiming.app.screens.corrections import KINDS, CorrectionForm, CorrectionTyped
 from laptiming.app.screens.dialogs import Confirm, KeysHelp, SessionPicker
 from laptiming.app.screens.live import LiveScreen
+from laptiming.app.screens.modal import DropsBouncedKeys
 from laptiming.app.screens.views import VIEWS
 from laptiming.app.screens.walkup import WalkUpForm
 from laptiming.app.terminal import leave_when_terminal_goes
@@ -28,7 +29,7 @@ from laptiming.store import SessionPhase
 NOTICE_WAIT_S = 0.25  # the subscription worker wakes at least this often to see if it should stop
 
 
-class LiveTimingApp(App[int]):
+class LiveTimingApp(DropsBouncedKeys, App[int]):
     """Trackside timing for the official: run the day's sessions on one decoder."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")

@@ -10,6 +10,7 @@ from typing import Any
 from pathlib import Path
 
 import pytest
+from textual import events
 
 from laptiming.engine import SessionRules
 from laptiming.store import create_session, open_event_db, write_transaction
@@ -35,6 +36,13 @@ async def until(pilot, condition: Callable[[], bool], what: str, timeout: float 
             raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause(0.05)
         await asyncio.sleep(0)
+
+
+def press_together(app: Any, *keys: str) -> None:
+    """Queue these keys to the app at once, as tmux send-keys or a bouncing key sends them: none waits
+    for the one before to be handled."""
+    for key in keys:
+        app.post_message(events.Key("space" if key == " " else key, key if len(key) == 1 else None))
 
 
 async def timed_to_the_end(app: Any, pilot, cars: int = 3) -> None:

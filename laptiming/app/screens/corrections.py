@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from laptiming.app.screens.modal import OnceModal
 from laptiming.app.screens.typing import when_typed
 from laptiming.engine import CarStatus
 from laptiming.errors import InputError
@@ -114,7 +114,7 @@ class CorrectionTyped:
     values: Values
 
 
-class CorrectionForm(ModalScreen[CorrectionTyped | None]):
+class CorrectionForm(OnceModal[CorrectionTyped | None]):
     """One correction: its fields, then the reason; Enter moves down, Enter on the reason records it, Esc cancels."""
 
     # Enter is taken before the focused Input sees it, and focus moves at once (Widget.focus() waits for the

@@ -5,14 +5,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from laptiming.app.screens.modal import OnceModal
 from laptiming.store import SessionRecord
 
 
-class Confirm(ModalScreen[bool]):
+class Confirm(OnceModal[bool]):
     """Ask before something that cannot be taken back (finish a session, quit while timing)."""
 
     BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
@@ -37,7 +37,7 @@ def session_line(record: SessionRecord, entries: int | None = None) -> str:
     return f"{record.session_id:>3}  {when}{record.name}  ({record.rules.session_type.value}, {record.phase.value}){cars}"
 
 
-class SessionPicker(ModalScreen[int | str | None]):
+class SessionPicker(OnceModal[int | str | None]):
     """Choose the session to run next from the day's running and planned sessions, or name a new one."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
@@ -65,7 +65,7 @@ class SessionPicker(ModalScreen[int | str | None]):
         self.dismiss(int(event.option.id or 0))
 
 
-class KeysHelp(ModalScreen[None]):
+class KeysHelp(OnceModal[None]):
     """Every key of the screen underneath and of the app, with what it does."""
 
     BINDINGS = [Binding("escape,question_mark,q", "dismiss(None)", "Close")]
@@ -80,7 +80,7 @@ class KeysHelp(ModalScreen[None]):
             yield Label("\n".join(self.lines), id="keys")
 
 
-class ReasonPrompt(ModalScreen[str | None]):
+class ReasonPrompt(OnceModal[str | None]):
     """Ask why, before something the control log keeps with a reason (reopening official results)."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]

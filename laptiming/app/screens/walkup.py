@@ -18,11 +18,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from laptiming.app.adapter import WalkUpEntry, WalkUpResult
 from laptiming.app.messages import WalkUpRequested
+from laptiming.app.screens.modal import OnceModal
 from laptiming.app.screens.typing import when_typed
 from laptiming.errors import InputError
 from laptiming.service.entries import TransponderTaken
@@ -71,7 +71,7 @@ def entry_from(values: dict[str, str], read_time: TimeReader) -> WalkUpEntry:
                        values["class"].strip() or None, from_us)
 
 
-class WalkUpForm(ModalScreen[WalkUpResult | None]):
+class WalkUpForm(OnceModal[WalkUpResult | None]):
     """Enter a walk-up car in a session; dismissed with what the service did (None when cancelled)."""
 
     # Enter is taken before the focused Input sees it, and focus moves at once (Widget.focus() waits
@@ -86,6 +86,7 @@ class WalkUpForm(ModalScreen[WalkUpResult | None]):
         self.session_name = session_name
         self.read_time = read_time
         self.unknown_transponder = unknown_transponder
+        self.asking = False  # the service is entering the car: another Enter must not ask again
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
@@ -117,16 +118,20 @@ class WalkUpForm(ModalScreen[WalkUpResult | None]):
         if current is not inputs[-1]:
             self.set_focus(inputs[inputs.index(current) + 1])
             return
-        when_typed(inputs, self._enter)
+        if not self.asking:
+            when_typed(inputs, self._enter)
 
     def _enter(self) -> None:
         """Check what is typed; ask the service to enter the car, or say what is wrong (the form stays open)."""
+        if self.asking:  # Enter Enter: the second one arrived before the first was answered
+            return
         try:
             entry = entry_from(self.values(), self.read_time)
         except ValueError as err:
             self.show_error(str(err))
             return
         self.show_error("")
+        self.asking = True
         self.app.post_message(WalkUpRequested(self, self.session_id, entry))
 
     def show_error(self, message: str) -> None:
@@ -136,6 +141,7 @@ class WalkUpForm(ModalScreen[WalkUpResult | None]):
 
     def show_refusal(self, error: Exception) -> None:
         """The service refused the entry: its message, in this form's words where they differ."""
+        self.asking = False
         if isinstance(error, TransponderTaken):
             self.show_error(f"transponder {error.transponder} belongs to car {error.owner_number}: "
                             "when was it handed on?")

@@ -1,0 +1,103 @@
+"""Keys sent together (tmux send-keys, a bouncing key): a form closes once, the screen beneath stays."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from textual.widgets import DataTable
+
+from laptiming.app import LiveTimingApp, Timing
+from laptiming.store import load_corrections, open_event_db
+from laptiming.store.sessions import load_entries
+from tests.app.conftest import WAIT_S, app_test, press_together, timed_to_the_end, until
+
+SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
+
+
+def _stack(app: LiveTimingApp) -> list[str | None]:
+    return [screen.id for screen in app.screen_stack[1:]]
+
+
+def _corrections(db_path: Path) -> int:
+    db = open_event_db(db_path, readonly=True)
+    try:
+        return len(load_corrections(db, 1))
+    finally:
+        db.close()
+
+
+@app_test
+async def test_enter_enter_on_a_correction_form_records_once_and_live_stays(event_db: Path) -> None:
+    app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="desk")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await timed_to_the_end(app, pilot)
+        await pilot.press("m")
+        await until(pilot, lambda: app.screen.query("#field-seconds"), "the min lap form")
+        await pilot.press(*"30", "enter", *"slow")
+        press_together(app, "enter", "enter")
+        await until(pilot, lambda: _corrections(event_db) == 1, "the correction recorded")
+        await pilot.press("2")
+        await until(pilot, lambda: app.screen.id == "passings", "the Passings screen")
+        await pilot.press("1")
+        await until(pilot, lambda: app.screen.id == "live", "back on Live")
+        assert _stack(app) == ["live"] and _corrections(event_db) == 1
+
+
+@app_test
+async def test_enter_again_while_the_walk_up_is_being_entered_asks_once_and_live_stays(event_db: Path) -> None:
+    """The second Enter arrives while the service is still entering the car (it waits on a gate here)."""
+    app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="gate")
+    asked: list[object] = []
+    gate = threading.Event()
+    walk_up = app.timing.walk_up
+
+    def gated(*args: object, **kwargs: object) -> object:
+        asked.append(args)
+        assert gate.wait(WAIT_S)
+        return walk_up(*args, **kwargs)
+
+    app.timing.walk_up = gated  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await timed_to_the_end(app, pilot)
+        await pilot.press("w")
+        await until(pilot, lambda: app.screen.query("#walkup-number"), "the walk-up form")
+        form = app.screen
+        await pilot.press(*"9", "enter", *"Ada", "enter", "enter", *"4321", "enter")
+        await until(pilot, lambda: asked, "the service asked")
+        await pilot.press("enter")
+        gate.set()
+        await until(pilot, lambda: app.screen is not form, "the car entered")
+        await pilot.press("2")
+        await until(pilot, lambda: app.screen.id == "passings", "the Passings screen")
+        await pilot.press("1")
+        await until(pilot, lambda: app.screen.id == "live", "back on Live")
+        assert _stack(app) == ["live"] and len(asked) == 1
+    db = open_event_db(event_db, readonly=True)
+    try:
+        assert [(e.number, e.driver) for e in load_entries(db, 1) if e.number == "9"] == [("9", "Ada")]
+    finally:
+        db.close()
+
+
+@app_test
+async def test_enter_enter_on_the_reopen_reason_keeps_the_results_screen(event_db: Path) -> None:
+    app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="desk")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await timed_to_the_end(app, pilot)
+        await pilot.press("f", "y")
+        await until(pilot, lambda: app.timing.recording is None and app.timing.flag().value == "finished", "finished")
+        await pilot.press("4")
+        await until(pilot, lambda: app.screen.id == "results" and app.screen.query_one(DataTable).row_count == 3,
+                    "the Results screen")
+        results = app.screen
+        await pilot.press("o")
+        await until(pilot, lambda: app.screen.query("#question"), "the confirmation")
+        await pilot.press("y")
+        await until(pilot, lambda: "official" in str(results.query_one("#result-status").render()), "official")
+        await pilot.press("r")
+        await until(pilot, lambda: app.screen.query("#reason"), "the reason asked")
+        await pilot.press(*"typo")
+        press_together(app, "enter", "enter")
+        await until(pilot, lambda: "provisional" in str(results.query_one("#result-status").render()), "reopened")
+        assert app.screen is results and _stack(app) == ["live", "results"]
