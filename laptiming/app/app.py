@@ -119,6 +119,12 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
         """Problems reported by the session that the official has not yet seen resolved."""
         return self.model.problems[-3:]
 
+    def action_clear_problems(self) -> None:
+        """Esc on Live: the official has seen the PROBLEM alerts (they stay until then, not forever)."""
+        if self.model.problems:
+            self.model.problems.clear()
+            self.screen_named("live").refresh_bars()
+
     # -- flags and finish -----------------------------------------------------------------------
     def action_flag(self, name: str) -> None:
         """Green, yellow, red or checkered, through the control service (who and when kept)."""

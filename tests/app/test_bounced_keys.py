@@ -8,6 +8,8 @@ from pathlib import Path
 from textual.widgets import DataTable
 
 from laptiming.app import LiveTimingApp, Timing
+from laptiming.app.widgets.status import AlertBar
+from laptiming.service.control import control_log
 from laptiming.store import load_corrections, open_event_db
 from laptiming.store.sessions import load_entries
 from tests.app.conftest import WAIT_S, app_test, press_together, timed_to_the_end, until
@@ -101,3 +103,54 @@ async def test_enter_enter_on_the_reopen_reason_keeps_the_results_screen(event_d
         press_together(app, "enter", "enter")
         await until(pilot, lambda: "provisional" in str(results.query_one("#result-status").render()), "reopened")
         assert app.screen is results and _stack(app) == ["live", "results"]
+
+
+def _flags(db_path: Path) -> list[str]:
+    db = open_event_db(db_path, readonly=True)
+    try:
+        return [record.flag.value for record in control_log(db, 1) if record.flag is not None]
+    finally:
+        db.close()
+
+
+@app_test
+async def test_y_y_on_the_finish_confirmation_shows_no_yellow_flag(event_db: Path) -> None:
+    """The second y of a bounced y y is not Live's yellow-flag key, also while finishing takes a while (it
+    waits on a gate here): no yellow flag, no PROBLEM left standing."""
+    app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="desk")
+    finishing = threading.Event()
+    gate = threading.Event()
+    finish = app.timing.finish
+
+    def gated(made_by: str) -> object:
+        finishing.set()
+        assert gate.wait(WAIT_S)
+        return finish(made_by)
+
+    app.timing.finish = gated  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await timed_to_the_end(app, pilot)
+        await pilot.press("f")
+        await until(pilot, lambda: app.screen.query("#question"), "the confirmation")
+        press_together(app, "y", "y")
+        await until(pilot, finishing.is_set, "finishing")
+        await pilot.press("3")  # handled after both y
+        await until(pilot, lambda: app.screen.id == "day", "the Day screen")
+        await until(pilot, lambda: not [w for w in app.workers if w.group == "flag" and w.is_running],
+                    "no flag being shown")
+        gate.set()
+        await until(pilot, lambda: any("Practice 1 finished" in n.message for n in app._notifications), "finished")
+        assert app.model.problems == []
+        assert "yellow" not in _flags(event_db) and "checkered" in _flags(event_db)
+
+
+@app_test
+async def test_a_problem_alert_is_cleared_with_esc(event_db: Path) -> None:
+    app = LiveTimingApp(Timing(event_db, SIM), official="desk")
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.start_session(99)  # no such session: a PROBLEM alert
+        alerts = app.screen_named("live").query_one(AlertBar)
+        await until(pilot, lambda: "PROBLEM: start session 99" in str(alerts.render()), "the problem alert")
+        await pilot.press("escape")
+        await until(pilot, lambda: "PROBLEM" not in str(alerts.render()), "the alert cleared")
+        assert app.screen.id == "live"

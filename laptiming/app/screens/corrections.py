@@ -119,7 +119,7 @@ class CorrectionForm(OnceModal[CorrectionTyped | None]):
 
     # Enter is taken before the focused Input sees it, and focus moves at once (Widget.focus() waits for the
     # message queue): what is typed fast after Enter lands in the next field, not this one (as the walk-up form).
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"),
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", priority=True),
                 Binding("enter", "next_field", "Next field", show=False, priority=True)]
 
     def __init__(self, kind: str, initial: Values | None = None, read_time: TimeReader = microseconds_only,

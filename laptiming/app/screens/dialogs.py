@@ -9,13 +9,17 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from laptiming.app.screens.modal import OnceModal
+from laptiming.app.screens.typing import when_typed
 from laptiming.store import SessionRecord
 
 
 class Confirm(OnceModal[bool]):
     """Ask before something that cannot be taken back (finish a session, quit while timing)."""
 
-    BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
+    # Priority: the answer is taken in the order the keys came, before the next key is handed on, so the second
+    # y of a bounced y y is dropped as the dialog closes (not Live's yellow flag; see screens/modal.py).
+    BINDINGS = [Binding("y", "answer(True)", "Yes", priority=True),
+                Binding("n,escape", "answer(False)", "No", priority=True)]
 
     def __init__(self, question: str) -> None:
         super().__init__(classes="dialog")
@@ -68,7 +72,7 @@ class SessionPicker(OnceModal[int | str | None]):
 class KeysHelp(OnceModal[None]):
     """Every key of the screen underneath and of the app, with what it does."""
 
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss(None)", "Close")]
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss(None)", "Close", priority=True)]
 
     def __init__(self, lines: list[str]) -> None:
         super().__init__(classes="dialog")
@@ -83,7 +87,9 @@ class KeysHelp(OnceModal[None]):
 class ReasonPrompt(OnceModal[str | None]):
     """Ask why, before something the control log keeps with a reason (reopening official results)."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    # Priority: taken in the order the keys came, so a bounced Enter Enter closes it once (screens/modal.py).
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", priority=True),
+                Binding("enter", "go_ahead", "Go ahead", show=False, priority=True)]
 
     def __init__(self, question: str) -> None:
         super().__init__(classes="dialog")
@@ -97,9 +103,13 @@ class ReasonPrompt(OnceModal[str | None]):
             yield Label("", id="form-error")
             yield Label("Enter: go ahead    Esc: cancel", classes="dialog-keys")
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if not event.value.strip():
+    def action_go_ahead(self) -> None:
+        """Enter: close with the reason once every key typed before it is in the field; none, say so."""
+        reason = self.query_one("#reason", Input)
+        when_typed([reason], lambda: self._answer(reason.value.strip()))
+
+    def _answer(self, reason: str) -> None:
+        if not reason:
             self.query_one("#form-error", Label).update("[b red]a reason is needed[/]")
             return
-        self.dismiss(event.value.strip())
+        self.dismiss(reason)

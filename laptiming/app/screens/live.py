@@ -36,6 +36,7 @@ class LiveScreen(Screen):
         Binding("l", "app.correct('delete_lap')", "Delete lap", show=False),
         Binding("i", "app.correct('add_passing')", "Add passing", show=False),
         Binding("m", "app.correct('min_lap')", "Min lap", show=False),
+        Binding("escape", "app.clear_problems", "Clear the PROBLEM alerts", show=False),
     ]
 
     def __init__(self) -> None:
@@ -113,7 +114,7 @@ class LiveScreen(Screen):
         """Every alert that stands now; each stays until what caused it is resolved."""
         app = self.app
         model, timing = app.model, app.timing  # type: ignore[attr-defined]
-        alerts = [f"PROBLEM: {problem}" for problem in app.standing_problems()]  # type: ignore[attr-defined]
+        alerts = [f"PROBLEM: {problem}  (Esc: seen, clear it)" for problem in app.standing_problems()]  # type: ignore[attr-defined]
         trouble = timing.journal_trouble()
         if trouble is not None and trouble.stopped:
             alerts.append(f"DATABASE CANNOT BE WRITTEN: {trouble.message} -- timing has stopped; fix it and resume (n)")

@@ -3,6 +3,8 @@
 tmux send-keys, a barcode scanner or a bouncing key sends Enter Enter (or y y) together. The first
 closes the modal; without these guards the second dismissed it again, which popped the screen beneath
 it (a blank app), or was taken by the screen beneath as one of its own keys (y: a yellow flag).
+A modal's closing keys are priority bindings, so the app takes them in the order they came, and every key
+already queued to the app when one closes the modal is dropped.
 """
 
 from __future__ import annotations

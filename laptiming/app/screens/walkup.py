@@ -76,7 +76,7 @@ class WalkUpForm(OnceModal[WalkUpResult | None]):
 
     # Enter is taken before the focused Input sees it, and focus moves at once (Widget.focus() waits
     # for the message queue): what is typed fast after Enter lands in the next field, not this one.
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"),
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", priority=True),
                 Binding("enter", "next_field", "Next field", show=False, priority=True)]
 
     def __init__(self, session_id: int, session_name: str, read_time: TimeReader,
