@@ -55,6 +55,7 @@ from laptiming.store import (
 from laptiming.store.sessions import load_entries
 
 DEFAULT_RULES = SessionRules()  # a new session started by name (frozen: one instance serves every call)
+NO_SESSION_TO_CORRECT = "no session running (corrections to finished sessions: laptiming correct)"
 LIVE_WAIT_S = 10.0  # how long a worker waits for the running session to take up a change made in the database
 
 
@@ -267,30 +268,44 @@ class Timing:
             return Flag.WAITING
         return self.local_flag or Flag.GREEN
 
+    def running(self, why: str = "no session running") -> tuple[Recording, SessionRecord]:
+        """The running session's recording and record; a TimingError saying ``why`` when none runs (finished
+        meanwhile), so an action that needs one is refused, not crashed."""
+        recording, record = self.recording, self.record
+        if recording is None or record is None:
+            raise TimingError(why)
+        return recording, record
+
     def show_flag(self, flag: Flag, made_by: str) -> None:
         """Any flag, through the control service: kept in the control log with who and when, at the decoder
         time now; the running session takes it up at once (blocking: call from a worker)."""
-        assert self.recording is not None and self.record is not None
+        recording, record = self.running()
         db = open_event_db(self.db_path)
         try:
-            show_flag(db, self.record.session_id, ControlFlag(flag.value), made_by=made_by, at_us=self.decoder_now_us())
+            show_flag(db, record.session_id, ControlFlag(flag.value), made_by=made_by, at_us=self.decoder_now_us())
         finally:
             db.close()
-        self.recording.live.reload_setup().result(LIVE_WAIT_S)
+        recording.live.reload_setup().result(LIVE_WAIT_S)
         self.local_flag = flag if flag in (Flag.YELLOW, Flag.RED) else None
 
     def correct(self, request: CorrectionRequest, made_by: str, reason: str) -> Future[CorrectionRecord]:
-        """A correction through the live session (the same checks as the CLI); re-ranks at once."""
-        assert self.recording is not None
-        return self.recording.live.correct(request, made_by, reason)
+        """A correction through the live session (the same checks as the CLI); re-ranks at once. None running
+        (finished since the form opened): the future holds the refusal."""
+        try:
+            recording, _ = self.running(NO_SESSION_TO_CORRECT)
+        except TimingError as err:
+            refused: Future[CorrectionRecord] = Future()
+            refused.set_exception(err)
+            return refused
+        return recording.live.correct(request, made_by, reason)
 
     def finish(self, made_by: str) -> RecordingOutcome:
         """Finish the session through the control service (checkered if not shown, who and when kept),
         then stop reading; late passings go into the results (blocking: call from a worker)."""
-        assert self.recording is not None and self.record is not None
+        _, record = self.running()
         db = open_event_db(self.db_path)
         try:
-            finish_session(db, self.record.session_id, made_by=made_by)
+            finish_session(db, record.session_id, made_by=made_by)
         finally:
             db.close()
         recording, self.recording = self.recording, None

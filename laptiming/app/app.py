@@ -13,7 +13,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import get_current_worker
 
-from laptiming.app.adapter import Flag, Timing, WalkUpEntry, WalkUpResult
+from laptiming.app.adapter import NO_SESSION_TO_CORRECT, Flag, Timing, WalkUpEntry, WalkUpResult
 from laptiming.app.messages import NoticesArrived, SessionEnded, WalkUpRequested, WorkFailed
 from laptiming.app.model import LiveModel
 from laptiming.app.screens.corrections import KINDS, CorrectionForm, CorrectionTyped
@@ -215,7 +215,7 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
     def action_correct(self, kind: str) -> None:
         """Open the correction's modal, prefilled from the selected car or the first unknown transponder."""
         if self.timing.recording is None:
-            self.notify("no session running (corrections to finished sessions: laptiming correct)", severity="warning")
+            self.notify(NO_SESSION_TO_CORRECT, severity="warning")
             return
         self.push_screen(CorrectionForm(kind, self._prefill(kind), self.timing.read_time), self.correction_entered)
 

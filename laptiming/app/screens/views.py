@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
-from laptiming.app.adapter import ResultsStatus
+from laptiming.app.adapter import NO_SESSION_TO_CORRECT, ResultsStatus
 from laptiming.app.screens.corrections import CorrectionForm
 from laptiming.app.screens.dialogs import Confirm, ReasonPrompt, session_line
 from laptiming.app.widgets.standings import COLUMNS, row_cells
@@ -117,8 +117,12 @@ class PassingsScreen(Screen):
         return clock
 
     def action_void(self) -> None:
+        """Void the selected passing through the running session (a finished one: laptiming correct)."""
         table = self.query_one(DataTable)
         if not table.row_count:
+            return
+        if self.app.timing.recording is None:  # type: ignore[attr-defined]
+            self.app.notify(NO_SESSION_TO_CORRECT, severity="warning")
             return
         cells = [str(cell) for cell in table.get_row_at(table.cursor_row)]
         initial = {"decoder": cells[PASSING_COLUMN_INDEX["decoder"]], "number": cells[PASSING_COLUMN_INDEX["no"]],
