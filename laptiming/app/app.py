@@ -288,8 +288,10 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
         if result is not None:
             if self.timing.state is not None:
                 self.model.resync(self.timing.state)
+            same_name = f"; a new driver {result.driver}, the event also has {' and '.join(result.same_name)}" \
+                if result.same_name else ""
             self.notify(f"car entered in session {result.session_id}"
-                        + (" (new car)" if result.car_made else ""))
+                        + (" (new car)" if result.car_made else "") + same_name, timeout=8 if same_name else 5)
 
     # -- screens and keys -----------------------------------------------------------------------
     def screen_named(self, name: str) -> Any:

@@ -45,7 +45,9 @@ def add_command(args: argparse.Namespace) -> int:
         notes = [note for note, applies in (("new car", done.car_made),
                                            ("transponder assigned", done.transponder_assigned),
                                            ("was already entered: driver set", done.was_entered)) if applies]
-        what = ", ".join(part for part in (args.driver, args.car_class) if part)
+        if done.same_name:
+            notes.append(f"a new driver {done.driver}; the event also has {' and '.join(done.same_name)}")
+        what = ", ".join(part for part in (done.driver, args.car_class) if part)
         extra = f" ({'; '.join(notes)})" if notes else ""
         print(f"car {args.number} ({what}) with transponder {args.transponder} entered in session "
               f"{record.session_id} ({record.name}){extra}")

@@ -9,6 +9,7 @@ worker with its own connection.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -60,15 +61,37 @@ class TransponderTaken(InputError):
         self.owner_number = owner_number
 
 
+class CarNumberTaken(InputError):
+    """The walk-up's car number is another car's (its driver or class differ from what was typed): a walk-up
+    never takes over a car, its laps and its class; each front end says how to give it a transponder."""
+
+    def __init__(self, number: str, drivers: tuple[str, ...], car_class: str | None) -> None:
+        self.number, self.drivers, self.car_class = number, drivers, car_class
+        super().__init__(f"--number: car {number} is already {self.owner}: pick a new number for a new car, or "
+                         f"`laptiming correct assign` to give car {number} another transponder or driver")
+
+    @property
+    def owner(self) -> str:
+        """The car as the official knows it: its drivers and class (``Pat Olsen (Standard)``)."""
+        if not self.drivers:
+            return f"a {self.car_class} car"
+        who = " or ".join(self.drivers)
+        return f"{who} ({self.car_class})" if self.car_class else who
+
+
 @dataclass(frozen=True, slots=True)
 class WalkUpResult:
-    """What entering did: whether the car was new, the transponder newly assigned, the car already entered."""
+    """What entering did: whether the car was new, the transponder newly assigned, the car already entered;
+    ``driver_made`` a new driver, and other drivers of the event with that name (``Clara Fischer (D0017)``)."""
 
     session_id: int
     car_id: int
     car_made: bool
     transponder_assigned: bool
     was_entered: bool
+    driver: str = ""
+    driver_made: bool = False
+    same_name: tuple[str, ...] = ()
 
 
 def _current_car(db: Database, transponder: int) -> int | None:
@@ -76,6 +99,35 @@ def _current_car(db: Database, transponder: int) -> int | None:
     row = db.execute("SELECT car_id FROM transponder_assignments WHERE transponder = ? "
                      "ORDER BY COALESCE(from_us, -1) DESC, id DESC LIMIT 1", [transponder]).fetchone()
     return None if row is None else int(row[0])
+
+
+def _base_name(name: str) -> str:
+    """A driver's name without a roster's id in brackets, to compare (``Clara Fischer (D0017)``: clara fischer)."""
+    return re.sub(r"\s*\([^)]*\)\s*$", "", name).strip().casefold()
+
+
+def _agreed(db: Database, number: str, entry: WalkUpEntry) -> tuple[str, str | None]:
+    """The driver to enter the car with and the class to give it: as typed for a new car; for a car the event
+    has, the one of its drivers the typed name is (``Clara Fischer`` is the roster's ``Clara Fischer (D0017)``)
+    and its class as it is. A car that is someone else's (another driver, another class) is refused:
+    :class:`CarNumberTaken`."""
+    car = db.execute("SELECT id, car_class FROM cars WHERE number = ?", [number]).fetchone()
+    if car is None:
+        return entry.driver, entry.car_class
+    drivers = tuple(row[0] for row in db.execute(
+        "SELECT d.name FROM session_entries e JOIN drivers d ON d.id = e.driver_id WHERE e.car_id = ? "
+        "GROUP BY d.name ORDER BY MAX(e.session_id) DESC", [car[0]]))
+    same = [name for name in drivers if _base_name(name) == _base_name(entry.driver)]
+    class_agrees = not entry.car_class or not car[1] or entry.car_class.casefold() == str(car[1]).casefold()
+    if (drivers and not same) or not class_agrees:
+        raise CarNumberTaken(number, drivers, car[1])
+    return (same[0] if same and entry.driver not in drivers else entry.driver), car[1] or entry.car_class
+
+
+def _same_name(db: Database, driver: str) -> tuple[str, ...]:
+    """Other drivers of the event whose name is this one's (told when a walk-up makes a new driver)."""
+    return tuple(name for (name,) in db.execute("SELECT name FROM drivers ORDER BY id")
+                 if name != driver and _base_name(name) == _base_name(driver))
 
 
 def _check(entry: WalkUpEntry) -> None:
@@ -91,10 +143,11 @@ def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by:
                   reason: str = "walk-up entry") -> WalkUpResult:
     """Make the car and driver if new, assign the transponder, enter the car in the session; one write unit.
 
-    A car that exists keeps its id and takes the class given. Refused (an :class:`InputError`,
-    nothing written): a finished session, an empty field, a transponder that belongs to another
-    car unless ``from_us`` says from when it moves to this one, and an assignment that would
-    change a session's official results.
+    A car that exists is entered only when what was typed agrees with it (one of its drivers; its class
+    or none): a walk-up never takes over another car (:class:`CarNumberTaken`). Refused (an
+    :class:`InputError`, nothing written): that, a finished session, an empty field, a transponder that
+    belongs to another car unless ``from_us`` says from when it moves to this one, and an assignment
+    that would change a session's official results.
     """
     _check(entry)
     with write_transaction(db):
@@ -102,8 +155,9 @@ def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by:
         if record.phase is SessionPhase.FINISHED:
             raise InputError(f"session {session_id} ({record.name}) is finished; "
                              "use `laptiming correct assign` to change its results")
+        driver, car_class = _agreed(db, entry.number, entry)
         car_made = not db.execute("SELECT 1 FROM cars WHERE number = ?", [entry.number]).fetchall()
-        car_id = ensure_car(db, entry.number, entry.car_class)
+        car_id = ensure_car(db, entry.number, car_class)
         owner = _current_car(db, entry.transponder)
         assigned = owner != car_id
         if owner is not None and owner != car_id and entry.from_us is None:
@@ -114,12 +168,14 @@ def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by:
             assign_transponder(db, entry.transponder, car_id, entry.from_us if owner is not None else None,
                                made_by=made_by, reason=reason)
         was_entered = is_entered(db, session_id, car_id)
-        enter_car(db, session_id, car_id, ensure_driver(db, entry.driver))
+        driver_made = not db.execute("SELECT 1 FROM drivers WHERE name = ?", [driver]).fetchall()
+        enter_car(db, session_id, car_id, ensure_driver(db, driver))
         drop_placeholder(db, session_id, entry.transponder, keep_car_id=car_id)
-        what = ", ".join(part for part in (entry.driver, entry.car_class) if part)
+        what = ", ".join(part for part in (driver, car_class) if part)
         append_control(db, session_id, ControlAction.ENTER, made_by,
                        f"{reason}: car {entry.number} ({what}), transponder {entry.transponder}")
-        return WalkUpResult(session_id, car_id, car_made, assigned, was_entered)
+        return WalkUpResult(session_id, car_id, car_made, assigned, was_entered, driver, driver_made,
+                            _same_name(db, driver) if driver_made else ())
 
 
 FROM_DB_OPTION = "from-db"  # sim://?from-db=1: the simulator drives the session's entries

@@ -10,6 +10,7 @@ from textual.widgets import Input, Label
 from laptiming.app import LiveTimingApp, Timing
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.service.clocktime import session_decoder_time
+from laptiming.service.entries import WalkUpEntry, enter_walk_up
 from laptiming.store import open_event_db
 from laptiming.store.sessions import load_entries
 from tests.app.conftest import app_test, until
@@ -134,3 +135,24 @@ async def test_a_loaner_handed_on_opens_the_from_field_and_moves_from_that_time(
         db.close()
     assert moves[-1] == ("8", expected) and moves[-2][0] == "7"
     assert ("8", "Bob", None) in _entries(event_db)
+
+
+@app_test
+async def test_a_walk_up_on_another_cars_number_is_refused_on_the_form(event_db: Path) -> None:
+    """Car 152 is Pat Olsen's Standard car: the form says so and stays as typed; nothing changes."""
+    db = open_event_db(event_db)
+    try:
+        enter_walk_up(db, 1, WalkUpEntry("152", "Pat Olsen", 3100152, "Standard"), made_by="registration")
+    finally:
+        db.close()
+    app = LiveTimingApp(Timing(event_db, SIM), official="gate")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("w")
+        await until(pilot, lambda: app.screen.query("#walkup-number"), "the walk-up form")
+        form = app.screen
+        await pilot.press(*"152", "enter", *"Ada Lovelace", "enter", *"GT4", "enter", *"3199077", "enter")
+        error = form.query_one("#form-error", Label)
+        await until(pilot, lambda: "car 152 is already Pat Olsen (Standard)" in str(error.render()), "the refusal")
+        assert "use a (assign) to give car 152 another transponder" in str(error.render())
+        assert app.screen is form and form.values()["driver"] == "Ada Lovelace"
+    assert _entries(event_db) == [("152", "Pat Olsen", "Standard")]

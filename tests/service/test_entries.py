@@ -53,11 +53,44 @@ def test_a_walk_up_is_made_assigned_and_entered_in_one_step(tmp_path):
     assert after["assignments"][-1] == (3100222, 2, None, "gate")
     assert after["entries"] == [(1, "77", "Ada Lovelace")]
     assert after["log"] == [("enter", "gate")]
-    again = add(path, "--number", "77", "--driver", "Bo Diddley", "--transponder", "3100222")
+    again = add(path, "--number", "77", "--driver", "Ada Lovelace", "--transponder", "3100222")
     assert again.returncode == 0, again.stderr
     assert "(was already entered: driver set)" in again.stdout
-    assert tables(path)["entries"] == [(1, "77", "Bo Diddley")]
+    assert tables(path)["entries"] == [(1, "77", "Ada Lovelace")]
     assert len(tables(path)["assignments"]) == 2  # the transponder was already this car's: nothing new
+
+
+def test_a_walk_up_never_takes_over_a_car_with_another_driver_or_class(tmp_path):
+    """Car 152 is Pat Olsen's Standard car: a walk-up on 152 as someone else's GT4 is refused, naming it;
+    what agrees with the car (its driver; its class or none) enters that car."""
+    path = tmp_path / "event.db"
+    planned_event(path)
+    assert add(path, "--number", "152", "--driver", "Pat Olsen", "--class", "Standard",
+               "--transponder", "3100152").returncode == 0
+    before = tables(path)
+    for typed in (("--driver", "Ada Lovelace", "--class", "GT4"), ("--driver", "Ada Lovelace"),
+                  ("--driver", "Pat Olsen", "--class", "GT4")):
+        refused = add(path, "--number", "152", *typed, "--transponder", "3199077")
+        assert refused.returncode == 2
+        assert refused.stderr.strip() == ("laptiming: --number: car 152 is already Pat Olsen (Standard): pick a new "
+                                          "number for a new car, or `laptiming correct assign` to give car 152 "
+                                          "another transponder or driver")
+        assert tables(path) == before  # nothing written: no class change, no transponder, no entry
+    agreed = add(path, "--number", "152", "--driver", "pat olsen", "--transponder", "3100152")
+    assert agreed.returncode == 0, agreed.stderr
+    assert tables(path)["entries"] == [(1, "152", "Pat Olsen")] and tables(path)["cars"] == before["cars"]
+
+
+def test_a_new_driver_of_a_name_the_event_has_is_said(tmp_path):
+    path = tmp_path / "event.db"
+    planned_event(path)
+    assert add(path, "--number", "17", "--driver", "Clara Fischer (D0017)", "--transponder", "3100017").returncode == 0
+    done = add(path, "--number", "18", "--driver", "Clara Fischer", "--transponder", "3100018")
+    assert done.returncode == 0, done.stderr
+    assert "a new driver Clara Fischer; the event also has Clara Fischer (D0017)" in done.stdout
+    same_car = add(path, "--number", "17", "--driver", "Clara Fischer", "--transponder", "3100017")
+    assert same_car.returncode == 0 and "the event also has" not in same_car.stdout  # the roster's driver
+    assert ("17", "Clara Fischer (D0017)") in [(number, name) for _, number, name in tables(path)["entries"]]
 
 
 def test_a_transponder_of_another_car_needs_the_time_it_was_handed_on(tmp_path):

@@ -25,7 +25,7 @@ from laptiming.app.messages import WalkUpRequested
 from laptiming.app.screens.modal import OnceModal
 from laptiming.app.screens.typing import when_typed
 from laptiming.errors import InputError
-from laptiming.service.entries import TransponderTaken
+from laptiming.service.entries import CarNumberTaken, TransponderTaken
 
 TimeReader = Callable[[str, str], int]
 """Decoder µs from what the official typed (a time of day on the session's decoder clock, or µs)."""
@@ -142,6 +142,11 @@ class WalkUpForm(OnceModal[WalkUpResult | None]):
     def show_refusal(self, error: Exception) -> None:
         """The service refused the entry: its message, in this form's words where they differ."""
         self.asking = False
+        if isinstance(error, CarNumberTaken):
+            self.show_error(f"car {error.number} is already {error.owner}: pick a new number for a new car, "
+                            f"or use a (assign) to give car {error.number} another transponder")
+            self.set_focus(self.query_one("#walkup-number", Input))
+            return
         if isinstance(error, TransponderTaken):
             self.show_error(f"transponder {error.transponder} belongs to car {error.owner_number}: "
                             "when was it handed on?")
