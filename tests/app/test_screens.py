@@ -241,3 +241,25 @@ async def test_passings_rejudged_by_an_assignment_change_in_place(event_db: Path
         await until(pilot, counted_as_car_7, "the passings counted for car 7")
         assert table.row_count == len(rows_before)
         assert all(table.rows[key] is row for key, row in rows_before.items())  # the same rows, updated in place
+
+
+@app_test
+async def test_the_passings_selection_stays_on_its_passing_as_new_ones_arrive(event_db: Path) -> None:
+    """x voids the passing the official selected, not the one that moved into its row."""
+    app = LiveTimingApp(Timing(event_db, "sim://?cars=3&seed=5&speed=20&minutes=30", enter_unknown=True))
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.start_session(1)
+        await until(pilot, lambda: len(app.model.verdicts) >= 4, "a few passings")
+        await pilot.press("2")
+        await until(pilot, lambda: app.screen.id == "passings" and app.screen.query_one(DataTable).row_count >= 4,
+                    "the Passings screen")
+        table = app.screen.query_one(DataTable)
+        await pilot.press("down", "down")
+        selected = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        number = str(table.get_row(selected)[0])
+        shown = table.row_count
+        await until(pilot, lambda: table.row_count > shown, "newer passings listed above it")
+        assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key == selected
+        await pilot.press("x")
+        await until(pilot, lambda: app.screen.query("#field-number"), "the void form")
+        assert app.screen.query_one("#field-number").value == number

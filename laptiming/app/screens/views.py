@@ -104,7 +104,17 @@ class PassingsScreen(Screen):
                         table.update_cell(key, column, new)
             self._rows[key] = cells
         if added:
+            selected = self._selected_key(table)
             table.sort("time", "decoder", "no", key=lambda cells: tuple(int(str(cell)) for cell in cells), reverse=True)
+            if selected in self._rows:  # the selection stays on its passing as newer ones come in above it
+                table.move_cursor(row=table.get_row_index(selected), animate=False)
+
+    @staticmethod
+    def _selected_key(table: DataTable) -> str | None:
+        """The row key of the selected passing (None when the table is empty)."""
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     def _clock(self) -> DecoderClock | None:
         """The decoder clock the correction forms read times with (the running session's), so a time shown
