@@ -101,7 +101,6 @@ class Timing:
         self.enter_unknown = enter_unknown
         self.recording: Recording | None = None
         self.record: SessionRecord | None = None
-        self.local_flag: Flag | None = None  # yellow or red shown now (kept in the control log too)
         self._noise: int | None = None
 
     # -- the day ------------------------------------------------------------------------------
@@ -199,7 +198,7 @@ class Timing:
         recording.reader.add_listener(self._on_decoder_event)
         if record.session_id != recording.session_id:  # a new session: its record as stored
             record = next(r for r in self.sessions() if r.session_id == recording.session_id)
-        self.recording, self.record, self.local_flag = recording, record, None
+        self.recording, self.record = recording, record
         return recording.subscribe()
 
     def start_new(self, name: str, rules: SessionRules = DEFAULT_RULES) -> Subscription:
@@ -262,11 +261,14 @@ class Timing:
         if markers.closed:
             return Flag.FINISHED
         shown = state.finish_at_us is not None and max(state.latest_us or 0, self.decoder_now_us() or 0) >= state.finish_at_us
+        logged = self.recording.flag_shown if self.recording is not None else None  # this app's or another's
+        if logged is ControlFlag.RED:  # also after the finish: the red flag stopped the session (as the board says)
+            return Flag.RED
         if shown or markers.checkered_us is not None:
             return Flag.CHECKERED
         if markers.green_us is None:
             return Flag.WAITING
-        return self.local_flag or Flag.GREEN
+        return Flag.YELLOW if logged is ControlFlag.YELLOW else Flag.GREEN
 
     def running(self, why: str = "no session running") -> tuple[Recording, SessionRecord]:
         """The running session's recording and record; a TimingError saying ``why`` when none runs (finished
@@ -283,10 +285,10 @@ class Timing:
         db = open_event_db(self.db_path)
         try:
             show_flag(db, record.session_id, ControlFlag(flag.value), made_by=made_by, at_us=self.decoder_now_us())
+            recording.live.reload_setup().result(LIVE_WAIT_S)
+            recording.flag_shown = current_flag(db, record.session_id, recording.live.state)  # on screen at once
         finally:
             db.close()
-        recording.live.reload_setup().result(LIVE_WAIT_S)
-        self.local_flag = flag if flag in (Flag.YELLOW, Flag.RED) else None
 
     def correct(self, request: CorrectionRequest, made_by: str, reason: str) -> Future[CorrectionRecord]:
         """A correction through the live session (the same checks as the CLI); re-ranks at once. None running

@@ -132,9 +132,7 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
             self.notify("no session running: press n to start one", severity="warning")
             return
         flag = Flag(name)
-        state = self.timing.state
-        if flag is Flag.GREEN and self.timing.local_flag is None and state is not None \
-                and state.setup.markers.green_us is not None:
+        if flag is Flag.GREEN and self.timing.flag() is Flag.GREEN:
             self.notify("already green (the green flag fell at the first passing)")
             return
         if flag is Flag.CHECKERED and self.timing.flag() is Flag.CHECKERED:  # a second press would move the finish

@@ -27,6 +27,7 @@ from hardware.transports import transport_for_url
 from hardware.urls import parse_decoder_url
 from laptiming.engine import SessionEvent, SessionResult, SessionRules, SessionState
 from laptiming.errors import InputError, TimingError
+from laptiming.service.control import Flag
 from laptiming.service.entries import FROM_DB_OPTION, simulator_for_entries
 from laptiming.service.live import LiveSession
 from laptiming.service.lock import RecorderLock
@@ -171,6 +172,7 @@ class Recording:
         self.decoder_status: DecoderStatus | None = None  # the decoder's latest STATUS (loop noise, ...)
         self._subscriptions: list[Subscription] = []  # copied on change, never changed in place
         self.finished_elsewhere = False
+        self.flag_shown: Flag | None = None  # as the control log says, any program's; read every WATCH_EVERY_S
         self.lock: RecorderLock | None = None
         live.subscribe(self._notices.put)
         live.add_problem_listener(self._on_problem)
@@ -325,7 +327,9 @@ class Recording:
             return
         try:
             self.live.reload_setup()  # anything changed between the resume and the watcher's first look
+            self.flag_shown = watcher.shown_flag(self.live.state)
             while not self._stopped.wait(WATCH_EVERY_S):
+                self.flag_shown = watcher.shown_flag(self.live.state)  # a yellow or red changes no setup
                 if watcher.changed() and self.live.reload_setup().result().markers.closed:
                     self.finished_elsewhere = True  # `laptiming finish` (or the app) ended the session
                     self.stop()

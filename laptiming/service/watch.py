@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from laptiming.engine import SessionState
+from laptiming.service.control import Flag, current_flag
 from laptiming.store import open_event_db
 from laptiming.store.sessions import setup_fingerprint
 
@@ -23,6 +25,10 @@ class SetupWatcher:
             return False
         self._seen = current
         return True
+
+    def shown_flag(self, state: SessionState | None) -> Flag | None:
+        """The flag the session shows now, whoever showed it (``laptiming flag`` in another terminal too)."""
+        return current_flag(self._db, self._session_id, state)
 
     def close(self) -> None:
         """Close the read connection."""
