@@ -40,7 +40,7 @@ from laptiming.service.control import (
 from laptiming.service.corrections import CorrectionRequest
 from laptiming.service.day import DaySession as ServiceDaySession
 from laptiming.service.day import day_sessions
-from laptiming.service.entries import WalkUpEntry, WalkUpResult, enter_walk_up
+from laptiming.service.entries import WalkUpEntry, WalkUpResult, car_numbers, enter_walk_up
 from laptiming.service.recording import JournalTrouble, Subscription
 from laptiming.store import (
     CorrectionRecord,
@@ -337,6 +337,14 @@ class Timing:
         if recording is not None and recording.session_id == session_id:
             recording.live.reload_setup().result(LIVE_WAIT_S)
         return result
+
+    def car_numbers(self, transponders: list[int]) -> dict[int, str]:
+        """The number of each transponder's car (service.entries), read-only (blocking: call from a worker)."""
+        db = open_event_db(self.db_path, readonly=True)
+        try:
+            return car_numbers(db, transponders)
+        finally:
+            db.close()
 
     def reopen(self, session_id: int, made_by: str, reason: str) -> None:
         """Official results back to provisional, with why, so they can be corrected (blocking: call from a worker)."""

@@ -51,6 +51,7 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
         self.autostart = autostart
         self.model = LiveModel()
         self.last_shown: dict[int, float] = {}  # car id -> monotonic time its row was last drawn (bench)
+        self.car_numbers: dict[int, str | None] = {}  # transponder -> its car's number (None: being looked up)
 
     def on_mount(self) -> None:
         self.push_screen(LiveScreen())
@@ -114,6 +115,22 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
         now = time.monotonic()
         for car_id in car_ids:
             self.last_shown[car_id] = now
+
+    def car_number(self, transponder: int) -> str | None:
+        """The number of this transponder's car, looked up once off the UI thread (None until known)."""
+        if transponder not in self.car_numbers:
+            self.car_numbers[transponder] = None
+            self.look_up_cars([transponder])
+        return self.car_numbers[transponder]
+
+    @work(thread=True, group="cars")
+    def look_up_cars(self, transponders: list[int]) -> None:
+        """Read the transponders' car numbers (the alert for a car not entered names it)."""
+        try:
+            numbers = self.timing.car_numbers(transponders)
+        except (TimingError, sqlite3.Error, OSError):
+            return
+        self.call_from_thread(lambda: self.car_numbers.update(numbers))
 
     def standing_problems(self) -> list[str]:
         """Problems reported by the session that the official has not yet seen resolved."""
@@ -264,9 +281,13 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
         if record is None:
             self.notify("no running or planned session to enter a car in", severity="warning")
             return
-        unknown = self.model.unknown_now(self.model.known_transponders()) if self.timing.recording else []
-        self.push_screen(WalkUpForm(record.session_id, record.name, self.timing.read_time,
-                                    unknown[0].transponder if unknown else None), self._walked_up)
+        running = self.timing.recording is not None
+        unknown = self.model.unknown_now(self.model.known_transponders()) if running else []
+        not_entered = self.model.not_entered_now() if running and not unknown else []
+        transponder = unknown[0].transponder if unknown else not_entered[0] if not_entered else None
+        number = self.car_numbers.get(not_entered[0]) if not_entered else None
+        self.push_screen(WalkUpForm(record.session_id, record.name, self.timing.read_time, transponder, number),
+                         self._walked_up)
 
     def on_walk_up_requested(self, message: WalkUpRequested) -> None:
         """The walk-up form passed its own checks: the service enters the car."""

@@ -14,6 +14,7 @@ from laptiming import engine
 from laptiming.engine import (
     FinishTimeSet,
     PassingJudged,
+    PassingReason,
     SessionState,
     StandingChanged,
     StandingRow,
@@ -102,6 +103,14 @@ class LiveModel:
     def unknown_now(self, known_transponders: set[int]) -> list[UnknownTransponder]:
         """Unknown transponders no row has taken over yet (an assignment clears the alert)."""
         return [u for t, u in sorted(self.unknown.items()) if t not in known_transponders]
+
+    def not_entered_now(self) -> list[int]:
+        """Transponders of cars the event knows but this session has not entered, seen on track (first seen first;
+        counted again once the car is entered)."""
+        known = self.known_transponders()
+        seen = dict.fromkeys(v.passing.transponder for v in self.verdicts.values()
+                             if v.reason is PassingReason.NOT_ENTERED)
+        return [transponder for transponder in seen if transponder not in known]
 
     def known_transponders(self) -> set[int]:
         """Transponders that belong to a car in the standings."""

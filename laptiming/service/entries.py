@@ -101,6 +101,17 @@ def _current_car(db: Database, transponder: int) -> int | None:
     return None if row is None else int(row[0])
 
 
+def car_numbers(db: Database, transponders: list[int]) -> dict[int, str]:
+    """The number of the car each transponder belongs to now (its latest assignment), for saying which car
+    a passing not counted is; a transponder of no car is left out."""
+    numbers = {}
+    for transponder in transponders:
+        car_id = _current_car(db, transponder)
+        if car_id is not None:
+            numbers[transponder] = str(db.execute("SELECT number FROM cars WHERE id = ?", [car_id]).fetchone()[0])
+    return numbers
+
+
 def _base_name(name: str) -> str:
     """A driver's name without a roster's id in brackets, to compare (``Clara Fischer (D0017)``: clara fischer)."""
     return re.sub(r"\s*\([^)]*\)\s*$", "", name).strip().casefold()

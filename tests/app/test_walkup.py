@@ -11,7 +11,8 @@ from laptiming.app import LiveTimingApp, Timing
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.service.clocktime import session_decoder_time
 from laptiming.service.entries import WalkUpEntry, enter_walk_up
-from laptiming.store import open_event_db
+from laptiming.app.widgets.status import AlertBar
+from laptiming.store import assign_transponder, ensure_car, ensure_driver, enter_car, open_event_db, write_transaction
 from laptiming.store.sessions import load_entries
 from tests.app.conftest import app_test, until
 
@@ -156,3 +157,33 @@ async def test_a_walk_up_on_another_cars_number_is_refused_on_the_form(event_db:
         assert "use a (assign) to give car 152 another transponder" in str(error.render())
         assert app.screen is form and form.values()["driver"] == "Ada Lovelace"
     assert _entries(event_db) == [("152", "Pat Olsen", "Standard")]
+
+
+@app_test
+async def test_a_known_car_not_entered_on_track_gets_an_alert_and_w_enters_it(event_db: Path) -> None:
+    """Car 77 is the event's (transponder 3177777) but not entered in session 1: Live says so once, w enters it."""
+    db = open_event_db(event_db)
+    try:
+        with write_transaction(db):
+            assign_transponder(db, 3177777, ensure_car(db, "77", "GT4"), made_by="registration", reason="roster")
+            enter_car(db, 1, ensure_car(db, "5"), ensure_driver(db, "Bo"))
+            assign_transponder(db, 3100005, ensure_car(db, "5"), made_by="registration", reason="roster")
+    finally:
+        db.close()
+    app = LiveTimingApp(Timing(event_db, "sim://?transponders=3177777,3100005&seed=5&speed=0&minutes=5"),
+                        official="gate")
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.start_session(1)
+        alerts = app.screen_named("live").query_one(AlertBar)
+        said = "TRANSPONDER 3177777 (car 77, not entered in this session): passings not counted -- press w to enter it"
+        await until(pilot, lambda: said in str(alerts.render()) and app.model.link is not None
+                    and app.model.link.state.value == "ended", "the alert naming car 77")
+        assert str(alerts.render()).count("3177777") == 1
+        await pilot.press("w")
+        await until(pilot, lambda: app.screen.query("#walkup-number"), "the walk-up form")
+        form = app.screen
+        assert [form.query_one(f"#walkup-{key}", Input).value for key in ("number", "transponder")] == ["77", "3177777"]
+        await pilot.press(*"Ada", "enter", "enter", "enter")
+        await until(pilot, lambda: app.screen is not form, "car 77 entered")
+        await until(pilot, lambda: "3177777" not in str(alerts.render()), "the alert gone")
+        assert any(row.number == "77" and row.laps >= 1 for row in app.model.rows.values())

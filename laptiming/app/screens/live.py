@@ -132,6 +132,11 @@ class LiveScreen(Screen):
         for unknown in model.unknown_now(model.known_transponders()):
             alerts.append(f"UNKNOWN TRANSPONDER {unknown.transponder}: {unknown.passings} passing(s), not counted "
                           "-- press a to assign it to a car")
+        for transponder in model.not_entered_now():  # a car the event knows, on track, not in this session
+            number = app.car_number(transponder)  # type: ignore[attr-defined]
+            car = f"car {number}, not entered" if number else "a car not entered"
+            alerts.append(f"TRANSPONDER {transponder} ({car} in this session): passings not counted "
+                          "-- press w to enter it")
         return alerts
 
     @staticmethod

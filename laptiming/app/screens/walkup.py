@@ -80,22 +80,25 @@ class WalkUpForm(OnceModal[WalkUpResult | None]):
                 Binding("enter", "next_field", "Next field", show=False, priority=True)]
 
     def __init__(self, session_id: int, session_name: str, read_time: TimeReader,
-                 unknown_transponder: int | None = None) -> None:
+                 unknown_transponder: int | None = None, car_number: str | None = None) -> None:
         super().__init__(classes="dialog")
         self.session_id = session_id
         self.session_name = session_name
         self.read_time = read_time
         self.unknown_transponder = unknown_transponder
+        self.car_number = car_number  # the known car the transponder is, not entered in this session
         self.asking = False  # the service is entering the car: another Enter must not ask again
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(f"Walk-up entry into {self.session_name}", classes="dialog-title")
             if self.unknown_transponder is not None:
-                yield Label(f"Unknown transponder {self.unknown_transponder} on track: filled in below",
-                            id="prefill-note")
+                what = f"Unknown transponder {self.unknown_transponder}" if self.car_number is None else \
+                    f"Car {self.car_number} (transponder {self.unknown_transponder}), not entered,"
+                yield Label(f"{what} on track: filled in below", id="prefill-note")
+            prefill = {"transponder": str(self.unknown_transponder or ""), "number": self.car_number or ""}
             for field in FIELDS:
-                initial = str(self.unknown_transponder) if field.key == "transponder" and self.unknown_transponder else ""
+                initial = prefill.get(field.key, "")
                 label = Label(field.label, id=f"walkup-{field.key}-label")
                 box = Input(initial, id=f"walkup-{field.key}", compact=True)
                 label.display = box.display = not field.on_demand
@@ -105,7 +108,7 @@ class WalkUpForm(OnceModal[WalkUpResult | None]):
             yield Label("Enter: next field, on the last: enter the car    Esc: cancel", classes="dialog-keys")
 
     def on_mount(self) -> None:
-        self.query_one("#walkup-number", Input).focus()
+        self.query_one("#walkup-driver" if self.car_number else "#walkup-number", Input).focus()
 
     def values(self) -> dict[str, str]:
         """What is typed now, by field key."""
