@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from laptiming.app.adapter import NO_SESSION_TO_CORRECT, ResultsStatus
 from laptiming.app.screens.corrections import CorrectionForm
 from laptiming.app.screens.dialogs import Confirm, ReasonPrompt, session_line
+from laptiming.app.widgets.columns import COLUMN_INDEX, Column, fit_columns
 from laptiming.app.widgets.standings import COLUMNS, row_cells
 from laptiming.engine import SessionResult
 from laptiming.engine.model import Verdict, crossing_order, passing_id
@@ -203,6 +204,8 @@ class ResultsScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="results")
         self._session_id: int | None = None
+        self._result: SessionResult | None = None
+        self._columns: tuple[Column, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Label("Results  (e: export CSV, p: print slips, o: make official, r: reopen, u: time again, Esc: back)",
@@ -213,10 +216,10 @@ class ResultsScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key, label, width in COLUMNS:
-            table.add_column(label, key=key, width=width)
         self.load_sessions()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._draw)  # once the table has its new width
 
     @work(thread=True, exclusive=True)
     def load_sessions(self) -> None:
@@ -243,10 +246,24 @@ class ResultsScreen(Screen):
     def _show(self, session_id: int, result: SessionResult, status: ResultsStatus) -> None:
         self._session_id = session_id
         self.query_one("#result-status", Label).update(f"Session {session_id}: results {status.value}")
-        table = self.query_one(DataTable)
+        self._result = result
+        self._draw()
+
+    def _draw(self) -> None:
+        """The results in the columns that fit the table's width (as Live's standings: columns.fit_columns), so
+        Gap and Status (DNF, a penalty, a DSQ's reason) are never cut off."""
+        table = self.query_one("#result-table", DataTable)
+        available = table.size.width - table.styles.scrollbar_size_vertical
+        columns = fit_columns(available) if available > 0 else COLUMNS
+        if columns != self._columns:
+            table.clear(columns=True)
+            for key, label, width in columns:
+                table.add_column(label, key=key, width=width)
+            self._columns = columns
         table.clear()
-        for row in result.standings:
-            table.add_row(*row_cells(row), key=str(row.car_id))
+        for row in self._result.standings if self._result is not None else ():
+            cells = row_cells(row)
+            table.add_row(*(cells[COLUMN_INDEX[key]] for key, _, _ in columns), key=str(row.car_id))
 
     def action_official(self) -> None:
         """Make the shown session's results official, after a confirmation."""
