@@ -313,6 +313,20 @@ class Timing:
         recording, self.recording = self.recording, None
         return recording.close(finish=True)
 
+    def finished_elsewhere(self) -> bool:
+        """Whether another program (``laptiming finish``) finished the session being timed here."""
+        recording = self.recording
+        return recording is not None and recording.finished_elsewhere
+
+    def end_finished_elsewhere(self) -> RecordingOutcome | None:
+        """Stop reading a session another program finished; its late passings go into the results, as after
+        :meth:`finish` (blocking: call from a worker). None when nothing was finished elsewhere."""
+        recording = self.recording
+        if recording is None or not recording.finished_elsewhere:
+            return None
+        self.recording = None
+        return recording.close(finish=True)
+
     def confirm(self, session_id: int, made_by: str) -> None:
         """Make a finished session's results official (corrections then need reopening)."""
         db = open_event_db(self.db_path)

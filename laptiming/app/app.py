@@ -96,6 +96,9 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
         self.call_from_thread(self._subscribed, LiveModel.from_snapshot(subscription.snapshot, subscription.link))
         try:
             while not worker.is_cancelled and self.timing.recording is not None:
+                if self.timing.finished_elsewhere():
+                    self._end_finished_elsewhere()
+                    break
                 first = subscription.get(NOTICE_WAIT_S)
                 if first is None:
                     continue
@@ -200,13 +203,30 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
         self.post_message(SessionEnded(f"{name} {state}", outcome.finished))
         self.call_from_thread(self._final_rows, outcome.result.standings)
 
+    def _end_finished_elsewhere(self) -> None:
+        """``laptiming finish`` in another terminal ended the session: stop reading it, and say so."""
+        name = self.timing.record.name if self.timing.record else "the session"
+        try:
+            outcome = self.timing.end_finished_elsewhere()
+        except (TimingError, OSError, sqlite3.Error) as err:
+            self.post_message(WorkFailed("stop the session finished in another program", str(err)))
+            return
+        if outcome is None:
+            return
+        self.post_message(SessionEnded(f"{name} was finished in another program (laptiming finish); "
+                                       "reading stopped", outcome.finished))
+        self.call_from_thread(self._final_rows, outcome.result.standings)
+
     def _final_rows(self, rows: tuple) -> None:
         self.model.rows = {row.car_id: row for row in rows}
         self.model.changed |= set(self.model.rows)
 
     def on_session_ended(self, message: SessionEnded) -> None:
         self.notify(message.summary, severity="information" if message.finished else "error", timeout=8)
-        self.screen_named("live").refresh_bars()
+        try:
+            self.screen_named("live").refresh_bars()
+        except KeyError:  # a finish that lands as the app closes finds its screens gone
+            pass
 
     def on_work_failed(self, message: WorkFailed) -> None:
         self.model.problems.append(f"{message.what}: {message.error}")

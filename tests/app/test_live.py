@@ -107,3 +107,27 @@ async def test_flags_shown_from_another_program_reach_the_header(event_db: Path)
             assert app.timing.flag() is flag
         await pilot.press("g")  # the app's own flag clears it at once
         await until(pilot, lambda: " GREEN " in str(bar.render()), "green again")
+
+
+@app_test
+async def test_a_session_finished_from_another_terminal_stops_the_app_reading_it(event_db: Path) -> None:
+    """`laptiming finish` in another terminal: the app showed FINISHED but went on recording into the finished
+    session, refused n ("finish the running session first") and f ("is finished")."""
+    from tests.timing.cli_runner import run_cli
+
+    app = LiveTimingApp(Timing(event_db, "sim://?cars=3&seed=5&speed=0&minutes=5", enter_unknown=True))
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.start_session(1)
+        await until(pilot, lambda: app.model.link is not None and app.model.link.state.value == "ended",
+                    "the simulated session read")
+        assert lock_holder(event_db, 1) is not None
+        done = run_cli("finish", "--db", event_db, "--session", "1", "--by", "steward")
+        assert done.returncode == 0, done.stderr
+        await until(pilot, lambda: app.timing.recording is None, "the app stops reading the finished session")
+        assert lock_holder(event_db, 1) is None  # the recorder's lock given back: nothing reads into it any more
+        await until(pilot, lambda: any("finished in another program" in str(n.message) for n in app._notifications),
+                    "the official told why")
+        await pilot.press("n")  # a next session can be started at once
+        await until(pilot, lambda: app.screen.id != "live" or any("finish the running session first" in
+                    str(n.message) for n in app._notifications), "n answered")
+        assert not any("finish the running session first" in str(n.message) for n in app._notifications)
