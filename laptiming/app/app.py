@@ -71,9 +71,10 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
 
     @work(thread=True, exclusive=True, group="picker")
     def pick_session(self) -> None:
-        """Read the day's sessions off the UI thread, then show the picker."""
-        day = [(s.record, s.entries) for s in self.timing.day()
-               if s.record.phase in (SessionPhase.RUNNING, SessionPhase.PLANNED)]
+        """Read the day's sessions off the UI thread, then show the picker: a session left running first (the
+        one to resume, under the cursor), then the planned ones in order."""
+        day = [(s.record, s.entries) for phase in (SessionPhase.RUNNING, SessionPhase.PLANNED)
+               for s in self.timing.day() if s.record.phase is phase]
         self.call_from_thread(self.push_screen, SessionPicker(day), self._picked)
 
     def _picked(self, session: int | str | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import OptionList
 
 from laptiming.app import LiveTimingApp, Timing
 from laptiming.app.widgets.standings import StandingsTable
@@ -131,3 +132,23 @@ async def test_a_session_finished_from_another_terminal_stops_the_app_reading_it
         await until(pilot, lambda: app.screen.id != "live" or any("finish the running session first" in
                     str(n.message) for n in app._notifications), "n answered")
         assert not any("finish the running session first" in str(n.message) for n in app._notifications)
+
+
+@app_test
+async def test_the_picker_offers_a_session_left_running_first(event_db: Path) -> None:
+    """A session left running (the app quit mid-session) came after every planned one: 26 down the list."""
+    db = open_event_db(event_db)
+    try:
+        with db.atomic():
+            db.execute("UPDATE sessions SET phase = ? WHERE name = ?", [SessionPhase.RUNNING.value, "Practice 2"])
+    finally:
+        db.close()
+    app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="J. Smith")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("n")
+        await until(pilot, lambda: "SessionPicker" in type(app.screen).__name__, "the picker")
+        options = app.screen.query_one(OptionList)
+        assert [options.get_option_at_index(i).id for i in range(options.option_count)] == ["2", "1"]
+        await pilot.press("enter")  # the cursor starts on it: Enter resumes it
+        await until(pilot, lambda: app.timing.record is not None, "a session started")
+        assert app.timing.record.name == "Practice 2"
