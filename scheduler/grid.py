@@ -52,6 +52,29 @@ def rest_conflicts(slots: tuple[Slot, ...], min_rest_minutes: int) -> tuple[tupl
     return tuple(result)
 
 
+def back_to_back(earlier: tuple[datetime, datetime], later: tuple[datetime, datetime],
+                 changeover_minutes: int) -> bool:
+    """True when the ``(start, end)`` session ``later`` follows ``earlier`` directly.
+
+    That is: the same day, starting no more than the changeover after ``earlier`` ends (a break
+    or the night between them leaves more), so a car in both has no time to change driver.
+    """
+    (first_start, first_end), (second_start, _) = earlier, later
+    return (first_start.date() == second_start.date() and first_start < second_start
+            and second_start <= first_end + timedelta(minutes=changeover_minutes))
+
+
+def back_to_back_pairs(slots: tuple[Slot, ...], changeover_minutes: int) -> tuple[tuple[int, int], ...]:
+    """Pairs ``(i, i + 1)`` of slot indices that follow each other directly (see :func:`back_to_back`).
+
+    Slots are in time order and at least a changeover apart, so only the next slot can follow
+    a slot directly.
+    """
+    return tuple((i, i + 1) for i in range(len(slots) - 1)
+                 if back_to_back((slots[i].start, slots[i].end), (slots[i + 1].start, slots[i + 1].end),
+                                 changeover_minutes))
+
+
 def too_close(first: Slot, second: Slot, min_rest_minutes: int) -> bool:
     """True when one driver cannot run in both (overlap or less rest than required)."""
     early, late = sorted((first, second), key=lambda s: s.start)

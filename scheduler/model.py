@@ -63,6 +63,9 @@ class Plan:
     never_together: tuple[tuple[Skill, Skill], ...]
     separate_classes: tuple[str, ...]
     key_lines: tuple[tuple[str, int], ...] = ()  # ("drivers.runs", line) for messages
+    # True when a shared car may go straight back out with another driver (a swap in the pit
+    # lane); by default its drivers never take two sessions that follow each other directly.
+    shared_car_back_to_back: bool = False
 
     def line_of(self, key: str) -> int:
         """The plan line where ``key`` (like ``drivers.runs``) is set, or 0 if not found."""

@@ -26,7 +26,7 @@ MINUTES_PER_DAY = 24 * 60
 _KNOWN_KEYS: dict[str, frozenset[str]] = {
     "event": frozenset({"name"}),
     "days": frozenset({"date", "start", "end", "breaks"}),
-    "sessions": frozenset({"length_minutes", "changeover_minutes", "capacity"}),
+    "sessions": frozenset({"length_minutes", "changeover_minutes", "capacity", "shared_car_back_to_back"}),
     "drivers": frozenset({"runs", "min_rest_minutes"}),
     "rules": frozenset({"never_together", "separate_classes"}),
 }
@@ -129,6 +129,14 @@ class _PlanReader:
         if value > maximum:
             self.problem(name, key, f"'{key}' must be at most {maximum} ({what}), got {value}")
             return minimum
+        return value
+
+    def boolean(self, table: dict[str, Any], name: str, key: str, default: bool) -> bool:
+        """A TOML ``true`` or ``false`` (not text like "no"); ``default`` when absent."""
+        value = table.get(key, default)
+        if not isinstance(value, bool):
+            self.problem(name, key, f"'{key}' must be true or false, got {value!r}")
+            return default
         return value
 
     def clock(self, value: Any, key: str, index: int) -> time | None:
@@ -249,6 +257,7 @@ class _PlanReader:
         length = self.integer(sessions, "sessions", "length_minutes", 1)
         changeover = self.integer(sessions, "sessions", "changeover_minutes", 0, default=0)
         capacity = self.integer(sessions, "sessions", "capacity", 1)
+        back_to_back = self.boolean(sessions, "sessions", "shared_car_back_to_back", default=False)
         drivers = self.table("drivers")
         runs = self.integer(drivers, "drivers", "runs", 1)
         rest = self.integer(drivers, "drivers", "min_rest_minutes", 0, default=0)
@@ -282,6 +291,7 @@ class _PlanReader:
             separate_classes=separate,
             key_lines=tuple((f"{table}.{key}", number)
                             for (table, _, key), number in self.locator.keys.items()),
+            shared_car_back_to_back=back_to_back,
         )
 
 

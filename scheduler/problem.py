@@ -13,7 +13,7 @@ from pathlib import Path
 
 from scheduler.entries import read_entries_with_problems
 from scheduler.errors import InputProblem, ScheduleInputError
-from scheduler.grid import build_slots, max_runs_in, rest_conflicts
+from scheduler.grid import back_to_back_pairs, build_slots, max_runs_in, rest_conflicts
 from scheduler.model import Entry, Plan, Skill, Slot
 from scheduler.plan import read_plan
 
@@ -66,11 +66,27 @@ class Problem:
     cars: tuple[tuple[int, ...], ...]
     groups: tuple[Group, ...]
     rest: tuple[tuple[int, ...], ...]
+    # Slot pairs (i, i + 1) that follow each other directly: a shared car never has one driver
+    # in each (no time to swap), unless the plan allows a swap in the pit lane (then empty).
+    back_to_back: tuple[tuple[int, int], ...] = ()
 
     @property
     def capacity(self) -> int:
         """Cars on track at once."""
         return self.plan.capacity
+
+    def car_mates(self, driver: int) -> tuple[int, ...]:
+        """The other drivers of this driver's car."""
+        return tuple(d for d in self.cars[self.drivers[driver].car] if d != driver)
+
+    def back_to_back_neighbours(self) -> tuple[tuple[int, ...], ...]:
+        """For each slot, the slots right before and after it in which its car may not have
+        another driver (computed afresh: callers keep it)."""
+        neighbours: list[list[int]] = [[] for _ in self.slots]
+        for first, second in self.back_to_back:
+            neighbours[first].append(second)
+            neighbours[second].append(first)
+        return tuple(tuple(sorted(n)) for n in neighbours)
 
     @property
     def total_runs(self) -> int:
@@ -188,9 +204,10 @@ def build_problem(entries: Sequence[Entry], plan: Plan) -> Problem:
     if problems:
         raise ScheduleInputError(problems)
     rest = rest_conflicts(slots, plan.min_rest_minutes)
-    problem = Problem(plan, slots, tuple(drivers), tuple(tuple(c) for c in cars), (), rest)
+    adjacent = () if plan.shared_car_back_to_back else back_to_back_pairs(slots, plan.changeover_minutes)
+    problem = Problem(plan, slots, tuple(drivers), tuple(tuple(c) for c in cars), (), rest, adjacent)
     groups = _groups(drivers, problem)
-    return Problem(plan, slots, tuple(drivers), problem.cars, groups, rest)
+    return Problem(plan, slots, tuple(drivers), problem.cars, groups, rest, adjacent)
 
 
 def load_problem(entries_path: Path, plan_path: Path, notes: list[InputProblem] | None = None

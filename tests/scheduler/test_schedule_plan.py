@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from scheduler.errors import ScheduleInputError
-from scheduler.grid import build_slots, rest_conflicts
+from scheduler.grid import back_to_back_pairs, build_slots, rest_conflicts
 from scheduler.model import Skill
 from scheduler.plan import parse_plan
 from schedule_helpers import SMALL_PLAN
@@ -71,6 +71,25 @@ def test_rest_conflicts_are_the_later_slots_inside_the_rest():
     assert conflicts[0] == (1, 2)
     # 11:40-11:55 + 40 min = 12:35: the 13:00 slot is fine.
     assert conflicts[11] == ()
+
+
+def test_slots_back_to_back_are_the_next_slot_of_the_same_stretch_of_the_day():
+    second_day = '[[days]]\ndate = "2026-06-14"\nstart = "08:00"\nend = "08:40"\n\n[sessions]'
+    plan = parse_plan(SMALL_PLAN.replace("[sessions]", second_day), "p.toml")
+    slots = build_slots(plan)
+    # Day one: 08:00 ... 09:40 (indices 0-5), the break, 10:20 ... 11:40 (6-10); day two: 08:00, 08:20 (11-12).
+    assert [s.start.strftime("%d %H:%M") for s in slots[5:8]] == ["13 09:40", "13 10:20", "13 10:40"]
+    pairs = back_to_back_pairs(slots, plan.changeover_minutes)
+    assert pairs == ((0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (6, 7), (7, 8), (8, 9), (9, 10), (11, 12))
+
+
+def test_a_shared_car_back_to_back_is_refused_unless_the_plan_allows_a_swap_in_the_pit_lane():
+    assert parse_plan(SMALL_PLAN, "p.toml").shared_car_back_to_back is False
+    allowed = SMALL_PLAN.replace("capacity = 4", "capacity = 4\nshared_car_back_to_back = true")
+    assert parse_plan(allowed, "p.toml").shared_car_back_to_back is True
+    problems = _problems(SMALL_PLAN.replace("capacity = 4", 'capacity = 4\nshared_car_back_to_back = "no"'))
+    assert problems == ["plan.toml:14: column 'sessions.shared_car_back_to_back': "
+                        "'shared_car_back_to_back' must be true or false, got 'no'"]
 
 
 def _problems(text: str) -> list[str]:
