@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from scheduler.grid import build_slots
+from scheduler.grid import back_to_back, build_slots
 from scheduler.model import Entry, Plan, Skill
 from scheduler.roster import RosterRow
 
@@ -32,6 +32,7 @@ class Rule(enum.StrEnum):
     REST = "rest"                      # minimum rest between a driver's runs
     NEVER_TOGETHER = "never-together"
     SEPARATE_CLASS = "separate-class"
+    SHARED_CAR_ADJACENT = "shared-car-adjacent"  # a shared car straight back out with another driver
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +197,32 @@ def _driver_violations(plan: Plan, rows: Sequence[RosterRow], entries: dict[str,
     return found
 
 
+def _shared_car_violations(plan: Plan, rows: Sequence[RosterRow], entries: dict[str, Entry]) -> list[Violation]:
+    """A shared car never has one driver in a session and another in the session right after it
+    (no time to swap drivers), unless the plan allows a swap in the pit lane."""
+    if plan.shared_car_back_to_back:
+        return []
+    found: list[Violation] = []
+    by_car: dict[str, list[RosterRow]] = defaultdict(list)
+    for row in rows:
+        if (entry := entries.get(row.driver_id)) is not None:
+            by_car[entry.car_id].append(row)
+    for car, runs in sorted(by_car.items()):
+        if len({row.driver_id for row in runs}) < 2:
+            continue
+        ordered = sorted(runs, key=lambda r: (r.start, r.line))
+        for position, first in enumerate(ordered):
+            for second in ordered[position + 1:]:
+                if second.driver_id != first.driver_id and back_to_back(
+                        (first.start, first.end), (second.start, second.end), plan.changeover_minutes):
+                    found.append(Violation(
+                        Rule.SHARED_CAR_ADJACENT, second.session, second.line,
+                        f"car '{car}' goes straight back out with another driver: {first.driver_id} in "
+                        f"session {first.session}, then {second.driver_id} in session {second.session}, "
+                        "no time to swap (sessions.shared_car_back_to_back = true allows a swap in the pit lane)"))
+    return found
+
+
 def check_roster(rows: Sequence[RosterRow], entries: Sequence[Entry], plan: Plan) -> list[Violation]:
     """Every hard rule the roster breaks (an empty list means the roster is valid)."""
     by_id = {e.driver_id: e for e in entries}
@@ -204,5 +231,5 @@ def check_roster(rows: Sequence[RosterRow], entries: Sequence[Entry], plan: Plan
         sessions[(row.start, row.end)].append(row)
     found = (_slot_violations(plan, sessions) + _session_violations(sessions)
              + _entry_violations(rows, by_id) + _session_rule_violations(plan, sessions, by_id)
-             + _driver_violations(plan, rows, by_id))
+             + _driver_violations(plan, rows, by_id) + _shared_car_violations(plan, rows, by_id))
     return found

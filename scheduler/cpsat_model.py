@@ -2,9 +2,11 @@
 
 Windows delete variables rather than adding constraints; run counts are soft (a ``short``
 count per driver) so the solver always has an answer; rest is one at-most-one per maximal
-clique of too-close slots; shared cars, capacity, class families and skill pairs are
-boolean constraints. The goal terms (sessions used, groups together, spread, early/late
-share) are built here and chosen stage by stage in :mod:`scheduler.solver`.
+clique of too-close slots; shared cars (never two drivers in one slot, nor in two slots that
+follow each other directly unless the plan allows a swap in the pit lane), capacity, class
+families and skill pairs are boolean constraints. The goal terms (sessions used, groups
+together, spread, early/late share) are built here and chosen stage by stage in
+:mod:`scheduler.solver`.
 """
 
 from __future__ import annotations
@@ -204,6 +206,7 @@ def build_model(problem: Problem, fixed: Mapping[int, tuple[int, ...]] | None = 
                 shared = [rm.x[(d, s)] for d in car if (d, s) in rm.x]
                 if len(shared) > 1:
                     model.add_at_most_one(shared)
+            _car_back_to_back(problem, rm, car)
     _goals(problem, rm)
     return rm
 
@@ -218,6 +221,27 @@ def _rest(problem: Problem, rm: RosterModel, driver: int, slots: list[int]) -> N
         if len(clique) > 1 and end > previous_end:
             rm.model.add_at_most_one(rm.x[(driver, t)] for t in clique)
         previous_end = max(previous_end, end)
+
+
+def _car_back_to_back(problem: Problem, rm: RosterModel, car: tuple[int, ...]) -> None:
+    """A shared car never has one driver in a slot and another in the slot right after it.
+
+    When rest already keeps one driver out of both slots, all the car's runs in the pair form
+    one at-most-one; otherwise (little rest) each pair of two different drivers is forbidden.
+    """
+    model = rm.model
+    for first, second in problem.back_to_back:
+        early = [(d, rm.x[(d, first)]) for d in car if (d, first) in rm.x]
+        late = [(d, rm.x[(d, second)]) for d in car if (d, second) in rm.x]
+        if not early or not late:
+            continue
+        if second in problem.rest[first]:
+            model.add_at_most_one(var for _, var in early + late)
+            continue
+        for d, before in early:
+            for e, after in late:
+                if d != e:
+                    model.add_bool_or([before.Not(), after.Not()])
 
 
 def _slot_rules(problem: Problem, rm: RosterModel, s: int, drivers: list[int]) -> None:

@@ -43,6 +43,8 @@ class _Placer:
             skill: frozenset(k for k in Skill if problem.plan.keeps_apart(skill, k))
             for skill in (*Skill, None)}
         self.closed = closed
+        self.neighbours = problem.back_to_back_neighbours()
+        self.mates = [problem.car_mates(d.index) for d in problem.drivers]
         self.state = [_SlotState() for _ in problem.slots]
         self.chosen: list[list[int]] = [[] for _ in problem.drivers]
         self.pinned = {(d, slot) for d, slots in fixed.items() for slot in slots}
@@ -96,7 +98,12 @@ class _Placer:
         apart = self.apart[driver.skill]
         if apart and any(other in apart for other in state.skills):
             return False
-        return all(not self._too_close(slot, other) for other in self.chosen[driver.index])
+        return self.car_clear(driver, slot) and self._rest_ok(driver, slot)
+
+    def car_clear(self, driver: Driver, slot: int) -> bool:
+        """True when no other driver of the car is in a slot right before or after this one."""
+        mates = self.mates[driver.index]
+        return not mates or not any(m in self.state[n].members for n in self.neighbours[slot] for m in mates)
 
     def _too_close(self, a: int, b: int) -> bool:
         low, high = min(a, b), max(a, b)
@@ -261,6 +268,8 @@ def share_shortage(problem: Problem, roster: Roster,
             state = placer.state[slot]
             if slot in placer.closed or not placer._rest_ok(driver, slot) or driver.car in state.cars:
                 continue
+            if not placer.car_clear(driver, slot):
+                continue
             if state.load < placer.capacity:
                 continue  # a free seat would have been taken by the packing stage already
             if state.family != driver.family or any(k in placer.apart[driver.skill] for k in state.skills):
@@ -278,7 +287,8 @@ def legal_subset(problem: Problem, wanted: Mapping[int, tuple[int, ...]]) -> dic
     """The runs of ``wanted`` (driver -> slots) that can stand together, taken in order.
 
     A run is kept when its slot is in the driver's window, the driver still needs runs, and
-    it fits capacity, car, class, skill and rest alongside the runs kept before it.
+    it fits capacity, car (once per slot, and not straight back out with another driver), class,
+    skill and rest alongside the runs kept before it.
     """
     placer = _Placer(problem, {})
     for driver_index in sorted(wanted):

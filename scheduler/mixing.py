@@ -3,10 +3,11 @@
 Runs after every other goal and never costs one: a move swaps two drivers' runs between two
 sessions (so every session keeps its number of cars, and no session opens or closes), and is
 only made when both drivers are in no friend group, the swap keeps every rule (window, rest,
-car, class, skills) and no driver's spread gets worse. Local search, as the Social Golfer
-literature does it (Dotú & Van Hentenryck): a move is kept when the number of different
-owners met does not fall. The search runs a fixed number of steps from a seeded generator,
-so the same input and seed give the same roster on any machine.
+car, a shared car not straight back out with another driver, class, skills) and no driver's
+spread gets worse. Local search, as the Social Golfer literature does it (Dotú & Van
+Hentenryck): a move is kept when the number of different owners met does not fall. The
+search runs a fixed number of steps from a seeded generator, so the same input and seed give
+the same roster on any machine.
 
 "Owners met" counts, for a driver, the other cars (a shared car is one owner) in any of their
 sessions. A random roster (the same sessions, drivers swapped at random by legal moves) is
@@ -55,6 +56,7 @@ class _Swapper:
         self.buckets = day_buckets(problem)
         self.edges = edge_slots(problem)
         self.rest = problem.plan.min_rest_minutes
+        self.neighbours = problem.back_to_back_neighbours()
 
     def _meet(self, driver: int, others: set[int], step: int) -> None:
         """Count (or uncount) ``driver`` meeting everyone in ``others``, both ways."""
@@ -85,6 +87,11 @@ class _Swapper:
         for other in self.members[join] - {partner}:
             them = problem.drivers[other]
             if them.car == me.car or problem.plan.keeps_apart(me.skill, them.skill):
+                return False
+        for mate in problem.car_mates(driver):
+            # Where the car's other drivers are after the swap (the partner changes place too).
+            theirs = self.sessions[mate] - {join} | {leave} if mate == partner else self.sessions[mate]
+            if any(slot in theirs for slot in self.neighbours[join]):
                 return False
         return True
 

@@ -2,9 +2,10 @@
 
 A late entry, a withdrawal, or a driver whose entry changed (a new window, fewer runs, a
 different car) is re-solved with every other published run kept. A published run is kept
-when it is still legal for the driver and alongside the runs kept before it; a driver whose
-runs are all kept is frozen. With moves allowed nothing is fixed: the published roster is
-the start, and moving runs away from it is the goal right after placing every run.
+when it is still legal for the driver and alongside the runs kept before it (so a shared
+car's published runs that send it straight back out with another driver are not kept); a
+driver whose runs are all kept is frozen. With moves allowed nothing is fixed: the published
+roster is the start, and moving runs away from it is the goal right after placing every run.
 """
 
 from __future__ import annotations

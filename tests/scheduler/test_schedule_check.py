@@ -24,7 +24,8 @@ ROWS = [
     entry("D5", car_class="Electric"),
     entry("D6", available_from="2026-06-13 10:20"),
 ]
-VALID = {"D1": (1, 4), "D2": (2, 5), "D3": (1, 4), "D4": (2, 5), "D5": (3, 6), "D6": (7, 10)}
+# D3 and D4 share car C3, never in slots that follow each other directly (no time to swap).
+VALID = {"D1": (1, 4), "D2": (2, 5), "D3": (1, 4), "D4": (8, 11), "D5": (3, 6), "D6": (7, 10)}
 
 
 @pytest.fixture
@@ -144,3 +145,32 @@ def test_one_name_per_session(event):
     rows[0] = dataclasses.replace(rows[0], session="A")
     violations = check_roster(rows, entries, plan)
     assert _rules(violations) == {Rule.SESSION}
+
+
+def test_a_shared_car_straight_back_out_with_another_driver_is_named_at_its_line(event, tmp_path):
+    entries, plan = event
+    write_roster(tmp_path / "r.csv", _roster(entries, {**VALID, "D4": (2, 5)}))
+    rows = read_roster(tmp_path / "r.csv")
+    violations = check_roster(rows, entries, plan)
+    assert _rules(violations) == {Rule.SHARED_CAR_ADJACENT}
+    line = {r.session: r.line for r in rows if r.driver_id == "D4"}
+    assert [str(v) for v in violations] == [
+        f"line {line['2']}: session 2: [shared-car-adjacent] car 'C3' goes straight back out with another driver: "
+        "D3 in session 1, then D4 in session 2, no time to swap "
+        "(sessions.shared_car_back_to_back = true allows a swap in the pit lane)",
+        f"line {line['5']}: session 5: [shared-car-adjacent] car 'C3' goes straight back out with another driver: "
+        "D3 in session 4, then D4 in session 5, no time to swap "
+        "(sessions.shared_car_back_to_back = true allows a swap in the pit lane)"]
+
+
+def test_a_swap_in_the_pit_lane_allows_a_shared_car_back_to_back(event):
+    entries, plan = event
+    rows = _roster(entries, {**VALID, "D4": (2, 5)})
+    assert check_roster(rows, entries, dataclasses.replace(plan, shared_car_back_to_back=True)) == []
+
+
+def test_a_shared_car_either_side_of_the_break_is_not_back_to_back(event):
+    entries, plan = event
+    # Session 6 ends 09:55, the break runs 10:00-10:20, session 7 starts 10:20.
+    rows = _roster(entries, {**VALID, "D3": (1, 6), "D4": (7, 10), "D5": (3, 9)})
+    assert check_roster(rows, entries, plan) == []

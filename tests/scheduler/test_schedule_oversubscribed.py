@@ -106,7 +106,7 @@ def test_the_readme_capacity_20_example(tmp_path):
     assert lines[1] == ("sessions used: 28 (lower bound 31, the bound is for a full roster), "
                         "last session ends 2026-06-13 18:15")
     assert lines[2] == "runs unmet: 28 (the fewest possible; every driver runs at least once)"
-    assert lines[3] == "  D0016 Gus Dubois: 1 of 2 runs not placed"
+    assert lines[3] == "  D0007 Quinn Turner: 1 of 2 runs not placed"
     assert sum(1 for line in lines if line.endswith("runs not placed")) == 20
     assert "  shared out: 8 driver(s) miss more than one run (the fewest possible)" in lines
     assert README_WHY in lines
