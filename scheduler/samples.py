@@ -60,7 +60,8 @@ def plan_toml(size: EventSize) -> str:
         f'breaks = [["12:00", "13:00"]]\n' for i in range(size.days))
     return (
         f'[event]\nname = "Club track day {first}"\n{days}\n'
-        f"[sessions]\nlength_minutes = 15\nchangeover_minutes = 5\ncapacity = {size.capacity}\n\n"
+        f"[sessions]\nlength_minutes = 15\nchangeover_minutes = 5\ncapacity = {size.capacity}\n"
+        "shared_car_back_to_back = false\n\n"
         f"[drivers]\nruns = {size.runs}\nmin_rest_minutes = 40\n\n"
         '[rules]\nnever_together = [["novice", "advanced"]]\nseparate_classes = ["Electric"]\n'
     )
