@@ -10,7 +10,7 @@ from textual.widgets import Input
 from laptiming.app import LiveTimingApp, Timing
 from laptiming.app.widgets.columns import COLUMNS, drawn_width, fit_columns
 from laptiming.app.widgets.standings import HEADER_LINES, StandingsTable
-from tests.app.conftest import app_test, until
+from tests.app.conftest import app_test, make_event, until
 
 SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
 SMALL_LAPTOP = (100, 30)
@@ -59,3 +59,17 @@ def test_the_columns_fit_and_only_the_least_needed_give_way(available: int) -> N
     assert drawn_width(columns) == max(available, NARROWEST)  # fits exactly; narrower: it scrolls sideways
     assert ("int" in keys) == (available >= 91)  # Int goes only below 93 terminal columns
     assert (keys == {key for key, _, _ in COLUMNS}) == (available >= drawn_width(COLUMNS))
+
+
+@app_test
+async def test_on_an_80_by_24_terminal_the_picker_keeps_its_new_session_field_on_screen(tmp_path: Path) -> None:
+    """A day of 27 sessions pushed "or a new practice session" and its field below the bottom of the screen."""
+    db = make_event(tmp_path / "event.db", *(f"Session {n}" for n in range(1, 28)))
+    app = LiveTimingApp(Timing(db, SIM), official="desk")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await until(pilot, lambda: "SessionPicker" in type(app.screen).__name__, "the picker")
+        await pilot.pause()
+        field = app.screen.query_one("#new-session", Input)
+        assert 0 < field.region.bottom <= 24
+        assert app.screen.get_widget_at(field.region.x, field.region.y)[0] is field  # drawn, not hidden
