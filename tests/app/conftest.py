@@ -52,6 +52,12 @@ async def timed_to_the_end(app: Any, pilot, cars: int = 3) -> None:
                 and app.model.link.state.value == "ended", f"{cars} cars timed")
 
 
+async def finished_with_keys(app: Any, pilot) -> None:
+    """Finish the running session as an official does (f, then y on the question) and wait until it is."""
+    await pilot.press("f", "y")
+    await until(pilot, lambda: app.timing.recording is None and app.timing.flag().value == "finished", "finished")
+
+
 def make_event(path: Path, *names: str, rules: SessionRules = SessionRules()) -> Path:
     """An event database with these planned sessions."""
     db = open_event_db(path, create=True)

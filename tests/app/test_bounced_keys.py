@@ -12,13 +12,22 @@ from laptiming.app.widgets.status import AlertBar
 from laptiming.service.control import control_log
 from laptiming.store import load_corrections, open_event_db
 from laptiming.store.sessions import load_entries
-from tests.app.conftest import WAIT_S, app_test, press_together, timed_to_the_end, until
+from tests.app.conftest import WAIT_S, app_test, finished_with_keys, press_together, timed_to_the_end, until
 
 SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
 
 
 def _stack(app: LiveTimingApp) -> list[str | None]:
     return [screen.id for screen in app.screen_stack[1:]]
+
+
+async def _live_still_there(app: LiveTimingApp, pilot) -> None:
+    """Another screen and back: Live is still the one screen under them (a second dismiss once popped it)."""
+    await pilot.press("2")
+    await until(pilot, lambda: app.screen.id == "passings", "the Passings screen")
+    await pilot.press("1")
+    await until(pilot, lambda: app.screen.id == "live", "back on Live")
+    assert _stack(app) == ["live"]
 
 
 def _corrections(db_path: Path) -> int:
@@ -39,11 +48,8 @@ async def test_enter_enter_on_a_correction_form_records_once_and_live_stays(even
         await pilot.press(*"30", "enter", *"slow")
         press_together(app, "enter", "enter")
         await until(pilot, lambda: _corrections(event_db) == 1, "the correction recorded")
-        await pilot.press("2")
-        await until(pilot, lambda: app.screen.id == "passings", "the Passings screen")
-        await pilot.press("1")
-        await until(pilot, lambda: app.screen.id == "live", "back on Live")
-        assert _stack(app) == ["live"] and _corrections(event_db) == 1
+        await _live_still_there(app, pilot)
+        assert _corrections(event_db) == 1
 
 
 @app_test
@@ -70,11 +76,8 @@ async def test_enter_again_while_the_walk_up_is_being_entered_asks_once_and_live
         await pilot.press("enter")
         gate.set()
         await until(pilot, lambda: app.screen is not form, "the car entered")
-        await pilot.press("2")
-        await until(pilot, lambda: app.screen.id == "passings", "the Passings screen")
-        await pilot.press("1")
-        await until(pilot, lambda: app.screen.id == "live", "back on Live")
-        assert _stack(app) == ["live"] and len(asked) == 1
+        await _live_still_there(app, pilot)
+        assert len(asked) == 1
     db = open_event_db(event_db, readonly=True)
     try:
         assert [(e.number, e.driver) for e in load_entries(db, 1) if e.number == "9"] == [("9", "Ada")]
@@ -87,8 +90,7 @@ async def test_enter_enter_on_the_reopen_reason_keeps_the_results_screen(event_d
     app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="desk")
     async with app.run_test(size=(120, 40)) as pilot:
         await timed_to_the_end(app, pilot)
-        await pilot.press("f", "y")
-        await until(pilot, lambda: app.timing.recording is None and app.timing.flag().value == "finished", "finished")
+        await finished_with_keys(app, pilot)
         await pilot.press("4")
         await until(pilot, lambda: app.screen.id == "results" and app.screen.query_one(DataTable).row_count == 3,
                     "the Results screen")

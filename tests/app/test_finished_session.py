@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 from laptiming.app import LiveTimingApp, Timing
 from laptiming.errors import TimingError
 from laptiming.service.corrections import MinLapRequest
-from tests.app.conftest import app_test, timed_to_the_end, until
+from tests.app.conftest import app_test, finished_with_keys, timed_to_the_end, until
 
 SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
 NO_SESSION_TO_CORRECT = "no session running (corrections to finished sessions: laptiming correct)"  # as on Live
@@ -20,8 +20,7 @@ async def test_voiding_a_passing_of_the_session_just_finished_is_refused_not_a_c
     app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="desk")
     async with app.run_test(size=(120, 40)) as pilot:
         await timed_to_the_end(app, pilot)
-        await pilot.press("f", "y")
-        await until(pilot, lambda: app.timing.recording is None and app.timing.flag().value == "finished", "finished")
+        await finished_with_keys(app, pilot)
         await pilot.press("2")
         await until(pilot, lambda: app.screen.id == "passings" and app.screen.query_one(DataTable).row_count > 0,
                     "the Passings screen")

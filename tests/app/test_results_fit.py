@@ -12,7 +12,7 @@ from textual.widgets import DataTable
 from laptiming.app import LiveTimingApp, Timing
 from laptiming.engine import CarStatus
 from laptiming.service.corrections import StatusRequest
-from tests.app.conftest import app_test, timed_to_the_end, until
+from tests.app.conftest import app_test, finished_with_keys, timed_to_the_end, until
 
 SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
 
@@ -28,8 +28,7 @@ async def test_results_show_gap_and_the_whole_status_at_any_width(event_db: Path
             app.send_correction(StatusRequest(row.number, status), reason)
             await until(pilot, lambda: app.timing.state is not None and any(
                 r.number == row.number and r.status is status for r in app.timing.state.standings), f"{status.value}")
-        await pilot.press("f", "y")
-        await until(pilot, lambda: app.timing.recording is None and app.timing.flag().value == "finished", "finished")
+        await finished_with_keys(app, pilot)
         await pilot.press("4")
         await until(pilot, lambda: app.screen.id == "results" and app.screen.query_one(DataTable).row_count == 3,
                     "the results")

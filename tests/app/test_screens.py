@@ -16,7 +16,7 @@ from laptiming.service import Recording, RecordingRequest
 from laptiming.service.control import control_log, results_status
 from laptiming.service.corrections import AssignRequest
 from laptiming.store import SessionPhase, ensure_car, list_sessions, open_event_db, write_transaction
-from tests.app.conftest import app_test, until
+from tests.app.conftest import app_test, finished_with_keys, until
 
 SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
 TRANSPONDER, CAR, REASON = (PASSING_COLUMN_INDEX[key] for key in ("transponder", "car", "reason"))  # Passings
@@ -111,8 +111,7 @@ async def test_passings_day_results_and_keys(event_db: Path, tmp_path: Path, mon
         assert "Keys" in type(app.screen).__name__ or app.screen.query("#keys")
         await pilot.press("escape", "1")
         await until(pilot, lambda: app.screen.id == "live", "back on Live")
-        await pilot.press("f", "y")
-        await until(pilot, lambda: app.timing.recording is None and app.timing.flag().value == "finished", "finished")
+        await finished_with_keys(app, pilot)
         await pilot.press("4")
         await until(pilot, lambda: app.screen.id == "results", "the Results screen")
         results = app.screen.query_one(DataTable)
