@@ -11,7 +11,7 @@ from laptiming.app import LiveTimingApp, Timing
 from laptiming.app.widgets.status import AlertBar
 from laptiming.service.control import control_log
 from laptiming.store import load_corrections, open_event_db
-from laptiming.store.sessions import load_entries
+from laptiming.store.sessions import load_assignments, load_entries
 from tests.app.conftest import WAIT_S, app_test, finished_with_keys, press_together, timed_to_the_end, until
 
 SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
@@ -156,3 +156,32 @@ async def test_a_problem_alert_is_cleared_with_esc(event_db: Path) -> None:
         await pilot.press("escape")
         await until(pilot, lambda: "PROBLEM" not in str(alerts.render()), "the alert cleared")
         assert app.screen.id == "live"
+
+
+@app_test
+async def test_a_key_typed_after_the_enter_that_records_a_form_is_not_part_of_it(event_db: Path) -> None:
+    """`20 Enter again Enter 2` sent together recorded the reason "again2"; a scanner's second read after a walk-up's
+    last Enter made transponder 3999907 into 39999075."""
+    app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="desk")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await timed_to_the_end(app, pilot)
+        await pilot.press("m")
+        await until(pilot, lambda: app.screen.query("#field-seconds"), "the min lap form")
+        press_together(app, *"20", "enter", *"again", "enter", "2")
+        await until(pilot, lambda: _corrections(event_db) == 1, "the correction recorded")
+        db = open_event_db(event_db, readonly=True)
+        try:
+            assert load_corrections(db, 1)[0].reason == "again"
+        finally:
+            db.close()
+        await pilot.press("w")
+        await until(pilot, lambda: app.screen.query("#walkup-number"), "the walk-up form")
+        form = app.screen
+        press_together(app, *"907", "enter", *"Bo", "enter", "enter", *"3999907", "enter", "5")
+        await until(pilot, lambda: app.screen is not form, "the car entered")
+    db = open_event_db(event_db, readonly=True)
+    try:
+        [car] = [e.car_id for e in load_entries(db, 1) if e.number == "907"]
+        assert [a.transponder for a in load_assignments(db) if a.car_id == car] == [3999907]
+    finally:
+        db.close()

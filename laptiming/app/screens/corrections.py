@@ -149,9 +149,9 @@ class CorrectionForm(OnceModal[CorrectionTyped | None]):
                 return
         self.query(Input).last().focus()
 
-    def values(self) -> Values:
-        """What is typed now, by field key."""
-        return {w.id.removeprefix("field-"): w.value for w in self.query(Input) if w.id}
+    def values(self, typed: dict[str, str] | None = None) -> Values:
+        """What is typed, by field key: as :func:`when_typed` took it (by Input id), else as it stands now."""
+        return {w.id.removeprefix("field-"): (typed or {}).get(w.id, w.value) for w in self.query(Input) if w.id}
 
     def action_next_field(self) -> None:
         """Enter: down to the next field; on the reason, record the correction."""
@@ -162,9 +162,9 @@ class CorrectionForm(OnceModal[CorrectionTyped | None]):
             return
         when_typed(inputs, self._record)
 
-    def _record(self) -> None:
-        """Check what is typed; send the correction, or say what is wrong (the form stays open)."""
-        values = self.values()
+    def _record(self, typed: dict[str, str]) -> None:
+        """Check what was typed; send the correction, or say what is wrong (the form stays open)."""
+        values = self.values(typed)
         missing = [f.label for f in (*self.kind.fields, Field("reason", "Reason")) if f.required and not values[f.key].strip()]
         if missing:
             self._error(f"needed: {', '.join(missing)}")

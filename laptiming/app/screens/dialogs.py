@@ -106,7 +106,7 @@ class ReasonPrompt(OnceModal[str | None]):
     def action_go_ahead(self) -> None:
         """Enter: close with the reason once every key typed before it is in the field; none, say so."""
         reason = self.query_one("#reason", Input)
-        when_typed([reason], lambda: self._answer(reason.value.strip()))
+        when_typed([reason], lambda typed: self._answer(typed["reason"].strip()))
 
     def _answer(self, reason: str) -> None:
         if not reason:

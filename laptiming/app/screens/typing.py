@@ -2,7 +2,7 @@
 
 The app hands each key to the focused Input's own message queue, so when Enter is seen the keys typed
 just before it may not be in that Input's value yet. The forms move focus on Enter at once (a priority
-binding) and read their fields only through :func:`when_typed`.
+binding) and read their fields only through :func:`when_typed`, as they stood when Enter was pressed.
 """
 
 from __future__ import annotations
@@ -12,14 +12,21 @@ from collections.abc import Callable, Iterable
 from textual.widgets import Input
 
 
-def when_typed(inputs: Iterable[Input], then: Callable[[], None]) -> None:
-    """Call ``then`` once each of these Inputs has handled every key already sent to it."""
-    pending = list(inputs)
+def when_typed(inputs: Iterable[Input], then: Callable[[dict[str, str]], None]) -> None:
+    """Call ``then`` with each Input's value (by id) once it has handled every key sent to it before now.
 
-    def next_input() -> None:
-        if pending:
-            pending.pop().call_later(next_input)  # runs after what is already in that Input's queue
-        else:
-            then()
+    Each value is taken in that Input's own queue, right after those keys: a key typed after the Enter that
+    records the form (a bounce, a scanner's second read) is not part of it, even if it lands before ``then``.
+    """
+    fields = list(inputs)
+    typed: dict[str, str] = {}
 
-    next_input()
+    def take(field: Input) -> None:
+        typed[field.id or ""] = field.value
+        if len(typed) == len(fields):
+            then(typed)
+
+    if not fields:
+        then(typed)
+    for field in fields:
+        field.call_later(take, field)  # runs after what is already in that Input's queue

@@ -110,9 +110,9 @@ class WalkUpForm(OnceModal[WalkUpResult | None]):
     def on_mount(self) -> None:
         self.query_one("#walkup-driver" if self.car_number else "#walkup-number", Input).focus()
 
-    def values(self) -> dict[str, str]:
-        """What is typed now, by field key."""
-        return {w.id.removeprefix("walkup-"): w.value for w in self.query(Input) if w.id}
+    def values(self, typed: dict[str, str] | None = None) -> dict[str, str]:
+        """What is typed, by field key: as :func:`when_typed` took it (by Input id), else as it stands now."""
+        return {w.id.removeprefix("walkup-"): (typed or {}).get(w.id, w.value) for w in self.query(Input) if w.id}
 
     def action_next_field(self) -> None:
         """Enter: down to the next field; on the last, enter the car."""
@@ -124,12 +124,12 @@ class WalkUpForm(OnceModal[WalkUpResult | None]):
         if not self.asking:
             when_typed(inputs, self._enter)
 
-    def _enter(self) -> None:
-        """Check what is typed; ask the service to enter the car, or say what is wrong (the form stays open)."""
+    def _enter(self, typed: dict[str, str]) -> None:
+        """Check what was typed; ask the service to enter the car, or say what is wrong (the form stays open)."""
         if self.asking:  # Enter Enter: the second one arrived before the first was answered
             return
         try:
-            entry = entry_from(self.values(), self.read_time)
+            entry = entry_from(self.values(typed), self.read_time)
         except ValueError as err:
             self.show_error(str(err))
             return
