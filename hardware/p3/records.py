@@ -35,6 +35,13 @@ _RC_PASSING_SIZE = 51
 _RC_PASSING_IDS = (0x01, 4, 0x03, 4, 0x04, 8, 0x05, 2, 0x06, 2, 0x08, 2, 0x81, 4)
 _TOR_PASSING_LE = b"\x01\x00"
 CODE_ONLY_BASE = 1 << 32  # transponder numbers from here up stand for a printed code
+CODE_NUMBERS_FROM = 0x20 << 56  # ... and a printed code's number is at least this (its first byte is printable)
+
+
+def is_transponder_number(number: int) -> bool:
+    """Whether a decoder can report this transponder: a 32-bit number, or the number :func:`code_to_transponder`
+    gives a printed code (anything between is a typo: a digit too many)."""
+    return 0 < number < CODE_ONLY_BASE or CODE_NUMBERS_FROM <= number < 1 << 63
 
 
 def _u(value: int, size: int) -> bytes:

@@ -13,6 +13,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import get_current_worker
 
+from hardware.errors import DecoderError
 from laptiming.app.adapter import NO_SESSION_TO_CORRECT, Flag, Timing, WalkUpEntry, WalkUpResult
 from laptiming.app.messages import NoticesArrived, SessionEnded, WalkUpRequested, WorkFailed
 from laptiming.app.model import LiveModel
@@ -91,7 +92,7 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
             else:
                 record = next(r for r in self.timing.sessions() if r.session_id == session_id)
                 subscription = self.timing.start(record)
-        except (TimingError, StopIteration, OSError) as err:
+        except (TimingError, DecoderError, StopIteration, OSError) as err:  # a source that cannot start: said
             self.post_message(WorkFailed(f"start session {session_id}", str(err) or "no such session"))
             return
         self.call_from_thread(self._subscribed, LiveModel.from_snapshot(subscription.snapshot, subscription.link))

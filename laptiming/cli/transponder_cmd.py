@@ -13,6 +13,7 @@ import argparse
 from laptiming.cli.session_args import store_command
 from laptiming.service.clocktime import event_decoder_time
 from laptiming.service.control import require_no_official_change
+from laptiming.service.entries import check_transponder
 from laptiming.service.rederive import rederive_sessions, sessions_with_passings
 from laptiming.store import (
     assign_transponder,
@@ -46,6 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 @store_command
 def move_command(args: argparse.Namespace) -> int:
     """Record the move (one row appended; earlier assignments stay for the passings before it)."""
+    check_transponder(args.transponder)
     db = open_event_db(args.db)
     try:
         start = None if args.from_us is None else event_decoder_time(db, args.from_us, field="--from-us",

@@ -29,6 +29,7 @@ from laptiming.engine import (
 from laptiming.engine.corrections import ResolvedSetup
 from laptiming.errors import InputError
 from laptiming.service.control import require_correctable
+from laptiming.service.entries import check_transponder
 from laptiming.store import (
     CorrectionRecord,
     append_correction,
@@ -173,6 +174,7 @@ def check_correction(db: Database, session_id: int, request: CorrectionRequest) 
         case StatusRequest(number, status):
             return SetStatus(_entered_car(db, session_id, number), status)
         case AssignRequest(transponder, number, driver, car_class, new_car):
+            check_transponder(transponder)
             if not new_car:
                 try:
                     car_by_number(db, number)

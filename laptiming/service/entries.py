@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sqlite_utils import Database
 
+from hardware.p3.records import is_transponder_number
 from laptiming.engine.corrections import ResolvedSetup
 from laptiming.errors import InputError
 from laptiming.service.control import ControlAction, append_control, require_no_official_change
@@ -146,8 +147,14 @@ def _check(entry: WalkUpEntry) -> None:
         raise InputError("--number: the car's number must not be empty")
     if not entry.driver.strip():
         raise InputError("--driver: the driver's name must not be empty")
-    if entry.transponder <= 0:
-        raise InputError(f"--transponder: {entry.transponder} is not a transponder number (a whole number above 0)")
+    check_transponder(entry.transponder)
+
+
+def check_transponder(number: int) -> None:
+    """A transponder a decoder can report, else an :class:`InputError` (a digit too many is never timed, and a
+    simulator given it refuses to start)."""
+    if not is_transponder_number(number):
+        raise InputError(f"--transponder: {number} is not a transponder number (decoders report 1 to 4294967295)")
 
 
 def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by: str,
