@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+import threading
 import time
 from concurrent.futures import Future
 from pathlib import Path
@@ -240,13 +242,22 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
         def done(finished: Future[Any]) -> None:
             error = finished.exception()
             if error is not None and refused is not None:
-                self.call_from_thread(refused, str(error))
+                self._on_ui_thread(refused, str(error))
             elif error is not None:
-                self.call_from_thread(self.notify, f"{what} not recorded: {error}", severity="error", timeout=10)
+                self._on_ui_thread(self.notify, f"{what} not recorded: {error}", severity="error", timeout=10)
             elif then is not None:
-                self.call_from_thread(then, finished.result())
+                self._on_ui_thread(then, finished.result())
 
         future.add_done_callback(done)
+
+    def _on_ui_thread(self, callback: Any, *args: Any, **kwargs: Any) -> None:
+        """Run ``callback`` on the UI thread, called from a worker or from the UI thread itself: a future refused
+        at once (the session finished in another program while a form was open) runs its callback right away,
+        on the thread that added it, where ``call_from_thread`` refuses to run and the refusal was lost."""
+        if threading.get_ident() == self._thread_id:  # Textual's own record of the UI thread
+            self.call_later(functools.partial(callback, *args, **kwargs))
+        else:
+            self.call_from_thread(functools.partial(callback, *args, **kwargs))
 
     # -- corrections ----------------------------------------------------------------------------
     def action_correct(self, kind: str) -> None:

@@ -153,3 +153,37 @@ async def test_the_picker_offers_a_session_left_running_first(event_db: Path) ->
         await pilot.press("enter")  # the cursor starts on it: Enter resumes it
         await until(pilot, lambda: app.timing.record is not None, "a session started")
         assert app.timing.record.name == "Practice 2"
+
+
+@app_test
+async def test_a_correction_typed_while_another_terminal_finished_the_session_is_refused_on_its_form(
+        event_db: Path) -> None:
+    """The form stayed open while `laptiming finish` ran elsewhere; Enter closed it and nothing was said or
+    recorded (the refusal came back on the UI thread itself, where it was dropped)."""
+    from textual.widgets import Input, Label
+
+    from tests.timing.cli_runner import run_cli
+
+    app = LiveTimingApp(Timing(event_db, "sim://?cars=3&seed=5&speed=0&minutes=5", enter_unknown=True))
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.start_session(1)
+        await until(pilot, lambda: app.model.link is not None and app.model.link.state.value == "ended",
+                    "the simulated session read")
+        await pilot.press("m")
+        await until(pilot, lambda: app.screen.query("#field-seconds"), "the min lap form")
+        form = app.screen
+        assert run_cli("finish", "--db", event_db, "--session", "1", "--by", "steward").returncode == 0
+        await until(pilot, lambda: app.timing.recording is None, "the app stops reading the finished session")
+        form.query_one("#field-seconds", Input).value = "20"
+        reason = form.query_one("#field-reason", Input)
+        reason.value = "too late"
+        reason.focus()
+        await until(pilot, lambda: reason.has_focus, "the reason field focused")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is not form and app.screen.query("#form-error"), "the form again")
+        assert "not recorded: no session running" in str(app.screen.query_one("#form-error", Label).render())
+    db = open_event_db(event_db, readonly=True)
+    try:
+        assert load_corrections(db, 1) == []
+    finally:
+        db.close()
