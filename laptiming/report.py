@@ -11,6 +11,7 @@ from laptiming.engine import (
     MANUAL_DECODER_ID,
     AddPassing,
     AssignTransponder,
+    CarStatus,
     CorrectionAction,
     DeleteLap,
     Entry,
@@ -34,6 +35,9 @@ from laptiming.engine.columns import counted_passings, laps_flagged, verdicts_wi
 from laptiming.service.clocktime import DecoderClock
 from laptiming.store import CorrectionRecord, SessionRecord
 from laptiming.timefmt import format_gap, format_lap_time, format_seconds
+
+
+OUT_OF_THE_RUNNING = frozenset({CarStatus.DNF, CarStatus.DNS, CarStatus.DSQ})
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +90,19 @@ def status_text(row: StandingRow) -> str:
     if row.status_reason:
         text += f" ({row.status_reason})"
     if row.penalty_us:
-        text += f" +{format_seconds(row.penalty_us)} pen"
+        text += " " + penalty_text(row)
     return text
+
+
+def out_of_the_running(row: StandingRow) -> str:
+    """``DNF``, ``DNS`` or ``DSQ`` for a car out of the running, else empty: what a board or a phone shows in
+    place of its gap (a retired car otherwise stood there with its laps and no word why)."""
+    return row.status.value if row.status in OUT_OF_THE_RUNNING else ""
+
+
+def penalty_text(row: StandingRow) -> str:
+    """``+5.000 pen`` for a car with a time penalty, else empty."""
+    return f"+{format_seconds(row.penalty_us)} pen" if row.penalty_us else ""
 
 
 def format_row(row: StandingRow, widths: ColumnWidths = ColumnWidths()) -> str:

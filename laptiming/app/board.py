@@ -27,9 +27,10 @@ from laptiming.app.terminal import leave_when_terminal_goes
 from laptiming.app.widgets.qr import half_block_lines, qr_matrix
 from laptiming.app.widgets.standings import lap_styles, row_cells
 from laptiming.engine import SessionResult
+from laptiming.report import out_of_the_running, penalty_text
 from laptiming.service.web_feed import FeedPicture, Json, follow_feed
 from laptiming.store import SessionRecord
-from laptiming.timefmt import format_lap_time
+from laptiming.timefmt import format_gap, format_lap_time
 
 POLL_S = 1.0
 PAGE_S = 8.0  # how long a page of a field that does not fit stays up: long enough to find your number from afar
@@ -66,7 +67,17 @@ def feed_cells(row: Json) -> dict[str, Text]:
             "driver": Text(row["driver"]), "laps": Text(str(row["laps"]), justify="right"),
             "last": Text(row["last"], style=last_style, justify="right"),
             "best": Text(row["best"], style=best_style, justify="right"),
-            "gap": Text(row["gap"], justify="right")}
+            "gap": gap_cell(row["gap"], row.get("out", ""), row.get("penalty", ""))}
+
+
+def gap_cell(gap: str, out: str, penalty: str) -> Text:
+    """The gap, or DNF/DNS/DSQ in its place for a car out of the running, and a time penalty after it: a board
+    has no status column, and a retired car stood there with its laps and no word why."""
+    text = Text(out, style="bold red") if out else Text(gap)
+    if penalty:
+        text.append(f" {penalty}", style="red")
+    text.justify = "right"
+    return text
 
 
 Row = tuple[str, dict[str, Text]]  # a car's key and its cells by column
@@ -183,7 +194,9 @@ class BoardApp(App[int]):
         rows = []
         for row in result.standings:
             cells = row_cells(row)
-            rows.append((str(row.car_id), {key: cells[_CELL_INDEX[key]] for key, _ in BOARD_COLUMNS}))
+            shown = {key: cells[_CELL_INDEX[key]] for key, _ in BOARD_COLUMNS}
+            shown["gap"] = gap_cell(format_gap(row.gap), out_of_the_running(row), penalty_text(row))
+            rows.append((str(row.car_id), shown))
         self._paint(record.session_id, title, rows)
 
     def _paint(self, session_id: int | None, title: str, rows: list[Row]) -> None:

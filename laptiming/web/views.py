@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from laptiming.engine import Lap, SessionResult, StandingRow
-from laptiming.report import status_text
+from laptiming.report import out_of_the_running, penalty_text, status_text
 from laptiming.service.control import Flag
 from laptiming.service.day import DaySession
 from laptiming.store import SessionRecord
@@ -32,6 +32,8 @@ def row_json(row: StandingRow) -> Json:
         "gap": format_gap(row.gap),
         "interval": format_gap(row.interval),
         "status": status_text(row),
+        "out": out_of_the_running(row),  # DNF, DNS or DSQ: shown in place of the gap
+        "penalty": penalty_text(row),  # +5.000 pen: shown under the gap
         "pb": row.personal_best,
         "sb": row.session_best,
     }

@@ -202,3 +202,23 @@ async def test_a_best_taken_away_changes_the_colour_of_a_lap_whose_time_stays(ev
         board.show(record, beaten)
         await pilot.pause()
         assert str(table.get_cell(str(first.car_id), "last").style) == "bold green"
+
+
+@app_test
+async def test_a_car_out_of_the_running_or_penalised_says_so_in_its_gap(event_db: Path) -> None:
+    """The board has no status column: a DNF car stood there with its laps and no word why, a penalty unseen."""
+    from laptiming.engine import CarStatus
+
+    _record(event_db, "Practice 1", 3, seed=4)
+    record, result = _live(event_db)
+    out, penalised, _ = result.standings
+    changed = replace(result, standings=(replace(out, status=CarStatus.DNF, status_reason="oil leak"),
+                                         replace(penalised, penalty_us=5_000_000), result.standings[2]))
+    board = BoardApp(Timing(event_db, ""), poll_s=NEVER_S, page_s=NEVER_S)  # the test redraws
+    async with board.run_test(size=BOARD_SIZE) as pilot:
+        table = board.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == 3, "the board's first read")
+        board.show(record, changed)
+        await pilot.pause()
+        assert str(table.get_cell(str(out.car_id), "gap")) == "DNF"
+        assert str(table.get_cell(str(penalised.car_id), "gap")).endswith(" +5.000 pen")

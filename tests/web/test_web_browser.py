@@ -114,3 +114,31 @@ def test_the_session_clock_runs_on_between_passings_in_whole_seconds(tmp_path: P
             expect(clock).to_have_text(counting)
     finally:
         server.stop()
+
+
+def test_a_car_out_of_the_running_or_penalised_says_so_on_the_phone(tmp_path: Path) -> None:
+    """A DNF car sat greyed at the bottom with its laps and an empty gap, and a penalty was nowhere on the page."""
+    from playwright.sync_api import expect
+
+    from laptiming.engine import SessionRules, SessionType
+    from tests.timing.cli_runner import run_cli
+
+    db_path = tmp_path / "event.db"
+    running_session(db_path, "Race 1", rules=SessionRules(session_type=SessionType.RACE))
+    journal(db_path, 1, [crossing(1, 101, 1.0), crossing(2, 102, 2.0), crossing(3, 101, 61.0),
+                         crossing(4, 102, 63.0)])
+    for correction in (("status", "--car", "102", "DNF"), ("penalty", "--car", "101", "--seconds", "5")):
+        done = run_cli("correct", correction[0], "--db", db_path, "--session", "1", "--by", "clerk",
+                       "--reason", "test", *correction[1:])
+        assert done.returncode == 0, done.stderr
+    server = WebServer(db_path, "127.0.0.1", 0).start()
+    try:
+        with phone_page() as page:
+            page.goto(server.url)
+            rows = page.locator("#standings tbody tr")
+            expect(rows).to_have_count(2, timeout=WAIT_MS)
+            out = page.locator('#standings tbody tr[data-car="102"] td').nth(5)
+            expect(out).to_have_text("DNF", timeout=WAIT_MS)
+            expect(page.locator('#standings tbody tr[data-car="101"] .penalty')).to_have_text("+5.000 pen")
+    finally:
+        server.stop()

@@ -67,7 +67,10 @@ function showRows(rows, sessionId) {
     // the last lap in the session-best colour only when it is that lap (its car's best, and the car holds it)
     times.append(span(row.last, "last" + (row.sb && row.pb ? " sb" : row.pb ? " pb" : "")),
                  span(row.best, "best" + (row.sb ? " sb" : "")));
-    tr.append(cell(row.pos, "n pos"), cell(row.number, "n"), driver, cell(row.laps, "n"), times, cell(row.gap, "n"));
+    // a car out of the running says so where its gap would be; a penalty stands under the gap
+    const gap = cell(row.out || row.gap, "n" + (row.out ? " out-word" : ""));
+    if (row.penalty) gap.append(span(row.penalty, "penalty"));
+    tr.append(cell(row.pos, "n pos"), cell(row.number, "n"), driver, cell(row.laps, "n"), times, gap);
     tr.addEventListener("click", () => openLaps(sessionId, row.number));
     body.append(tr);
   }
