@@ -35,7 +35,8 @@ def _summary(day: DriverDay) -> str:
     if day.best_us is not None:
         parts.append(f"Best of the day <b>{format_lap_time(day.best_us)}</b> in {escape(day.best_run)}")
     if day.day_gain_us is not None and len(day.runs) > 1:
-        parts.append(f"{escape(gain_text(day.day_gain_us))} than your first run")
+        parts.append("your first run was your best" if day.day_gain_us == 0 else
+                     f"{escape(gain_text(day.day_gain_us))} than your first run")
     if day.class_rank is not None:
         parts.append(f"<b>P{day.class_rank}</b> of {day.class_size} in {escape(day.car_class or 'your class')} "
                      "for the day")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import enum
+import textwrap
 from collections.abc import Iterable
 
 from escpos.escpos import Escpos
@@ -39,6 +40,12 @@ class PaperWidth(enum.Enum):
         return RECEIPT_58 if self is PaperWidth.MM58 else RECEIPT_80
 
 
+def _wrapped(printer: Escpos, text: str, columns: int) -> None:
+    """A line that must be read whole (the event, how final the results are), wrapped to the paper, never cut."""
+    for line in textwrap.wrap(text, columns) or [""]:
+        printer.textln(line)
+
+
 def _pair(label: str, value: str, columns: int) -> str:
     return f"{label:<12}{value}"[:columns]
 
@@ -48,10 +55,10 @@ def print_slip(printer: Escpos, slip: Slip, paper: PaperWidth, charts: Charts) -
     columns = paper.columns
     rule = "-" * columns
     printer.set(align="center", bold=True)
-    printer.textln(slip.event[:columns])
+    _wrapped(printer, slip.event, columns)
     printer.set(align="center", bold=False)
-    printer.textln(slip.session[:columns])
-    printer.textln(slip.when[:columns])
+    _wrapped(printer, slip.session, columns)
+    _wrapped(printer, slip.when, columns)
     printer.set(align="left")
     printer.textln(rule)
     printer.set(bold=True, double_height=True, double_width=False)
@@ -78,8 +85,8 @@ def print_slip(printer: Escpos, slip: Slip, paper: PaperWidth, charts: Charts) -
         chart = charts.lap_times(slip.raw_laps, slip.best_lap_no, paper.chart, monochrome=True)
         printer.image(chart.convert("L"), center=True)
     printer.textln(rule)
-    printer.textln(slip.state[:columns])
-    printer.textln(f"printed {slip.printed}"[:columns])
+    _wrapped(printer, slip.state, columns)
+    _wrapped(printer, f"printed {slip.printed}", columns)
     printer.cut()
 
 

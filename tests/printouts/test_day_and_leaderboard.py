@@ -132,3 +132,15 @@ def test_lap_stats_leave_suspect_and_deleted_laps_out() -> None:
 
 def test_improvements_compare_with_the_previous_timed_run() -> None:
     assert improvements([100 * S, 98 * S, None, 99 * S]) == [None, 2 * S, None, -1 * S]
+
+
+def test_a_day_whose_first_run_was_its_best_says_so_in_words() -> None:
+    """It printed "same than your first run"."""
+    from types import SimpleNamespace
+
+    from laptiming.printouts.driver_day import _summary
+
+    day = SimpleNamespace(best_us=84_700_000, best_run="Club race", day_gain_us=0, runs=[1, 2], class_rank=None)
+    assert _summary(day) == "Best of the day <b>1:24.700</b> in Club race - your first run was your best"
+    faster = SimpleNamespace(**{**vars(day), "day_gain_us": 1_250_000})
+    assert _summary(faster).endswith(" - 1.250 s faster than your first run")

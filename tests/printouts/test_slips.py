@@ -166,6 +166,8 @@ def test_escpos_slips_carry_the_text_the_chart_and_a_cut_per_slip(capsys, day_db
             start = slip.index(RASTER) + len(RASTER) + 1
             assert slip[start] + 256 * slip[start + 1] == (384 if paper is PaperWidth.MM58 else 576) // 8
         assert all(len(line) <= paper.columns for line in _text_runs(job))
+        # how final the results are is read whole, on 58 mm paper too (it was cut to "may still ")
+        assert " ".join(_text_runs(slips[0])).count("PROVISIONAL results - may still change") == 1
 
 
 def test_escpos_slip_to_a_file_printer_url(capsys, day_db: Path, tmp_path: Path) -> None:
