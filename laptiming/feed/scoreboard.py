@@ -18,6 +18,7 @@ from datetime import date
 
 from laptiming.clockmap import ClockMap
 from laptiming.engine import (
+    CarStatus,
     Lap,
     LapChanged,
     LapRemoved,
@@ -36,6 +37,8 @@ from laptiming.feed.rmonitor_records import FlagStatus, Setting
 
 NEVER = 1 << 62
 NO_CLASS = "Open"  # the class shown for cars entered without one
+# $COMP's nationality field carries a car's status in IMSA's feeds (protocols.md section 6); blank while running
+IMSA_STATUS = {CarStatus.DNF: "Retired", CarStatus.DSQ: "Excluded"}
 US = 1_000_000
 
 
@@ -161,7 +164,7 @@ class Scoreboard:
         class_no = self._class_no(row)
         transponder = row.transponders[0] if row.transponders else 0
         return [rec.competitor(row.number, row.number, transponder, first, last, "", class_no),
-                rec.comp(row.number, row.number, class_no, first, last, "", "")]
+                rec.comp(row.number, row.number, class_no, first, last, IMSA_STATUS.get(row.status, ""), "")]
 
     def refresh(self) -> list[str]:
         """Everything a scoreboard needs to paint at once: run, classes, competitors, track, positions."""
@@ -247,8 +250,9 @@ class Scoreboard:
     def _competitor_changed(self, row: StandingRow) -> list[str]:
         """``$C`` for a new class and ``$A``/``$COMP`` for a new car or a new driver, number or transponder."""
         old = self.rows.get(row.car_id)
-        if old is not None and (old.number, old.driver, old.car_class, old.transponders) == (
-                row.number, row.driver, row.car_class, row.transponders):
+        if old is not None and (old.number, old.driver, old.car_class, old.transponders,
+                                IMSA_STATUS.get(old.status)) == (row.number, row.driver, row.car_class,
+                                                                  row.transponders, IMSA_STATUS.get(row.status)):
             return []
         lines = []
         known = len(self.classes)

@@ -102,3 +102,23 @@ def test_a_car_taken_off_the_entry_list_clears_the_board_and_a_new_driver_is_ann
     state, events = engine.resetup(state, renamed)
     assert board.apply(events, renamed, host_time_ns=0)[:2] == ['$A,"1","1",1001,"Ada","Lovelace","",1',
                                                                '$COMP,"1","1",1,"Ada","Lovelace","",""']
+
+
+def test_a_retired_or_excluded_car_is_said_in_comp_as_imsa_does() -> None:
+    """A DNF car stayed a plain competitor on the scoreboard: $COMP's nationality field carries the status
+    ("Retired", "Excluded") in IMSA's feeds, re-sent when it changes and in every refresh."""
+    from laptiming.engine import CarStatus, Correction, SetStatus
+
+    setup = mock_setup()
+    state = engine.start(setup, [Passing(1, 1, 1001, T0 + 2 * S), Passing(1, 2, 1002, T0 + 3 * S)])
+    board = Scoreboard(95, "Test Race", state)
+    board.refresh()
+    retired = setup.with_correction(Correction(1, SetStatus(1, CarStatus.DNF)))
+    state, events = engine.resetup(state, retired)
+    lines = board.apply(events, retired, host_time_ns=0)
+    assert any(line.startswith('$COMP,"1","1",') and ',"Retired",' in line for line in lines)
+    assert any(line.startswith('$COMP,"1","1",') and ',"Retired",' in line for line in board.refresh())
+    excluded = retired.with_correction(Correction(2, SetStatus(2, CarStatus.DSQ)))
+    state, events = engine.resetup(state, excluded)
+    assert any(line.startswith('$COMP,"2","2",') and ',"Excluded",' in line
+               for line in board.apply(events, excluded, host_time_ns=0))
