@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from laptiming.engine import (
     MANUAL_DECODER_ID,
@@ -92,6 +92,14 @@ def status_text(row: StandingRow) -> str:
     if row.penalty_us:
         text += " " + penalty_text(row)
     return text
+
+
+def table_status(row: StandingRow) -> str:
+    """The status as a narrow standings column shows it: a penalty before ``running`` or ``finished`` (cut at 10
+    cells, ``running +30.000 pen`` read ``running +3``, another penalty), never before DNF, DNS or DSQ."""
+    if row.penalty_us and not out_of_the_running(row):
+        return f"{penalty_text(row)} {status_text(replace(row, penalty_us=0))}"
+    return status_text(row)
 
 
 def out_of_the_running(row: StandingRow) -> str:

@@ -112,3 +112,17 @@ async def test_the_last_lap_takes_the_session_best_colour_only_when_it_is_the_se
         last = next(segment for segment in second if "1:30.000" in segment.text)
         assert last.style is not None and last.style.color.name == "green"  # its own best only
 
+
+
+def test_a_penalty_comes_before_running_or_finished_so_a_narrow_status_column_keeps_its_number() -> None:
+    """At 120 columns Status is 10 cells: `running +30.000 pen` was drawn `running +3`, read as another penalty."""
+    from laptiming.app.widgets.columns import COLUMN_INDEX, COLUMNS
+    from laptiming.app.widgets.standings import row_cells
+
+    width = COLUMNS[COLUMN_INDEX["status"]][2]
+    penalised = replace(_row(1, 1, 5), penalty_us=30_000_000)
+    assert row_cells(penalised)[COLUMN_INDEX["status"]].plain[:width] == "+30.000 pe"
+    assert row_cells(replace(penalised, status=CarStatus.FINISHED))[COLUMN_INDEX["status"]].plain == \
+        "+30.000 pen finished"
+    disqualified = replace(penalised, status=CarStatus.DSQ, status_reason="contact")
+    assert row_cells(disqualified)[COLUMN_INDEX["status"]].plain.startswith("DSQ (contact)")  # out of it: first

@@ -33,7 +33,7 @@ from laptiming.app.widgets.columns import (
     line_width,
 )
 from laptiming.engine import CarStatus, StandingRow
-from laptiming.report import status_text
+from laptiming.report import table_status
 from laptiming.timefmt import format_gap, format_lap_time
 
 HEADER_LINES = 1
@@ -66,7 +66,7 @@ def row_cells(row: StandingRow, crossed: bool = False) -> tuple[Text, ...]:
         Text("" if row.best_lap_no is None else f"({row.best_lap_no})", justify="right"),
         Text(format_gap(row.gap), justify="right"),
         Text(format_gap(row.interval), justify="right"),
-        Text(status_text(row), style=OUT if name_style == OUT else ""),
+        Text(table_status(row), style=OUT if name_style == OUT else ""),
     )
 
 
