@@ -342,8 +342,10 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
                 self.model.resync(self.timing.state)
             same_name = f"; a new driver {result.driver}, the event also has {' and '.join(result.same_name)}" \
                 if result.same_name else ""
+            moved = f"; transponder moved from car {result.moved_from}" if result.moved_from else ""
             self.notify(f"car entered in session {result.session_id}"
-                        + (" (new car)" if result.car_made else "") + same_name, timeout=8 if same_name else 5)
+                        + (" (new car)" if result.car_made else "") + moved + same_name,
+                        timeout=8 if same_name or moved else 5)
 
     # -- screens and keys -----------------------------------------------------------------------
     def screen_named(self, name: str) -> Any:

@@ -43,7 +43,8 @@ def add_command(args: argparse.Namespace) -> int:
         entry = WalkUpEntry(args.number, args.driver, args.transponder, args.car_class, from_us)
         done = enter_walk_up(db, args.session, entry, made_by=args.by, reason=args.reason)
         notes = [note for note, applies in (("new car", done.car_made),
-                                           ("transponder assigned", done.transponder_assigned),
+                                           (f"transponder moved from car {done.moved_from}", done.moved_from),
+                                           ("transponder assigned", done.transponder_assigned and not done.moved_from),
                                            ("was already entered: driver set", done.was_entered)) if applies]
         if done.same_name:
             notes.append(f"a new driver {done.driver}; the event also has {' and '.join(done.same_name)}")

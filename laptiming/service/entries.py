@@ -93,6 +93,7 @@ class WalkUpResult:
     driver: str = ""
     driver_made: bool = False
     same_name: tuple[str, ...] = ()
+    moved_from: str = ""  # the number of the car the transponder was taken from (with a from time), if any
 
 
 def _current_car(db: Database, transponder: int) -> int | None:
@@ -178,9 +179,10 @@ def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by:
         car_id = ensure_car(db, entry.number, car_class)
         owner = _current_car(db, entry.transponder)
         assigned = owner != car_id
-        if owner is not None and owner != car_id and entry.from_us is None:
-            owner_number = db.execute("SELECT number FROM cars WHERE id = ?", [owner]).fetchone()[0]
-            raise TransponderTaken(entry.transponder, str(owner_number))
+        owner_number = "" if owner is None or not assigned else \
+            str(db.execute("SELECT number FROM cars WHERE id = ?", [owner]).fetchone()[0])
+        if owner_number and entry.from_us is None:
+            raise TransponderTaken(entry.transponder, owner_number)
         if assigned:
             require_no_official_change(db, entry.transponder, entry.from_us if owner is not None else None)
             assign_transponder(db, entry.transponder, car_id, entry.from_us if owner is not None else None,
@@ -193,7 +195,7 @@ def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by:
         append_control(db, session_id, ControlAction.ENTER, made_by,
                        f"{reason}: car {entry.number} ({what}), transponder {entry.transponder}")
         return WalkUpResult(session_id, car_id, car_made, assigned, was_entered, driver, driver_made,
-                            _same_name(db, driver) if driver_made else ())
+                            _same_name(db, driver) if driver_made else (), owner_number)
 
 
 FROM_DB_OPTION = "from-db"  # sim://?from-db=1: the simulator drives the session's entries

@@ -127,6 +127,8 @@ async def test_a_loaner_handed_on_opens_the_from_field_and_moves_from_that_time(
         assert from_box.region.height == 1  # on screen, not only focused
         await pilot.press(*typed, "enter")
         await until(pilot, lambda: app.screen is not form, "car 8 entered")
+        await until(pilot, lambda: any("transponder moved from car 7" in str(n.message) for n in app._notifications),
+                    "the move said")
     db = open_event_db(event_db, readonly=True)
     try:
         moves = db.execute("SELECT c.number, a.from_us FROM transponder_assignments a JOIN cars c ON c.id = a.car_id "

@@ -104,6 +104,7 @@ def test_a_transponder_of_another_car_needs_the_time_it_was_handed_on(tmp_path):
     assert tables(path) == before  # nothing half-written: no car 12, no entry
     moved = add(path, "--number", "12", "--driver", "Cy", "--transponder", "4100001", "--from-us", "1551543840549000")
     assert moved.returncode == 0, moved.stderr
+    assert "(new car; transponder moved from car 11)" in moved.stdout  # the move is said, not only "assigned"
     assert tables(path)["assignments"][-1] == (4100001, 2, 1551543840549000, "gate")
 
 
