@@ -1,14 +1,14 @@
 """Every call the app makes into the timing service and the store, in one place.
 
-The screens never import the service directly: they hold a :class:`Timing` and call it. Flags,
-finish, confirm and reopen go through ``service.control``, walk-up entries through
-``service.entries``, the day through ``service.day``, the decoder's health through
-``Recording.health()``; blocking calls are made from workers.
+The screens never import the service directly: they hold a :class:`Timing` and call it. Flags and
+finish go through ``service.control``, walk-up entries through ``service.entries``, the decoder's
+health through ``Recording.health()``; the day, results and making them official are
+:class:`~laptiming.app.event_db.EventDatabase`'s, which a :class:`Timing` is. Blocking calls are made
+from workers.
 """
 
 from __future__ import annotations
 
-import enum
 import sqlite3
 import time
 from collections.abc import Callable
@@ -16,66 +16,25 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from hardware.events import DecoderEvent, DecoderStatus, LinkStatus, Passing
-from laptiming import engine
-from laptiming.engine import SessionResult, SessionRules, SessionState
+from laptiming.app.event_db import EventDatabase, Flag
+from laptiming.engine import SessionRules, SessionState
 from laptiming.errors import InputError, TimingError
-from laptiming.export import render, result_rows, write_atomically
-from laptiming.files import beside_database
 from laptiming.service import Recording, RecordingOutcome, RecordingRequest
 from laptiming.service.clocktime import DecoderClock, parse_decoder_time
 from laptiming.service.control import Flag as ControlFlag
-from laptiming.service.control import (
-    ResultsStatus,
-    confirm_results,
-    current_flag,
-    finish_session,
-    reopen_results,
-    results_status,
-    resume_timing,
-    show_flag,
-)
+from laptiming.service.control import ResultsStatus, current_flag, finish_session, show_flag
 from laptiming.service.corrections import CorrectionRequest
-from laptiming.service.day import DaySession as ServiceDaySession
-from laptiming.service.day import day_sessions
-from laptiming.service.entries import WalkUpEntry, WalkUpResult, car_numbers, enter_walk_up
+from laptiming.service.entries import WalkUpEntry, WalkUpResult, enter_walk_up
 from laptiming.service.recording import JournalTrouble, Subscription
-from laptiming.store import (
-    CorrectionRecord,
-    SessionPhase,
-    SessionRecord,
-    list_sessions,
-    load_corrections,
-    load_passings,
-    load_setup,
-    open_event_db,
-)
-from laptiming.store.sessions import load_entries
+from laptiming.store import CorrectionRecord, SessionPhase, SessionRecord, open_event_db
+
+__all__ = ["Flag", "Health", "NO_SESSION_TO_CORRECT", "ResultsStatus", "Timing", "WalkUpEntry",
+           "WalkUpResult"]  # what the screens take from here
 
 DEFAULT_RULES = SessionRules()  # a new session started by name (frozen: one instance serves every call)
 NO_SESSION_TO_CORRECT = "no session running (corrections to finished sessions: laptiming correct)"
 LIVE_WAIT_S = 10.0  # how long a worker waits for the running session to take up a change made in the database
-
-
-class Flag(enum.Enum):
-    """The flag the track shows, as the app displays it."""
-
-    WAITING = "waiting for green"
-    GREEN = "green"
-    YELLOW = "yellow"
-    RED = "red"
-    CHECKERED = "checkered"
-    FINISHED = "finished"
-
-
-@dataclass(frozen=True, slots=True)
-class DaySession:
-    """One session of the day as the session picker lists it."""
-
-    record: SessionRecord
-    entries: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +47,13 @@ class Health:
     dropped: int
 
 
-class Timing:
+class Timing(EventDatabase):
     """The running session (if any) of one event database on one decoder URL."""
 
     def __init__(self, db_path: Path, decoder_url: str, *, enter_unknown: bool = False,
                  url_for: Callable[[Path, SessionRecord], str] | None = None,
                  slip_printer: Callable[[int], str] | None = None) -> None:
-        self.db_path = Path(db_path)
+        super().__init__(db_path)
         self.slip_printer = slip_printer  # prints a session's slips by id, says where (given by the command line)
         self.decoder_url = decoder_url
         self.url_for = url_for  # the demo: a decoder URL made for each session
@@ -103,88 +62,12 @@ class Timing:
         self.record: SessionRecord | None = None
         self._noise: int | None = None
 
-    # -- the day ------------------------------------------------------------------------------
-    def sessions(self) -> list[SessionRecord]:
-        """Every session of the event, oldest first (read-only)."""
-        if not self.db_path.exists():
-            return []
-        db = open_event_db(self.db_path, readonly=True)
-        try:
-            return list_sessions(db)
-        finally:
-            db.close()
-
-    def day(self) -> list[DaySession]:
-        """The day's sessions with their entry counts (service.day), for the session picker (read-only)."""
-        if not self.db_path.exists():
-            return []
-        db = open_event_db(self.db_path, readonly=True)
-        try:
-            entries = {item.session_id: item.entries for item in day_sessions(db)}
-            return [DaySession(record, entries.get(record.session_id, 0)) for record in list_sessions(db)]
-        finally:
-            db.close()
-
-    def day_sheet(self) -> tuple[list[ServiceDaySession], tuple[str, ...]]:
-        """The Day screen: every session with entries, passings, flag, results status and who is timing it
-        (service.day), and the drivers (else car numbers) of the session expected next."""
-        if not self.db_path.exists():
-            return [], ()
-        db = open_event_db(self.db_path, readonly=True)
-        try:
-            sessions = day_sessions(db)
-            expected = next((s for s in sessions if s.expected_next), None)
-            entries = () if expected is None else load_entries(db, expected.session_id)
-            return sessions, tuple(entry.driver or entry.number for entry in entries)
-        finally:
-            db.close()
-
-    def next_session(self) -> SessionRecord | None:
-        """The session to run next: one left running, else the first planned one."""
-        sessions = self.sessions()
-        for phase in (SessionPhase.RUNNING, SessionPhase.PLANNED):
-            for record in sessions:
-                if record.phase is phase:
-                    return record
-        return None
-
-    def result(self, session_id: int) -> tuple[SessionResult, list[CorrectionRecord]]:
-        """A session's results recomputed from its journal and corrections (read-only)."""
-        db = open_event_db(self.db_path, readonly=True)
-        try:
-            return _derived(db, session_id), load_corrections(db, session_id)
-        finally:
-            db.close()
-
-    def export_results(self, session_id: int) -> Path:
-        """Write a session's results as CSV beside the event database; where."""
-        out = beside_database(self.db_path, "results", session_id, ".csv")
-        result, _ = self.result(session_id)
-        write_atomically(out, render("results", result_rows(result), "csv"))
-        return out
-
     def print_slips(self, session_id: int) -> str:
         """Every driver's slip of a session through the slip printer this app was given (a printer that is
         off keeps the job: PrinterError); where they went. Blocks: call it from a worker."""
         if self.slip_printer is None:
             raise InputError("no slip printer was given to this screen")
         return self.slip_printer(session_id)
-
-    def live_session(self) -> tuple[SessionRecord, SessionResult, Flag | None] | None:
-        """The session on track for the board, with the flag it shows: the newest running one, else the newest
-        finished (read-only)."""
-        sessions = self.sessions()
-        for phase in (SessionPhase.RUNNING, SessionPhase.FINISHED):
-            chosen = [record for record in sessions if record.phase is phase]
-            if chosen:
-                record = chosen[-1]
-                db = open_event_db(self.db_path, readonly=True)
-                try:
-                    shown = current_flag(db, record.session_id, None)
-                    return record, _derived(db, record.session_id), None if shown is None else Flag(shown.value)
-                finally:
-                    db.close()
-        return None
 
     # -- running one session ------------------------------------------------------------------
     def start(self, record: SessionRecord) -> Subscription:
@@ -327,14 +210,6 @@ class Timing:
         self.recording = None
         return recording.close(finish=True)
 
-    def confirm(self, session_id: int, made_by: str) -> None:
-        """Make a finished session's results official (corrections then need reopening)."""
-        db = open_event_db(self.db_path)
-        try:
-            confirm_results(db, session_id, made_by=made_by)
-        finally:
-            db.close()
-
     def walk_up_session(self) -> SessionRecord | None:
         """Where a walk-up car goes: the running session, else the next one to run."""
         return self.record if self.recording is not None else self.next_session()
@@ -352,38 +227,6 @@ class Timing:
             recording.live.reload_setup().result(LIVE_WAIT_S)
         return result
 
-    def car_numbers(self, transponders: list[int]) -> dict[int, str]:
-        """The number of each transponder's car (service.entries), read-only (blocking: call from a worker)."""
-        db = open_event_db(self.db_path, readonly=True)
-        try:
-            return car_numbers(db, transponders)
-        finally:
-            db.close()
-
-    def reopen(self, session_id: int, made_by: str, reason: str) -> None:
-        """Official results back to provisional, with why, so they can be corrected (blocking: call from a worker)."""
-        db = open_event_db(self.db_path)
-        try:
-            reopen_results(db, session_id, made_by=made_by, reason=reason)
-        finally:
-            db.close()
-
-    def resume(self, session_id: int, made_by: str, reason: str) -> None:
-        """A session finished too soon, running again with why (blocking: call from a worker)."""
-        db = open_event_db(self.db_path)
-        try:
-            resume_timing(db, session_id, made_by=made_by, reason=reason)
-        finally:
-            db.close()
-
-    def results_status(self, session_id: int) -> ResultsStatus:
-        """Live, provisional or official (read-only)."""
-        db = open_event_db(self.db_path, readonly=True)
-        try:
-            return results_status(db, session_id)
-        finally:
-            db.close()
-
     def stop(self) -> RecordingOutcome | None:
         """Stop reading and leave the session running, to be resumed (blocking: call from a worker)."""
         if self.recording is None:
@@ -394,8 +237,3 @@ class Timing:
             return recording.close(finish=False)
         except (TimingError, sqlite3.Error):
             return None
-
-
-def _derived(db: Database, session_id: int) -> SessionResult:
-    """A session's results recomputed from its journal and corrections."""
-    return engine.derive_session(load_passings(db, session_id), load_setup(db, session_id))
