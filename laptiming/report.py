@@ -11,7 +11,6 @@ from laptiming.engine import (
     MANUAL_DECODER_ID,
     AddPassing,
     AssignTransponder,
-    CarStatus,
     CorrectionAction,
     DeleteLap,
     Entry,
@@ -35,9 +34,6 @@ from laptiming.engine.columns import counted_passings, laps_flagged, verdicts_wi
 from laptiming.service.clocktime import DecoderClock
 from laptiming.store import CorrectionRecord, SessionRecord
 from laptiming.timefmt import format_gap, format_lap_time, format_seconds
-
-
-OUT_OF_THE_RUNNING = frozenset({CarStatus.DNF, CarStatus.DNS, CarStatus.DSQ})
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +101,7 @@ def table_status(row: StandingRow) -> str:
 def out_of_the_running(row: StandingRow) -> str:
     """``DNF``, ``DNS`` or ``DSQ`` for a car out of the running, else empty: what a board or a phone shows in
     place of its gap (a retired car otherwise stood there with its laps and no word why)."""
-    return row.status.value if row.status in OUT_OF_THE_RUNNING else ""
+    return row.status.value if row.status.classification_group else ""  # the engine's groups after running
 
 
 def penalty_text(row: StandingRow) -> str:

@@ -32,7 +32,7 @@ from laptiming.app.widgets.columns import (
     fit_columns,
     line_width,
 )
-from laptiming.engine import CarStatus, StandingRow
+from laptiming.engine import StandingRow
 from laptiming.report import table_status
 from laptiming.timefmt import format_gap, format_lap_time
 
@@ -54,7 +54,7 @@ def lap_styles(session_best: bool, personal_best: bool) -> tuple[str, str]:
 def row_cells(row: StandingRow, crossed: bool = False) -> tuple[Text, ...]:
     """The cells of one row: bests in colour, the car that just crossed highlighted."""
     last_style, best_style = lap_styles(row.session_best, row.personal_best)
-    name_style = CROSSED if crossed else (OUT if row.status in (CarStatus.DNF, CarStatus.DNS, CarStatus.DSQ) else "")
+    name_style = CROSSED if crossed else (OUT if row.status.classification_group else "")  # DNF, DNS, DSQ
     return (
         Text(str(row.position), justify="right"),
         Text(row.number, style=name_style, justify="right"),
