@@ -7,7 +7,10 @@ import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from scheduler.model import ENTRY_COLUMNS
+from hypothesis import strategies as st
+
+from scheduler.grid import max_runs_in
+from scheduler.model import ENTRY_COLUMNS, Slot
 from tests.timing.cli_runner import run_cli, run_cli_process
 
 # ``laptiming ARGS`` in this process (fast, the default) or as a real subprocess (when the claim is about a process).
@@ -59,3 +62,11 @@ def write_entries(path: Path, rows: Sequence[Sequence[str]], header: Sequence[st
         writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+def drawn_window(draw: st.DrawFn, slots: Sequence[Slot], rest_minutes: int) -> tuple[int, int, int]:
+    """A driver's window for the property tests: its first and last slot, and how many runs it holds with
+    that rest (so the runs drawn for it can always be placed)."""
+    first = draw(st.integers(0, len(slots) - 1))
+    last = draw(st.integers(first, len(slots) - 1))
+    return first, last, max_runs_in(list(range(first, last + 1)), slots, rest_minutes)

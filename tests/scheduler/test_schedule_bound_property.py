@@ -11,12 +11,12 @@ from ortools.sat.python import cp_model
 
 from scheduler.bounds import session_lower_bound
 from scheduler.cpsat_model import build_model
-from scheduler.grid import build_slots, max_runs_in
+from scheduler.grid import build_slots
 from scheduler.model import Entry, Plan, Skill, TrackDay
 from scheduler.problem import Problem, build_problem
+from schedule_helpers import drawn_window
 
 DAY = date(2026, 6, 13)
-SLOTS = 9  # 08:00 .. 10:40, every 20 minutes (15 on track, 5 changeover)
 
 
 def _plan(capacity: int, rest: int) -> Plan:
@@ -36,9 +36,7 @@ def events(draw: st.DrawFn) -> tuple[list[Entry], Plan]:
     slots = build_slots(plan)
     entries = []
     for index in range(draw(st.integers(2, 8))):
-        first = draw(st.integers(0, SLOTS - 1))
-        last = draw(st.integers(first, SLOTS - 1))
-        fit = max_runs_in(list(range(first, last + 1)), slots, plan.min_rest_minutes)
+        first, last, fit = drawn_window(draw, slots, plan.min_rest_minutes)
         car = draw(st.integers(0, 5))
         entries.append(Entry(
             "entries.csv", index + 2, f"D{index}", f"Driver {index}", f"C{car}", str(car), f"T{car}",

@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 from scheduler.cpsat_model import build_model
-from scheduler.grid import build_slots, max_runs_in
+from scheduler.grid import build_slots
 from scheduler.model import Entry, Plan, Skill, TrackDay
 from scheduler.problem import Problem, build_problem, load_problem
 from scheduler.shortfall import Goal, least
 from scheduler.solver import SolveOptions, solve
-from schedule_helpers import SMALL_PLAN, entry, run_laptiming
+from schedule_helpers import SMALL_PLAN, drawn_window, entry, run_laptiming
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data" / "trackday"
 DAY = date(2026, 6, 13)
@@ -49,9 +49,7 @@ def crowded_events(draw: st.DrawFn) -> Problem:
     slots = build_slots(plan)
     entries = []
     for index in range(draw(st.integers(3, 8))):
-        first = draw(st.integers(0, len(slots) - 1))
-        last = draw(st.integers(first, len(slots) - 1))
-        fit = max_runs_in(list(range(first, last + 1)), slots, plan.min_rest_minutes)
+        first, last, fit = drawn_window(draw, slots, plan.min_rest_minutes)
         car = draw(st.integers(0, 6))
         start = datetime.combine(DAY, time(8)) + timedelta(minutes=20 * first)
         until = datetime.combine(DAY, time(8)) + timedelta(minutes=20 * last + 15)

@@ -4,7 +4,7 @@ slots leaves that time. The solver, the greedy start, the re-planner and mixing 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +14,7 @@ from ortools.sat.python import cp_model
 from scheduler.check import Rule, check_roster
 from scheduler.cpsat_model import build_model
 from scheduler.greedy import fill_missing, greedy_roster, share_shortage
-from scheduler.grid import build_slots, max_runs_in
+from scheduler.grid import build_slots
 from scheduler.mixing import mix_owners, random_roster
 from scheduler.model import Entry, Plan, TrackDay
 from scheduler.problem import Problem, build_problem, load_problem
@@ -22,7 +22,7 @@ from scheduler.replan import describe_changes, keep_plan
 from scheduler.roster import Roster, RosterRow, roster_rows, write_roster
 from scheduler.samples import EventSize, write_event
 from scheduler.solver import SolveOptions, solve
-from schedule_helpers import SMALL_PLAN, entry, run_laptiming
+from schedule_helpers import SMALL_PLAN, drawn_window, entry, run_laptiming
 
 SWAP_ALLOWED = SMALL_PLAN.replace("capacity = 4", "capacity = 4\nshared_car_back_to_back = true")
 OPTIONS = SolveOptions(time_limit_s=2)
@@ -157,9 +157,7 @@ def shared_car_events(draw: st.DrawFn) -> tuple[list[Entry], Plan, Problem]:
     slots = build_slots(plan)
     entries = []
     for index in range(draw(st.integers(3, 8))):
-        first = draw(st.integers(0, len(slots) - 1))
-        last = draw(st.integers(first, len(slots) - 1))
-        fit = max_runs_in(list(range(first, last + 1)), slots, plan.min_rest_minutes)
+        first, last, fit = drawn_window(draw, slots, plan.min_rest_minutes)
         car = draw(st.integers(0, 3))
         entries.append(Entry("entries.csv", index + 2, f"D{index}", f"Driver {index}", f"C{car}", str(car),
                              f"T{car}", "Standard", None, "", slots[first].start, slots[last].end,
