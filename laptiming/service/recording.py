@@ -188,11 +188,12 @@ class Recording:
         ``sim://?from-db=1`` simulates the session's entered cars (their transponders); a ``sim://``
         decoder moves on past what the journal holds of it, or resumes its session's own stream.
         """
-        check_decoder_url(request.decoder_url)
+        check_decoder_url(request.decoder_url)  # as given: refused before the database is read
         url_text = simulator_for_entries(request.decoder_url, request.db_path, request.session_name)
         url_text = continue_simulator(url_text, request.db_path, request.session_name)
-        request = replace(request, decoder_url=url_text)
-        check_decoder_url(request.decoder_url)
+        if url_text != request.decoder_url:  # a simulator told what the event holds: the options it was given
+            request = replace(request, decoder_url=url_text)
+            check_decoder_url(url_text)  # (a capture is read through once, not twice)
         session_id, started_how = _find_or_create(request)
         lock = RecorderLock.acquire(request.db_path, session_id, request.session_name,
                                      program=request.program)  # one recorder per session
