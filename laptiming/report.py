@@ -45,25 +45,14 @@ class ColumnWidths:
     car_class: int = 6
 
     @classmethod
-    def fitting(cls, rows: Iterable[StandingRow]) -> ColumnWidths:
-        """Wide enough for every row: nothing is cut."""
+    def fitting(cls, rows: Iterable[StandingRow | Entry]) -> ColumnWidths:
+        """Wide enough for every row (or every car entered, for lines streamed as they come): nothing is cut."""
         rows = list(rows)
         minimum = cls()
         return cls(
             number=max([minimum.number, *(len(row.number) for row in rows)]),
             driver=max([minimum.driver, *(len(row.driver or "") for row in rows)]),
             car_class=max([minimum.car_class, *(len(row.car_class or "") for row in rows)]),
-        )
-
-    @classmethod
-    def entered(cls, entries: Iterable[Entry]) -> ColumnWidths:
-        """Wide enough for every car entered: the lines a recorder streams stay in columns."""
-        entries = list(entries)
-        minimum = cls()
-        return cls(
-            number=max([minimum.number, *(len(entry.number) for entry in entries)]),
-            driver=max([minimum.driver, *(len(entry.driver or "") for entry in entries)]),
-            car_class=max([minimum.car_class, *(len(entry.car_class or "") for entry in entries)]),
         )
 
 

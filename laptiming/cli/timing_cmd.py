@@ -99,7 +99,7 @@ def record_command(args: argparse.Namespace) -> int:
     print(f"{recording.started_how} session {recording.session_id} ({args.session}) into {args.db}; "
           f"{recording.passings_journaled} passings already journaled", file=notes, flush=True)
     link_state: LinkState | None = None
-    widths = ColumnWidths.entered(recording.live.state.setup.entries)  # lines stay in columns
+    widths = ColumnWidths.fitting(recording.live.state.setup.entries)  # lines stay in columns
 
     def show(notice: Notice) -> None:
         nonlocal link_state
