@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from laptiming.errors import InputError
 from laptiming.printouts.slip_escpos import PaperWidth
@@ -62,7 +62,7 @@ def parse_printer_url(url: str) -> PrinterURL:
     baudrate = _number(url, query, "baudrate", int, 19200, None)
     port = DEFAULT_TCP_PORT
     if scheme == "tcp":
-        target, port = _host_port(url, parts.netloc)
+        target, port = _host_port(url, parts)
     elif scheme == "usb":
         target = parts.netloc
         _check_usb_ids(url, target, parts.path)
@@ -73,17 +73,17 @@ def parse_printer_url(url: str) -> PrinterURL:
     return PrinterURL(url, scheme, target, port, baudrate, paper, timeout_s, query.get("status", "1") != "0")
 
 
-def _host_port(url: str, netloc: str) -> tuple[str, int]:
-    """The host and port of a ``tcp://`` URL (IPv6 in brackets); the port is 1 to 65535, 9100 unless given."""
-    host, colon, port_text = netloc.rpartition(":") if not netloc.endswith("]") else ("", "", "")
-    if not colon:
-        host, port_text = netloc, ""
-    host = host.strip("[]")
-    if not port_text:
-        return host, DEFAULT_TCP_PORT
-    if not (port_text.isdigit() and 1 <= int(port_text) <= 65535):
-        raise InputError(f"printer URL {url!r}: port must be a number from 1 to 65535, not {port_text!r}")
-    return host, int(port_text)
+def _host_port(url: str, parts: SplitResult) -> tuple[str, int]:
+    """The host and port of a ``tcp://`` URL as urllib reads them (IPv6 in brackets too); the port is 1 to
+    65535, 9100 unless given, and a bad one is said in our words, not urllib's."""
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or out of urllib's range
+        port = 0
+    if port == 0:
+        raise InputError(f"printer URL {url!r}: port must be a number from 1 to 65535, "
+                         f"not {parts.netloc.rpartition(':')[2]!r}")
+    return parts.hostname or "", DEFAULT_TCP_PORT if port is None else port
 
 
 def _check_usb_ids(url: str, target: str, path: str) -> None:
