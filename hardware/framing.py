@@ -19,10 +19,11 @@ from hardware import p98, protime
 from hardware.drops import DropReason
 from hardware.errors import FrameError
 from hardware.events import DecoderErrorReport, DecoderEvent, DecoderStatus, DecoderVersion, Passing
-from hardware.p3.frame import CountedStep, P3Record, check_frame, looks_like_frames, step_frame
+from hardware.p3.frame import CountedStep, P3Record, check_frame, step_frame
 from hardware.p3.records import decode_event
 
 if TYPE_CHECKING:
+    from hardware.p3.bulk import Framing
     from hardware.p3.columns import Decoded
 
 DEFAULT_MAX_BUFFER = 64 * 1024
@@ -102,8 +103,9 @@ class StreamDecoder:
         if len(data) > BULK_PIECE_BYTES and self.bulk_min_bytes is not None:
             return [event for piece in _pieces(data) for event in self.feed(piece, host_time_ns)]
         buffer = self._pending + data if self._pending else bytes(data)
-        if self._use_bulk(buffer):
-            decoded, pos, garbage_to_end = self._feed_bulk(buffer, host_time_ns)
+        framing = self._bulk_framing(buffer)
+        if framing is not None:
+            decoded, pos, garbage_to_end = self._feed_bulk(buffer, framing, host_time_ns)
             events = decoded.events()
         else:
             events, pos, garbage_to_end = self._feed_steps(buffer, host_time_ns)
@@ -127,8 +129,9 @@ class StreamDecoder:
                 start += len(piece)
             return Decoded.concatenate(parts, host_time_ns, self.source)
         buffer = self._pending + data if self._pending else bytes(data)
-        if self._use_bulk(buffer):
-            decoded, pos, garbage_to_end = self._feed_bulk(buffer, host_time_ns)
+        framing = self._bulk_framing(buffer)
+        if framing is not None:
+            decoded, pos, garbage_to_end = self._feed_bulk(buffer, framing, host_time_ns)
         else:
             events, pos, garbage_to_end = self._feed_steps(buffer, host_time_ns)
             decoded = Decoded(PassingColumns.empty(host_time_ns, self.source), events, np.arange(len(events)))
@@ -147,10 +150,15 @@ class StreamDecoder:
             self.skipped_bytes += excess
             self._pending = self._pending[-self.max_buffer :]
 
-    def _use_bulk(self, buffer: bytes) -> bool:
-        """Whether this buffer goes the bulk way: P3, large enough, and frames rather than a flood."""
+    def _bulk_framing(self, buffer: bytes) -> Framing | None:
+        """The framing bytes of a buffer that goes the bulk way (P3, large enough, frames rather than a
+        flood); None for one that is stepped through."""
         minimum = self.bulk_min_bytes
-        return minimum is not None and len(buffer) >= minimum and looks_like_frames(buffer)
+        if minimum is None or len(buffer) < minimum:
+            return None
+        from hardware.p3 import bulk  # imported only where a large buffer needs it
+
+        return bulk.find_framing(buffer)
 
     def _feed_steps(self, buffer: bytes, host_time_ns: int) -> tuple[list[DecoderEvent], int, bool]:
         """The streaming path: one framer step at a time. Returns events, bytes consumed, garbage to the end."""
@@ -181,14 +189,14 @@ class StreamDecoder:
             pos = end
         return events, pos, garbage_to_end
 
-    def _feed_bulk(self, buffer: bytes, host_time_ns: int) -> tuple[Decoded, int, bool]:
+    def _feed_bulk(self, buffer: bytes, framing: Framing, host_time_ns: int) -> tuple[Decoded, int, bool]:
         """The bulk path (:mod:`hardware.p3.bulk`): clean frames judged with numpy, other steps as streamed."""
         import numpy as np  # imported only where a large buffer needs it
 
         from hardware.p3 import bulk
         from hardware.p3.columns import Decoded
 
-        scanned = bulk.scan(buffer)
+        scanned = bulk.scan(buffer, framing=framing)
         checked = bulk.check(buffer, scanned, host_time_ns, self.source, self.bulk_min_group or bulk.MIN_GROUP)
         for reason, (frames, size) in checked.drops.items():
             self.dropped[reason] += frames

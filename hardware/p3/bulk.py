@@ -3,8 +3,7 @@
 Every start byte whose first end byte comes before the next start byte, at a size a frame may
 have, with no odd escape inside, is a *clean* frame; runs of clean frames back to back are taken
 without a Python step each. Escapes are undone for all of them at once; LENGTH and CRC are
-checked across all frames of one size at once (the AMB CRC is affine in the bytes, so it is a
-XOR of one 256-entry table per byte position), and the layouts AMB decoders send for PASSING and
+checked across all frames of one size at once (:mod:`hardware.p3.crc_columns`), and the layouts AMB decoders send for PASSING and
 STATUS are unpacked column by column. Everything else (garbage, short or cut frames, odd escapes,
 other layouts, sizes seen only a few times) goes through the streaming framer's own
 :func:`step_frame` / :func:`check_frame` / :func:`decode_event`, so frames, events and drop
@@ -13,19 +12,19 @@ counts are exactly those of :class:`hardware.framing.StreamDecoder`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import repeat
 from operator import itemgetter
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from hardware.crc import TABLE, amb_crc16
 from hardware.drops import DropReason
 from hardware.events import DecoderStatus
 from hardware.gcpause import no_cyclic_gc
+from hardware.p3.columns import PassingColumns
 from hardware.p3.constants import (
     EOR,
     ESC,
@@ -38,13 +37,14 @@ from hardware.p3.constants import (
     StatusField,
     Tor,
 )
-from hardware.p3.columns import PassingColumns
-from hardware.p3.frame import CountedStep, frame_crc, step_frame
+from hardware.p3.crc_columns import frame_crcs
+from hardware.p3.frame import CountedStep, step_frame
 
 CHUNK_FRAMES = 1 << 15  # frames of one size judged together (bounds the temporary lists of values)
-_CRC_FIELD = (4, 5)
 MIN_GROUP = 8  # fewer frames than this of one size are judged one by one
-FEW_ROWS_PER_COLUMN = 16  # fewer rows than columns / this: CRC each row in C instead of each column in numpy
+FRAMING_BLOCK = 64 * 1024  # bytes whose framing bytes are counted, then listed, at a time
+_LOWEST_FRAMING = min(ESC, SOR, EOR)
+assert sorted((ESC, SOR, EOR)) == [_LOWEST_FRAMING, _LOWEST_FRAMING + 1, _LOWEST_FRAMING + 2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,13 +108,61 @@ class Checked:
     others: list[tuple[int, int, bytes]]  # (start, end, unescaped frame) to judge one by one, as the stream does
 
 
-def scan(buffer: bytes, pos: int = 0) -> Scan:
-    """Walk ``buffer`` from ``pos`` as :func:`step_frame` would, taking runs of clean frames in one go."""
+@dataclass(frozen=True, slots=True)
+class Framing:
+    """Where a buffer's start, end and escape bytes are (ascending offsets), found in one pass."""
+
+    sors: np.ndarray
+    eors: np.ndarray
+    escs: np.ndarray
+
+
+def find_framing(buffer: bytes) -> Framing | None:
+    """The buffer's framing bytes, or None when it looks like a flood rather than frames.
+
+    Bulk decoding pays for frames: start, end and escape bytes together are a quarter of the
+    bytes at most in every block of :data:`FRAMING_BLOCK` (frames from a decoder have about one
+    in twenty). A flood (of start bytes, of short frames) is left to :func:`step_frame`, which
+    skips it in bounded memory: a block is counted before its offsets are listed, in scratch space
+    of one block, so a flood makes no array the size of the read.
+    """
+    data = np.frombuffer(buffer, dtype=np.uint8)
+    shifted = np.empty(min(len(data), FRAMING_BLOCK), dtype=np.uint8)
+    special = np.empty(len(shifted), dtype=bool)
+    found = [np.zeros(0, dtype=np.intp)]
+    for start in range(0, len(data), FRAMING_BLOCK):
+        block = data[start : start + FRAMING_BLOCK]
+        size = len(block)
+        mask = np.less(np.subtract(block, np.uint8(_LOWEST_FRAMING), out=shifted[:size]), 3, out=special[:size])
+        if np.count_nonzero(mask) * 4 > size:
+            return None
+        offsets = np.flatnonzero(mask)
+        offsets += start
+        found.append(offsets)
+    return _split(data, np.concatenate(found))
+
+
+def framing_of(buffer: bytes) -> Framing:
+    """The buffer's framing bytes, a flood's too."""
+    data = np.frombuffer(buffer, dtype=np.uint8)
+    return _split(data, np.flatnonzero((data - np.uint8(_LOWEST_FRAMING)) < 3))
+
+
+def _split(data: np.ndarray, offsets: np.ndarray) -> Framing:
+    """The offsets of framing bytes told apart by kind."""
+    kinds = data[offsets]
+    return Framing(offsets[kinds == SOR], offsets[kinds == EOR], offsets[kinds == ESC])
+
+
+def scan(buffer: bytes, pos: int = 0, framing: Framing | None = None) -> Scan:
+    """Walk ``buffer`` from ``pos`` as :func:`step_frame` would, taking runs of clean frames in one go.
+
+    ``framing``: the buffer's :func:`find_framing` when already found (it is found here otherwise,
+    a flood too).
+    """
     data = np.frombuffer(buffer, dtype=np.uint8)
     size = len(buffer)
-    sors = np.flatnonzero(data == SOR)
-    eors = np.flatnonzero(data == EOR)
-    escs = np.flatnonzero(data == ESC)
+    sors, eors, escs = dataclasses.astuple(framing or framing_of(buffer))
     next_eor = np.append(eors, size)[np.searchsorted(eors, sors, side="right")]
     next_sor = np.append(sors[1:], size)
     frame_size = next_eor - sors + 1
@@ -157,52 +205,26 @@ def scan(buffer: bytes, pos: int = 0) -> Scan:
     return result
 
 
-@functools.cache
-def _crc_tables(count: int) -> np.ndarray:
-    """``tables[k][v]``: what byte ``v`` adds to the CRC register when ``k`` bytes follow it (k < count)."""
-    crc_table = np.array(TABLE, dtype=np.uint16)
-    tables = np.empty((count, 256), dtype=np.uint16)
-    register = np.arange(256, dtype=np.uint16)
-    for after in range(count):
-        tables[after] = register
-        register = crc_table[register >> 8] ^ (register << 8)
-    return tables
-
-
-@functools.cache
-def _zero_frame_crc(size: int) -> int:
-    """The register after ``size`` zero bytes from the initial value: the constant term of the sum."""
-    return amb_crc16(bytes(size))
-
-
-def frame_crcs(rows: np.ndarray) -> np.ndarray:
-    """AMB CRC-16 of each row (unescaped frames of one size), the CRC field taken as zero.
-
-    Column by column for many rows; row by row (in C) for a few long ones, where a numpy call
-    per byte column would cost more than the rows themselves.
-    """
-    count, size = rows.shape
-    if count * FEW_ROWS_PER_COLUMN < size:
-        return np.array([frame_crc(row.tobytes()) for row in rows], dtype=np.uint16)
-    tables = _crc_tables(1 << (size - 1).bit_length())  # a power of two: few tables cached
-    columns = np.ascontiguousarray(rows.T)  # each byte column contiguous: the lookups below read in order
-    register = np.full(count, _zero_frame_crc(size), dtype=np.uint16)
-    for column in range(size):
-        if column not in _CRC_FIELD:
-            register ^= tables[size - 1 - column].take(columns[column])
-    return register
-
-
 def unescaped(buffer: bytes, scanned: Scan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The buffer with its simple escapes undone, and the clean frames' start and end offsets in it."""
     data = np.frombuffer(buffer, dtype=np.uint8)
     escapes = scanned.escapes
     if not len(escapes):
         return data, scanned.starts, scanned.ends
-    undone = np.delete(data, escapes)
+    kept = np.ones(len(data), dtype=bool)
+    kept[escapes] = False
+    undone = data[kept]
     undone[escapes - np.arange(len(escapes))] -= ESCAPE_OFFSET  # each escaped byte, where it lands
-    return (undone, scanned.starts - np.searchsorted(escapes, scanned.starts),
-            scanned.ends - np.searchsorted(escapes, scanned.ends))
+    return undone, scanned.starts - _count_below(escapes, scanned.starts), scanned.ends - _count_below(escapes, scanned.ends)
+
+
+def _count_below(values: np.ndarray, limits: np.ndarray) -> np.ndarray:
+    """For each of the ascending ``limits``, how many of the ascending ``values`` are below it.
+
+    Each value is placed among the limits (fewer searches than placing each limit among the
+    values: escapes are few beside frames), then the counts are summed up along the limits.
+    """
+    return np.cumsum(np.bincount(np.searchsorted(limits, values, side="right"), minlength=len(limits) + 1))[:-1]
 
 
 def check(buffer: bytes, scanned: Scan, host_time_ns: int = 0, source: str = "", min_group: int = MIN_GROUP) -> Checked:
@@ -245,12 +267,14 @@ def _check(buffer: bytes, scanned: Scan, host_time_ns: int, source: str, min_gro
             for layout in (PASSING_LAYOUT, STATUS_LAYOUT):
                 if size == layout.size:
                     match = good & _matches(rows, layout)
-                    positions = scanned.starts[chosen[match]]
+                    # every row matching is the usual case: then no copy of the rows
+                    matched, taken = (rows, chosen) if match.all() else (rows[match], chosen[match])
+                    positions = scanned.starts[taken]
                     if layout is PASSING_LAYOUT:
-                        passing_parts.append(_passings(rows[match], layout, positions, host_time_ns, source))
+                        passing_parts.append(_passings(matched, layout, positions, host_time_ns, source))
                     else:
-                        parts.append((positions, _statuses(rows[match], layout, host_time_ns, source)))
-                    decoded_bytes += int(wire_sizes[chosen[match]].sum())
+                        parts.append((positions, _statuses(matched, layout, host_time_ns, source)))
+                    decoded_bytes += int(wire_sizes[taken].sum())
                     good &= ~match
             others.append(chosen[good])
     other = np.sort(np.concatenate(others)) if others else np.flatnonzero(sizes < 0)
@@ -308,19 +332,6 @@ def _records(rows: np.ndarray, layout: Layout, signed: frozenset[int] = frozense
     return np.ascontiguousarray(rows).view(dtype)[:, 0]
 
 
-def _columns(rows: np.ndarray, layout: Layout, signed: frozenset[int] = frozenset()) -> dict[int, Iterable[int]]:
-    """Each field's values as Python ints, by field id; a field with one value in every row is that int repeated."""
-    records = _records(rows, layout, signed)
-    values: dict[int, Iterable[int]] = {}
-    for field_id, _ in layout.fields:
-        column = records[f"f{field_id}"]
-        if len(column) > 1 and (column == column[0]).all():
-            values[field_id] = repeat(int(column[0]), len(column))
-        else:
-            values[field_id] = column.tolist()
-    return values
-
-
 def _passings(rows: np.ndarray, layout: Layout, positions: np.ndarray, host_time_ns: int, source: str) -> PassingColumns:
     """The passings of these rows as columns (no object per passing), as :func:`decode_event` reads them."""
     records = _records(rows, layout)
@@ -339,18 +350,41 @@ def _statuses(rows: np.ndarray, layout: Layout, host_time_ns: int, source: str) 
     """DecoderStatus events, as :func:`record_to_event` makes them from this layout.
 
     A decoder repeats the same few readings, and the events are immutable, so equal readings
-    share one object (building a frozen dataclass costs more than the rest of decoding it).
+    share one object (building a frozen dataclass costs more than the rest of decoding it). The
+    readings of one decoder are told apart in numpy; several decoders' in Python.
     """
-    values = _columns(rows, layout, signed=frozenset({StatusField.TEMPERATURE}))
-    readings = list(zip(
-        values[GeneralField.DECODER_ID], values[StatusField.NOISE], values[StatusField.TEMPERATURE],
-        values[StatusField.INPUT_VOLTAGE], values[StatusField.GPS],
-    ))
-    made = {
-        reading: DecoderStatus(*reading[:4], bool(reading[4]), None, host_time_ns, source)
-        for reading in set(readings)
+    records = _records(rows, layout, signed=frozenset({StatusField.TEMPERATURE}))
+    fields = [records[f"f{field_id}"] for field_id in _STATUS_FIELDS]
+    decoder, noise, temperature, voltage, gps = fields
+    if len(decoder) > 1 and (decoder == decoder[0]).all():
+        readings = (noise.astype(np.uint64) | temperature.astype(np.uint16).astype(np.uint64) << 16
+                    | voltage.astype(np.uint64) << 32 | gps.astype(np.uint64) << 40)
+        firsts, which = _distinct(readings)
+        made = [DecoderStatus(*reading[:4], bool(reading[4]), None, host_time_ns, source)
+                for reading in zip(*(field[firsts].tolist() for field in fields))]
+        return list(map(made.__getitem__, which.tolist()))
+    rows_read = list(zip(*(field.tolist() for field in fields)))
+    by_reading = {
+        reading: DecoderStatus(*reading[:4], bool(reading[4]), None, host_time_ns, source) for reading in set(rows_read)
     }
-    return list(map(made.__getitem__, readings))
+    return list(map(by_reading.__getitem__, rows_read))
+
+
+_STATUS_FIELDS = (GeneralField.DECODER_ID, StatusField.NOISE, StatusField.TEMPERATURE, StatusField.INPUT_VOLTAGE,
+                  StatusField.GPS)
+
+
+def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The row of each distinct key's first appearance in sorted order, and each row's distinct key's number
+    (``np.unique``'s index and inverse, without the import of ``numpy.ma`` it brings)."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    new = np.empty(len(keys), dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    which = np.empty(len(keys), dtype=np.intp)
+    which[order] = np.cumsum(new) - 1
+    return order[new], which
 
 
 def insertion_points(starts: np.ndarray, positions: list[int]) -> list[int]:

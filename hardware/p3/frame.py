@@ -87,17 +87,6 @@ def escape(body: bytes) -> bytes:
     return bytes(out)
 
 
-def looks_like_frames(buffer: bytes) -> bool:
-    """Whether bulk decoding pays: no more start/end bytes than frames could hold, escapes under a quarter.
-
-    A flood (of start bytes, of short frames) is left to :func:`step_frame`, which skips it in
-    bounded memory; the bulk path's arrays grow with the number of framing bytes.
-    """
-    size = len(buffer)
-    framing = buffer.count(_SOR_BYTE) + buffer.count(_EOR_BYTE)
-    return framing * MIN_FRAME_SIZE <= 2 * size and buffer.count(_ESC_BYTE) * 4 <= size
-
-
 def frame_crc(frame: bytes) -> int:
     """AMB CRC-16 of an unescaped frame with its CRC field (offsets 4-5) taken as zero."""
     if len(frame) < 8:

@@ -11,12 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hardware.events import DecoderStatus, DecoderVersion, Passing
 from hardware import framing
+from hardware.events import DecoderStatus, DecoderVersion, Passing
 from hardware.framing import StreamDecoder
 from hardware.p3 import encode_passing, encode_status, encode_version
-from hardware.p3.bulk import frame_crcs, scan
+from hardware.p3.bulk import FRAMING_BLOCK, Framing, find_framing, framing_of, scan
 from hardware.p3.columns import PassingColumns
+from hardware.p3.constants import EOR, ESC, SOR
+from hardware.p3.crc_columns import PAIRED_ROWS, frame_crcs
 from hardware.p3.frame import frame_crc
 
 SPECIAL = (0x8D, 0x8E, 0x8F)
@@ -55,8 +57,8 @@ class AlwaysBulk(StreamDecoder):
 
     bulk_min_group = 1
 
-    def _use_bulk(self, buffer: bytes) -> bool:
-        return True
+    def _bulk_framing(self, buffer: bytes) -> Framing:
+        return framing_of(buffer)
 
 
 def _decode(stream: bytes, cuts: list[int], bulk_min_bytes: int | None, columns: bool = False) -> tuple:
@@ -142,6 +144,13 @@ def test_vectorised_crc_equals_the_crc_of_each_frame(count, size):
     assert frame_crcs(frames).tolist() == [frame_crc(bytes(frame)) for frame in frames]
 
 
+@pytest.mark.parametrize("size", [11, 12, 31, 51, 300])
+def test_many_rows_are_summed_two_bytes_at_a_time_with_the_same_crc(size: int) -> None:
+    frames = np.random.default_rng(size).integers(0, 256, (PAIRED_ROWS + 3, size), dtype=np.uint8)
+    assert frame_crcs(frames).tolist() == [frame_crc(bytes(frame)) for frame in frames]
+    assert frame_crcs(frames[:, ::-1]).tolist() == [frame_crc(bytes(frame)) for frame in frames[:, ::-1]]  # a view
+
+
 def test_a_clean_run_is_one_bulk_step_and_garbage_between_frames_a_stream_step():
     good = encode_passing(Passing(1, 2, 3, 4, 5, 6))
     clean = scan(good * 5)
@@ -174,10 +183,21 @@ def test_a_frame_with_an_odd_escape_is_left_to_the_stream_step(after: bytes) -> 
 
 def test_a_flood_goes_the_stream_way_and_frames_the_bulk_way():
     good = encode_passing(Passing(1, 2, 3, 4, 5, 6)) * 400
-    assert StreamDecoder()._use_bulk(good)
-    assert not StreamDecoder()._use_bulk(b"\x8e\x8f" * 10_000)
-    assert not StreamDecoder()._use_bulk(good[:1000])  # a live read of a few frames
-    assert not StreamDecoder(bulk_min_bytes=None)._use_bulk(good)
+    framing = StreamDecoder()._bulk_framing(good)
+    assert framing is not None and len(framing.sors) == len(framing.eors) == 400 and len(framing.escs) == 0
+    assert StreamDecoder()._bulk_framing(b"\x8e\x8f" * 10_000) is None  # start and end bytes only
+    assert StreamDecoder()._bulk_framing(good[:1000]) is None  # a live read of a few frames
+    assert StreamDecoder(bulk_min_bytes=None)._bulk_framing(good) is None
+
+
+def test_a_block_with_more_than_a_quarter_framing_bytes_is_a_flood():
+    frame = encode_passing(Passing(1, 2, 3, 4, 5, 6))
+    assert find_framing(frame * 2000) is not None
+    quarter = (bytes((SOR,)) + bytes(3)) * 1000
+    assert find_framing(quarter) is not None and len(find_framing(quarter).sors) == 1000
+    assert find_framing(bytes(FRAMING_BLOCK) + quarter) is not None
+    for special in (SOR, EOR, ESC):  # counted together, in whichever block
+        assert find_framing(bytes(FRAMING_BLOCK) + quarter[:-1] + bytes((special,))) is None
 
 
 def test_columns_of_a_decode_and_of_objects_join_without_losing_precision():
