@@ -13,7 +13,7 @@ import argparse
 from laptiming.cli.session_args import store_command
 from laptiming.service.clocktime import event_decoder_time
 from laptiming.service.control import require_no_official_change
-from laptiming.service.entries import check_transponder
+from laptiming.service.entries import check_transponder, transponder_history
 from laptiming.service.rederive import rederive_sessions, sessions_with_passings
 from laptiming.store import (
     assign_transponder,
@@ -53,6 +53,7 @@ def move_command(args: argparse.Namespace) -> int:
         start = None if args.from_us is None else event_decoder_time(db, args.from_us, field="--from-us",
                                                                       session_id=args.session)
         with write_transaction(db):
+            owner, passings = transponder_history(db, args.transponder)
             car_id = car_by_number(db, args.car)
             from_us = None if start is None else start.decoder_time_us
             require_no_official_change(db, args.transponder, from_us)  # official results stay as confirmed
@@ -60,6 +61,11 @@ def move_command(args: argparse.Namespace) -> int:
             rederived = rederive_sessions(db, sessions_with_passings(db, args.transponder))
         when = "from the start" if start is None else f"from {start.describe()}"
         print(f"transponder {args.transponder} belongs to car {args.car} {when}")
+        if owner and owner != args.car:
+            print(f"before that it was car {owner}'s")
+        elif not owner and not passings:
+            print(f"note: transponder {args.transponder} is new to this event (no car had it and no passing has "
+                  "it yet); if you meant another number, move that one too")
         if rederived:
             print(f"results of {rederived} session{'s' if rederived != 1 else ''} with its passings derived again")
     finally:

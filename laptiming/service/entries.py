@@ -103,6 +103,14 @@ def _current_car(db: Database, transponder: int) -> int | None:
     return None if row is None else int(row[0])
 
 
+def transponder_history(db: Database, transponder: int) -> tuple[str, int]:
+    """The number of the car the transponder belongs to now ("" for none) and how many passings of it the
+    journal holds: before a move, to say whose it was, or that the event has never known it (a typing slip?)."""
+    car_id = _current_car(db, transponder)
+    owner = "" if car_id is None else str(db.execute("SELECT number FROM cars WHERE id = ?", [car_id]).fetchone()[0])
+    return owner, db.execute("SELECT COUNT(*) FROM passings WHERE transponder = ?", [transponder]).fetchone()[0]
+
+
 def car_numbers(db: Database, transponders: list[int]) -> dict[int, str]:
     """The number of the car each transponder belongs to now (its latest assignment), for saying which car
     a passing not counted is; a transponder of no car is left out."""

@@ -33,6 +33,7 @@ def test_move_splits_the_laps_at_the_decoder_time(tmp_path):
                     "--by", "clerk", "--reason", "loaner handed on")
     assert moved.returncode == 0, moved.stderr
     assert f"transponder {TRANSPONDER} belongs to car 22 from decoder time {T0 + 300 * S}" in moved.stdout
+    assert "before that it was car 11's" in moved.stdout and "new to this event" not in moved.stdout
     exported = run_cli("export", "laps", "--db", path, "--session", session_id)
     _, rows = csv_rows(exported.stdout)
     laps = {(row["number"], row["lap"]) for row in rows}
@@ -67,3 +68,28 @@ def test_move_to_an_unknown_car_exits_2_and_writes_nothing(tmp_path):
     assert "no car number 99" in moved.stderr
     listing = run_cli("transponder", "list", "--db", path)
     assert len(listing.stdout.splitlines()) == 2
+
+
+def test_a_transponder_the_event_never_knew_is_moved_with_a_note_to_check_the_number(tmp_path):
+    path = tmp_path / "event.db"
+    make_event(path)
+    typo = TRANSPONDER + 10  # one digit wrong
+    moved = run_cli("transponder", "move", typo, "--car", "22", "--db", path, "--by", "c", "--reason", "spare fitted")
+    assert moved.returncode == 0, moved.stderr
+    assert f"note: transponder {typo} is new to this event (no car had it and no passing has it yet)" in moved.stdout
+    assert "before that" not in moved.stdout
+    again = run_cli("transponder", "move", typo, "--car", "11", "--db", path, "--by", "c", "--reason", "r")
+    assert "before that it was car 22's" in again.stdout and "new to this event" not in again.stdout
+
+
+def test_a_transponder_with_passings_but_no_car_gets_no_note(tmp_path):
+    path = tmp_path / "event.db"
+    session_id = make_event(path)
+    stray = 4_100_777
+    db = open_event_db(path)
+    with db.atomic():
+        journal_bulk(db.conn, session_id, numbered([(stray, T0 + 45 * S)], first_number=100))
+    db.close()
+    moved = run_cli("transponder", "move", stray, "--car", "22", "--db", path, "--by", "c", "--reason", "r")
+    assert moved.returncode == 0, moved.stderr
+    assert "new to this event" not in moved.stdout and "before that" not in moved.stdout
