@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from laptiming.cli.session_args import TypedAs, seconds, store_command, typed_as
+from laptiming.cli.session_args import TypedAs, say_if_far, seconds, store_command, typed_as
 from laptiming.engine import CarStatus
 from laptiming.report import format_result
 from laptiming.service.clocktime import session_decoder_time
@@ -130,6 +130,7 @@ def correct_command(args: argparse.Namespace) -> int:
             stored, result = apply_correction(db, args.session, args.build(args), made_by=args.by, reason=args.reason)
         at = f" at {typed.describe()}" if typed is not None and typed.typed_time_of_day is not None else ""
         print(f"correction #{stored.correction.correction_id} recorded{at}")
+        say_if_far(typed)
         print(format_result(get_session(db, args.session), result, load_corrections(db, args.session)))
     finally:
         db.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from laptiming.cli.session_args import positive_int, store_command
+from laptiming.cli.session_args import positive_int, say_if_far, store_command
 from laptiming.service.clocktime import event_decoder_time
 from laptiming.service.entries import WalkUpEntry, enter_walk_up
 from laptiming.store import get_session, open_event_db
@@ -38,9 +38,10 @@ def add_command(args: argparse.Namespace) -> int:
     db = open_event_db(args.db)
     try:
         record = get_session(db, args.session)
-        from_us = None if args.from_us is None else event_decoder_time(
-            db, args.from_us, field="--from", session_id=args.session).decoder_time_us
-        entry = WalkUpEntry(args.number, args.driver, args.transponder, args.car_class, from_us)
+        typed = None if args.from_us is None else event_decoder_time(db, args.from_us, field="--from",
+                                                                     session_id=args.session)
+        entry = WalkUpEntry(args.number, args.driver, args.transponder, args.car_class,
+                            None if typed is None else typed.decoder_time_us)
         done = enter_walk_up(db, args.session, entry, made_by=args.by, reason=args.reason)
         notes = [note for note, applies in (("new car", done.car_made),
                                            (f"transponder moved from car {done.moved_from}", done.moved_from),
@@ -52,6 +53,7 @@ def add_command(args: argparse.Namespace) -> int:
         extra = f" ({'; '.join(notes)})" if notes else ""
         print(f"car {args.number} ({what}) with transponder {args.transponder} entered in session "
               f"{record.session_id} ({record.name}){extra}")
+        say_if_far(typed)
     finally:
         db.close()
     return 0

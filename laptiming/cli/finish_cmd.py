@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 
 from laptiming.cli.flag_cmd import decoder_time_text
-from laptiming.cli.session_args import TypedAs, session_result, store_command, typed_as
+from laptiming.cli.session_args import TypedAs, say_if_far, session_result, store_command, typed_as
 from laptiming.errors import InputError
 from laptiming.report import format_result
 from laptiming.service.clocktime import session_decoder_time
@@ -67,14 +67,16 @@ def finish_command(args: argparse.Namespace) -> int:
             print(f"{name} is running again (resumed by {args.by}: {args.reason}); the checkered flag is withdrawn. "
                   f"Go on timing it with `laptiming record URL --db {args.db} --session \"{record.name}\"`")
         else:
-            at_us = None if args.at is None else session_decoder_time(db, args.session, args.at,
-                                                                      field=typed_as(args, "at")).decoder_time_us
-            finished = finish_session(db, args.session, made_by=args.by, reason=args.reason, at_us=at_us)
+            typed = None if args.at is None else session_decoder_time(db, args.session, args.at,
+                                                                      field=typed_as(args, "at"))
+            finished = finish_session(db, args.session, made_by=args.by, reason=args.reason,
+                                      at_us=None if typed is None else typed.decoder_time_us)
             flag = ("no checkered flag (no passings)" if finished.checkered_us is None else
                     f"checkered flag {'shown' if finished.checkered_shown_now else 'was shown'} at "
                     f"{decoder_time_text(finished.checkered_us)}")
             print(f"{name} finished by {args.by}; {flag}; results are provisional until "
                   f"`laptiming finish --session {record.session_id} --confirm`")
+            say_if_far(typed)
         record = get_session(db, args.session)
         print(format_result(record, session_result(db, args.session), load_corrections(db, args.session)))
     finally:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import getpass
 
-from laptiming.cli.session_args import TypedAs, session_result, store_command, typed_as
+from laptiming.cli.session_args import TypedAs, say_if_far, session_result, store_command, typed_as
 from laptiming.report import format_result
 from laptiming.service.clocktime import WALL_CLOCK_FROM_US, session_decoder_time
 from laptiming.service.control import Flag, show_flag
@@ -54,13 +54,14 @@ def flag_command(args: argparse.Namespace) -> int:
     db = open_event_db(args.db)
     try:
         get_session(db, args.session)
-        at_us = None if args.at_us is None else session_decoder_time(db, args.session, args.at_us,
-                                                                     field=typed_as(args, "at_us")).decoder_time_us
+        typed = None if args.at_us is None else session_decoder_time(db, args.session, args.at_us,
+                                                                     field=typed_as(args, "at_us"))
         shown = show_flag(db, args.session, Flag(args.which), made_by=args.by or default_official(),
-                          reason=args.reason, at_us=at_us)
+                          reason=args.reason, at_us=None if typed is None else typed.decoder_time_us)
         record = get_session(db, args.session)
         assert shown.at_us is not None
         print(f"{args.which} flag for session {record.session_id} ({record.name}) at {decoder_time_text(shown.at_us)}")
+        say_if_far(typed)
         print(format_result(record, session_result(db, record.session_id), load_corrections(db, record.session_id)))
     finally:
         db.close()

@@ -12,6 +12,7 @@ from sqlite_utils import Database
 from laptiming import engine
 from laptiming.engine import SessionResult, SessionRules, SessionType
 from laptiming.errors import StoreError
+from laptiming.service.clocktime import DecoderTime
 from laptiming.store import (
     SessionRecord,
     get_session,
@@ -80,6 +81,12 @@ class TypedAs(argparse.Action):
 def typed_as(args: argparse.Namespace, dest: str) -> str:
     """The option name a :class:`TypedAs` value was typed after."""
     return str(getattr(args, f"{dest}_typed_as"))
+
+
+def say_if_far(typed: DecoderTime | None) -> None:
+    """Print the note on a typed time of day far outside the session's passings (a typing slip?), if any."""
+    if typed is not None and typed.far:
+        print(f"note: {typed.far}")
 
 
 def add_rules_arguments(parser: argparse.ArgumentParser) -> None:

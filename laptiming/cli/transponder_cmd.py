@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from laptiming.cli.session_args import store_command
+from laptiming.cli.session_args import say_if_far, store_command
 from laptiming.service.clocktime import event_decoder_time
 from laptiming.service.control import require_no_official_change
 from laptiming.service.entries import check_transponder, transponder_history
@@ -61,6 +61,7 @@ def move_command(args: argparse.Namespace) -> int:
             rederived = rederive_sessions(db, sessions_with_passings(db, args.transponder))
         when = "from the start" if start is None else f"from {start.describe()}"
         print(f"transponder {args.transponder} belongs to car {args.car} {when}")
+        say_if_far(start)
         if owner and owner != args.car:
             print(f"before that it was car {owner}'s")
         elif not owner and not passings:

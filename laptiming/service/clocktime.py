@@ -38,6 +38,7 @@ from laptiming.timefmt import (
 )
 
 WALL_CLOCK_FROM_US = 10**15  # decoder times past 2001 are wall-clock readings (µs since 1970)
+FAR_FROM_PASSINGS_US = 3600 * 1_000_000  # a typed time further than this outside the passings gets a note
 US_PER_NS = 1_000
 NS_PER_SECOND = 1_000_000_000
 
@@ -56,6 +57,7 @@ class DecoderTime:
 
     decoder_time_us: int
     typed_time_of_day: str | None = None
+    far: str = ""  # a time of day over FAR_FROM_PASSINGS_US outside the passings that placed it: a typing slip?
 
     def describe(self) -> str:
         """``decoder time N`` or ``16:24:00.549000 (decoder time N)``, for the confirmation line."""
@@ -180,7 +182,26 @@ def parse_decoder_time(text: str, passings: Sequence[Passing], *, field: str, wh
     if not passings:
         raise InputError(f"{field}: {where} has no passings yet, so the decoder clock's time of day is unknown; "
                          "give the time as decoder µs")
-    return DecoderTime(time_of_day_to_decoder_us(time_of_day_us, passings), format_time_of_day(time_of_day_us))
+    clock = DecoderClock.learn(passings)
+    decoder_us = clock.decoder_time_us(time_of_day_us)
+    typed = format_time_of_day(time_of_day_us)
+    return DecoderTime(decoder_us, typed, _far_note(clock, decoder_us, cleaned, where))
+
+
+def _far_note(clock: DecoderClock, decoder_us: int, typed: str, where: str) -> str:
+    """What to say when a typed time of day lies over an hour before the first or after the last passing
+    of ``where`` (``16:30`` typed for ``09:30``); "" when it lies among them."""
+    if clock.first_us - FAR_FROM_PASSINGS_US <= decoder_us <= clock.last_us + FAR_FROM_PASSINGS_US:
+        return ""
+    before = decoder_us < clock.first_us
+    nearest = clock.first_us if before else clock.last_us
+    shown = clock.time_of_day_text(nearest)  # to the second here: a reminder, not a time to type back
+    minutes = abs(decoder_us - nearest) // (60 * US_PER_SECOND)
+    hours, minutes = divmod(minutes, 60)
+    apart = f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    which = "first" if before else "last"
+    return (f"{typed} is {apart} {'before' if before else 'after'} the {which} passing of {where}"
+            f"{f' ({shown[:8]})' if shown else ''}; check the time if you meant another")
 
 
 def session_decoder_time(db: Database, session_id: int, text: str, *, field: str) -> DecoderTime:

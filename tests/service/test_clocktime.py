@@ -190,3 +190,38 @@ def test_a_session_without_passings_takes_only_microseconds(tmp_path):
     bad = run_cli("correct", "add-passing", "--db", db, "--session", "1", "--by", "a", "--reason", "b",
                   "--transponder", "1", "--time", "9h07")
     assert bad.returncode == 2 and bad.stderr.startswith("laptiming: --time: '9h07' is neither decoder µs")
+
+
+def test_a_time_of_day_over_an_hour_outside_the_passings_carries_a_note():
+    day = 20_000 * US_PER_DAY
+    passings = [passing(day + parse_time_of_day("09:00")), passing(day + parse_time_of_day("09:25:12"), 2)]
+    near = parse_decoder_time("10:25", passings, field="--at", where="session 3 (Race 1)")
+    assert near.far == "" and near.decoder_time_us == day + parse_time_of_day("10:25")
+    late = parse_decoder_time("16:30", passings, field="--at", where="session 3 (Race 1)")
+    assert late.decoder_time_us == day + parse_time_of_day("16:30")  # taken as typed all the same
+    assert late.far == ("16:30 is 7 h 04 min after the last passing of session 3 (Race 1) (09:25:12); "
+                        "check the time if you meant another")
+    early = parse_decoder_time("07:59", passings, field="--at", where="session 3 (Race 1)")
+    assert early.far.startswith("07:59 is 1 h 01 min before the first passing of session 3 (Race 1) (09:00:00)")
+    assert parse_decoder_time(str(day), passings, field="--at", where="").far == ""  # decoder µs: as typed
+
+
+def test_the_commands_print_the_note_after_doing_what_was_asked(tmp_path):
+    from laptiming.engine import SessionRules
+    from laptiming.store import create_session, journal_bulk, open_event_db
+
+    db = tmp_path / "event.db"
+    store = open_event_db(db, create=True)
+    with store.atomic():
+        session_id = create_session(store, "Race 1", SessionRules())
+        journal_bulk(store.conn, session_id, [passing(MARCH_2_2019 + parse_time_of_day("09:00") + k * 90_000_000, k + 1)
+                                              for k in range(10)])
+    store.close()
+    green = run_cli("flag", "green", "--db", db, "--session", "1", "--at", "08:59")
+    assert green.returncode == 0 and "note:" not in green.stdout
+    flagged = run_cli("flag", "yellow", "--db", db, "--session", "1", "--at", "16:30")
+    assert flagged.returncode == 0, flagged.stderr
+    assert "note: 16:30 is 7 h 16 min after the last passing of session 1 (Race 1) (09:13:30)" in flagged.stdout
+    finished = run_cli("finish", "--db", db, "--session", "1", "--at", "7:00", "--by", "clerk", "--reason", "done")
+    assert finished.returncode == 0, finished.stderr
+    assert "note: 7:00 is 2 h 00 min before the first passing of session 1 (Race 1) (09:00:00)" in finished.stdout
