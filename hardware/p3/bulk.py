@@ -12,7 +12,6 @@ counts are exactly those of :class:`hardware.framing.StreamDecoder`.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -162,7 +161,8 @@ def scan(buffer: bytes, pos: int = 0, framing: Framing | None = None) -> Scan:
     """
     data = np.frombuffer(buffer, dtype=np.uint8)
     size = len(buffer)
-    sors, eors, escs = dataclasses.astuple(framing or framing_of(buffer))
+    found = framing or framing_of(buffer)
+    sors, eors, escs = found.sors, found.eors, found.escs
     next_eor = np.append(eors, size)[np.searchsorted(eors, sors, side="right")]
     next_sor = np.append(sors[1:], size)
     frame_size = next_eor - sors + 1
