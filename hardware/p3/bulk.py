@@ -3,8 +3,8 @@
 Every start byte whose first end byte comes before the next start byte, at a size a frame may
 have, with no odd escape inside, is a *clean* frame; runs of clean frames back to back are taken
 without a Python step each. Escapes are undone for all of them at once; LENGTH and CRC are
-checked across all frames of one size at once (:mod:`hardware.p3.crc_columns`), and the layouts AMB decoders send for PASSING and
-STATUS are unpacked column by column. Everything else (garbage, short or cut frames, odd escapes,
+checked across all frames of one size at once (:mod:`hardware.p3.crc_columns`), and the layouts
+AMB decoders send for PASSING and STATUS are unpacked column by column. Everything else (garbage, short or cut frames, odd escapes,
 other layouts, sizes seen only a few times) goes through the streaming framer's own
 :func:`step_frame` / :func:`check_frame` / :func:`decode_event`, so frames, events and drop
 counts are exactly those of :class:`hardware.framing.StreamDecoder`.
