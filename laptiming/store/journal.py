@@ -88,17 +88,26 @@ def journal_columns(conn: sqlite3.Connection, session_id: int, columns: PassingC
     """
     import numpy as np  # bulk work only
 
-    names = ["decoder_id", "passing_number", "transponder", "decoder_time_us", "strength", "hits"]
-    table = np.empty((len(columns), len(names)), dtype=np.int64)  # each column at its wire width, made int64
-    for index, column in enumerate((columns.decoder_id, columns.passing_number, columns.transponder,
-                                    columns.rtc_time_us, columns.strength, columns.hits)):
+    by_name = {"decoder_id": columns.decoder_id, "passing_number": columns.passing_number,
+               "transponder": columns.transponder, "decoder_time_us": columns.rtc_time_us,
+               "strength": columns.strength, "hits": columns.hits}
+    constants = {"host_time_ns": columns.host_time_ns, "source": columns.source}
+    decoders = columns.decoder_id
+    if len(decoders) and (decoders == decoders[0]).all():  # one decoder, as usual: its id bound once a statement
+        constants = {"decoder_id": int(decoders[0]), **constants}
+        del by_name["decoder_id"]
+    table = np.empty((len(columns), len(by_name)), dtype=np.int64)  # each column at its wire width, made int64
+    for index, column in enumerate(by_name.values()):
         table[:, index] = column
-    into = f"INSERT INTO passings ({', '.join(names)}, host_time_ns, source)"
+    into = f"INSERT INTO passings ({', '.join([*by_name, *constants])})"
+
+    def keys() -> set[tuple[int, int, int]]:
+        return set(zip(columns.decoder_id.tolist(), columns.passing_number.tolist(), columns.rtc_time_us.tolist()))
+
     return _journal_rows(
         conn, session_id,
-        lambda: insert_flat(conn, into, len(names), table.ravel().tolist(), (columns.host_time_ns, columns.source),
-                            _ON_CONFLICT),
-        len(columns), lambda: set(zip(*(table[:, index].tolist() for index in (0, 1, 3)))))
+        lambda: insert_flat(conn, into, len(by_name), table.ravel().tolist(), tuple(constants.values()), _ON_CONFLICT),
+        len(columns), keys)
 
 
 def _journal_rows(conn: sqlite3.Connection, session_id: int, insert: Callable[[], None], count: int,
