@@ -16,8 +16,8 @@ from textual.widgets.option_list import Option
 from laptiming.app.adapter import NO_SESSION_TO_CORRECT, ResultsStatus
 from laptiming.app.screens.corrections import CorrectionForm
 from laptiming.app.screens.dialogs import Confirm, ReasonPrompt, session_line
-from laptiming.app.widgets.columns import COLUMN_INDEX, Column, fit_columns
-from laptiming.app.widgets.standings import COLUMNS, row_cells
+from laptiming.app.widgets.columns import COLUMN_INDEX, Column, fit_columns, wanted_columns, widest
+from laptiming.app.widgets.standings import row_cells
 from laptiming.engine import SessionResult
 from laptiming.engine.model import Verdict, crossing_order, passing_id
 from laptiming.errors import TimingError
@@ -250,19 +250,22 @@ class ResultsScreen(Screen):
         self._draw()
 
     def _draw(self) -> None:
-        """The results in the columns that fit the table's width (as Live's standings: columns.fit_columns), so
-        Gap and Status (DNF, a penalty, a DSQ's reason) are never cut off."""
+        """The results in the columns that fit the table's width and its texts (as Live's standings:
+        columns.fit_columns): no car number is cut, and Gap and Status (DNF, a penalty, a DSQ's reason) are never
+        cut off."""
         table = self.query_one("#result-table", DataTable)
         available = table.size.width - table.styles.scrollbar_size_vertical
-        columns = fit_columns(available) if available > 0 else COLUMNS
+        standings = self._result.standings if self._result is not None else ()
+        rows = [row_cells(row) for row in standings]
+        content = widest([text.plain for text in cells] for cells in rows)
+        columns = fit_columns(available, content) if available > 0 else wanted_columns(content)
         if columns != self._columns:
             table.clear(columns=True)
             for key, label, width in columns:
                 table.add_column(label, key=key, width=width)
             self._columns = columns
         table.clear()
-        for row in self._result.standings if self._result is not None else ():
-            cells = row_cells(row)
+        for row, cells in zip(standings, rows, strict=True):
             table.add_row(*(cells[COLUMN_INDEX[key]] for key, _, _ in columns), key=str(row.car_id))
 
     def action_official(self) -> None:

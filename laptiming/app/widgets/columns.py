@@ -1,33 +1,42 @@
-"""The standings table's columns, and which of them give way when the screen is narrow.
+"""The standings table's columns: how wide each is, and which of them give way when the screen is narrow.
 
-A laptop at the timing desk may show 100 columns or fewer; the full table needs 118. Status
-(DNF, DSQ, a penalty) must never be cut off the right edge, nor may a time or gap, so the
-columns that matter least give way first: the best lap's number, then the class, then the
-width of the driver's name. Pure: a width in, the columns to draw out.
+Pos, No and Laps are as wide as the widest value in them (at least their header), so a car entered by
+its transponder shows all seven digits of its number, never the first five. Status is as wide as its
+longest text (a penalty with a DNF and its reason) when the screen has the room. A laptop at the timing
+desk may show 100 columns or fewer, so the columns that matter least give way first: the best lap's
+number, then the width of the driver's name, then the class, then the end of a long status; the
+interval only when that is not enough. A number, a time, a gap and the start of Status are never cut
+off the right edge. Pure: a width and the widest texts in, the columns to draw out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+
+from rich.cells import cell_len
 
 Column = tuple[str, str, int]  # key, header, width in cells
 
+# The widths are the least each column takes; the content-sized ones grow to the widest value in them.
 COLUMNS: tuple[Column, ...] = (
-    ("pos", "Pos", 4), ("no", "No", 5), ("driver", "Driver", 20), ("class", "Class", 12), ("laps", "Laps", 5),
+    ("pos", "Pos", 3), ("no", "No", 2), ("driver", "Driver", 20), ("class", "Class", 12), ("laps", "Laps", 4),
     ("last", "Last", 9), ("best", "Best", 9), ("lap", "(lap)", 5), ("gap", "Gap", 9), ("int", "Int", 9),
     ("status", "Status", 10),
 )
 COLUMN_INDEX = {key: index for index, (key, _, _) in enumerate(COLUMNS)}
+CONTENT_SIZED = ("pos", "no", "laps", "status")  # as wide as their widest value; the rest have fixed widths
 CELL_PADDING = 1  # blank cells either side of each column, as a DataTable draws them
-FLEXIBLE = "driver"  # the column that takes back the width left over after narrowing (Status the rest)
+FLEXIBLE = "driver"  # takes back the width left over after narrowing, once Status has what it needs
 
-# Tried in order until the table fits: new widths by key, 0 drops the column. Pos, No, Laps, the
-# times, Gap and Status never give way; Int goes last, only when dropping the others is not enough.
+# Tried in order until the table fits: the most each column may take by key, 0 drops it. Pos, No, Laps,
+# the times and Gap never give way; Status only down to its least width (the start of it always shows);
+# Int goes last, only when dropping the others is not enough.
 NARROWER: tuple[Mapping[str, int], ...] = (
     {"lap": 0},
     {"lap": 0, "driver": 14},
     {"lap": 0, "driver": 14, "class": 0},
-    {"lap": 0, "driver": 12, "class": 0, "int": 0},
+    {"lap": 0, "driver": 14, "class": 0, "status": 10},
+    {"lap": 0, "driver": 12, "class": 0, "int": 0, "status": 10},
 )
 
 
@@ -44,23 +53,40 @@ def drawn_width(columns: tuple[Column, ...]) -> int:
 TABLE_WIDTH = line_width(COLUMNS)
 
 
-def fit_columns(available: int) -> tuple[Column, ...]:
-    """The columns to draw in ``available`` cells: all of them when they fit, else the first narrowing that
-    fits (the narrowest as a last resort: the table then scrolls sideways); what is left over goes back to
-    the driver's name (up to its full width), then to Status, the last column, for a longer reason."""
-    chosen = COLUMNS
-    for widths in NARROWER:
+def widest(rows: Iterable[Sequence[str]]) -> dict[str, int]:
+    """The widest text of each content-sized column over these rows (each row's texts in COLUMNS order)."""
+    widths = dict.fromkeys(CONTENT_SIZED, 0)
+    for texts in rows:
+        for key in CONTENT_SIZED:
+            widths[key] = max(widths[key], cell_len(texts[COLUMN_INDEX[key]]))
+    return widths
+
+
+def wanted_columns(content: Mapping[str, int]) -> tuple[Column, ...]:
+    """Every column at the width it wants: the content-sized ones as wide as their widest text (``content``,
+    by key), at least their header and their least width."""
+    return tuple((key, label, max(width, len(label), content.get(key, 0)) if key in CONTENT_SIZED else width)
+                 for key, label, width in COLUMNS)
+
+
+def fit_columns(available: int, content: Mapping[str, int] | None = None) -> tuple[Column, ...]:
+    """The columns to draw in ``available`` cells, sized to ``content`` (see :func:`widest`): all of them at the
+    width they want when that fits, else the first narrowing that fits (the narrowest as a last resort: the table
+    then scrolls sideways); what is left over goes back to Status up to its text, then to the driver's name up to
+    its full width, then to Status, the last column, for a longer reason."""
+    wanted = wanted_columns(content or {})
+    chosen = wanted
+    for most in NARROWER:
         if drawn_width(chosen) <= available:
             break
-        chosen = tuple((key, label, widths.get(key, width)) for key, label, width in COLUMNS
-                       if widths.get(key, width) > 0)
+        chosen = tuple((key, label, min(width, most.get(key, width))) for key, label, width in wanted
+                       if most.get(key, width) > 0)
     spare = max(0, available - drawn_width(chosen))
-    widened = []
-    for key, label, width in chosen:
-        if key == FLEXIBLE:
-            extra = min(spare, COLUMNS[COLUMN_INDEX[FLEXIBLE]][2] - width)
-            width, spare = width + extra, spare - extra
-        widened.append((key, label, width))
-    key, label, width = widened[-1]
-    widened[-1] = (key, label, width + spare)
-    return tuple(widened)
+    wants = {key: width for key, _, width in wanted}
+    widened = dict((key, width) for key, _, width in chosen)
+    for key in ("status", FLEXIBLE):
+        if key in widened:
+            extra = min(spare, wants[key] - widened[key])
+            widened[key], spare = widened[key] + extra, spare - extra
+    widened["status"] += spare
+    return tuple((key, label, widened[key]) for key, label, _ in chosen)

@@ -2,8 +2,10 @@
 
 A passing changes one car's row (and, when places swap, the rows between): only those lines are
 built again and only their screen lines refreshed. Nothing is rebuilt per passing, and there is
-no per-cell layout as in a DataTable, so a burst of passings costs a few lines each. On a narrow
-terminal the least needed columns give way (``columns.fit_columns``), so Status is always on screen.
+no per-cell layout as in a DataTable, so a burst of passings costs a few lines each. The number
+columns are as wide as the widest value in them and Status as its longest text when the screen has
+the room; on a narrow terminal the least needed columns give way (``columns.fit_columns``), so a car
+number is never cut and Status is always on screen.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from laptiming.app.widgets.columns import (
     drawn_width,
     fit_columns,
     line_width,
+    widest,
 )
 from laptiming.engine import StandingRow
 from laptiming.report import table_status
@@ -130,6 +133,8 @@ class StandingsTable(ScrollView, can_focus=True):
         self._columns: tuple[Column, ...] = COLUMNS  # what fits the widget's width (see columns.fit_columns)
         self._shown = tuple(range(len(COLUMNS)))  # which of a row's cells those columns draw
         self._width = TABLE_WIDTH
+        self._available = TABLE_WIDTH  # cells the table may take (the widget's width less its scrollbar)
+        self._content: dict[str, int] = {}  # the widest text of each content-sized column (columns.widest)
         self.virtual_size = Size(drawn_width(COLUMNS), HEADER_LINES)
 
     # -- what the screens call --------------------------------------------------------------------
@@ -145,6 +150,8 @@ class StandingsTable(ScrollView, can_focus=True):
         self._order = []
         self._selected = None
         self._chosen = False
+        self._content = {}
+        self._fit_columns(self._available)
         self._resize()
         self.refresh()
 
@@ -172,9 +179,19 @@ class StandingsTable(ScrollView, can_focus=True):
             if self._positions.get(car_id) != row.position:
                 self._positions[car_id] = row.position
                 reorder = True
+        if redrawn or reorder:
+            self._fit_content()
         if reorder:
             self._reorder()
         return redrawn
+
+    def _fit_content(self) -> None:
+        """Columns as wide as the widest number and status now listed (a car numbered by its transponder, a DNF
+        with its reason): only when that changed is the layout redone."""
+        content = widest([cell.text for cell in cells] for cells in self._cells.values())
+        if content != self._content:
+            self._content = content
+            self._fit_columns(self._available)
 
     def _reorder(self) -> None:
         """Sort by position; the selection stays on its car; only the lines whose car moved are drawn again."""
@@ -201,7 +218,8 @@ class StandingsTable(ScrollView, can_focus=True):
 
     def _fit_columns(self, available: int) -> None:
         """Draw the columns that fit ``available`` cells (room kept for the scrollbar, there or not)."""
-        columns = fit_columns(available)
+        self._available = available
+        columns = fit_columns(available, self._content)
         if columns == self._columns:
             return
         self._columns = columns
