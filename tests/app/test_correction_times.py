@@ -11,7 +11,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, Label
 
 from laptiming.app import LiveTimingApp, Timing
-from laptiming.app.screens.views import PASSING_COLUMN_INDEX
+from laptiming.app.screens.passings import PASSING_COLUMN_INDEX
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.service.clocktime import session_decoder_time
 from laptiming.store import load_corrections, open_event_db

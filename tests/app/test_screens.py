@@ -8,7 +8,7 @@ from pypdf import PdfReader
 from textual.widgets import DataTable, Label, OptionList
 
 from laptiming.app import LiveTimingApp, Timing
-from laptiming.app.screens.views import PASSING_COLUMN_INDEX
+from laptiming.app.screens.passings import PASSING_COLUMN_INDEX
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.app.widgets.status import AlertBar
 from laptiming.printouts.session_print import slip_printer

@@ -1,4 +1,5 @@
-"""The Passings, Day and Results screens: what the official looks up beside the live standings."""
+"""The Day and Results screens (and Passings, from its own module): what the official looks up beside the live
+standings."""
 
 from __future__ import annotations
 
@@ -13,133 +14,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
-from laptiming.app.adapter import NO_SESSION_TO_CORRECT, ResultsStatus
-from laptiming.app.screens.corrections import CorrectionForm
+from laptiming.app.adapter import ResultsStatus
 from laptiming.app.screens.dialogs import Confirm, ReasonPrompt, session_line
+from laptiming.app.screens.passings import PassingsScreen
 from laptiming.app.widgets.columns import COLUMN_INDEX, Column, fit_columns, wanted_columns, widest
 from laptiming.app.widgets.standings import row_cells
 from laptiming.engine import SessionResult
-from laptiming.engine.model import Verdict, crossing_order, passing_id
 from laptiming.errors import TimingError
-from laptiming.service.clocktime import DecoderClock
 from laptiming.store import SessionPhase
-from laptiming.timefmt import format_lap_time
-
-PASSINGS_REFRESH_S = 0.5
-PASSINGS_SHOWN = 500  # the newest; the whole log is in `laptiming export passings`
-REASONS = {
-    "opened": "counted: opens timing", "lap": "counted: lap", "finish": "counted: finish",
-    "before_green": "before the green flag", "under_min_lap": "under the minimum lap",
-    "after_finish": "after the car finished", "unknown_transponder": "unknown transponder",
-    "not_entered": "car not entered", "voided": "voided by a correction",
-}
-
-
-# The time of day as the correction forms take it, then the raw decoder µs; the words last, so a narrow
-# screen cuts a reason short, never a number (every column fits at 100 columns).
-PASSING_COLUMNS = (("no", "Passing"), ("decoder", "Decoder"), ("time_of_day", "Time of day"),
-                   ("transponder", "Transponder"), ("car", "Car"), ("time", "Decoder µs"), ("reason", "Why"))
-PASSING_COLUMN_INDEX = {key: index for index, (key, _) in enumerate(PASSING_COLUMNS)}
-
-
-def _passing_cells(verdict: Verdict, numbers: dict[int, str], clock: DecoderClock | None) -> tuple[object, ...]:
-    """One passing as the Passings screen lists it: identity, its time of day on the decoder clock (exactly as a
-    correction form takes it back; blank on a clock with no time of day), transponder, car, its raw decoder µs,
-    and why it counted or not."""
-    p = verdict.passing
-    why = Text(REASONS.get(verdict.reason.value, verdict.reason.value), style="" if verdict.reason.counted else "dim")
-    car = numbers.get(verdict.car_id, "") if verdict.car_id is not None else ""
-    time_of_day = (clock.time_of_day_text(p.decoder_time_us) if clock is not None else None) or ""
-    return (str(p.passing_number), str(p.decoder_id), time_of_day, str(p.transponder), car, str(p.decoder_time_us),
-            why)
-
-
-class PassingsScreen(Screen):
-    """The raw passings of the running session, newest first, with why each counted or not."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("x", "void", "Void passing"),
-                                              Binding("escape", "app.show('live')", "Back")]
-
-    def __init__(self) -> None:
-        super().__init__(id="passings")
-        self._rows: dict[str, tuple[object, ...]] = {}  # row key -> the cells shown
-
-    def compose(self) -> ComposeResult:
-        yield Label("Passings, newest first  (x: void the selected one, Esc: back)", classes="screen-title")
-        yield DataTable(id="passings-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key, label in PASSING_COLUMNS:
-            table.add_column(label, key=key)
-        self.app.model.passings_changed = True  # type: ignore[attr-defined]
-        self.set_interval(PASSINGS_REFRESH_S, self.refresh_passings)
-        self.refresh_passings()
-
-    def refresh_passings(self) -> None:
-        """Bring the keyed rows up to date: new passings added, re-judged ones updated in place, the oldest
-        beyond the newest PASSINGS_SHOWN removed; re-sorted only when rows were added."""
-        model = self.app.model  # type: ignore[attr-defined]
-        if not model.passings_changed:
-            return
-        model.passings_changed = False
-        numbers = {row.car_id: row.number for row in model.rows.values()}
-        clock = self._clock()
-        newest = sorted(model.verdicts.values(), key=lambda v: crossing_order(v.passing), reverse=True)
-        wanted = {"{}:{}:{}".format(*passing_id(v.passing)): v for v in newest[:PASSINGS_SHOWN]}
-        table = self.query_one(DataTable)
-        for key in [key for key in self._rows if key not in wanted]:
-            table.remove_row(key)
-            del self._rows[key]
-        added = False
-        for key, verdict in wanted.items():
-            cells = _passing_cells(verdict, numbers, clock)
-            shown = self._rows.get(key)
-            if shown is None:
-                table.add_row(*cells, key=key)
-                added = True
-            elif shown != cells:
-                for (column, _), old, new in zip(PASSING_COLUMNS, shown, cells, strict=True):
-                    if old != new:
-                        table.update_cell(key, column, new)
-            self._rows[key] = cells
-        if added:
-            selected = self._selected_key(table)
-            table.sort("time", "decoder", "no", key=lambda cells: tuple(int(str(cell)) for cell in cells), reverse=True)
-            if selected in self._rows:  # the selection stays on its passing as newer ones come in above it
-                table.move_cursor(row=table.get_row_index(selected), animate=False)
-
-    @staticmethod
-    def _selected_key(table: DataTable) -> str | None:
-        """The row key of the selected passing (None when the table is empty)."""
-        if not table.row_count:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-
-    def _clock(self) -> DecoderClock | None:
-        """The decoder clock the correction forms read times with (the running session's), so a time shown
-        types back to its passing; once the session is finished, learned from the passings listed, for
-        ``laptiming correct``."""
-        clock = self.app.timing.decoder_clock()  # type: ignore[attr-defined]
-        verdicts = self.app.model.verdicts  # type: ignore[attr-defined]
-        if clock is None and verdicts:
-            clock = DecoderClock.learn([verdict.passing for verdict in verdicts.values()])
-        return clock
-
-    def action_void(self) -> None:
-        """Void the selected passing through the running session (a finished one: laptiming correct)."""
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return
-        if self.app.timing.recording is None:  # type: ignore[attr-defined]
-            self.app.notify(NO_SESSION_TO_CORRECT, severity="warning")
-            return
-        cells = [str(cell) for cell in table.get_row_at(table.cursor_row)]
-        initial = {"decoder": cells[PASSING_COLUMN_INDEX["decoder"]], "number": cells[PASSING_COLUMN_INDEX["no"]],
-                   # as the screen shows it (exact); the decoder µs on a clock with no time of day
-                   "time_us": cells[PASSING_COLUMN_INDEX["time_of_day"]] or cells[PASSING_COLUMN_INDEX["time"]]}
-        self.app.push_screen(CorrectionForm("void_passing", initial, self.app.timing.read_time), self.app.correction_entered)  # type: ignore[attr-defined]
 
 
 class DayScreen(Screen):
@@ -367,4 +249,4 @@ class ResultsScreen(Screen):
 
 VIEWS = {"passings": PassingsScreen, "day": DayScreen, "results": ResultsScreen}
 
-__all__ = ["VIEWS", "DayScreen", "PassingsScreen", "ResultsScreen", "format_lap_time"]
+__all__ = ["VIEWS", "DayScreen", "PassingsScreen", "ResultsScreen"]
