@@ -59,10 +59,10 @@ def lap_rows(session_id: int, result: SessionResult) -> list[Row]:
 
 
 def result_rows(result: SessionResult) -> list[Row]:
-    """One row per entered car, in finishing order."""
+    """One row per entered car, in finishing order; a car not classified has no position."""
     return [
         {
-            "position": row.position,
+            "position": row.classified_position,  # empty for DNF, DNS, DSQ (the status says which)
             "number": row.number,
             "driver": row.driver,
             "class": row.car_class,

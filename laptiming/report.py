@@ -98,11 +98,17 @@ def penalty_text(row: StandingRow) -> str:
     return f"+{format_seconds(row.penalty_us)} pen" if row.penalty_us else ""
 
 
+def _position_text(row: StandingRow) -> str:
+    """The position as the table shows it: blank for a car not classified (its status says why)."""
+    position = row.classified_position
+    return "" if position is None else str(position)
+
+
 def format_row(row: StandingRow, widths: ColumnWidths = ColumnWidths()) -> str:
     """One line of the standings table (never cut: a longer name widens its own line)."""
     best_lap_no = f"({row.best_lap_no})" if row.best_lap_no is not None else ""
     return (
-        f"{row.position:>3}  {row.number:<{widths.number}} {row.driver or '':<{widths.driver}} "
+        f"{_position_text(row):>3}  {row.number:<{widths.number}} {row.driver or '':<{widths.driver}} "
         f"{row.car_class or '':<{widths.car_class}} "
         f"{row.laps:>4}  {format_lap_time(row.last_lap_us):>9}  {format_lap_time(row.best_lap_us):>9} "
         f"{best_lap_no:>5}  {format_gap(row.gap):>10}  "
@@ -114,7 +120,7 @@ def row_dict(row: StandingRow) -> dict[str, object]:
     """A standings row as JSON-ready values (times in µs, gaps as shown)."""
     return {
         "car_id": row.car_id,
-        "position": row.position,
+        "position": row.classified_position,  # null for DNF, DNS, DSQ
         "number": row.number,
         "driver": row.driver,
         "class": row.car_class,

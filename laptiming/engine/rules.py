@@ -99,6 +99,11 @@ class CarStatus(enum.Enum):
         """Sort group: running and finished cars first, then DNF, DNS, DSQ."""
         return _GROUPS[self]
 
+    @property
+    def classified(self) -> bool:
+        """Running and finished cars are classified (they have a position); DNF, DNS and DSQ are not."""
+        return _GROUPS[self] == 0
+
 
 _GROUPS = {
     CarStatus.RUNNING: 0,

@@ -4,7 +4,8 @@ Practice and qualifying rank by best lap (a tie goes to whoever set it first); a
 laps, then by the time the last lap was completed (plus penalties). Running and finished cars
 come first, then DNF, DNS and DSQ. Gaps are to the leader, intervals to the car ahead: the
 difference of best laps, or in a race the difference at the same lap number, or ``+N L``.
-Cars not classified (DNF, DNS, DSQ) have neither.
+Cars not classified (DNF, DNS, DSQ) have neither, and no position: ``position`` is only their place
+in the order, ``classified_position`` is what every result shows.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class Gap:
 
 @dataclass(frozen=True, slots=True)
 class StandingRow:
-    """One car's line in the standings, keyed by ``car_id``."""
+    """One car's line in the standings, keyed by ``car_id``; ``position`` is its place in the order (1-based)."""
 
     car_id: int
     position: int
@@ -51,6 +52,11 @@ class StandingRow:
     status: CarStatus
     status_reason: str = ""
     penalty_us: int = 0
+
+    @property
+    def classified_position(self) -> int | None:
+        """The position results show: None for a car not classified (DNF, DNS, DSQ), which has none."""
+        return self.position if self.status.classified else None
 
 
 _NO_OUTCOME = CarOutcome()

@@ -28,8 +28,9 @@ class Run:
     started: str
     car: str
     car_class: str
-    position: int
+    position: int | None  # None: not classified (DNF, DNS, DSQ), which ``status`` says
     cars: int
+    status: str
     laps: tuple[Lap, ...]
     stats: LapStats
     best_lap_no: int | None
@@ -100,7 +101,8 @@ def build_days(day: EventDay, keys: Iterable[DriverKey] | None = None) -> list[D
         for (sheet, row), gain in zip(entries, gained):
             laps = laps_by_car[sheet.session_id].get(row.car_id, ())
             runs.append(Run(sheet.name, sheet.session_id, clock_time(sheet.green_us) or (sheet.planned_start or "")[11:],
-                            row.number, row.car_class or "", row.position, len(sheet.result.standings), laps,
+                            row.number, row.car_class or "", row.classified_position, len(sheet.result.standings),
+                            row.status.value, laps,
                             lap_stats(laps), row.best_lap_no, row.best_lap_us, gain, STATE_WORDS[sheet.state]))
         timed = [run for run in runs if run.best_us is not None]
         best = min(timed, key=lambda run: run.best_us or 0, default=None)

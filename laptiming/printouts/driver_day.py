@@ -57,7 +57,8 @@ def day_story(day: DriverDay, event: str, charts: Charts, width: float) -> list[
     ]
     rows = [["Run", "Session", "Start", "Pos", "Laps", "Best lap", "Lap", "Average", "Spread", "On previous run"]]
     for index, run in enumerate(day.runs, start=1):
-        rows.append([str(index), run.session, run.started, f"{run.position}/{run.cars}", str(run.stats.laps),
+        position = run.status if run.position is None else f"{run.position}/{run.cars}"  # DNF, not 12/12
+        rows.append([str(index), run.session, run.started, position, str(run.stats.laps),
                      format_lap_time(run.best_us), "" if run.best_lap_no is None else str(run.best_lap_no),
                      format_lap_time(run.stats.average_us),
                      "" if run.stats.spread_us is None else f"{run.stats.spread_us / 1e6:.3f}",

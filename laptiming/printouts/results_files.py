@@ -13,6 +13,7 @@ from laptiming.printouts.text import PHONE_VIEWPORT, printed_at
 
 CSV_HEADER = ("position", "number", "driver", "class", "laps", "best_lap", "best_lap_no", "best_lap_us",
               "total_time", "total_time_us", "gap", "interval", "penalty", "status", "reason")
+_WHOLE_NUMBERS = ("position", "laps", "best_lap_us", "total_time_us")
 
 
 def _record(line: ResultLine) -> dict[str, object]:
@@ -47,6 +48,8 @@ def laps_frame(sheet: ResultsSheet) -> pd.DataFrame:
 def results_xlsx(sheet: ResultsSheet) -> bytes:
     """A workbook: Results (every car), Session (the header, fastest lap, rule, corrections), Laps."""
     results = pd.DataFrame([_record(line) for line in sheet.classified + sheet.not_classified], columns=CSV_HEADER)
+    # whole numbers stay whole where a cell is empty (no position for DNF, DNS, DSQ; no best lap), not 12.0
+    results = results.astype({column: "Int64" for column in _WHOLE_NUMBERS})
     facts = sheet.header_facts() + [("Fastest lap", sheet.fastest_lap), ("Order", sheet.rule)]
     facts += [("Correction", text) for text in sheet.corrections]
     session = pd.DataFrame(facts, columns=["field", "value"])

@@ -25,7 +25,7 @@ COLUMNS = ("Pos", "No", "Driver", "Class", "Laps", "Best lap", "Lap", "Total tim
 class ResultLine:
     """One car on the sheet: every value as printed, plus the numbers files keep."""
 
-    position: int
+    position: int | None  # None: not classified (DNF, DNS, DSQ)
     number: str
     driver: str
     car_class: str
@@ -43,8 +43,9 @@ class ResultLine:
 
     def cells(self, race: bool) -> list[str]:
         """The classified table's cells in :data:`COLUMNS` order (without total time outside races)."""
-        cells = [str(self.position), self.number, self.driver, self.car_class, str(self.laps), self.best_lap,
-                 self.best_lap_no, self.total_time, self.gap, self.interval]
+        position = "" if self.position is None else str(self.position)
+        cells = [position, self.number, self.driver, self.car_class, str(self.laps), self.best_lap, self.best_lap_no,
+                 self.total_time, self.gap, self.interval]
         return cells if race else cells[:7] + cells[8:]
 
 
@@ -88,7 +89,7 @@ def _line(row: StandingRow, laps: Sequence[Lap], green_us: int | None) -> Result
     # Race time: from the green flag to the car's last counted lap, plus penalties.
     total_us = laps[-1].crossing_us - green_us + row.penalty_us if laps and green_us is not None else None
     return ResultLine(
-        position=row.position,
+        position=row.classified_position,
         number=row.number,
         driver=row.driver or "",
         car_class=row.car_class or "",

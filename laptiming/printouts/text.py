@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from laptiming.engine import SessionType, StandingRow
-from laptiming.engine.rules import CarStatus
 from laptiming.printouts.data import SessionSheet
 from laptiming.service.control import ResultsStatus
 from laptiming.timefmt import US_PER_SECOND
@@ -67,7 +66,7 @@ def status_words(row: StandingRow) -> str:
 
 def classified(row: StandingRow) -> bool:
     """Running and finished cars are classified; DNF, DNS and DSQ are not."""
-    return row.status.classification_group == 0 and row.status is not CarStatus.DNS
+    return row.status.classified
 
 
 def driver_label(row: StandingRow) -> str:

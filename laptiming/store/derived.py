@@ -39,7 +39,7 @@ def write_derived(db: Database, session_id: int, result: SessionResult) -> None:
             (
                 session_id,
                 row.car_id,
-                row.position,
+                row.classified_position,  # NULL for DNF, DNS, DSQ: they have no position
                 row.number,
                 row.driver,
                 row.car_class,

@@ -21,7 +21,7 @@ def row_json(row: StandingRow) -> Json:
     """One standings row as the page shows it (``car_id`` keys it; ``pb``/``sb`` colour the last lap)."""
     return {
         "car_id": row.car_id,
-        "pos": row.position,
+        "pos": row.classified_position,  # null for DNF, DNS, DSQ: ``out`` says which
         "number": row.number,
         "driver": row.driver or "",
         "class": row.car_class or "",
@@ -76,7 +76,8 @@ def laps_json(result: SessionResult, number: str) -> Json | None:
         "number": row.number,
         "driver": row.driver or "",
         "class": row.car_class or "",
-        "pos": row.position,
+        "pos": row.classified_position,
+        "out": out_of_the_running(row),
         "best": format_lap_time(row.best_lap_us),
         "laps": [{"lap": lap.lap_no, "time": format_lap_time(lap.lap_time_us), "flags": lap.flags_text,
                   "best": lap.lap_no == row.best_lap_no} for lap in laps],

@@ -126,3 +126,14 @@ def test_a_penalty_comes_before_running_or_finished_so_a_narrow_status_column_ke
         "+30.000 pen finished"
     disqualified = replace(penalised, status=CarStatus.DSQ, status_reason="contact")
     assert row_cells(disqualified)[COLUMN_INDEX["status"]].plain.startswith("DSQ (contact)")  # out of it: first
+
+
+def test_a_car_out_of_the_running_shows_no_position_on_the_live_table() -> None:
+    """The engine keeps its place in the order; the table, like every result, shows no position for DNF/DNS/DSQ."""
+    from laptiming.app.widgets.columns import COLUMN_INDEX
+    from laptiming.app.widgets.standings import row_cells
+
+    position = COLUMN_INDEX["pos"]
+    assert row_cells(_row(1, 7, 5))[position].plain == "7"
+    for status in (CarStatus.DNF, CarStatus.DNS, CarStatus.DSQ):
+        assert row_cells(replace(_row(1, 7, 5), status=status))[position].plain == ""

@@ -124,3 +124,16 @@ def test_a_closed_practice_is_over_for_everyone_but_a_race_wants_the_flag():
     assert {row.status for row in still_open.standings} == {CarStatus.RUNNING}
     race = derive_session(numbered(crossings), setup_for([1, 2, 3], session_type=SessionType.RACE, closed=True))
     assert [row.status for row in race.standings] == [CarStatus.RUNNING, CarStatus.RUNNING, CarStatus.DNS]
+
+
+def test_only_classified_cars_have_a_classified_position():
+    crossings = [(1, T0 + t * S) for t in (0, 60, 120)] + [(2, T0 + t * S) for t in (1, 58, 117)] + [(3, T0 + 2 * S)]
+    corrections = (Correction(1, SetStatus(1, CarStatus.DNF), reason="stopped"),)
+    setup = setup_for([1, 2, 3, 4], session_type=SessionType.RACE, closed=True, corrections=corrections)
+    result = derive_session(numbered(crossings), setup)
+    assert [(row.number, row.position, row.classified_position, row.status) for row in result.standings] == [
+        ("2", 1, 1, CarStatus.RUNNING),
+        ("3", 2, 2, CarStatus.RUNNING),
+        ("1", 3, None, CarStatus.DNF),  # placed after the running cars, but not classified
+        ("4", 4, None, CarStatus.DNS),
+    ]

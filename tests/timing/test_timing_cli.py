@@ -121,8 +121,10 @@ def test_corrections_through_the_cli_are_recomputed_and_listed(replayed):
         ("4", "assign_transponder", "spare transponder"),
     ]
     with sqlite3.connect(replayed) as conn:  # the derived tables were rewritten too
-        stored = conn.execute("SELECT number, laps, status FROM results WHERE session_id = 1 ORDER BY position").fetchall()
-    assert stored[0] == ("3438895", 28, "running")
+        stored = conn.execute("SELECT position, number, laps, status FROM results WHERE session_id = 1 "
+                              "ORDER BY position IS NULL, position").fetchall()
+    # the disqualified car is not classified: no position, stored as in every other result
+    assert stored == [(1, "3438895", 28, "running"), (2, "77", 25, "running"), (None, "5691251", 26, "DSQ")]
 
 
 def test_delete_lap_add_passing_and_min_lap_through_the_cli(replayed):

@@ -85,3 +85,20 @@ def test_a_feed_address_leads_to_its_event_stream() -> None:
     assert events_url("10.0.0.5:8080") == "http://10.0.0.5:8080/api/events"
     assert events_url("http://timing.local:8080/live") == "http://timing.local:8080/live/api/events"
     assert page_url("10.0.0.5:8080") == "http://10.0.0.5:8080/"
+
+
+def test_a_car_out_of_the_running_has_no_pos_on_the_phone_page_or_its_laps() -> None:
+    from laptiming.engine import Correction, SessionType, SetStatus, derive_session
+    from laptiming.web.views import laps_json
+    from tests.timing.timing_builders import T0, S, numbered, setup_for
+
+    crossings = [(1, T0 + t * S) for t in (0, 60, 120)] + [(2, T0 + t * S) for t in (1, 58, 117)] + [(3, T0 + 2 * S)]
+    retired = (Correction(1, SetStatus(2, CarStatus.DNF), reason="oil leak"),)
+    result = derive_session(numbered(crossings), setup_for([1, 2, 3], session_type=SessionType.RACE,
+                                                           corrections=retired))
+    shown = {row["number"]: row for row in map(row_json, result.standings)}
+    assert (shown["1"]["pos"], shown["3"]["pos"]) == (1, 2)
+    assert (shown["2"]["pos"], shown["2"]["out"]) == (None, "DNF")  # last in the order, but no position
+    laps = laps_json(result, "2")
+    assert laps is not None and (laps["pos"], laps["out"], len(laps["laps"])) == (None, "DNF", 2)
+    assert laps_json(result, "1")["pos"] == 1  # type: ignore[index]

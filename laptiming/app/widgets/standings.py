@@ -59,7 +59,7 @@ def row_cells(row: StandingRow, crossed: bool = False) -> tuple[Text, ...]:
     last_style, best_style = lap_styles(row.session_best, row.personal_best)
     name_style = CROSSED if crossed else (OUT if row.status.classification_group else "")  # DNF, DNS, DSQ
     return (
-        Text(str(row.position), justify="right"),
+        Text("" if row.classified_position is None else str(row.classified_position), justify="right"),  # none: out
         Text(row.number, style=name_style, justify="right"),
         Text(row.driver or "", style=name_style),
         Text(row.car_class or ""),

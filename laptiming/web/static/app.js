@@ -160,7 +160,7 @@ async function openLaps(sessionId, number) {
   view = { kind: "laps", back };
   show("laps");
   $("laps-title").textContent = `${data.number} ${data.driver}`.trim();
-  $("laps-sub").textContent = `${data.session.name} · P${data.pos}${data.best ? " · best " + data.best : ""}`;
+  $("laps-sub").textContent = `${data.session.name} · ${data.pos != null ? "P" + data.pos : data.out}${data.best ? " · best " + data.best : ""}`;
   const body = document.createElement("tbody");
   for (const lap of data.laps) {
     const tr = document.createElement("tr");

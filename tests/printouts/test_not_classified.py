@@ -1,0 +1,96 @@
+"""A car out of the running (DNF, DNS, DSQ) has no position in any result: files, exports, stored results,
+the terminal table and the driver's day all leave it empty and say why, as the PDF and HTML sheets do."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from laptiming.cli import main
+from tests.printouts.conftest import FIRST_SESSION
+from tests.printouts.helpers import pdf_pages, run
+
+OUT_CAR = "5"
+
+
+@pytest.fixture()
+def dnf_db(capsys, day_copy: Path) -> Path:
+    """The club day with car 5 retired (DNF, gearbox) from the first session."""
+    code, _, err = run(capsys, "correct", "status", "--db", str(day_copy), "--session", str(FIRST_SESSION),
+                       "--by", "clerk", "--reason", "gearbox", "--car", OUT_CAR, "DNF")
+    assert code == 0, err
+    return day_copy
+
+
+def _assert_positions(rows: list[dict], position=lambda value: value) -> None:
+    """The classified cars are 1..N in order; the DNF car has an empty position and says DNF."""
+    out = [row for row in rows if str(row["number"]) == OUT_CAR]
+    assert len(out) == 1
+    assert position(out[0]["position"]) is None and out[0]["status"] == "DNF"
+    classified = [position(row["position"]) for row in rows if str(row["number"]) != OUT_CAR]
+    assert classified == list(range(1, len(rows)))
+
+
+def _cell(value: str) -> int | None:
+    return int(value) if value else None
+
+
+def test_the_csv_and_xlsx_sheets_leave_a_dnf_cars_position_empty(capsys, dnf_db: Path, tmp_path: Path) -> None:
+    sheet_csv, sheet_xlsx = tmp_path / "sheet.csv", tmp_path / "sheet.xlsx"
+    for option, out in (("--csv", sheet_csv), ("--xlsx", sheet_xlsx)):
+        code, _, err = run(capsys, "print", "results", "--db", str(dnf_db), "--session", str(FIRST_SESSION),
+                           option, str(out))
+        assert code == 0, err
+    with sheet_csv.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    _assert_positions(rows, _cell)
+    assert next(row for row in rows if row["number"] == OUT_CAR)["reason"] == "gearbox"
+    header, *cells = [list(row) for row in openpyxl.load_workbook(sheet_xlsx)["Results"].iter_rows(values_only=True)]
+    book_rows = [dict(zip(header, row)) for row in cells]
+    _assert_positions(book_rows)
+    assert all(isinstance(row["position"], int) for row in book_rows if row["number"] != OUT_CAR)  # not 1.0
+
+
+def test_the_results_export_and_the_stored_results_leave_a_dnf_cars_position_empty(capsys, dnf_db: Path) -> None:
+    code, out, err = run(capsys, "export", "results", "--db", str(dnf_db), "--session", str(FIRST_SESSION))
+    assert code == 0, err
+    _assert_positions(list(csv.DictReader(io.StringIO(out))), _cell)
+    code, out, err = run(capsys, "export", "results", "--db", str(dnf_db), "--session", str(FIRST_SESSION),
+                         "--format", "json")
+    assert code == 0, err
+    _assert_positions(json.loads(out))
+    with sqlite3.connect(dnf_db) as conn:
+        stored = conn.execute("SELECT position, number, status FROM results WHERE session_id = ? ORDER BY rowid",
+                              (FIRST_SESSION,)).fetchall()
+    _assert_positions([{"position": p, "number": n, "status": s} for p, n, s in stored])
+
+
+def test_the_results_table_leaves_a_dnf_cars_position_blank(capsys, dnf_db: Path) -> None:
+    code, out, err = run(capsys, "results", "--db", str(dnf_db), "--session", str(FIRST_SESSION))
+    assert code == 0, err
+    header = next(index for index, line in enumerate(out.splitlines()) if line.startswith("Pos  No"))
+    lines = out.splitlines()[header + 1:]
+    lines = lines[:next(index for index, line in enumerate(lines) if not line.startswith(" "))]
+    (out_line,) = [line for line in lines if line.rstrip().endswith("DNF (gearbox)")]
+    assert out_line[:3] == "   " and out_line.split()[0] == OUT_CAR, out_line
+    assert [int(line[:3]) for line in lines if line is not out_line] == list(range(1, len(lines)))
+
+
+def test_the_drivers_day_shows_dnf_for_the_run_not_a_position(capsys, dnf_db: Path, tmp_path: Path) -> None:
+    with sqlite3.connect(dnf_db) as conn:
+        (session_name,) = conn.execute("SELECT name FROM sessions WHERE id = ?", (FIRST_SESSION,)).fetchone()
+        (driver_id,) = conn.execute("SELECT d.id FROM drivers d JOIN results r ON r.driver = d.name "
+                                    "WHERE r.session_id = ? AND r.number = ?", (FIRST_SESSION, OUT_CAR)).fetchone()
+    out = tmp_path / "day.pdf"
+    assert main(["print", "day", "--db", str(dnf_db), "--driver", str(driver_id), "--pdf", str(out)]) == 0
+    (page,) = pdf_pages(out)
+    line = next(line for line in page.splitlines() if re.match(rf"\s*\d+\s+{session_name}\s", line))
+    assert re.search(r"\s\d+/\d+\s", line) is None, line
+    assert " DNF " in line, line
