@@ -63,7 +63,8 @@ def _flag_text(flag: str | None) -> str:
 def feed_cells(row: Json) -> dict[str, Text]:
     """A web feed row as the board's cells (its times already text; bests coloured as the table colours them)."""
     last_style, best_style = lap_styles(row["sb"], row["pb"])
-    return {"pos": Text(str(row["pos"]), justify="right"), "no": Text(row["number"], justify="right"),
+    position = "" if row["pos"] is None else str(row["pos"])  # none for DNF, DNS, DSQ
+    return {"pos": Text(position, justify="right"), "no": Text(row["number"], justify="right"),
             "driver": Text(row["driver"]), "laps": Text(str(row["laps"]), justify="right"),
             "last": Text(row["last"], style=last_style, justify="right"),
             "best": Text(row["best"], style=best_style, justify="right"),
@@ -207,7 +208,7 @@ class BoardApp(App[int]):
             self._page = Page(0, 1, 0)
             self._restart_page_timer()
         self._title = title
-        self._rows = sorted(rows, key=lambda row: int(row[1]["pos"].plain))
+        self._rows = list(rows)  # in the standings' order (a car out of the running has no position to sort by)
         self._show_page()
 
     def turn_page(self) -> None:
@@ -253,17 +254,16 @@ class BoardApp(App[int]):
         keys = {key for key, _ in rows}
         for key in [k for k in table.rows if k.value not in keys]:
             table.remove_row(key)
-        reorder = False
         for key, cells in rows:
             wanted = [cells[column] for column, _ in BOARD_COLUMNS]
             if key not in table.rows:
                 table.add_row(*wanted, key=key, height=ROW_HEIGHT)
-                reorder = True
                 continue
             for (column, _), cell in zip(BOARD_COLUMNS, wanted, strict=True):
                 shown = table.get_cell(key, column)
                 if shown.plain != cell.plain or shown.style != cell.style:  # a best taken away keeps its text
                     table.update_cell(key, column, cell)
-                    reorder = reorder or column == "pos"
-        if reorder:
-            table.sort("pos", key=lambda cell: int(cell.plain))
+        order = [key for key, _ in rows]
+        if [row.key.value for row in table.ordered_rows] != order:
+            place = {cells["no"].plain: index for index, (_, cells) in enumerate(rows)}  # numbers are unique
+            table.sort("no", key=lambda number: place[number.plain])

@@ -222,3 +222,5 @@ async def test_a_car_out_of_the_running_or_penalised_says_so_in_its_gap(event_db
         await pilot.pause()
         assert str(table.get_cell(str(out.car_id), "gap")) == "DNF"
         assert str(table.get_cell(str(penalised.car_id), "gap")).endswith(" +5.000 pen")
+        assert str(table.get_cell(str(out.car_id), "pos")) == ""  # no position, as on every result
+        assert [row.key.value for row in table.ordered_rows] == [str(row.car_id) for row in changed.standings]

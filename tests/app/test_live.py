@@ -41,7 +41,8 @@ async def test_session_runs_green_to_finished(event_db: Path) -> None:
         await pilot.pause()
         await pilot.press(*"DSQ", "enter", *"jumped start", "enter")
         await until(pilot, lambda: table.cell_text(leader.car_id, "status").startswith("DSQ"), "the DSQ shown")
-        assert table.cell_text(leader.car_id, "pos") == "4"
+        assert table.cell_text(leader.car_id, "pos") == ""  # disqualified: no position, as on every result
+        assert table.get_row_index(str(leader.car_id)) == 3  # after the three classified cars
         assert app.model.rows[leader.car_id].status is CarStatus.DSQ
         assert table.selected_car() == leader.car_id  # the selection follows the car, not the place
         # Undone by a further correction: running again, back in first place.
@@ -74,7 +75,7 @@ async def test_session_runs_green_to_finished(event_db: Path) -> None:
     try:
         sessions = list_sessions(db)
         assert [s.phase for s in sessions] == [SessionPhase.FINISHED, SessionPhase.PLANNED]
-        results = list(db.query("SELECT number, position, status FROM results WHERE session_id = 1 ORDER BY position"))
+        results = list(db.query("SELECT number, position, status FROM results WHERE session_id = 1 ORDER BY position IS NULL, position, rowid"))
         assert len(results) == 4
         assert results[-1]["status"] == "DSQ"
         flags = [(record.flag.value, record.made_by) for record in control_log(db, 1) if record.flag is not None]

@@ -26,7 +26,7 @@ def test_finish_writes_every_slip_to_one_pdf(capsys, tmp_path):
     code, out, err = run(capsys, "finish", "--db", str(db), "--session", "1", "--by", "clerk", "--slips-pdf", str(pdf))
     assert code == 0, err
     with sqlite3.connect(db) as conn:  # a slip for every car that set a lap, in finishing order
-        numbers = [n for (n,) in conn.execute("SELECT number FROM results WHERE laps > 0 ORDER BY position")]
+        numbers = [n for (n,) in conn.execute("SELECT number FROM results WHERE laps > 0 ORDER BY position IS NULL, position, rowid")]
         assert conn.execute("SELECT phase FROM sessions").fetchone() == ("finished",)
     assert numbers and f"{len(numbers)} slip(s) of session 1 (Practice) to {pdf}" in out
     pages = [page.extract_text() for page in PdfReader(pdf).pages]

@@ -96,7 +96,7 @@ def test_finish_confirm_then_corrections_need_a_reopen(running):
     assert sessions_row(running)[0::2] == ("finished", checkered)
     assert status_of(running) == (Flag.CHECKERED, ResultsStatus.PROVISIONAL)
     with sqlite3.connect(running) as conn:
-        stored = conn.execute("SELECT number, laps, status FROM results ORDER BY position").fetchall()
+        stored = conn.execute("SELECT number, laps, status FROM results ORDER BY position IS NULL, position, rowid").fetchall()
     exported = csv_rows(run_cli("export", "results", "--db", running, "--session", "1").stdout)[1]
     assert stored == [(row["number"], int(row["laps"]), row["status"]) for row in exported] and stored
     again = run_cli("finish", "--db", running, "--session", "1", "--by", "J. Smith")
@@ -157,6 +157,6 @@ def test_finish_ends_a_running_recorder_cleanly(tmp_path):
     assert sessions_row(db)[0] == "finished"
     assert control_rows(db)[-1][0::3] == ("finish", "J. Smith")
     with sqlite3.connect(db) as conn:  # the stored results are those of the whole journal, late passings too
-        stored = conn.execute("SELECT number, laps FROM results ORDER BY position").fetchall()
+        stored = conn.execute("SELECT number, laps FROM results ORDER BY position IS NULL, position, rowid").fetchall()
     exported = csv_rows(run_cli("export", "results", "--db", db, "--session", "1").stdout)[1]
     assert stored == [(row["number"], int(row["laps"])) for row in exported] and stored
