@@ -2,7 +2,8 @@
 
 Practice and qualifying rank by best lap (a tie goes to whoever set it first); a race ranks by
 laps, then by the time the last lap was completed (plus penalties). Running and finished cars
-come first, then DNF, DNS and DSQ. Gaps are to the leader, intervals to the car ahead: the
+come first, then DNF, DNS and DSQ; a car that never crossed the line before the finish time is DNS
+once the session closes. Gaps are to the leader, intervals to the car ahead: the
 difference of best laps, or in a race the difference at the same lap number, or ``+N L``.
 Cars not classified (DNF, DNS, DSQ) have neither, and no position: ``position`` is only their place
 in the order, ``classified_position`` is what every result shows.
@@ -72,9 +73,12 @@ def _at_position(row: StandingRow, position: int) -> StandingRow:
 def _status(timing: CarTiming, outcome: CarOutcome, closed: bool, by_best: bool) -> CarStatus:
     if outcome.status is not None:
         return outcome.status
-    if timing.finished:
+    # A car whose first crossing came at or after the finish time took the flag without ever
+    # starting: it completed no lap in the session, as a car that never crossed the line.
+    started = timing.opened and not (timing.finished and not timing.laps)
+    if started and timing.finished:
         return CarStatus.FINISHED
-    if closed and not timing.opened:
+    if closed and not started:
         return CarStatus.DNS
     if closed and by_best:
         # Practice and qualifying are over for everyone when the session closes; only a race

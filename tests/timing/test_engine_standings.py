@@ -137,3 +137,16 @@ def test_only_classified_cars_have_a_classified_position():
         ("1", 3, None, CarStatus.DNF),  # placed after the running cars, but not classified
         ("4", 4, None, CarStatus.DNS),
     ]
+
+
+def test_a_car_whose_first_crossing_comes_after_the_finish_time_did_not_start():
+    # The duration runs out at T0 + 30 s; car 2 reaches the line for the first time only at T0 + 40 s.
+    crossings = [(1, T0), (1, T0 + 35 * S), (2, T0 + 40 * S)]
+    for session_type in (SessionType.RACE, SessionType.PRACTICE):
+        setup = setup_for([1, 2], session_type=session_type, duration_us=30 * S, closed=True)
+        rows = rows_by_number(derive_session(numbered(crossings), setup))
+        assert (rows["1"].laps, rows["1"].status) == (1, CarStatus.FINISHED)
+        assert (rows["2"].laps, rows["2"].status, rows["2"].classified_position) == (0, CarStatus.DNS, None)
+    still_open = derive_session(numbered(crossings), setup_for([1, 2], session_type=SessionType.RACE,
+                                                               duration_us=30 * S))
+    assert rows_by_number(still_open)["2"].status is CarStatus.RUNNING  # as a car not yet seen, until it closes

@@ -356,3 +356,19 @@ def test_the_lines_record_streams_stay_in_columns_with_a_long_class_or_name(tmp_
             if line[:3].strip().isdigit()]
     assert {row.group(1) for row in rows if row} == {"Performance", "GT4"}
     assert len({row.end(2) for row in rows if row}) == 1, rows  # the laps column ends at one place on every line
+
+
+def test_replay_with_a_duration_lists_a_car_that_never_completed_a_lap_as_dns(tmp_path):
+    """The flag fell 30 s after the green, before two cars first reached the line: they did not start."""
+    capture = tmp_path / "session.p3"
+    made = run_cli("decoder", "simulate", "--out", capture, "--cars", "6", "--seed", "7", "--minutes", "8")
+    assert made.returncode == 0, made.stderr
+    db = tmp_path / "event.db"
+    replayed = run_cli("replay", capture, "--db", db, "--session-type", "race", "--min-lap", "30",
+                       "--duration", "30", "--name", "Race 1")
+    assert replayed.returncode == 0, replayed.stderr
+    _, rows = csv_rows(run_cli("export", "results", "--db", db).stdout)
+    assert [(r["laps"], r["status"]) for r in rows] == [("1", "finished")] * 4 + [("0", "DNS")] * 2
+    assert [r["position"] for r in rows] == ["1", "2", "3", "4", "", ""]
+    table = [line for line in replayed.stdout.splitlines() if line.rstrip().endswith(("finished", "DNS"))]
+    assert [line.split()[-1] for line in table] == ["finished"] * 4 + ["DNS"] * 2
