@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-import threading
 import time
 from concurrent.futures import Future
 from pathlib import Path
@@ -17,7 +16,7 @@ from textual.worker import get_current_worker
 
 from hardware.errors import DecoderError
 from laptiming.app.adapter import NO_SESSION_TO_CORRECT, Flag, Timing, WalkUpEntry, WalkUpResult
-from laptiming.app.messages import NoticesArrived, SessionEnded, WalkUpRequested, WorkFailed
+from laptiming.app.messages import NoticesArrived, SessionEnded, UiCall, WalkUpRequested, WorkFailed
 from laptiming.app.model import LiveModel
 from laptiming.app.screens.corrections import KINDS, CorrectionForm, CorrectionTyped
 from laptiming.app.screens.dialogs import Confirm, KeysHelp, SessionPicker
@@ -251,13 +250,13 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
         future.add_done_callback(done)
 
     def _on_ui_thread(self, callback: Any, *args: Any, **kwargs: Any) -> None:
-        """Run ``callback`` on the UI thread, called from a worker or from the UI thread itself: a future refused
-        at once (the session finished in another program while a form was open) runs its callback right away,
-        on the thread that added it, where ``call_from_thread`` refuses to run and the refusal was lost."""
-        if threading.get_ident() == self._thread_id:  # Textual's own record of the UI thread
-            self.call_later(functools.partial(callback, *args, **kwargs))
-        else:
-            self.call_from_thread(functools.partial(callback, *args, **kwargs))
+        """Have ``callback`` run on the UI thread, without waiting for it: called from the thread that resolved a
+        future (the journal writer, which the UI thread may be waiting for as the app quits), or from the UI
+        thread itself (a future refused at once, when the session was finished in another program)."""
+        self.post_message(UiCall(functools.partial(callback, *args, **kwargs)))
+
+    def on_ui_call(self, message: UiCall) -> None:
+        message.call()
 
     # -- corrections ----------------------------------------------------------------------------
     def action_correct(self, kind: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.message import Message
 
 from laptiming.service import Notice
@@ -22,6 +24,15 @@ class SessionEnded(Message):
         super().__init__()
         self.summary = summary
         self.finished = finished
+
+
+class UiCall(Message):
+    """A call to make on the UI thread, posted by a thread that must not wait for it: the journal writer
+    resolving a future while the UI thread waits for that writer (the app quitting) would deadlock."""
+
+    def __init__(self, call: Callable[[], object]) -> None:
+        super().__init__()
+        self.call = call
 
 
 class WorkFailed(Message):
