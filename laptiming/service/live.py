@@ -224,7 +224,8 @@ class LiveSession:
     def report_problem(self, problem: str) -> None:
         """Something the session could not do; the front end must show it, and the session is not clean."""
         message = f"session {self.session_id}: {problem}"
-        log.error("%s", message)
+        if not self._problem_listeners:  # a front end listening says it itself: said twice in `record`'s terminal
+            log.error("%s", message)
         with self._problems_lock:
             self._problems.append(message)
             self._problem_count += 1

@@ -326,15 +326,26 @@ class Recording:
         except TimingError as err:
             self.live.report_problem(f"cannot follow changes from other terminals: {err}")
             return
+        changed = True  # anything changed between the resume and the watcher's first look
+        missed: Exception | None = None
         try:
-            self.live.reload_setup()  # anything changed between the resume and the watcher's first look
-            self.flag_shown = watcher.shown_flag(self.live.state)
-            while not self._stopped.wait(WATCH_EVERY_S):
-                self.flag_shown = watcher.shown_flag(self.live.state)  # a yellow or red changes no setup
-                if watcher.changed() and self.live.reload_setup().result().markers.closed:
-                    self.finished_elsewhere = True  # `laptiming finish` (or the app) ended the session
-                    self.stop()
-        except (TimingError, sqlite3.Error) as err:
-            self.live.report_problem(f"cannot follow changes from other terminals: {err}")
+            while True:
+                try:
+                    self.flag_shown = watcher.shown_flag(self.live.state)  # a yellow or red changes no setup
+                    if watcher.changed() or changed:
+                        changed = True  # until taken up: the fingerprint says a change only once
+                        closed = self.live.reload_setup().result().markers.closed
+                        changed, missed = False, None
+                        if closed:
+                            self.finished_elsewhere = True  # `laptiming finish` (or the app) ended the session
+                            self.stop()
+                except (TimingError, sqlite3.Error) as err:
+                    # The journal cannot be written for now (a full disk, a lock held too long): the
+                    # writer holds the passings and says so; the change is taken up once it writes again.
+                    missed = err
+                if self._stopped.wait(WATCH_EVERY_S):
+                    break
         finally:
             watcher.close()
+        if changed and missed is not None:
+            self.live.report_problem(f"a change made in another terminal was not taken up ({missed})")

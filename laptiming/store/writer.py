@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 BATCH_MAX = 256
 RETRY_S = 0.5  # a journal that cannot be written (locked, disk full) is tried again this often
+BLOCKED_SAY_EVERY_S = 10.0  # while the journal cannot be written, how often that is said again, with the count held
 STOP_RETRY_S = 10.0  # at close, how long passings still unwritten are retried before giving up
 # At most this many passings wait in memory for their commit; then the producer waits. One costs
 # about 320 bytes (measured with tracemalloc), so the queue stays under ~6.4 MB whatever the source
@@ -82,6 +83,7 @@ class JournalWriter:
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"journal-writer {self.path.name}", daemon=True)
         self.blocked: StoreError | None = None  # why the journal cannot be written right now; cleared once it can
+        self._blocked_said_at = 0.0  # when that was last said (time.monotonic)
         self.passings_committed = 0
         self._unwritten: list[PassingItem] = []  # passings whose commit failed, in order, retried before any other
         self._turn = threading.Lock()  # held by whoever writes and runs callbacks: the writer thread, or commit_if_idle
@@ -291,8 +293,14 @@ class JournalWriter:
             self._unwritten = items
             first = self.blocked is None
             self.blocked = StoreError(f"{self.path}: cannot write the journal ({err})")
-            if first:  # said once, when it starts (blocked is already set for whoever hears it)
+            now = time.monotonic()
+            if first:  # said when it starts (blocked is already set for whoever hears it)
                 log.error("%s: cannot write the journal (%s); %d passing(s) held, retrying", self.path, err, len(items))
+                self._blocked_said_at = now
+            elif now - self._blocked_said_at >= BLOCKED_SAY_EVERY_S:  # then again now and then, with the count now
+                log.error("%s: still cannot write the journal (%s); %d passing(s) held, retrying", self.path, err,
+                          len(items))
+                self._blocked_said_at = now
             return
         if self.blocked is not None:
             log.warning("%s: the journal is written again (%d held passing(s) committed)", self.path, len(self._unwritten))

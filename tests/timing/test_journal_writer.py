@@ -156,3 +156,47 @@ def test_a_locked_database_holds_the_passings_and_commits_them_once_it_can(sessi
         writer.close(TIMEOUT)
     assert writer.blocked is None and writer.unwritten == 0
     assert committed_numbers(path) == [1, 2, 3, 4]
+
+
+class Said(logging.Handler):
+    """Every message the writer logs, kept; ``wait_for`` waits (bounded) for one containing a text."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+        self.changed = threading.Condition()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with self.changed:
+            self.messages.append(record.getMessage())
+            self.changed.notify_all()
+
+    def wait_for(self, text: str, timeout: float) -> str | None:
+        with self.changed:
+            self.changed.wait_for(lambda: any(text in m for m in self.messages), timeout)
+            return next((m for m in self.messages if text in m), None)
+
+
+def test_a_long_spell_of_held_passings_is_said_again_with_the_count_held_now(session_db, monkeypatch):
+    monkeypatch.setenv("LAPTIMING_WAIT_S", "0.1")
+    monkeypatch.setattr("laptiming.store.writer.BLOCKED_SAY_EVERY_S", 0.3)
+    path, session_id = session_db
+    said = Said()
+    logging.getLogger("laptiming.store.writer").addHandler(said)
+    writer = JournalWriter(path).start()
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        writer.journal(session_id, passing(7, T0 + 60 * S, 1))
+        assert "1 passing(s) held" in (said.wait_for("cannot write the journal", TIMEOUT) or "")
+        for number in range(2, 6):
+            writer.journal(session_id, passing(7, T0 + number * 60 * S, number))
+        again = said.wait_for("5 passing(s) held", TIMEOUT)  # the first line's count was 1
+        assert again is not None and "still cannot write the journal" in again, said.messages
+        holder.execute("ROLLBACK")
+        writer.flush(TIMEOUT)
+    finally:
+        logging.getLogger("laptiming.store.writer").removeHandler(said)
+        holder.close()
+        writer.close(TIMEOUT)
+    assert committed_numbers(path) == [1, 2, 3, 4, 5]

@@ -138,3 +138,21 @@ def test_unknown_transponders_committed_together_are_entered_in_one_unit(tmp_pat
         live.close(TIMEOUT)
     assert entered == [list(range(100, 110))]
     assert sorted(row.number for row in rows) == [str(100 + car) for car in range(10)]
+
+
+def test_a_problem_a_front_end_listens_for_is_not_logged_a_second_time(tmp_path, caplog):
+    """`record` prints each problem itself; the log's copy reached the same terminal a second time."""
+    heard: list[str] = []
+    for listening in (False, True):
+        caplog.clear()
+        session_id = new_session(tmp_path / f"{listening}.db")
+        live = LiveSession.open(tmp_path / f"{listening}.db", session_id, enter_unknown=True)
+        if listening:
+            live.add_problem_listener(heard.append)
+        try:
+            live.report_problem("green flag at decoder time 1 not written")
+        finally:
+            live.close(TIMEOUT)
+        logged = [record.getMessage() for record in caplog.records if "not written" in record.getMessage()]
+        assert logged == ([] if listening else [f"session {session_id}: green flag at decoder time 1 not written"])
+    assert heard == [f"session {session_id}: green flag at decoder time 1 not written"]

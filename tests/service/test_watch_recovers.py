@@ -1,0 +1,60 @@
+"""A recorder keeps following other terminals through a spell in which the journal cannot be written.
+
+A full disk (or a write lock held too long) makes the journal writer hold the passings and turn
+down every other unit, the watcher's reload of the setup too. The watcher gave up at the first
+refusal: a `laptiming finish` made once the disk had room again was never taken up, and the
+recorder went on journaling into the finished session.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from laptiming.errors import StoreError
+from laptiming.service import Recording, RecordingRequest
+from tests.timing.cli_runner import run_cli
+
+SIM = "sim://?cars=4&seed=4&speed=60&minutes=60"  # a minute of real time: finished long before its end
+BOUND_S = 30.0
+REFUSED = 3  # the watcher's reloads turned down, as the writer does while it holds passings
+
+
+def _until(condition, what: str) -> None:
+    deadline = time.monotonic() + BOUND_S
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_a_finish_made_after_the_journal_was_blocked_still_ends_the_recorder(tmp_path: Path) -> None:
+    db = tmp_path / "event.db"
+    recording = Recording.start(RecordingRequest(db, "Practice 1", SIM, enter_unknown=True))
+    ended = threading.Event()
+    reader = threading.Thread(target=lambda: (list(recording.notices()), ended.set()), daemon=True)
+    reader.start()
+    try:
+        _until(lambda: recording.live.writer.passings_committed >= 5, "laps being timed")
+        reload_setup, refused = recording.live.reload_setup, []
+
+        def blocked_for_a_while():
+            if len(refused) < REFUSED:
+                refused.append(True)
+                raise StoreError(f"{db}: cannot write the journal (database or disk is full)")
+            return reload_setup()
+
+        recording.live.reload_setup = blocked_for_a_while
+        entered = run_cli("entry", "add", "--db", db, "--session", "1", "--number", "77", "--driver", "A. Late",
+                          "--transponder", "9000077", "--by", "desk", "--reason", "walk-up")  # a change to take up
+        assert entered.returncode == 0, entered.stderr
+        _until(lambda: len(refused) == REFUSED, "the watcher to be turned down")
+        finished = run_cli("finish", "--db", db, "--session", "1", "--by", "J. Smith", "--reason", "time up")
+        assert finished.returncode == 0, finished.stderr
+        assert ended.wait(BOUND_S), "the recorder never took up the finish"
+    finally:
+        recording.stop()
+        outcome = recording.close(finish=True)
+    assert recording.finished_elsewhere and outcome.finished
+    assert not outcome.problems  # a spell the writer already reports is not a failure of the session
+    assert "77" in {row.number for row in outcome.result.standings}  # the entry made meanwhile was taken up too
