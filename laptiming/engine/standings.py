@@ -100,7 +100,9 @@ def race_gap(car: CarTiming, car_penalty_us: int, ahead: CarTiming, ahead_penalt
 
     Lapped means ``ahead`` had completed more laps than the car by the time the car completed
     its last one; a car merely behind on the lead lap keeps its time gap when the leader crosses.
-    A car without a completed lap has nothing to compare, so no gap.
+    A car without a completed lap has nothing to compare, so no gap; nor has a car that was in
+    front at that lap number (it left the pits first, or ``ahead`` has passed it since): its
+    distance is not known until it crosses again, and a gap below zero read as ahead of the leader.
     """
     laps = len(car.laps)
     ahead_laps = len(ahead.laps)
@@ -111,7 +113,8 @@ def race_gap(car: CarTiming, car_penalty_us: int, ahead: CarTiming, ahead_penalt
     if ahead_done > laps:
         return Gap(laps=ahead_done - laps)
     ahead_crossing_us = ahead.laps[laps - 1].crossing_us
-    return Gap(time_us=(car_crossing_us + car_penalty_us) - (ahead_crossing_us + ahead_penalty_us))
+    time_us = (car_crossing_us + car_penalty_us) - (ahead_crossing_us + ahead_penalty_us)
+    return None if time_us < 0 else Gap(time_us=time_us)
 
 
 def best_gap(car: CarTiming, ahead: CarTiming) -> Gap | None:

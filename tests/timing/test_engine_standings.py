@@ -65,7 +65,11 @@ def test_a_car_that_opened_earlier_can_be_ahead_at_the_same_lap_number():
     crossings = [(2, T0), (2, T0 + 96 * S), (1, T0 + 20 * S), (1, T0 + 106 * S), (1, T0 + 191 * S)]
     result = derive_session(numbered(crossings), setup_for([1, 2], session_type=SessionType.RACE))
     assert [(row.number, row.laps) for row in result.standings] == [("1", 2), ("2", 1)]
-    assert format_gap(result.standings[1].gap) == "-10.000"
+    # It was 10 s in front at lap 1; how far behind it is now is known only when it crosses again:
+    # no gap rather than -10.000, which read as ahead of the leader.
+    assert result.standings[1].gap is None and result.standings[1].interval is None
+    later = derive_session(numbered([*crossings, (2, T0 + 193 * S)]), setup_for([1, 2], session_type=SessionType.RACE))
+    assert format_gap(later.standings[1].gap) == "+2.000"
 
 
 def test_race_gap_from_a_minute_up_is_shown_as_minutes():
