@@ -6,7 +6,8 @@
     laptiming finish --db DB --session ID --resume --by WHO --reason WHY   finished too soon: running again
 
 It works while a ``laptiming record`` runs on the session: the recorder notices within a second
-and ends with exit 0. ``--print-slips URL`` or ``--slips-pdf FILE`` then prints every driver's slip
+and ends with exit 0; ``finish`` waits for it, so the results it prints include the passings the
+recorder read meanwhile. ``--print-slips URL`` or ``--slips-pdf FILE`` then prints every driver's slip
 (a printer that is off keeps the job for ``laptiming print resend``; the session stays finished). The rules live in :mod:`laptiming.service.control`.
 """
 
@@ -20,7 +21,10 @@ from laptiming.errors import InputError
 from laptiming.report import format_result
 from laptiming.service.clocktime import session_decoder_time
 from laptiming.service.control import confirm_results, finish_session, reopen_results, resume_timing
+from laptiming.service.lock import lock_holder, wait_for_release
 from laptiming.store import get_session, load_corrections, open_event_db
+
+RECORDER_WAIT_S = 15.0  # a recorder lets go within about a second of a finish; longer means it is stuck
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,6 +49,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="then print every driver's slip (usb://, serial://, tcp://host, file://)")
     slips.add_argument("--slips-pdf", metavar="FILE", help="then write every driver's slip to one PDF")
     finish.set_defaults(handler=finish_command)
+
+
+def _wait_for_the_recorder(db_path: str, session_id: int) -> None:
+    """A recorder timing the session takes the finish up within a second and journals what it read meanwhile:
+    the results printed here are the ones it leaves, not the ones of a moment before."""
+    holder = lock_holder(db_path, session_id)
+    if holder is None:
+        return
+    print(f"waiting for {holder.describe()} to take the finish up", flush=True)
+    still = wait_for_release(db_path, session_id, RECORDER_WAIT_S)
+    if still is not None:
+        print(f"note: {still.describe()} is still timing the session after {RECORDER_WAIT_S:.0f} s; "
+              "the results below may still change")
 
 
 @store_command
@@ -77,6 +94,7 @@ def finish_command(args: argparse.Namespace) -> int:
             print(f"{name} finished by {args.by}; {flag}; results are provisional until "
                   f"`laptiming finish --session {record.session_id} --confirm`")
             say_if_far(typed)
+            _wait_for_the_recorder(args.db, args.session)
         record = get_session(db, args.session)
         print(format_result(record, session_result(db, args.session), load_corrections(db, args.session)))
     finally:

@@ -14,11 +14,14 @@ import fcntl
 import json
 import os
 import socket
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from laptiming.errors import InputError
+
+RELEASE_POLL_S = 0.05  # how often a wait for a recorder to let go looks again
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,18 @@ class RecorderLock:
             os.ftruncate(fd, 0)
         finally:
             os.close(fd)  # closing the descriptor drops the flock
+
+
+def wait_for_release(db_path: str | Path, session_id: int, timeout_s: float) -> LockHolder | None:
+    """Wait (at most ``timeout_s``) until nobody times the session; who still does then, or None.
+
+    After a finish made in another terminal the recorder takes it up within a second, journals the
+    passings it has read meanwhile and lets go: results read after that are the ones it leaves.
+    """
+    deadline = time.monotonic() + timeout_s
+    while (holder := lock_holder(db_path, session_id)) is not None and time.monotonic() < deadline:
+        time.sleep(RELEASE_POLL_S)
+    return holder
 
 
 def lock_holder(db_path: str | Path, session_id: int) -> LockHolder | None:

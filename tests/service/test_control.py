@@ -142,9 +142,9 @@ def test_finish_ends_a_running_recorder_cleanly(tmp_path):
             line = lines.get(timeout=LINE_TIMEOUT)
             assert line is not None, process.stderr.read()
             standings += json.loads(line)["type"] == "standing"
+        asked = time.monotonic()
         finished = run_cli("finish", "--db", db, "--session", "1", "--by", "J. Smith", "--reason", "time up")
         assert finished.returncode == 0, finished.stderr
-        asked = time.monotonic()
         assert process.wait(LINE_TIMEOUT) == 0, process.stderr.read()
         ended_after = time.monotonic() - asked
         notes = process.stderr.read()
@@ -156,6 +156,11 @@ def test_finish_ends_a_running_recorder_cleanly(tmp_path):
     assert "still running" not in notes and "laptiming:" not in notes, notes
     assert sessions_row(db)[0] == "finished"
     assert control_rows(db)[-1][0::3] == ("finish", "J. Smith")
+    # finish waited for the recorder to let go: what it printed is what was stored, passings read meanwhile too
+    assert "waiting for laptiming record (pid" in finished.stdout and "may still change" not in finished.stdout
+    summary = next(line for line in finished.stdout.splitlines() if line.startswith("Session 1:"))
+    assert summary == next(line for line in run_cli("results", "--db", db, "--session", "1").stdout.splitlines()
+                           if line.startswith("Session 1:"))
     with sqlite3.connect(db) as conn:  # the stored results are those of the whole journal, late passings too
         stored = conn.execute("SELECT number, laps FROM results ORDER BY position IS NULL, position, rowid").fetchall()
     exported = csv_rows(run_cli("export", "results", "--db", db, "--session", "1").stdout)[1]
