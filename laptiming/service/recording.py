@@ -328,8 +328,13 @@ class Recording:
             return
         changed = True  # anything changed between the resume and the watcher's first look
         missed: Exception | None = None
+        moved: str | None = None
         try:
             while True:
+                if moved is None and (moved := watcher.files_moved()) is not None:
+                    self.live.report_problem(f"{moved} while the session was timed: what is written from now on "
+                                             "does not reach that path; stop, put the database back, and record "
+                                             "again (a decoder on TCP resends what it holds)")
                 try:
                     self.flag_shown = watcher.shown_flag(self.live.state)  # a yellow or red changes no setup
                     if watcher.changed() or changed:

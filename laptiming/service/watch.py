@@ -1,7 +1,9 @@
-"""Noticing what other terminals change in a running session: flags, entries, corrections."""
+"""Noticing what other terminals change in a running session: flags, entries, corrections; and the
+event database's files removed or replaced under the running session."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from laptiming.engine import SessionState
@@ -17,6 +19,16 @@ class SetupWatcher:
         self._db = open_event_db(db_path, readonly=True)
         self._session_id = session_id
         self._seen = setup_fingerprint(self._db, session_id)
+        self._files = {path: _identity(path) for path in (db_path, db_path.with_name(db_path.name + "-wal"))}
+
+    def files_moved(self) -> str | None:
+        """What became of the database's files since the session opened them, if anything: a file removed
+        or replaced at its path (a clean-up, a backup put back) takes every later write with it."""
+        for path, identity in self._files.items():
+            now = _identity(path)
+            if identity is not None and now != identity:
+                return f"{path} was {'removed' if now is None else 'replaced by another file'}"
+        return None
 
     def changed(self) -> bool:
         """True when the setup differs from the last time it was looked at."""
@@ -33,3 +45,12 @@ class SetupWatcher:
     def close(self) -> None:
         """Close the read connection."""
         self._db.close()
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file at ``path`` (device and inode), or None when there is none."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino

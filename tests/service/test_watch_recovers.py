@@ -8,6 +8,8 @@ recorder went on journaling into the finished session.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -49,12 +51,38 @@ def test_a_finish_made_after_the_journal_was_blocked_still_ends_the_recorder(tmp
                           "--transponder", "9000077", "--by", "desk", "--reason", "walk-up")  # a change to take up
         assert entered.returncode == 0, entered.stderr
         _until(lambda: len(refused) == REFUSED, "the watcher to be turned down")
-        finished = run_cli("finish", "--db", db, "--session", "1", "--by", "J. Smith", "--reason", "time up")
-        assert finished.returncode == 0, finished.stderr
+        finishing = subprocess.Popen([sys.executable, "-m", "laptiming", "finish", "--db", str(db), "--session", "1",
+                                      "--by", "J. Smith", "--reason", "time up"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert ended.wait(BOUND_S), "the recorder never took up the finish"
     finally:
         recording.stop()
-        outcome = recording.close(finish=True)
+        outcome = recording.close(finish=True)  # lets go of the session: finish, waiting for that, prints
+    printed, errors = finishing.communicate(timeout=BOUND_S)
+    assert finishing.returncode == 0, errors
+    assert "waiting for laptiming record" in printed and "may still change" not in printed
     assert recording.finished_elsewhere and outcome.finished
     assert not outcome.problems  # a spell the writer already reports is not a failure of the session
     assert "77" in {row.number for row in outcome.result.standings}  # the entry made meanwhile was taken up too
+
+
+def test_the_database_file_removed_or_replaced_under_a_running_recorder_is_a_problem_at_once(tmp_path: Path) -> None:
+    for what, done_to in (("removed", lambda db: db.rename(db.with_name("moved.db"))),
+                          ("replaced by another file", lambda db: db.with_name("copy.db").replace(db))):
+        folder = tmp_path / what.split()[0]
+        folder.mkdir()
+        db = folder / "event.db"
+        recording = Recording.start(RecordingRequest(db, "Practice 1", SIM, enter_unknown=True))
+        heard: list[str] = []
+        recording.live.add_problem_listener(heard.append)
+        try:
+            _until(lambda: recording.live.writer.passings_committed >= 5, "laps being timed")
+            db.with_name("copy.db").write_bytes(db.read_bytes())  # another file with the same bytes
+            done_to(db)
+            _until(lambda: heard, "the problem to be said")
+        finally:
+            recording.stop()
+            recording.close(finish=False)
+        assert heard == [f"session 1: {db} was {what} while the session was timed: what is written from now on "
+                         "does not reach that path; stop, put the database back, and record again (a decoder on "
+                         "TCP resends what it holds)"]
