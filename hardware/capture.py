@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from hardware.errors import DecoderOpenError
-from hardware.events import DecoderEvent
+from hardware.events import DecoderEvent, Passing
 from hardware.framing import Protocol, StreamDecoder
 from hardware.urls import DecoderUrl
 
@@ -192,6 +192,25 @@ def check_capture(path: str | Path, protocol: Protocol | str = Protocol.P3) -> C
         for _ in iter_capture_bytes(path, protocol=protocol):
             pass
     return kind
+
+
+def no_passings_error(path: str | Path, decoder: StreamDecoder) -> DecoderOpenError:
+    """The refusal of a capture that holds no passing, saying what was decoded and dropped (what the file was)."""
+    return DecoderOpenError(f"{path}: no passings in the capture ({decoder.frames_decoded} frames decoded, "
+                            f"dropped: {decoder.describe_drops()})")
+
+
+def check_passings(path: str | Path, protocol: Protocol | str = Protocol.P3) -> None:
+    """Refuse a capture with no passing in it before a session is made from it (it would time nothing).
+
+    Reads up to the first passing, so a capture is read through only when it has none (a file that is not
+    a capture at all, or a decoder that heard no car).
+    """
+    decoder = StreamDecoder(protocol, source=f"file://{path}")
+    for chunk in iter_capture_bytes(path, protocol=protocol):
+        if any(isinstance(event, Passing) for event in decoder.feed(chunk)):
+            return
+    raise no_passings_error(path, decoder)
 
 
 def read_capture(path: str | Path, protocol: Protocol | str = Protocol.P3) -> Iterator[DecoderEvent]:

@@ -10,11 +10,10 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from hardware.capture import capture_protocol, iter_capture_bytes
+from hardware.capture import capture_protocol, iter_capture_bytes, no_passings_error
 from hardware.events import LinkState, LinkStatus, Passing
 from hardware.framing import Protocol, StreamDecoder
 from laptiming.cli.session_args import add_rules_arguments, rules_from, store_command
-from laptiming.errors import InputError
 from laptiming.replay import replay_session
 from laptiming.report import ColumnWidths, describe_event, event_json, format_result
 from laptiming.service import Notice, Problem, Recording, RecordingRequest
@@ -65,9 +64,9 @@ def replay_command(args: argparse.Namespace) -> int:
         passings = PassingColumns.concatenate(columns, source=decoder.source)  # type: ignore[arg-type]
     else:  # a passing with a UTC time or a transponder code: the capture goes as objects
         passings = [event for part in decoded for event in part.events() if isinstance(event, Passing)]
-    dropped = decoder.describe_drops()
     if not len(passings):
-        raise InputError(f"{capture}: no passings in the capture ({decoder.frames_decoded} frames decoded, dropped: {dropped})")
+        raise no_passings_error(capture, decoder)
+    dropped = decoder.describe_drops()
     db = open_event_db(args.db, create=True)
     try:
         session_id, result = replay_session(db, args.name or capture.name, rules_from(args), passings)

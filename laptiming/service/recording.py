@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from hardware.capture import check_capture, with_capture_protocol
+from hardware.capture import check_capture, check_passings, with_capture_protocol
 from hardware.events import DecoderStatus, LinkState, LinkStatus
 from hardware.reader import DecoderReader
 from hardware.transports import transport_for_url
@@ -124,10 +124,12 @@ class Subscription:
 
 def check_decoder_url(decoder_url: str) -> None:
     """Parse a decoder URL and make its transport without opening it (a capture file is read through), so
-    a bad URL is one clear error before an app starts or anything is written; ``from-db`` is the service's."""
+    a bad URL is one clear error before an app starts or anything is written; ``from-db`` is the service's.
+    A capture with no passing in it is refused as ``replay`` refuses it: timed, it would make an empty session."""
     url = with_capture_protocol(parse_decoder_url(decoder_url))
     if url.scheme == "file":
         check_capture(url.target, url.protocol)
+        check_passings(url.target, url.protocol)
     without_db = {name: value for name, value in url.params.items() if name != FROM_DB_OPTION}
     transport_for_url(replace(url, params=without_db))  # its options checked (sim://?cars=abc)
 
