@@ -210,6 +210,7 @@ def check_passings(path: str | Path, protocol: Protocol | str = Protocol.P3) -> 
     for chunk in iter_capture_bytes(path, protocol=protocol):
         if any(isinstance(event, Passing) for event in decoder.feed(chunk)):
             return
+    decoder.end()
     raise no_passings_error(path, decoder)
 
 

@@ -10,7 +10,7 @@ class DropReason(enum.StrEnum):
     """One reason a frame (or a run of bytes) was discarded; the value is the counter's name."""
 
     GARBAGE = "garbage"  # bytes outside any frame (line noise, a half frame at connect)
-    TRUNCATED = "truncated"  # a new start byte arrived before the frame ended
+    TRUNCATED = "truncated"  # a new start byte, or the end of the stream, came before the frame ended
     OVERSIZE = "oversize"  # no end byte within the longest frame we accept
     BAD_ESCAPE = "bad_escape"  # an escape byte with nothing valid after it
     BAD_LENGTH = "bad_length"  # the frame's LENGTH field disagrees with its size

@@ -263,13 +263,18 @@ class StreamDecoder:
             self.bytes_decoded += end - pos
         return None, False
 
-    def reset(self) -> None:
-        """Forget a half-received frame (after a reconnect it can never complete)."""
+    def end(self) -> None:
+        """The stream ended (a capture's last byte, a lost connection): a half frame still held can never
+        complete, so it is dropped and counted as ``truncated`` rather than lost unsaid."""
         if self._pending:
             self.dropped[DropReason.TRUNCATED] += 1
             self.bytes_dropped[DropReason.TRUNCATED] += len(self._pending)
         self._pending = b""
         self._garbage_continues = False
+
+    def reset(self) -> None:
+        """Forget a half-received frame before a reconnect: it can never complete (counted as :meth:`end` does)."""
+        self.end()
 
     def describe_drops(self) -> str:
         """The drop counters as one line for people: ``bad_crc 1, garbage 14`` (or ``none``)."""

@@ -184,7 +184,8 @@ class DecoderReader:
         try:
             while not self._stop.is_set():
                 data = transport.read(self._read_timeout)
-                if data is None:
+                if data is None:  # the source ended (a capture's last byte): a half frame in it is counted
+                    self.decoder.end()
                     return True
                 if data:
                     self._receive(data)

@@ -58,6 +58,7 @@ def replay_command(args: argparse.Namespace) -> int:
     protocol = capture_protocol(capture, args.protocol)
     decoder = StreamDecoder(protocol, source=f"file://{capture}")
     decoded = [decoder.feed_columns(chunk) for chunk in iter_capture_bytes(capture, protocol=protocol)]
+    decoder.end()  # a half frame at the end is counted as dropped
     columns = [part.passing_columns() for part in decoded]  # a short last read is stepped: its passings join too
     passings: list[Passing] | PassingColumns
     if all(part is not None for part in columns):

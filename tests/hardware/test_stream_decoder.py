@@ -329,3 +329,20 @@ def test_text_framers_count_the_same_in_one_read_or_byte_by_byte(protocol, junk_
     assert [e for i in range(len(stream)) for e in by_byte.feed(stream[i : i + 1])] == events
     assert whole.dropped == by_byte.dropped and whole.bytes_dropped == by_byte.bytes_dropped
     assert whole.bytes_decoded + sum(whole.bytes_dropped.values()) + whole.buffered == len(stream)
+
+
+def test_end_counts_a_half_frame_still_held_as_truncated():
+    decoder = StreamDecoder()
+    assert [e.passing_number for e in decoder.feed(A + B[:20])] == [100]
+    decoder.end()
+    assert dict(decoder.dropped) == {DropReason.TRUNCATED: 1}
+    assert dict(decoder.bytes_dropped) == {DropReason.TRUNCATED: 20}
+    assert decoder.buffered == 0
+    assert decoder.bytes_decoded + sum(decoder.bytes_dropped.values()) == len(A) + 20  # every byte accounted for
+
+
+def test_end_after_whole_frames_or_garbage_drops_nothing_more():
+    decoder = StreamDecoder()
+    decoder.feed(A + b"\x00\x01\x02")
+    decoder.end()
+    assert dict(decoder.dropped) == {DropReason.GARBAGE: 1}
