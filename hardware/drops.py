@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Mapping
 
 
 class DropReason(enum.StrEnum):
@@ -17,6 +18,11 @@ class DropReason(enum.StrEnum):
     BAD_CRC = "bad_crc"  # the checksum does not match
     BAD_FIELD = "bad_field"  # a field runs past the frame, or a required field is missing/bad
     OVERFLOW = "overflow"  # the transport's buffer cap was reached and old bytes were dropped
+
+
+def describe_drops(dropped: Mapping[str, int]) -> str:
+    """Drop counts as one line for people: ``bad_crc 1, garbage 14`` (or ``none``), the same in every command."""
+    return ", ".join(f"{reason} {count}" for reason, count in sorted(dropped.items())) or "none"
 
 
 # A run of mixed junk dropped in one step: (reason, drops, bytes) for each reason in it.

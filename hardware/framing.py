@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from hardware import p98, protime
-from hardware.drops import DropReason
+from hardware.drops import DropReason, describe_drops
 from hardware.errors import FrameError
 from hardware.events import DecoderErrorReport, DecoderEvent, DecoderStatus, DecoderVersion, Passing
 from hardware.p3.frame import CountedStep, P3Record, check_frame, step_frame
@@ -278,7 +278,7 @@ class StreamDecoder:
 
     def describe_drops(self) -> str:
         """The drop counters as one line for people: ``bad_crc 1, garbage 14`` (or ``none``)."""
-        return ", ".join(f"{reason} {count}" for reason, count in sorted(self.dropped.items())) or "none"
+        return describe_drops(self.dropped)
 
     @property
     def buffered(self) -> int:

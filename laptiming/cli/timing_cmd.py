@@ -11,6 +11,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from hardware.capture import capture_protocol, iter_capture_bytes, no_passings_error
+from hardware.drops import describe_drops
 from hardware.events import LinkState, LinkStatus, Passing
 from hardware.framing import Protocol, StreamDecoder
 from laptiming.cli.session_args import add_rules_arguments, rules_from, store_command
@@ -134,6 +135,8 @@ def record_command(args: argparse.Namespace) -> int:
             show(notice)
     if outcome.decoder_error is not None:
         print(f"laptiming: {outcome.decoder_error}", file=sys.stderr)
+    print(f"{args.url}: {outcome.link.frames_decoded} frames, dropped: {describe_drops(outcome.link.frames_dropped)}",
+          file=notes)  # as replay says it: noise on the loop, a capture cut short
     db = open_event_db(args.db, readonly=True)
     try:
         print(format_result(get_session(db, outcome.session_id), outcome.result,

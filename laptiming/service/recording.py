@@ -76,6 +76,7 @@ class RecordingOutcome:
     finished: bool
     problems: bool
     decoder_error: str | None
+    link: LinkStatus  # the decoder link as it ended: frames decoded, and dropped by reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +277,7 @@ class Recording:
             finished=finishing,
             problems=self.live.had_problems,
             decoder_error=None if self.reader.error is None else str(self.reader.error),
+            link=self.reader.status,
         )
 
     def pending_notices(self) -> list[Notice]:
