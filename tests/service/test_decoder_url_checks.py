@@ -28,3 +28,15 @@ def test_record_refuses_the_same_urls_writing_nothing(tmp_path, url, message):
     assert result.returncode == 2 and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "e.db").exists()
+
+
+def test_the_app_refuses_a_capture_with_no_passings_as_record_does(tmp_path):
+    from tests.timing.test_record_bad_input import status_only_capture
+
+    quiet = status_only_capture(tmp_path)
+    result = run_cli_process("run", "--db", tmp_path / "e.db", "--decoder", f"file://{quiet}", timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"laptiming: {quiet}: no passings in the capture (3 frames decoded, dropped: none)"]
+    assert result.stdout == ""
+    assert not (tmp_path / "e.db").exists()
