@@ -34,6 +34,14 @@ def seconds(text: str) -> int:
     return value
 
 
+def positive_seconds(text: str) -> int:
+    """argparse type: seconds above zero, to integer microseconds (a session of no length has no end)."""
+    value = seconds(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"must be above zero: {text}")
+    return value
+
+
 def _whole_number(text: str) -> int:
     try:
         return int(text)
@@ -96,7 +104,7 @@ def add_rules_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--min-lap", type=seconds, metavar="SECONDS", default=None,
                         help="passings sooner than this after the previous counted one count for nothing (default 10)")
-    parser.add_argument("--duration", type=seconds, metavar="SECONDS", default=None,
+    parser.add_argument("--duration", type=positive_seconds, metavar="SECONDS", default=None,
                         help="checkered flag this long after the green")
     parser.add_argument("--laps", type=positive_int, default=None, help="checkered flag when the leader completes these laps")
 

@@ -1,0 +1,39 @@
+"""Arguments the timing commands refuse in one line naming the option, before anything is written."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.timing.cli_runner import run_cli
+
+SIM = "sim://?cars=2&seed=3&speed=0&minutes=1"
+
+
+@pytest.mark.parametrize("typed", ["0", "0.0", "-0"])
+def test_a_session_of_no_length_is_refused_at_the_option(tmp_path, typed):
+    """``--duration 0`` was accepted by the argument and then crashed in the session rules (a traceback, exit 1)."""
+    db = tmp_path / "event.db"
+    capture = tmp_path / "day.p3"
+    capture.write_bytes(b"")
+    for command in (("record", SIM, "--db", db, "--session", "P"), ("replay", capture, "--db", db)):
+        result = run_cli(*command, "--duration", typed)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.splitlines() == [
+            f"laptiming {command[0]}: argument --duration: must be above zero: {typed} (see laptiming {command[0]} --help)"]
+        assert result.stdout == ""
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["day.p3"]
+
+
+def test_a_session_of_no_laps_is_refused_at_the_option(tmp_path):
+    result = run_cli("record", SIM, "--db", tmp_path / "event.db", "--session", "P", "--laps", "0")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "laptiming record: argument --laps: must be above zero: 0 (see laptiming record --help)"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_minimum_lap_of_zero_still_counts_every_passing(tmp_path):
+    """0 is a real choice for ``--min-lap`` (no passing is ignored), unlike a duration of 0."""
+    result = run_cli("record", SIM, "--db", tmp_path / "event.db", "--session", "P", "--min-lap", "0")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("recording session 1 (P) into ")
