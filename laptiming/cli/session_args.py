@@ -42,6 +42,13 @@ def positive_seconds(text: str) -> int:
     return value
 
 
+def session_name(text: str) -> str:
+    """argparse type: a session's name, not blank (a blank one shows as nothing in every list)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must not be blank: {text!r}")
+    return text
+
+
 def _whole_number(text: str) -> int:
     try:
         return int(text)

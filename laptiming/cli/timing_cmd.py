@@ -14,7 +14,7 @@ from hardware.capture import capture_protocol, iter_capture_bytes, no_passings_e
 from hardware.drops import describe_drops
 from hardware.events import LinkState, LinkStatus, Passing
 from hardware.framing import Protocol, StreamDecoder
-from laptiming.cli.session_args import add_rules_arguments, rules_from, store_command
+from laptiming.cli.session_args import add_rules_arguments, rules_from, session_name, store_command
 from laptiming.replay import replay_session
 from laptiming.report import ColumnWidths, describe_event, event_json, format_result
 from laptiming.service import Notice, Problem, Recording, RecordingRequest
@@ -32,14 +32,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     replay.add_argument("--db", required=True, help="event database (made if missing)")
     replay.add_argument("--protocol", choices=[Protocol.P3.value, Protocol.P98.value], default=None,
                         help="the capture's protocol (default: p98 for a file of P98 lines, else p3)")
-    replay.add_argument("--name", help="session name (default: the capture's file name)")
+    replay.add_argument("--name", type=session_name, help="session name (default: the capture's file name)")
     add_rules_arguments(replay)
     replay.set_defaults(handler=replay_command)
 
     record = subparsers.add_parser("record", help="time a session live from a decoder URL")
     record.add_argument("url", metavar="URL", help="device path, serial://, tcp://host:5403, file://, sim://")
     record.add_argument("--db", required=True, help="event database (made if missing)")
-    record.add_argument("--session", required=True, metavar="NAME",
+    record.add_argument("--session", type=session_name, required=True, metavar="NAME",
                         help="session name; a running session of that name is resumed")
     record.add_argument("--enter-unknown", action="store_true",
                         help="enter each unknown transponder as a car numbered by the transponder")

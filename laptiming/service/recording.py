@@ -36,6 +36,7 @@ from laptiming.service.watch import SetupWatcher
 from laptiming.store import (
     SessionPhase,
     check_integrity,
+    check_session_name,
     create_session,
     find_session,
     open_event_db,
@@ -191,6 +192,7 @@ class Recording:
         ``sim://?from-db=1`` simulates the session's entered cars (their transponders); a ``sim://``
         decoder moves on past what the journal holds of it, or resumes its session's own stream.
         """
+        check_session_name(request.session_name)  # before the database is made or read
         check_decoder_url(request.decoder_url)  # as given: refused before the database is read
         url_text = simulator_for_entries(request.decoder_url, request.db_path, request.session_name)
         url_text = continue_simulator(url_text, request.db_path, request.session_name)

@@ -80,6 +80,12 @@ def _why(err: Exception) -> str:
     return f"missing {err}" if isinstance(err, KeyError) else str(err)
 
 
+def check_session_name(name: str) -> None:
+    """Refuse a blank session name: it shows as nothing in every list and no command could name it."""
+    if not name.strip():
+        raise InputError(f"a session needs a name ({name!r} is blank)")
+
+
 def create_session(
     db: Database,
     name: str,
@@ -89,7 +95,8 @@ def create_session(
     planned_start: str | None = None,
     planned_end: str | None = None,
 ) -> int:
-    """A new session; its id."""
+    """A new session; its id (a blank name is an :class:`InputError`)."""
+    check_session_name(name)
     table = db["sessions"].insert(
         {
             "name": name,

@@ -262,3 +262,20 @@ async def test_the_passings_selection_stays_on_its_passing_as_new_ones_arrive(ev
         await pilot.press("x")
         await until(pilot, lambda: app.screen.query("#field-number"), "the void form")
         assert app.screen.query_one("#field-number").value == number
+
+
+@app_test
+async def test_a_blank_new_session_name_is_refused_in_the_picker(tmp_path: Path) -> None:
+    """Enter on a blank name did nothing at all; it says why, and no session or database is made."""
+    app = LiveTimingApp(Timing(tmp_path / "new.db", SIM, enter_unknown=True))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("n")
+        await until(pilot, lambda: app.screen.query("#new-session"), "the picker")
+        app.screen.query_one("#new-session").focus()
+        await pilot.press("space", "space", "enter")
+        await until(pilot, lambda: _form_error(app), "the picker's message")
+        assert _form_error(app) == "type the new session's name first"
+        assert app.screen.query("#new-session") and app.timing.record is None
+        await pilot.press("backspace", "backspace", *"Open pit lane", "enter")
+        await until(pilot, lambda: app.timing.record is not None, "the named session started")
+        assert app.timing.record.name == "Open pit lane"

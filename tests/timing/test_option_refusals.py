@@ -37,3 +37,32 @@ def test_a_minimum_lap_of_zero_still_counts_every_passing(tmp_path):
     result = run_cli("record", SIM, "--db", tmp_path / "event.db", "--session", "P", "--min-lap", "0")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("recording session 1 (P) into ")
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t"])
+def test_a_blank_session_name_is_refused_and_writes_nothing(tmp_path, blank):
+    """``--session ""`` made session 1 with no name ("recording session 1 () into ..."), and one of spaces
+    looked the same in every list."""
+    db = tmp_path / "event.db"
+    result = run_cli("record", SIM, "--db", db, "--session", blank)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"laptiming record: argument --session: must not be blank: {blank!r} (see laptiming record --help)"]
+    assert result.stdout == ""
+    capture = tmp_path / "day.p3"
+    capture.write_bytes(b"")
+    result = run_cli("replay", capture, "--db", db, "--name", blank)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"laptiming replay: argument --name: must not be blank: {blank!r} (see laptiming replay --help)"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["day.p3"]
+
+
+def test_a_recording_asked_for_by_a_blank_name_is_refused_before_the_database_is_made(tmp_path):
+    """The service's own check, for front ends that do not go through the command line."""
+    from laptiming.errors import InputError
+    from laptiming.service import Recording, RecordingRequest
+
+    with pytest.raises(InputError, match=r"^a session needs a name \(' ' is blank\)$"):
+        Recording.start(RecordingRequest(tmp_path / "event.db", " ", SIM))
+    assert list(tmp_path.iterdir()) == []

@@ -59,11 +59,14 @@ class SessionPicker(OnceModal[int | str | None]):
                                for record, entries in self.sessions), id="sessions")
             yield Label("or a new practice session (Tab, type its name, Enter):", classes="dialog-keys")
             yield Input(placeholder="session name", id="new-session", compact=True)
+            yield Label("", id="form-error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if event.value.strip():
             self.dismiss(event.value.strip())
+        else:
+            self.query_one("#form-error", Label).update("[b red]type the new session's name first[/]")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(int(event.option.id or 0))
