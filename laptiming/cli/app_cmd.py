@@ -11,7 +11,7 @@ from pathlib import Path
 
 from laptiming.cli.session_args import tcp_port
 from laptiming.errors import InputError
-from laptiming.store import SessionRecord, open_event_db, remove_event_db
+from laptiming.store import SessionRecord, check_event_db, open_event_db, remove_event_db
 
 DEMO_DB = "out/demo.db"
 
@@ -90,6 +90,7 @@ def run_command(args: argparse.Namespace) -> int:
     from laptiming.service.recording import check_decoder_url
 
     check_decoder_url(args.decoder)  # one line and exit 2 now, not a traceback when a session starts
+    check_event_db(args.db)  # not an event database, or no folder to make it in: said now, not when n is pressed
     timing = Timing(Path(args.db), args.decoder, enter_unknown=args.enter_unknown,
                     slip_printer=slip_printer(Path(args.db), args.printer))
     made = not Path(args.db).exists()

@@ -8,6 +8,7 @@ from laptiming.store.corrections import (
 from laptiming.store.database import (
     Durability,
     bulk_import,
+    check_event_db,
     check_integrity,
     open_event_db,
     remove_event_db,
@@ -42,6 +43,7 @@ from laptiming.store.sessions import (
 from laptiming.store.writer import JournalWriter
 
 __all__ = [
+    "check_event_db",
     "check_integrity",
     "CorrectionRecord",
     "Durability",

@@ -147,6 +147,23 @@ def open_event_db(path: str | Path, *, create: bool = False, readonly: bool = Fa
     return db
 
 
+def check_event_db(path: str | Path) -> None:
+    """Refuse now, without making anything, what opening the event database to write would refuse later.
+
+    An existing file is opened (and upgraded) as a writer would; for a new one, its folder must exist
+    and be writable. A front end that makes the database only when a session starts (the app) calls
+    this first, so a wrong ``--db`` is one line at start, not an error in the middle of the day.
+    """
+    path = Path(path)
+    if path.exists():
+        open_event_db(path).close()
+        return
+    if not path.parent.is_dir():
+        raise InputError(f"cannot create database {path}: folder {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise InputError(f"cannot create database {path}: folder {path.parent} is not writable")
+
+
 def check_integrity(db: Database) -> None:
     """Refuse a damaged database before writing into it (SQLite's quick check: every page readable)."""
     try:
