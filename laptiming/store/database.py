@@ -13,6 +13,7 @@ between, whatever the busy timeout says.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import os
 import secrets
@@ -193,6 +194,7 @@ def _create_empty(path: Path) -> bool:
         return False
     building = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.new"
     try:
+        os.close(os.open(building, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # the OS's own reason (read-only)
         conn = sqlite3.connect(str(building))
         try:
             db = Database(conn)
@@ -215,7 +217,8 @@ def _create_empty(path: Path) -> bool:
         raise StoreError(f"cannot create database {path}: {err}") from err
     finally:
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{building}{suffix}").unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # never hides the error above (a read-only disk refuses even this)
+                Path(f"{building}{suffix}").unlink(missing_ok=True)
 
 
 def _check_ours(db: Database, path: Path) -> None:

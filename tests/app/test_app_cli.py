@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from laptiming.cli import build_parser, main
+from tests.timing.cli_runner import refused_before_the_app
 
 
 def test_run_demo_and_board_are_commands() -> None:
@@ -48,24 +49,6 @@ def test_a_feed_port_that_cannot_be_had_leaves_no_new_database(tmp_path: Path, c
     assert list(tmp_path.iterdir()) == []
 
 
-def _run_refused(*args: object) -> str:
-    """``laptiming run ARGS`` as a real process: its one error line. It must end by itself (exit 2) before
-    the app opens; an app that opened would wait for its official, and the test fails at the time limit."""
-    import subprocess
-
-    import pytest
-
-    from tests.timing.cli_runner import run_cli_process
-
-    try:
-        result = run_cli_process("run", *args, timeout=30)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"laptiming run {' '.join(map(str, args))} opened the app instead of refusing")
-    assert result.returncode == 2, result.stderr
-    assert result.stdout == ""
-    return result.stderr.strip()
-
-
 def test_run_on_a_file_that_is_not_an_event_database_is_refused_before_the_app_opens(tmp_path: Path) -> None:
     """The app opened, said there was no session, and pressing n crashed with a traceback (exit 0)."""
     import sqlite3
@@ -74,7 +57,7 @@ def test_run_on_a_file_that_is_not_an_event_database_is_refused_before_the_app_o
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE foo (id INTEGER)")
     before = other.read_bytes()
-    assert _run_refused("--db", other, "--decoder", "sim://?cars=2") == \
+    assert refused_before_the_app("run", "--db", other, "--decoder", "sim://?cars=2") == \
         f"laptiming: {other}: not a laptiming event database (it has other tables: foo)"
     assert other.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
@@ -83,6 +66,6 @@ def test_run_on_a_file_that_is_not_an_event_database_is_refused_before_the_app_o
 def test_run_in_a_folder_that_does_not_exist_is_refused_before_the_app_opens(tmp_path: Path) -> None:
     """The app opened, and the missing folder was only said when a session started."""
     path = tmp_path / "no-such-folder" / "event.db"
-    assert _run_refused("--db", path, "--decoder", "sim://?cars=2") == \
+    assert refused_before_the_app("run", "--db", path, "--decoder", "sim://?cars=2") == \
         f"laptiming: cannot create database {path}: folder {path.parent} does not exist"
     assert list(tmp_path.iterdir()) == []

@@ -66,6 +66,21 @@ def run_cli_process(*args: object, timeout: float = 120, input: str | None = Non
     )
 
 
+def refused_before_the_app(*args: object) -> str:
+    """``laptiming ARGS`` (``run``, ``demo``) as a real process that must refuse in one line (exit 2) before
+    its app opens: that line. An app that opened waits for its official, so the test fails at the time limit."""
+    import pytest
+
+    try:
+        result = run_cli_process(*args, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"laptiming {' '.join(map(str, args))} opened the app instead of refusing")
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    return result.stderr.strip()
+
+
 def csv_rows(text: str) -> tuple[list[str], list[dict[str, str]]]:
     """Header and rows of CSV text."""
     reader = csv.DictReader(io.StringIO(text))
