@@ -34,18 +34,22 @@ _ZEROS = bytes(1024 * 1024)
 def grow_wal(db: Database, size: int = WAL_START_BYTES) -> int:
     """Make the database's WAL file at least ``size`` bytes long (zeros after its end) and on disk; the
     bytes added. Best effort, never waiting: while another program holds the write lock, or when the
-    file cannot be grown (no room), it is said once and left as it is (commits grow it as before)."""
+    file cannot be grown (no room), it is said once and left as it was (commits grow it as before):
+    zeros written before the disk filled are cut off again, so the disk keeps its free space."""
     wal = Path(db_path(db) + "-wal")
     timeout = db.execute("PRAGMA busy_timeout").fetchone()[0]
     db.execute("PRAGMA busy_timeout = 0")
     try:
         with write_transaction(db):  # the write lock: nobody appends a frame while the zeros go in
-            with wal.open("r+b") as handle:
+            with wal.open("r+b", buffering=0) as handle:  # unbuffered: a failed write leaves nothing pending
                 start = handle.seek(0, os.SEEK_END)
-                while handle.tell() < size:
-                    handle.write(_ZEROS[: size - handle.tell()])
-                handle.flush()
-                os.fsync(handle.fileno())
+                try:
+                    while handle.tell() < size:
+                        handle.write(_ZEROS[: size - handle.tell()])
+                    os.fsync(handle.fileno())
+                except OSError:
+                    os.ftruncate(handle.fileno(), start)  # only our zeros: the frames before them stay
+                    raise
                 return max(0, handle.tell() - start)
     except (OSError, sqlite3.Error) as err:
         log.warning("%s: the WAL file was not grown in advance (%s)", wal, err)

@@ -11,6 +11,8 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+from laptiming.store import JournalWriter, open_event_db
+from laptiming.store.walfile import WAL_START_BYTES, grow_wal
 from tests.resources import need
 from tests.timing.cli_runner import refused_before_the_app, run_cli
 
@@ -47,3 +49,43 @@ def test_a_new_database_on_a_read_only_disk_is_one_line(tmp_path):
         assert refused_before_the_app("run", "--db", path, "--decoder", SIM) == \
             f"laptiming: cannot create database {path}: folder {disk} is not writable"
         assert list(disk.iterdir()) == []
+
+
+def _free_bytes(folder: Path) -> int:
+    stats = os.statvfs(folder)
+    return stats.f_bavail * stats.f_frsize
+
+
+def test_a_wal_that_cannot_be_grown_gives_back_the_room_it_took(tmp_path, caplog):
+    """With a few hundred KB free, growing the WAL to 8 MB wrote zeros until the disk was full and left them:
+    the disk stayed 100% used and no other file on it could be written (the capture, an export)."""
+    with small_disk(tmp_path / "disk") as disk:
+        path = disk / "ev.db"
+        open_event_db(path, create=True).close()
+        (disk / "filler").write_bytes(bytes(_free_bytes(disk) - 300 * 1024))
+        wal = Path(f"{path}-wal")
+        writer = JournalWriter(path).start()  # grows the WAL before its first commit
+        try:
+            assert os.path.getsize(wal) < WAL_START_BYTES
+            assert _free_bytes(disk) >= 200 * 1024
+            (disk / "export.csv").write_bytes(bytes(200 * 1024))  # another file on that disk: still room for it
+            writer.flush(10)
+            assert writer.error is None
+        finally:
+            writer.close(10)
+    assert f"{wal}: the WAL file was not grown in advance ([Errno 28] No space left on device)" in caplog.messages
+
+
+def test_growing_the_wal_on_a_full_disk_leaves_it_as_it_was(tmp_path):
+    with small_disk(tmp_path / "disk") as disk:
+        path = disk / "ev.db"
+        db = open_event_db(path, create=True)
+        try:
+            wal = Path(f"{path}-wal")
+            before = wal.read_bytes()
+            (disk / "filler").write_bytes(bytes(_free_bytes(disk) - 300 * 1024))
+            assert grow_wal(db) == 0
+            assert wal.read_bytes() == before
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        finally:
+            db.close()
