@@ -11,7 +11,6 @@ from sqlite_utils import Database
 
 from laptiming import engine
 from laptiming.engine import SessionResult, SessionRules, SessionType
-from laptiming.errors import StoreError
 from laptiming.service.clocktime import DecoderTime
 from laptiming.store import (
     SessionRecord,
@@ -19,6 +18,7 @@ from laptiming.store import (
     latest_session,
     load_passings,
     load_setup,
+    store_error,
 )
 from laptiming.timefmt import parse_seconds
 
@@ -145,6 +145,6 @@ def store_command(handler: Callable[[argparse.Namespace], int]) -> Callable[[arg
         try:
             return handler(args)
         except sqlite3.Error as err:
-            raise StoreError(f"{getattr(args, 'db', 'the database')}: {err}") from err
+            raise store_error(getattr(args, "db", "the database"), err) from err
 
     return run

@@ -12,6 +12,7 @@ from laptiming.store.database import (
     check_integrity,
     open_event_db,
     remove_event_db,
+    store_error,
     write_transaction,
 )
 from laptiming.store.derived import write_derived
@@ -73,6 +74,7 @@ __all__ = [
     "load_setup",
     "open_event_db",
     "remove_event_db",
+    "store_error",
     "update_session",
     "write_derived",
     "write_transaction",

@@ -51,6 +51,24 @@ def busy_timeout_ms() -> int:
     if not 0 <= seconds <= 3600:
         raise InputError(f"{WAIT_VARIABLE}={text!r}: give the seconds a write may wait, from 0 to 3600")
     return round(seconds * 1000)
+
+
+def waited_for_lock(err: sqlite3.Error) -> bool:
+    """Whether SQLite gave up waiting for another connection's lock (SQLITE_BUSY, "database is locked")."""
+    code = getattr(err, "sqlite_errorcode", None)
+    return (code & 0xFF) == sqlite3.SQLITE_BUSY if isinstance(code, int) else "database is locked" in str(err)
+
+
+def store_error(path: str | Path, err: sqlite3.Error) -> StoreError:
+    """One line for a failed unit of work: a lock held past the wait says whose, that nothing was written
+    (the transaction was rolled back), and how to wait longer; anything else is SQLite's own words."""
+    if not waited_for_lock(err):
+        return StoreError(f"{path}: {err}")
+    return StoreError(f"{path}: another program holds the event database's write lock; nothing was written after "
+                      f"waiting {busy_timeout_ms() / 1000:g} s (to wait longer, set {WAIT_VARIABLE} to the seconds, "
+                      f"e.g. {WAIT_VARIABLE}=60)")
+
+
 CACHE_KIB = 64 * 1024  # a weekend's journal index stays in memory while replaying it
 _MIGRATIONS_TABLE = "_sqlite_migrations"
 
@@ -138,6 +156,8 @@ def open_event_db(path: str | Path, *, create: bool = False, readonly: bool = Fa
     except sqlite3.Error as err:
         if created:
             remove_event_db(path)
+        if waited_for_lock(err):  # another program migrating or writing it all along
+            raise store_error(path, err) from err
         if isinstance(err, sqlite3.DatabaseError) and "not a database" in str(err):
             raise InputError(f"{path}: not a database file") from err
         raise StoreError(f"{path}: cannot open the database ({err})") from err

@@ -226,7 +226,8 @@ def test_a_write_that_waited_its_stated_time_is_one_line_and_writes_nothing(repl
     finally:
         holder.rollback()
         holder.close()
-    one_error_line(result, "event.db", "locked")
+    one_error_line(result, "event.db", "another program holds", "write lock", "nothing was written after waiting 0.5 s",
+                   "LAPTIMING_WAIT_S")
     assert corrections_count(replayed) == 0
 
 
