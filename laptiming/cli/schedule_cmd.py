@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sqlite3
 import sys
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from laptiming.roster_import import ImportSummary, describe_import, import_roster
-from laptiming.store import open_event_db, remove_event_db
+from laptiming.store import open_event_db, remove_event_db, store_error
 from scheduler.bounds import explain_shortfall
 from scheduler.check import check_roster
 from scheduler.errors import InputProblem, ScheduleInputError, ScheduleOutputError
@@ -250,7 +251,10 @@ def _import(args: argparse.Namespace, db: Database | None, problem: Problem, sol
     made = db is None
     target = db if db is not None else open_event_db(args.db, create=True)
     try:
-        return import_roster(target, roster_records(problem, solution.roster))
+        try:
+            return import_roster(target, roster_records(problem, solution.roster))
+        except sqlite3.Error as err:  # a lock held past the wait, a full disk: one line (the import rolled back)
+            raise store_error(args.db, err) from err
     except BaseException:
         if made:
             target.close()

@@ -11,6 +11,7 @@ from schedule_helpers import entry, run_laptiming
 from hardware.events import Passing
 from hardware.p3 import encode_passing
 from hardware.p3.records import code_to_transponder
+from laptiming.store import open_event_db
 
 
 run = run_laptiming
@@ -91,3 +92,25 @@ def test_bad_database_path_fails_before_anything_is_written(tmp_path, event_file
     assert result.returncode == 2
     assert "does not exist" in result.stderr
     assert not roster.exists()
+
+
+def test_an_import_that_waited_for_another_programs_write_lock_is_one_line_and_writes_nothing(
+        tmp_path, event_files, monkeypatch):
+    """It ended in a ``sqlite3.OperationalError: database is locked`` traceback (exit 1)."""
+    entries, plan = event_files(ROWS)
+    roster, db = tmp_path / "roster.csv", tmp_path / "event.db"
+    open_event_db(db, create=True).close()
+    monkeypatch.setenv("LAPTIMING_WAIT_S", "0.5")
+    holder = sqlite3.connect(db, timeout=0)
+    holder.execute("BEGIN IMMEDIATE")  # another program writing, and not done within the wait
+    try:
+        result = run("schedule", entries, "--plan", plan, "--out", roster, "--db", db, "--time-limit", "5")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.returncode == 2
+    assert [line for line in result.stderr.splitlines() if not line.startswith("laptiming: note: ")] == [
+        f"laptiming: {db}: another program holds the event database's write lock; nothing was written after "
+        "waiting 0.5 s (to wait longer, set LAPTIMING_WAIT_S to the seconds, e.g. LAPTIMING_WAIT_S=60)"]
+    assert not roster.exists()
+    assert query(db, "SELECT count(*) FROM sessions") == [(0,)]
