@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from laptiming.cli.session_args import TypedAs, say_if_far, seconds, store_command, typed_as
+from laptiming.cli.session_args import TypedAs, positive_seconds, say_if_far, seconds, store_command, typed_as
 from laptiming.engine import CarStatus
 from laptiming.report import format_result
 from laptiming.service.clocktime import session_decoder_time
@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     penalty = actions.add_parser("penalty", parents=[common], help="time added to a car's race time")
     penalty.add_argument("--car", required=True, metavar="NUMBER")
-    penalty.add_argument("--seconds", type=seconds, required=True)
+    penalty.add_argument("--seconds", type=positive_seconds, required=True)
     penalty.set_defaults(handler=correct_command, build=_penalty)
 
     delete = actions.add_parser("delete-lap", parents=[common], help="strike a lap's time (track limits)")

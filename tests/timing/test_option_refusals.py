@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from tests.timing.cli_runner import run_cli
@@ -66,3 +68,19 @@ def test_a_recording_asked_for_by_a_blank_name_is_refused_before_the_database_is
     with pytest.raises(InputError, match=r"^a session needs a name \(' ' is blank\)$"):
         Recording.start(RecordingRequest(tmp_path / "event.db", " ", SIM))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_penalty_of_no_time_is_refused_at_the_option(tmp_path):
+    """``correct penalty --seconds 0`` was kept as a correction that changes nothing, listed on every sheet."""
+    db = tmp_path / "event.db"
+    assert run_cli("record", SIM, "--db", db, "--session", "R", "--session-type", "race",
+                   "--enter-unknown").returncode == 0
+    with sqlite3.connect(db) as conn:
+        (car,) = conn.execute("SELECT number FROM cars ORDER BY id LIMIT 1").fetchone()
+    result = run_cli("correct", "penalty", "--db", db, "--session", "1", "--by", "desk", "--reason", "r",
+                     "--car", car, "--seconds", "0")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "laptiming correct penalty: argument --seconds: must be above zero: 0 (see laptiming correct penalty --help)"]
+    listed = run_cli("results", "--db", db, "--session", "1")
+    assert listed.stdout.rstrip().endswith("Corrections:\n  none")
