@@ -45,6 +45,7 @@ from laptiming.store import (
 )
 from laptiming.store.entries import drop_placeholder
 from laptiming.store.sessions import is_entered
+from laptiming.timefmt import format_seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +161,8 @@ def check_correction(db: Database, session_id: int, request: CorrectionRequest) 
                 raise InputError(f"passing {number} of decoder {decoder_id} is already voided in session {session_id}")
             return action
         case PenaltyRequest(number, penalty_us):
+            if penalty_us <= 0:  # the app's form too: a penalty of 0 s changes nothing, a negative one is no penalty
+                raise InputError(f"a time penalty is above zero seconds, not {format_seconds(penalty_us)}")
             if get_session(db, session_id).rules.session_type.ranks_by_best_lap:
                 raise InputError(f"session {session_id} ranks by best lap, where a time penalty changes nothing; "
                                  "use delete-lap for track limits")

@@ -211,6 +211,9 @@ def test_a_correction_through_the_live_session_gets_the_same_checks_as_the_comma
         live.writer.flush(TIMEOUT)
         with pytest.raises(InputError, match="no car number 99"):
             live.correct(PenaltyRequest("99", 5 * S), made_by="clerk", reason="jump start").result(TIMEOUT)
+        for seconds, shown in ((0, "0.000"), (-5 * S, "-5.000")):  # the app's form as the CLI's --seconds
+            with pytest.raises(InputError, match=f"a time penalty is above zero seconds, not {shown}"):
+                live.correct(PenaltyRequest("7", seconds), made_by="clerk", reason="typo").result(TIMEOUT)
         with pytest.raises(InputError, match="no car number 31 .*--new-car"):  # a typo makes no phantom car
             live.correct(AssignRequest(9, "31", driver="Ada Lovelace"), made_by="desk", reason="typo").result(TIMEOUT)
         live.correct(AssignRequest(9, "31", driver="Ada Lovelace", car_class="GT4", new_car=True), made_by="desk",
