@@ -26,7 +26,7 @@ from laptiming.app.screens.views import VIEWS
 from laptiming.app.screens.walkup import WalkUpForm
 from laptiming.app.terminal import leave_when_terminal_goes
 from laptiming.errors import TimingError
-from laptiming.store import SessionPhase
+from laptiming.store import SessionPhase, error_text, store_error
 
 NOTICE_WAIT_S = 0.25  # the subscription worker wakes at least this often to see if it should stop
 
@@ -94,7 +94,7 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
                 record = next(r for r in self.timing.sessions() if r.session_id == session_id)
                 subscription = self.timing.start(record)
         except (TimingError, DecoderError, StopIteration, OSError) as err:  # a source that cannot start: said
-            self.post_message(WorkFailed(f"start session {session_id}", str(err) or "no such session"))
+            self.post_message(WorkFailed(f"start session {session_id}", error_text(self.timing.db_path, err) or "no such session"))
             return
         self.call_from_thread(self._subscribed, LiveModel.from_snapshot(subscription.snapshot, subscription.link))
         try:
@@ -174,7 +174,7 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
         try:
             self.timing.show_flag(flag, self.official)
         except (TimingError, sqlite3.Error, TimeoutError) as err:
-            self.post_message(WorkFailed(f"{flag.value} flag", str(err)))
+            self.post_message(WorkFailed(f"{flag.value} flag", error_text(self.timing.db_path, err)))
             return
         self.call_from_thread(self.notify, f"{flag.value} flag")
         self.call_from_thread(self.screen_named("live").refresh_bars)
@@ -200,7 +200,7 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
         try:
             outcome = self.timing.finish(self.official)
         except (TimingError, OSError, sqlite3.Error) as err:
-            self.post_message(WorkFailed("finish the session", str(err)))
+            self.post_message(WorkFailed("finish the session", error_text(self.timing.db_path, err)))
             return
         state = "finished" if outcome.finished else "left running (problems above)"
         self.post_message(SessionEnded(f"{name} {state}", outcome.finished))
@@ -212,7 +212,7 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
         try:
             outcome = self.timing.end_finished_elsewhere()
         except (TimingError, OSError, sqlite3.Error) as err:
-            self.post_message(WorkFailed("stop the session finished in another program", str(err)))
+            self.post_message(WorkFailed("stop the session finished in another program", error_text(self.timing.db_path, err)))
             return
         if outcome is None:
             return
@@ -331,7 +331,8 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
         try:
             result = self.timing.walk_up(session_id, entry, self.official)
         except (TimingError, sqlite3.Error, TimeoutError) as err:
-            self.call_from_thread(form.show_refusal, err)
+            refusal = store_error(self.timing.db_path, err) if isinstance(err, sqlite3.Error) else err
+            self.call_from_thread(form.show_refusal, refusal)
             return
         self.call_from_thread(form.dismiss, result)
 

@@ -10,6 +10,7 @@ from laptiming.store.database import (
     bulk_import,
     check_event_db,
     check_integrity,
+    error_text,
     open_event_db,
     remove_event_db,
     store_error,
@@ -46,6 +47,7 @@ from laptiming.store.writer import JournalWriter
 __all__ = [
     "check_event_db",
     "check_integrity",
+    "error_text",
     "CorrectionRecord",
     "Durability",
     "JournalWriter",

@@ -59,6 +59,12 @@ def waited_for_lock(err: sqlite3.Error) -> bool:
     return (code & 0xFF) == sqlite3.SQLITE_BUSY if isinstance(code, int) else "database is locked" in str(err)
 
 
+def error_text(path: str | Path, err: BaseException) -> str:
+    """An error as a screen says it: SQLite's in :func:`store_error`'s words (a lock held past the wait says
+    so and how to wait longer), anything else as it is."""
+    return str(store_error(path, err)) if isinstance(err, sqlite3.Error) else str(err)
+
+
 def store_error(path: str | Path, err: sqlite3.Error) -> StoreError:
     """One line for a failed unit of work: a lock held past the wait says whose, that nothing was written
     (the transaction was rolled back), and how to wait longer; anything else is SQLite's own words."""

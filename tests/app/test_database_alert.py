@@ -57,3 +57,27 @@ async def test_a_locked_database_is_an_alert_until_it_can_be_written_and_no_pass
         await until(pilot, lambda: "DATABASE" not in str(alerts.render()), "the alert cleared")
         await until(pilot, lambda: len(app.model.verdicts) == 7, "every passing judged")
     assert _journaled(event_db) == 7
+
+
+@app_test
+async def test_a_flag_that_waited_past_the_lock_says_who_holds_it_and_how_to_wait_longer(
+        event_db: Path, monkeypatch) -> None:
+    """The app showed SQLite's bare 'database is locked' where `laptiming flag` says what happened."""
+    monkeypatch.setenv("LAPTIMING_WAIT_S", "0.3")
+    app = LiveTimingApp(Timing(event_db, NOWHERE))
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.start_session(1)
+        await until(pilot, lambda: app.timing.recording is not None, "the session running")
+        app.timing.recording.live.on_decoder_event(_passing(1))
+        await until(pilot, lambda: len(app.model.verdicts) == 1, "a passing judged")
+        holder = sqlite3.connect(event_db, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+        try:
+            await pilot.press("y")
+            await until(pilot, lambda: app.model.problems, "the flag to fail")
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+    assert app.model.problems == [
+        f"yellow flag: {event_db}: another program holds the event database's write lock; nothing was written after "
+        "waiting 0.3 s (to wait longer, set LAPTIMING_WAIT_S to the seconds, e.g. LAPTIMING_WAIT_S=60)"]

@@ -21,7 +21,7 @@ from laptiming.app.widgets.columns import COLUMN_INDEX, Column, fit_columns, wan
 from laptiming.app.widgets.standings import row_cells
 from laptiming.engine import SessionResult
 from laptiming.errors import TimingError
-from laptiming.store import SessionPhase
+from laptiming.store import SessionPhase, error_text
 
 
 class DayScreen(Screen):
@@ -168,7 +168,7 @@ class ResultsScreen(Screen):
         try:
             self.app.timing.confirm(session_id, self.app.official)  # type: ignore[attr-defined]
         except (TimingError, sqlite3.Error) as err:
-            self.app.call_from_thread(self.app.notify, f"not made official: {err}", severity="error")
+            self.app.call_from_thread(self.app.notify, f"not made official: {error_text(self.app.timing.db_path, err)}", severity="error")
             return
         self.app.call_from_thread(self.app.notify, f"session {session_id}: results official")
         self.app.call_from_thread(self.load_result, session_id)
@@ -190,7 +190,7 @@ class ResultsScreen(Screen):
         try:
             self.app.timing.reopen(session_id, self.app.official, reason)  # type: ignore[attr-defined]
         except (TimingError, sqlite3.Error) as err:
-            self.app.call_from_thread(self.app.notify, f"not reopened: {err}", severity="error")
+            self.app.call_from_thread(self.app.notify, f"not reopened: {error_text(self.app.timing.db_path, err)}", severity="error")
             return
         self.app.call_from_thread(self.app.notify, f"session {session_id}: results reopened (provisional)")
         self.app.call_from_thread(self.load_result, session_id)
@@ -213,7 +213,7 @@ class ResultsScreen(Screen):
         try:
             app.timing.resume(session_id, app.official, reason)  # type: ignore[attr-defined]
         except (TimingError, sqlite3.Error) as err:
-            app.call_from_thread(app.notify, f"not resumed: {err}", severity="error")
+            app.call_from_thread(app.notify, f"not resumed: {error_text(app.timing.db_path, err)}", severity="error")
             return
         if app.timing.recording is None:  # type: ignore[attr-defined]
             app.call_from_thread(app.notify, f"session {session_id} running again: timing it")
