@@ -27,18 +27,24 @@ def _journaled(db_path: Path) -> int:
         db.close()
 
 
+async def _timing_with_passings(app: LiveTimingApp, pilot, count: int):
+    """Session 1 running, ``count`` passings handed over as the reader hands them and judged; its live session."""
+    app.start_session(1)
+    await until(pilot, lambda: app.timing.recording is not None, "the session running")
+    live = app.timing.recording.live
+    for number in range(1, count + 1):
+        live.on_decoder_event(_passing(number))
+    await until(pilot, lambda: len(app.model.verdicts) == count, f"{count} passing(s) judged")
+    return live
+
+
 @app_test
 async def test_a_locked_database_is_an_alert_until_it_can_be_written_and_no_passing_is_lost(
         event_db: Path, monkeypatch) -> None:
     monkeypatch.setenv("LAPTIMING_WAIT_S", "0.5")
     app = LiveTimingApp(Timing(event_db, NOWHERE))
     async with app.run_test(size=(120, 36)) as pilot:
-        app.start_session(1)
-        await until(pilot, lambda: app.timing.recording is not None, "the session running")
-        live = app.timing.recording.live
-        for number in range(1, 4):
-            live.on_decoder_event(_passing(number))
-        await until(pilot, lambda: len(app.model.verdicts) == 3, "three passings judged")
+        live = await _timing_with_passings(app, pilot, 3)
         alerts = app.screen_named("live").query_one(AlertBar)
         holder = sqlite3.connect(event_db, isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
@@ -66,10 +72,7 @@ async def test_a_flag_that_waited_past_the_lock_says_who_holds_it_and_how_to_wai
     monkeypatch.setenv("LAPTIMING_WAIT_S", "0.3")
     app = LiveTimingApp(Timing(event_db, NOWHERE))
     async with app.run_test(size=(120, 36)) as pilot:
-        app.start_session(1)
-        await until(pilot, lambda: app.timing.recording is not None, "the session running")
-        app.timing.recording.live.on_decoder_event(_passing(1))
-        await until(pilot, lambda: len(app.model.verdicts) == 1, "a passing judged")
+        await _timing_with_passings(app, pilot, 1)
         holder = sqlite3.connect(event_db, isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
         try:
