@@ -23,11 +23,16 @@ BOUND_S = 30.0
 REFUSED = 3  # the watcher's reloads turned down, as the writer does while it holds passings
 
 
-def _until(condition, what: str) -> None:
-    deadline = time.monotonic() + BOUND_S
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
+def _laps_being_timed(recording: Recording, passings: int = 5) -> None:
+    """Wait, notice by notice (bounded), until the recording has journaled this many passings."""
+    subscription = recording.subscribe()
+    try:
+        deadline = time.monotonic() + BOUND_S
+        while recording.live.writer.passings_committed < passings:
+            assert time.monotonic() < deadline, "timed out waiting for laps being timed"
+            subscription.get(timeout=deadline - time.monotonic())
+    finally:
+        subscription.close()
 
 
 def test_a_finish_made_after_the_journal_was_blocked_still_ends_the_recorder(tmp_path: Path) -> None:
@@ -37,12 +42,14 @@ def test_a_finish_made_after_the_journal_was_blocked_still_ends_the_recorder(tmp
     reader = threading.Thread(target=lambda: (list(recording.notices()), ended.set()), daemon=True)
     reader.start()
     try:
-        _until(lambda: recording.live.writer.passings_committed >= 5, "laps being timed")
-        reload_setup, refused = recording.live.reload_setup, []
+        _laps_being_timed(recording)
+        reload_setup, refused, all_refused = recording.live.reload_setup, [], threading.Event()
 
         def blocked_for_a_while():
             if len(refused) < REFUSED:
                 refused.append(True)
+                if len(refused) == REFUSED:
+                    all_refused.set()
                 raise StoreError(f"{db}: cannot write the journal (database or disk is full)")
             return reload_setup()
 
@@ -50,7 +57,7 @@ def test_a_finish_made_after_the_journal_was_blocked_still_ends_the_recorder(tmp
         entered = run_cli("entry", "add", "--db", db, "--session", "1", "--number", "77", "--driver", "A. Late",
                           "--transponder", "9000077", "--by", "desk", "--reason", "walk-up")  # a change to take up
         assert entered.returncode == 0, entered.stderr
-        _until(lambda: len(refused) == REFUSED, "the watcher to be turned down")
+        assert all_refused.wait(BOUND_S), "the watcher was not turned down again and again"
         finishing = subprocess.Popen([sys.executable, "-m", "laptiming", "finish", "--db", str(db), "--session", "1",
                                       "--by", "J. Smith", "--reason", "time up"],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -74,12 +81,13 @@ def test_the_database_file_removed_or_replaced_under_a_running_recorder_is_a_pro
         db = folder / "event.db"
         recording = Recording.start(RecordingRequest(db, "Practice 1", SIM, enter_unknown=True))
         heard: list[str] = []
-        recording.live.add_problem_listener(heard.append)
+        said = threading.Event()
+        recording.live.add_problem_listener(lambda problem: (heard.append(problem), said.set()))
         try:
-            _until(lambda: recording.live.writer.passings_committed >= 5, "laps being timed")
+            _laps_being_timed(recording)
             db.with_name("copy.db").write_bytes(db.read_bytes())  # another file with the same bytes
             done_to(db)
-            _until(lambda: heard, "the problem to be said")
+            assert said.wait(BOUND_S), "the problem was never said"
         finally:
             recording.stop()
             recording.close(finish=False)
