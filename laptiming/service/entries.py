@@ -103,12 +103,17 @@ def _current_car(db: Database, transponder: int) -> int | None:
     return None if row is None else int(row[0])
 
 
+def _car_number(db: Database, car_id: int) -> str:
+    """The number a car is known by."""
+    return str(db.execute("SELECT number FROM cars WHERE id = ?", [car_id]).fetchone()[0])
+
+
 def transponder_history(db: Database, transponder: int) -> tuple[str, int]:
     """The number of the car the transponder belongs to now ("" for none) and how many passings of it the
     journal holds: before a move, to say whose it was, or that the event has never known it (a typing slip?)."""
     car_id = _current_car(db, transponder)
-    owner = "" if car_id is None else str(db.execute("SELECT number FROM cars WHERE id = ?", [car_id]).fetchone()[0])
-    return owner, db.execute("SELECT COUNT(*) FROM passings WHERE transponder = ?", [transponder]).fetchone()[0]
+    passings = db.execute("SELECT COUNT(*) FROM passings WHERE transponder = ?", [transponder]).fetchone()[0]
+    return "" if car_id is None else _car_number(db, car_id), passings
 
 
 def car_numbers(db: Database, transponders: list[int]) -> dict[int, str]:
@@ -118,7 +123,7 @@ def car_numbers(db: Database, transponders: list[int]) -> dict[int, str]:
     for transponder in transponders:
         car_id = _current_car(db, transponder)
         if car_id is not None:
-            numbers[transponder] = str(db.execute("SELECT number FROM cars WHERE id = ?", [car_id]).fetchone()[0])
+            numbers[transponder] = _car_number(db, car_id)
     return numbers
 
 
@@ -187,8 +192,7 @@ def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by:
         car_id = ensure_car(db, entry.number, car_class)
         owner = _current_car(db, entry.transponder)
         assigned = owner != car_id
-        owner_number = "" if owner is None or not assigned else \
-            str(db.execute("SELECT number FROM cars WHERE id = ?", [owner]).fetchone()[0])
+        owner_number = "" if owner is None or not assigned else _car_number(db, owner)
         if owner_number and entry.from_us is None:
             raise TransponderTaken(entry.transponder, owner_number)
         if assigned:
