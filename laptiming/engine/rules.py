@@ -102,7 +102,7 @@ class CarStatus(enum.Enum):
     @property
     def classified(self) -> bool:
         """Running and finished cars are classified (they have a position); DNF, DNS and DSQ are not."""
-        return _GROUPS[self] == 0
+        return self.classification_group == 0
 
 
 _GROUPS = {

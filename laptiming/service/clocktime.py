@@ -80,14 +80,6 @@ def is_time_of_day(text: str) -> bool:
     return ":" in text
 
 
-def time_of_day_to_decoder_us(time_of_day_us: int, passings: Sequence[Passing]) -> int:
-    """Decoder µs of this time of day (µs since midnight) on the day of these passings (at least one).
-
-    A session that runs over midnight takes the day that puts the time nearest its passings.
-    """
-    return DecoderClock.learn(passings).decoder_time_us(time_of_day_us)
-
-
 @dataclass(frozen=True, slots=True)
 class DecoderClock:
     """A decoder's clock as learned from a session's passings, read both ways: the time of day an official

@@ -16,7 +16,6 @@ from laptiming.service.clocktime import (
     DecoderClock,
     clock_kind,
     parse_decoder_time,
-    time_of_day_to_decoder_us,
 )
 from laptiming.timefmt import US_PER_DAY, format_time_of_day, parse_time_of_day
 from tests.timing.cli_runner import run_cli
@@ -50,16 +49,16 @@ def test_a_wall_clock_decoder_takes_the_day_of_the_passings_and_the_nearest_day_
     day = 20_000 * US_PER_DAY
     one_day = [passing(day + parse_time_of_day("10:00"))]
     assert clock_kind(one_day) is ClockKind.WALL
-    assert time_of_day_to_decoder_us(parse_time_of_day("09:07:48.791"), one_day) == day + 32_868_791_000
+    assert DecoderClock.learn(one_day).decoder_time_us(parse_time_of_day("09:07:48.791")) == day + 32_868_791_000
     over_midnight = [passing(day + parse_time_of_day("23:50")), passing(day + US_PER_DAY + parse_time_of_day("00:20"), 2)]
-    assert time_of_day_to_decoder_us(parse_time_of_day("00:05"), over_midnight) == day + US_PER_DAY + 300_000_000
-    assert time_of_day_to_decoder_us(parse_time_of_day("23:55"), over_midnight) == day + parse_time_of_day("23:55")
+    assert DecoderClock.learn(over_midnight).decoder_time_us(parse_time_of_day("00:05")) == day + US_PER_DAY + 300_000_000
+    assert DecoderClock.learn(over_midnight).decoder_time_us(parse_time_of_day("23:55")) == day + parse_time_of_day("23:55")
 
 
 def test_a_protime_clock_counts_from_midnight():
     passings = [passing(parse_time_of_day("09:00"), source="serial:///dev/ttyUSB1?protocol=protime")]
     assert clock_kind(passings) is ClockKind.TIME_OF_DAY
-    assert time_of_day_to_decoder_us(parse_time_of_day("09:07:48.791"), passings) == 32_868_791_000
+    assert DecoderClock.learn(passings).decoder_time_us(parse_time_of_day("09:07:48.791")) == 32_868_791_000
 
 
 def test_an_uptime_clock_is_placed_through_the_host_clock_in_local_time():
@@ -67,7 +66,7 @@ def test_an_uptime_clock_is_placed_through_the_host_clock_in_local_time():
     host_ns = int(arrived.timestamp()) * 10**9
     passings = [passing(5_000_000, host_ns=host_ns)]  # 5 s after the decoder started
     assert clock_kind(passings) is ClockKind.UPTIME
-    assert time_of_day_to_decoder_us(parse_time_of_day("10:00:05.250"), passings) == 10_250_000
+    assert DecoderClock.learn(passings).decoder_time_us(parse_time_of_day("10:00:05.250")) == 10_250_000
 
 
 def test_an_uptime_clock_without_receive_times_cannot_take_a_time_of_day():
