@@ -4,11 +4,16 @@ Each session is journaled, its laps and standings derived and stored, exactly as
 ``laptiming replay`` does it: the passings come as columns, as the bulk decode of a capture gives them. Target: under 5 s for the lot and a peak RSS under 1 GB. The same-run
 baseline is the floor of storing as much: bare ``executemany`` of the passings and of as many lap
 rows into tables with no index, in one transaction.
+
+The replay runs :data:`RUNS` times, each into a fresh database, and the median is judged (all are
+printed): on this shared VM one run in a few is slowed by a quarter by other work on the host, and
+the median of three says what the code takes without hiding a slowdown that every run shows.
 """
 
 from __future__ import annotations
 
 import random
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -25,6 +30,7 @@ TRANSPONDERS = 150
 SESSIONS = 30
 GROUP_SIZE = 50  # each session runs one of three groups of 50 cars
 TARGET_SECONDS = 5.0
+RUNS = 3
 TARGET_RSS_MB = 1000
 DECODER_ID = 268307
 US = 1_000_000
@@ -61,9 +67,19 @@ def weekend(seed: int = 2026) -> list[list[Passing]]:
     return sessions
 
 
-def _replay(seed: int) -> tuple[float, int, int]:
-    """Seconds to replay the weekend into a fresh database, passings and laps stored (run in its own process)."""
+def _replay(seed: int, runs: int = RUNS) -> tuple[list[float], int, int]:
+    """Seconds to replay the weekend into a fresh database, passings and laps stored, ``runs`` times
+    (all in one process, as the passings are made once)."""
     sessions = [PassingColumns.from_passings(passings) for passings in weekend(seed)]
+    timings = []
+    for _ in range(runs):
+        elapsed, total, laps = _replay_once(sessions)
+        timings.append(elapsed)
+    return timings, total, laps
+
+
+def _replay_once(sessions: list[PassingColumns]) -> tuple[float, int, int]:
+    """Seconds to replay these sessions into a fresh database, and the passings and laps it stored."""
     total = sum(len(s) for s in sessions)
     types = [SessionType.PRACTICE, SessionType.QUALIFYING, SessionType.RACE]
     with tempfile.TemporaryDirectory() as folder:
@@ -104,15 +120,18 @@ def _plain(seed: int) -> float:
 
 
 def main() -> None:
-    """Replay the weekend into a fresh database (own process); print seconds, the plain-insert ratio, peak RSS."""
+    """Replay the weekend into fresh databases (own process); print the median seconds, the plain-insert ratio, peak RSS."""
+    started_at = load()
     replay = isolated(_replay, 2026)
     plain = isolated(_plain, 2026)
-    elapsed, total, laps = replay.value
+    timings, total, laps = replay.value
+    elapsed = statistics.median(timings)
     ok = elapsed < TARGET_SECONDS and replay.peak_rss_mb < TARGET_RSS_MB
-    print(f"weekend replay: {total:,} passings, {TRANSPONDERS} transponders, {SESSIONS} sessions, {laps:,} laps stored ({load()})")
-    print(f"  {elapsed:.2f} s, {total / elapsed:,.0f} passings/s, {elapsed / plain.value:.1f}x a bare insert of as many rows "
-          f"({plain.value:.2f} s), peak RSS {replay.peak_rss_mb:.0f} MB  "
-          f"(target: under {TARGET_SECONDS:.0f} s and {TARGET_RSS_MB:,} MB) {verdict(ok)}")
+    print(f"weekend replay: {total:,} passings, {TRANSPONDERS} transponders, {SESSIONS} sessions, {laps:,} laps stored, "
+          f"{len(timings)} runs ({started_at})")
+    print(f"  median {elapsed:.2f} s (runs: {', '.join(f'{t:.2f}' for t in timings)} s), {total / elapsed:,.0f} passings/s, "
+          f"{elapsed / plain.value:.1f}x a bare insert of as many rows ({plain.value:.2f} s), "
+          f"peak RSS {replay.peak_rss_mb:.0f} MB  (target: under {TARGET_SECONDS:.0f} s and {TARGET_RSS_MB:,} MB) {verdict(ok)}")
 
 
 if __name__ == "__main__":
