@@ -35,6 +35,7 @@ _RC_PASSING_SIZE = 51
 _RC_PASSING_IDS = (0x01, 4, 0x03, 4, 0x04, 8, 0x05, 2, 0x06, 2, 0x08, 2, 0x81, 4)
 _TOR_PASSING_LE = b"\x01\x00"
 CODE_ONLY_BASE = 1 << 32  # transponder numbers from here up stand for a printed code
+LARGEST_TRANSPONDER = CODE_ONLY_BASE - 1  # the largest number a PASSING carries (32 bits on the wire)
 CODE_NUMBERS_FROM = 0x20 << 56  # ... and a printed code's number is at least this (its first byte is printable)
 
 

@@ -12,6 +12,8 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from hardware.p3.records import LARGEST_TRANSPONDER
+
 US = 1_000_000
 DEFAULT_START_US = 1_781_341_200 * US  # 2026-06-13 09:00:00 on the decoder's (local) clock
 
@@ -37,8 +39,8 @@ class FieldConfig:
             raise ValueError(f"cars={self.cars} but {len(self.transponders)} transponders are given")
         if len(set(self.transponders)) != len(self.transponders):
             raise ValueError("a transponder is given twice")
-        if any(not 0 < t < 2**32 for t in self.transponders):
-            raise ValueError("transponders are whole numbers from 1 to 4294967295")
+        if any(not 0 < t <= LARGEST_TRANSPONDER for t in self.transponders):
+            raise ValueError(f"transponders are whole numbers from 1 to {LARGEST_TRANSPONDER}")
 
 
 @dataclass(frozen=True, slots=True)

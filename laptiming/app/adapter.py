@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hardware.events import DecoderEvent, DecoderStatus, LinkStatus, Passing
-from laptiming.app.event_db import EventDatabase, Flag
+from laptiming.app.event_db import EventDatabase, FlagShown
 from laptiming.engine import SessionRules, SessionState
 from laptiming.errors import InputError, TimingError
 from laptiming.service import Recording, RecordingOutcome, RecordingRequest
@@ -29,7 +29,7 @@ from laptiming.service.entries import WalkUpEntry, WalkUpResult, enter_walk_up
 from laptiming.service.recording import JournalTrouble, Subscription
 from laptiming.store import CorrectionRecord, SessionPhase, SessionRecord, open_event_db
 
-__all__ = ["Flag", "Health", "NO_SESSION_TO_CORRECT", "ResultsStatus", "Timing", "WalkUpEntry",
+__all__ = ["FlagShown", "Health", "NO_SESSION_TO_CORRECT", "ResultsStatus", "Timing", "WalkUpEntry",
            "WalkUpResult"]  # what the screens take from here
 
 DEFAULT_RULES = SessionRules()  # a new session started by name (frozen: one instance serves every call)
@@ -135,23 +135,23 @@ class Timing(EventDatabase):
         """Why the journal cannot be written, while that lasts."""
         return None if self.recording is None else self.recording.journal_trouble()
 
-    def flag(self) -> Flag:
+    def flag(self) -> FlagShown:
         """The flag shown now."""
         state = self.state
         if state is None:
-            return Flag.FINISHED if self.record is not None else Flag.WAITING
+            return FlagShown.FINISHED if self.record is not None else FlagShown.WAITING
         markers = state.setup.markers
         if markers.closed:
-            return Flag.FINISHED
+            return FlagShown.FINISHED
         shown = state.finish_at_us is not None and max(state.latest_us or 0, self.decoder_now_us() or 0) >= state.finish_at_us
         logged = self.recording.flag_shown if self.recording is not None else None  # this app's or another's
         if logged is ControlFlag.RED:  # also after the finish: the red flag stopped the session (as the board says)
-            return Flag.RED
+            return FlagShown.RED
         if shown or markers.checkered_us is not None:
-            return Flag.CHECKERED
+            return FlagShown.CHECKERED
         if markers.green_us is None:
-            return Flag.WAITING
-        return Flag.YELLOW if logged is ControlFlag.YELLOW else Flag.GREEN
+            return FlagShown.WAITING
+        return FlagShown.YELLOW if logged is ControlFlag.YELLOW else FlagShown.GREEN
 
     def running(self, why: str = "no session running") -> tuple[Recording, SessionRecord]:
         """The running session's recording and record; a TimingError saying ``why`` when none runs (finished
@@ -161,7 +161,7 @@ class Timing(EventDatabase):
             raise TimingError(why)
         return recording, record
 
-    def show_flag(self, flag: Flag, made_by: str) -> None:
+    def show_flag(self, flag: FlagShown, made_by: str) -> None:
         """Any flag, through the control service: kept in the control log with who and when, at the decoder
         time now; the running session takes it up at once (blocking: call from a worker)."""
         recording, record = self.running()

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.worker import get_current_worker
 
 from hardware.errors import DecoderError
-from laptiming.app.adapter import NO_SESSION_TO_CORRECT, Flag, Timing, WalkUpEntry, WalkUpResult
+from laptiming.app.adapter import NO_SESSION_TO_CORRECT, FlagShown, Timing, WalkUpEntry, WalkUpResult
 from laptiming.app.messages import NoticesArrived, SessionEnded, UiCall, WalkUpRequested, WorkFailed
 from laptiming.app.model import LiveModel
 from laptiming.app.screens.corrections import KINDS, CorrectionForm, CorrectionTyped
@@ -154,22 +154,22 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
         if self.timing.recording is None:
             self.notify("no session running: press n to start one", severity="warning")
             return
-        flag = Flag(name)
-        if flag is Flag.GREEN and self.timing.flag() is Flag.GREEN:
+        flag = FlagShown(name)
+        if flag is FlagShown.GREEN and self.timing.flag() is FlagShown.GREEN:
             self.notify("already green (the green flag fell at the first passing)")
             return
-        if flag is Flag.CHECKERED and self.timing.flag() is Flag.CHECKERED:  # a second press would move the finish
+        if flag is FlagShown.CHECKERED and self.timing.flag() is FlagShown.CHECKERED:  # a second press would move the finish
             self.notify("the checkered flag is already out (laptiming flag checkered --at moves it)", severity="warning")
             return
         if self.timing.decoder_now_us() is None:
             self.notify("no passing has arrived yet, so the decoder's clock is unknown"
-                        + (": the green flag falls by itself at the first one" if flag is Flag.GREEN else ""),
+                        + (": the green flag falls by itself at the first one" if flag is FlagShown.GREEN else ""),
                         severity="warning")
             return
         self.show_flag(flag)
 
     @work(thread=True, exclusive=True, group="flag")
-    def show_flag(self, flag: Flag) -> None:
+    def show_flag(self, flag: FlagShown) -> None:
         """Write the flag to the control log off the UI thread; the running session takes it up."""
         try:
             self.timing.show_flag(flag, self.official)

@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Digits, Label, Static
 
-from laptiming.app.adapter import Flag, Timing
+from laptiming.app.adapter import FlagShown, Timing
 from laptiming.app.paging import Page, even_page_size, rows_that_fit
 from laptiming.app.terminal import leave_when_terminal_goes
 from laptiming.app.widgets.qr import half_block_lines, qr_matrix
@@ -57,7 +57,7 @@ class WebAddress(Static):
 
 def _flag_text(flag: str | None) -> str:
     """The flag the session shows, after its phase in the header (the green flag goes without saying)."""
-    return "" if flag in (None, Flag.GREEN.value) else f"  {flag.upper()} FLAG"
+    return "" if flag in (None, FlagShown.GREEN.value) else f"  {flag.upper()} FLAG"
 
 
 def feed_cells(row: Json) -> dict[str, Text]:
@@ -184,7 +184,7 @@ class BoardApp(App[int]):
         self._title = f"cannot read the event database: {message}"
         self._show_header()
 
-    def show(self, record: SessionRecord, result: SessionResult, flag: Flag | None = None) -> None:
+    def show(self, record: SessionRecord, result: SessionResult, flag: FlagShown | None = None) -> None:
         """Redraw: rows keyed by car, only changed cells written."""
         best = min((row for row in result.standings if row.best_lap_us is not None),
                    key=lambda row: row.best_lap_us or 0, default=None)

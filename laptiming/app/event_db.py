@@ -39,8 +39,9 @@ from laptiming.store import (
 from laptiming.store.sessions import load_entries
 
 
-class Flag(enum.Enum):
-    """The flag the track shows, as the app displays it."""
+class FlagShown(enum.Enum):
+    """What the app shows as the track's flag: the flags officials show (``service.control.Flag``) and the
+    states around them (waiting for green, finished)."""
 
     WAITING = "waiting for green"
     GREEN = "green"
@@ -123,7 +124,7 @@ class EventDatabase:
         write_atomically(out, render("results", result_rows(result), "csv"))
         return out
 
-    def live_session(self) -> tuple[SessionRecord, SessionResult, Flag | None] | None:
+    def live_session(self) -> tuple[SessionRecord, SessionResult, FlagShown | None] | None:
         """The session on track for the board, with the flag it shows: the newest running one, else the newest
         finished (read-only)."""
         sessions = self.sessions()
@@ -134,7 +135,7 @@ class EventDatabase:
                 db = open_event_db(self.db_path, readonly=True)
                 try:
                     shown = current_flag(db, record.session_id, None)
-                    return record, _derived(db, record.session_id), None if shown is None else Flag(shown.value)
+                    return record, _derived(db, record.session_id), None if shown is None else FlagShown(shown.value)
                 finally:
                     db.close()
         return None

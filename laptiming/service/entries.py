@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sqlite_utils import Database
 
-from hardware.p3.records import is_transponder_number
+from hardware.p3.records import LARGEST_TRANSPONDER, is_transponder_number
 from laptiming.engine.corrections import ResolvedSetup
 from laptiming.errors import InputError
 from laptiming.service.control import ControlAction, append_control, require_no_official_change
@@ -168,7 +168,7 @@ def check_transponder(number: int) -> None:
     """A transponder a decoder can report, else an :class:`InputError` (a digit too many is never timed, and a
     simulator given it refuses to start)."""
     if not is_transponder_number(number):
-        raise InputError(f"--transponder: {number} is not a transponder number (decoders report 1 to 4294967295)")
+        raise InputError(f"--transponder: {number} is not a transponder number (decoders report 1 to {LARGEST_TRANSPONDER})")
 
 
 def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by: str,

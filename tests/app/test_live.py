@@ -92,7 +92,7 @@ async def test_session_runs_green_to_finished(event_db: Path) -> None:
 @app_test
 async def test_flags_shown_from_another_program_reach_the_header(event_db: Path) -> None:
     """`laptiming flag yellow` (then red) in another terminal while the app times the session: its header says so."""
-    from laptiming.app.adapter import Flag
+    from laptiming.app.adapter import FlagShown
     from laptiming.app.widgets.status import SessionBar
     from tests.timing.cli_runner import run_cli
 
@@ -102,7 +102,7 @@ async def test_flags_shown_from_another_program_reach_the_header(event_db: Path)
         bar = app.screen_named("live").query_one(SessionBar)
         await until(pilot, lambda: app.model.link is not None and app.model.link.state.value == "ended"
                     and " GREEN " in str(bar.render()), "green on the header")
-        for flag in (Flag.YELLOW, Flag.RED):
+        for flag in (FlagShown.YELLOW, FlagShown.RED):
             done = run_cli("flag", flag.value, "--db", event_db, "--session", "1", "--by", "marshal")
             assert done.returncode == 0, done.stderr
             await until(pilot, lambda: f" {flag.value.upper()} " in str(bar.render()), f"{flag.value} on the header")

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from laptiming.app.adapter import Flag
+from laptiming.app.adapter import FlagShown
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.app.widgets.status import AlertBar, HealthLine, Line, SessionBar, clock_text
 
@@ -91,7 +91,7 @@ class LiveScreen(Screen):
             self.query_one(SessionBar).show(record.name, record.rules.session_type.value, flag,
                                             "over: results on screen 4   n: next session")
         elif record is None:
-            self.query_one(SessionBar).show("no session running", "", Flag.WAITING, "press n to choose the next session")
+            self.query_one(SessionBar).show("no session running", "", FlagShown.WAITING, "press n to choose the next session")
         else:
             elapsed = None
             green = None if state is None else state.setup.markers.green_us
@@ -140,14 +140,14 @@ class LiveScreen(Screen):
         return alerts
 
     @staticmethod
-    def hint(flag: Flag, running: bool) -> str:
+    def hint(flag: FlagShown, running: bool) -> str:
         """One line saying what the official can do next."""
         if not running:
             return "n: choose the next session   3: the day   4: results   ?: all keys"
-        if flag is Flag.WAITING:
+        if flag is FlagShown.WAITING:
             return "green falls at the first passing (or g)   ?: all keys"
-        if flag is Flag.CHECKERED:
+        if flag is FlagShown.CHECKERED:
             return "checkered: each car's next crossing finishes it   f: finish the session when all are in"
-        if flag is Flag.FINISHED:
+        if flag is FlagShown.FINISHED:
             return "finished   n: next session   4: results"
         return "y/r/g/c: flags  s/p/l/i/a: correct the selected car  m: min lap  w: walk-up  2: passings  ?: keys"

@@ -7,17 +7,17 @@ from typing import Any
 
 from textual.widget import Widget
 
-from laptiming.app.adapter import Flag, Health
+from laptiming.app.adapter import FlagShown, Health
 from laptiming.engine import SessionRules
 from laptiming.timefmt import US_PER_SECOND
 
 FLAG_STYLES = {
-    Flag.WAITING: "black on grey70",
-    Flag.GREEN: "bold white on green",
-    Flag.YELLOW: "bold black on yellow",
-    Flag.RED: "bold white on red",
-    Flag.CHECKERED: "bold black on white",
-    Flag.FINISHED: "bold white on grey35",
+    FlagShown.WAITING: "black on grey70",
+    FlagShown.GREEN: "bold white on green",
+    FlagShown.YELLOW: "bold black on yellow",
+    FlagShown.RED: "bold white on red",
+    FlagShown.CHECKERED: "bold black on white",
+    FlagShown.FINISHED: "bold white on grey35",
 }
 
 
@@ -68,7 +68,7 @@ class SessionBar(Line):
 
     """Session name and type, the flag, the clock."""
 
-    def show(self, name: str, session_type: str, flag: Flag, clock: str) -> None:
+    def show(self, name: str, session_type: str, flag: FlagShown, clock: str) -> None:
         """Redraw with these values."""
         text = Text.assemble((f" {name} ", "bold"), f"({session_type})  " if session_type else " ", (f" {flag.value.upper()} ", FLAG_STYLES[flag]),
                              f"   {clock}")
