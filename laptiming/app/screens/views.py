@@ -1,4 +1,4 @@
-"""The Day and Results screens (and Passings, from its own module): what the official looks up beside the live
+"""The Results screen (and Day and Passings, from their own modules): what the official looks up beside the live
 standings."""
 
 from __future__ import annotations
@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 from typing import ClassVar
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,6 +14,7 @@ from textual.widgets import DataTable, Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from laptiming.app.adapter import ResultsStatus
+from laptiming.app.screens.day import DayScreen
 from laptiming.app.screens.dialogs import Confirm, ReasonPrompt, session_line
 from laptiming.app.screens.passings import PassingsScreen
 from laptiming.app.widgets.columns import COLUMN_INDEX, Column, fit_columns, wanted_columns, widest
@@ -22,57 +22,6 @@ from laptiming.app.widgets.standings import row_cells
 from laptiming.engine import SessionResult
 from laptiming.errors import TimingError
 from laptiming.store import SessionPhase, error_text
-
-
-class DayScreen(Screen):
-    """The day's sessions: state, planned times, entry counts, and who is expected next."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.show('live')", "Back"),
-                                              Binding("u", "reload", "Update")]
-
-    def __init__(self) -> None:
-        super().__init__(id="day")
-
-    def compose(self) -> ComposeResult:
-        yield Label("The day  (n on Live: run the next one; Esc: back)", classes="screen-title")
-        yield DataTable(id="day-table", cursor_type="row", zebra_stripes=True)
-        yield Label("", id="expected")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key, label in (("id", "Id"), ("start", "Start"), ("end", "End"), ("name", "Session"), ("type", "Type"),
-                           ("phase", "State"), ("cars", "Cars"), ("passings", "Passings"), ("flag", "Flag"),
-                           ("results", "Results"), ("timed_by", "Timed by")):
-            table.add_column(label, key=key)
-        self.action_reload()
-
-    @work(thread=True, exclusive=True)
-    def action_reload(self) -> None:
-        sessions, drivers = self.app.timing.day_sheet()  # type: ignore[attr-defined]
-        self.app.call_from_thread(self._show, sessions, drivers)
-
-    def _show(self, sessions: list, drivers: tuple[str, ...]) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
-        expected = None
-        for item in sessions:
-            if item.expected_next:
-                expected = item
-            style = {"running": "bold green", "finished": "dim"}.get(item.phase.value, "")
-            timed_by = "" if item.timed_by is None else f"pid {item.timed_by.pid} on {item.timed_by.host}"
-            table.add_row(str(item.session_id), (item.planned_start or "")[-5:], (item.planned_end or "")[-5:],
-                          item.name + ("  <- next" if item.expected_next else ""), item.session_type.value,
-                          Text(item.phase.value, style=style), str(item.entries), str(item.passings),
-                          "" if item.flag is None else item.flag.value,
-                          "-" if item.results is None else item.results.value, timed_by,
-                          key=str(item.session_id))
-        label = self.query_one("#expected", Label)
-        if expected is None:
-            label.update("No planned session left.")
-        else:
-            names = ", ".join(drivers[:40]) + (" ..." if len(drivers) > 40 else "")
-            label.update(f"Expected next, {expected.name}: {names}")
 
 
 class ResultsScreen(Screen):

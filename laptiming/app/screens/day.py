@@ -1,0 +1,155 @@
+"""The Day screen: the day's sessions, their state and who is expected next, fitted to the terminal's width.
+
+Every column is as wide as its widest text. A laptop at the timing desk may show 80 columns, so when the
+whole sheet does not fit, the columns give way in this order: who is timing a running session moves to the
+line under the table, then the flag and how final the results are join the state ("running, green",
+"finished, official": a planned session has neither, a finished one shows no flag that matters), then the
+planned end goes. Pure layout (:func:`day_table`) apart from the screen itself.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label
+
+from laptiming.service.day import DaySession
+
+CELL_PADDING = 1  # blank cells either side of each column, as a DataTable draws them
+NAMES_SHOWN = 40  # drivers listed under the table for the session expected next
+PHASE_STYLE = {"running": "bold green", "finished": "dim"}
+
+
+class DayLayout(enum.Enum):
+    """The Day table's forms, widest first: each is tried until one fits."""
+
+    FULL = "every column"
+    NO_TIMED_BY = "who times a session under the table"
+    STATE_MERGED = "flag and results in the state"
+    NO_END = "no planned end"
+
+
+def _timed_by(item: DaySession) -> str:
+    return "" if item.timed_by is None else f"pid {item.timed_by.pid} on {item.timed_by.host}"
+
+
+def _state(item: DaySession) -> str:
+    """The state with what matters about it: a running session's flag, a finished one's results."""
+    if item.phase.value == "running" and item.flag is not None:
+        return f"running, {item.flag.value}"
+    if item.phase.value == "finished" and item.results is not None:
+        return f"finished, {item.results.value}"
+    return item.phase.value
+
+
+Cell = Callable[[DaySession], str]
+_CELLS: dict[str, tuple[str, Cell]] = {
+    "id": ("Id", lambda item: str(item.session_id)),
+    "start": ("Start", lambda item: (item.planned_start or "")[-5:]),
+    "end": ("End", lambda item: (item.planned_end or "")[-5:]),
+    "name": ("Session", lambda item: item.name + ("  <- next" if item.expected_next else "")),
+    "type": ("Type", lambda item: item.session_type.value),
+    "phase": ("State", lambda item: item.phase.value),
+    "cars": ("Cars", lambda item: str(item.entries)),
+    "passings": ("Passings", lambda item: str(item.passings)),
+    "flag": ("Flag", lambda item: "" if item.flag is None else item.flag.value),
+    "results": ("Results", lambda item: "-" if item.results is None else item.results.value),
+    "timed_by": ("Timed by", _timed_by),
+}
+_MERGED_STATE: tuple[str, Cell] = ("State", _state)
+_KEYS = {
+    DayLayout.FULL: tuple(_CELLS),
+    DayLayout.NO_TIMED_BY: ("id", "start", "end", "name", "type", "phase", "cars", "passings", "flag", "results"),
+    DayLayout.STATE_MERGED: ("id", "start", "end", "name", "type", "phase", "cars", "passings"),
+    DayLayout.NO_END: ("id", "start", "name", "type", "phase", "cars", "passings"),
+}
+
+Column = tuple[str, str, int]  # key, header, width in cells
+
+
+def day_table(sessions: Sequence[DaySession], available: int) -> tuple[DayLayout, tuple[Column, ...], list[list[str]]]:
+    """The widest layout whose columns fit ``available`` cells (the narrowest when none does: the table then
+    scrolls sideways), its columns sized to their texts, and each session's texts in column order."""
+    for layout in DayLayout:
+        cells = {key: (_MERGED_STATE if key == "phase" and layout in (DayLayout.STATE_MERGED, DayLayout.NO_END)
+                       else _CELLS[key]) for key in _KEYS[layout]}
+        rows = [[text(item) for _, text in cells.values()] for item in sessions]
+        columns = tuple((key, header, max([cell_len(header), *(cell_len(row[index]) for row in rows)]))
+                        for index, (key, (header, _)) in enumerate(cells.items()))
+        if sum(width + 2 * CELL_PADDING for _, _, width in columns) - CELL_PADDING <= available:
+            break
+    return layout, columns, rows
+
+
+def timed_elsewhere(sessions: Sequence[DaySession]) -> str:
+    """Who is timing each running session, for the line under the table when its column gave way."""
+    return "  ".join(f"{item.name}: timed by {_timed_by(item)}." for item in sessions if item.timed_by is not None)
+
+
+class DayScreen(Screen):
+    """The day's sessions: state, planned times, entry counts, and who is expected next."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.show('live')", "Back"),
+                                              Binding("u", "reload", "Update")]
+
+    def __init__(self) -> None:
+        super().__init__(id="day")
+        self._sessions: list[DaySession] = []
+        self._drivers: tuple[str, ...] = ()
+        self._columns: tuple[Column, ...] = ()
+
+    def compose(self) -> ComposeResult:
+        yield Label("The day  (n on Live: run the next one; Esc: back)", classes="screen-title")
+        yield DataTable(id="day-table", cursor_type="row", zebra_stripes=True)
+        yield Label("", id="expected")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._draw)  # once the table has its new width
+
+    @work(thread=True, exclusive=True)
+    def action_reload(self) -> None:
+        sessions, drivers = self.app.timing.day_sheet()  # type: ignore[attr-defined]
+        self.app.call_from_thread(self._show, sessions, drivers)
+
+    def _show(self, sessions: list[DaySession], drivers: tuple[str, ...]) -> None:
+        self._sessions, self._drivers = sessions, drivers
+        self._draw()
+
+    def _draw(self) -> None:
+        table = self.query_one(DataTable)
+        available = table.size.width - table.styles.scrollbar_size_vertical
+        layout, columns, rows = day_table(self._sessions, available if available > 0 else 10_000)
+        if columns != self._columns:
+            table.clear(columns=True)
+            for key, header, width in columns:
+                table.add_column(header, key=key, width=width)
+            self._columns = columns
+        table.clear()
+        state_at = next(index for index, (key, _, _) in enumerate(columns) if key == "phase")
+        for item, texts in zip(self._sessions, rows, strict=True):
+            cells: list[str | Text] = list(texts)
+            cells[state_at] = Text(texts[state_at], style=PHASE_STYLE.get(item.phase.value, ""))
+            table.add_row(*cells, key=str(item.session_id))
+        self.query_one("#expected", Label).update(self._under_table(layout))
+
+    def _under_table(self, layout: DayLayout) -> str:
+        expected = next((item for item in self._sessions if item.expected_next), None)
+        if expected is None:
+            line = "No planned session left."
+        else:
+            names = ", ".join(self._drivers[:NAMES_SHOWN]) + (" ..." if len(self._drivers) > NAMES_SHOWN else "")
+            line = f"Expected next, {expected.name}: {names}"
+        timed = timed_elsewhere(self._sessions) if layout is not DayLayout.FULL else ""
+        return f"{timed}\n{line}" if timed else line

@@ -1,0 +1,86 @@
+"""The Day screen fits the terminal: at 80 columns every column shown is whole, the flag and results join the
+state, who is timing moves under the table; on a wide screen every column is there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Label
+
+from laptiming.app import LiveTimingApp, Timing
+from laptiming.app.screens.day import DayLayout, day_table
+from laptiming.engine import SessionType
+from laptiming.service.control import Flag, ResultsStatus
+from laptiming.service.day import DaySession
+from laptiming.service.lock import LockHolder
+from laptiming.store import SessionPhase
+from tests.app.conftest import app_test, until
+
+SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
+
+
+def _session(session_id: int, phase: SessionPhase, **changes: object) -> DaySession:
+    values: dict[str, object] = dict(
+        session_id=session_id, name=f"Qualifying {session_id}", session_type=SessionType.QUALIFYING, phase=phase,
+        planned_start="2026-06-13 09:00", planned_end="2026-06-13 09:20", entries=25, passings=1234, flag=None,
+        results=None, timed_by=None, expected_next=False)
+    values.update(changes)
+    return DaySession(**values)  # type: ignore[arg-type]
+
+
+DAY = [
+    _session(1, SessionPhase.FINISHED, flag=Flag.CHECKERED, results=ResultsStatus.PROVISIONAL),
+    _session(2, SessionPhase.RUNNING, flag=Flag.GREEN, results=ResultsStatus.LIVE,
+             timed_by=LockHolder(host="desk-laptop", pid=4242, program="laptiming record", since="09:01")),
+    _session(3, SessionPhase.PLANNED, expected_next=True),
+]
+
+
+def _drawn(columns: tuple[tuple[str, str, int], ...]) -> int:
+    return sum(width + 2 for _, _, width in columns) - 1
+
+
+def test_each_width_takes_the_widest_layout_that_fits() -> None:
+    seen = {}
+    for available in range(60, 161):
+        layout, columns, rows = day_table(DAY, available)
+        seen.setdefault(layout, available)
+        if layout is not DayLayout.NO_END:  # the narrowest is drawn anyway, and scrolls
+            assert _drawn(columns) <= available, (available, layout)
+        for index, (_, header, width) in enumerate(columns):  # no text is cut
+            assert width >= len(header) and all(len(row[index]) <= width for row in rows)
+    assert list(seen) == [DayLayout.NO_END, DayLayout.STATE_MERGED, DayLayout.NO_TIMED_BY, DayLayout.FULL]
+    assert seen[DayLayout.FULL] > seen[DayLayout.NO_TIMED_BY] > seen[DayLayout.STATE_MERGED] > 60
+
+
+def test_narrow_layouts_keep_what_the_dropped_columns_said() -> None:
+    _, columns, rows = day_table(DAY, 78)
+    keys = [key for key, _, _ in columns]
+    assert keys == ["id", "start", "name", "type", "phase", "cars", "passings"]
+    states = [row[keys.index("phase")] for row in rows]
+    assert states == ["finished, provisional", "running, green", "planned"]
+    _, columns, rows = day_table(DAY, 200)
+    assert [key for key, _, _ in columns][-4:] == ["passings", "flag", "results", "timed_by"]
+    assert rows[1][-1] == "pid 4242 on desk-laptop" and rows[1][5] == "running"
+
+
+@app_test
+async def test_day_screen_at_80_columns(event_db: Path) -> None:
+    app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True))
+    async with app.run_test(size=(80, 30)) as pilot:
+        app.start_session(1)
+        await until(pilot, lambda: len(app.model.rows) == 3, "cars timed")
+        await pilot.press("3")
+        await until(pilot, lambda: app.screen.id == "day", "the Day screen")
+        table = app.screen.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == 2, "both sessions listed")
+        keys = [column.key.value for column in table.ordered_columns]
+        assert "flag" not in keys and "timed_by" not in keys
+        state = keys.index("phase")
+        assert str(table.get_row_at(0)[state]).startswith("running, ") and str(table.get_row_at(1)[state]) == "planned"
+        assert sum(column.get_render_width(table) for column in table.ordered_columns) - 1 <= table.size.width
+        under = str(app.screen.query_one("#expected", Label).render())
+        assert "Practice 1: timed by pid" in under and "Expected next, Practice 2" in under
+        await pilot.resize_terminal(160, 30)
+        await until(pilot, lambda: [c.key.value for c in table.ordered_columns][-1] == "timed_by", "every column")
+        assert "timed by" not in str(app.screen.query_one("#expected", Label).render())
