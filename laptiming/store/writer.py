@@ -40,7 +40,7 @@ from hardware.events import Passing
 from laptiming.errors import StoreError, TimingError
 from laptiming.store.callbacks import CommitCallbacks, Fresh, PassingsCommitted, Prepared, PreparePassings
 from laptiming.store.checkpointer import Checkpointer
-from laptiming.store.database import Durability, open_event_db, write_transaction
+from laptiming.store.database import Durability, open_event_db, waited_for_lock, write_transaction
 from laptiming.store.intake import Intake, PassingItem, UnitItem, in_runs
 from laptiming.store.journal import journal_passing
 from laptiming.store.walfile import grow_wal
@@ -292,13 +292,14 @@ class JournalWriter:
         except sqlite3.Error as err:
             self._unwritten = items
             first = self.blocked is None
-            self.blocked = StoreError(f"{self.path}: cannot write the journal ({err})")
+            why = _why_blocked(err)
+            self.blocked = StoreError(f"{self.path}: cannot write the journal ({why})")
             now = time.monotonic()
             if first:  # said when it starts (blocked is already set for whoever hears it)
-                log.error("%s: cannot write the journal (%s); %d passing(s) held, retrying", self.path, err, len(items))
+                log.error("%s: cannot write the journal (%s); %d passing(s) held, retrying", self.path, why, len(items))
                 self._blocked_said_at = now
             elif now - self._blocked_said_at >= BLOCKED_SAY_EVERY_S:  # then again now and then, with the count now
-                log.error("%s: still cannot write the journal (%s); %d passing(s) held, retrying", self.path, err,
+                log.error("%s: still cannot write the journal (%s); %d passing(s) held, retrying", self.path, why,
                           len(items))
                 self._blocked_said_at = now
             return
@@ -355,3 +356,8 @@ class JournalWriter:
                 item.future.set_exception(err)
                 return
         item.future.set_result(result)
+
+
+def _why_blocked(err: sqlite3.Error) -> str:
+    """Why a journal commit failed, in words an official acts on (SQLite's "database is locked" names no one)."""
+    return "another program holds the event database's write lock" if waited_for_lock(err) else str(err)

@@ -143,6 +143,7 @@ def test_a_locked_database_holds_the_passings_and_commits_them_once_it_can(sessi
             writer.journal(session_id, passing(7, T0 + number * 60 * S, number))
         assert said_blocked.wait(TIMEOUT)  # the first commit waits 0.2 s, then fails and says so
         assert "cannot write the journal" in str(writer.blocked) and writer.error is None
+        assert "another program holds the event database's write lock" in str(writer.blocked)  # not SQLite's words
         writer.journal(session_id, passing(7, T0 + 4 * 60 * S, 4))  # still taken
         with pytest.raises(StoreError):
             writer.submit(lambda db: None).result(TIMEOUT)  # never run ahead of the held passings
