@@ -5,11 +5,16 @@ closes the modal; without these guards the second dismissed it again, which popp
 it (a blank app), or was taken by the screen beneath as one of its own keys (y: a yellow flag).
 A modal's closing keys are priority bindings, so the app takes them in the order they came, and every key
 already queued to the app when one closes the modal is dropped.
+
+The other way round, keys sent in the same burst as the key that opens a modal (``w 907``: the walk-up
+form and its car number) reached the screen beneath or the new modal before any of its fields had focus,
+and were lost. Until a modal has mounted and focused its field, the app holds the keys sent to it, then
+hands them on in the order they came.
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from textual import events
 from textual.await_complete import AwaitComplete
@@ -24,9 +29,25 @@ class KeysSettled(Message):
 
 
 class OnceModal(ModalScreen[ResultType]):
-    """A modal that is dismissed at most once, and only while it is the screen on top."""
+    """A modal that is dismissed at most once, and only while it is the screen on top; keys typed ahead of it
+    (while it opens) are held by the app and handed on once its field has focus."""
 
     closed = False  # dismissed already: a second dismiss would pop the screen beneath
+    opened = False  # mounted, its field focused: keys go to it as usual from now on
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.typed_ahead: list[events.Key] = []  # keys the app held while this modal opened, in order
+
+    def on_mount(self) -> None:
+        """After the subclass's own mount (which focuses a field), once that focus has taken effect."""
+        self.call_after_refresh(self._open)
+
+    def _open(self) -> None:
+        self.opened = True
+        held, self.typed_ahead = self.typed_ahead, []
+        for key in held:  # behind nothing: keys that come after these are queued after them
+            self.app.post_message(events.Key(key.key, key.character))
 
     def dismiss(self, result: ResultType | None = None) -> AwaitComplete:
         """Close with ``result`` (its callback called once); later calls, or calls while another screen is on
@@ -41,7 +62,8 @@ class OnceModal(ModalScreen[ResultType]):
 
 
 class DropsBouncedKeys:
-    """App mixin: keys that reached the app before a modal closed are dropped, not given to the screen beneath."""
+    """App mixin: keys that reached the app before a modal closed are dropped, not given to the screen beneath;
+    keys that reach it while a modal opens are held for that modal (:class:`OnceModal`)."""
 
     _modals_closing = 0
 
@@ -55,7 +77,14 @@ class DropsBouncedKeys:
 
     async def on_event(self, event: events.Event) -> None:
         """Every event as usual, but a key queued before a modal closed."""
-        if self._modals_closing and isinstance(event, events.Key) and not event.is_forwarded:
-            return
+        if isinstance(event, events.Key):
+            if self._modals_closing and not event.is_forwarded:
+                return
+            # Held also when it comes back up unhandled from the screen beneath: it was sent there before the
+            # key ahead of it (a binding the app acts on as it comes back up) opened this modal.
+            opening = self.screen_stack[-1] if self.screen_stack else None  # type: ignore[attr-defined]
+            if isinstance(opening, OnceModal) and not opening.opened:
+                opening.typed_ahead.append(event)
+                return
         await super().on_event(event)  # type: ignore[misc]
 
