@@ -15,8 +15,14 @@ has of that decoder (``last_seen`` from the journal on a resume) plus one, UNTIL
 ``hardware.sequence.RESEND_TO_NEWEST``.
 The tail is asked of the decoder that names itself on the link, never guessed from the journal,
 so a different decoder on the same address is never asked for another's numbers. A decoder with
-no history is asked for nothing old. Requests are fire-and-forget: a decoder that does not answer
-RESEND (or answers with an ERROR) leaves the reader reading as before.
+no history is asked for nothing old.
+
+While a gap that was asked for is open, that decoder's later passings are held back and handed over in
+passing-number order once it is filled (:mod:`hardware.holdback`, which says why holding here keeps
+every passing): a live passing heard before the resent ones would show a lap spanning the gap. A
+decoder that does not answer RESEND (silent for ``HOLD_SILENCE_S``, or an ERROR record), a dropped
+link and a stop hand the held passings over without the gap; a LinkStatus detail says which
+passings never came. With nothing held, a passing costs one more test of an empty dict.
 """
 
 from __future__ import annotations
@@ -28,8 +34,9 @@ from collections.abc import Callable, Iterable, Sequence
 
 from hardware import p3
 from hardware.errors import DecoderError, DecoderIOError, DecoderOpenError
-from hardware.events import DecoderEvent, DecoderStatus, LinkState, LinkStatus, Passing
+from hardware.events import DecoderErrorReport, DecoderEvent, DecoderStatus, LinkState, LinkStatus, Passing
 from hardware.framing import Protocol, StreamDecoder
+from hardware.holdback import HeldPassings, HoldEnd, Released
 from hardware.sequence import PassingSequence
 from hardware.transports import transport_for_url
 from hardware.transports.base import Transport
@@ -92,6 +99,7 @@ class DecoderReader:
         self.sequence = PassingSequence(last_seen)
         self.resend_requests: list[tuple[int, int]] = []
         self._heard: set[int] = set()  # decoders that have spoken on the current connection
+        self.held = HeldPassings()  # passings after a gap asked for, until it is filled
         self.error: DecoderError | None = None
         self._state = LinkState.CONNECTING
         self._last_packet_ns: int | None = None
@@ -158,6 +166,7 @@ class DecoderReader:
                     break
         finally:
             self._transport.close()
+            self._hand_over(self.held.release(HoldEnd.STOPPED))  # nothing held is lost at the end
             self._set_state(LinkState.ENDED, str(self.error) if self.error else "")
 
     def _connect(self) -> bool:
@@ -189,9 +198,12 @@ class DecoderReader:
                     return True
                 if data:
                     self._receive(data)
+                if self.held.holds:
+                    self._hand_over(self.held.due(time.monotonic()))
         except DecoderIOError as err:
             transport.close()
             self.decoder.reset()
+            self._hand_over(self.held.release(HoldEnd.LINK_LOST))  # no answer can come on a dead link
             if self._stop.is_set():
                 return True
             if not transport.can_reconnect:
@@ -212,6 +224,8 @@ class DecoderReader:
                 log.exception("raw listener %r failed", raw_listener)
         dropped_before = sum(self.decoder.dropped.values())
         delivered: list[DecoderEvent] = []
+        held = self.held
+        refused: list[Released] | None = None  # made only when a RESEND is refused
         for event in self.decoder.feed(data, now_ns):
             asked_tail = False
             if isinstance(event, (Passing, DecoderStatus)) and event.decoder_id not in self._heard:
@@ -219,22 +233,54 @@ class DecoderReader:
                 asked_tail = self._request_tail(event.decoder_id)
             if isinstance(event, Passing):
                 verdict = self.sequence.accept(event)
-                if verdict.missing is not None and not asked_tail:  # the tail asked covers this gap
-                    self._request_resend(*verdict.missing)
+                if verdict.missing is not None and (asked_tail or self._request_resend(*verdict.missing)):
+                    held.open(event.decoder_id, verdict.missing, time.monotonic())  # (the tail asked covers it)
                 if not verdict.deliver:
                     continue
+                if held.holds:
+                    released = held.offer(event, time.monotonic())
+                    if released is not None:
+                        for passing in released:
+                            self._publish(passing)
+                        delivered.extend(released)
+                        continue
             self._publish(event)
             delivered.append(event)
             if isinstance(event, DecoderStatus):
                 self._set_state(self._state)
-        if delivered:
-            for read_listener in self._read_listeners:
-                try:
-                    read_listener(delivered)
-                except Exception:  # noqa: BLE001 - one bad listener must not stop the decoder
-                    log.exception("read listener %r failed on %d events", read_listener, len(delivered))
+            elif held.holds and isinstance(event, DecoderErrorReport):  # a RESEND refused: no answer will come
+                for release in held.release(HoldEnd.REFUSED, event.decoder_id):
+                    for passing in release.passings:
+                        self._publish(passing)
+                    delivered.extend(release.passings)
+                    refused = [*(refused or ()), release]
+        self._hand_to_read_listeners(delivered)
+        for release in refused or ():
+            if release.not_resent:
+                self._set_state(self._state, release.describe(held.wait_s))
         if sum(self.decoder.dropped.values()) != dropped_before:
             self._set_state(self._state)
+
+    def _hand_to_read_listeners(self, delivered: list[DecoderEvent]) -> None:
+        if not delivered:
+            return
+        for read_listener in self._read_listeners:
+            try:
+                read_listener(delivered)
+            except Exception:  # noqa: BLE001 - one bad listener must not stop the decoder
+                log.exception("read listener %r failed on %d events", read_listener, len(delivered))
+
+    def _hand_over(self, releases: list[Released]) -> None:
+        """Deliver held passings released outside a read (silence, a dropped link, the end) and say what never came."""
+        if not releases:
+            return
+        passings = [passing for release in releases for passing in release.passings]
+        for passing in passings:
+            self._publish(passing)
+        self._hand_to_read_listeners(passings)
+        for release in releases:
+            if release.not_resent:
+                self._set_state(self._state, release.describe(self.held.wait_s))
 
     def _can_resend(self) -> bool:
         return self._transport.can_resend and self.protocol is Protocol.P3
@@ -246,14 +292,16 @@ class DecoderReader:
         tail = self.sequence.tail(decoder_id)
         if tail is None:
             return False
-        self._request_resend(*tail)
-        return True
+        return self._request_resend(*tail)
 
-    def _request_resend(self, first: int, last: int) -> None:
+    def _request_resend(self, first: int, last: int) -> bool:
+        """Ask for passings ``first..last``; True when the request went out."""
         if not self._can_resend():
-            return
+            return False
         self.resend_requests.append((first, last))
         try:
             self._transport.write(p3.encode_resend(first, last))
         except DecoderIOError as err:
             log.warning("RESEND %d..%d not sent: %s", first, last, err)
+            return False
+        return True

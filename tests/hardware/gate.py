@@ -1,4 +1,4 @@
-"""Holding a simulated decoder's session back at chosen points, so a test can act in between."""
+"""Holding a simulated decoder's session (or its RESEND answers) back at chosen points, so a test can act in between."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import threading
 from collections.abc import Iterator
 
 from hardware.reader import Backoff
+from hardware.p3 import P3Record
+from hardware.simulator.field import FieldConfig
 from hardware.simulator.virtual_decoder import VirtualDecoder
 from hardware.transports.base import Piece
 
@@ -43,3 +45,21 @@ class GatedBackoff(Backoff):
         """Wait for the test's go-ahead, then reconnect at once."""
         assert self.allowed.wait(WAIT_S)
         return 0.0
+
+
+class LateToResend(VirtualDecoder):
+    """A decoder whose RESEND answers wait for an event the test names: live passings reach the reader first."""
+
+    def __init__(self, config: FieldConfig) -> None:
+        super().__init__(config)
+        self._may_answer = threading.Event()
+        self._may_answer.set()
+
+    def answer_after(self, event: threading.Event) -> None:
+        """Hold every RESEND answer until ``event`` is set."""
+        self._may_answer = event
+
+    def answer(self, request: P3Record) -> bytes:
+        """The usual answer, once allowed."""
+        assert self._may_answer.wait(WAIT_S)
+        return super().answer(request)

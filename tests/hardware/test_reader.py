@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from hardware import DecoderOpenError, LinkState, Passing
+from hardware import DecoderOpenError, LinkState, LinkStatus, Passing
 from hardware.capture import CaptureWriter
 from hardware.events import DecoderErrorReport, DecoderStatus
 from hardware.framing import BULK_MIN_BYTES
@@ -20,7 +20,7 @@ from hardware.simulator.virtual_decoder import ERROR_TOR_UNKNOWN, VirtualDecoder
 from hardware.transports import transport_for_url
 
 from .collect import Collector, has_passings, has_state
-from .gate import Gate, GatedBackoff
+from .gate import Gate, GatedBackoff, LateToResend
 from .wire import hex_frames
 
 
@@ -298,6 +298,47 @@ def test_a_decoder_that_cannot_resend_does_not_hold_the_reader_up(make):
     collector.drain()
     assert reader.resend_requests[0] == (first + 5, RESEND_TO_NEWEST)
     got = [p._replace(host_time_ns=0, source="") for p in collector.passings]
-    assert got == decoder.passings()[made_before:]  # the live ones all came; the tail could not
+    assert got == decoder.passings()[made_before:]  # the live ones all came, in order; the tail could not
     codes = {e.code for e in collector.events if isinstance(e, DecoderErrorReport)}
     assert codes == (set() if decoder.answers_resend else {ERROR_TOR_UNKNOWN})
+    # held behind the gap, then handed over without it: the link says which passings never came
+    why = "not resent within 1 s" if decoder.answers_resend else "refused by the decoder"
+    details = [e.detail for e in collector.events if isinstance(e, LinkStatus) and why in e.detail]
+    assert details and details[0].startswith(f"decoder {decoder.decoder_id}: 5 of passings {first + 5}-{first + 9} ")
+    assert not reader.held.holds
+
+
+def test_live_passings_heard_before_the_resent_ones_are_held_and_delivered_in_number_order():
+    decoder = LateToResend(FieldConfig(cars=8, seed=6, minutes=10))
+    gate = Gate(decoder, stops=[10, 25, 30])
+    decoder.answer_after(gate.reached[30])  # the answer leaves after live passings 26..30
+    server = TcpDecoderServer(decoder, speed=0, pieces=gate.pieces()).start()
+    backoff = GatedBackoff()
+    collector = Collector()
+    reader = DecoderReader(server.url, [collector], backoff=backoff).start()
+    try:
+        assert server.wait_for_connections(1, 20)
+        gate.start.set()
+        assert gate.reached[10].wait(20)
+        collector.wait_for(has_passings(10))
+        server.drop_client()
+        collector.wait_for(has_state(LinkState.RECONNECTING))
+        gate.release[10].set()  # 11..25 made while nobody listens
+        assert gate.reached[25].wait(20)
+        backoff.allowed.set()
+        assert server.wait_for_connections(2, 20)
+        gate.release[25].set()
+        assert gate.reached[30].wait(20)
+        gate.release[30].set()
+        assert server.finished.wait(20)
+        collector.wait_for(has_passings(len(decoder.memory)))
+    finally:
+        reader.stop()
+        reader.join(5)
+        server.stop()
+    collector.drain()
+    first = decoder.first_passing_number
+    assert [p.passing_number for p in collector.passings] == list(range(first, first + len(decoder.memory)))
+    assert not reader.held.holds
+    assert not [e.detail for e in collector.events if isinstance(e, LinkStatus) and e.detail
+                and e.state is LinkState.CONNECTED]  # the gap was filled: nothing to say

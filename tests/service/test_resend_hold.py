@@ -1,0 +1,103 @@
+"""A recorder restarted mid-session never shows a lap spanning the passings it missed.
+
+The decoder is the simulator on a loopback TCP port; the recorder is the service's ``Recording``,
+stopped and started again while the cars keep crossing. On the new connection the decoder sends
+live passings before its answer to the RESEND of the tail (it answers late), so without holding
+them the live standings would show each car a lap spanning the time the recorder was down.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from hardware.simulator.field import FieldConfig
+from hardware.simulator.serve import TcpDecoderServer
+from laptiming.engine import LapChanged, LapRemoved, SessionEvent, SessionRules
+from laptiming.service import Recording, RecordingRequest
+from laptiming.service.recording import Subscription
+from tests.hardware.gate import Gate, LateToResend
+
+BOUND_S = 30.0
+STOP_AT = 12  # passings journaled when the recorder stops
+RESTART_AT = 30  # passings made when it starts again
+ANSWER_AT = 38  # the decoder answers the RESEND once it has sent this many (the later ones live)
+
+
+def _events_until(recording: Recording, subscription: Subscription, passings: int) -> list[SessionEvent]:
+    """The session events sent to ``subscription`` until ``passings`` are journaled (bounded, notice by notice)."""
+    events: list[SessionEvent] = []
+    deadline = time.monotonic() + BOUND_S
+    while recording.passings_journaled < passings:
+        assert time.monotonic() < deadline, f"{recording.passings_journaled} of {passings} passings journaled"
+        notice = subscription.get(timeout=deadline - time.monotonic())
+        if isinstance(notice, list | tuple):
+            events.extend(notice)
+    return events
+
+
+def _rest(subscription: Subscription) -> list[SessionEvent]:
+    """What ``subscription`` was sent after the last look (call it once the recording is closed)."""
+    return [event for notice in subscription.drain() if isinstance(notice, list | tuple) for event in notice]
+
+
+def _true_laps(decoder: LateToResend) -> dict[int, list[int]]:
+    """Each transponder's lap times as the simulator made them: the gaps between its crossings."""
+    crossings: dict[int, list[int]] = defaultdict(list)
+    for passing in decoder.passings():
+        crossings[passing.transponder].append(passing.decoder_time_us)
+    return {t: [b - a for a, b in zip(times, times[1:])] for t, times in crossings.items()}
+
+
+def test_a_restarted_recorder_shows_no_lap_spanning_the_passings_it_missed(tmp_path: Path) -> None:
+    decoder = LateToResend(FieldConfig(cars=6, seed=8, minutes=12))
+    gate = Gate(decoder, stops=[STOP_AT, RESTART_AT, ANSWER_AT])
+    decoder.answer_after(gate.reached[ANSWER_AT])
+    server = TcpDecoderServer(decoder, speed=0, pieces=gate.pieces()).start()
+    request = RecordingRequest(tmp_path / "event.db", "Race 1", server.url, SessionRules(min_lap_us=10_000_000),
+                               enter_unknown=True)
+    shown: list[SessionEvent] = []
+    recordings: list[Recording] = []
+    try:
+        first = Recording.start(request)
+        recordings.append(first)
+        watching = first.subscribe()
+        assert server.wait_for_connections(1, BOUND_S)
+        gate.start.set()
+        assert gate.reached[STOP_AT].wait(BOUND_S)
+        shown += _events_until(first, watching, STOP_AT)
+        first.stop()
+        first.close(finish=False)  # the recorder goes away; the cars go on
+        shown += _rest(watching)
+
+        gate.release[STOP_AT].set()
+        assert gate.reached[RESTART_AT].wait(BOUND_S)  # passings made while nothing records them
+        second = Recording.start(request)
+        recordings.append(second)
+        assert second.started_how == "resuming" and second.passings_journaled == STOP_AT
+        watching = second.subscribe()
+        assert server.wait_for_connections(2, BOUND_S)
+        gate.release[RESTART_AT].set()  # live passings first; the RESEND answer once ANSWER_AT are sent
+        assert gate.reached[ANSWER_AT].wait(BOUND_S)
+        gate.release[ANSWER_AT].set()
+        assert server.finished.wait(BOUND_S)
+        shown += _events_until(second, watching, len(decoder.memory))
+        second.stop()
+        outcome = second.close(finish=True)
+        shown += _rest(watching)
+    finally:
+        for recording in recordings:
+            recording.stop()
+        server.stop()
+
+    truth = _true_laps(decoder)
+    laps = [event.lap for event in shown if isinstance(event, LapChanged)]
+    assert len(laps) >= sum(map(len, truth.values()))  # every lap was shown live
+    wrong = [(lap.transponder, lap.lap_no, lap.lap_time_us) for lap in laps
+             if lap.lap_time_us != truth[lap.transponder][lap.lap_no - 1]]
+    assert wrong == []  # never a lap other than the real one, not even for a moment
+    assert not [event for event in shown if isinstance(event, LapRemoved)]
+    assert outcome.finished
+    final = {(lap.transponder, lap.lap_no): lap.lap_time_us for lap in outcome.result.laps}
+    assert final == {(t, n + 1): time_us for t, times in truth.items() for n, time_us in enumerate(times)}
