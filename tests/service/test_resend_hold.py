@@ -4,10 +4,15 @@ The decoder is the simulator on a loopback TCP port; the recorder is the service
 stopped and started again while the cars keep crossing. On the new connection the decoder sends
 live passings before its answer to the RESEND of the tail (it answers late), so without holding
 them the live standings would show each car a lap spanning the time the recorder was down.
+
+While they are held they are not journaled; the journal's highest passing number stays below them,
+so a recorder that died then would ask its next connection for them (the tail; ``test_record_tail``
+shows the decoder answering a restarted ``record``): the test checks that on the real database file.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -17,6 +22,8 @@ from hardware.simulator.serve import TcpDecoderServer
 from laptiming.engine import LapChanged, LapRemoved, SessionEvent, SessionRules
 from laptiming.service import Recording, RecordingRequest
 from laptiming.service.recording import Subscription
+from laptiming.store import load_passings, open_event_db
+from laptiming.store.journal import last_passing_numbers
 from tests.hardware.gate import Gate, LateToResend
 
 BOUND_S = 30.0
@@ -42,6 +49,27 @@ def _rest(subscription: Subscription) -> list[SessionEvent]:
     return [event for notice in subscription.drain() if isinstance(notice, list | tuple) for event in notice]
 
 
+def _held_numbers(recording: Recording, decoder_id: int, count: int) -> list[int]:
+    """The passing numbers the recording's reader holds for the decoder, once it holds ``count`` (bounded poll)."""
+    deadline = time.monotonic() + BOUND_S
+    while True:
+        hold = recording.reader.held.holds.get(decoder_id)
+        held = [] if hold is None else [p.passing_number for p in list(hold.passings)]
+        if len(held) >= count:
+            return held
+        assert time.monotonic() < deadline, f"{len(held)} of {count} passings held"
+        threading.Event().wait(0.01)
+
+
+def _next_tail_from(db: Path, session_id: int, decoder_id: int) -> int:
+    """Where a recorder started now would begin its RESEND of the tail: after the journal's highest number."""
+    store = open_event_db(db, readonly=True)
+    try:
+        return last_passing_numbers(load_passings(store, session_id))[decoder_id] + 1
+    finally:
+        store.close()
+
+
 def _true_laps(decoder: LateToResend) -> dict[int, list[int]]:
     """Each transponder's lap times as the simulator made them: the gaps between its crossings."""
     crossings: dict[int, list[int]] = defaultdict(list)
@@ -53,7 +81,8 @@ def _true_laps(decoder: LateToResend) -> dict[int, list[int]]:
 def test_a_restarted_recorder_shows_no_lap_spanning_the_passings_it_missed(tmp_path: Path) -> None:
     decoder = LateToResend(FieldConfig(cars=6, seed=8, minutes=12))
     gate = Gate(decoder, stops=[STOP_AT, RESTART_AT, ANSWER_AT])
-    decoder.answer_after(gate.reached[ANSWER_AT])
+    may_answer = threading.Event()
+    decoder.answer_after(may_answer)
     server = TcpDecoderServer(decoder, speed=0, pieces=gate.pieces()).start()
     request = RecordingRequest(tmp_path / "event.db", "Race 1", server.url, SessionRules(min_lap_us=10_000_000),
                                enter_unknown=True)
@@ -78,8 +107,12 @@ def test_a_restarted_recorder_shows_no_lap_spanning_the_passings_it_missed(tmp_p
         assert second.started_how == "resuming" and second.passings_journaled == STOP_AT
         watching = second.subscribe()
         assert server.wait_for_connections(2, BOUND_S)
-        gate.release[RESTART_AT].set()  # live passings first; the RESEND answer once ANSWER_AT are sent
+        gate.release[RESTART_AT].set()  # live passings first; the RESEND answer when the test says
         assert gate.reached[ANSWER_AT].wait(BOUND_S)
+        held = _held_numbers(second, decoder.decoder_id, ANSWER_AT - RESTART_AT)
+        assert second.passings_journaled == STOP_AT  # held, not journaled, not shown
+        assert _next_tail_from(request.db_path, second.session_id, decoder.decoder_id) <= min(held)
+        may_answer.set()
         gate.release[ANSWER_AT].set()
         assert server.finished.wait(BOUND_S)
         shown += _events_until(second, watching, len(decoder.memory))
@@ -87,6 +120,7 @@ def test_a_restarted_recorder_shows_no_lap_spanning_the_passings_it_missed(tmp_p
         outcome = second.close(finish=True)
         shown += _rest(watching)
     finally:
+        may_answer.set()
         for recording in recordings:
             recording.stop()
         server.stop()
