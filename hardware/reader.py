@@ -36,7 +36,7 @@ from hardware import p3
 from hardware.errors import DecoderError, DecoderIOError, DecoderOpenError
 from hardware.events import DecoderErrorReport, DecoderEvent, DecoderStatus, LinkState, LinkStatus, Passing
 from hardware.framing import Protocol, StreamDecoder
-from hardware.holdback import HeldPassings, HoldEnd, Released
+from hardware.holdback import HOLD_SILENCE_S, HeldPassings, HoldEnd, Released
 from hardware.sequence import PassingSequence
 from hardware.transports import transport_for_url
 from hardware.transports.base import Transport
@@ -82,6 +82,7 @@ class DecoderReader:
         read_timeout: float = 0.2,
         transport: Transport | None = None,
         read_listeners: Iterable[ReadListener] = (),
+        hold_silence_s: float = HOLD_SILENCE_S,
     ) -> None:
         parsed = with_capture_protocol(parse_decoder_url(url))  # a capture of P98 lines is read as P98
         self.url = url
@@ -99,7 +100,7 @@ class DecoderReader:
         self.sequence = PassingSequence(last_seen)
         self.resend_requests: list[tuple[int, int]] = []
         self._heard: set[int] = set()  # decoders that have spoken on the current connection
-        self.held = HeldPassings()  # passings after a gap asked for, until it is filled
+        self.held = HeldPassings(hold_silence_s)  # passings after a gap asked for, until it is filled
         self.error: DecoderError | None = None
         self._state = LinkState.CONNECTING
         self._last_packet_ns: int | None = None
@@ -203,9 +204,9 @@ class DecoderReader:
         except DecoderIOError as err:
             transport.close()
             self.decoder.reset()
-            self._hand_over(self.held.release(HoldEnd.LINK_LOST))  # no answer can come on a dead link
             if self._stop.is_set():
                 return True
+            self._hand_over(self.held.release(HoldEnd.LINK_LOST))  # no answer can come on a dead link
             if not transport.can_reconnect:
                 self.error = err
                 return True

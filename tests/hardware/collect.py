@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import threading
 import time
 from collections.abc import Callable
 
@@ -51,3 +52,13 @@ def has_state(state: LinkState, times: int = 1) -> Callable[[list[DecoderEvent]]
 
 def has_passings(count: int) -> Callable[[list[DecoderEvent]], bool]:
     return lambda events: sum(isinstance(e, Passing) for e in events) >= count
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = TIMEOUT_S) -> None:
+    """Look at ``condition`` every few milliseconds until it holds (state another thread owns, with no
+    event to wait on); fail the test naming ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()  # never set: a bounded pause between looks
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        pause.wait(0.01)

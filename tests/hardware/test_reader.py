@@ -19,7 +19,7 @@ from hardware.simulator.serve import PtyDecoder, TcpDecoderServer
 from hardware.simulator.virtual_decoder import ERROR_TOR_UNKNOWN, VirtualDecoder
 from hardware.transports import transport_for_url
 
-from .collect import Collector, has_passings, has_state
+from .collect import Collector, has_passings, has_state, wait_until
 from .gate import Gate, GatedBackoff, LateToResend
 from .wire import hex_frames
 
@@ -342,3 +342,40 @@ def test_live_passings_heard_before_the_resent_ones_are_held_and_delivered_in_nu
     assert not reader.held.holds
     assert not [e.detail for e in collector.events if isinstance(e, LinkStatus) and e.detail
                 and e.state is LinkState.CONNECTED]  # the gap was filled: nothing to say
+
+
+def test_passings_held_when_the_reader_stops_are_delivered_before_it_ends():
+    decoder = LateToResend(FieldConfig(cars=6, seed=2, minutes=6))
+    never = threading.Event()
+    decoder.answer_after(never)  # the decoder never gets round to answering
+    gate = Gate(decoder, stops=[10])
+    server = TcpDecoderServer(decoder, speed=0, pieces=gate.pieces()).start()
+    collector = Collector()
+    first = decoder.first_passing_number
+    reader = None
+    try:
+        gate.start.set()
+        assert gate.reached[10].wait(20)  # made before anyone listens; the journal has 1..5, so 6..10 are the gap
+        reader = DecoderReader(server.url, [collector], last_seen={decoder.decoder_id: first + 4},
+                               hold_silence_s=60).start()  # a wait far longer than the test
+        assert server.wait_for_connections(1, 20)
+        gate.release[10].set()
+        assert server.finished.wait(20)
+        live = len(decoder.memory) - 10
+        hold = reader.held.holds
+        wait_until(lambda: decoder.decoder_id in hold and len(hold[decoder.decoder_id].passings) == live,
+                   f"the reader holds the {live} live passings")
+        collector.drain()
+        assert collector.passings == []  # everything live is held behind the gap
+    finally:
+        if reader is not None:
+            reader.stop()
+            reader.join(5)
+        never.set()
+        server.stop()
+    collector.wait_for(has_state(LinkState.ENDED))
+    got = [p._replace(host_time_ns=0, source="") for p in collector.passings]
+    assert got == decoder.passings()[10:]  # handed over at the stop, in order, none lost
+    notes = [e.detail for e in collector.events if isinstance(e, LinkStatus) and e.detail]
+    assert notes == [f"decoder {decoder.decoder_id}: 5 of passings {first + 5}-{first + 9} not resent before "
+                     f"the reader stopped; {live} held passing(s) shown without them"]

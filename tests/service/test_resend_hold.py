@@ -24,6 +24,7 @@ from laptiming.service import Recording, RecordingRequest
 from laptiming.service.recording import Subscription
 from laptiming.store import load_passings, open_event_db
 from laptiming.store.journal import last_passing_numbers
+from tests.hardware.collect import wait_until
 from tests.hardware.gate import Gate, LateToResend
 
 BOUND_S = 30.0
@@ -50,15 +51,10 @@ def _rest(subscription: Subscription) -> list[SessionEvent]:
 
 
 def _held_numbers(recording: Recording, decoder_id: int, count: int) -> list[int]:
-    """The passing numbers the recording's reader holds for the decoder, once it holds ``count`` (bounded poll)."""
-    deadline = time.monotonic() + BOUND_S
-    while True:
-        hold = recording.reader.held.holds.get(decoder_id)
-        held = [] if hold is None else [p.passing_number for p in list(hold.passings)]
-        if len(held) >= count:
-            return held
-        assert time.monotonic() < deadline, f"{len(held)} of {count} passings held"
-        threading.Event().wait(0.01)
+    """The passing numbers the recording's reader holds for the decoder, once it holds ``count``."""
+    holds = recording.reader.held.holds
+    wait_until(lambda: decoder_id in holds and len(holds[decoder_id].passings) >= count, f"{count} passings are held")
+    return [passing.passing_number for passing in holds[decoder_id].passings]
 
 
 def _next_tail_from(db: Path, session_id: int, decoder_id: int) -> int:
