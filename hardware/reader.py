@@ -12,7 +12,8 @@ exactly the missing range. The *tail* (passings made while no reader was connect
 after them to reveal a gap) is asked for on every connection: the first time a decoder speaks on
 it (its STATUS, about every 5 s, or a PASSING) the reader sends RESEND from the highest number it
 has of that decoder (``last_seen`` from the journal on a resume) plus one, UNTIL the open end
-``hardware.sequence.RESEND_TO_NEWEST``.
+``hardware.sequence.RESEND_TO_NEWEST``. A gap asked for on an earlier connection and never answered
+(the link dropped first, or the decoder was silent) is asked for again with it.
 The tail is asked of the decoder that names itself on the link, never guessed from the journal,
 so a different decoder on the same address is never asked for another's numbers. A decoder with
 no history is asked for nothing old.
@@ -287,9 +288,13 @@ class DecoderReader:
         return self._transport.can_resend and self.protocol is Protocol.P3
 
     def _request_tail(self, decoder_id: int) -> bool:
-        """Ask a decoder just heard on this connection for all it made after our last; True if asked."""
+        """Ask a decoder just heard on this connection for all it made after our last, and again for the gaps
+        it never answered on an earlier connection (held for as a new gap is); True if the tail was asked."""
         if not self._can_resend():
             return False
+        for gap in self.sequence.unanswered(decoder_id):
+            if self._request_resend(*gap):
+                self.held.open(decoder_id, gap, time.monotonic())
         tail = self.sequence.tail(decoder_id)
         if tail is None:
             return False

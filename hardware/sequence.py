@@ -60,6 +60,26 @@ class PassingSequence:
         # it (a live passing came first) lie in the gap that passing opened, which is remembered.
         return (numbers.highest + 1, RESEND_TO_NEWEST)
 
+    def unanswered(self, decoder_id: int) -> list[tuple[int, int]]:
+        """The numbers of the gaps asked for that never arrived (the link dropped before the answer, or the
+        decoder was silent), as ranges: a new connection asks for them again. Only numbers the recent window
+        can vouch for are looked at: once it has let numbers go, none below those it keeps, and never a range
+        longer than it."""
+        numbers = self._decoders.get(decoder_id)
+        if numbers is None or not numbers.requested:
+            return []
+        seen = numbers.recent
+        oldest = min(seen) if len(seen) >= RECENT_WINDOW else 0
+        missing = sorted({number for first, last in numbers.requested if last - first < RECENT_WINDOW
+                          for number in range(max(first, oldest), last + 1) if number not in seen})
+        ranges: list[tuple[int, int]] = []
+        for number in missing:
+            if ranges and ranges[-1][1] == number - 1:
+                ranges[-1] = (ranges[-1][0], number)
+            else:
+                ranges.append((number, number))
+        return ranges
+
     def accept(self, passing: Passing) -> Verdict:
         """Classify one arriving passing."""
         numbers = self._decoders.setdefault(passing.decoder_id, _DecoderNumbers())

@@ -379,3 +379,54 @@ def test_passings_held_when_the_reader_stops_are_delivered_before_it_ends():
     notes = [e.detail for e in collector.events if isinstance(e, LinkStatus) and e.detail]
     assert notes == [f"decoder {decoder.decoder_id}: 5 of passings {first + 5}-{first + 9} not resent before "
                      f"the reader stopped; {live} held passing(s) shown without them"]
+
+
+class SilentUntilAllowed(VirtualDecoder):
+    """A decoder that ignores RESEND until the test allows answers (a decoder busy, a request lost on the wire)."""
+
+    def __init__(self, config: FieldConfig) -> None:
+        super().__init__(config)
+        self.answering = threading.Event()
+
+    def answer(self, request):
+        return super().answer(request) if self.answering.is_set() else b""
+
+
+def test_a_gap_unanswered_when_the_link_dropped_is_asked_for_again_on_the_next_connection():
+    decoder = SilentUntilAllowed(FieldConfig(cars=6, seed=2, minutes=6))
+    gate = Gate(decoder, stops=[10, 20])
+    server = TcpDecoderServer(decoder, speed=0, pieces=gate.pieces()).start()
+    backoff = GatedBackoff()
+    collector = Collector()
+    first = decoder.first_passing_number
+    reader = None
+    try:
+        gate.start.set()
+        assert gate.reached[10].wait(20)  # made before anyone listens; the journal has 1..5, so 6..10 are the gap
+        reader = DecoderReader(server.url, [collector], last_seen={decoder.decoder_id: first + 4}, backoff=backoff,
+                               hold_silence_s=60).start()
+        assert server.wait_for_connections(1, 20)
+        gate.release[10].set()
+        assert gate.reached[20].wait(20)  # 11..20 live, held behind the gap the decoder does not answer
+        hold = reader.held.holds
+        wait_until(lambda: decoder.decoder_id in hold and len(hold[decoder.decoder_id].passings) == 10,
+                   "the reader holds the ten live passings")
+        server.drop_client()  # the link drops before any answer: 11..20 go through without 6..10
+        collector.wait_for(has_state(LinkState.RECONNECTING))
+        asked_before = len(reader.resend_requests)
+        decoder.answering.set()
+        backoff.allowed.set()
+        assert server.wait_for_connections(2, 20)
+        gate.release[20].set()
+        assert server.finished.wait(20)
+        collector.wait_for(has_passings(len(decoder.memory) - 5))
+    finally:
+        if reader is not None:
+            reader.stop()
+            reader.join(5)
+        server.stop()
+    collector.drain()
+    numbers = [p.passing_number for p in collector.passings]
+    assert sorted(numbers) == list(range(first + 5, first + len(decoder.memory)))  # 6..10 came after all
+    assert len(numbers) == len(set(numbers))
+    assert (first + 5, first + 9) in reader.resend_requests[asked_before:]  # asked again on the new connection

@@ -50,3 +50,19 @@ def test_decoders_are_tracked_separately():
 def test_last_seen_seeds_gap_detection_after_a_restart():
     sequence = PassingSequence(last_seen={1: 100})
     assert sequence.accept(passing(104)) == Verdict(True, (101, 103))
+
+
+def test_the_parts_of_gaps_that_never_came_are_known_to_ask_again():
+    sequence = PassingSequence(last_seen={1: 100})
+    assert sequence.unanswered(1) == []
+    for number in (104, 110):  # gaps 101..103 and 105..109
+        sequence.accept(passing(number))
+    for number in (102, 106, 107):  # part of each answered
+        sequence.accept(passing(number))
+    assert sequence.unanswered(1) == [(101, 101), (103, 103), (105, 105), (108, 109)]
+    for number in (101, 103, 105, 108, 109):
+        sequence.accept(passing(number))
+    assert sequence.unanswered(1) == [] and sequence.unanswered(2) == []
+    sequence.accept(passing(1, time_us=5))  # a counter reset forgets the old gaps
+    sequence.accept(passing(3, time_us=6))
+    assert sequence.unanswered(1) == [(2, 2)]
