@@ -129,6 +129,17 @@ def test_pulled_serial_cable_is_reported_and_retried():
     assert "lost" in reconnecting[0].detail and "cannot open" in reconnecting[1].detail
 
 
+def _link_dropped_after(count: int, gate: Gate, server: TcpDecoderServer, collector: Collector) -> None:
+    """The session starts; once the reader has the decoder's first ``count`` passings the link drops, and the
+    reader knows it."""
+    assert server.wait_for_connections(1, 20)
+    gate.start.set()
+    assert gate.reached[count].wait(20)
+    collector.wait_for(has_passings(count))
+    server.drop_client()
+    collector.wait_for(has_state(LinkState.RECONNECTING))
+
+
 def test_tcp_drop_reconnect_and_resend_lose_and_double_nothing():
     decoder = VirtualDecoder(FieldConfig(cars=12, seed=5, minutes=8))
     gate = Gate(decoder, stops=[10, 25])
@@ -137,12 +148,7 @@ def test_tcp_drop_reconnect_and_resend_lose_and_double_nothing():
     collector = Collector()
     reader = DecoderReader(server.url, [collector], backoff=backoff).start()
     try:
-        assert server.wait_for_connections(1, 20)
-        gate.start.set()
-        assert gate.reached[10].wait(20)
-        collector.wait_for(has_passings(10))
-        server.drop_client()  # the network cable is pulled mid-session
-        collector.wait_for(has_state(LinkState.RECONNECTING))
+        _link_dropped_after(10, gate, server, collector)  # the network cable is pulled mid-session
         gate.release[10].set()  # passings 11..25 happen while nobody listens
         assert gate.reached[25].wait(20)
         backoff.allowed.set()
@@ -243,12 +249,7 @@ def test_passings_made_while_the_link_was_down_at_the_session_end_arrive_after_t
     collector = Collector()
     reader = DecoderReader(server.url, [collector], backoff=backoff).start()
     try:
-        assert server.wait_for_connections(1, 20)
-        gate.start.set()
-        assert gate.reached[12].wait(20)
-        collector.wait_for(has_passings(12))
-        server.drop_client()
-        collector.wait_for(has_state(LinkState.RECONNECTING))
+        _link_dropped_after(12, gate, server, collector)
         gate.release[12].set()  # the rest of the session, to its last passing, while nobody listens
         assert server.finished.wait(20)
         backoff.allowed.set()
@@ -317,12 +318,7 @@ def test_live_passings_heard_before_the_resent_ones_are_held_and_delivered_in_nu
     collector = Collector()
     reader = DecoderReader(server.url, [collector], backoff=backoff).start()
     try:
-        assert server.wait_for_connections(1, 20)
-        gate.start.set()
-        assert gate.reached[10].wait(20)
-        collector.wait_for(has_passings(10))
-        server.drop_client()
-        collector.wait_for(has_state(LinkState.RECONNECTING))
+        _link_dropped_after(10, gate, server, collector)
         gate.release[10].set()  # 11..25 made while nobody listens
         assert gate.reached[25].wait(20)
         backoff.allowed.set()
