@@ -209,11 +209,14 @@ def _car(car_id: int, source: PassingSource, indices: np.ndarray, times: np.ndar
         codes[opened_at + 1 :] = _CODE[PassingReason.LAP]
         if finish is not None:
             at = int(np.searchsorted(counted, finish))  # the first counted crossing at or after the finish
-            if at < len(counted):
+            if at == 0:  # the flag fell before the car reached the line: it never starts
+                codes[opened_at:] = _CODE[PassingReason.AFTER_CHECKERED]
+                counted = counted[:0]
+                laps_done = 0
+            elif at < len(counted):
                 finished = True
                 laps_done = at
-                if at > 0:
-                    codes[opened_at + at] = _CODE[PassingReason.FINISH]
+                codes[opened_at + at] = _CODE[PassingReason.FINISH]
                 codes[opened_at + at + 1 :] = _CODE[PassingReason.AFTER_FINISH]
     reason_code[indices] = codes
     laps_done = max(laps_done, 0)

@@ -3,7 +3,9 @@
 Rules (per session): the first crossing at or after the green flag opens the car's timing and
 completes no lap; each later crossing at least ``min_lap_us`` after the previous counted crossing
 completes a lap; a sooner one counts for nothing. The first counted crossing at or after the
-finish time (the checkered flag) finishes the car; later crossings are kept but not counted.
+finish time (the checkered flag) finishes the car; later crossings are kept but not counted. A car
+whose first crossing after the green comes at or after the finish time never starts: that crossing
+and the rest count for nothing (``AFTER_CHECKERED``).
 A lap longer than ``suspect_factor`` x the car's median lap is flagged ``suspect``.
 """
 
@@ -61,6 +63,8 @@ def _judge(
     if finished:
         return PassingReason.AFTER_FINISH
     if last_counted_us is None:
+        if context.finish_at_us is not None and time_us >= context.finish_at_us:
+            return PassingReason.AFTER_CHECKERED
         return PassingReason.OPENED
     if time_us - last_counted_us < context.min_lap_us:
         return PassingReason.UNDER_MIN_LAP
@@ -158,9 +162,11 @@ def derive_car(car_id: int, crossings: Sequence[Passing], context: LapContext) -
         elif finished:
             append(AFTER_FINISH)
         elif last_counted_us is None:
-            append(OPENED)
-            finished = finish_at_us is not None and time_us >= finish_at_us
-            last_counted_us = time_us
+            if finish_at_us is not None and time_us >= finish_at_us:
+                append(AFTER_CHECKERED)
+            else:
+                append(OPENED)
+                last_counted_us = time_us
         elif time_us - last_counted_us < min_lap_us:
             append(UNDER_MIN_LAP)
         else:
@@ -189,6 +195,7 @@ def derive_car(car_id: int, crossings: Sequence[Passing], context: LapContext) -
 
 BEFORE_GREEN = PassingReason.BEFORE_GREEN
 AFTER_FINISH = PassingReason.AFTER_FINISH
+AFTER_CHECKERED = PassingReason.AFTER_CHECKERED
 OPENED = PassingReason.OPENED
 UNDER_MIN_LAP = PassingReason.UNDER_MIN_LAP
 FINISH = PassingReason.FINISH
@@ -204,9 +211,8 @@ def extend_car(
     crossings = (*car.crossings, passing)
     verdicts = car.verdicts + (reason,)
     if reason is PassingReason.OPENED:
-        finished = context.finish_at_us is not None and time_us >= context.finish_at_us
         timing = CarTiming(
-            car.car_id, crossings, verdicts, car.laps, car.sorted_lap_times, time_us, finished, car.best_index
+            car.car_id, crossings, verdicts, car.laps, car.sorted_lap_times, time_us, False, car.best_index
         )
         return timing, reason, []
     if reason is not PassingReason.LAP and reason is not PassingReason.FINISH:

@@ -76,7 +76,11 @@ class Lap:
 
 
 class PassingReason(enum.Enum):
-    """What a passing did in the session. The first three count; the rest are kept and shown only."""
+    """What a passing did in the session. The first three count; the rest are kept and shown only.
+
+    ``AFTER_FINISH``: the car had finished. ``AFTER_CHECKERED``: the car reached the line only at or after
+    the finish time (the flag fell before it started), so the crossing opens nothing and the car is DNS.
+    """
 
     OPENED = "opened"
     LAP = "lap"
@@ -84,6 +88,7 @@ class PassingReason(enum.Enum):
     BEFORE_GREEN = "before_green"
     UNDER_MIN_LAP = "under_min_lap"
     AFTER_FINISH = "after_finish"
+    AFTER_CHECKERED = "after_checkered"
     UNKNOWN_TRANSPONDER = "unknown_transponder"
     NOT_ENTERED = "not_entered"
     VOIDED = "voided"

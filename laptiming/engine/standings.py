@@ -73,12 +73,11 @@ def _at_position(row: StandingRow, position: int) -> StandingRow:
 def _status(timing: CarTiming, outcome: CarOutcome, closed: bool, by_best: bool) -> CarStatus:
     if outcome.status is not None:
         return outcome.status
-    # A car whose first crossing came at or after the finish time took the flag without ever
-    # starting: it completed no lap in the session, as a car that never crossed the line.
-    started = timing.opened and not (timing.finished and not timing.laps)
-    if started and timing.finished:
+    if timing.finished:
         return CarStatus.FINISHED
-    if closed and not started:
+    # A car whose first crossing came at or after the finish time never opened its timing
+    # (that crossing is AFTER_CHECKERED): as a car that never crossed the line, it did not start.
+    if closed and not timing.opened:
         return CarStatus.DNS
     if closed and by_best:
         # Practice and qualifying are over for everyone when the session closes; only a race

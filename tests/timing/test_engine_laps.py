@@ -178,3 +178,27 @@ def test_transponder_moved_to_another_car_mid_event_counts_for_each_car_in_its_t
     result = derive_session(numbered([(500, T0 + t * S) for t in times]), setup)
     assert [lap.lap_time_us for lap in laps_of(result, 1)] == [60 * S]
     assert [lap.lap_time_us for lap in laps_of(result, 2)] == [60 * S, 60 * S]
+
+
+def test_a_first_crossing_at_or_after_the_finish_is_after_the_checkered_flag_in_every_form():
+    """Car 2 reaches the line first at the finish time and again later: neither crossing opens its timing."""
+    from laptiming.engine import PassingJudged, result, start, step
+    from laptiming.engine.arrays import derive_session_arrays
+
+    crossings = [(1, T0), (1, T0 + 35 * S), (1, T0 + 70 * S), (2, T0 + 30 * S), (2, T0 + 65 * S), (3, T0 + 5 * S)]
+    passings = numbered(crossings)
+    setup = setup_for([1, 2, 3], session_type=SessionType.RACE, duration_us=30 * S, closed=True)
+    batch = derive_session(passings, setup)
+    by_car = {car: [v.reason for v in batch.verdicts if v.car_id == car] for car in (1, 2, 3)}
+    assert by_car[2] == [PassingReason.AFTER_CHECKERED, PassingReason.AFTER_CHECKERED]
+    assert not PassingReason.AFTER_CHECKERED.counted
+    assert by_car[1] == [PassingReason.OPENED, PassingReason.FINISH, PassingReason.AFTER_FINISH]
+    assert by_car[3] == [PassingReason.OPENED]  # opened before the flag: still running, not DNS
+    assert {row.number: row.status.value for row in batch.standings} == {"1": "finished", "3": "running", "2": "DNS"}
+    assert derive_session_arrays(passings, setup) == batch
+    state, judged = start(setup), []
+    for p in passings:  # live, as the app's Passings screen is fed
+        state, events = step(state, p)
+        judged += [e.verdict for e in events if isinstance(e, PassingJudged) and e.verdict.car_id == 2]
+    assert [v.reason for v in judged] == [PassingReason.AFTER_CHECKERED] * 2
+    assert result(state) == batch

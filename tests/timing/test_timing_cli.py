@@ -373,3 +373,22 @@ def test_replay_with_a_duration_lists_a_car_that_never_completed_a_lap_as_dns(tm
     assert [r["position"] for r in rows] == ["1", "2", "3", "4", "", ""]
     table = [line for line in replayed.stdout.splitlines() if line.rstrip().endswith(("finished", "DNS"))]
     assert [line.split()[-1] for line in table] == ["finished"] * 4 + ["DNS"] * 2
+
+
+def test_replay_says_a_dns_cars_crossings_came_after_the_checkered_flag_and_counts_none(tmp_path):
+    """The crossing that once 'opened' a car reaching the line only after the flag is not counted, and says why."""
+    capture = tmp_path / "session.p3"
+    made = run_cli("decoder", "simulate", "--out", capture, "--cars", "6", "--seed", "7", "--minutes", "8")
+    assert made.returncode == 0, made.stderr
+    db = tmp_path / "event.db"
+    replayed = run_cli("replay", capture, "--db", db, "--session-type", "race", "--min-lap", "30",
+                       "--duration", "30", "--name", "Race 1")
+    assert replayed.returncode == 0, replayed.stderr
+    _, results = csv_rows(run_cli("export", "results", "--db", db).stdout)
+    dns = {r["transponder"] for r in results if r["status"] == "DNS"}
+    assert len(dns) == 2
+    _, passings = csv_rows(run_cli("export", "passings", "--db", db).stdout)
+    theirs = [(r["counted"], r["reason"]) for r in passings if r["transponder"] in dns]
+    assert theirs and set(theirs) == {("false", "after_checkered")}
+    counted = sum(r["counted"] == "true" for r in passings)
+    assert f"{len(passings)} passings, {counted} counted" in replayed.stdout

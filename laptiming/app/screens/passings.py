@@ -29,7 +29,8 @@ PASSINGS_SHOWN = 500  # the newest; the whole log is in `laptiming export passin
 REASONS = {
     "opened": "counted: opens timing", "lap": "counted: lap", "finish": "counted: finish",
     "before_green": "before the green flag", "under_min_lap": "under the minimum lap",
-    "after_finish": "after the car finished", "unknown_transponder": "unknown transponder",
+    "after_finish": "after the car finished", "after_checkered": "after checkered flag",
+    "unknown_transponder": "unknown transponder",
     "not_entered": "car not entered", "voided": "voided by a correction",
 }
 
