@@ -3,7 +3,7 @@
 Practice and qualifying rank by best lap (a tie goes to whoever set it first); a race ranks by
 laps, then by the time the last lap was completed (plus penalties). Running and finished cars
 come first, then DNF, DNS and DSQ; a car that never crossed the line before the finish time is DNS
-once the session closes. Gaps are to the leader, intervals to the car ahead: the
+once the session closes, and so in practice and qualifying is one that completed no lap. Gaps are to the leader, intervals to the car ahead: the
 difference of best laps, or in a race the difference at the same lap number, or ``+N L``.
 Cars not classified (DNF, DNS, DSQ) have neither, and no position: ``position`` is only their place
 in the order, ``classified_position`` is what every result shows.
@@ -81,8 +81,9 @@ def _status(timing: CarTiming, outcome: CarOutcome, closed: bool, by_best: bool)
         return CarStatus.DNS
     if closed and by_best:
         # Practice and qualifying are over for everyone when the session closes; only a race
-        # asks each car to take the flag.
-        return CarStatus.FINISHED
+        # asks each car to take the flag. A car that completed no lap set no time: it did not
+        # start the timed session (as a race car that never crossed the line), so it is DNS.
+        return CarStatus.FINISHED if timing.laps else CarStatus.DNS
     return CarStatus.RUNNING
 
 

@@ -154,3 +154,19 @@ def test_a_car_whose_first_crossing_comes_after_the_finish_time_did_not_start():
     still_open = derive_session(numbered(crossings), setup_for([1, 2], session_type=SessionType.RACE,
                                                                duration_us=30 * S))
     assert rows_by_number(still_open)["2"].status is CarStatus.RUNNING  # as a car not yet seen, until it closes
+
+
+def test_a_practice_car_that_completed_no_lap_is_dns_once_the_session_closes_not_finished():
+    """Car 2 crossed before the green and once after it (opening its timing) but never completed a lap."""
+    crossings = [(1, T0), (1, T0 + 60 * S), (2, T0 - 5 * S), (2, T0 + 5 * S), (3, T0 + 2 * S), (3, T0 + 70 * S)]
+    for session_type in (SessionType.PRACTICE, SessionType.QUALIFYING):
+        closed = derive_session(numbered(crossings), setup_for([1, 2, 3], session_type=session_type, closed=True))
+        assert [(r.number, r.laps, r.status, r.classified_position, r.best_lap_us) for r in closed.standings] == [
+            ("1", 1, CarStatus.FINISHED, 1, 60 * S),
+            ("3", 1, CarStatus.FINISHED, 2, 68 * S),
+            ("2", 0, CarStatus.DNS, None, None),  # last, with no time and no position
+        ]
+        still_open = derive_session(numbered(crossings), setup_for([1, 2, 3], session_type=session_type))
+        assert rows_by_number(still_open)["2"].status is CarStatus.RUNNING  # it may yet set a time
+    race = derive_session(numbered(crossings), setup_for([1, 2, 3], session_type=SessionType.RACE, closed=True))
+    assert rows_by_number(race)["2"].status is CarStatus.RUNNING  # a race asks each car to take the flag: unchanged
