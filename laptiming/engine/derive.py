@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import attrgetter
 
 from hardware.events import Passing
@@ -11,7 +11,7 @@ from laptiming.engine.corrections import ResolvedSetup, SessionSetup
 from laptiming.engine.events import UnknownTransponder
 from laptiming.engine.laps import CarTiming, LapContext, derive_car, lap_count_finish
 from laptiming.engine.model import Lap, PassingId, PassingReason, Verdict, crossing_order, passing_id
-from laptiming.engine.standings import StandingRow, rank
+from laptiming.engine.standings import StandingRow, leader, rank
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,34 @@ def derive_cars(
                 for car_id, crossings in crossings_by_car.items()
             }
     return cars, finish
+
+
+def checkered_at_leader(cars: Mapping[int, CarTiming], resolved: ResolvedSetup) -> ResolvedSetup | None:
+    """The setup with the checkered flag shown as the leader completed its last lap, or None if no car did.
+
+    Where a race captured without its flag ended: the leader took the flag on its last crossing, each
+    other car at its next one. ``cars`` must be derived with no finish time.
+    """
+    car_id = leader(cars, resolved)
+    timing = None if car_id is None else cars.get(car_id)
+    if timing is None or not len(timing.laps):
+        return None
+    markers = replace(resolved.markers, checkered_us=timing.last_counted_us)
+    return ResolvedSetup(replace(resolved.setup, markers=markers))
+
+
+def derive_cars_flagged(
+    crossings_by_car: Mapping[int, list[Passing]], resolved: ResolvedSetup, flag_at_leader: bool
+) -> tuple[dict[int, CarTiming], int | None, ResolvedSetup]:
+    """:func:`derive_cars`, then, with ``flag_at_leader`` and nothing else ending the session, again against
+    the checkered flag at the leader's last lap; with the setup the cars were judged by."""
+    cars, finish = derive_cars(crossings_by_car, resolved)
+    if flag_at_leader and finish is None:
+        flagged = checkered_at_leader(cars, resolved)
+        if flagged is not None:
+            cars, finish = derive_cars(crossings_by_car, flagged)
+            return cars, finish, flagged
+    return cars, finish, resolved
 
 
 _verdict_order = attrgetter("passing.decoder_time_us", "passing.decoder_id", "passing.passing_number")

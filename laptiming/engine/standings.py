@@ -246,6 +246,13 @@ def rank(cars: Mapping[int, CarTiming], resolved: ResolvedSetup) -> Standings:
     return Standings(rows, tuple(key for key, _ in keyed), session_best_car)
 
 
+def leader(cars: Mapping[int, CarTiming], resolved: ResolvedSetup) -> int | None:
+    """The classified car at the top of the standings (its sort key only, no gaps worked out), or None."""
+    ranker = _Ranker(cars, resolved)
+    best = min(((ranker.key(car_id), car_id) for car_id in resolved.entries), default=None)
+    return None if best is None or best[0][0] != 0 else best[1]  # group 0: running or finished
+
+
 def rerank_one(
     previous: Standings,
     cars: Mapping[int, CarTiming],

@@ -202,3 +202,27 @@ def test_the_array_form_on_columns_equals_the_per_crossing_batch(session):
     if unique and len(arrival) >= 2:  # this session was derived on its columns, not from objects
         assert isinstance(derive_session_columns(columns, setup_for(entered, corrections=kept, **options)).laps,
                           LapColumns)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions())
+def test_the_flag_at_the_leaders_last_lap_is_the_same_in_every_form_and_kept_by_its_setup(session):
+    """A replayed race with nothing to end it: the array forms (passings and columns) put the flag where the
+    per-crossing batch does, and the setup the result carries gives that result again, batch and fold."""
+    arrival, entered, options, corrections, moves = session
+    if not arrival:
+        return
+    kept = tuple(c for c in corrections if c.reason in ("penalty", "delete", "status", "assign"))
+    setup = setup_for(entered, corrections=kept, **{**options, "checkered_us": None})
+    batch = derive_session_per_crossing(arrival, setup, flag_at_leader=True)
+    assert derive_session_arrays(arrival, setup, flag_at_leader=True) == batch
+    assert derive_session_columns(PassingColumns.from_passings(arrival), setup, flag_at_leader=True) == batch
+    assert derive_session_per_crossing(arrival, batch.setup) == batch
+    assert result(fold(start(batch.setup), arrival)[0]) == batch
+    if batch.setup != setup:  # the flag fell as the leader completed its last lap, and the leader took it
+        leader = batch.standings[0]
+        assert leader.status is CarStatus.FINISHED
+        assert batch.finish_at_us == batch.setup.markers.checkered_us == max(
+            lap.crossing_us for lap in batch.laps if lap.car_id == leader.car_id)
+    else:
+        assert batch.finish_at_us is not None or not any(row.laps for row in batch.standings if row.status.classified)

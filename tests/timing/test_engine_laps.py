@@ -202,3 +202,31 @@ def test_a_first_crossing_at_or_after_the_finish_is_after_the_checkered_flag_in_
         judged += [e.verdict for e in events if isinstance(e, PassingJudged) and e.verdict.car_id == 2]
     assert [v.reason for v in judged] == [PassingReason.AFTER_CHECKERED] * 2
     assert result(state) == batch
+
+
+def test_a_race_with_nothing_to_end_it_can_take_the_flag_at_the_leaders_last_lap():
+    """The leader (car 1) completes its last lap at 180 s: car 2 finishes at 200, car 3 (a lap down) at 190 and
+    its crossing at 260 is after its finish; car 4 stopped at 80 and never took the flag."""
+    from laptiming.engine import result, start
+    from laptiming.engine.arrays import derive_session_arrays
+    from laptiming.engine.batch import derive_session_per_crossing
+
+    crossings = ([(1, T0 + t * S) for t in (0, 60, 120, 180)] + [(2, T0 + t * S) for t in (5, 70, 135, 200)]
+                 + [(3, T0 + t * S) for t in (10, 100, 190, 260)] + [(4, T0 + t * S) for t in (15, 80)])
+    passings = numbered(crossings)
+    setup = setup_for([1, 2, 3, 4], session_type=SessionType.RACE, closed=True)
+    flagged = derive_session_per_crossing(passings, setup, flag_at_leader=True)
+    assert flagged.finish_at_us == flagged.setup.markers.checkered_us == T0 + 180 * S
+    assert [(r.number, r.laps, r.status.value) for r in flagged.standings] == [
+        ("1", 3, "finished"), ("2", 3, "finished"), ("3", 2, "finished"), ("4", 1, "running")]
+    assert [v.reason for v in flagged.verdicts if v.car_id == 3][-2:] == [PassingReason.FINISH, PassingReason.AFTER_FINISH]
+    assert derive_session_arrays(passings, setup, flag_at_leader=True) == flagged
+    assert derive_session(passings, setup, flag_at_leader=True) == flagged
+    # The flag is in the result's setup: stored, it gives the same result to every later derivation.
+    assert derive_session(passings, flagged.setup) == flagged
+    assert result(start(flagged.setup, passings)) == flagged
+    assert derive_session(passings, setup).finish_at_us is None  # without it, nothing ends the race
+    timed = setup_for([1, 2, 3, 4], session_type=SessionType.RACE, closed=True, duration_us=100 * S)
+    assert derive_session(passings, timed, flag_at_leader=True) == derive_session(passings, timed)  # a rule wins
+    unlapped = numbered([(1, T0), (2, T0 + 5 * S)])
+    assert derive_session(unlapped, setup, flag_at_leader=True) == derive_session(unlapped, setup)  # no lap: no flag
