@@ -18,7 +18,7 @@ from hardware.simulator.field import FieldConfig
 from hardware.simulator.serve import PtyDecoder, TcpDecoderServer, write_capture
 from hardware.simulator.virtual_decoder import SIMULATED_PROTOCOLS, VirtualDecoder
 from hardware.urls import parse_decoder_url
-from laptiming.cli.session_args import tcp_port
+from laptiming.cli.session_args import pace, tcp_port, wait_seconds
 
 WALL_CLOCK_FROM_US = 10**15  # decoder times past 2001 are wall-clock readings, smaller ones uptime
 
@@ -36,13 +36,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     simulate.add_argument("--host", default="127.0.0.1", help="address to listen on with --tcp")
     simulate.add_argument("--cars", type=int, default=20)
     simulate.add_argument("--seed", type=int, default=7)
-    simulate.add_argument("--speed", type=float, default=1.0, help="x real time (ignored with --out)")
+    simulate.add_argument("--speed", type=pace, default=1.0, help="x real time, above 0 (ignored with --out)")
     simulate.add_argument("--minutes", type=float, default=20.0, help="length of the session")
     simulate.add_argument("--faults", action="store_true",
                           help="missed and double reads, line noise, corrupt frames")
     simulate.add_argument("--protocol", choices=[p.value for p in SIMULATED_PROTOCOLS], default=Protocol.P3.value,
                           help="what the virtual decoder speaks: p3 (default) or p98 (it has no Protime)")
-    simulate.add_argument("--linger", type=float, default=2.0, metavar="SECONDS",
+    simulate.add_argument("--linger", type=wait_seconds, default=2.0, metavar="SECONDS",
                           help="stay connected this long after the session (late RESENDs, last bytes)")
     simulate.set_defaults(handler=simulate_command)
 

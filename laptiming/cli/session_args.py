@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import math
 import sqlite3
 from collections.abc import Callable
 
@@ -61,6 +62,32 @@ def positive_int(text: str) -> int:
     value = _whole_number(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be above zero: {text}")
+    return value
+
+
+def _finite_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from err
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
+    return value
+
+
+def pace(text: str) -> float:
+    """argparse type: a pace in times real time, above zero (a live decoder at no pace sends nothing)."""
+    value = _finite_number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above zero: {text}")
+    return value
+
+
+def wait_seconds(text: str) -> float:
+    """argparse type: seconds to wait, zero or more (a wait cannot be negative)."""
+    value = _finite_number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
     return value
 
 
