@@ -9,12 +9,14 @@ can ask for the tail it missed.
 
 from __future__ import annotations
 
+import calendar
 import os
 import select
 import socket
 import threading
 import tty
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 from hardware.errors import DecoderOpenError
@@ -25,6 +27,16 @@ from hardware.transports.base import Piece
 
 POLL_S = 0.05
 OPEN_GRACE_S = 0.2  # let a reader finish configuring the port before the session starts
+
+
+def decoder_clock_now_us() -> int:
+    """The host's local date and time now as a decoder's clock reads it (naive local time, µs).
+
+    Where a served simulator's clock starts: a real decoder's clock keeps running across a restart, so a
+    simulator stopped and started again never repeats a decoder time (the journal keys passings on it).
+    """
+    now = datetime.now()
+    return calendar.timegm(now.timetuple()) * US + now.microsecond
 
 
 def paced(pieces: Iterator[Piece], speed: float, stop: threading.Event) -> Iterator[Piece]:

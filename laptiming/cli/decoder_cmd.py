@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import calendar
 import json
 import queue
 import sys
@@ -14,11 +15,12 @@ from hardware.clock import DecoderClock
 from hardware.events import DecoderEvent, DecoderStatus, LinkState, LinkStatus, Passing
 from hardware.framing import Protocol
 from hardware.reader import DecoderReader
-from hardware.simulator.field import FieldConfig
-from hardware.simulator.serve import PtyDecoder, TcpDecoderServer, write_capture
-from hardware.simulator.virtual_decoder import SIMULATED_PROTOCOLS, VirtualDecoder
+from hardware.simulator.field import DEFAULT_START_US, US, FieldConfig
+from hardware.simulator.serve import PtyDecoder, TcpDecoderServer, decoder_clock_now_us, write_capture
+from hardware.simulator.virtual_decoder import SIMULATED_PROTOCOLS, VirtualDecoder, field_time_us
 from hardware.urls import parse_decoder_url
 from laptiming.cli.session_args import pace, tcp_port, wait_seconds
+from laptiming.errors import InputError
 
 WALL_CLOCK_FROM_US = 10**15  # decoder times past 2001 are wall-clock readings, smaller ones uptime
 
@@ -44,6 +46,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           help="what the virtual decoder speaks: p3 (default) or p98 (it has no Protime)")
     simulate.add_argument("--linger", type=wait_seconds, default=2.0, metavar="SECONDS",
                           help="stay connected this long after the session (late RESENDs, last bytes)")
+    simulate.add_argument("--start", type=decoder_start, default=None, metavar="YYYY-MM-DDTHH:MM:SS",
+                          help="the decoder clock's start, in its own local time (default: now with --tcp and "
+                               "--pty, as a real decoder's clock runs on; 2026-06-13T09:00:00 with --out, so a "
+                               "seed gives the same file)")
     simulate.set_defaults(handler=simulate_command)
 
     listen = commands.add_parser("listen", help="print passings and status from a decoder URL as they arrive")
@@ -63,10 +69,36 @@ def parse_clock(text: str) -> DecoderClock:
         raise argparse.ArgumentTypeError(str(err)) from err
 
 
+def decoder_start(text: str) -> int:
+    """argparse type for ``--start``: a date and time on the decoder's own (naive, local) clock, in µs."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"not a date and time (YYYY-MM-DDTHH:MM:SS): {text!r}") from err
+    if moment.tzinfo is not None:
+        raise argparse.ArgumentTypeError(f"give the decoder's own local time, without a UTC offset: {text!r}")
+    return calendar.timegm(moment.timetuple()) * US + moment.microsecond
+
+
+def clock_start_us(args: argparse.Namespace) -> int:
+    """Where the simulated decoder's clock starts: ``--start``, else now for a served decoder (a restarted one
+    never repeats a decoder time, as a real one's clock runs on), else the fixed start (a capture per seed)."""
+    if args.start is not None:
+        earliest = field_time_us(args.protocol, 0)  # the clock cannot read below zero
+        if args.start < earliest:
+            when = datetime.fromtimestamp(earliest // US, UTC)
+            raise InputError(f"--start: the simulated {args.protocol} decoder's clock starts at "
+                             f"{when:%Y-%m-%dT%H:%M:%S}; give a later time")
+        return int(args.start)
+    return DEFAULT_START_US if args.out else decoder_clock_now_us()
+
+
 def simulate_command(args: argparse.Namespace) -> int:
     """Serve or write one simulated session."""
+    start_us = clock_start_us(args)
     try:
-        config = FieldConfig(cars=args.cars, seed=args.seed, minutes=args.minutes, faults=args.faults)
+        config = FieldConfig(cars=args.cars, seed=args.seed, minutes=args.minutes, start_us=start_us,
+                             faults=args.faults)
     except ValueError as err:
         print(f"laptiming: {err}", file=sys.stderr)
         return 2

@@ -69,7 +69,8 @@ def test_listen_prints_human_lines(captures):
 
 def test_simulate_on_a_pty_read_by_pyserial():
     process = subprocess.Popen([*LAPTIMING, "decoder", "simulate", "--pty", "--cars", "5", "--seed", "6",
-                                "--minutes", "5", "--speed", "300", "--linger", "0.5"], stdout=subprocess.PIPE,
+                                "--minutes", "5", "--speed", "300", "--linger", "0.5",
+                                "--start", "2026-06-13T09:00:00"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
         device = process.stdout.readline().strip()

@@ -30,3 +30,15 @@ def test_a_negative_linger_is_refused_and_zero_is_taken():
     served = run_cli("decoder", "simulate", "--tcp", "0", *SMALL, "--speed", "1000", "--linger", "0")
     assert served.returncode == 0, served.stderr
     assert served.stdout.startswith("tcp://127.0.0.1:")
+
+
+def test_a_clock_start_the_decoder_cannot_read_is_refused(tmp_path):
+    capture = tmp_path / "early.p98"
+    result = run_cli("decoder", "simulate", "--out", capture, *SMALL, "--protocol", "p98",
+                     "--start", "2026-06-13T07:59:59")
+    assert result.returncode == 2 and not capture.exists()
+    assert result.stderr.strip().splitlines() == [
+        "laptiming: --start: the simulated p98 decoder's clock starts at 2026-06-13T08:00:00; give a later time"]
+    assert refusal("--start", "2026-06-13T09:00:00+02:00") == (
+        "laptiming decoder simulate: argument --start: give the decoder's own local time, without a UTC offset: "
+        "'2026-06-13T09:00:00+02:00' (see laptiming decoder simulate --help)")
