@@ -43,12 +43,56 @@ def lock_path(db_path: Path, session_id: int) -> Path:
     return db_path.parent / f"{db_path.name}.session-{session_id}.lock"
 
 
-def _read_holder(fd: int) -> LockHolder | None:
+def read_record(fd: int) -> dict | None:
+    """What the holder of a lock file wrote into it (None while it is being written, or never written)."""
     try:
         data = json.loads(os.pread(fd, 4096, 0).decode("utf-8") or "null")
-        return LockHolder(str(data["host"]), int(data["pid"]), str(data["program"]), str(data["since"]))
-    except (ValueError, TypeError, KeyError, OSError):
-        return None  # being written at this very moment, or never written
+    except (ValueError, OSError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def holder_of(record: dict | None) -> LockHolder | None:
+    """The holder a lock file's record names (None when it has not said yet)."""
+    try:
+        return None if record is None else LockHolder(str(record["host"]), int(record["pid"]),
+                                                      str(record["program"]), str(record["since"]))
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def describe_holder(record: dict | None) -> str:
+    """Who holds a lock, for a refusal: ``laptiming record (pid 1234 on host ...)``, or ``another program``."""
+    holder = holder_of(record)
+    return "another program" if holder is None else holder.describe()
+
+
+def _read_holder(fd: int) -> LockHolder | None:
+    return holder_of(read_record(fd))
+
+
+def take_exclusive(path: Path) -> tuple[int | None, dict | None]:
+    """An exclusive ``flock`` on ``path`` (made if missing), never waiting: ``(descriptor, None)`` when taken,
+    ``(None, what the holder wrote)`` when another process holds it; an :class:`InputError` if it cannot be made."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as err:
+        raise InputError(f"cannot make the recorder lock {path}: {err.strerror or err}") from err
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        record = read_record(fd)
+        os.close(fd)
+        return None, record
+    return fd, None
+
+
+def write_record(fd: int, program: str, **about: object) -> None:
+    """Say who holds the lock (host, pid, program, since when, and ``about``) in its file, replacing what was there."""
+    since = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    me = {"host": socket.gethostname(), "pid": os.getpid(), "program": program, "since": since, **about}
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, json.dumps(me).encode("utf-8"), 0)
 
 
 class RecorderLock:
@@ -63,22 +107,11 @@ class RecorderLock:
                 program: str = "laptiming record") -> RecorderLock:
         """Take the session's lock now or raise an :class:`InputError` naming who holds it (never waits)."""
         path = lock_path(Path(db_path), session_id)
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as err:
-            raise InputError(f"cannot make the recorder lock {path}: {err.strerror or err}") from err
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _read_holder(fd)
-            os.close(fd)
-            who = holder.describe() if holder is not None else "another program"
-            raise InputError(f"session {session_id} ({session_name}) is already being timed by {who}; "
-                             "stop that one first (a recorder that died holds nothing)") from None
-        since = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        me = {"host": socket.gethostname(), "pid": os.getpid(), "program": program, "since": since}
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(me).encode("utf-8"), 0)
+        fd, record = take_exclusive(path)
+        if fd is None:
+            raise InputError(f"session {session_id} ({session_name}) is already being timed by "
+                             f"{describe_holder(record)}; stop that one first (a recorder that died holds nothing)")
+        write_record(fd, program)
         return cls(path, fd)
 
     def release(self) -> None:

@@ -28,6 +28,7 @@ from hardware.urls import parse_decoder_url
 from laptiming.engine import SessionEvent, SessionResult, SessionRules, SessionState
 from laptiming.errors import InputError, TimingError
 from laptiming.service.control import Flag
+from laptiming.service.decoder_lock import DecoderLock
 from laptiming.service.entries import FROM_DB_OPTION, simulator_for_entries
 from laptiming.service.live import LiveSession
 from laptiming.service.lock import RecorderLock
@@ -178,6 +179,7 @@ class Recording:
         self.finished_elsewhere = False
         self.flag_shown: Flag | None = None  # as the control log says, any program's; read every WATCH_EVERY_S
         self.lock: RecorderLock | None = None
+        self.decoder_lock: DecoderLock | None = None  # None for a capture or the simulator in process
         live.subscribe(self._notices.put)
         live.add_problem_listener(self._on_problem)
         self.reader = DecoderReader(request.decoder_url, [self._on_link], read_listeners=[live.on_decoder_read],
@@ -188,7 +190,8 @@ class Recording:
     def start(cls, request: RecordingRequest) -> Recording:
         """Check the source, find or make the session, resume its journal, and start reading.
 
-        A bad URL, a bad capture file or a damaged database is refused before anything is written.
+        A bad URL, a bad capture file or a damaged database is refused before anything is written, and so
+        is a decoder already timing another session into this database (:mod:`laptiming.service.decoder_lock`).
         ``sim://?from-db=1`` simulates the session's entered cars (their transponders); a ``sim://``
         decoder moves on past what the journal holds of it, or resumes its session's own stream.
         """
@@ -199,16 +202,23 @@ class Recording:
         if url_text != request.decoder_url:  # a simulator told what the event holds: the options it was given
             request = replace(request, decoder_url=url_text)
             check_decoder_url(url_text)  # (a capture is read through once, not twice)
-        session_id, started_how = _find_or_create(request)
-        lock = RecorderLock.acquire(request.db_path, session_id, request.session_name,
-                                     program=request.program)  # one recorder per session
+        decoder_lock = DecoderLock.take(request.db_path, request.decoder_url, request.session_name,
+                                        program=request.program)  # one session per decoder: before anything is written
+        lock: RecorderLock | None = None
         try:
+            session_id, started_how = _find_or_create(request)
+            if decoder_lock is not None:
+                decoder_lock.timing(session_id)
+            lock = RecorderLock.acquire(request.db_path, session_id, request.session_name,
+                                         program=request.program)  # one recorder per session
             live = LiveSession.open(request.db_path, session_id, enter_unknown=request.enter_unknown)
         except BaseException:
-            lock.release()
+            for taken in (decoder_lock, lock):
+                if taken is not None:
+                    taken.release()
             raise
         recording = cls(request, session_id, started_how, live)
-        recording.lock = lock
+        recording.lock, recording.decoder_lock = lock, decoder_lock
         recording._watch_thread.start()
         recording.reader.start()
         return recording
@@ -271,6 +281,8 @@ class Recording:
             result = self.live.finish() if finishing else self.live.save_results()
         finally:
             self.live.close()
+            if self.decoder_lock is not None:  # the decoder first: once the session is let go, it is free
+                self.decoder_lock.release()
             if self.lock is not None:
                 self.lock.release()
         return RecordingOutcome(
