@@ -96,9 +96,8 @@ def record_command(args: argparse.Namespace) -> int:
     """
     request = RecordingRequest(Path(args.db), args.session, args.url, rules_from(args), args.enter_unknown)
     recording = Recording.start(request)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)  # from here on, a SIGTERM or Ctrl-C closes the recording
     notes = sys.stderr if args.json else sys.stdout  # with --json, stdout carries only JSON lines
-    print(f"{recording.started_how} session {recording.session_id} ({args.session}) into {args.db}; "
-          f"{recording.passings_journaled} passings already journaled", file=notes, flush=True)
     link_state: LinkState | None = None
     widths = ColumnWidths.fitting(recording.live.state.setup.entries)  # lines stay in columns
 
@@ -118,9 +117,10 @@ def record_command(args: argparse.Namespace) -> int:
                 if line is not None:
                     print(line, flush=True)
 
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     interrupted = output_closed = False
     try:
+        print(f"{recording.started_how} session {recording.session_id} ({args.session}) into {args.db}; "
+              f"{recording.passings_journaled} passings already journaled", file=notes, flush=True)
         for notice in recording.notices():
             show(notice)
     except (KeyboardInterrupt, _Stop):
