@@ -30,6 +30,7 @@ KEEPALIVE_EVERY_S = 15.0  # a comment line, so proxies and phones keep an idle s
 RETRY_MS = 1000  # what EventSource waits before it reconnects
 CLIENT_QUEUE = 32  # messages a client may have waiting before it is moved on to the latest snapshot
 KEEPALIVE = b": keep-alive\n\n"
+FIRST_LOOK_WAIT_S = 10.0  # the longest the server waits at start for the first picture before it answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,7 @@ class LiveResults:
         self.loop = loop
         self.picture = Picture()
         self.error: str | None = None  # the last reason the database could not be read
+        self.ready = threading.Event()  # the database looked at once: the first picture made (or the error kept)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="web-follow", daemon=True)
 
@@ -196,6 +198,8 @@ class LiveResults:
             if now >= next_ping:
                 next_ping = now + KEEPALIVE_EVERY_S
                 self._hand_over(KEEPALIVE, None)
+            if not self.ready.is_set():
+                self.ready.set()
             if change is None:
                 self._stop.wait(FOLLOW_EVERY_S)
 
@@ -208,6 +212,7 @@ class LiveResults:
                 self._follow(follower)
             except Exception as err:  # noqa: BLE001 - the page keeps what it showed; try again shortly
                 self.error = str(err)
+                self.ready.set()
                 self._stop.wait(HEADER_EVERY_S)
             finally:
                 if follower is not None:

@@ -30,7 +30,7 @@ from laptiming.errors import InputError
 from laptiming.service.control import current_flag
 from laptiming.service.day import day_sessions
 from laptiming.store import get_session, load_passings, load_setup, open_event_db
-from laptiming.web.live import Broadcaster, LiveResults
+from laptiming.web.live import FIRST_LOOK_WAIT_S, Broadcaster, LiveResults
 from laptiming.web.views import day_json, laps_json, row_json, session_json
 
 STATIC = Path(__file__).with_name("static")
@@ -135,6 +135,9 @@ def create_app(db_path: str | Path) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         web.live = LiveResults(web.db_path, web.broadcaster, asyncio.get_running_loop()).start()
+        # No answer before the database has been looked at once: a phone that opens the page (or a program that
+        # asks) as the server starts gets the running session, not an empty page.
+        await asyncio.to_thread(web.live.ready.wait, FIRST_LOOK_WAIT_S)
         try:
             yield
         finally:

@@ -218,3 +218,32 @@ def test_keep_alives_hold_an_idle_stream_open_and_a_reader_takes_them_in_its_str
     finally:
         served.stop()
     assert pictures and problems == []
+
+
+def test_the_first_answer_after_the_start_has_the_running_session_even_when_the_first_look_is_slow(
+        db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page and ``/api/session`` answered null until the follower had read the database once (a busy disk,
+    a large journal): a phone opening the page as the server started saw no session."""
+    import threading
+
+    from laptiming.web import live
+
+    class SlowToOpen(live.SessionFollower):
+        opened = threading.Event()
+
+        def __init__(self, *args, **kwargs) -> None:
+            assert self.opened.wait(30)  # the disk answers when the test's timer says so
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(live, "SessionFollower", SlowToOpen)
+    running_session(db_path, "Practice 1")
+    slow_disk = threading.Timer(0.3, SlowToOpen.opened.set)
+    served = WebServer(db_path, "127.0.0.1", 0).start()
+    slow_disk.start()
+    try:
+        with http(served) as client:
+            assert client.get("/api/session").json()["name"] == "Practice 1"
+    finally:
+        slow_disk.cancel()
+        SlowToOpen.opened.set()
+        served.stop()
