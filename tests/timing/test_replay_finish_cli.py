@@ -6,8 +6,9 @@ from __future__ import annotations
 from tests.timing.cli_runner import csv_rows, run_cli
 
 
-def test_replay_with_a_duration_lists_a_car_that_never_completed_a_lap_as_dns(tmp_path):
-    """The flag fell 30 s after the green, before two cars first reached the line: they did not start."""
+def _race_flagged_after_30_s(tmp_path):
+    """A simulated 6-car race replayed with the flag 30 s after the green (two cars had not yet reached the line):
+    the database and the replay's completed process."""
     capture = tmp_path / "session.p3"
     made = run_cli("decoder", "simulate", "--out", capture, "--cars", "6", "--seed", "7", "--minutes", "8")
     assert made.returncode == 0, made.stderr
@@ -15,6 +16,12 @@ def test_replay_with_a_duration_lists_a_car_that_never_completed_a_lap_as_dns(tm
     replayed = run_cli("replay", capture, "--db", db, "--session-type", "race", "--min-lap", "30",
                        "--duration", "30", "--name", "Race 1")
     assert replayed.returncode == 0, replayed.stderr
+    return db, replayed
+
+
+def test_replay_with_a_duration_lists_a_car_that_never_completed_a_lap_as_dns(tmp_path):
+    """The flag fell 30 s after the green, before two cars first reached the line: they did not start."""
+    db, replayed = _race_flagged_after_30_s(tmp_path)
     _, rows = csv_rows(run_cli("export", "results", "--db", db).stdout)
     assert [(r["laps"], r["status"]) for r in rows] == [("1", "finished")] * 4 + [("0", "DNS")] * 2
     assert [r["position"] for r in rows] == ["1", "2", "3", "4", "", ""]
@@ -24,13 +31,7 @@ def test_replay_with_a_duration_lists_a_car_that_never_completed_a_lap_as_dns(tm
 
 def test_replay_says_a_dns_cars_crossings_came_after_the_checkered_flag_and_counts_none(tmp_path):
     """The crossing that once 'opened' a car reaching the line only after the flag is not counted, and says why."""
-    capture = tmp_path / "session.p3"
-    made = run_cli("decoder", "simulate", "--out", capture, "--cars", "6", "--seed", "7", "--minutes", "8")
-    assert made.returncode == 0, made.stderr
-    db = tmp_path / "event.db"
-    replayed = run_cli("replay", capture, "--db", db, "--session-type", "race", "--min-lap", "30",
-                       "--duration", "30", "--name", "Race 1")
-    assert replayed.returncode == 0, replayed.stderr
+    db, replayed = _race_flagged_after_30_s(tmp_path)
     _, results = csv_rows(run_cli("export", "results", "--db", db).stdout)
     dns = {r["transponder"] for r in results if r["status"] == "DNS"}
     assert len(dns) == 2
