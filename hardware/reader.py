@@ -13,7 +13,8 @@ after them to reveal a gap) is asked for on every connection: the first time a d
 it (its STATUS, about every 5 s, or a PASSING) the reader sends RESEND from the highest number it
 has of that decoder (``last_seen`` from the journal on a resume) plus one, UNTIL the open end
 ``hardware.sequence.RESEND_TO_NEWEST``. A gap asked for on an earlier connection and never answered
-(the link dropped first, or the decoder was silent) is asked for again with it.
+(the link dropped first, or the decoder was silent) is asked for again with it, and so are the
+numbers missing inside a resumed session's journal (``gaps``, from the journal on a resume).
 The tail is asked of the decoder that names itself on the link, never guessed from the journal,
 so a different decoder on the same address is never asked for another's numbers. A decoder with
 no history is asked for nothing old.
@@ -80,6 +81,7 @@ class DecoderReader:
         *,
         backoff: Backoff | None = None,
         last_seen: dict[int, int] | None = None,
+        gaps: dict[int, list[tuple[int, int]]] | None = None,
         read_timeout: float = 0.2,
         transport: Transport | None = None,
         read_listeners: Iterable[ReadListener] = (),
@@ -98,7 +100,7 @@ class DecoderReader:
         # catch-up burst, a file:// capture read flat out) is decoded in bulk, the same events in the
         # same order. The journal writer's bounded queue makes this reader wait when it runs ahead.
         self.decoder = StreamDecoder(parsed.protocol, source=url)
-        self.sequence = PassingSequence(last_seen)
+        self.sequence = PassingSequence(last_seen, gaps)  # gaps of the journal: asked for again on connecting
         self.resend_requests: list[tuple[int, int]] = []
         self._heard: set[int] = set()  # decoders that have spoken on the current connection
         self.held = HeldPassings(hold_silence_s)  # passings after a gap asked for, until it is filled

@@ -40,10 +40,15 @@ class Verdict:
 class PassingSequence:
     """Tracks passing numbers for every decoder seen on one connection (or several)."""
 
-    def __init__(self, last_seen: dict[int, int] | None = None) -> None:
+    def __init__(self, last_seen: dict[int, int] | None = None,
+                 gaps: dict[int, list[tuple[int, int]]] | None = None) -> None:
+        """``last_seen``: each decoder's highest number journaled; ``gaps``: ranges it never gave (asked again)."""
         self._decoders: dict[int, _DecoderNumbers] = {}
         for decoder_id, number in (last_seen or {}).items():
             self._decoders[decoder_id] = _DecoderNumbers(highest=number)
+        for decoder_id, ranges in (gaps or {}).items():
+            numbers = self._decoders.setdefault(decoder_id, _DecoderNumbers())
+            numbers.requested = list(ranges[-REQUESTED_WINDOW:])
         self.duplicates = 0
 
     def highest(self, decoder_id: int) -> int | None:

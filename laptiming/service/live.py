@@ -51,7 +51,7 @@ from laptiming.store import (
     write_transaction,
 )
 from laptiming.store.entries import enter_by_number
-from laptiming.store.journal import last_passing_numbers
+from laptiming.store.journal import journal_gaps, last_passing_numbers
 from laptiming.store.database import Durability
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ class LiveSession:
         self.state = state
         self.clock = clock
         self.last_seen = last_seen
+        self.journal_gaps: dict[int, list[tuple[int, int]]] = {}  # numbers a resumed session never got (asked again)
         self._green_at_first_passing = green_at_first_passing and state.setup.markers.green_us is None
         self._enter_unknown = enter_unknown
         self._green_to_retry: int | None = None
@@ -113,6 +114,7 @@ class LiveSession:
                     update_session(db, session_id, phase=SessionPhase.RUNNING)
             setup = load_setup(db, session_id)
             passings = load_passings(db, session_id)
+            gaps = journal_gaps(db, passings)
         finally:
             db.close()
         live = cls(
@@ -125,6 +127,7 @@ class LiveSession:
             enter_unknown=enter_unknown,
             durability=durability,
         )
+        live.journal_gaps = gaps
         live.writer.start()
         return live
 

@@ -183,7 +183,7 @@ class Recording:
         live.subscribe(self._notices.put)
         live.add_problem_listener(self._on_problem)
         self.reader = DecoderReader(request.decoder_url, [self._on_link], read_listeners=[live.on_decoder_read],
-                                    last_seen=live.last_seen)
+                                    last_seen=live.last_seen, gaps=live.journal_gaps)
         self._watch_thread = threading.Thread(target=self._watch, name=f"setup-watch {session_id}", daemon=True)
 
     @classmethod

@@ -63,3 +63,15 @@ class LateToResend(VirtualDecoder):
         """The usual answer, once allowed."""
         assert self._may_answer.wait(WAIT_S)
         return super().answer(request)
+
+
+class SilentUntilAllowed(VirtualDecoder):
+    """A decoder that ignores RESEND until the test allows answers (a decoder busy, a request lost on the wire)."""
+
+    def __init__(self, config: FieldConfig) -> None:
+        super().__init__(config)
+        self.answering = threading.Event()
+
+    def answer(self, request: P3Record) -> bytes:
+        """Nothing until allowed, then the usual answer."""
+        return super().answer(request) if self.answering.is_set() else b""

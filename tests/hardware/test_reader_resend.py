@@ -16,7 +16,7 @@ from hardware.simulator.serve import TcpDecoderServer
 from hardware.simulator.virtual_decoder import ERROR_TOR_UNKNOWN, VirtualDecoder
 
 from .collect import Collector, has_passings, has_state, wait_until
-from .gate import Gate, GatedBackoff, LateToResend
+from .gate import Gate, GatedBackoff, LateToResend, SilentUntilAllowed
 
 
 def _link_dropped_after(count: int, gate: Gate, server: TcpDecoderServer, collector: Collector) -> None:
@@ -265,17 +265,6 @@ def test_passings_held_when_the_reader_stops_are_delivered_before_it_ends():
     notes = [e.detail for e in collector.events if isinstance(e, LinkStatus) and e.detail]
     assert notes == [f"decoder {decoder.decoder_id}: 5 of passings {first + 5}-{first + 9} not resent before "
                      f"the reader stopped; {live} held passing(s) shown without them"]
-
-
-class SilentUntilAllowed(VirtualDecoder):
-    """A decoder that ignores RESEND until the test allows answers (a decoder busy, a request lost on the wire)."""
-
-    def __init__(self, config: FieldConfig) -> None:
-        super().__init__(config)
-        self.answering = threading.Event()
-
-    def answer(self, request):
-        return super().answer(request) if self.answering.is_set() else b""
 
 
 def test_a_gap_unanswered_when_the_link_dropped_is_asked_for_again_on_the_next_connection():

@@ -66,3 +66,10 @@ def test_the_parts_of_gaps_that_never_came_are_known_to_ask_again():
     sequence.accept(passing(1, time_us=5))  # a counter reset forgets the old gaps
     sequence.accept(passing(3, time_us=6))
     assert sequence.unanswered(1) == [(2, 2)]
+
+
+def test_gaps_of_the_journal_are_asked_for_again_and_delivered_when_they_come():
+    sequence = PassingSequence(last_seen={1: 100}, gaps={1: [(90, 92)]})
+    assert sequence.unanswered(1) == [(90, 92)]
+    assert sequence.accept(passing(91)) == Verdict(True)  # asked for: delivered, not taken for a counter reset
+    assert sequence.highest(1) == 100 and sequence.unanswered(1) == [(90, 90), (92, 92)]

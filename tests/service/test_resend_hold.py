@@ -25,7 +25,7 @@ from laptiming.service.recording import Subscription
 from laptiming.store import load_passings, open_event_db
 from laptiming.store.journal import last_passing_numbers
 from tests.hardware.collect import wait_until
-from tests.hardware.gate import Gate, LateToResend
+from tests.hardware.gate import Gate, LateToResend, SilentUntilAllowed
 
 BOUND_S = 30.0
 STOP_AT = 12  # passings journaled when the recorder stops
@@ -131,3 +131,62 @@ def test_a_restarted_recorder_shows_no_lap_spanning_the_passings_it_missed(tmp_p
     assert outcome.finished
     final = {(lap.transponder, lap.lap_no): lap.lap_time_us for lap in outcome.result.laps}
     assert final == {(t, n + 1): time_us for t, times in truth.items() for n, time_us in enumerate(times)}
+
+
+def _journaled_numbers(db: Path, session_id: int) -> list[int]:
+    store = open_event_db(db, readonly=True)
+    try:
+        return sorted(passing.passing_number for passing in load_passings(store, session_id))
+    finally:
+        store.close()
+
+
+def _until_journaled(recording: Recording, passings: int) -> None:
+    wait_until(lambda: recording.passings_journaled >= passings, f"{passings} passings journaled", BOUND_S)
+
+
+def test_passings_a_silent_decoder_never_resent_are_asked_for_again_when_the_session_is_resumed(tmp_path: Path) -> None:
+    """The recorder is away while 13..30 are made; back, it asks for them, but the decoder does not answer, so after
+    the wait 31..40 are journaled without them. A recorder resumed later asks again for what the journal lacks."""
+    decoder = SilentUntilAllowed(FieldConfig(cars=6, seed=8, minutes=12))
+    gate = Gate(decoder, stops=[STOP_AT, RESTART_AT, ANSWER_AT + 2])
+    server = TcpDecoderServer(decoder, speed=0, pieces=gate.pieces()).start()
+    request = RecordingRequest(tmp_path / "event.db", "Race 1", server.url, SessionRules(min_lap_us=10_000_000),
+                               enter_unknown=True)
+    recordings: list[Recording] = []
+    first = decoder.first_passing_number
+    try:
+        recordings.append(recording := Recording.start(request))
+        assert server.wait_for_connections(1, BOUND_S)
+        gate.start.set()
+        assert gate.reached[STOP_AT].wait(BOUND_S)
+        _until_journaled(recording, STOP_AT)
+        recording.stop()
+        recording.close(finish=False)
+        gate.release[STOP_AT].set()
+        assert gate.reached[RESTART_AT].wait(BOUND_S)  # made while nobody records them
+
+        recordings.append(recording := Recording.start(request))
+        assert server.wait_for_connections(2, BOUND_S)
+        gate.release[RESTART_AT].set()
+        assert gate.reached[ANSWER_AT + 2].wait(BOUND_S)
+        _until_journaled(recording, STOP_AT + ANSWER_AT + 2 - RESTART_AT)  # the wait ran out: shown without them
+        recording.stop()
+        recording.close(finish=False)
+        assert _journaled_numbers(request.db_path, recording.session_id) == \
+            [*range(first, first + STOP_AT), *range(first + RESTART_AT, first + ANSWER_AT + 2)]
+
+        decoder.answering.set()  # the decoder answers again (it was busy)
+        recordings.append(recording := Recording.start(request))
+        assert server.wait_for_connections(3, BOUND_S)
+        gate.release[ANSWER_AT + 2].set()
+        assert server.finished.wait(BOUND_S)
+        _until_journaled(recording, len(decoder.memory))
+        recording.stop()
+        recording.close(finish=True)
+    finally:
+        decoder.answering.set()
+        for started in recordings:
+            started.stop()
+        server.stop()
+    assert _journaled_numbers(request.db_path, recording.session_id) == list(range(first, first + len(decoder.memory)))
