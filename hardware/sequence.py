@@ -11,6 +11,7 @@ gives the open range to ask for when a decoder is heard on a new connection.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from hardware.events import Passing
@@ -75,15 +76,8 @@ class PassingSequence:
             return []
         seen = numbers.recent
         oldest = min(seen) if len(seen) >= RECENT_WINDOW else 0
-        missing = sorted({number for first, last in numbers.requested if last - first < RECENT_WINDOW
-                          for number in range(max(first, oldest), last + 1) if number not in seen})
-        ranges: list[tuple[int, int]] = []
-        for number in missing:
-            if ranges and ranges[-1][1] == number - 1:
-                ranges[-1] = (ranges[-1][0], number)
-            else:
-                ranges.append((number, number))
-        return ranges
+        return number_runs(sorted({number for first, last in numbers.requested if last - first < RECENT_WINDOW
+                                   for number in range(max(first, oldest), last + 1) if number not in seen}))
 
     def accept(self, passing: Passing) -> Verdict:
         """Classify one arriving passing."""
@@ -109,3 +103,14 @@ class PassingSequence:
             numbers.highest = number
             numbers.requested.clear()
         return Verdict(deliver=True)
+
+
+def number_runs(numbers: Iterable[int]) -> list[tuple[int, int]]:
+    """Ascending passing numbers as ranges of consecutive ones (what a RESEND asks for)."""
+    ranges: list[tuple[int, int]] = []
+    for number in numbers:
+        if ranges and ranges[-1][1] == number - 1:
+            ranges[-1] = (ranges[-1][0], number)
+        else:
+            ranges.append((number, number))
+    return ranges

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from sqlite_utils import Database
 
 from hardware.events import Passing
+from hardware.sequence import number_runs
 from laptiming.engine import MANUAL_DECODER_ID
 from laptiming.store.bulk import insert_flat
 
@@ -216,16 +217,5 @@ def journal_gaps(db: Database, passings: Iterable[Passing]) -> dict[int, list[tu
             journaled = {row[0] for row in db.execute(
                 "SELECT passing_number FROM passings WHERE decoder_id = ? AND passing_number BETWEEN ? AND ?",
                 [decoder_id, first, last])}
-            gaps.setdefault(decoder_id, []).extend(_runs(n for n in range(first, last + 1) if n not in journaled))
+            gaps.setdefault(decoder_id, []).extend(number_runs(n for n in range(first, last + 1) if n not in journaled))
     return {decoder_id: ranges for decoder_id, ranges in gaps.items() if ranges}
-
-
-def _runs(numbers: Iterable[int]) -> list[tuple[int, int]]:
-    """Ascending numbers as ranges of consecutive ones."""
-    ranges: list[tuple[int, int]] = []
-    for number in numbers:
-        if ranges and ranges[-1][1] == number - 1:
-            ranges[-1] = (ranges[-1][0], number)
-        else:
-            ranges.append((number, number))
-    return ranges
