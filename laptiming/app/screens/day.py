@@ -21,11 +21,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
+from laptiming.app.widgets.columns import Column, drawn_width
 from laptiming.service.day import DaySession
+from laptiming.store import SessionPhase
 
-CELL_PADDING = 1  # blank cells either side of each column, as a DataTable draws them
 NAMES_SHOWN = 40  # drivers listed under the table for the session expected next
-PHASE_STYLE = {"running": "bold green", "finished": "dim"}
+PHASE_STYLE = {SessionPhase.RUNNING: "bold green", SessionPhase.FINISHED: "dim"}
 
 
 class DayLayout(enum.Enum):
@@ -43,9 +44,9 @@ def _timed_by(item: DaySession) -> str:
 
 def _state(item: DaySession) -> str:
     """The state with what matters about it: a running session's flag, a finished one's results."""
-    if item.phase.value == "running" and item.flag is not None:
+    if item.phase is SessionPhase.RUNNING and item.flag is not None:
         return f"running, {item.flag.value}"
-    if item.phase.value == "finished" and item.results is not None:
+    if item.phase is SessionPhase.FINISHED and item.results is not None:
         return f"finished, {item.results.value}"
     return item.phase.value
 
@@ -72,8 +73,6 @@ _KEYS = {
     DayLayout.NO_END: ("id", "start", "name", "type", "phase", "cars", "passings"),
 }
 
-Column = tuple[str, str, int]  # key, header, width in cells
-
 
 def day_table(sessions: Sequence[DaySession], available: int) -> tuple[DayLayout, tuple[Column, ...], list[list[str]]]:
     """The widest layout whose columns fit ``available`` cells (the narrowest when none does: the table then
@@ -84,7 +83,7 @@ def day_table(sessions: Sequence[DaySession], available: int) -> tuple[DayLayout
         rows = [[text(item) for _, text in cells.values()] for item in sessions]
         columns = tuple((key, header, max([cell_len(header), *(cell_len(row[index]) for row in rows)]))
                         for index, (key, (header, _)) in enumerate(cells.items()))
-        if sum(width + 2 * CELL_PADDING for _, _, width in columns) - CELL_PADDING <= available:
+        if drawn_width(columns) <= available:
             break
     return layout, columns, rows
 
@@ -140,7 +139,7 @@ class DayScreen(Screen):
         state_at = next(index for index, (key, _, _) in enumerate(columns) if key == "phase")
         for item, texts in zip(self._sessions, rows, strict=True):
             cells: list[str | Text] = list(texts)
-            cells[state_at] = Text(texts[state_at], style=PHASE_STYLE.get(item.phase.value, ""))
+            cells[state_at] = Text(texts[state_at], style=PHASE_STYLE.get(item.phase, ""))
             table.add_row(*cells, key=str(item.session_id))
         self.query_one("#expected", Label).update(self._under_table(layout))
 
