@@ -28,6 +28,11 @@ from hardware.events import Passing
 # the wait, so only silence counts; one second is far more than an answer takes, short enough that
 # a standings line is late by no more than a refresh or two, and well under any lap.
 HOLD_SILENCE_S = 1.0
+# A gap its hold gave up on is asked for again on the same connection, not held for (its later passings
+# are shown already): first after REASK_FIRST_S, then at doubling intervals up to REASK_CAP_S, for as long
+# as the link lasts. A busy decoder answers a later ask; one that lost the passings costs a small frame a minute.
+REASK_FIRST_S = 5.0
+REASK_CAP_S = 60.0
 
 
 class HoldEnd(enum.Enum):
@@ -38,6 +43,11 @@ class HoldEnd(enum.Enum):
     REFUSED = "refused"  # the decoder answered with an ERROR record
     LINK_LOST = "link lost"  # the connection dropped: no answer can come on it
     STOPPED = "stopped"  # the reader is ending
+
+
+def ranges_text(ranges: tuple[tuple[int, int], ...]) -> str:
+    """Passing-number ranges as a person reads them: ``6-10, 14``."""
+    return ", ".join(f"{first}-{last}" if last > first else str(first) for first, last in ranges)
 
 
 @dataclass(slots=True)
@@ -61,8 +71,8 @@ class Released:
 
     def describe(self, wait_s: float = HOLD_SILENCE_S) -> str:
         """One line for the link's detail: which passings are missing and what was shown without them."""
-        gaps = ", ".join(f"{first}-{last}" if last > first else str(first) for first, last in self.asked)
-        why = {HoldEnd.SILENT: f"not resent within {wait_s:g} s", HoldEnd.REFUSED: "refused by the decoder",
+        gaps = ranges_text(self.asked)
+        why = {HoldEnd.SILENT: f"not resent within {wait_s:g} s (asked for again while the link lasts)", HoldEnd.REFUSED: "refused by the decoder",
                HoldEnd.LINK_LOST: "not resent before the link dropped",
                HoldEnd.STOPPED: "not resent before the reader stopped"}.get(self.end, self.end.value)
         return (f"decoder {self.decoder_id}: {self.not_resent} of passings {gaps} {why}; "
@@ -119,3 +129,46 @@ class HeldPassings:
         hold = self.holds.pop(decoder_id)
         passings = sorted(hold.passings, key=lambda p: p.passing_number)
         return Released(decoder_id, passings, tuple(hold.ranges), hold.outstanding, end)
+
+
+@dataclass(slots=True)
+class _Reask:
+    at: float
+    every: float
+    asked: tuple[tuple[int, int], ...]
+
+
+class Reasks:
+    """When to ask each decoder again for the gaps a hold gave up on (silence), on the same connection."""
+
+    def __init__(self, first_s: float = REASK_FIRST_S, cap_s: float = REASK_CAP_S) -> None:
+        self.first_s, self.cap_s = first_s, cap_s
+        self.pending: dict[int, _Reask] = {}  # by decoder id; the reader tests it for emptiness on the hot path
+
+    def after_silence(self, released: Released, now: float) -> None:
+        """A hold ended without part of its gaps: ask for them again after ``first_s``."""
+        if released.end is not HoldEnd.SILENT or not released.not_resent:
+            return
+        reask = self.pending.get(released.decoder_id)
+        if reask is None:
+            self.pending[released.decoder_id] = _Reask(now + self.first_s, self.first_s, released.asked)
+        else:
+            reask.asked += released.asked
+
+    def due(self, now: float) -> list[int]:
+        """The decoders to ask again now; each is next due after twice its last interval (up to ``cap_s``)."""
+        ids = [decoder_id for decoder_id, reask in self.pending.items() if reask.at <= now]
+        for decoder_id in ids:
+            reask = self.pending[decoder_id]
+            reask.every = min(self.cap_s, reask.every * 2)
+            reask.at = now + reask.every
+        return ids
+
+    def answered(self, decoder_id: int) -> str:
+        """The decoder has sent every number it was asked for again: stop asking; one line saying so."""
+        gaps = ranges_text(self.pending.pop(decoder_id).asked)
+        return f"decoder {decoder_id}: passings {gaps} came when asked for again; their laps are counted"
+
+    def forget(self) -> None:
+        """A new connection asks for every unanswered gap itself (and holds for it): nothing left to ask again."""
+        self.pending.clear()

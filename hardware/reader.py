@@ -24,7 +24,10 @@ passing-number order once it is filled (:mod:`hardware.holdback`, which says why
 every passing): a live passing heard before the resent ones would show a lap spanning the gap. A
 decoder that does not answer RESEND (silent for ``HOLD_SILENCE_S``, or an ERROR record), a dropped
 link and a stop hand the held passings over without the gap; a LinkStatus detail says which
-passings never came. With nothing held, a passing costs one more test of an empty dict.
+passings never came. A gap given up on for silence is asked for again on the same connection, after
+5 s and then less and less often (:class:`hardware.holdback.Reasks`), without holding: its passings,
+when they come, are delivered as any late passing is, and a LinkStatus detail says so. With nothing
+held, a passing costs one more test of an empty dict.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from hardware import p3
 from hardware.errors import DecoderError, DecoderIOError, DecoderOpenError
 from hardware.events import DecoderErrorReport, DecoderEvent, DecoderStatus, LinkState, LinkStatus, Passing
 from hardware.framing import Protocol, StreamDecoder
-from hardware.holdback import HOLD_SILENCE_S, HeldPassings, HoldEnd, Released
+from hardware.holdback import HOLD_SILENCE_S, HeldPassings, HoldEnd, Reasks, Released
 from hardware.sequence import PassingSequence
 from hardware.transports import transport_for_url
 from hardware.transports.base import Transport
@@ -86,6 +89,7 @@ class DecoderReader:
         transport: Transport | None = None,
         read_listeners: Iterable[ReadListener] = (),
         hold_silence_s: float = HOLD_SILENCE_S,
+        reasks: Reasks | None = None,
     ) -> None:
         parsed = with_capture_protocol(parse_decoder_url(url))  # a capture of P98 lines is read as P98
         self.url = url
@@ -104,6 +108,7 @@ class DecoderReader:
         self.resend_requests: list[tuple[int, int]] = []
         self._heard: set[int] = set()  # decoders that have spoken on the current connection
         self.held = HeldPassings(hold_silence_s)  # passings after a gap asked for, until it is filled
+        self.reasks = reasks or Reasks()  # gaps a hold gave up on, asked for again on the same connection
         self.error: DecoderError | None = None
         self._state = LinkState.CONNECTING
         self._last_packet_ns: int | None = None
@@ -187,6 +192,7 @@ class DecoderReader:
                 continue
             self._backoff.reset()
             self._heard.clear()
+            self.reasks.forget()  # the new connection asks for every unanswered gap as its decoder speaks
             self._set_state(LinkState.CONNECTED)
             return True
         return False
@@ -204,6 +210,8 @@ class DecoderReader:
                     self._receive(data)
                 if self.held.holds:
                     self._hand_over(self.held.due(time.monotonic()))
+                if self.reasks.pending:
+                    self._ask_again(time.monotonic())
         except DecoderIOError as err:
             transport.close()
             self.decoder.reset()
@@ -259,6 +267,8 @@ class DecoderReader:
                     delivered.extend(release.passings)
                     refused = [*(refused or ()), release]
         self._hand_to_read_listeners(delivered)
+        if self.reasks.pending:
+            self._say_answered(delivered)
         for release in refused or ():
             if release.not_resent:
                 self._set_state(self._state, release.describe(held.wait_s))
@@ -282,9 +292,31 @@ class DecoderReader:
         for passing in passings:
             self._publish(passing)
         self._hand_to_read_listeners(passings)
+        now = time.monotonic()
         for release in releases:
             if release.not_resent:
                 self._set_state(self._state, release.describe(self.held.wait_s))
+            self.reasks.after_silence(release, now)
+
+    def _ask_again(self, now: float) -> None:
+        """Ask the decoders whose turn it is again for the gaps their holds gave up on (not held for)."""
+        for decoder_id in self.reasks.due(now):
+            if decoder_id in self.held.holds:  # a gap asked for meanwhile: that hold waits for its own answer
+                continue
+            gaps = self.sequence.unanswered(decoder_id)
+            if not gaps:
+                self._set_state(self._state, self.reasks.answered(decoder_id))
+            for gap in gaps:
+                self._request_resend(*gap)
+
+    def _say_answered(self, delivered: list[DecoderEvent]) -> None:
+        """Stop asking a decoder that a late passing in this read left with nothing unanswered, and say so."""
+        pending, sequence = self.reasks.pending, self.sequence
+        late = {e.decoder_id for e in delivered if isinstance(e, Passing) and e.decoder_id in pending
+                and e.passing_number < (sequence.highest(e.decoder_id) or 0)}
+        for decoder_id in late:
+            if not sequence.unanswered(decoder_id):
+                self._set_state(self._state, self.reasks.answered(decoder_id))
 
     def _can_resend(self) -> bool:
         return self._transport.can_resend and self.protocol is Protocol.P3
