@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
-from hardware.reader import Backoff
+from hardware.reader import Backoff, DecoderReader
 from hardware.p3 import P3Record
 from hardware.simulator.field import FieldConfig
+from hardware.simulator.serve import TcpDecoderServer
 from hardware.simulator.virtual_decoder import VirtualDecoder
 from hardware.transports.base import Piece
 
@@ -75,3 +78,24 @@ class SilentUntilAllowed(VirtualDecoder):
     def answer(self, request: P3Record) -> bytes:
         """Nothing until allowed, then the usual answer."""
         return super().answer(request) if self.answering.is_set() else b""
+
+
+@contextmanager
+def serving(decoder: VirtualDecoder, gate: Gate | None = None) -> Iterator[TcpDecoderServer]:
+    """The decoder on a real TCP port, flat out (held by ``gate`` where given), stopped at the end."""
+    server = TcpDecoderServer(decoder, speed=0, pieces=gate.pieces() if gate else None).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def reading(url: str, listeners: list[Any], **options: Any) -> Iterator[DecoderReader]:
+    """A reader on ``url`` (``options`` as DecoderReader takes them), stopped and joined at the end."""
+    reader = DecoderReader(url, listeners, **options).start()
+    try:
+        yield reader
+    finally:
+        reader.stop()
+        reader.join(5)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from hardware import LinkStatus
 from hardware.holdback import Reasks
-from hardware.reader import DecoderReader
 from hardware.simulator.field import FieldConfig
-from hardware.simulator.serve import TcpDecoderServer
 
 from .collect import Collector, has_passings
-from .gate import Gate, SilentUntilAllowed
+from .gate import Gate, SilentUntilAllowed, reading, serving
 
 
 def said(words: str):
@@ -20,27 +18,20 @@ def said(words: str):
 def test_a_gap_the_decoder_did_not_resend_in_time_is_asked_for_again_while_the_link_lasts():
     decoder = SilentUntilAllowed(FieldConfig(cars=6, seed=2, minutes=6))
     gate = Gate(decoder, stops=[10])
-    server = TcpDecoderServer(decoder, speed=0, pieces=gate.pieces()).start()
     collector = Collector()
     first = decoder.first_passing_number
-    reader = None
-    try:
+    with serving(decoder, gate) as server:
         gate.start.set()
         assert gate.reached[10].wait(20)  # made before anyone listens; the journal has 1..5, so 6..10 are the gap
-        reader = DecoderReader(server.url, [collector], last_seen={decoder.decoder_id: first + 4},
-                               hold_silence_s=0.3, reasks=Reasks(first_s=0.2, cap_s=1.0)).start()
-        assert server.wait_for_connections(1, 20)
-        gate.release[10].set()
-        assert server.finished.wait(20)
-        collector.wait_for(said("not resent within 0.3 s"))  # the live passings went out without 6..10
-        decoder.answering.set()  # the decoder catches up: an ask from now on is answered
-        collector.wait_for(has_passings(len(decoder.memory) - 5))
-        collector.wait_for(said("came when asked for again"))
-    finally:
-        if reader is not None:
-            reader.stop()
-            reader.join(5)
-        server.stop()
+        with reading(server.url, [collector], last_seen={decoder.decoder_id: first + 4},
+                     hold_silence_s=0.3, reasks=Reasks(first_s=0.2, cap_s=1.0)) as reader:
+            assert server.wait_for_connections(1, 20)
+            gate.release[10].set()
+            assert server.finished.wait(20)
+            collector.wait_for(said("not resent within 0.3 s"))  # the live passings went out without 6..10
+            decoder.answering.set()  # the decoder catches up: an ask from now on is answered
+            collector.wait_for(has_passings(len(decoder.memory) - 5))
+            collector.wait_for(said("came when asked for again"))
     collector.drain()
     numbers = [p.passing_number for p in collector.passings]
     assert sorted(numbers) == list(range(first + 5, first + len(decoder.memory)))  # 6..10 came after all

@@ -9,14 +9,13 @@ import pytest
 from hardware import LinkState, LinkStatus, Passing
 from hardware.events import DecoderErrorReport, DecoderStatus
 from hardware.framing import BULK_MIN_BYTES
-from hardware.reader import DecoderReader
 from hardware.sequence import RESEND_TO_NEWEST
 from hardware.simulator.field import FieldConfig
 from hardware.simulator.serve import TcpDecoderServer
 from hardware.simulator.virtual_decoder import ERROR_TOR_UNKNOWN, VirtualDecoder
 
 from .collect import Collector, has_passings, has_state, wait_until
-from .gate import Gate, GatedBackoff, LateToResend, SilentUntilAllowed
+from .gate import Gate, GatedBackoff, LateToResend, SilentUntilAllowed, reading, serving
 
 
 def _link_dropped_after(count: int, gate: Gate, server: TcpDecoderServer, collector: Collector) -> None:
@@ -33,11 +32,9 @@ def _link_dropped_after(count: int, gate: Gate, server: TcpDecoderServer, collec
 def test_tcp_drop_reconnect_and_resend_lose_and_double_nothing():
     decoder = VirtualDecoder(FieldConfig(cars=12, seed=5, minutes=8))
     gate = Gate(decoder, stops=[10, 25])
-    server = TcpDecoderServer(decoder, speed=0, pieces=gate.pieces()).start()
     backoff = GatedBackoff()
     collector = Collector()
-    reader = DecoderReader(server.url, [collector], backoff=backoff).start()
-    try:
+    with serving(decoder, gate) as server, reading(server.url, [collector], backoff=backoff) as reader:
         _link_dropped_after(10, gate, server, collector)  # the network cable is pulled mid-session
         gate.release[10].set()  # passings 11..25 happen while nobody listens
         assert gate.reached[25].wait(20)
@@ -46,10 +43,6 @@ def test_tcp_drop_reconnect_and_resend_lose_and_double_nothing():
         gate.release[25].set()  # the session goes on: the decoder speaks and is asked for the tail
         assert server.finished.wait(20)
         collector.wait_for(has_passings(len(decoder.memory)))
-    finally:
-        reader.stop()
-        reader.join(5)
-        server.stop()
     numbers = [p.passing_number for p in collector.passings]
     first = decoder.first_passing_number
     assert sorted(numbers) == list(range(first, first + len(decoder.memory)))
@@ -65,20 +58,13 @@ def _catch_up(config: FieldConfig, journaled: int, raw_listeners=(), read_listen
     """A whole session made while no reader was connected, then a reader that has journaled the first
     ``journaled`` passings connects: (decoder, reader, what it delivered), once the tail has arrived."""
     decoder = VirtualDecoder(config)
-    server = TcpDecoderServer(decoder, speed=0).start()
     collector = Collector()
-    reader = None
-    try:
+    with serving(decoder) as server:
         assert server.finished.wait(20)
         first, made = decoder.first_passing_number, len(decoder.memory)
-        reader = DecoderReader(server.url, [collector], list(raw_listeners), read_listeners=list(read_listeners),
-                               last_seen={decoder.decoder_id: first + journaled - 1}).start()
-        collector.wait_for(has_passings(made - journaled))
-    finally:
-        if reader is not None:
-            reader.stop()
-            reader.join(5)
-        server.stop()
+        with reading(server.url, [collector], raw_listeners=list(raw_listeners), read_listeners=list(read_listeners),
+                     last_seen={decoder.decoder_id: first + journaled - 1}) as reader:
+            collector.wait_for(has_passings(made - journaled))
     collector.drain()
     return decoder, reader, [p._replace(host_time_ns=0, source="") for p in collector.passings]
 
@@ -115,18 +101,11 @@ def test_each_reads_events_go_to_the_read_listeners_together():
 
 def test_a_first_connect_without_history_asks_for_nothing_old():
     decoder = VirtualDecoder(FieldConfig(cars=6, seed=2, minutes=6))
-    server = TcpDecoderServer(decoder, speed=0).start()
     collector = Collector()
-    reader = None
-    try:
+    with serving(decoder) as server:
         assert server.finished.wait(20)
-        reader = DecoderReader(server.url, [collector]).start()
-        collector.wait_for(lambda events: sum(isinstance(e, DecoderStatus) for e in events) >= 3)
-    finally:
-        if reader is not None:
-            reader.stop()
-            reader.join(5)
-        server.stop()
+        with reading(server.url, [collector]) as reader:
+            collector.wait_for(lambda events: sum(isinstance(e, DecoderStatus) for e in events) >= 3)
     assert reader.resend_requests == []
     assert collector.passings == []
 
@@ -134,21 +113,15 @@ def test_a_first_connect_without_history_asks_for_nothing_old():
 def test_passings_made_while_the_link_was_down_at_the_session_end_arrive_after_the_reconnect():
     decoder = VirtualDecoder(FieldConfig(cars=8, seed=4, minutes=6))
     gate = Gate(decoder, stops=[12])
-    server = TcpDecoderServer(decoder, speed=0, pieces=gate.pieces()).start()
     backoff = GatedBackoff()
     collector = Collector()
-    reader = DecoderReader(server.url, [collector], backoff=backoff).start()
-    try:
+    with serving(decoder, gate) as server, reading(server.url, [collector], backoff=backoff) as reader:
         _link_dropped_after(12, gate, server, collector)
         gate.release[12].set()  # the rest of the session, to its last passing, while nobody listens
         assert server.finished.wait(20)
         backoff.allowed.set()
         assert server.wait_for_connections(2, 20)
         collector.wait_for(has_passings(len(decoder.memory)))
-    finally:
-        reader.stop()
-        reader.join(5)
-        server.stop()
     collector.drain()
     first = decoder.first_passing_number
     assert [p._replace(host_time_ns=0, source="") for p in collector.passings] == decoder.passings()
@@ -167,25 +140,18 @@ class SilentOnResend(VirtualDecoder):
 def test_a_decoder_that_cannot_resend_does_not_hold_the_reader_up(make):
     decoder = make(FieldConfig(cars=6, seed=2, minutes=6))
     gate = Gate(decoder, stops=[10])
-    server = TcpDecoderServer(decoder, speed=0, pieces=gate.pieces()).start()
     collector = Collector()
-    reader = None
-    try:
+    with serving(decoder, gate) as server:
         gate.start.set()
         assert gate.reached[10].wait(20)  # ten passings made before anyone listens
         first, made_before = decoder.first_passing_number, 10
-        reader = DecoderReader(server.url, [collector], last_seen={decoder.decoder_id: first + 4}).start()
-        assert server.wait_for_connections(1, 20)
-        gate.release[10].set()
-        assert server.finished.wait(20)
-        collector.wait_for(has_passings(len(decoder.memory) - made_before))
-        if not decoder.answers_resend:
-            collector.wait_for(lambda events: any(isinstance(e, DecoderErrorReport) for e in events))
-    finally:
-        if reader is not None:
-            reader.stop()
-            reader.join(5)
-        server.stop()
+        with reading(server.url, [collector], last_seen={decoder.decoder_id: first + 4}) as reader:
+            assert server.wait_for_connections(1, 20)
+            gate.release[10].set()
+            assert server.finished.wait(20)
+            collector.wait_for(has_passings(len(decoder.memory) - made_before))
+            if not decoder.answers_resend:
+                collector.wait_for(lambda events: any(isinstance(e, DecoderErrorReport) for e in events))
     collector.drain()
     assert reader.resend_requests[0] == (first + 5, RESEND_TO_NEWEST)
     got = [p._replace(host_time_ns=0, source="") for p in collector.passings]
@@ -203,11 +169,9 @@ def test_live_passings_heard_before_the_resent_ones_are_held_and_delivered_in_nu
     decoder = LateToResend(FieldConfig(cars=8, seed=6, minutes=10))
     gate = Gate(decoder, stops=[10, 25, 30])
     decoder.answer_after(gate.reached[30])  # the answer leaves after live passings 26..30
-    server = TcpDecoderServer(decoder, speed=0, pieces=gate.pieces()).start()
     backoff = GatedBackoff()
     collector = Collector()
-    reader = DecoderReader(server.url, [collector], backoff=backoff).start()
-    try:
+    with serving(decoder, gate) as server, reading(server.url, [collector], backoff=backoff) as reader:
         _link_dropped_after(10, gate, server, collector)
         gate.release[10].set()  # 11..25 made while nobody listens
         assert gate.reached[25].wait(20)
@@ -218,10 +182,6 @@ def test_live_passings_heard_before_the_resent_ones_are_held_and_delivered_in_nu
         gate.release[30].set()
         assert server.finished.wait(20)
         collector.wait_for(has_passings(len(decoder.memory)))
-    finally:
-        reader.stop()
-        reader.join(5)
-        server.stop()
     collector.drain()
     first = decoder.first_passing_number
     assert [p.passing_number for p in collector.passings] == list(range(first, first + len(decoder.memory)))
@@ -235,30 +195,25 @@ def test_passings_held_when_the_reader_stops_are_delivered_before_it_ends():
     never = threading.Event()
     decoder.answer_after(never)  # the decoder never gets round to answering
     gate = Gate(decoder, stops=[10])
-    server = TcpDecoderServer(decoder, speed=0, pieces=gate.pieces()).start()
     collector = Collector()
     first = decoder.first_passing_number
-    reader = None
-    try:
-        gate.start.set()
-        assert gate.reached[10].wait(20)  # made before anyone listens; the journal has 1..5, so 6..10 are the gap
-        reader = DecoderReader(server.url, [collector], last_seen={decoder.decoder_id: first + 4},
-                               hold_silence_s=60).start()  # a wait far longer than the test
-        assert server.wait_for_connections(1, 20)
-        gate.release[10].set()
-        assert server.finished.wait(20)
-        live = len(decoder.memory) - 10
-        hold = reader.held.holds
-        wait_until(lambda: decoder.decoder_id in hold and len(hold[decoder.decoder_id].passings) == live,
-                   f"the reader holds the {live} live passings")
-        collector.drain()
-        assert collector.passings == []  # everything live is held behind the gap
-    finally:
-        if reader is not None:
-            reader.stop()
-            reader.join(5)
-        never.set()
-        server.stop()
+    with serving(decoder, gate) as server:
+        try:
+            gate.start.set()
+            assert gate.reached[10].wait(20)  # made before anyone listens; the journal has 1..5, so 6..10 are the gap
+            with reading(server.url, [collector], last_seen={decoder.decoder_id: first + 4},
+                         hold_silence_s=60) as reader:  # a wait far longer than the test
+                assert server.wait_for_connections(1, 20)
+                gate.release[10].set()
+                assert server.finished.wait(20)
+                live = len(decoder.memory) - 10
+                hold = reader.held.holds
+                wait_until(lambda: decoder.decoder_id in hold and len(hold[decoder.decoder_id].passings) == live,
+                           f"the reader holds the {live} live passings")
+                collector.drain()
+                assert collector.passings == []  # everything live is held behind the gap
+        finally:
+            never.set()  # the reader has stopped: let the decoder's answer go, so its server stops at once
     collector.wait_for(has_state(LinkState.ENDED))
     got = [p._replace(host_time_ns=0, source="") for p in collector.passings]
     assert got == decoder.passings()[10:]  # handed over at the stop, in order, none lost
@@ -270,36 +225,29 @@ def test_passings_held_when_the_reader_stops_are_delivered_before_it_ends():
 def test_a_gap_unanswered_when_the_link_dropped_is_asked_for_again_on_the_next_connection():
     decoder = SilentUntilAllowed(FieldConfig(cars=6, seed=2, minutes=6))
     gate = Gate(decoder, stops=[10, 20])
-    server = TcpDecoderServer(decoder, speed=0, pieces=gate.pieces()).start()
     backoff = GatedBackoff()
     collector = Collector()
     first = decoder.first_passing_number
-    reader = None
-    try:
+    with serving(decoder, gate) as server:
         gate.start.set()
         assert gate.reached[10].wait(20)  # made before anyone listens; the journal has 1..5, so 6..10 are the gap
-        reader = DecoderReader(server.url, [collector], last_seen={decoder.decoder_id: first + 4}, backoff=backoff,
-                               hold_silence_s=60).start()
-        assert server.wait_for_connections(1, 20)
-        gate.release[10].set()
-        assert gate.reached[20].wait(20)  # 11..20 live, held behind the gap the decoder does not answer
-        hold = reader.held.holds
-        wait_until(lambda: decoder.decoder_id in hold and len(hold[decoder.decoder_id].passings) == 10,
-                   "the reader holds the ten live passings")
-        server.drop_client()  # the link drops before any answer: 11..20 go through without 6..10
-        collector.wait_for(has_state(LinkState.RECONNECTING))
-        asked_before = len(reader.resend_requests)
-        decoder.answering.set()
-        backoff.allowed.set()
-        assert server.wait_for_connections(2, 20)
-        gate.release[20].set()
-        assert server.finished.wait(20)
-        collector.wait_for(has_passings(len(decoder.memory) - 5))
-    finally:
-        if reader is not None:
-            reader.stop()
-            reader.join(5)
-        server.stop()
+        with reading(server.url, [collector], last_seen={decoder.decoder_id: first + 4}, backoff=backoff,
+                     hold_silence_s=60) as reader:
+            assert server.wait_for_connections(1, 20)
+            gate.release[10].set()
+            assert gate.reached[20].wait(20)  # 11..20 live, held behind the gap the decoder does not answer
+            hold = reader.held.holds
+            wait_until(lambda: decoder.decoder_id in hold and len(hold[decoder.decoder_id].passings) == 10,
+                       "the reader holds the ten live passings")
+            server.drop_client()  # the link drops before any answer: 11..20 go through without 6..10
+            collector.wait_for(has_state(LinkState.RECONNECTING))
+            asked_before = len(reader.resend_requests)
+            decoder.answering.set()
+            backoff.allowed.set()
+            assert server.wait_for_connections(2, 20)
+            gate.release[20].set()
+            assert server.finished.wait(20)
+            collector.wait_for(has_passings(len(decoder.memory) - 5))
     collector.drain()
     numbers = [p.passing_number for p in collector.passings]
     assert sorted(numbers) == list(range(first + 5, first + len(decoder.memory)))  # 6..10 came after all
