@@ -22,6 +22,7 @@ import enum
 from dataclasses import dataclass, field
 
 from hardware.events import Passing
+from hardware.sequence import ranges_text
 
 # How long a decoder may stay silent about a gap before its held passings go through without it. A
 # decoder answers RESEND from memory within milliseconds on a LAN, and each resent passing restarts
@@ -43,11 +44,6 @@ class HoldEnd(enum.Enum):
     REFUSED = "refused"  # the decoder answered with an ERROR record
     LINK_LOST = "link lost"  # the connection dropped: no answer can come on it
     STOPPED = "stopped"  # the reader is ending
-
-
-def ranges_text(ranges: tuple[tuple[int, int], ...]) -> str:
-    """Passing-number ranges as a person reads them: ``6-10, 14``."""
-    return ", ".join(f"{first}-{last}" if last > first else str(first) for first, last in ranges)
 
 
 @dataclass(slots=True)

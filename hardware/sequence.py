@@ -11,7 +11,7 @@ gives the open range to ask for when a decoder is heard on a new connection.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from hardware.events import Passing
@@ -114,3 +114,8 @@ def number_runs(numbers: Iterable[int]) -> list[tuple[int, int]]:
         else:
             ranges.append((number, number))
     return ranges
+
+
+def ranges_text(ranges: Sequence[tuple[int, int]]) -> str:
+    """Passing-number ranges as a person reads them: ``6-10, 14``."""
+    return ", ".join(f"{first}-{last}" if last > first else str(first) for first, last in ranges)

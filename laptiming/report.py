@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from hardware.sequence import ranges_text
 from laptiming.engine import (
     MANUAL_DECODER_ID,
     AddPassing,
@@ -216,8 +217,9 @@ def _passings_text(verdicts: Sequence[Verdict]) -> str:
     return text + (f" and {added} added by correction" if added else "")
 
 
-def format_result(record: SessionRecord, result: SessionResult, corrections: Sequence[CorrectionRecord]) -> str:
-    """The whole results sheet of a session as text."""
+def format_result(record: SessionRecord, result: SessionResult, corrections: Sequence[CorrectionRecord],
+                  missing: Mapping[int, Sequence[tuple[int, int]]] | None = None) -> str:
+    """The whole results sheet of a session as text; ``missing``: passing numbers never received, per decoder."""
     counted = counted_passings(result.verdicts)
     lines = [
         f"Session {record.session_id}: {record.name} ({record.rules.session_type.value}, {record.phase.value}) -- "
@@ -230,6 +232,12 @@ def format_result(record: SessionRecord, result: SessionResult, corrections: Seq
         lines += [
             "Suspect laps (longer than the rule allows; likely a missed loop read):",
             *(f"  car {numbers.get(lap.car_id, lap.car_id)} lap {lap.lap_no}: {format_lap_time(lap.lap_time_us)}" for lap in suspect),
+        ]
+    if missing:
+        lines += [
+            "Passings missing (the decoder numbered them, none arrived; a lap across them reads too long):",
+            *(f"  decoder {decoder_id}: {ranges_text(ranges)} ({sum(b - a + 1 for a, b in ranges)})"
+              for decoder_id, ranges in missing.items()),
         ]
     if result.unknown:
         lines += ["Unknown transponders:", *format_unknown(result.unknown)]

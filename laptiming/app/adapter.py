@@ -131,6 +131,10 @@ class Timing(EventDatabase):
                                  status.frames_dropped, link.detail), since, self._noise,
                       sum(status.frames_dropped.values()))
 
+    def missing_passings(self) -> dict[int, list[tuple[int, int]]]:
+        """Passing numbers the decoder gave that the running session never got, per decoder (UI thread)."""
+        return {} if self.recording is None else self.recording.missing_passings()
+
     def journal_trouble(self) -> JournalTrouble | None:
         """Why the journal cannot be written, while that lasts."""
         return None if self.recording is None else self.recording.journal_trouble()

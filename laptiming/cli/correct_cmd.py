@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 
-from laptiming.cli.session_args import TypedAs, positive_seconds, say_if_far, seconds, store_command, typed_as
+from laptiming.cli.session_args import (TypedAs, positive_seconds, say_if_far, seconds, session_report, store_command,
+                                        typed_as)
 from laptiming.engine import CarStatus
-from laptiming.report import format_result
 from laptiming.service.clocktime import session_decoder_time
 from laptiming.service.control import reopen_results
 from laptiming.service.corrections import (
@@ -26,7 +26,7 @@ from laptiming.service.corrections import (
     VoidPassingRequest,
     apply_correction,
 )
-from laptiming.store import get_session, load_corrections, open_event_db, write_transaction
+from laptiming.store import get_session, open_event_db, write_transaction
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -131,7 +131,7 @@ def correct_command(args: argparse.Namespace) -> int:
         at = f" at {typed.describe()}" if typed is not None and typed.typed_time_of_day is not None else ""
         print(f"correction #{stored.correction.correction_id} recorded{at}")
         say_if_far(typed)
-        print(format_result(get_session(db, args.session), result, load_corrections(db, args.session)))
+        print(session_report(db, get_session(db, args.session), result))
     finally:
         db.close()
     return 0

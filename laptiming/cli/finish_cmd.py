@@ -16,13 +16,12 @@ from __future__ import annotations
 import argparse
 
 from laptiming.cli.flag_cmd import decoder_time_text
-from laptiming.cli.session_args import TypedAs, say_if_far, session_result, store_command, typed_as
+from laptiming.cli.session_args import TypedAs, say_if_far, session_report, session_result, store_command, typed_as
 from laptiming.errors import InputError
-from laptiming.report import format_result
 from laptiming.service.clocktime import session_decoder_time
 from laptiming.service.control import confirm_results, finish_session, reopen_results, resume_timing
 from laptiming.service.lock import lock_holder, wait_for_release
-from laptiming.store import get_session, load_corrections, open_event_db
+from laptiming.store import get_session, open_event_db
 
 RECORDER_WAIT_S = 15.0  # a recorder lets go within about a second of a finish; longer means it is stuck
 
@@ -96,7 +95,7 @@ def finish_command(args: argparse.Namespace) -> int:
             say_if_far(typed)
             _wait_for_the_recorder(args.db, args.session)
         record = get_session(db, args.session)
-        print(format_result(record, session_result(db, args.session), load_corrections(db, args.session)))
+        print(session_report(db, record, session_result(db, args.session)))
     finally:
         db.close()
     if not (args.confirm or args.reopen or args.resume) and (args.print_slips or args.slips_pdf):

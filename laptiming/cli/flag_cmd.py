@@ -11,11 +11,10 @@ from __future__ import annotations
 import argparse
 import getpass
 
-from laptiming.cli.session_args import TypedAs, say_if_far, session_result, store_command, typed_as
-from laptiming.report import format_result
+from laptiming.cli.session_args import TypedAs, say_if_far, session_report, session_result, store_command, typed_as
 from laptiming.service.clocktime import WALL_CLOCK_FROM_US, session_decoder_time
 from laptiming.service.control import Flag, show_flag
-from laptiming.store import get_session, load_corrections, open_event_db
+from laptiming.store import get_session, open_event_db
 from laptiming.timefmt import format_time_of_day
 
 
@@ -62,7 +61,7 @@ def flag_command(args: argparse.Namespace) -> int:
         assert shown.at_us is not None
         print(f"{args.which} flag for session {record.session_id} ({record.name}) at {decoder_time_text(shown.at_us)}")
         say_if_far(typed)
-        print(format_result(record, session_result(db, record.session_id), load_corrections(db, record.session_id)))
+        print(session_report(db, record, session_result(db, record.session_id)))
     finally:
         db.close()
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from laptiming.cli.session_args import chosen_session, session_result, store_command
+from laptiming.cli.session_args import chosen_session, session_report, session_result, store_command
 from laptiming.export import (
     KINDS,
     correction_rows,
@@ -15,7 +15,6 @@ from laptiming.export import (
     result_rows,
     write_atomically,
 )
-from laptiming.report import format_result
 from laptiming.service.day import day_sessions
 from laptiming.store import load_corrections, open_event_db
 
@@ -73,7 +72,7 @@ def results_command(args: argparse.Namespace) -> int:
     try:
         record = chosen_session(db, args.session)
         result = session_result(db, record.session_id)
-        print(format_result(record, result, load_corrections(db, record.session_id)))
+        print(session_report(db, record, result))
     finally:
         db.close()
     return 0

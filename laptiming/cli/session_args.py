@@ -12,15 +12,18 @@ from sqlite_utils import Database
 
 from laptiming import engine
 from laptiming.engine import SessionResult, SessionRules, SessionType
+from laptiming.report import format_result
 from laptiming.service.clocktime import DecoderTime
 from laptiming.store import (
     SessionRecord,
     get_session,
     latest_session,
+    load_corrections,
     load_passings,
     load_setup,
     store_error,
 )
+from laptiming.store.journal import journal_gaps
 from laptiming.timefmt import parse_seconds
 
 
@@ -162,6 +165,12 @@ def chosen_session(db: Database, session_id: int | None) -> SessionRecord:
 def session_result(db: Database, session_id: int) -> SessionResult:
     """The session's result recomputed from the journal and its corrections."""
     return engine.derive_session(load_passings(db, session_id), load_setup(db, session_id))
+
+
+def session_report(db: Database, record: SessionRecord, result: SessionResult) -> str:
+    """The session's results sheet as text, with its corrections and the passings its decoder never sent."""
+    missing = journal_gaps(db, (verdict.passing for verdict in result.verdicts))
+    return format_result(record, result, load_corrections(db, record.session_id), missing)
 
 
 def store_command(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:

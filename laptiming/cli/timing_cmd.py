@@ -14,11 +14,11 @@ from hardware.capture import capture_protocol, iter_capture_bytes, no_passings_e
 from hardware.drops import describe_drops
 from hardware.events import LinkState, LinkStatus, Passing
 from hardware.framing import Protocol, StreamDecoder
-from laptiming.cli.session_args import add_rules_arguments, rules_from, session_name, store_command
+from laptiming.cli.session_args import add_rules_arguments, rules_from, session_name, session_report, store_command
 from laptiming.replay import replay_session
-from laptiming.report import ColumnWidths, describe_event, event_json, format_result
+from laptiming.report import ColumnWidths, describe_event, event_json
 from laptiming.service import Notice, Problem, Recording, RecordingRequest
-from laptiming.store import get_session, load_corrections, open_event_db
+from laptiming.store import get_session, open_event_db
 
 if TYPE_CHECKING:
     from hardware.p3.columns import PassingColumns
@@ -73,7 +73,7 @@ def replay_command(args: argparse.Namespace) -> int:
     try:
         session_id, result = replay_session(db, args.name or capture.name, rules_from(args), passings)
         print(f"{capture}: {decoder.frames_decoded} frames, {len(passings)} passings, dropped: {dropped}")
-        print(format_result(get_session(db, session_id), result, load_corrections(db, session_id)))
+        print(session_report(db, get_session(db, session_id), result))
     finally:
         db.close()
     return 0
@@ -139,8 +139,7 @@ def record_command(args: argparse.Namespace) -> int:
           file=notes)  # as replay says it: noise on the loop, a capture cut short
     db = open_event_db(args.db, readonly=True)
     try:
-        print(format_result(get_session(db, outcome.session_id), outcome.result,
-                            load_corrections(db, outcome.session_id)), file=notes)
+        print(session_report(db, get_session(db, outcome.session_id), outcome.result), file=notes)
     finally:
         db.close()
     if not outcome.finished:

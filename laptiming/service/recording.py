@@ -31,6 +31,7 @@ from laptiming.service.control import Flag
 from laptiming.service.decoder_lock import DecoderLock
 from laptiming.service.entries import FROM_DB_OPTION, simulator_for_entries
 from laptiming.service.live import LiveSession
+from laptiming.service.missing import Missing, MissingPassings
 from laptiming.service.lock import RecorderLock
 from laptiming.service.sim_stream import continue_simulator
 from laptiming.service.watch import SetupWatcher
@@ -180,6 +181,7 @@ class Recording:
         self.flag_shown: Flag | None = None  # as the control log says, any program's; read every WATCH_EVERY_S
         self.lock: RecorderLock | None = None
         self.decoder_lock: DecoderLock | None = None  # None for a capture or the simulator in process
+        self._missing = MissingPassings(request.db_path)
         live.subscribe(self._notices.put)
         live.add_problem_listener(self._on_problem)
         self.reader = DecoderReader(request.decoder_url, [self._on_link], read_listeners=[live.on_decoder_read],
@@ -308,6 +310,10 @@ class Recording:
     def health(self) -> LinkStatus:
         """The decoder link right now: state, last packet, frames decoded and dropped (a screen's health line)."""
         return self.reader.status
+
+    def missing_passings(self) -> Missing:
+        """Passing numbers the decoder gave that this session never got, per decoder (one caller thread)."""
+        return self._missing.now(self.live.state)
 
     def journal_trouble(self) -> JournalTrouble | None:
         """Why the journal cannot be written now (a screen's alert), or None while commits succeed."""

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from hardware.sequence import ranges_text
 from laptiming.app.adapter import FlagShown
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.app.widgets.status import AlertBar, HealthLine, Line, SessionBar, clock_text
@@ -129,6 +130,10 @@ class LiveScreen(Screen):
         elif (link is not None and link.state.value == "connected" and health.seconds_since_packet is not None  # type: ignore[attr-defined]
               and health.seconds_since_packet > STALE_PACKET_S):  # type: ignore[attr-defined]
             alerts.append(f"DECODER SILENT for {health.seconds_since_packet:.0f} s: check the cable")  # type: ignore[attr-defined]
+        for decoder_id, ranges in timing.missing_passings().items():
+            count = sum(last - first + 1 for first, last in ranges)
+            alerts.append(f"PASSINGS MISSING: decoder {decoder_id} never sent passing(s) {ranges_text(ranges)} ({count}); "
+                          "a lap across them reads too long -- i adds a crossing seen on camera")
         for unknown in model.unknown_now(model.known_transponders()):
             alerts.append(f"UNKNOWN TRANSPONDER {unknown.transponder}: {unknown.passings} passing(s), not counted "
                           "-- press a to assign it to a car")

@@ -1,0 +1,24 @@
+"""The Live screen says which passings the decoder numbered and the session never got."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hardware.p3 import encode_passing
+from laptiming.app import LiveTimingApp, Timing
+from laptiming.app.widgets.status import AlertBar
+from tests.app.conftest import app_test, until
+from tests.timing.timing_builders import DECODER, S, T0, passing
+
+
+@app_test
+async def test_an_alert_names_the_passings_lost_on_the_wire(event_db: Path, tmp_path: Path) -> None:
+    capture = tmp_path / "lost.p3"  # passings 3 and 4 never reached the laptop
+    capture.write_bytes(b"".join(encode_passing(passing(5000001, T0 + n * 95 * S, n)) for n in (1, 2, 5, 6)))
+    app = LiveTimingApp(Timing(event_db, f"file://{capture}", enter_unknown=True), official="desk")
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.start_session(1)
+        alerts = app.screen_named("live").query_one(AlertBar)
+        await until(pilot, lambda: "PASSINGS MISSING" in str(alerts.render()), "the missing passings alert")
+        assert (f"PASSINGS MISSING: decoder {DECODER} never sent passing(s) 3-4 (2); a lap across them reads too "
+                "long") in " ".join(str(alerts.render()).split())
