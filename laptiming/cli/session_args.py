@@ -23,7 +23,7 @@ from laptiming.store import (
     load_setup,
     store_error,
 )
-from laptiming.store.journal import journal_gaps
+from laptiming.store.gaps import journal_gaps
 from laptiming.timefmt import parse_seconds
 
 

@@ -51,7 +51,8 @@ from laptiming.store import (
     write_transaction,
 )
 from laptiming.store.entries import enter_by_number
-from laptiming.store.journal import journal_gaps, last_passing_numbers
+from laptiming.store.gaps import journal_gaps
+from laptiming.store.journal import last_passing_numbers
 from laptiming.store.database import Durability
 
 log = logging.getLogger(__name__)

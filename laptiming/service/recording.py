@@ -31,7 +31,7 @@ from laptiming.service.control import Flag
 from laptiming.service.decoder_lock import DecoderLock
 from laptiming.service.entries import FROM_DB_OPTION, simulator_for_entries
 from laptiming.service.live import LiveSession
-from laptiming.service.missing import Missing, MissingPassings
+from laptiming.service.missing import MissingPassings
 from laptiming.service.lock import RecorderLock
 from laptiming.service.sim_stream import continue_simulator
 from laptiming.service.watch import SetupWatcher
@@ -44,6 +44,7 @@ from laptiming.store import (
     open_event_db,
     write_transaction,
 )
+from laptiming.store.gaps import Gaps
 
 WATCH_EVERY_S = 1.0  # how soon a change made in another terminal reaches the running session
 
@@ -311,7 +312,7 @@ class Recording:
         """The decoder link right now: state, last packet, frames decoded and dropped (a screen's health line)."""
         return self.reader.status
 
-    def missing_passings(self) -> Missing:
+    def missing_passings(self) -> Gaps:
         """Passing numbers the decoder gave that this session never got, per decoder (one caller thread)."""
         return self._missing.now(self.live.state)
 

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from sqlite_utils import Database
 
 from hardware.events import Passing
-from hardware.sequence import number_runs
 from laptiming.engine import MANUAL_DECODER_ID
 from laptiming.store.bulk import insert_flat
 
@@ -193,43 +192,3 @@ def last_passing_numbers(passings: Iterable[Passing]) -> dict[int, int]:
         if passing.decoder_id != MANUAL_DECODER_ID and passing.passing_number > highest.get(passing.decoder_id, -1):
             highest[passing.decoder_id] = passing.passing_number
     return highest
-
-
-GAP_ASKED_AGAIN_MAX = 10_000  # a longer run of missing numbers is no gap but a decoder's counter set elsewhere
-
-
-def number_gaps(passings: Iterable[Passing]) -> dict[int, list[tuple[int, int]]]:
-    """Per decoder, the passing numbers missing between these passings in the decoder's time order (pure):
-    a number going down (a counter reset) leaves no gap, nor does a run of ``GAP_ASKED_AGAIN_MAX`` or more."""
-    by_decoder: dict[int, list[Passing]] = {}
-    for passing in passings:
-        if passing.decoder_id != MANUAL_DECODER_ID:
-            by_decoder.setdefault(passing.decoder_id, []).append(passing)
-    gaps: dict[int, list[tuple[int, int]]] = {}
-    for decoder_id, theirs in by_decoder.items():
-        theirs.sort(key=lambda p: (p.decoder_time_us, p.passing_number))
-        for before, after in zip(theirs, theirs[1:]):
-            first, last = before.passing_number + 1, after.passing_number - 1
-            if first <= last and last - first < GAP_ASKED_AGAIN_MAX:
-                gaps.setdefault(decoder_id, []).append((first, last))
-    return gaps
-
-
-def not_journaled(db: Database, gaps: dict[int, list[tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
-    """The numbers of these gaps that no session journaled (one query a gap: there are seldom any)."""
-    left: dict[int, list[tuple[int, int]]] = {}
-    for decoder_id, ranges in gaps.items():
-        for first, last in ranges:
-            journaled = {row[0] for row in db.execute(
-                "SELECT passing_number FROM passings WHERE decoder_id = ? AND passing_number BETWEEN ? AND ?",
-                [decoder_id, first, last])}
-            left.setdefault(decoder_id, []).extend(number_runs(n for n in range(first, last + 1) if n not in journaled))
-    return {decoder_id: ranges for decoder_id, ranges in left.items() if ranges}
-
-
-def journal_gaps(db: Database, passings: Iterable[Passing]) -> dict[int, list[tuple[int, int]]]:
-    """Per decoder, the passing numbers missing between this session's passings (in the decoder's time order)
-    that the journal holds nowhere: what a recorder that was cut off, or whose decoder did not answer a
-    RESEND, never got. A resumed recorder asks for them again; results list them. A number that another
-    session journaled is that session's, never one of these; a number going down (a counter reset) leaves no gap."""
-    return not_journaled(db, number_gaps(passings))

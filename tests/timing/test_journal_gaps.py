@@ -6,7 +6,7 @@ from pathlib import Path
 
 from laptiming.engine import MANUAL_DECODER_ID, SessionRules
 from laptiming.store import create_session, journal_bulk, load_passings, open_event_db, write_transaction
-from laptiming.store.journal import journal_gaps
+from laptiming.store.gaps import journal_gaps
 from tests.timing.timing_builders import DECODER, S, T0, passing
 
 
