@@ -36,6 +36,7 @@ from laptiming.store import (
     load_setup,
     open_event_db,
 )
+from laptiming.store.gaps import journal_gaps
 from laptiming.store.sessions import load_entries
 
 
@@ -169,6 +170,14 @@ class EventDatabase:
         db = open_event_db(self.db_path)
         try:
             resume_timing(db, session_id, made_by=made_by, reason=reason)
+        finally:
+            db.close()
+
+    def missing_passings_of(self, session_id: int) -> dict[int, list[tuple[int, int]]]:
+        """Passing numbers the session's decoder gave that no session journaled, per decoder (read-only)."""
+        db = open_event_db(self.db_path, readonly=True)
+        try:
+            return journal_gaps(db, load_passings(db, session_id))
         finally:
             db.close()
 

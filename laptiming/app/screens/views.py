@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
+from hardware.sequence import ranges_text
 from laptiming.app.adapter import ResultsStatus
 from laptiming.app.screens.day import DayScreen
 from laptiming.app.screens.dialogs import Confirm, ReasonPrompt, session_line
@@ -36,6 +37,7 @@ class ResultsScreen(Screen):
         super().__init__(id="results")
         self._session_id: int | None = None
         self._result: SessionResult | None = None
+        self._missing = ""  # the shown session's passings never received, as a line ("" when none)
         self._columns: tuple[Column, ...] = ()
 
     def compose(self) -> ComposeResult:
@@ -72,11 +74,19 @@ class ResultsScreen(Screen):
     def load_result(self, session_id: int) -> None:
         result, _ = self.app.timing.result(session_id)  # type: ignore[attr-defined]
         status = self.app.timing.results_status(session_id)  # type: ignore[attr-defined]
-        self.app.call_from_thread(self._show, session_id, result, status)
+        missing = self.app.timing.missing_passings_of(session_id)  # type: ignore[attr-defined]
+        self.app.call_from_thread(self._show, session_id, result, status, missing)
 
-    def _show(self, session_id: int, result: SessionResult, status: ResultsStatus) -> None:
+    def _show(self, session_id: int, result: SessionResult, status: ResultsStatus,
+              missing: dict[int, list[tuple[int, int]]]) -> None:
         self._session_id = session_id
-        self.query_one("#result-status", Label).update(f"Session {session_id}: results {status.value}")
+        count = sum(last - first + 1 for ranges in missing.values() for first, last in ranges)
+        self._missing = "" if not count else (
+            f"{count} passing(s) never received ("
+            + "; ".join(f"decoder {decoder_id}: {ranges_text(ranges)}" for decoder_id, ranges in missing.items())
+            + "): a lap across them reads too long")
+        line = f"Session {session_id}: results {status.value}" + (f" -- {self._missing}" if self._missing else "")
+        self.query_one("#result-status", Label).update(line)
         self._result = result
         self._draw()
 
@@ -109,7 +119,8 @@ class ResultsScreen(Screen):
             if yes:
                 self.confirm(session_id)
 
-        self.app.push_screen(Confirm(f"Make the results of session {session_id} official? "
+        missing = f"{self._missing[0].upper()}{self._missing[1:]}. " if self._missing else ""
+        self.app.push_screen(Confirm(f"{missing}Make the results of session {session_id} official? "
                                      "Corrections then need the results reopened."), answered)
 
     @work(thread=True, exclusive=True, group="confirm")
