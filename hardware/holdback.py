@@ -165,6 +165,10 @@ class Reasks:
         gaps = ranges_text(self.pending.pop(decoder_id).asked)
         return f"decoder {decoder_id}: passings {gaps} came when asked for again; their laps are counted"
 
+    def give_up(self, decoder_id: int) -> None:
+        """The decoder refused a RESEND (an ERROR record): it cannot send those passings, so stop asking."""
+        self.pending.pop(decoder_id, None)
+
     def forget(self) -> None:
         """A new connection asks for every unanswered gap itself (and holds for it): nothing left to ask again."""
         self.pending.clear()

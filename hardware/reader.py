@@ -260,7 +260,8 @@ class DecoderReader:
             delivered.append(event)
             if isinstance(event, DecoderStatus):
                 self._set_state(self._state)
-            elif held.holds and isinstance(event, DecoderErrorReport):  # a RESEND refused: no answer will come
+            elif (held.holds or self.reasks.pending) and isinstance(event, DecoderErrorReport):
+                self.reasks.give_up(event.decoder_id)  # a RESEND refused: no answer will come, asked again or not
                 for release in held.release(HoldEnd.REFUSED, event.decoder_id):
                     for passing in release.passings:
                         self._publish(passing)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from hardware import LinkStatus
-from hardware.holdback import Reasks
-from hardware.simulator.field import FieldConfig
+import threading
 
-from .collect import Collector, has_passings
+from hardware import LinkStatus
+from hardware.events import DecoderErrorReport
+from hardware.holdback import Reasks
+from hardware.p3 import P3Record, Tor
+from hardware.simulator.field import FieldConfig
+from hardware.simulator.virtual_decoder import VirtualDecoder
+
+from .collect import Collector, has_passings, wait_until
 from .gate import Gate, SilentUntilAllowed, reading, serving
 
 
@@ -43,3 +48,35 @@ def test_a_gap_the_decoder_did_not_resend_in_time_is_asked_for_again_while_the_l
     assert answered == (f"decoder {decoder.decoder_id}: passings {first + 5}-{first + 9} came when asked for again; "
                         "their laps are counted")
     assert not reader.reasks.pending
+
+
+class SilentThenRefusing(VirtualDecoder):
+    """A decoder without RESEND, silent about it until the test lets it say so (an ERROR record)."""
+
+    def __init__(self, config: FieldConfig) -> None:
+        super().__init__(config, answers_resend=False)
+        self.refusing = threading.Event()
+
+    def answer(self, request: P3Record) -> bytes:
+        """Nothing until allowed, then the refusal."""
+        return super().answer(request) if self.refusing.is_set() else b""
+
+
+def test_a_decoder_that_refuses_the_ask_again_is_not_asked_any_more():
+    decoder = SilentThenRefusing(FieldConfig(cars=6, seed=2, minutes=6))
+    gate = Gate(decoder, stops=[10])
+    collector = Collector()
+    first = decoder.first_passing_number
+    with serving(decoder, gate) as server:
+        gate.start.set()
+        assert gate.reached[10].wait(20)
+        with reading(server.url, [collector], last_seen={decoder.decoder_id: first + 4},
+                     hold_silence_s=0.3, reasks=Reasks(first_s=0.2, cap_s=1.0)) as reader:
+            assert server.wait_for_connections(1, 20)
+            gate.release[10].set()
+            collector.wait_for(said("not resent within 0.3 s"))
+            asked_before = len(reader.resend_requests)
+            decoder.refusing.set()  # the next ask gets an ERROR record
+            collector.wait_for(lambda events: any(isinstance(e, DecoderErrorReport) for e in events))
+            wait_until(lambda: not reader.reasks.pending, "the reader gives up asking")
+    assert reader.resend_requests[asked_before:] == [(first + 5, first + 9)]  # asked again once, then no more
