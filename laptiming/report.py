@@ -222,7 +222,7 @@ def format_result(record: SessionRecord, result: SessionResult, corrections: Seq
     """The whole results sheet of a session as text; ``missing``: passing numbers never received, per decoder."""
     counted = counted_passings(result.verdicts)
     lines = [
-        f"Session {record.session_id}: {record.name} ({record.rules.session_type.value}, {record.phase.value}) -- "
+        f"session {record.session_id} ({record.name}): {record.rules.session_type.value}, {record.phase.value} -- "
         f"{_passings_text(result.verdicts)}, {counted} counted, {len(result.laps)} laps",
         *format_table(result.standings),
     ]

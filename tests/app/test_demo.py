@@ -59,7 +59,7 @@ def test_demo_without_a_terminal_prints_the_session_and_ends(tmp_path: Path) -> 
                           capture_output=True, text=True, timeout=100, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("no terminal: printing the demo session")
-    assert "Session 1: Session 2 (practice, finished)" in done.stdout
+    assert "session 1 (Session 2): practice, finished" in done.stdout
 
 
 def test_demo_serves_the_phone_page_of_the_session_it_times(tmp_path: Path) -> None:

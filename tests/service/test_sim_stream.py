@@ -45,7 +45,7 @@ def test_a_second_session_on_the_simulator_gets_passings_of_its_own(tmp_path):
     assert one and len(two) == len(one)
     assert min(number for number, _, _ in two) > max(number for number, _, _ in one)  # the counter moved on
     assert min(time for _, _, time in two) > max(time for _, _, time in one)  # and the clock
-    assert "Session 2 (practice, finished) -- " in second.stdout and " 0 laps" not in second.stdout
+    assert "session 2 (Session 2): practice, finished -- " in second.stdout and " 0 laps" not in second.stdout
     assert "DNS" not in second.stdout
 
 

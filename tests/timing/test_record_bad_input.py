@@ -113,4 +113,4 @@ def test_record_refuses_a_capture_with_no_passings_and_the_name_stays_free(tmp_p
     assert table_counts(db) == before
     again = run_cli("record", f"file://{good}", "--db", db, "--session", "A")  # no finished "A" stands in the way
     assert again.returncode == 0, again.stderr
-    assert "Session 2: A (practice, finished) -- 4 passings" in again.stdout
+    assert "session 2 (A): practice, finished -- 4 passings" in again.stdout

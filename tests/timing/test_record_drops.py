@@ -27,7 +27,7 @@ def test_record_of_a_capture_with_faults_says_its_drops_as_replay_does(tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     at = lines.index(f"file://{capture}: {frames}, dropped: {dropped}")
-    assert lines[at + 1].startswith("Session 1: Q (practice, finished)")  # said once, just before the results
+    assert lines[at + 1].startswith("session 1 (Q): practice, finished")  # said once, just before the results
 
 
 def test_record_of_a_capture_cut_mid_frame_says_the_half_frame(tmp_path):
@@ -37,7 +37,7 @@ def test_record_of_a_capture_cut_mid_frame_says_the_half_frame(tmp_path):
     result = run_cli("record", f"file://{capture}", "--db", tmp_path / "event.db", "--session", "Q")
     assert result.returncode == 0, result.stderr
     assert f"file://{capture}: 18 frames, dropped: truncated 1" in result.stdout.splitlines()
-    assert f"Session 1: Q (practice, finished) -- {whole} passings" in result.stdout
+    assert f"session 1 (Q): practice, finished -- {whole} passings" in result.stdout
 
 
 def test_record_json_says_the_drops_on_stderr(tmp_path):
