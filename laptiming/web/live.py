@@ -20,8 +20,9 @@ from laptiming import engine
 from laptiming.engine import SessionState, StandingRow
 from laptiming.service.follow import SessionChanged, SessionFollower, SessionStarted
 from laptiming.service.control import current_flag
+from laptiming.service.lock import lock_holder
 from laptiming.service.web_feed import EventKind
-from laptiming.store import SessionPhase, get_session, list_sessions, load_passings, load_setup
+from laptiming.store import SessionPhase, SessionRecord, get_session, list_sessions, load_passings, load_setup
 from laptiming.web.views import Json, row_json, session_json
 
 FOLLOW_EVERY_S = 0.05  # how often the database is looked at: the page's share of an update's latency
@@ -115,6 +116,11 @@ class Broadcaster:
             client.put_nowait(None)
 
 
+def timed_now(db_path: Path, record: SessionRecord) -> bool:
+    """Whether a recorder times this running session now (holds its lock): if not, the page says timing stopped."""
+    return record.phase is SessionPhase.RUNNING and lock_holder(db_path, record.session_id) is not None
+
+
 def _elapsed(state: SessionState) -> int | None:
     green = state.setup.markers.green_us
     return None if green is None or state.latest_us is None else max(0, state.latest_us - green)
@@ -161,7 +167,7 @@ class LiveResults:
         if follower.session_id is None or follower.state is None:
             return self.picture.session
         record = get_session(follower.db, follower.session_id)
-        return session_json(record, follower.flag(), _elapsed(follower.state))
+        return session_json(record, follower.flag(), _elapsed(follower.state), timed_now(self.db_path, record))
 
     def _newest_finished(self, follower: SessionFollower) -> None:
         """Before any session runs: the newest finished one's results, as the board shows them."""
@@ -185,7 +191,8 @@ class LiveResults:
         while not self._stop.is_set():
             change = follower.look()
             if isinstance(change, SessionStarted):
-                header = session_json(change.session, follower.flag(), _elapsed(change.state))
+                header = session_json(change.session, follower.flag(), _elapsed(change.state),
+                                      timed_now(self.db_path, change.session))
                 self._send(EventKind.SNAPSHOT, header, self._rows(change.state.standings))
             elif isinstance(change, SessionChanged) and follower.state is not None:
                 self._send(EventKind.CHANGE, self._header(follower), self._rows(follower.state.standings))

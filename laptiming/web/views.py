@@ -39,8 +39,9 @@ def row_json(row: StandingRow) -> Json:
     }
 
 
-def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | None = None) -> Json:
-    """A session's header: name, type, phase, flag and the race clock (decoder time since the green)."""
+def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | None = None, timing: bool = False) -> Json:
+    """A session's header: name, type, phase, flag, the race clock (decoder time since the green), and
+    ``timing``: whether a recorder times it now (a running session nobody times shows stale standings)."""
     duration = record.rules.duration_us
     remaining = None if duration is None or elapsed_us is None else max(0, duration - elapsed_us)
     return {
@@ -55,6 +56,7 @@ def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | Non
         "elapsed_s": None if elapsed_us is None else elapsed_us // US_PER_SECOND,
         "remaining_s": None if remaining is None else -(-remaining // US_PER_SECOND),
         "laps": record.rules.lap_count,
+        "timing": timing,
     }
 
 

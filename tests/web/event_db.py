@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from hardware.events import Passing
 from laptiming import engine
 from laptiming.engine import SessionResult, SessionRules
+from laptiming.service.lock import RecorderLock
 from laptiming.store import (
     SessionPhase,
     create_session,
@@ -45,6 +48,16 @@ def running_session(db_path: Path, name: str, cars: tuple[int, ...] = CARS, rule
             enter_car(db, session_id, ensure_car(db, str(transponder), car_class), ensure_driver(db, driver))
     db.close()
     return session_id
+
+
+@contextmanager
+def recorder(db_path: Path, session_id: int = 1) -> Iterator[RecorderLock]:
+    """Hold the session's recorder lock, as a running ``laptiming record`` does, until the block ends."""
+    lock = RecorderLock.acquire(db_path, session_id, "test session", program="test recorder")
+    try:
+        yield lock
+    finally:
+        lock.release()
 
 
 def journal(db_path: Path, session_id: int, passings: list[Passing]) -> None:

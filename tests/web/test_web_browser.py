@@ -9,7 +9,7 @@ import pytest
 
 from laptiming.web.server import WebServer
 from tests.web.browser import phone_page
-from tests.web.event_db import crossing, journal, running_session
+from tests.web.event_db import crossing, journal, recorder, running_session
 
 WAIT_MS = 30_000
 LONG_NAME = "Alexandra Featherstonehaugh-Smythe"  # longer than a phone's row: cut, never widening the page
@@ -20,7 +20,8 @@ def served(tmp_path: Path) -> Iterator[tuple[WebServer, Path]]:
     db_path = tmp_path / "event.db"
     running_session(db_path, "Practice 1", drivers={101: (LONG_NAME, "Performance"), 102: ("Jo Fischer", "Classic")})
     server = WebServer(db_path, "127.0.0.1", 0).start()
-    yield server, db_path
+    with recorder(db_path):
+        yield server, db_path
     server.stop()
 
 
@@ -74,7 +75,7 @@ def test_the_page_reconnects_and_catches_up_after_the_server_was_away(tmp_path: 
     running_session(db_path, "Practice 1")
     first = WebServer(db_path, "127.0.0.1", 0).start()
     port = first.port
-    with phone_page() as page:
+    with phone_page() as page, recorder(db_path):
         try:
             page.goto(first.url)
             expect(page.locator("#link-state")).to_have_text("live", timeout=WAIT_MS)
@@ -103,7 +104,7 @@ def test_the_session_clock_runs_on_between_passings_in_whole_seconds(tmp_path: P
     running_session(db_path, "Practice 1", rules=SessionRules(duration_us=15 * 60 * 1_000_000))
     server = WebServer(db_path, "127.0.0.1", 0).start()
     try:
-        with phone_page() as page:
+        with phone_page() as page, recorder(db_path):
             page.goto(server.url)
             journal(db_path, 1, [crossing(1, 101, 1.0), crossing(2, 101, 61.0)])  # 61 s of the 15 minutes gone
             clock = page.locator("#session-clock")
@@ -112,6 +113,46 @@ def test_the_session_clock_runs_on_between_passings_in_whole_seconds(tmp_path: P
             shown = clock.text_content()
             expect(clock).not_to_have_text(shown, timeout=WAIT_MS)  # it moves with no passing since
             expect(clock).to_have_text(counting)
+    finally:
+        server.stop()
+
+
+def test_when_nobody_times_the_session_any_more_the_page_says_timing_stopped_and_its_clock_stands(
+        tmp_path: Path) -> None:
+    """A recorder stopped (Ctrl-C, a crash, the laptop closed) leaves its session running: the page went on
+    saying "live" with the clock counting down, over standings that no longer changed."""
+    import re
+
+    from playwright.sync_api import expect
+
+    from laptiming.engine import SessionRules
+
+    db_path = tmp_path / "event.db"
+    running_session(db_path, "Practice 1", rules=SessionRules(duration_us=15 * 60 * 1_000_000))
+    server = WebServer(db_path, "127.0.0.1", 0).start()
+    badge, clock, note = "#link-state", "#session-clock", "#standings-note"
+    try:
+        with phone_page() as page:
+            page.clock.install()  # the page's own clock, moved on by the test: run_for fires its once-a-second tick
+            with recorder(db_path):
+                page.goto(server.url)
+                journal(db_path, 1, [crossing(1, 101, 1.0), crossing(2, 101, 61.0)])
+                expect(page.locator(badge)).to_have_text("live", timeout=WAIT_MS)
+                expect(page.locator(clock)).to_have_text(re.compile(r"^13:[45]\d to go$"), timeout=WAIT_MS)
+                expect(page.locator(note)).to_have_text("")
+                shown = page.locator(clock).text_content()
+                page.clock.run_for(3000)
+                expect(page.locator(clock)).not_to_have_text(shown)  # timed: the clock counts down
+            # the recorder let go of the session, which stays running in the database
+            expect(page.locator(badge)).to_have_text("timing stopped", timeout=WAIT_MS)
+            expect(page.locator("#session-type")).to_have_text("practice · timing stopped")
+            expect(page.locator(note)).to_contain_text("nobody is timing this session now")
+            expect(page.locator(clock)).to_have_text("13:59 to go")  # as at its last passing
+            page.clock.run_for(5000)
+            expect(page.locator(clock)).to_have_text("13:59 to go")  # and it does not count on
+            with recorder(db_path):  # timed again (the same command resumes it): live once more
+                expect(page.locator(badge)).to_have_text("live", timeout=WAIT_MS)
+                expect(page.locator(note)).to_have_text("")
     finally:
         server.stop()
 

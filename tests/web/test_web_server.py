@@ -20,7 +20,7 @@ from httpx_sse import connect_sse
 from laptiming.service.web_feed import FeedPicture
 from laptiming.web.server import WebServer
 from laptiming.web.views import row_json
-from tests.web.event_db import batch_result, crossing, finish, journal, running_session
+from tests.web.event_db import batch_result, crossing, finish, journal, recorder, running_session
 
 TIMEOUT = httpx.Timeout(30.0)
 
@@ -128,6 +128,21 @@ def test_the_json_api_shows_the_live_session_the_day_and_a_cars_laps(server: Web
         assert client.get("/api/sessions/7/standings").status_code == 404
         page = client.get("/")
         assert page.status_code == 200 and "/api/events" in client.get("/static/app.js").text
+
+
+def test_the_session_header_says_whether_a_recorder_times_it_now(server: WebServer, db_path: Path) -> None:
+    """A running session nobody times any more (its recorder stopped) was served as if it were live."""
+    with http(server) as client:
+        stream = Stream(client)
+        assert stream.until(lambda p: p.session is not None).session["timing"] is False
+        assert client.get("/api/session").json()["timing"] is False
+        with recorder(db_path):
+            assert stream.until(lambda p: p.session["timing"]).session["phase"] == "running"
+            assert client.get("/api/session").json()["timing"] is True
+            assert client.get("/api/sessions/1/standings").json()["session"]["timing"] is True
+        assert stream.until(lambda p: not p.session["timing"]).session["phase"] == "running"
+        assert client.get("/api/sessions/1/standings").json()["session"]["timing"] is False
+        stream.close()
 
 
 @pytest.mark.parametrize("path", ["/", "/api/session", "/api/standings", "/api/sessions", "/api/sessions/1/standings",

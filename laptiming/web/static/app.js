@@ -21,18 +21,43 @@ function span(text, className) {
   return element;
 }
 
+// A running session that no recorder times any more (stopped, crashed, laptop closed): its standings are as of
+// its last passing, and the page says so rather than pass them off as live.
+function timingStopped(session) {
+  return Boolean(session && session.phase === "running" && session.timing === false);
+}
+
 function showHeader(session) {
+  const stopped = timingStopped(session);
   $("session-name").textContent = session ? session.name : "Waiting for a session";
-  $("session-type").textContent = session ? `${session.type} · ${session.phase}` : "";
+  $("session-type").textContent = session ? `${session.type} · ${stopped ? "timing stopped" : session.phase}` : "";
   const flag = $("session-flag");
   flag.textContent = session && session.flag ? session.flag : "";
   flag.className = "flag " + (session && session.flag ? session.flag : "");
   // The session clock in whole seconds, running on between passings while the session is on track
   // (the header comes with each passing; a quiet track or a red flag would freeze it).
-  const running = session && session.phase === "running" && session.flag !== "checkered";
+  const running = session && session.phase === "running" && session.flag !== "checkered" && !stopped;
   sessionClock = session && session.elapsed_s != null
     ? { elapsed: session.elapsed_s, remaining: session.remaining_s, since: Date.now(), running } : null;
   drawClock();
+  showLinkState();
+}
+
+let link = "connecting";  // the event stream: "connecting" (never open yet), "open", or "lost"
+
+// The badge says "live" only while the page is connected and the live session it shows is being timed.
+function showLinkState() {
+  const state = $("link-state");
+  if (link !== "open") {
+    state.textContent = link === "lost" ? "reconnecting" : "connecting";
+    state.className = "state" + (link === "lost" ? " lost" : "");
+  } else if (view.kind === "live" && timingStopped(live.session)) {
+    state.textContent = "timing stopped";
+    state.className = "state stopped";
+  } else {
+    state.textContent = "live";
+    state.className = "state live";
+  }
 }
 
 let sessionClock = null;  // { elapsed, remaining (seconds, or null), since (ms), running }
@@ -91,6 +116,10 @@ function render() {
   show("live");
   showHeader(live.session);
   showRows(live.order.map((id) => live.rows.get(id)), live.session && live.session.id);
+  if (timingStopped(live.session)) {
+    $("standings-note").textContent = "Timing has stopped: nobody is timing this session now. " +
+      "These are the standings at its last passing.";
+  }
 }
 
 function takeSnapshot(data) {
@@ -111,9 +140,8 @@ function takeChange(data) {
 
 function connect() {
   const source = new EventSource("/api/events");
-  const state = $("link-state");
-  source.addEventListener("open", () => { state.textContent = "live"; state.className = "state live"; });
-  source.addEventListener("error", () => { state.textContent = "reconnecting"; state.className = "state lost"; });
+  source.addEventListener("open", () => { link = "open"; showLinkState(); });
+  source.addEventListener("error", () => { link = "lost"; showLinkState(); });
   source.addEventListener("snapshot", (e) => takeSnapshot(JSON.parse(e.data)));
   source.addEventListener("change", (e) => takeChange(JSON.parse(e.data)));
 }
