@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 PHONE = {"width": 390, "height": 844}  # a common phone's CSS pixels
+BOARD = {"width": 1920, "height": 1080}  # a big screen showing the page as a scoreboard
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic", "--no-proxy-server"]
 
@@ -27,8 +28,8 @@ def chromium() -> str | None:
 
 
 @contextmanager
-def phone_page(scale: float = 1) -> Iterator[Page]:
-    """A fresh page in headless Chromium with a phone's viewport and touch."""
+def phone_page(scale: float = 1, viewport: dict[str, int] = PHONE) -> Iterator[Page]:
+    """A fresh page in headless Chromium with a phone's viewport and touch (or a big screen's, ``BOARD``)."""
     executable = chromium()
     need(executable is not None, "Chromium is not installed (Debian: apt-get install chromium)")
     need(importlib.util.find_spec("playwright") is not None, "Playwright is not installed (pip install -e '.[dev]')")
@@ -37,7 +38,8 @@ def phone_page(scale: float = 1) -> Iterator[Page]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport=PHONE, device_scale_factor=scale, is_mobile=True, has_touch=True)
+            phone = viewport == PHONE
+            context = browser.new_context(viewport=viewport, device_scale_factor=scale, is_mobile=phone, has_touch=phone)
             yield context.new_page()
         finally:
             browser.close()

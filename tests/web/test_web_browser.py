@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from laptiming.web.server import WebServer
-from tests.web.browser import phone_page
+from tests.web.browser import BOARD, PHONE, phone_page
 from tests.web.event_db import crossing, journal, recorder, running_session
 
 WAIT_MS = 30_000
@@ -181,5 +181,39 @@ def test_a_car_out_of_the_running_or_penalised_says_so_on_the_phone(tmp_path: Pa
             out = page.locator('#standings tbody tr[data-car="102"] td').nth(5)
             expect(out).to_have_text("DNF", timeout=WAIT_MS)
             expect(page.locator('#standings tbody tr[data-car="101"] .penalty')).to_have_text("+5.000 pen")
+    finally:
+        server.stop()
+
+
+# every cell of the standings whose content is wider than the cell (drawn over its neighbour, or cut)
+OVERFLOWING_CELLS = """() => [...document.querySelectorAll('#standings tbody td')]
+    .filter((td) => td.scrollWidth > td.clientWidth).map((td) => td.textContent)"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, BOARD], ids=["phone", "board"])
+def test_long_car_numbers_and_gaps_fit_their_columns_on_a_phone_and_a_board(tmp_path: Path,
+                                                                            viewport: dict[str, int]) -> None:
+    """Cars entered by their seven-digit transponders (--enter-unknown, walk-ups): the number ran under the
+    driver's name (the dash of a car without a driver struck through it), and on a wide screen a gap over a
+    minute ran into the next column."""
+    from playwright.sync_api import expect
+
+    db_path = tmp_path / "event.db"
+    cars = tuple(range(3999901, 3999901 + 100))  # a hundred cars: position 100 too
+    running_session(db_path, "Practice 1", cars=cars, drivers={3999901: (LONG_NAME, "Performance")})
+    journal(db_path, 1, [crossing(1, 3999901, 1.0), crossing(2, 3999902, 2.0), crossing(3, 3999901, 61.0),
+                         crossing(4, 3999902, 200.0)])  # laps of 60 s and 198 s: a gap of +2:18.000
+    server = WebServer(db_path, "127.0.0.1", 0).start()
+    try:
+        with phone_page(viewport=viewport) as page:
+            page.goto(server.url)
+            rows = page.locator("#standings tbody tr")
+            expect(rows).to_have_count(100, timeout=WAIT_MS)
+            expect(rows.nth(1).locator("td").nth(5)).to_have_text("+2:18.000", timeout=WAIT_MS)
+            expect(rows.nth(99).locator("td").first).to_have_text("100")
+            assert page.evaluate(OVERFLOWING_CELLS) == []
+            assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+            # the driver's name keeps room to be read (cut with an ellipsis when long)
+            assert rows.first.locator(".driver").evaluate("span => span.clientWidth") >= 70  # ten letters or so
     finally:
         server.stop()

@@ -99,6 +99,9 @@ function showRows(rows, sessionId) {
     tr.addEventListener("click", () => openLaps(sessionId, row.number));
     body.append(tr);
   }
+  // the number column as wide as the longest number listed (a walk-up numbered by its transponder: 7 digits)
+  const widest = Math.max(2, ...rows.map((row) => String(row.number ?? "").length));
+  $("standings").style.setProperty("--number-chars", widest);
   $("standings").replaceChild(body, $("standings").tBodies[0]);
   $("standings-note").textContent = rows.length ? "" : "No cars yet.";
 }
