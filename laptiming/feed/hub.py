@@ -25,6 +25,7 @@ class FeedHub:
         self._seq = 0
         self.scoreboard: Scoreboard | None = None
         self.flag: FlagStatus | None = None  # the flag shown, when known better than the markers
+        self.timed = True  # someone times the session (else its race clock stands at the latest passing)
         options = {} if max_buffer_bytes is None else {"max_buffer_bytes": max_buffer_bytes}
         self.server = LineServer(self.snapshot, host, port, **options)
 
@@ -42,7 +43,7 @@ class FeedHub:
         with self._lock:
             if self.scoreboard is None:
                 return self._seq, b""
-            lines = [*self.scoreboard.refresh(), self.scoreboard.heartbeat(time.time_ns(), self.flag)]
+            lines = [*self.scoreboard.refresh(), self.scoreboard.heartbeat(time.time_ns(), self.flag, self.timed)]
             return self._seq, wire(lines)
 
     def _publish(self, lines: Sequence[str]) -> None:
@@ -50,11 +51,12 @@ class FeedHub:
             self._seq += 1
             self.server.publish(self._seq, wire(lines))
 
-    def new_session(self, scoreboard: Scoreboard) -> None:
-        """A new session is followed: ``$I`` (boards clear) and its full refresh to everyone."""
+    def new_session(self, scoreboard: Scoreboard, timed: bool = True) -> None:
+        """A new session is followed (``timed``: by a recorder): ``$I`` (boards clear) and its refresh to everyone."""
         with self._lock:
             self.scoreboard = scoreboard
             self.flag = None  # the last session's flag is not this one's
+            self.timed = timed
             self._publish(scoreboard.init(time.time_ns()))
 
     def apply(self, batches: Sequence[Sequence[SessionEvent]], setup: SessionSetup | None = None) -> None:
@@ -67,12 +69,13 @@ class FeedHub:
                     lines.extend(self.scoreboard.apply(events, setup, now))
                 self._publish(lines)
 
-    def tick(self, host_time_ns: int, flag: FlagStatus | None = None) -> None:
-        """The once-a-second ``$F``."""
+    def tick(self, host_time_ns: int, flag: FlagStatus | None = None, timed: bool = True) -> None:
+        """The once-a-second ``$F`` (``timed=False``: nobody times the running session, its clock stands)."""
         with self._lock:
             if flag is not None:
                 self.flag = flag
+            self.timed = timed
             if self.scoreboard is not None:
-                self._publish([self.scoreboard.heartbeat(host_time_ns, self.flag)])
+                self._publish([self.scoreboard.heartbeat(host_time_ns, self.flag, timed)])
             else:  # nothing running yet: the blank heartbeat Orbits sends before a session
                 self._publish([idle_heartbeat(host_time_ns)])

@@ -17,7 +17,9 @@ from laptiming.feed.hub import FeedHub
 from laptiming.feed.rmonitor_records import FlagStatus
 from laptiming.feed.scoreboard import Scoreboard, Track
 from laptiming.service.control import Flag
+from laptiming.service.lock import lock_holder
 from laptiming.service.recording import Subscription
+from laptiming.store import SessionPhase, get_session
 
 FOLLOW_EVERY_S = 0.05  # how often the database is looked at: the feed's share of a record's latency
 HEARTBEAT_EVERY_S = 1.0
@@ -54,13 +56,17 @@ class _Pump:
         """The flag to show in the heartbeat (None: what the session's markers say)."""
         return None
 
+    def timed(self) -> bool:
+        """Whether someone times the session now (else the heartbeat's race clock stands at the latest passing)."""
+        return True
+
     def _run(self) -> None:
         next_beat = time.monotonic()
         try:
             while not self._stop.is_set():
                 now = time.monotonic()
                 if now >= next_beat:
-                    self.hub.tick(time.time_ns(), self.flag())
+                    self.hub.tick(time.time_ns(), self.flag(), self.timed())
                     next_beat = max(next_beat + HEARTBEAT_EVERY_S, now)
                 self.step(min(FOLLOW_EVERY_S, max(0.0, next_beat - time.monotonic())))
         except Exception as err:  # noqa: BLE001 - kept for the caller to report (the command: one line, exit 2)
@@ -82,7 +88,7 @@ class DatabaseFeed(_Pump):
         change = self.follower.look()
         if isinstance(change, SessionStarted):
             session = change.session
-            self.hub.new_session(Scoreboard(session.session_id, session.name, change.state, self.track))
+            self.hub.new_session(Scoreboard(session.session_id, session.name, change.state, self.track), self.timed())
         elif isinstance(change, SessionChanged):
             self.hub.apply(change.batches, change.setup)
         if change is None:
@@ -92,6 +98,15 @@ class DatabaseFeed(_Pump):
         if self.follower is None or self.follower.session_id is None:
             return None
         return FLAG_STATUS[self.follower.flag()]
+
+    def timed(self) -> bool:
+        """A running session is timed while a recorder holds its lock (a finished one's clock runs on, as Orbits')."""
+        if self.follower is None or self.follower.session_id is None:
+            return True
+        session_id = self.follower.session_id
+        if get_session(self.follower.db, session_id).phase is not SessionPhase.RUNNING:
+            return True
+        return lock_holder(self.db_path, session_id) is not None
 
     def _run(self) -> None:
         try:

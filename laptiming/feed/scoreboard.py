@@ -85,6 +85,7 @@ class Scoreboard:
         self.announced: set[tuple[int, int, int]] = set()  # counted passings already sent as $J
         self.classes: dict[str, int] = {}
         self.clock = ClockMap()
+        self.latest_us: int | None = state.latest_us  # decoder time of the latest passing seen
         self._sent_race: dict[int, tuple[int, int | None, int | None]] = {}
         self._sent_best: dict[int, tuple[int, int, int | None]] = {}
         for car_id, timing in state.cars.items():
@@ -197,10 +198,14 @@ class Scoreboard:
             return FlagStatus.FINISH
         return FlagStatus.GREEN if markers.green_us is not None else FlagStatus.NONE
 
-    def heartbeat(self, host_time_ns: int, flag: FlagStatus | None = None) -> str:
-        """``$F`` at this host moment; race time runs on the decoder's clock, learned from the passings."""
+    def heartbeat(self, host_time_ns: int, flag: FlagStatus | None = None, timed: bool = True) -> str:
+        """``$F`` at this host moment; race time runs on the decoder's clock, learned from the passings.
+
+        ``timed=False`` (nobody times the running session any more): race time and time to go stand at the
+        latest passing, so a board does not count on as if the session were still being timed.
+        """
         time_of_day = seconds_of_day(host_time_ns)
-        now_us = self.clock.decoder_time_us(host_time_ns)
+        now_us = self.clock.decoder_time_us(host_time_ns) if timed else self.latest_us
         green = self.green_us
         elapsed_us = 0 if green is None or now_us is None else max(0, now_us - green)
         rules = self.setup.rules
@@ -275,6 +280,8 @@ class Scoreboard:
         """Learn from a verdict; the ``$J`` when it is a counted crossing not announced before."""
         verdict = event.verdict
         self.clock = self.clock.learn(verdict.passing)
+        crossed_us = verdict.passing.decoder_time_us
+        self.latest_us = crossed_us if self.latest_us is None else max(self.latest_us, crossed_us)
         car_id = verdict.car_id
         identity = passing_id(verdict.passing)
         crossing_us = verdict.passing.decoder_time_us

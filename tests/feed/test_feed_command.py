@@ -8,6 +8,7 @@ import select
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -112,3 +113,37 @@ def test_a_missing_database_or_a_busy_port_is_one_line_and_exit_2(tmp_path: Path
         assert err.startswith(f"laptiming: cannot listen on 127.0.0.1:{busy.port}") and err.count("\n") == 1
     finally:
         busy.close()
+
+
+def race_times(lines: list[str]) -> list[str]:
+    """The race time (since the green) of every ``$F`` heartbeat of the session on the green flag, in order."""
+    return [fields(line)[4] for line in lines if line.startswith("$F,") and fields(line)[5] == "Green "]
+
+
+def test_the_race_clock_stands_at_the_latest_passing_while_nobody_times_the_session(tmp_path: Path) -> None:
+    """A recorder stopped (Ctrl-C, a crash) leaves its session running: the heartbeat's race time went on
+    counting from the decoder clock as if the session were still timed, and a board showed it live."""
+    from hardware.events import Passing
+    from tests.web.event_db import S, T0, journal, recorder, running_session
+
+    db = tmp_path / "event.db"
+    running_session(db, "Practice 1")
+    now_ns = time.time_ns()  # the latest passing arrived 30 s ago, 61 s after the green
+    journal(db, 1, [Passing(7, 1, 101, T0 + 1 * S, host_time_ns=now_ns - 90 * 10**9),
+                    Passing(7, 2, 101, T0 + 61 * S, host_time_ns=now_ns - 30 * 10**9)])
+    feed, port = start_feed(db)
+    try:
+        client = RMonitorClient(port)
+        beats = client.read_until(lambda lines: len(race_times(lines)) >= 3)
+        assert set(race_times(beats)) == {"00:01:01"}  # nobody times it: as at its latest passing
+        with recorder(db):  # timed again: the clock runs on the decoder's time, 30 s on from that passing
+            start = len(client.lines)
+            client.read_until(lambda lines: any(t >= "00:01:31" for t in race_times(lines[start:])))
+        start = len(client.lines)
+        client.read_until(lambda lines: race_times(lines[start:])[-2:] == ["00:01:01"] * 2)
+        late = RMonitorClient(port)  # a board connecting now is painted with the same standing clock
+        assert race_times(late.read_until(lambda lines: len(race_times(lines)) >= 1))[0] == "00:01:01"
+        client.close()
+        late.close()
+    finally:
+        assert stop(feed) == 0
