@@ -17,16 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from laptiming import engine
-from laptiming.engine import SessionState, StandingRow
+from laptiming.clockmap import ClockMap
+from laptiming.engine import PassingJudged, SessionState, StandingRow
 from laptiming.service.follow import SessionChanged, SessionFollower, SessionStarted
-from laptiming.service.control import current_flag
+from laptiming.service.control import Flag, current_flag
 from laptiming.service.lock import lock_holder
 from laptiming.service.web_feed import EventKind
 from laptiming.store import SessionPhase, SessionRecord, get_session, list_sessions, load_passings, load_setup
 from laptiming.web.views import Json, row_json, session_json
 
 FOLLOW_EVERY_S = 0.05  # how often the database is looked at: the page's share of an update's latency
-HEADER_EVERY_S = 1.0  # phase and flag are read again this often (they change no lap)
+HEADER_EVERY_S = 1.0  # phase, flag, who times it and the running race clock are read again this often
 KEEPALIVE_EVERY_S = 15.0  # a comment line, so proxies and phones keep an idle stream open
 RETRY_MS = 1000  # what EventSource waits before it reconnects
 CLIENT_QUEUE = 32  # messages a client may have waiting before it is moved on to the latest snapshot
@@ -134,6 +135,7 @@ class LiveResults:
         self.broadcaster = broadcaster
         self.loop = loop
         self.picture = Picture()
+        self._clock = ClockMap()  # host time -> decoder time, learned from the followed session's passings
         self.error: str | None = None  # the last reason the database could not be read
         self.ready = threading.Event()  # the database looked at once: the first picture made (or the error kept)
         self._stop = threading.Event()
@@ -163,11 +165,24 @@ class LiveResults:
         except RuntimeError:  # the loop has closed: the server is stopping
             self._stop.set()
 
+    def _race_clock_us(self, state: SessionState, flag: Flag | None, timing: bool) -> int | None:
+        """Race time now while the clock runs (timed, before the checkered flag), on the decoder's clock as the
+        RMonitor heartbeat's; else at the latest passing. A quiet track or a red flag no longer holds it back."""
+        at_latest = _elapsed(state)
+        green = state.setup.markers.green_us
+        if at_latest is None or green is None or not timing or flag is Flag.CHECKERED:
+            return at_latest
+        now_us = self._clock.decoder_time_us(time.time_ns())
+        return at_latest if now_us is None else max(at_latest, now_us - green)
+
+    def _session_header(self, record: SessionRecord, state: SessionState, flag: Flag | None) -> Json:
+        timing = timed_now(self.db_path, record)
+        return session_json(record, flag, _elapsed(state), timing, self._race_clock_us(state, flag, timing))
+
     def _header(self, follower: SessionFollower) -> Json | None:
         if follower.session_id is None or follower.state is None:
             return self.picture.session
-        record = get_session(follower.db, follower.session_id)
-        return session_json(record, follower.flag(), _elapsed(follower.state), timed_now(self.db_path, record))
+        return self._session_header(get_session(follower.db, follower.session_id), follower.state, follower.flag())
 
     def _newest_finished(self, follower: SessionFollower) -> None:
         """Before any session runs: the newest finished one's results, as the board shows them."""
@@ -191,13 +206,15 @@ class LiveResults:
         while not self._stop.is_set():
             change = follower.look()
             if isinstance(change, SessionStarted):
-                header = session_json(change.session, follower.flag(), _elapsed(change.state),
-                                      timed_now(self.db_path, change.session))
+                self._clock = ClockMap().learn_all(p for passings in change.state.raw.values() for p in passings)
+                header = self._session_header(change.session, change.state, follower.flag())
                 self._send(EventKind.SNAPSHOT, header, self._rows(change.state.standings))
             elif isinstance(change, SessionChanged) and follower.state is not None:
+                self._clock = self._clock.learn_all(event.verdict.passing for batch in change.batches
+                                                    for event in batch if isinstance(event, PassingJudged))
                 self._send(EventKind.CHANGE, self._header(follower), self._rows(follower.state.standings))
             now = time.monotonic()
-            if now >= next_header:
+            if now >= next_header:  # the flag, the phase, whether anyone times it, and the running clock
                 next_header = now + HEADER_EVERY_S
                 header = self._header(follower)
                 if header != self.picture.session:

@@ -39,11 +39,15 @@ def row_json(row: StandingRow) -> Json:
     }
 
 
-def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | None = None, timing: bool = False) -> Json:
-    """A session's header: name, type, phase, flag, the race clock (decoder time since the green), and
-    ``timing``: whether a recorder times it now (a running session nobody times shows stale standings)."""
+def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | None = None, timing: bool = False,
+                 clock_us: int | None = None) -> Json:
+    """A session's header: name, type, phase, flag, the race time at the latest passing (decoder time since the
+    green), the race clock now in whole seconds (``clock_us``; else as at the latest passing), and ``timing``:
+    whether a recorder times it now (a running session nobody times shows stale standings)."""
     duration = record.rules.duration_us
     remaining = None if duration is None or elapsed_us is None else max(0, duration - elapsed_us)
+    clock_us = elapsed_us if clock_us is None else clock_us
+    clock_remaining = None if duration is None or clock_us is None else max(0, duration - clock_us)
     return {
         "id": record.session_id,
         "name": record.name,
@@ -52,9 +56,9 @@ def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | Non
         "flag": None if flag is None else flag.value,
         "elapsed": format_lap_time(elapsed_us),
         "remaining": format_lap_time(remaining),
-        # whole seconds, as of the latest passing: the page's clock runs on from them between passings
-        "elapsed_s": None if elapsed_us is None else elapsed_us // US_PER_SECOND,
-        "remaining_s": None if remaining is None else -(-remaining // US_PER_SECOND),
+        # whole seconds, as the header is made: the page's clock runs on from them until the next header
+        "elapsed_s": None if clock_us is None else clock_us // US_PER_SECOND,
+        "remaining_s": None if clock_remaining is None else -(-clock_remaining // US_PER_SECOND),
         "laps": record.rules.lap_count,
         "timing": timing,
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +35,13 @@ CARS = (101, 102)  # transponders; each car's number is its transponder
 def crossing(passing_no: int, transponder: int, at_s: float) -> Passing:
     """A passing ``at_s`` seconds after the green."""
     return Passing(7, passing_no, transponder, T0 + int(at_s * S), host_time_ns=HOST0 + int(at_s * 1e9))
+
+
+def arriving(passing_no: int, transponder: int, at_s: float, now_at_s: float) -> Passing:
+    """A passing ``at_s`` seconds after the green, received by the host as it would be if it is ``now_at_s``
+    seconds after the green now (the latest passing ``now_at_s == at_s``: it arrives just now)."""
+    received_ns = time.time_ns() - int((now_at_s - at_s) * 1e9)
+    return Passing(7, passing_no, transponder, T0 + int(at_s * S), host_time_ns=received_ns)
 
 
 def running_session(db_path: Path, name: str, cars: tuple[int, ...] = CARS, rules: SessionRules = SessionRules(),

@@ -9,7 +9,7 @@ import pytest
 
 from laptiming.web.server import WebServer
 from tests.web.browser import BOARD, PHONE, phone_page
-from tests.web.event_db import crossing, journal, recorder, running_session
+from tests.web.event_db import arriving, crossing, journal, recorder, running_session
 
 WAIT_MS = 30_000
 LONG_NAME = "Alexandra Featherstonehaugh-Smythe"  # longer than a phone's row: cut, never widening the page
@@ -106,7 +106,7 @@ def test_the_session_clock_runs_on_between_passings_in_whole_seconds(tmp_path: P
     try:
         with phone_page() as page, recorder(db_path):
             page.goto(server.url)
-            journal(db_path, 1, [crossing(1, 101, 1.0), crossing(2, 101, 61.0)])  # 61 s of the 15 minutes gone
+            journal(db_path, 1, [arriving(1, 101, 1.0, 61.0), arriving(2, 101, 61.0, 61.0)])  # 61 s of 15 min gone
             clock = page.locator("#session-clock")
             counting = re.compile(r"^13:[45]\d to go$")  # 13:59 as the passing arrives, then on down
             expect(clock).to_have_text(counting, timeout=WAIT_MS)
@@ -136,7 +136,7 @@ def test_when_nobody_times_the_session_any_more_the_page_says_timing_stopped_and
             page.clock.install()  # the page's own clock, moved on by the test: run_for fires its once-a-second tick
             with recorder(db_path):
                 page.goto(server.url)
-                journal(db_path, 1, [crossing(1, 101, 1.0), crossing(2, 101, 61.0)])
+                journal(db_path, 1, [arriving(1, 101, 1.0, 61.0), arriving(2, 101, 61.0, 61.0)])
                 expect(page.locator(badge)).to_have_text("live", timeout=WAIT_MS)
                 expect(page.locator(clock)).to_have_text(re.compile(r"^13:[45]\d to go$"), timeout=WAIT_MS)
                 expect(page.locator(note)).to_have_text("")

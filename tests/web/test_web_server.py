@@ -20,7 +20,7 @@ from httpx_sse import connect_sse
 from laptiming.service.web_feed import FeedPicture
 from laptiming.web.server import WebServer
 from laptiming.web.views import row_json
-from tests.web.event_db import batch_result, crossing, finish, journal, recorder, running_session
+from tests.web.event_db import arriving, batch_result, crossing, finish, journal, recorder, running_session
 
 TIMEOUT = httpx.Timeout(30.0)
 
@@ -262,3 +262,25 @@ def test_the_first_answer_after_the_start_has_the_running_session_even_when_the_
         slow_disk.cancel()
         SlowToOpen.opened.set()
         served.stop()
+
+
+def test_the_race_clock_in_the_header_runs_on_the_decoder_clock_between_passings(db_path: Path) -> None:
+    """The header's clock was the race time at the latest passing: a phone that opened the page 30 s after it
+    (a red flag, a quiet track) was 30 s behind the RMonitor board's clock, with 30 s too many to go."""
+    from laptiming.engine import SessionRules
+
+    running_session(db_path, "Practice 1", rules=SessionRules(duration_us=15 * 60 * 1_000_000))
+    journal(db_path, 1, [arriving(1, 101, 1.0, 91.0), arriving(2, 101, 61.0, 91.0)])  # no car since 61 s: 30 s ago
+    with recorder(db_path):
+        served = WebServer(db_path, "127.0.0.1", 0).start()
+        try:
+            with http(served) as client:
+                session = client.get("/api/session").json()
+                assert session["elapsed"] == "1:01.000"  # the race time at the latest passing
+                assert 91 <= session["elapsed_s"] <= 96 and 15 * 60 - 96 <= session["remaining_s"] <= 15 * 60 - 91
+                stream = Stream(client)  # the header comes again as the clock runs, with no passing since
+                first = stream.until(lambda p: p.session is not None).session["elapsed_s"]
+                assert stream.until(lambda p: p.session["elapsed_s"] > first).session["elapsed"] == "1:01.000"
+                stream.close()
+        finally:
+            served.stop()

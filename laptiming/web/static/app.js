@@ -34,8 +34,8 @@ function showHeader(session) {
   const flag = $("session-flag");
   flag.textContent = session && session.flag ? session.flag : "";
   flag.className = "flag " + (session && session.flag ? session.flag : "");
-  // The session clock in whole seconds, running on between passings while the session is on track
-  // (the header comes with each passing; a quiet track or a red flag would freeze it).
+  // The session clock in whole seconds, running on between headers while the session is timed (the server
+  // sends the header with each passing and once a second while the clock runs, on the decoder's clock).
   const running = session && session.phase === "running" && session.flag !== "checkered" && !stopped;
   sessionClock = session && session.elapsed_s != null
     ? { elapsed: session.elapsed_s, remaining: session.remaining_s, since: Date.now(), running } : null;
