@@ -69,7 +69,8 @@ def day_json(sessions: Iterable[DaySession]) -> list[Json]:
     return [{"id": s.session_id, "name": s.name, "type": s.session_type.value, "phase": s.phase.value,
              "planned_start": s.planned_start, "entries": s.entries, "passings": s.passings,
              "flag": None if s.flag is None else s.flag.value,
-             "results": None if s.results is None else s.results.value} for s in sessions]
+             "results": None if s.results is None else s.results.value,
+             "timing": s.timed_by is not None} for s in sessions]
 
 
 def laps_json(result: SessionResult, number: str) -> Json | None:

@@ -150,6 +150,9 @@ def test_when_nobody_times_the_session_any_more_the_page_says_timing_stopped_and
             expect(page.locator(clock)).to_have_text("13:59 to go")  # as at its last passing
             page.clock.run_for(5000)
             expect(page.locator(clock)).to_have_text("13:59 to go")  # and it does not count on
+            page.locator("#show-day").tap()  # the day's list says so too
+            expect(page.locator("#day li")).to_contain_text("practice · timing stopped · 2 cars", timeout=WAIT_MS)
+            page.locator("#show-live").tap()
             with recorder(db_path):  # timed again (the same command resumes it): live once more
                 expect(page.locator(badge)).to_have_text("live", timeout=WAIT_MS)
                 expect(page.locator(note)).to_have_text("")

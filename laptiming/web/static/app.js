@@ -167,7 +167,8 @@ async function openDay() {
     const meta = document.createElement("span");
     meta.className = "meta";
     const cars = `${s.entries} ${s.entries === 1 ? "car" : "cars"}`;
-    meta.textContent = `${s.type} · ${s.phase === "finished" ? s.results : s.phase} · ${cars}`;
+    const state = s.phase === "finished" ? s.results : timingStopped(s) ? "timing stopped" : s.phase;
+    meta.textContent = `${s.type} · ${state} · ${cars}`;
     li.append(name, meta);
     li.addEventListener("click", () => openSession(s.id));
     return li;
