@@ -280,11 +280,10 @@ class Scoreboard:
         """Learn from a verdict; the ``$J`` when it is a counted crossing not announced before."""
         verdict = event.verdict
         self.clock = self.clock.learn(verdict.passing)
-        crossed_us = verdict.passing.decoder_time_us
-        self.latest_us = crossed_us if self.latest_us is None else max(self.latest_us, crossed_us)
         car_id = verdict.car_id
         identity = passing_id(verdict.passing)
         crossing_us = verdict.passing.decoder_time_us
+        self.latest_us = crossing_us if self.latest_us is None else max(self.latest_us, crossing_us)
         if car_id is None or not verdict.reason.counted:
             if car_id is not None and self.opened_us.get(car_id) == crossing_us:
                 del self.opened_us[car_id]
