@@ -220,3 +220,25 @@ def test_long_car_numbers_and_gaps_fit_their_columns_on_a_phone_and_a_board(tmp_
             assert rows.first.locator(".driver").evaluate("span => span.clientWidth") >= 70  # ten letters or so
     finally:
         server.stop()
+
+
+def test_the_column_heads_stay_in_sight_while_a_hundred_car_field_scrolls_on_a_phone(tmp_path: Path) -> None:
+    """Scrolled down a long field, a phone showed rows of bare figures: the column heads had gone off the top."""
+    from playwright.sync_api import expect
+
+    db_path = tmp_path / "event.db"
+    running_session(db_path, "Practice 1", cars=tuple(range(1, 101)))
+    server = WebServer(db_path, "127.0.0.1", 0).start()
+    try:
+        with phone_page() as page:
+            page.goto(server.url)
+            rows = page.locator("#standings tbody tr")
+            expect(rows).to_have_count(100, timeout=WAIT_MS)
+            page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+            expect(rows.nth(99)).to_be_in_viewport()
+            header_bottom, heads_top = page.evaluate("""() => [document.querySelector("header").getBoundingClientRect().bottom,
+                document.querySelector("#standings thead th").getBoundingClientRect().top]""")
+            assert abs(heads_top - header_bottom) <= 1  # right under the page's header, not scrolled away
+            expect(page.locator("#standings thead th").first).to_be_in_viewport()
+    finally:
+        server.stop()

@@ -214,6 +214,11 @@ function goBack() {
   else openLive();
 }
 
+// The standings' column heads stick under the page header, as tall as its session name and flag make it.
+const header = document.querySelector("header");
+new ResizeObserver(() => document.documentElement.style.setProperty("--header-height", `${header.offsetHeight}px`))
+  .observe(header);
+
 $("show-live").addEventListener("click", openLive);
 $("show-day").addEventListener("click", openDay);
 $("laps-back").addEventListener("click", goBack);
