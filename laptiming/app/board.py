@@ -29,7 +29,7 @@ from laptiming.app.widgets.standings import lap_styles, row_cells
 from laptiming.engine import SessionResult
 from laptiming.report import out_of_the_running, penalty_text
 from laptiming.service.web_feed import FeedPicture, Json, follow_feed
-from laptiming.store import SessionRecord
+from laptiming.store import SessionPhase, SessionRecord
 from laptiming.timefmt import format_gap, format_lap_time
 
 POLL_S = 1.0
@@ -92,6 +92,11 @@ class BoardTable(DataTable[Text]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.post_message(self.Resized())
+
+
+def _phase_text(phase: str, timing: bool) -> str:
+    """The session's phase in the header; a running session nobody times any more (its recorder stopped) says so."""
+    return "TIMING STOPPED" if phase == SessionPhase.RUNNING.value and not timing else phase.upper()
 
 
 def _holder(number: str, driver: str | None) -> str:
@@ -157,7 +162,8 @@ class BoardApp(App[int]):
         best = next((row for row in rows if row["sb"]), None)
         holder = "" if best is None else _holder(best["number"], best["driver"])
         self.query_one(Digits).update("" if best is None else best["best"])
-        self._paint(session["id"], f"{session['name']}  {session['type'].upper()}  {session['phase'].upper()}"
+        phase = _phase_text(session["phase"], session.get("timing", True))
+        self._paint(session["id"], f"{session['name']}  {session['type'].upper()}  {phase}"
                     f"{_flag_text(session.get('flag'))}{holder}",
                     [(str(row["car_id"]), feed_cells(row)) for row in rows])
 
@@ -184,12 +190,13 @@ class BoardApp(App[int]):
         self._title = f"cannot read the event database: {message}"
         self._show_header()
 
-    def show(self, record: SessionRecord, result: SessionResult, flag: FlagShown | None = None) -> None:
-        """Redraw: rows keyed by car, only changed cells written."""
+    def show(self, record: SessionRecord, result: SessionResult, flag: FlagShown | None = None,
+             timing: bool = True) -> None:
+        """Redraw: rows keyed by car, only changed cells written (``timing``: a recorder times the session now)."""
         best = min((row for row in result.standings if row.best_lap_us is not None),
                    key=lambda row: row.best_lap_us or 0, default=None)
         holder = "" if best is None else _holder(best.number, best.driver)
-        title = (f"{record.name}  {record.rules.session_type.value.upper()}  {record.phase.value.upper()}"
+        title = (f"{record.name}  {record.rules.session_type.value.upper()}  {_phase_text(record.phase.value, timing)}"
                  f"{_flag_text(None if flag is None else flag.value)}{holder}")
         self.query_one(Digits).update(format_lap_time(None if best is None else best.best_lap_us))
         rows = []

@@ -82,12 +82,31 @@ async def test_board_follows_the_running_session(event_db: Path) -> None:
         table = board.query_one(DataTable)
         title = board.query_one("#board-session", Label)
         await until(pilot, lambda: table.row_count == 3 and "Practice 1" in str(title.render()), "session 1 shown")
-        assert "RUNNING" in str(title.render())
+        assert "TIMING STOPPED" in str(title.render())  # left running by a recorder that stopped
         assert [str(table.get_row_at(i)[0]) for i in range(3)] == ["1", "2", "3"]
         assert all(str(table.get_row_at(i)[5]) for i in range(3))  # best laps shown
         _record(event_db, "Practice 2", 5, seed=11)
         await until(pilot, lambda: table.row_count == 5 and "Practice 2" in str(title.render()), "session 2 followed")
         assert not board.query("Input")  # no controls
+
+
+@app_test
+async def test_board_says_running_only_while_a_recorder_times_the_session(event_db: Path) -> None:
+    """A recorder stopped (Ctrl-C, a crash) leaves its session running: the board went on saying RUNNING over
+    standings that no longer changed."""
+    from laptiming.service.lock import RecorderLock
+
+    _record(event_db, "Practice 1", 3, seed=4)
+    board = BoardApp(Timing(event_db, ""), poll_s=0.2)
+    async with board.run_test(size=BOARD_SIZE) as pilot:
+        title = board.query_one("#board-session", Label)
+        await until(pilot, lambda: "PRACTICE  TIMING STOPPED" in str(title.render()), "timing stopped said")
+        lock = RecorderLock.acquire(event_db, 1, "Practice 1", program="laptiming record")  # the same command again
+        try:
+            await until(pilot, lambda: "PRACTICE  RUNNING" in str(title.render()), "running said again")
+        finally:
+            lock.release()
+        await until(pilot, lambda: "PRACTICE  TIMING STOPPED" in str(title.render()), "timing stopped again")
 
 
 @app_test

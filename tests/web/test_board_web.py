@@ -108,6 +108,7 @@ def test_a_board_on_the_feed_shows_what_the_database_board_shows_and_reconnects(
         async with on_feed.run_test(size=(120, 40)) as pilot:
             await until(pilot, lambda: len(table_rows(on_feed)) == 3, "the feed board's rows")
             assert table_rows(on_feed) == expected_rows and title(on_feed) == expected_title
+            assert "PRACTICE  TIMING STOPPED" in title(on_feed)  # running, and no recorder times it
             assert expected_rows[0][:3] == ["1", "102", "Bo Diddley"]
 
             port = int(url.rsplit(":", 1)[1].strip("/"))
