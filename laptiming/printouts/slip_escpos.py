@@ -41,7 +41,7 @@ class PaperWidth(enum.Enum):
 
 
 def _wrapped(printer: Escpos, text: str, columns: int) -> None:
-    """A line that must be read whole (the event, how final the results are), wrapped to the paper, never cut."""
+    """A line that must be read whole (the event, the driver, how final the results are), wrapped to the paper, never cut."""
     for line in textwrap.wrap(text, columns) or [""]:
         printer.textln(line)
 
@@ -62,9 +62,9 @@ def print_slip(printer: Escpos, slip: Slip, paper: PaperWidth, charts: Charts) -
     printer.set(align="left")
     printer.textln(rule)
     printer.set(bold=True, double_height=True, double_width=False)
-    printer.textln((slip.driver or f"Car {slip.car}")[:columns])
+    _wrapped(printer, slip.driver or f"Car {slip.car}", columns)
     printer.set(bold=True, normal_textsize=True)
-    printer.textln(f"#{slip.car}  {slip.car_class}"[:columns])
+    _wrapped(printer, f"#{slip.car}  {slip.car_class}", columns)
     printer.set(bold=False)
     for label, value in slip.facts():
         printer.textln(_pair(label, value, columns))

@@ -6,6 +6,7 @@ import os
 import re
 import stat
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 from escpos.constants import PAPER_FULL_CUT
@@ -168,6 +169,20 @@ def test_escpos_slips_carry_the_text_the_chart_and_a_cut_per_slip(capsys, day_db
         assert all(len(line) <= paper.columns for line in _text_runs(job))
         # how final the results are is read whole, on 58 mm paper too (it was cut to "may still ")
         assert " ".join(_text_runs(slips[0])).count("PROVISIONAL results - may still change") == 1
+
+
+def test_escpos_slip_prints_a_long_driver_name_and_class_whole(day_db: Path) -> None:
+    """A name wider than the paper wraps onto the next line (it was cut at 32 or 48 characters)."""
+    (slip,) = session_slips(load_session_sheet(day_db, RACE_SESSION), car_number="2")
+    driver = "Maximilian-Alexander Ostergaard-Wittelsbach de la Fuente y Montoya"
+    car_class = "Historic Touring Cars before 1975 (Group 2)"
+    long_slip = replace(slip, driver=driver, car_class=car_class)
+    for paper in PaperWidth:
+        lines = _text_runs(slips_job([long_slip], paper))
+        assert all(len(line) <= paper.columns for line in lines)
+        printed = " ".join(lines)
+        assert driver in printed.replace("- ", "-")  # textwrap breaks after a hyphen
+        assert f"#2  {car_class}" in printed
 
 
 def test_escpos_slip_to_a_file_printer_url(capsys, day_db: Path, tmp_path: Path) -> None:
