@@ -65,7 +65,7 @@ def day_story(day: DriverDay, event: str, charts: Charts, width: float) -> list[
                      gain_text(run.gained_us)])
     widths = [10, 40, 17, 13, 11, 18, 9, 18, 14, 0]
     widths[-1] = width / mm - sum(widths)
-    story.append(grid_table(rows, [w * mm for w in widths], font_size=8))
+    story.append(grid_table(rows, [w * mm for w in widths], font_size=8, wrap_columns=(1,)))
     if any(run.laps for run in day.runs):
         story += [Spacer(1, 3 * mm),
                   png_image(charts.day_laps([(f"Run {i}", run.laps) for i, run in enumerate(day.runs, start=1)],

@@ -96,7 +96,8 @@ def leaderboard_pdf(board: Leaderboard, top: int = TOP, charts: Charts | None = 
     for name, lines in board.boards.items():
         story.append(KeepTogether([
             Paragraph(escape(name if name == OVERALL else f"Class {name}"), style["heading"]),
-            grid_table([header, *(line.cells() for line in lines[:top])], [w * mm for w in widths])]))
+            grid_table([header, *(line.cells() for line in lines[:top])], [w * mm for w in widths],
+                       wrap_columns=(1, 3, 6))]))
     return build_pdf(story, A4, f"{board.event} - {board.state} - printed {printed_at()}",
                      f"{board.event} leaderboard", margin=12 * mm)
 

@@ -6,6 +6,7 @@ import functools
 import io
 from collections.abc import Sequence
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import matplotlib
 from PIL import Image as PILImage
@@ -17,13 +18,14 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 FONT = "LTSans"
 FONT_BOLD = "LTSans-Bold"
 MONO = "LTMono"
 RULE_GREY = colors.HexColor("#bbbbbb")
 BAND_GREY = colors.HexColor("#eeeeee")
+CELL_PADDING = 3  # points left and right of a table cell's text
 
 
 @functools.cache
@@ -80,12 +82,39 @@ def png_image(image: PILImage.Image, width: float) -> Picture:
     return Picture(image, width)
 
 
+def _wrapped_cells(rows: Sequence[Sequence[object]], columns: Sequence[int], header_rows: int,
+                   font_size: float) -> list[list[object]]:
+    """The rows with the text of ``columns`` (below the header) as paragraphs, which wrap inside their cell:
+    a plain string is drawn on one line however long, over the next column's text."""
+    cell = ParagraphStyle(f"cell-{font_size}", fontName=FONT, fontSize=font_size, leading=font_size * 1.2)
+    return [list(row) if index < header_rows else
+            [Paragraph(escape(value), cell) if column in columns and isinstance(value, str) else value
+             for column, value in enumerate(row)]
+            for index, row in enumerate(rows)]
+
+
+def widen_to_fit(widths: Sequence[float], rows: Sequence[Sequence[object]], column: int, donor: int,
+                 font_size: float) -> list[float]:
+    """Column widths with ``column`` as wide as its widest text (bold header included), the room taken from
+    ``donor``: for short values that must not wrap, such as a car number (a transponder's seven digits)."""
+    needed = max(pdfmetrics.stringWidth(str(row[column]), FONT_BOLD, font_size) for row in rows) + 2 * CELL_PADDING
+    fitted = list(widths)
+    extra = max(0.0, needed - fitted[column])
+    fitted[column] += extra
+    fitted[donor] -= extra
+    return fitted
+
+
 def grid_table(rows: Sequence[Sequence[object]], widths: Sequence[float] | None = None, *, header_rows: int = 1,
                right_from: int | None = None, font_size: float = 8, zebra: bool = True,
-               bold_rows: Sequence[int] = ()) -> Table:
-    """A plain sheet table: bold header on grey, light rules, optional zebra rows; repeats its header on new pages."""
+               bold_rows: Sequence[int] = (), wrap_columns: Sequence[int] = ()) -> Table:
+    """A plain sheet table: bold header on grey, light rules, optional zebra rows; repeats its header on new pages.
+
+    Free text that may be longer than its column (a driver's name, a class) goes in ``wrap_columns``: it wraps.
+    """
     register_fonts()
-    table = Table(list(rows), colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
+    cells = _wrapped_cells(rows, wrap_columns, header_rows, font_size) if wrap_columns else list(rows)
+    table = Table(cells, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
     commands: list[tuple] = [
         ("FONT", (0, 0), (-1, -1), FONT, font_size),
         ("FONT", (0, 0), (-1, header_rows - 1), FONT_BOLD, font_size),
@@ -93,8 +122,8 @@ def grid_table(rows: Sequence[Sequence[object]], widths: Sequence[float] | None 
         ("LINEBELOW", (0, header_rows), (-1, -1), 0.25, RULE_GREY),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
     ]
     if right_from is not None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from laptiming.printouts.charts import PAGE, Charts
-from laptiming.printouts.pdfkit import FONT, FONT_BOLD, build_pdf, grid_table, png_image, styles
+from laptiming.printouts.pdfkit import FONT, FONT_BOLD, build_pdf, grid_table, png_image, styles, widen_to_fit
 from laptiming.printouts.results_table import ResultsSheet, lap_cell, race_positions, status_line
 from laptiming.printouts.text import printed_at
 
@@ -24,14 +25,15 @@ def _header(sheet: ResultsSheet, width: float) -> list[Flowable]:
     facts = sheet.header_facts()
     half = -(-len(facts) // 2)
     left, right = facts[:half], facts[half:]
+    value = ParagraphStyle("fact", fontName=FONT_BOLD, fontSize=8.5, leading=10.5)  # a long name wraps in its cell
     rows = []
     for index in range(half):
-        row = [left[index][0], left[index][1]]
-        row += [right[index][0], right[index][1]] if index < len(right) else ["", ""]
+        row = [left[index][0], Paragraph(escape(left[index][1]), value)]
+        row += [right[index][0], Paragraph(escape(right[index][1]), value)] if index < len(right) else ["", ""]
         rows.append(row)
     table = Table(rows, colWidths=[22 * mm, width / 2 - 22 * mm, 22 * mm, width / 2 - 22 * mm], hAlign="LEFT")
-    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8.5), ("FONT", (1, 0), (1, -1), FONT_BOLD, 8.5),
-                               ("FONT", (3, 0), (3, -1), FONT_BOLD, 8.5), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8.5), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("TOPPADDING", (0, 0), (-1, -1), 0.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5)]))
     return [Paragraph(escape(f"{sheet.session} - results"), style["title"]), Spacer(1, 2 * mm), table,
             Spacer(1, 3 * mm)]
@@ -42,7 +44,7 @@ def _classified(sheet: ResultsSheet) -> Table:
     widths = [WIDTHS_MM[name] * mm for name in sheet.columns]
     if not sheet.race:
         widths[2] += 20 * mm
-    table = grid_table(rows, widths, font_size=8)
+    table = grid_table(rows, widen_to_fit(widths, rows, 1, 2, 8), font_size=8, wrap_columns=(2, 3))
     table.setStyle(TableStyle([("ALIGN", (0, 0), (1, -1), "RIGHT"), ("ALIGN", (4, 0), (-1, -1), "RIGHT")]))
     return table
 
@@ -87,8 +89,8 @@ def results_pdf(sheet: ResultsSheet, *, with_laps: bool = False, charts: Charts 
         rows = [["No", "Driver", "Class", "Laps", "Status"]] + [
             [line.number, line.driver, line.car_class, str(line.laps), status_line(line)]
             for line in sheet.not_classified]
-        story += [Paragraph("Not classified", style["heading"]),
-                  grid_table(rows, [11 * mm, 50 * mm, 30 * mm, 12 * mm, width - 103 * mm])]
+        widths = widen_to_fit([11 * mm, 50 * mm, 30 * mm, 12 * mm, width - 103 * mm], rows, 0, 1, 8)
+        story += [Paragraph("Not classified", style["heading"]), grid_table(rows, widths, wrap_columns=(1, 2, 4))]
     story += [Spacer(1, 3 * mm), Paragraph(f"<b>Fastest lap:</b> {escape(sheet.fastest_lap or 'none')}", style["body"])]
     penalties = [f"#{line.number} {line.driver}: {line.penalty} s time penalty" for line in sheet.classified
                  + sheet.not_classified if line.penalty]

@@ -52,7 +52,7 @@ def sessions_story(rows: Sequence[RosterRow], width: float) -> list[Flowable]:
                        for run in runs]
         widths = [12, 46, 28, 24, 27, 30, 0]  # mm: "intermediate" and "Transponder" in bold fit
         widths[-1] = width / mm - sum(widths)
-        table = grid_table(table_rows, [w * mm for w in widths], font_size=9.5)
+        table = grid_table(table_rows, [w * mm for w in widths], font_size=9.5, wrap_columns=(1, 2, 5))
         table.setStyle(TableStyle([("BOX", (-1, 1), (-1, -1), 0.5, colors.grey),
                                    ("INNERGRID", (-1, 1), (-1, -1), 0.5, colors.grey),
                                    ("TOPPADDING", (0, 1), (-1, -1), 3), ("BOTTOMPADDING", (0, 1), (-1, -1), 3)]))

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import shutil
+import subprocess
 from collections import defaultdict
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,11 +17,31 @@ from pypdf import PdfReader
 from laptiming.cli import main
 from laptiming.store import open_event_db
 from laptiming.timefmt import format_lap_time
+from tests.resources import need
+
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
 
 
 def pdf_pages(path: Path) -> list[str]:
     """The text of every page of a PDF."""
     return [page.extract_text(extraction_mode="layout") or "" for page in PdfReader(str(path)).pages]
+
+
+def overlapping_words(path: Path) -> list[tuple[int, str, str]]:
+    """Words drawn over one another on a page of a PDF (text run into the next column): (page, word, word).
+
+    Word boxes come from poppler's ``pdftotext -bbox``; the test skips without it (fails in CI)."""
+    need(shutil.which("pdftotext") is not None, "pdftotext (poppler-utils) is not installed")
+    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    found = []
+    for page, text in enumerate(html.split("<page ")[1:], start=1):
+        words = [(float(x0), float(y0), float(x1), float(y1), word) for x0, y0, x1, y1, word in _WORD.findall(text)]
+        for index, (x0, y0, x1, y1, word) in enumerate(words):
+            for ox0, oy0, ox1, oy1, other in words[index + 1:]:
+                # a hair of overlap is kerning, not a collision
+                if min(x1, ox1) - max(x0, ox0) > 0.5 and min(y1, oy1) - max(y0, oy0) > 0.5:
+                    found.append((page, word, other))
+    return found
 
 
 def export_rows(capsys, db: Path, kind: str, session: int) -> list[dict[str, str]]:

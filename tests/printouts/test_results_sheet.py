@@ -10,10 +10,11 @@ from pathlib import Path
 
 import openpyxl
 
+from laptiming.store import open_event_db, write_transaction
 from laptiming.timefmt import US_PER_DAY, format_time_of_day
 
 from tests.printouts.conftest import FIRST_SESSION, RACE_SESSION
-from tests.printouts.helpers import export_rows, html_tables, pdf_pages, race_totals, run
+from tests.printouts.helpers import export_rows, html_tables, overlapping_words, pdf_pages, race_totals, run
 
 
 def test_race_sheet_pdf_has_the_classified_table_fastest_lap_corrections_and_rule(capsys, day_db: Path,
@@ -117,3 +118,44 @@ def test_lap_by_lap_pages_list_every_lap(capsys, day_db: Path, tmp_path: Path) -
     assert "Lap chart" in lap_text
     for lap in export_rows(capsys, day_db, "laps", RACE_SESSION):
         assert lap["lap_time"] in lap_text
+
+
+LONG_DRIVER = "Maximilian-Aurélien Østergaard-Wittelsbach de la Fuente"
+LONG_CLASS = "Historic Touring Cars before 1975"
+LONG_SESSION = "Group A race - Historic Touring Cars round 3"
+
+
+def _long_names(db: Path) -> None:
+    """Car 2's driver and class, and the race's name, longer than their columns; car 3 numbered by its
+    transponder (seven digits)."""
+    handle = open_event_db(db)
+    with write_transaction(handle):
+        handle.execute("UPDATE drivers SET name = ? WHERE id IN (SELECT e.driver_id FROM session_entries e "
+                       "JOIN cars c ON c.id = e.car_id WHERE c.number = '2')", [LONG_DRIVER])
+        handle.execute("UPDATE cars SET car_class = ? WHERE number = '2'", [LONG_CLASS])
+        handle.execute("UPDATE cars SET number = '3100074' WHERE number = '3'")
+        handle.execute("UPDATE sessions SET name = ? WHERE id = ?", [LONG_SESSION, RACE_SESSION])
+    handle.close()
+
+
+def test_long_names_classes_and_numbers_wrap_inside_their_columns(capsys, day_copy: Path, tmp_path: Path) -> None:
+    """A name or class longer than its column wraps in its cell and a long car number widens its column;
+    they were drawn on one line over the next column's text ('Fuente' over 'Standard')."""
+    _long_names(day_copy)
+    assert run(capsys, "correct", "status", "--db", str(day_copy), "--session", str(RACE_SESSION), "--by", "clerk",
+               "--reason", "gearbox", "--car", "3100074", "DNF")[0] == 0
+    printouts = {
+        "race.pdf": ("results", "--session", str(RACE_SESSION), "--laps"),
+        "practice.pdf": ("results", "--session", str(FIRST_SESSION)),
+        "board.pdf": ("leaderboard",),
+        "day.pdf": ("day", "--driver", LONG_DRIVER),
+    }
+    for name, args in printouts.items():
+        out = tmp_path / name
+        code, _, err = run(capsys, "print", args[0], "--db", str(day_copy), *args[1:], "--pdf", str(out))
+        assert code == 0, err
+        assert overlapping_words(out) == [], name
+        words = " ".join(" ".join(pdf_pages(out)).split())
+        assert all(word in words for word in LONG_DRIVER.split()), name
+        if name != "day.pdf":
+            assert "3100074" in words, name

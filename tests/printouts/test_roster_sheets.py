@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.roster import ROSTER_COLUMNS
-from tests.printouts.helpers import pdf_pages, run
+from tests.printouts.helpers import overlapping_words, pdf_pages, run
 
 RUNS = [
     # session, start, end, driver_id, driver, car_id, car_number, transponder, car_class, skill, group
@@ -62,6 +62,20 @@ def test_every_itinerary(capsys, tmp_path: Path) -> None:
     text = "\n".join(pdf_pages(out))
     for driver in ("Clara Fischer (D0002)", "Omar Vogel (D0010)", "Ivo Zimmer (D0001)", "Ana Quist (D0003)"):
         assert driver in text
+
+
+def test_long_names_classes_and_groups_wrap_on_the_session_sheet(capsys, tmp_path: Path) -> None:
+    """They were drawn on one line over the next column ('Østergaard-Wittelsbach' over the class)."""
+    driver = "Maximilian-Aurélien Østergaard-Wittelsbach de la Fuente"
+    long_run = ("1", "2026-06-13 08:00", "2026-06-13 08:15", "D0042", driver, "C0042", "42", "3100999",
+                "Historic Touring Cars before 1975", "intermediate", "Porsche Club Historic Challenge")
+    out = tmp_path / "sessions.pdf"
+    code, _, err = run(capsys, "print", "roster", "--roster", str(_roster(tmp_path / "roster.csv", [*RUNS, long_run])),
+                       "--pdf", str(out))
+    assert code == 0, err
+    assert overlapping_words(out) == []
+    words = " ".join(pdf_pages(out)[0].split())
+    assert all(word in words for word in (*driver.split(), "1975", "Challenge"))
 
 
 def test_a_bad_roster_names_file_line_and_column_and_writes_nothing(capsys, tmp_path: Path) -> None:
