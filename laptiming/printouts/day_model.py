@@ -13,7 +13,7 @@ from laptiming.engine import Lap, StandingRow
 from laptiming.errors import InputError
 from laptiming.printouts.data import EventDay, SessionSheet
 from laptiming.printouts.stats import LapStats, improvements, lap_stats
-from laptiming.printouts.text import STATE_WORDS, clock_time
+from laptiming.printouts.text import STATE_WORDS, clock_time, times_stand
 
 DriverKey = tuple[str, str]
 """("driver", id) for a named driver, ("car", number) for a car entered without one."""
@@ -74,7 +74,8 @@ def _runs_by_driver(day: EventDay) -> dict[DriverKey, list[tuple[SessionSheet, S
 
 
 def build_days(day: EventDay, keys: Iterable[DriverKey] | None = None) -> list[DriverDay]:
-    """Driver's days for these drivers (all who ran, by name, when none are given)."""
+    """Driver's days for these drivers (all who ran, by name, when none are given); a disqualified run's
+    best lap is neither their best of the day nor counted in the class ranking, as on the leaderboard."""
     all_runs = _runs_by_driver(day)
     laps_by_car = {
         sheet.session_id: _laps_by_car(sheet.result.laps) for sheet in day.sessions
@@ -83,7 +84,7 @@ def build_days(day: EventDay, keys: Iterable[DriverKey] | None = None) -> list[D
     classes: dict[DriverKey, str] = {}
     for key, runs in all_runs.items():
         classes[key] = runs[-1][1].car_class or ""
-        times = [row.best_lap_us for _, row in runs if row.best_lap_us is not None]
+        times = [row.best_lap_us for _, row in runs if row.best_lap_us is not None and times_stand(row)]
         if times:
             bests.setdefault(classes[key], []).append((min(times), key))
     ranks: dict[DriverKey, tuple[int, int]] = {}
@@ -104,7 +105,7 @@ def build_days(day: EventDay, keys: Iterable[DriverKey] | None = None) -> list[D
                             row.number, row.car_class or "", row.classified_position, len(sheet.result.standings),
                             row.status.value, laps,
                             lap_stats(laps), row.best_lap_no, row.best_lap_us, gain, STATE_WORDS[sheet.state]))
-        timed = [run for run in runs if run.best_us is not None]
+        timed = [run for run, (_, row) in zip(runs, entries) if run.best_us is not None and times_stand(row)]
         best = min(timed, key=lambda run: run.best_us or 0, default=None)
         rank, size = ranks.get(key, (None, len(bests.get(classes[key], []))))
         days.append(DriverDay(key, _name(day, key, entries), classes[key], tuple(runs),

@@ -31,6 +31,7 @@ def gain_text(gain_us: int | None) -> str:
 
 
 def _summary(day: DriverDay) -> str:
+    """The line under the name: best of the day, gain on the first run, rank in class (or why there is none)."""
     parts = []
     if day.best_us is not None:
         parts.append(f"Best of the day <b>{format_lap_time(day.best_us)}</b> in {escape(day.best_run)}")
@@ -40,6 +41,8 @@ def _summary(day: DriverDay) -> str:
     if day.class_rank is not None:
         parts.append(f"<b>P{day.class_rank}</b> of {day.class_size} in {escape(day.car_class or 'your class')} "
                      "for the day")
+    if not parts and any(run.best_us is not None for run in day.runs):
+        return "No time of yours stands today: every run you set a time in was disqualified (DSQ)."
     return " - ".join(parts) or "No lap timed today."
 
 

@@ -16,7 +16,7 @@ from laptiming.printouts.data import EventDay
 from laptiming.service.control import ResultsStatus
 from laptiming.printouts.day_model import driver_key
 from laptiming.printouts.pdfkit import build_pdf, grid_table, png_image, styles
-from laptiming.printouts.text import PHONE_VIEWPORT, STATE_WORDS, printed_at
+from laptiming.printouts.text import PHONE_VIEWPORT, STATE_WORDS, printed_at, times_stand
 from laptiming.timefmt import format_lap_time
 
 OVERALL = "Overall"
@@ -51,11 +51,12 @@ class Leaderboard:
 
 
 def build_leaderboard(day: EventDay) -> Leaderboard:
-    """Each driver's best lap over every session of the day, ranked in their class and overall."""
+    """Each driver's best lap over every session of the day, ranked in their class and overall (a disqualified
+    run's laps do not count)."""
     best: dict[tuple[str, str], tuple[int, int, str, str, str, int | None, str]] = {}
     for sheet in day.sessions:
         for row in sheet.result.standings:
-            if row.best_lap_us is None:
+            if row.best_lap_us is None or not times_stand(row):
                 continue
             key = driver_key(sheet, row)
             # the earlier lap wins a tie, as in the standings

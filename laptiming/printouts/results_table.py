@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from laptiming.engine import Lap, LapFlag, SessionType, StandingRow
+from laptiming.engine import Lap, LapFlag, SessionResult, SessionType, StandingRow
 from laptiming.printouts.data import SessionSheet
 from laptiming.printouts.text import (
     ORDER_RULES,
@@ -13,6 +13,7 @@ from laptiming.printouts.text import (
     classified,
     session_date,
     session_span,
+    times_stand,
 )
 from laptiming.report import describe_action, result_clock
 from laptiming.timefmt import format_gap, format_lap_time, format_seconds
@@ -107,6 +108,18 @@ def _line(row: StandingRow, laps: Sequence[Lap], green_us: int | None) -> Result
     )
 
 
+def fastest_row(result: SessionResult) -> StandingRow | None:
+    """The car with the session's fastest lap whose times stand: the engine's session best, unless that car
+    was disqualified; then the next best lap (a tie to whoever set it first, as in the standings)."""
+    holder = next((row for row in result.standings if row.session_best), None)
+    if holder is None or times_stand(holder):
+        return holder
+    crossings = {(lap.car_id, lap.lap_no): lap.crossing_us for lap in result.laps}
+    standing = [row for row in result.standings if row.best_lap_us is not None and times_stand(row)]
+    return min(standing, key=lambda row: (row.best_lap_us, crossings.get((row.car_id, row.best_lap_no), 0)),
+               default=None)
+
+
 def build_results(sheet: SessionSheet, circuit: str = "") -> ResultsSheet:
     """The results sheet of a session."""
     result = sheet.result
@@ -114,7 +127,7 @@ def build_results(sheet: SessionSheet, circuit: str = "") -> ResultsSheet:
     for lap in result.laps:
         laps.setdefault(lap.car_id, []).append(lap)
     lines = [(row, _line(row, laps.get(row.car_id, []), sheet.green_us)) for row in result.standings]
-    fastest = next((row for row in result.standings if row.session_best), None)
+    fastest = fastest_row(result)
     numbers = {row.car_id: row.number for row in result.standings}
     clock = result_clock(result)
     corrections = tuple(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from laptiming.engine import SessionType, StandingRow
+from laptiming.engine import CarStatus, SessionType, StandingRow
 from laptiming.printouts.data import SessionSheet
 from laptiming.service.control import ResultsStatus
 from laptiming.timefmt import US_PER_SECOND
@@ -67,6 +67,11 @@ def status_words(row: StandingRow) -> str:
 def classified(row: StandingRow) -> bool:
     """Running and finished cars are classified; DNF, DNS and DSQ are not."""
     return row.status.classified
+
+
+def times_stand(row: StandingRow) -> bool:
+    """A disqualified car's times do not stand: it sets no fastest lap of the session, nor a best of the day."""
+    return row.status is not CarStatus.DSQ
 
 
 def driver_label(row: StandingRow) -> str:

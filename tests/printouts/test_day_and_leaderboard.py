@@ -15,6 +15,7 @@ from laptiming.engine import Lap, LapFlag
 from laptiming.printouts.stats import improvements, lap_stats
 from laptiming.store import list_sessions, open_event_db
 from laptiming.timefmt import format_lap_time, format_seconds
+from tests.printouts.conftest import RACE_SESSION
 from tests.printouts.helpers import export_rows, html_tables, pdf_pages, run
 
 S = 1_000_000
@@ -32,7 +33,7 @@ def _day_bests(capsys, db: Path) -> tuple[dict[str, list[tuple[str, str]]], dict
         for row in export_rows(capsys, db, "results", session_id):
             runs[row["driver"]].append((name, row["best_lap_us"]))
             classes[row["driver"]] = row["class"]
-            if row["best_lap_us"]:
+            if row["best_lap_us"] and row["status"] != "DSQ":  # a disqualified run's times do not stand
                 best[row["driver"]] = min(best.get(row["driver"], 1 << 62), int(row["best_lap_us"]))
     return runs, classes, best
 
@@ -113,6 +114,48 @@ def test_leaderboard_has_each_classes_best_of_the_day(capsys, day_db: Path, tmp_
         run(capsys, "print", "leaderboard", "--db", str(day_db), "--pdf", str(tmp_path / "none.pdf"), "--top", "0")
     assert refused.value.code == 2 and "argument --top: must be above zero: 0" in capsys.readouterr().err
     assert not (tmp_path / "none.pdf").exists()
+
+
+def test_a_disqualified_run_sets_no_fastest_lap_and_no_best_of_the_day(capsys, day_copy: Path,
+                                                                       tmp_path: Path) -> None:
+    """The race winner's fastest lap of the day, then a DSQ: it headed the leaderboard, the driver's day and
+    the race sheet's fastest lap as if it stood."""
+    race = export_rows(capsys, day_copy, "results", RACE_SESSION)
+    fastest = min(race, key=lambda row: int(row["best_lap_us"]))
+    assert run(capsys, "correct", "status", "--db", str(day_copy), "--session", str(RACE_SESSION), "--by", "steward",
+               "--reason", "illegal tyres", "--car", fastest["number"], "DSQ")[0] == 0
+    _, classes, best = _day_bests(capsys, day_copy)
+    assert best[fastest["driver"]] > int(fastest["best_lap_us"])  # their best that stands is from another run
+    board = tmp_path / "board.html"
+    assert run(capsys, "print", "leaderboard", "--db", str(day_copy), "--html", str(board), "--top", "50")[0] == 0
+    overall = html_tables(board.read_text(encoding="utf-8")).tables["Overall"][1:]
+    assert [(row[1], row[4]) for row in overall] == [
+        (driver, format_lap_time(time_us)) for driver, time_us in sorted(best.items(), key=lambda item: item[1])]
+    sheet = tmp_path / "race.html"
+    assert run(capsys, "print", "results", "--db", str(day_copy), "--session", str(RACE_SESSION), "--html",
+               str(sheet))[0] == 0
+    standing = min((row for row in race if row["number"] != fastest["number"]), key=lambda row: int(row["best_lap_us"]))
+    assert html_tables(sheet.read_text(encoding="utf-8")).texts["fastest-lap"].startswith(
+        f"Fastest lap: {standing['best_lap']} by #{standing['number']} {standing['driver']}")
+    day = tmp_path / "day.pdf"
+    assert run(capsys, "print", "day", "--db", str(day_copy), "--driver", fastest["driver"], "--pdf", str(day))[0] == 0
+    (page,) = pdf_pages(day)
+    assert f"Best of the day {format_lap_time(best[fastest['driver']])}" in page
+    same_class = sorted(best[d] for d in best if classes[d] == classes[fastest["driver"]])
+    assert f"P{same_class.index(best[fastest['driver']]) + 1} of {len(same_class)} in" in page
+
+
+def test_a_day_whose_every_timed_run_was_disqualified_says_so() -> None:
+    """It said "No lap timed today." to a driver who had timed laps."""
+    from types import SimpleNamespace
+
+    from laptiming.printouts.driver_day import _summary
+
+    dsq = SimpleNamespace(best_us=None, best_run="", day_gain_us=None, class_rank=None,
+                          runs=[SimpleNamespace(best_us=84_700_000, status="DSQ")])
+    assert "disqualified" in _summary(dsq) and "No lap timed" not in _summary(dsq)
+    untimed = SimpleNamespace(**{**vars(dsq), "runs": [SimpleNamespace(best_us=None, status="DNS")]})
+    assert _summary(untimed) == "No lap timed today."
 
 
 def _lap(lap_no: int, seconds: float, *flags: LapFlag) -> Lap:
