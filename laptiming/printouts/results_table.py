@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from laptiming.engine import Lap, LapFlag, SessionResult, SessionType, StandingRow
+from laptiming.errors import InputError
 from laptiming.printouts.data import SessionSheet
 from laptiming.printouts.text import (
     ORDER_RULES,
@@ -16,6 +17,7 @@ from laptiming.printouts.text import (
     times_stand,
 )
 from laptiming.report import describe_action, result_clock
+from laptiming.store import SessionPhase
 from laptiming.timefmt import format_gap, format_lap_time, format_seconds
 
 COLUMNS = ("Pos", "No", "Driver", "Class", "Laps", "Best lap", "Lap", "Total time", "Gap", "Interval")
@@ -121,7 +123,10 @@ def fastest_row(result: SessionResult) -> StandingRow | None:
 
 
 def build_results(sheet: SessionSheet, circuit: str = "") -> ResultsSheet:
-    """The results sheet of a session."""
+    """The results sheet of a session that has started (a planned one has no results: its sheet read
+    "LIVE results - session still running" over every entered car, placed by number with no lap)."""
+    if sheet.phase is SessionPhase.PLANNED:
+        raise InputError(f"session {sheet.session_id} ({sheet.name}) has not started: no results to print yet")
     result = sheet.result
     laps: dict[int, list[Lap]] = {}
     for lap in result.laps:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import openpyxl
 
-from laptiming.store import open_event_db, write_transaction
+from laptiming.engine import SessionRules, SessionType
+from laptiming.store import create_session, enter_car, open_event_db, write_transaction
 from laptiming.timefmt import US_PER_DAY, format_time_of_day
 
 from tests.printouts.conftest import FIRST_SESSION, RACE_SESSION
@@ -159,3 +160,21 @@ def test_long_names_classes_and_numbers_wrap_inside_their_columns(capsys, day_co
         assert all(word in words for word in LONG_DRIVER.split()), name
         if name != "day.pdf":
             assert "3100074" in words, name
+
+
+def test_a_session_not_started_has_no_results_sheet(capsys, day_copy: Path, tmp_path: Path) -> None:
+    """Its sheet read 'LIVE results - session still running' over every entered car, placed by number."""
+    handle = open_event_db(day_copy)
+    with write_transaction(handle):
+        planned = create_session(handle, "Group A run 4", SessionRules(SessionType.PRACTICE),
+                                 planned_start="2026-06-13 15:00", planned_end="2026-06-13 15:15")
+        for (car_id,) in handle.execute("SELECT car_id FROM session_entries WHERE session_id = ?", [FIRST_SESSION]):
+            enter_car(handle, planned, car_id)
+    handle.close()
+    for option in ("--pdf", "--html", "--csv", "--xlsx"):
+        out = tmp_path / f"sheet{option.replace('--', '.')}"
+        code, _, err = run(capsys, "print", "results", "--db", str(day_copy), "--session", str(planned), option,
+                           str(out))
+        assert (code, err) == (2, f"laptiming: session {planned} (Group A run 4) has not started: "
+                                  "no results to print yet\n")
+        assert not out.exists()
