@@ -79,7 +79,7 @@ dt{color:#555}dd{margin:0;font-weight:600}
 .state{font-weight:700}
 @media (max-width:40em){body{margin:.6em}table{display:block;overflow-x:auto}}
 """
-_NUMERIC = {"Pos", "No", "Laps", "Best lap", "Lap", "Total time", "Gap", "Interval"}
+_NUMERIC = {"Pos", "No", "In class", "Laps", "Best lap", "Lap", "Total time", "Gap", "Interval"}
 
 
 def _table(headers: list[str], rows: list[list[str]], table_id: str) -> str:

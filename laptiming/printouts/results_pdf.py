@@ -16,7 +16,7 @@ from laptiming.printouts.text import printed_at
 
 MARGIN = 12 * mm
 CARS_PER_LAP_TABLE = 10
-WIDTHS_MM = {"Pos": 9, "No": 11, "Driver": 40, "Class": 24, "Laps": 10, "Best lap": 18, "Lap": 9,
+WIDTHS_MM = {"Pos": 9, "No": 11, "Driver": 36, "Class": 24, "In class": 12, "Laps": 10, "Best lap": 18, "Lap": 9,
              "Total time": 20, "Gap": 18, "Interval": 18}
 
 
@@ -43,7 +43,7 @@ def _classified(sheet: ResultsSheet) -> Table:
     rows = [list(sheet.columns)] + [line.cells(sheet.race) for line in sheet.classified]
     widths = [WIDTHS_MM[name] * mm for name in sheet.columns]
     if not sheet.race:
-        widths[2] += 20 * mm
+        widths[2] += 20 * mm  # no total time: the room goes to the driver
     table = grid_table(rows, widen_to_fit(widths, rows, 1, 2, 8), font_size=8, wrap_columns=(2, 3))
     table.setStyle(TableStyle([("ALIGN", (0, 0), (1, -1), "RIGHT"), ("ALIGN", (4, 0), (-1, -1), "RIGHT")]))
     return table

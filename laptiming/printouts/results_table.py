@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from laptiming.engine import Lap, LapFlag, SessionResult, SessionType, StandingRow
 from laptiming.errors import InputError
@@ -20,8 +20,9 @@ from laptiming.report import describe_action, result_clock
 from laptiming.store import SessionPhase
 from laptiming.timefmt import format_gap, format_lap_time, format_seconds
 
-COLUMNS = ("Pos", "No", "Driver", "Class", "Laps", "Best lap", "Lap", "Total time", "Gap", "Interval")
-"""Headers of the classified table (``Total time`` only for races)."""
+COLUMNS = ("Pos", "No", "Driver", "Class", "In class", "Laps", "Best lap", "Lap", "Total time", "Gap", "Interval")
+"""Headers of the classified table (``Total time`` only for races); ``In class`` is the position in the class."""
+_TOTAL = COLUMNS.index("Total time")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +44,14 @@ class ResultLine:
     best_lap_us: int | None
     total_time_us: int | None
     penalty: str
+    class_position: str = ""  # "2" for second of its class; blank when not classified or without a class
 
     def cells(self, race: bool) -> list[str]:
         """The classified table's cells in :data:`COLUMNS` order (without total time outside races)."""
         position = "" if self.position is None else str(self.position)
-        cells = [position, self.number, self.driver, self.car_class, str(self.laps), self.best_lap, self.best_lap_no,
-                 self.total_time, self.gap, self.interval]
-        return cells if race else cells[:7] + cells[8:]
+        cells = [position, self.number, self.driver, self.car_class, self.class_position, str(self.laps), self.best_lap,
+                 self.best_lap_no, self.total_time, self.gap, self.interval]
+        return cells if race else cells[:_TOTAL] + cells[_TOTAL + 1:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +80,7 @@ class ResultsSheet:
     @property
     def columns(self) -> tuple[str, ...]:
         """The classified table's headers for this session type."""
-        return COLUMNS if self.race else COLUMNS[:7] + COLUMNS[8:]
+        return COLUMNS if self.race else COLUMNS[:_TOTAL] + COLUMNS[_TOTAL + 1:]
 
     def header_facts(self) -> list[tuple[str, str]]:
         """Event, circuit, session, type, date, start-end, state."""
@@ -110,6 +112,18 @@ def _line(row: StandingRow, laps: Sequence[Lap], green_us: int | None) -> Result
     )
 
 
+def _with_class_positions(lines: list[tuple[StandingRow, ResultLine]]) -> list[tuple[StandingRow, ResultLine]]:
+    """Each classified car's position in its class, counted down the classified order, as MyLaps' PIC."""
+    counted: dict[str, int] = {}
+    placed = []
+    for row, line in lines:
+        if classified(row) and row.car_class:
+            counted[row.car_class] = counted.get(row.car_class, 0) + 1
+            line = replace(line, class_position=str(counted[row.car_class]))
+        placed.append((row, line))
+    return placed
+
+
 def fastest_row(result: SessionResult) -> StandingRow | None:
     """The car with the session's fastest lap whose times stand: the engine's session best, unless that car
     was disqualified; then the next best lap (a tie to whoever set it first, as in the standings)."""
@@ -132,6 +146,7 @@ def build_results(sheet: SessionSheet, circuit: str = "") -> ResultsSheet:
     for lap in result.laps:
         laps.setdefault(lap.car_id, []).append(lap)
     lines = [(row, _line(row, laps.get(row.car_id, []), sheet.green_us)) for row in result.standings]
+    lines = _with_class_positions(lines)
     fastest = fastest_row(result)
     numbers = {row.car_id: row.number for row in result.standings}
     clock = result_clock(result)

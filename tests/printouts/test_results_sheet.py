@@ -50,6 +50,10 @@ def test_non_classified_cars_are_listed_with_status_and_reason(capsys, day_copy:
     page = html_tables(out.read_text(encoding="utf-8"))
     assert "5" not in [row[1] for row in page.tables["classified"][1:]]
     assert page.tables["not-classified"][1][0] == "5"
+    by_class: dict[str, list[str]] = defaultdict(list)
+    for row in page.tables["classified"][1:]:
+        by_class[row[3]].append(row[4])
+    assert all(places == [str(n) for n in range(1, len(places) + 1)] for places in by_class.values())  # 5 takes none
     assert page.tables["not-classified"][1][-1] == "DNF (gearbox)"
     assert "gearbox" in page.texts["corrections"]
 
@@ -62,10 +66,15 @@ def test_html_sheet_matches_the_results_export(capsys, day_db: Path, tmp_path: P
     # on a phone the page is the screen's width (it was laid out 980 px wide and shrunk to unreadable)
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in out.read_text(encoding="utf-8")
     header, *rows = page.tables["classified"]
-    assert header == ["Pos", "No", "Driver", "Class", "Laps", "Best lap", "Lap", "Total time", "Gap", "Interval"]
+    assert header == ["Pos", "No", "Driver", "Class", "In class", "Laps", "Best lap", "Lap", "Total time", "Gap",
+                      "Interval"]
     results = export_rows(capsys, day_db, "results", RACE_SESSION)
-    assert [(r[0], r[1], r[2], r[5], r[6], r[8]) for r in rows] == [
+    assert [(r[0], r[1], r[2], r[6], r[7], r[9]) for r in rows] == [
         (e["position"], e["number"], e["driver"], e["best_lap"], e["best_lap_no"], e["gap"]) for e in results]
+    # the position in the class: the sheet had only the class, the slip alone said "P2 of 4 Classic"
+    assert [(r[1], r[4]) for r in rows] == [
+        (e["number"], str(sum(other["class"] == e["class"] for other in results[:index + 1])))
+        for index, e in enumerate(results)]
     laps_header, *lap_rows = page.tables["laps"]
     for lap in export_rows(capsys, day_db, "laps", RACE_SESSION):
         column = laps_header.index(f"#{lap['number']}")
