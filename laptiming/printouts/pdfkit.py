@@ -26,6 +26,8 @@ MONO = "LTMono"
 RULE_GREY = colors.HexColor("#bbbbbb")
 BAND_GREY = colors.HexColor("#eeeeee")
 CELL_PADDING = 3  # points left and right of a table cell's text
+FOOTER_ROOM = 4 * mm  # below the bottom margin: the footer line of every page
+FRAME_PADDING = 6  # points: reportlab's frame padding, inside the margins on every side
 
 
 @functools.cache
@@ -158,7 +160,7 @@ def build_pdf(story: list[Flowable], pagesize: tuple[float, float], footer: str,
     register_fonts()
     buffer = io.BytesIO()
     document = SimpleDocTemplate(buffer, pagesize=pagesize, leftMargin=margin, rightMargin=margin,
-                                 topMargin=margin, bottomMargin=margin + 4 * mm, title=title,
+                                 topMargin=margin, bottomMargin=margin + FOOTER_ROOM, title=title,
                                  author="laptiming", creator="laptiming")
     on_page = Footer(footer)
     document.build(story, onFirstPage=on_page, onLaterPages=on_page)

@@ -10,10 +10,19 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepInFrame, PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from laptiming.printouts.charts import SLIP, Charts
-from laptiming.printouts.pdfkit import FONT, FONT_BOLD, build_pdf, grid_table, png_image, styles
+from laptiming.printouts.pdfkit import (
+    FONT,
+    FONT_BOLD,
+    FOOTER_ROOM,
+    FRAME_PADDING,
+    build_pdf,
+    grid_table,
+    png_image,
+    styles,
+)
 from laptiming.printouts.slip import BEST_MARK, Slip, SlipLap
 
 PAGE = A5
@@ -113,16 +122,18 @@ def slip_story(slip: Slip, charts: Charts, width: float) -> list[Flowable]:
 
 
 def slips_pdf(slips: Iterable[Slip], charts: Charts | None = None) -> bytes:
-    """One A5 page per slip, in one PDF."""
+    """One A5 page per slip, in one PDF: a slip taller than the page (forty laps, a long reason) is scaled down
+    to fit it; it ran onto a second page that the next driver's slip followed, its last laps on neither."""
     charts = charts or Charts()
     width = PAGE[0] - 2 * MARGIN
+    height = PAGE[1] - 2 * MARGIN - FOOTER_ROOM - 2 * FRAME_PADDING
     story: list[Flowable] = []
     footer = ""
     title = "Driver slips"
     for slip in slips:
         if story:
             story.append(PageBreak())
-        story += slip_story(slip, charts, width)
+        story.append(KeepInFrame(width, height, slip_story(slip, charts, width), mode="shrink"))
         footer = slip.footer
         title = f"{slip.event} - {slip.session}"
     if not story:

@@ -185,6 +185,23 @@ def test_escpos_slip_prints_a_long_driver_name_and_class_whole(day_db: Path) -> 
         assert f"#2  {car_class}" in printed
 
 
+def test_a_slip_of_forty_laps_is_one_page_with_every_lap(capsys, tmp_path: Path) -> None:
+    """An hour's practice: the slip ran onto a second A5 page (its last laps there), the next slip after it."""
+    db = tmp_path / "long.db"
+    assert run(capsys, "record", "sim://?cars=3&seed=5&speed=0&minutes=60", "--db", str(db), "--session",
+               "Endurance practice", "--enter-unknown", "--min-lap", "30")[0] == 0
+    out = tmp_path / "slips.pdf"
+    assert run(capsys, "print", "slip", "--db", str(db), "--pdf", str(out))[0] == 0
+    results = export_rows(capsys, db, "results", 1)
+    laps = _laps_by_number(capsys, db, 1)
+    pages = pdf_pages(out)
+    assert max(len(car_laps) for car_laps in laps.values()) >= 40
+    assert len(pages) == len(results)  # one page per slip
+    for page, result in zip(pages, results):
+        assert f"#{result['number']}" in page
+        assert sorted(_lap_lines(page)) == [int(lap["lap"]) for lap in laps[result["number"]]]
+
+
 def test_escpos_slip_to_a_file_printer_url(capsys, day_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "slip.bin"
     code, _, err = run(capsys, "print", "slip", "--db", str(day_db), "--session", str(FIRST_SESSION), "--car", "2",
