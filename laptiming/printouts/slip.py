@@ -44,6 +44,7 @@ class Slip:
     race_time: str
     penalty: str
     status: str
+    reason: str  # why a car is not classified ("oil leak, black flag" for a DSQ); blank for a classified car
     lap_lines: tuple[SlipLap, ...]
     raw_laps: tuple[Lap, ...]
     best_lap_no: int | None
@@ -52,9 +53,11 @@ class Slip:
     printed: str
 
     def facts(self) -> list[tuple[str, str]]:
-        """The key figures as (label, value) pairs, in print order (race time and penalty in races)."""
+        """The key figures as (label, value) pairs, in print order (why a car is not classified under its
+        position, race time and penalty in races)."""
         facts = [
             ("Position", self.position),
+            *([("Reason", self.reason)] if self.reason else []),
             ("In class", self.class_position),
             ("Laps", str(self.laps)),
             ("Best lap", self.best),
@@ -74,8 +77,9 @@ class Slip:
 
 
 def _position_text(row: StandingRow, among: list[StandingRow]) -> str:
+    """``P2 of 12``, or for a car not classified its status and how many cars there were (``DSQ (12 cars)``)."""
     if not classified(row):
-        return f"{row.status.value} ({len(among)} cars)"
+        return f"{row.status.value} ({len(among)} car{'' if len(among) == 1 else 's'})"
     place = next(index for index, other in enumerate(among, start=1) if other.car_id == row.car_id)
     return f"P{place} of {len(among)}"
 
@@ -117,6 +121,7 @@ def build_slip(sheet: SessionSheet, row: StandingRow, now: str | None = None) ->
         race_time=race_time,
         penalty=f"+{format_seconds(row.penalty_us)} s" if row.penalty_us else "",
         status=row.status.value,
+        reason="" if classified(row) else row.status_reason,
         lap_lines=lines,
         raw_laps=laps,
         best_lap_no=row.best_lap_no,

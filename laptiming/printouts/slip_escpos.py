@@ -46,8 +46,9 @@ def _wrapped(printer: Escpos, text: str, columns: int) -> None:
         printer.textln(line)
 
 
-def _pair(label: str, value: str, columns: int) -> str:
-    return f"{label:<12}{value}"[:columns]
+def _pair(label: str, value: str, columns: int) -> list[str]:
+    """A key figure: its label, then its value wrapped under itself (a long class or reason is never cut)."""
+    return textwrap.wrap(value, columns, initial_indent=f"{label:<12}", subsequent_indent=" " * 12) or [label]
 
 
 def print_slip(printer: Escpos, slip: Slip, paper: PaperWidth, charts: Charts) -> None:
@@ -67,7 +68,8 @@ def print_slip(printer: Escpos, slip: Slip, paper: PaperWidth, charts: Charts) -
     _wrapped(printer, f"#{slip.car}  {slip.car_class}", columns)
     printer.set(bold=False)
     for label, value in slip.facts():
-        printer.textln(_pair(label, value, columns))
+        for line in _pair(label, value, columns):
+            printer.textln(line)
     printer.textln(rule)
     printer.textln(f"{'Lap':>4}  {'Time':>9}")
     for line in slip.lap_lines:

@@ -73,10 +73,11 @@ def slip_story(slip: Slip, charts: Charts, width: float) -> list[Flowable]:
     """The flowables of one slip."""
     style = styles()
     facts = slip.facts()
-    fact_rows = [[label, value] for label, value in facts]
+    value_style = ParagraphStyle("fact", fontName=FONT_BOLD, fontSize=10, leading=12)  # a long reason wraps
+    fact_rows = [[label, Paragraph(escape(value), value_style)] for label, value in facts]
     fact_table = Table(fact_rows, colWidths=[26 * mm, width - 26 * mm - 42 * mm], hAlign="LEFT")
     fact_table.setStyle(TableStyle([
-        ("FONT", (0, 0), (0, -1), FONT, 9), ("FONT", (1, 0), (1, -1), FONT_BOLD, 10),
+        ("FONT", (0, 0), (0, -1), FONT, 9), ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
     ]))

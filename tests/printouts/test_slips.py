@@ -14,9 +14,9 @@ from escpos.constants import PAPER_FULL_CUT
 from laptiming.printouts.data import load_session_sheet
 from laptiming.printouts.slip import session_slips
 from laptiming.printouts.slip_escpos import PaperWidth, slips_job
-from laptiming.store import SessionPhase, open_event_db, update_session
+from laptiming.store import SessionPhase, open_event_db, update_session, write_transaction
 from tests.printouts.conftest import FIRST_SESSION, RACE_SESSION
-from tests.printouts.helpers import export_rows, pdf_pages, race_totals, run
+from tests.printouts.helpers import export_rows, overlapping_words, pdf_pages, race_totals, run
 
 RASTER = b"\x1dv0"  # GS v 0: a raster bit image
 
@@ -183,6 +183,32 @@ def test_escpos_slip_prints_a_long_driver_name_and_class_whole(day_db: Path) -> 
         printed = " ".join(lines)
         assert driver in printed.replace("- ", "-")  # textwrap breaks after a hyphen
         assert f"#2  {car_class}" in printed
+
+
+def test_a_slip_says_why_its_car_is_not_classified(capsys, day_copy: Path, tmp_path: Path) -> None:
+    """A disqualified driver's slip said only 'DSQ (12 cars)'; the reason was on the results sheet alone. The
+    reason and a long class wrap on a receipt (a key figure was cut at the paper's width)."""
+    reason = "black flag not obeyed at turn 4 after an oil leak, seen by the clerk of the course"
+    car_class = "Historic Touring Cars before 1975"
+    handle = open_event_db(day_copy)
+    with write_transaction(handle):
+        handle.execute("UPDATE cars SET car_class = ? WHERE number = '2'", [car_class])
+    handle.close()
+    assert run(capsys, "correct", "status", "--db", str(day_copy), "--session", str(FIRST_SESSION), "--by", "clerk",
+               "--reason", reason, "--car", "2", "DSQ")[0] == 0
+    out = tmp_path / "slip.pdf"
+    assert run(capsys, "print", "slip", "--db", str(day_copy), "--session", str(FIRST_SESSION), "--car", "2",
+               "--pdf", str(out))[0] == 0
+    (page,) = pdf_pages(out)
+    words = page.split()
+    assert "DSQ (12 cars)" in page and "Reason" in words and all(word in words for word in reason.split())
+    assert overlapping_words(out) == []
+    (slip,) = session_slips(load_session_sheet(day_copy, FIRST_SESSION), car_number="2")
+    for paper in PaperWidth:
+        lines = _text_runs(slips_job([slip], paper))
+        assert all(len(line) <= paper.columns for line in lines)
+        printed = " ".join(" ".join(lines).split())
+        assert f"Reason {reason}" in printed and f"In class DSQ (1 car) {car_class}" in printed
 
 
 def test_a_slip_of_forty_laps_is_one_page_with_every_lap(capsys, tmp_path: Path) -> None:
