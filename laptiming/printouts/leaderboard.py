@@ -70,9 +70,16 @@ def build_leaderboard(day: EventDay) -> Leaderboard:
         chosen = [entry for entry in ordered if name == OVERALL or entry[4] == name]
         boards[name] = tuple(BoardLine(place, entry[2], entry[3], entry[4], entry[0], entry[5], entry[6])
                              for place, entry in enumerate(chosen, start=1))
-    official = all(sheet.state is ResultsStatus.OFFICIAL for sheet in day.sessions)
-    state = STATE_WORDS[ResultsStatus.OFFICIAL] if official else STATE_WORDS[ResultsStatus.PROVISIONAL]
-    return Leaderboard(day.event_name, boards, state)
+    return Leaderboard(day.event_name, boards, STATE_WORDS[_least_final({sheet.state for sheet in day.sessions})])
+
+
+def _least_final(states: set[ResultsStatus]) -> ResultsStatus:
+    """How final a board over these sessions is: live while one runs (it said provisional), official only when
+    every session is."""
+    for state in (ResultsStatus.LIVE, ResultsStatus.PROVISIONAL):
+        if state in states:
+            return state
+    return ResultsStatus.OFFICIAL
 
 
 def _class_bests(board: Leaderboard) -> list[tuple[str, int]]:

@@ -13,7 +13,7 @@ from PIL import Image
 
 from laptiming.engine import Lap, LapFlag
 from laptiming.printouts.stats import improvements, lap_stats
-from laptiming.store import list_sessions, open_event_db
+from laptiming.store import SessionPhase, list_sessions, open_event_db, update_session
 from laptiming.timefmt import format_lap_time, format_seconds
 from tests.printouts.conftest import RACE_SESSION
 from tests.printouts.helpers import export_rows, html_tables, pdf_pages, run
@@ -156,6 +156,20 @@ def test_a_day_whose_every_timed_run_was_disqualified_says_so() -> None:
     assert "disqualified" in _summary(dsq) and "No lap timed" not in _summary(dsq)
     untimed = SimpleNamespace(**{**vars(dsq), "runs": [SimpleNamespace(best_us=None, status="DNS")]})
     assert _summary(untimed) == "No lap timed today."
+
+
+def test_a_leaderboard_over_a_running_session_says_live(capsys, day_copy: Path, tmp_path: Path) -> None:
+    """It said PROVISIONAL while a session's laps were still coming in."""
+    def state() -> str:
+        out = tmp_path / "board.pdf"
+        assert run(capsys, "print", "leaderboard", "--db", str(day_copy), "--pdf", str(out))[0] == 0
+        return " ".join(pdf_pages(out)[-1].split())
+
+    assert "PROVISIONAL results - may still change" in state()
+    handle = open_event_db(day_copy)
+    update_session(handle, RACE_SESSION, phase=SessionPhase.RUNNING)
+    handle.close()
+    assert "LIVE results - session still running" in state() and "PROVISIONAL" not in state()
 
 
 def _lap(lap_no: int, seconds: float, *flags: LapFlag) -> Lap:
