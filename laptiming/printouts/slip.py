@@ -119,7 +119,8 @@ def build_slip(sheet: SessionSheet, row: StandingRow, now: str | None = None) ->
         average=format_lap_time(stats.average_us) or "-",
         gap=gap,
         race_time=race_time,
-        penalty=f"+{format_seconds(row.penalty_us)} s" if row.penalty_us else "",
+        penalty=(f"+{format_seconds(row.penalty_us)} s" + (" (in the race time)" if race_time else "")
+                 if row.penalty_us else ""),
         status=row.status.value,
         reason="" if classified(row) else row.status_reason,
         lap_lines=lines,

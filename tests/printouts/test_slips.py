@@ -96,7 +96,8 @@ def test_race_slip_shows_race_time_with_the_penalty(capsys, day_db: Path, tmp_pa
                "--pdf", str(out))[0] == 0
     (page,) = pdf_pages(out)
     assert re.search(rf"Race time\s+{re.escape(totals[number])}", page)
-    assert re.search(r"Penalty\s+\+5\.000 s", page)
+    # said beside the race time, which already counts it (a reader could not tell, and added it again)
+    assert re.search(r"Penalty\s+\+5\.000 s \(in the race time\)", page)
 
 
 def test_slips_of_a_recorded_simulated_session(capsys, sim_db: Path, tmp_path: Path) -> None:
