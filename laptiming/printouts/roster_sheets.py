@@ -13,7 +13,7 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spa
 
 from laptiming.engine.standings import number_key
 from laptiming.errors import InputError
-from laptiming.printouts.pdfkit import build_pdf, grid_table, styles
+from laptiming.printouts.pdfkit import FONT, build_pdf, grid_table, styles
 from laptiming.printouts.text import printed_at
 from scheduler.roster import RosterRow, read_roster
 
@@ -43,19 +43,22 @@ def sessions_story(rows: Sequence[RosterRow], width: float) -> list[Flowable]:
         if story:
             story.append(PageBreak())
         classes = sorted({run.car_class for run in runs if run.car_class})
-        story += [Paragraph(escape(f"Session {session}"), style["title"]),
-                  Paragraph(escape(f"{_clock(runs[0])}  ·  {len(runs)} cars  ·  {', '.join(classes)}"),
-                            style["subtitle"]),
-                  Spacer(1, 3 * mm)]
-        table_rows = [["No", "Driver", "Class", "Skill", "Transponder", "Group", "Out"]]
+        story += [Paragraph(escape(f"Session {session}"), style["title"]), Spacer(1, 1 * mm)]
+        # The session and its time head the table, so they repeat on each page of a long session's sheet
+        # (a second page had only the column names: whose cars were these?).
+        table_rows = [[f"Session {session}  ·  {_clock(runs[0])}  ·  {len(runs)} cars  ·  {', '.join(classes)}"],
+                      ["No", "Driver", "Class", "Skill", "Transponder", "Group", "Out"]]
         table_rows += [[run.car_number, run.driver, run.car_class, run.skill, run.transponder, run.group, ""]
                        for run in runs]
         widths = [12, 46, 28, 24, 27, 30, 0]  # mm: "intermediate" and "Transponder" in bold fit
         widths[-1] = width / mm - sum(widths)
-        table = grid_table(table_rows, [w * mm for w in widths], font_size=9.5, wrap_columns=(1, 2, 5))
-        table.setStyle(TableStyle([("BOX", (-1, 1), (-1, -1), 0.5, colors.grey),
-                                   ("INNERGRID", (-1, 1), (-1, -1), 0.5, colors.grey),
-                                   ("TOPPADDING", (0, 1), (-1, -1), 3), ("BOTTOMPADDING", (0, 1), (-1, -1), 3)]))
+        table = grid_table(table_rows, [w * mm for w in widths], header_rows=2, font_size=9.5,
+                           wrap_columns=(1, 2, 5))
+        table.setStyle(TableStyle([("SPAN", (0, 0), (-1, 0)), ("FONT", (0, 0), (-1, 0), FONT, 10.5),
+                                   ("BOTTOMPADDING", (0, 0), (-1, 0), 5),
+                                   ("BOX", (-1, 2), (-1, -1), 0.5, colors.grey),
+                                   ("INNERGRID", (-1, 2), (-1, -1), 0.5, colors.grey),
+                                   ("TOPPADDING", (0, 2), (-1, -1), 3), ("BOTTOMPADDING", (0, 2), (-1, -1), 3)]))
         story.append(table)
     return story
 

@@ -78,6 +78,21 @@ def test_long_names_classes_and_groups_wrap_on_the_session_sheet(capsys, tmp_pat
     assert all(word in words for word in (*driver.split(), "1975", "Challenge"))
 
 
+def test_a_session_sheet_over_two_pages_names_its_session_on_each(capsys, tmp_path: Path) -> None:
+    """Its second page had only the column names: the marshal could not tell which session's cars they were."""
+    runs = [("5", "2026-06-13 10:00", "2026-06-13 10:15", f"D{n:04d}", f"Driver {n}", f"C{n:04d}", str(n),
+             str(3100000 + n), "Standard", "novice", "") for n in range(1, 61)]
+    out = tmp_path / "sessions.pdf"
+    assert run(capsys, "print", "roster", "--roster", str(_roster(tmp_path / "roster.csv", runs)), "--pdf",
+               str(out))[0] == 0
+    pages = pdf_pages(out)
+    assert len(pages) == 2
+    for page in pages:
+        assert "Session 5" in page and "2026-06-13 10:00-10:15" in page and "60 cars" in page
+    listed = [int(m.group(1)) for page in pages for m in re.finditer(r"^\s*(\d+)\s+Driver \d+", page, re.M)]
+    assert listed == list(range(1, 61))  # every car once, none lost at the break
+
+
 def test_a_bad_roster_names_file_line_and_column_and_writes_nothing(capsys, tmp_path: Path) -> None:
     bad = list(RUNS)
     bad[2] = ("1", "2026-06-13 8am", *RUNS[2][2:])
