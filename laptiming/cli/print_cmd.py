@@ -140,13 +140,22 @@ def day_command(args: argparse.Namespace) -> int:
 
 
 def _driver_id(drivers: dict[int, str], wanted: str) -> str:
-    """A driver's id from ``--driver``: the id itself, or the name as entered (any case)."""
+    """A driver's id from ``--driver``: the id itself, the name as entered (any case), or the name without the
+    roster's id in brackets when one driver alone has it (``Clara Fischer`` for ``Clara Fischer (D0017)``)."""
+    from laptiming.service.entries import base_name
+
     if wanted.isdigit():
         return wanted
     found = [driver_id for driver_id, name in drivers.items() if name.casefold() == wanted.casefold()]
-    if not found:
-        raise InputError(f"no driver named {wanted!r} in the event database")
-    return str(found[0])
+    if found:
+        return str(found[0])
+    named = sorted((driver_id, name) for driver_id, name in drivers.items() if base_name(name) == base_name(wanted))
+    if len(named) == 1:
+        return str(named[0][0])
+    if named:
+        choices = ", ".join(f"{name} (--driver {driver_id})" for driver_id, name in named)
+        raise InputError(f"{len(named)} drivers are named {wanted!r}: {choices}; say which")
+    raise InputError(f"no driver named {wanted!r} in the event database")
 
 
 @store_command

@@ -127,7 +127,7 @@ def car_numbers(db: Database, transponders: list[int]) -> dict[int, str]:
     return numbers
 
 
-def _base_name(name: str) -> str:
+def base_name(name: str) -> str:
     """A driver's name without a roster's id in brackets, to compare (``Clara Fischer (D0017)``: clara fischer)."""
     return re.sub(r"\s*\([^)]*\)\s*$", "", name).strip().casefold()
 
@@ -143,7 +143,7 @@ def _agreed(db: Database, number: str, entry: WalkUpEntry) -> tuple[str, str | N
     drivers = tuple(row[0] for row in db.execute(
         "SELECT d.name FROM session_entries e JOIN drivers d ON d.id = e.driver_id WHERE e.car_id = ? "
         "GROUP BY d.name ORDER BY MAX(e.session_id) DESC", [car[0]]))
-    same = [name for name in drivers if _base_name(name) == _base_name(entry.driver)]
+    same = [name for name in drivers if base_name(name) == base_name(entry.driver)]
     class_agrees = not entry.car_class or not car[1] or entry.car_class.casefold() == str(car[1]).casefold()
     if (drivers and not same) or not class_agrees:
         raise CarNumberTaken(number, drivers, car[1])
@@ -153,7 +153,7 @@ def _agreed(db: Database, number: str, entry: WalkUpEntry) -> tuple[str, str | N
 def _same_name(db: Database, driver: str) -> tuple[str, ...]:
     """Other drivers of the event whose name is this one's (told when a walk-up makes a new driver)."""
     return tuple(name for (name,) in db.execute("SELECT name FROM drivers ORDER BY id")
-                 if name != driver and _base_name(name) == _base_name(driver))
+                 if name != driver and base_name(name) == base_name(driver))
 
 
 def _check(entry: WalkUpEntry) -> None:

@@ -13,7 +13,7 @@ from PIL import Image
 
 from laptiming.engine import Lap, LapFlag
 from laptiming.printouts.stats import improvements, lap_stats
-from laptiming.store import SessionPhase, list_sessions, open_event_db, update_session
+from laptiming.store import SessionPhase, list_sessions, open_event_db, update_session, write_transaction
 from laptiming.timefmt import format_lap_time, format_seconds
 from tests.printouts.conftest import RACE_SESSION
 from tests.printouts.helpers import export_rows, html_tables, pdf_pages, run
@@ -89,6 +89,26 @@ def test_a_driver_who_never_ran_is_exit_2(capsys, day_db: Path, tmp_path: Path) 
                        str(tmp_path / "x.pdf"))
     assert code == 2 and "no driver named 'Nobody Here'" in err
     assert not list(tmp_path.iterdir())
+
+
+def test_a_driver_by_the_name_the_roster_gave_without_its_id(capsys, day_copy: Path, tmp_path: Path) -> None:
+    """A roster stores namesakes as 'Clara Fischer (D0017)'; 'Clara Fischer' said there was no such driver."""
+    handle = open_event_db(day_copy)
+    with write_transaction(handle):
+        (first, second, third) = [row[0] for row in handle.execute("SELECT id FROM drivers ORDER BY id LIMIT 3")]
+        for driver_id, name in ((first, "Clara Fischer (D0017)"), (second, "Clara Fischer (D0060)"),
+                                (third, "Omar Vogel (D0010)")):
+            handle.execute("UPDATE drivers SET name = ? WHERE id = ?", [name, driver_id])
+    handle.close()
+    out = tmp_path / "day.pdf"
+    code, _, err = run(capsys, "print", "day", "--db", str(day_copy), "--driver", "omar vogel", "--pdf", str(out))
+    assert code == 0, err
+    assert "Omar Vogel (D0010) - your day" in pdf_pages(out)[0]
+    code, _, err = run(capsys, "print", "day", "--db", str(day_copy), "--driver", "Clara Fischer", "--pdf",
+                       str(tmp_path / "two.pdf"))
+    assert (code, err) == (2, f"laptiming: 2 drivers are named 'Clara Fischer': Clara Fischer (D0017) (--driver "
+                              f"{first}), Clara Fischer (D0060) (--driver {second}); say which\n")
+    assert not (tmp_path / "two.pdf").exists()
 
 
 def test_leaderboard_has_each_classes_best_of_the_day(capsys, day_db: Path, tmp_path: Path) -> None:
