@@ -16,6 +16,7 @@ from laptiming.printouts.text import printed_at
 
 MARGIN = 12 * mm
 CARS_PER_LAP_TABLE = 10
+LAP_CHART_CARS = 20  # the lap chart draws the first 20 finishers (20 colours tell their lines apart)
 WIDTHS_MM = {"Pos": 9, "No": 11, "Driver": 36, "Class": 24, "In class": 12, "Laps": 10, "Best lap": 18, "Lap": 9,
              "Total time": 20, "Gap": 18, "Interval": 18}
 
@@ -56,10 +57,15 @@ def lap_pages(sheet: ResultsSheet, charts: Charts, width: float) -> list[Flowabl
                              Spacer(1, 2 * mm)]
     if sheet.race:
         positions = race_positions(sheet)
+        if len(positions) > LAP_CHART_CARS:  # a line per car of a 100-car field is a tangle no one can follow
+            positions = dict(list(positions.items())[:LAP_CHART_CARS])
+            heading = f"Lap chart: the first {LAP_CHART_CARS} finishers' positions at the end of each lap"
+        else:
+            heading = "Lap chart: position at the end of each lap"
         if positions:
-            story += [Paragraph("Lap chart: position at the end of each lap", style["heading"]),
-                      png_image(charts.race_positions(positions, len(sheet.laps_by_car), PAGE), width),
-                      Spacer(1, 3 * mm)]
+            lowest = max(max(by_lap) for by_lap in positions.values())
+            story += [Paragraph(heading, style["heading"]),
+                      png_image(charts.race_positions(positions, lowest, PAGE), width), Spacer(1, 3 * mm)]
     numbers = [number for number, laps in sheet.laps_by_car.items() if laps]
     for start in range(0, len(numbers), CARS_PER_LAP_TABLE):
         chunk = numbers[start:start + CARS_PER_LAP_TABLE]

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections import defaultdict
 from pathlib import Path
 
 import openpyxl
+from PIL import Image
+from pypdf import PdfReader
 
 from laptiming.engine import SessionRules, SessionType
+from laptiming.printouts.charts import PAGE, Charts, ChartSize
+from laptiming.printouts.data import load_session_sheet
+from laptiming.printouts.results_pdf import results_pdf
+from laptiming.printouts.results_table import build_results
 from laptiming.store import create_session, enter_car, open_event_db, write_transaction
 from laptiming.timefmt import US_PER_DAY, format_time_of_day
 
@@ -187,3 +194,28 @@ def test_a_session_not_started_has_no_results_sheet(capsys, day_copy: Path, tmp_
         assert (code, err) == (2, f"laptiming: session {planned} (Group A run 4) has not started: "
                                   "no results to print yet\n")
         assert not out.exists()
+
+
+class _ChartSpy(Charts):
+    """The real charts, keeping what the lap chart was asked to draw."""
+
+    def race_positions(self, positions: dict[str, list[int]], cars: int, size: ChartSize = PAGE) -> Image.Image:
+        self.drawn = positions
+        return super().race_positions(positions, cars, size)
+
+
+def test_the_lap_chart_of_a_big_field_draws_the_first_twenty(capsys, tmp_path: Path) -> None:
+    """Forty cars drew forty tangled lines and labels; the lap tables still give every car's laps."""
+    db = tmp_path / "big.db"
+    assert run(capsys, "record", "sim://?cars=40&seed=3&speed=0&minutes=8", "--db", str(db), "--session", "Big race",
+               "--session-type", "race", "--laps", "4", "--enter-unknown", "--min-lap", "30")[0] == 0
+    sheet = build_results(load_session_sheet(db, 1))
+    spy = _ChartSpy()
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(results_pdf(sheet, with_laps=True,
+                                                                           charts=spy))).pages]
+    finishers = [line.number for line in sheet.classified]
+    assert len(finishers) > 20
+    assert list(spy.drawn) == finishers[:20]
+    assert "Lap chart: the first 20 finishers' positions at the end of each lap" in " ".join(pages)
+    tabled = " ".join(pages[1:])
+    assert all(f"#{number}" in tabled for number in finishers)  # every car still in the lap tables
