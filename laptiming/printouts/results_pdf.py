@@ -22,6 +22,7 @@ WIDTHS_MM = {"Pos": 9, "No": 11, "Driver": 36, "Class": 24, "In class": 12, "Lap
 
 
 def _header(sheet: ResultsSheet, width: float) -> list[Flowable]:
+    """The title and the header facts in two columns (event, circuit, session, type; date, times, state)."""
     style = styles()
     facts = sheet.header_facts()
     half = -(-len(facts) // 2)
@@ -41,6 +42,7 @@ def _header(sheet: ResultsSheet, width: float) -> list[Flowable]:
 
 
 def _classified(sheet: ResultsSheet) -> Table:
+    """The classified table: names and classes wrap in their cells, the number column fits the longest number."""
     rows = [list(sheet.columns)] + [line.cells(sheet.race) for line in sheet.classified]
     widths = [WIDTHS_MM[name] * mm for name in sheet.columns]
     if not sheet.race:

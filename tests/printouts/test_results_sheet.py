@@ -200,6 +200,7 @@ class _ChartSpy(Charts):
     """The real charts, keeping what the lap chart was asked to draw."""
 
     def race_positions(self, positions: dict[str, list[int]], cars: int, size: ChartSize = PAGE) -> Image.Image:
+        """Keep the lines asked for, then draw them as the real chart does."""
         self.drawn = positions
         return super().race_positions(positions, cars, size)
 
