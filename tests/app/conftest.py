@@ -74,3 +74,8 @@ def make_event(path: Path, *names: str, rules: SessionRules = SessionRules()) ->
 def event_db(tmp_path: Path) -> Path:
     """An event with two planned practice sessions."""
     return make_event(tmp_path / "event.db", "Practice 1", "Practice 2")
+
+
+def screen_lines(app: Any) -> list[str]:
+    """The text of each row of the terminal as the app draws it now (what the official sees, modals included)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from collections.abc import Callable
 from typing import Any
 
 from textual.widget import Widget
@@ -11,6 +12,7 @@ from laptiming.app.adapter import FlagShown, Health
 from laptiming.engine import SessionRules
 from laptiming.timefmt import US_PER_SECOND
 
+ALERT_ROWS = 6  # the most rows the alerts take above the standings (an 80x24 screen keeps 13 rows of cars)
 FLAG_STYLES = {
     FlagShown.WAITING: "black on grey70",
     FlagShown.GREEN: "bold white on green",
@@ -100,8 +102,60 @@ class AlertBar(Line):
 
     """Alerts that stay until resolved: unknown transponders, a lost decoder, a journal that cannot be written."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._alerts: list[str] = []
+        self._rows = 0
+
     def show(self, alerts: list[str]) -> None:
-        """Show these alerts (hidden when there are none)."""
+        """Show these alerts (hidden when there are none), wrapped to the bar's width and never more than
+        ALERT_ROWS rows: alerts that do not fit are named on the last row, so none is lost off screen."""
+        self._alerts = list(alerts)
         if self.display != bool(alerts):
             self.display = bool(alerts)
-        self.show_text("\n".join(alerts))
+        width = self.content_size.width or self.app.size.width - 2  # before the first layout: the screen's
+        shown = fit_alerts(alerts, width, lambda text: self._wrapped_rows(text, width))
+        self.show_text("\n".join(shown))
+        rows = sum(self._wrapped_rows(text, width) for text in shown)
+        if rows != self._rows:  # a longer alert wrapped onto another row: lay out again, else its end is cut
+            self._rows = rows
+            self.refresh(layout=True)
+
+    def on_resize(self) -> None:
+        """Another width wraps the alerts onto another number of rows: fit them again."""
+        self.show(self._alerts)
+
+    def _wrapped_rows(self, text: str, width: int) -> int:
+        """Rows this text takes at this width."""
+        return len(Text(text).wrap(self.app.console, max(1, width)))
+
+
+def fit_alerts(alerts: list[str], width: int, rows_of: Callable[[str], int], max_rows: int = ALERT_ROWS) -> list[str]:
+    """The alerts that fit in ``max_rows`` rows, oldest kind first; if some do not, the last row says which
+    (each by its words before the colon: "UNKNOWN TRANSPONDER 7624039"), cut to the width."""
+    if sum(rows_of(alert) for alert in alerts) <= max_rows:
+        return alerts
+    shown: list[str] = []
+    used = 0
+    for alert in alerts:
+        if used + rows_of(alert) > max_rows - 1:
+            break
+        shown.append(alert)
+        used += rows_of(alert)
+    hidden = alerts[len(shown):]
+    more = f"+{len(hidden)} more: {alert_names(hidden)}"
+    return [*shown, more if len(more) <= width else more[:max(0, width - 3)] + "..."]
+
+
+def alert_names(alerts: list[str]) -> str:
+    """Alerts by their heads, a kind's numbers together: "UNKNOWN TRANSPONDER 6433012, 7624039, PROBLEM"."""
+    kinds: dict[str, list[str]] = {}
+    for alert in alerts:
+        head = alert.split(":", 1)[0].split(" (", 1)[0]
+        kind, _, ident = head.rpartition(" ")
+        if not (kind and ident.isdigit()):
+            kind, ident = head, ""
+        kinds.setdefault(kind, [])
+        if ident:
+            kinds[kind].append(ident)
+    return ", ".join(f"{kind} {', '.join(idents)}" if idents else kind for kind, idents in kinds.items())

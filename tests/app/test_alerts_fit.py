@@ -1,0 +1,58 @@
+"""Alerts on a small screen: every one is on screen, or named on the bar's last row; none is lost below it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+
+import laptiming.app
+from laptiming.app import LiveTimingApp, Timing
+from laptiming.app.widgets.status import ALERT_ROWS, AlertBar
+from tests.app.conftest import app_test, screen_lines, until
+
+FIVE_UNKNOWN = "sim://?cars=5&seed=5&speed=0&minutes=5"  # the event has no cars: all five are unknown
+
+
+@app_test
+async def test_at_80_by_24_every_unknown_transponder_is_named_on_screen(event_db: Path) -> None:
+    """Each UNKNOWN TRANSPONDER alert wraps onto two rows at 80 columns: the bar cut off at six rows hid
+    three of the five transponders, with nothing saying so."""
+    app = LiveTimingApp(Timing(event_db, FIVE_UNKNOWN), official="desk")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.start_session(1)
+        await until(pilot, lambda: len(app.model.unknown) == 5 and app.model.link is not None
+                    and app.model.link.state.value == "ended", "five unknown transponders, the source ended")
+        alerts = app.screen_named("live").query_one(AlertBar)
+        await until(pilot, lambda: "DECODER SOURCE ENDED" in str(alerts.render()), "the alerts shown")
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app))
+        assert "DECODER SOURCE ENDED" in shown
+        for transponder in app.model.unknown:
+            assert str(transponder) in shown, f"unknown transponder {transponder} is not on screen"
+        assert alerts.region.height <= ALERT_ROWS  # the standings keep their rows
+        assert "more: UNKNOWN TRANSPONDER" in shown
+
+
+class OneAlertBar(App[None]):
+    """Just the alert bar, 80 columns wide, as on Live (no refresh tick putting the session's own alerts back)."""
+
+    CSS_PATH = Path(laptiming.app.__file__).with_name("app.tcss")
+
+    def compose(self) -> ComposeResult:
+        yield AlertBar(id="alerts")
+
+
+@app_test
+async def test_an_alert_that_wraps_is_shown_to_its_end() -> None:
+    """The bar was laid out again only when the number of alerts changed, so an alert replaced by a longer one
+    (it wraps onto another row) had its end cut off."""
+    app = OneAlertBar()
+    async with app.run_test(size=(80, 24)) as pilot:
+        alerts = app.query_one(AlertBar)
+        alerts.show(["PROBLEM: short"])
+        await pilot.pause()
+        alerts.show(["PROBLEM: " + "the flag was not recorded " * 4 + "END"])
+        await pilot.pause()
+        assert "END" in "\n".join(screen_lines(app))
+        assert alerts.region.height == 2
