@@ -364,12 +364,9 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
 
     def action_keys(self) -> None:
         """List every key of this screen and of the app."""
-        lines = []
-        for binding in [*self.screen.BINDINGS, *self.BINDINGS]:
-            if isinstance(binding, Binding):
-                key = binding.key.replace("question_mark", "?").replace("escape", "Esc")
-                lines.append(f"{key:>8}  {binding.description}")
-        self.push_screen(KeysHelp(lines))
+        keys = [(binding.key.replace("question_mark", "?").replace("escape", "Esc"), binding.description)
+                for binding in [*self.screen.BINDINGS, *self.BINDINGS] if isinstance(binding, Binding)]
+        self.push_screen(KeysHelp(keys))
 
     def action_quit_app(self) -> None:
         """Quit; a running session is left running and resumes next time."""

@@ -72,19 +72,33 @@ class SessionPicker(OnceModal[int | str | None]):
         self.dismiss(int(event.option.id or 0))
 
 
+KEY_ROWS = 10  # rows of the keys list before it takes a second column: the whole list fits an 80x24 screen
+
+
 class KeysHelp(OnceModal[None]):
     """Every key of the screen underneath and of the app, with what it does."""
 
     BINDINGS = [Binding("escape,question_mark,q", "dismiss(None)", "Close", priority=True)]
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, keys: list[tuple[str, str]]) -> None:
         super().__init__(classes="dialog")
-        self.lines = lines
+        self.keys = keys
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label("Keys  (Esc or ? closes)", classes="dialog-title")
-            yield Label("\n".join(self.lines), id="keys")
+            yield Label("\n".join(key_columns(self.keys)), id="keys", markup=False)
+
+
+def key_columns(keys: list[tuple[str, str]], rows: int = KEY_ROWS) -> list[str]:
+    """The keys and what they do as lines, down the first column then the next, so Live's twenty keys take ten
+    rows and the list fits on an 80x24 screen (one column of twenty was cut off below Passings)."""
+    width = max((len(key) for key, _ in keys), default=0)
+    cells = [f"{key:>{width}}  {what}" for key, what in keys]
+    columns = [cells[start:start + rows] for start in range(0, len(cells), rows)]
+    column_width = max((len(cell) for cell in cells), default=0) + 4
+    return ["".join(column[row].ljust(column_width) if row < len(column) else "" for column in columns).rstrip()
+            for row in range(min(rows, len(cells)))]
 
 
 class ReasonPrompt(OnceModal[str | None]):
