@@ -38,7 +38,7 @@ async def test_the_results_screen_says_so_before_the_results_are_made_official(e
         await pilot.press("4")
         status = app.screen.query_one("#result-status", Label)
         await until(pilot, lambda: "never received" in str(status.render()), "the results say what never came")
-        assert str(status.render()) == (f"Session 1: results provisional -- 2 passing(s) never received (decoder "
+        assert str(status.render()) == (f"session 1 (Practice 1): results provisional -- 2 passing(s) never received (decoder "
                                         f"{DECODER}: 3-4): a lap across them reads too long")
         await pilot.press("o")
         await until(pilot, lambda: isinstance(app.screen, Confirm), "the question")

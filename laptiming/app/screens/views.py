@@ -36,6 +36,7 @@ class ResultsScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="results")
         self._session_id: int | None = None
+        self._names: dict[int, str] = {}  # finished session id -> its name, as the list above shows it
         self._result: SessionResult | None = None
         self._missing = ""  # the shown session's passings never received, as a line ("" when none)
         self._columns: tuple[Column, ...] = ()
@@ -60,6 +61,7 @@ class ResultsScreen(Screen):
         self.app.call_from_thread(self._list, finished)
 
     def _list(self, finished: list) -> None:
+        self._names = {record.session_id: record.name for record in finished}
         options = self.query_one(OptionList)
         options.add_options([Option(session_line(r), id=str(r.session_id)) for r in reversed(finished)])
         if finished:
@@ -85,10 +87,16 @@ class ResultsScreen(Screen):
             f"{count} passing(s) never received ("
             + "; ".join(f"decoder {decoder_id}: {ranges_text(ranges)}" for decoder_id, ranges in missing.items())
             + "): a lap across them reads too long")
-        line = f"Session {session_id}: results {status.value}" + (f" -- {self._missing}" if self._missing else "")
+        line = f"{self._called(session_id)}: results {status.value}" + (f" -- {self._missing}" if self._missing else "")
         self.query_one("#result-status", Label).update(line)
         self._result = result
         self._draw()
+
+    def _called(self, session_id: int) -> str:
+        """The session as the official knows it: its id and its name (the sample day's session 1 is "Session 2",
+        so the id alone named another session than the one highlighted in the list)."""
+        name = self._names.get(session_id)
+        return f"session {session_id} ({name})" if name else f"session {session_id}"
 
     def _draw(self) -> None:
         """The results in the columns that fit the table's width and its texts (as Live's standings:
@@ -120,7 +128,7 @@ class ResultsScreen(Screen):
                 self.confirm(session_id)
 
         missing = f"{self._missing[0].upper()}{self._missing[1:]}. " if self._missing else ""
-        self.app.push_screen(Confirm(f"{missing}Make the results of session {session_id} official? "
+        self.app.push_screen(Confirm(f"{missing}Make the results of {self._called(session_id)} official? "
                                      "Corrections then need the results reopened."), answered)
 
     @work(thread=True, exclusive=True, group="confirm")
@@ -130,7 +138,7 @@ class ResultsScreen(Screen):
         except (TimingError, sqlite3.Error) as err:
             self.app.call_from_thread(self.app.notify, f"not made official: {error_text(self.app.timing.db_path, err)}", severity="error")
             return
-        self.app.call_from_thread(self.app.notify, f"session {session_id}: results official")
+        self.app.call_from_thread(self.app.notify, f"{self._called(session_id)}: results official")
         self.app.call_from_thread(self.load_result, session_id)
 
     def action_reopen(self) -> None:
@@ -143,7 +151,7 @@ class ResultsScreen(Screen):
             if reason:
                 self.reopen(session_id, reason)
 
-        self.app.push_screen(ReasonPrompt(f"Reopen the official results of session {session_id}?"), answered)
+        self.app.push_screen(ReasonPrompt(f"Reopen the official results of {self._called(session_id)}?"), answered)
 
     @work(thread=True, exclusive=True, group="confirm")
     def reopen(self, session_id: int, reason: str) -> None:
@@ -152,7 +160,7 @@ class ResultsScreen(Screen):
         except (TimingError, sqlite3.Error) as err:
             self.app.call_from_thread(self.app.notify, f"not reopened: {error_text(self.app.timing.db_path, err)}", severity="error")
             return
-        self.app.call_from_thread(self.app.notify, f"session {session_id}: results reopened (provisional)")
+        self.app.call_from_thread(self.app.notify, f"{self._called(session_id)}: results reopened (provisional)")
         self.app.call_from_thread(self.load_result, session_id)
 
     def action_resume(self) -> None:
@@ -165,7 +173,7 @@ class ResultsScreen(Screen):
             if reason:
                 self.resume(session_id, reason)
 
-        self.app.push_screen(ReasonPrompt(f"Time session {session_id} again (it was finished too soon)?"), answered)
+        self.app.push_screen(ReasonPrompt(f"Time {self._called(session_id)} again (it was finished too soon)?"), answered)
 
     @work(thread=True, exclusive=True, group="confirm")
     def resume(self, session_id: int, reason: str) -> None:
@@ -176,11 +184,11 @@ class ResultsScreen(Screen):
             app.call_from_thread(app.notify, f"not resumed: {error_text(app.timing.db_path, err)}", severity="error")
             return
         if app.timing.recording is None:  # type: ignore[attr-defined]
-            app.call_from_thread(app.notify, f"session {session_id} running again: timing it")
+            app.call_from_thread(app.notify, f"{self._called(session_id)} running again: timing it")
             app.call_from_thread(app.start_session, session_id)  # type: ignore[attr-defined]
             app.call_from_thread(app.action_show, "live")  # type: ignore[attr-defined]
         else:
-            app.call_from_thread(app.notify, f"session {session_id} running again; finish the session being timed, "
+            app.call_from_thread(app.notify, f"{self._called(session_id)} running again; finish the session being timed, "
                                              "then n starts it", severity="warning")
 
     @work(thread=True, exclusive=True, group="print")

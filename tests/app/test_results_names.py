@@ -1,0 +1,32 @@
+"""The Results screen names a session as the list above it does: its id and its name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Label
+
+from laptiming.app import LiveTimingApp, Timing
+from tests.app.conftest import app_test, finished_with_keys, make_event, screen_lines, timed_to_the_end, until
+
+SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
+
+
+@app_test
+async def test_results_status_and_the_official_question_name_the_session_shown(tmp_path: Path) -> None:
+    """The sample day's session 1 is called "Session 2": the screen listed "Session 2" and said under it
+    "Session 1: results provisional", and o asked to make "session 1" official, which reads as another session."""
+    db = make_event(tmp_path / "event.db", "Session 2", "Session 3")
+    app = LiveTimingApp(Timing(db, SIM, enter_unknown=True), official="desk")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await timed_to_the_end(app, pilot)
+        await finished_with_keys(app, pilot)
+        await pilot.press("4")
+        await until(pilot, lambda: app.screen.id == "results", "the Results screen")
+        status = app.screen.query_one("#result-status", Label)
+        await until(pilot, lambda: "results provisional" in str(status.render()), "the results status")
+        assert str(status.render()) == "session 1 (Session 2): results provisional"
+        await pilot.press("o")
+        await until(pilot, lambda: app.screen.query("#question"), "the question")
+        await pilot.pause()
+        assert "Make the results of session 1 (Session 2) official?" in "\n".join(screen_lines(app))
