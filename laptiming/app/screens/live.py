@@ -106,7 +106,9 @@ class LiveScreen(Screen):
         health = timing.health()
         self.query_one(HealthLine).show(health)
         self.query_one(AlertBar).show(self.alerts(health))
-        hint = self.hint(flag, record is not None)
+        room = self.query_one("#hint", Line).content_size.width or self.size.width - 2
+        hint = next((text for text in self.hints(flag, record is not None) if len(text) <= room),
+                    self.hints(flag, record is not None)[-1])
         if hint != self._hint:
             self._hint = hint
             self.query_one("#hint", Line).show_text(hint)
@@ -145,14 +147,19 @@ class LiveScreen(Screen):
         return alerts
 
     @staticmethod
-    def hint(flag: FlagShown, running: bool) -> str:
-        """One line saying what the official can do next."""
+    def hints(flag: FlagShown, running: bool) -> tuple[str, ...]:
+        """One line saying what the official can do next, longest first: the longest that fits the screen is shown,
+        so an 80-column terminal still says where every key is listed (?), and the end is never cut off."""
         if not running:
-            return "n: choose the next session   3: the day   4: results   ?: all keys"
+            return ("n: choose the next session   3: the day   4: results   ?: all keys",)
         if flag is FlagShown.WAITING:
-            return "green falls at the first passing (or g)   ?: all keys"
+            return ("green falls at the first passing (or g)   ?: all keys",)
         if flag is FlagShown.CHECKERED:
-            return "checkered: each car's next crossing finishes it   f: finish the session when all are in"
+            return ("checkered: each car's next crossing finishes it   f: finish the session when all are in   ?: keys",
+                    "checkered: each car's next crossing finishes it   f: finish when all are in",
+                    "checkered   f: finish when all are in   ?: keys")
         if flag is FlagShown.FINISHED:
-            return "finished   n: next session   4: results"
-        return "y/r/g/c: flags  s/p/l/i/a: correct the selected car  m: min lap  w: walk-up  2: passings  ?: keys"
+            return ("finished   n: next session   4: results   ?: all keys",)
+        return ("y/r/g/c: flags  s/p/l/i/a: correct the selected car  m: min lap  w: walk-up  2: passings  ?: keys",
+                "y/r/g/c: flags  s/p/l/i/a: correct the selected car  w: walk-up  ?: all keys",
+                "y/r/g/c flags  s/p/l/i/a correct  w walk-up  ? keys")
