@@ -37,6 +37,9 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "laptiming"
     ENABLE_COMMAND_PALETTE = False  # every action has its own key (?)
+    # Below 30 rows every screen has the class -short: its forms close up their blank rows (app.tcss) so the
+    # walk-up form with From, its message and its keys fit an 80x24 terminal.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
     BINDINGS = [
         Binding("1", "show('live')", "Live", show=False),
         Binding("2", "show('passings')", "Passings"),
