@@ -56,3 +56,18 @@ async def test_an_alert_that_wraps_is_shown_to_its_end() -> None:
         await pilot.pause()
         assert "END" in "\n".join(screen_lines(app))
         assert alerts.region.height == 2
+
+
+@app_test
+async def test_at_80_columns_a_reconnecting_decoders_health_line_keeps_its_figures(event_db: Path) -> None:
+    """The reason for reconnecting ("cannot connect to decoder tcp://...: Connection refused", said in the alert
+    above too) pushed the time since the last packet and the frame counts off the end of the health line."""
+    app = LiveTimingApp(Timing(event_db, "tcp://127.0.0.1:9"), official="desk")  # loopback, nothing listening
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.start_session(1)
+        health = app.screen_named("live").query_one("#health")
+        await until(pilot, lambda: "reconnecting" in str(health.render()), "the decoder reconnecting")
+        await pilot.pause()
+        row = screen_lines(app)[health.region.y]
+        assert "decoder reconnecting  no packet yet" in row and "dropped 0" in row
+        assert "Connection refused" in "\n".join(screen_lines(app))  # the why, in the alert

@@ -92,9 +92,11 @@ class HealthLine(Line):
         since = "no packet yet" if health.seconds_since_packet is None else f"last packet {health.seconds_since_packet:.1f} s ago"
         noise = "noise -" if health.noise is None else f"noise {health.noise}"
         detail = f" ({health.link.detail})" if health.link.detail else ""
-        self.show_text(Text.assemble("decoder ", (state, style), detail, f"  {since}  {noise}  "
-                                  f"frames {health.link.frames_decoded}, dropped {health.dropped}",
-                                  f"  {health.link.source}"))
+        figures = f"  {since}  {noise}  frames {health.link.frames_decoded}, dropped {health.dropped}"
+        room = self.content_size.width or self.app.size.width - 2
+        if len(f"decoder {state}{detail}{figures}") > room:  # the figures before the why (the alert above says it)
+            detail = ""
+        self.show_text(Text.assemble("decoder ", (state, style), detail, figures, f"  {health.link.source}"))
 
 
 class AlertBar(Line):
