@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -13,11 +15,14 @@ from hardware.sequence import ranges_text
 from laptiming.app.adapter import FlagShown
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.app.widgets.status import AlertBar, HealthLine, Line, SessionBar, clock_text
+from laptiming.errors import TimingError
+from laptiming.store import SessionPhase
 
 REFRESH_S = 0.05  # the standings tick: a changed row reaches the screen within this
 BARS_EVERY = 10  # ticks between redraws of the clock and health lines (each redraw only if its text changed)
 FLASH_S = 1.5  # how long the car that just crossed stays highlighted
 STALE_PACKET_S = 15.0  # a connected decoder this long silent is an alert (it sends STATUS every 5 s)
+LEFT_RUNNING_S = 5.0  # while nothing is timed here, how often the event is read for a session left running
 
 
 class LiveScreen(Screen):
@@ -45,6 +50,7 @@ class LiveScreen(Screen):
         self._flash_until: dict[int, float] = {}
         self._ticks = 0
         self._hint = ""
+        self._left_running: list[str] = []  # sessions running in the event that no program is timing
 
     def compose(self) -> ComposeResult:
         yield SessionBar(id="session-bar")
@@ -57,7 +63,23 @@ class LiveScreen(Screen):
     def on_mount(self) -> None:
         self.query_one(StandingsTable).on_drawn = self.app.shown  # type: ignore[attr-defined]
         self.set_interval(REFRESH_S, self.refresh_tick)
+        self.set_interval(LEFT_RUNNING_S, self.look_up_left_running)
+        self.look_up_left_running()
         self.refresh_bars()
+
+    @work(thread=True, exclusive=True, group="left-running")
+    def look_up_left_running(self) -> None:
+        """While nothing is timed here, the sessions left running that no program times (the app quit or killed
+        mid-session): their passings wait in the decoder until one resumes them, so the official is told."""
+        timing = self.app.timing  # type: ignore[attr-defined]
+        names: list[str] = []
+        if timing.recording is None:
+            try:
+                sessions, _ = timing.day_sheet()
+            except (TimingError, sqlite3.Error, OSError):
+                sessions = []
+            names = [s.name for s in sessions if s.phase is SessionPhase.RUNNING and s.timed_by is None]
+        self.app.call_from_thread(setattr, self, "_left_running", names)
 
     def reset(self) -> None:
         """A new session: an empty table, nothing highlighted."""
@@ -92,7 +114,7 @@ class LiveScreen(Screen):
             self.query_one(SessionBar).show(record.name, record.rules.session_type.value, flag,
                                             "over: results on screen 4   n: next session")
         elif record is None:
-            self.query_one(SessionBar).show("no session running", "", FlagShown.WAITING, "press n to choose the next session")
+            self.query_one(SessionBar).show("no session timed here", "", FlagShown.WAITING, "press n to choose the next session")
         else:
             elapsed = None
             green = None if state is None else state.setup.markers.green_us
@@ -118,6 +140,10 @@ class LiveScreen(Screen):
         app = self.app
         model, timing = app.model, app.timing  # type: ignore[attr-defined]
         alerts = [f"PROBLEM: {problem}  (Esc: seen, clear it)" for problem in app.standing_problems()]  # type: ignore[attr-defined]
+        starting = any(worker.group == "session" and not worker.is_finished for worker in app.workers)
+        if timing.recording is None and not starting:  # a session being started here is no longer left
+            alerts += [f"NOT TIMED: {name} was left running and no one is reading its decoder -- press n to resume it"
+                       for name in self._left_running]
         trouble = timing.journal_trouble()
         if trouble is not None and trouble.stopped:
             alerts.append(f"DATABASE CANNOT BE WRITTEN: {trouble.message} -- timing has stopped; fix it and resume (n)")
