@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Label
+from textual.widgets import DataTable, Label, OptionList
 
 from laptiming.app import LiveTimingApp, Timing
 from tests.app.conftest import app_test, finished_with_keys, make_event, screen_lines, timed_to_the_end, until
@@ -30,3 +30,28 @@ async def test_results_status_and_the_official_question_name_the_session_shown(t
         await until(pilot, lambda: app.screen.query("#question"), "the question")
         await pilot.pause()
         assert "Make the results of session 1 (Session 2) official?" in "\n".join(screen_lines(app))
+
+
+@app_test
+async def test_a_session_timed_again_while_another_runs_leaves_the_results_list(tmp_path: Path) -> None:
+    """u on a finished session while another was being timed set it running again (its results gone), but the
+    Results screen went on listing it as finished with its old standings and "results provisional"."""
+    db = make_event(tmp_path / "event.db", "Session 2", "Session 3")
+    app = LiveTimingApp(Timing(db, SIM, enter_unknown=True), official="desk")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await timed_to_the_end(app, pilot)
+        await finished_with_keys(app, pilot)
+        app.start_session(2)
+        await until(pilot, lambda: app.timing.record is not None and app.timing.record.session_id == 2,
+                    "session 2 being timed")
+        await pilot.press("4")
+        await until(pilot, lambda: app.screen.id == "results", "the Results screen")
+        results = app.screen
+        finished = results.query_one(OptionList)
+        await until(pilot, lambda: results.query_one(DataTable).row_count == 3, "session 1's results")
+        await pilot.press("u")
+        await until(pilot, lambda: app.screen.query("#reason"), "the reason asked")
+        await pilot.press(*"finished by mistake", "enter")
+        await until(pilot, lambda: finished.option_count == 0, "session 1 no longer listed as finished")
+        await until(pilot, lambda: results.query_one(DataTable).row_count == 0, "its old standings gone")
+        assert str(results.query_one("#result-status", Label).render()) == "no finished session yet"

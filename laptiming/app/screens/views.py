@@ -61,12 +61,18 @@ class ResultsScreen(Screen):
         self.app.call_from_thread(self._list, finished)
 
     def _list(self, finished: list) -> None:
-        self._names = {record.session_id: record.name for record in finished}
+        """List the finished sessions afresh, newest first, and show the newest; none: say so."""
+        self._names.update({record.session_id: record.name for record in finished})
         options = self.query_one(OptionList)
+        options.clear_options()
         options.add_options([Option(session_line(r), id=str(r.session_id)) for r in reversed(finished)])
         if finished:
             options.highlighted = 0
             self.load_result(finished[-1].session_id)
+            return
+        self._session_id, self._result = None, None
+        self.query_one("#result-status", Label).update("no finished session yet")
+        self._draw()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id is not None:
@@ -190,6 +196,7 @@ class ResultsScreen(Screen):
         else:
             app.call_from_thread(app.notify, f"{self._called(session_id)} running again; finish the session being timed, "
                                              "then n starts it", severity="warning")
+            app.call_from_thread(self.load_sessions)  # it is no longer finished, its results are gone
 
     @work(thread=True, exclusive=True, group="print")
     def action_print_slips(self) -> None:
