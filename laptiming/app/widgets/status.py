@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from collections.abc import Callable
 from typing import Any
+
+from rich.text import Text
 
 from textual.widget import Widget
 
