@@ -55,3 +55,23 @@ async def test_a_session_timed_again_while_another_runs_leaves_the_results_list(
         await until(pilot, lambda: finished.option_count == 0, "session 1 no longer listed as finished")
         await until(pilot, lambda: results.query_one(DataTable).row_count == 0, "its old standings gone")
         assert str(results.query_one("#result-status", Label).render()) == "no finished session yet"
+
+
+@app_test
+async def test_reopen_on_provisional_results_says_so_before_asking_why(tmp_path: Path) -> None:
+    """r on provisional results asked for a reason, then said "its results are not official; there is nothing to
+    reopen": the official typed a reason for nothing."""
+    db = make_event(tmp_path / "event.db", "Session 2")
+    app = LiveTimingApp(Timing(db, SIM, enter_unknown=True), official="desk")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await timed_to_the_end(app, pilot)
+        await finished_with_keys(app, pilot)
+        await pilot.press("4")
+        await until(pilot, lambda: app.screen.id == "results", "the Results screen")
+        results = app.screen
+        status = results.query_one("#result-status", Label)
+        await until(pilot, lambda: "results provisional" in str(status.render()), "the results status")
+        await pilot.press("r")
+        said = "session 1 (Session 2): results provisional, nothing to reopen (o makes them official)"
+        await until(pilot, lambda: any(n.message == said for n in app._notifications), "said at once")
+        assert app.screen is results and not app.screen.query("#reason")

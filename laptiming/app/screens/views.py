@@ -37,6 +37,7 @@ class ResultsScreen(Screen):
         super().__init__(id="results")
         self._session_id: int | None = None
         self._names: dict[int, str] = {}  # finished session id -> its name, as the list above shows it
+        self._status: ResultsStatus | None = None  # the shown session's results status, as read with them
         self._result: SessionResult | None = None
         self._missing = ""  # the shown session's passings never received, as a line ("" when none)
         self._columns: tuple[Column, ...] = ()
@@ -70,7 +71,7 @@ class ResultsScreen(Screen):
             options.highlighted = 0
             self.load_result(finished[-1].session_id)
             return
-        self._session_id, self._result = None, None
+        self._session_id, self._result, self._status = None, None, None
         self.query_one("#result-status", Label).update("no finished session yet")
         self._draw()
 
@@ -87,7 +88,7 @@ class ResultsScreen(Screen):
 
     def _show(self, session_id: int, result: SessionResult, status: ResultsStatus,
               missing: dict[int, list[tuple[int, int]]]) -> None:
-        self._session_id = session_id
+        self._session_id, self._status = session_id, status
         count = sum(last - first + 1 for ranges in missing.values() for first, last in ranges)
         self._missing = "" if not count else (
             f"{count} passing(s) never received ("
@@ -128,6 +129,9 @@ class ResultsScreen(Screen):
         if self._session_id is None:
             return
         session_id = self._session_id
+        if self._status is ResultsStatus.OFFICIAL:  # said now, not after a question answered for nothing
+            self.app.notify(f"{self._called(session_id)}: results already official (r reopens them)")
+            return
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -152,6 +156,9 @@ class ResultsScreen(Screen):
         if self._session_id is None:
             return
         session_id = self._session_id
+        if self._status is ResultsStatus.PROVISIONAL:  # said now, not after a reason typed for nothing
+            self.app.notify(f"{self._called(session_id)}: results provisional, nothing to reopen (o makes them official)")
+            return
 
         def answered(reason: str | None) -> None:
             if reason:
