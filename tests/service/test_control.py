@@ -158,9 +158,9 @@ def test_finish_ends_a_running_recorder_cleanly(tmp_path):
     assert control_rows(db)[-1][0::3] == ("finish", "J. Smith")
     # finish waited for the recorder to let go: what it printed is what was stored, passings read meanwhile too
     assert "waiting for laptiming record (pid" in finished.stdout and "may still change" not in finished.stdout
-    summary = next(line for line in finished.stdout.splitlines() if line.startswith("session 1 ("))
+    summary = next(line for line in finished.stdout.splitlines() if line.startswith("session 1 (Practice 1): "))
     assert summary == next(line for line in run_cli("results", "--db", db, "--session", "1").stdout.splitlines()
-                           if line.startswith("session 1 ("))
+                           if line.startswith("session 1 (Practice 1): "))
     with sqlite3.connect(db) as conn:  # the stored results are those of the whole journal, late passings too
         stored = conn.execute("SELECT number, laps FROM results ORDER BY position IS NULL, position, rowid").fetchall()
     exported = csv_rows(run_cli("export", "results", "--db", db, "--session", "1").stdout)[1]
