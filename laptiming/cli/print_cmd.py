@@ -177,14 +177,14 @@ def leaderboard_command(args: argparse.Namespace) -> int:
 def roster_command(args: argparse.Namespace) -> int:
     """Session sheets or itineraries."""
     from laptiming.printouts.output import write_bytes_atomically
-    from laptiming.printouts.roster_sheets import load_roster, roster_pdf
+    from laptiming.printouts.roster_sheets import load_roster, roster_pdf, roster_source
 
     if args.driver and args.by == "session":
         raise InputError(f"--driver {args.driver} prints one driver's itinerary, not session sheets: "
                          "leave out --by session")
     rows = load_roster(args.roster)
     write_bytes_atomically(args.pdf, roster_pdf(rows, by_driver=args.by == "driver", driver_id=args.driver,
-                                                source=args.roster))
+                                                source=roster_source(args.roster)))
     if args.driver:
         what = f"itinerary of {args.driver} ({sum(1 for row in rows if row.driver_id == args.driver)} runs)"
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -26,6 +27,14 @@ def load_roster(path: str | Path) -> tuple[RosterRow, ...]:
     if not rows:
         raise InputError(f"{path}: the roster has no runs")
     return rows
+
+
+def roster_source(path: str | Path) -> str:
+    """What names the roster on its sheets: the file's name and when it was saved, never its folder (a
+    machine path, typed with ``--roster``, was printed on paper handed out in the paddock)."""
+    roster = Path(path)
+    saved = datetime.fromtimestamp(roster.stat().st_mtime).astimezone()
+    return f"{roster.name} (saved {saved:%Y-%m-%d %H:%M})"
 
 
 def _clock(row: RosterRow) -> str:
@@ -90,7 +99,8 @@ def itineraries_story(rows: Sequence[RosterRow], width: float, driver_id: str | 
 
 def roster_pdf(rows: Sequence[RosterRow], *, by_driver: bool = False, driver_id: str | None = None,
                source: str = "") -> bytes:
-    """Session sheets for the grid marshal, or (``by_driver``) drivers' itineraries."""
+    """Session sheets for the grid marshal, or (``by_driver``) drivers' itineraries; ``source`` names the roster
+    in the footer (:func:`roster_source`)."""
     width = A4[0] - 2 * MARGIN
     if by_driver or driver_id is not None:
         story = itineraries_story(rows, width, driver_id)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -125,3 +127,16 @@ def test_slip_help_lists_every_printer_option(capsys) -> None:
     text = " ".join(capsys.readouterr().out.split())
     for option in ("paper=58|80", "timeout=S", "status=0", "baudrate=N"):
         assert option in text
+
+
+def test_the_footer_names_the_roster_file_and_when_it_was_saved_never_its_folder(capsys, tmp_path: Path) -> None:
+    """``--roster`` given as an absolute path printed that machine path at the foot of every sheet."""
+    roster = _roster(tmp_path / "roster.csv")
+    saved = datetime(2026, 6, 10, 18, 30).timestamp()
+    os.utime(roster, (saved, saved))
+    for extra in ((), ("--by", "driver")):
+        out = tmp_path / "sheets.pdf"
+        assert run(capsys, "print", "roster", "--roster", str(roster.resolve()), *extra, "--pdf", str(out))[0] == 0
+        for page in pdf_pages(out):
+            assert "roster roster.csv (saved 2026-06-10 18:30)" in " ".join(page.split())
+            assert str(tmp_path) not in page and tmp_path.name not in page
