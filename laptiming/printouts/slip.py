@@ -108,7 +108,7 @@ def build_slip(sheet: SessionSheet, row: StandingRow, now: str | None = None) ->
     return Slip(
         event=sheet.event_name,
         session=f"{sheet.name} ({sheet.session_type.value})",
-        when=f"{session_date(sheet)}  {session_span(sheet)}".strip(),
+        when=f"{session_date(sheet)} {session_span(sheet)}".strip(),
         driver=row.driver or "",
         car=row.number,
         car_class=row.car_class or "",

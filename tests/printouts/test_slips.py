@@ -273,3 +273,10 @@ def test_files_get_the_users_umask(capsys, day_db: Path, tmp_path: Path) -> None
     finally:
         os.umask(previous)
     assert stat.S_IMODE(out.stat().st_mode) == 0o640
+
+
+def test_the_slips_date_and_time_line_has_single_spaces(day_db: Path) -> None:
+    """It read '2026-06-13  09:00:00 - 09:15:00', two spaces after the date, on the receipt and the PDF alike."""
+    (slip,) = session_slips(load_session_sheet(day_db, FIRST_SESSION), car_number="2")
+    (line,) = [line for line in _text_runs(slips_job([slip], PaperWidth.MM80)) if line.startswith("2026-06-13")]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - \d\d:\d\d:\d\d", line.strip()), line
