@@ -14,11 +14,12 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spa
 
 from laptiming.engine.standings import number_key
 from laptiming.errors import InputError
-from laptiming.printouts.pdfkit import FONT, build_pdf, grid_table, styles
+from laptiming.printouts.pdfkit import FONT_BOLD, build_pdf, grid_table, styles
 from laptiming.printouts.text import printed_at
 from scheduler.roster import RosterRow, read_roster
 
 MARGIN = 12 * mm
+HEADER_ROWS = 3  # a session sheet's table heads each page: the session, its time and cars, the column names
 
 
 def load_roster(path: str | Path) -> tuple[RosterRow, ...]:
@@ -52,22 +53,27 @@ def sessions_story(rows: Sequence[RosterRow], width: float) -> list[Flowable]:
         if story:
             story.append(PageBreak())
         classes = sorted({run.car_class for run in runs if run.car_class})
-        story += [Paragraph(escape(f"Session {session}"), style["title"]), Spacer(1, 1 * mm)]
-        # The session and its time head the table, so they repeat on each page of a long session's sheet
-        # (a second page had only the column names: whose cars were these?).
-        table_rows = [[f"Session {session}  ·  {_clock(runs[0])}  ·  {len(runs)} cars  ·  {', '.join(classes)}"],
-                      ["No", "Driver", "Class", "Skill", "Transponder", "Group", "Out"]]
+        # The session and its time head the table, so they repeat on each page of a long session's sheet (a
+        # second page had only the column names: whose cars were these?); they are the page's title, said once
+        # (a title above the table said "Session N" again on the first page).
+        about = f"{_clock(runs[0])}  ·  {len(runs)} cars  ·  {', '.join(classes)}"
+        table_rows: list[list[object]] = [[f"Session {session}"], [Paragraph(escape(about), style["subtitle"])],
+                                          ["No", "Driver", "Class", "Skill", "Transponder", "Group", "Out"]]
         table_rows += [[run.car_number, run.driver, run.car_class, run.skill, run.transponder, run.group, ""]
                        for run in runs]
         widths = [12, 46, 28, 24, 27, 30, 0]  # mm: "intermediate" and "Transponder" in bold fit
         widths[-1] = width / mm - sum(widths)
-        table = grid_table(table_rows, [w * mm for w in widths], header_rows=2, font_size=9.5,
+        table = grid_table(table_rows, [w * mm for w in widths], header_rows=HEADER_ROWS, font_size=9.5,
                            wrap_columns=(1, 2, 5))
-        table.setStyle(TableStyle([("SPAN", (0, 0), (-1, 0)), ("FONT", (0, 0), (-1, 0), FONT, 10.5),
-                                   ("BOTTOMPADDING", (0, 0), (-1, 0), 5),
-                                   ("BOX", (-1, 2), (-1, -1), 0.5, colors.grey),
-                                   ("INNERGRID", (-1, 2), (-1, -1), 0.5, colors.grey),
-                                   ("TOPPADDING", (0, 2), (-1, -1), 3), ("BOTTOMPADDING", (0, 2), (-1, -1), 3)]))
+        first_car = HEADER_ROWS
+        table.setStyle(TableStyle([("SPAN", (0, 0), (-1, 0)), ("SPAN", (0, 1), (-1, 1)),
+                                   ("FONT", (0, 0), (-1, 0), FONT_BOLD, style["title"].fontSize),
+                                   ("LEFTPADDING", (0, 0), (-1, 1), 0),
+                                   ("BOTTOMPADDING", (0, 0), (-1, 0), 4), ("BOTTOMPADDING", (0, 1), (-1, 1), 5),
+                                   ("BOX", (-1, first_car), (-1, -1), 0.5, colors.grey),
+                                   ("INNERGRID", (-1, first_car), (-1, -1), 0.5, colors.grey),
+                                   ("TOPPADDING", (0, first_car), (-1, -1), 3),
+                                   ("BOTTOMPADDING", (0, first_car), (-1, -1), 3)]))
         story.append(table)
     return story
 

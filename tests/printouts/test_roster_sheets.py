@@ -140,3 +140,15 @@ def test_the_footer_names_the_roster_file_and_when_it_was_saved_never_its_folder
         for page in pdf_pages(out):
             assert "roster roster.csv (saved 2026-06-10 18:30)" in " ".join(page.split())
             assert str(tmp_path) not in page and tmp_path.name not in page
+
+
+def test_each_page_of_a_session_sheet_names_its_session_once(capsys, tmp_path: Path) -> None:
+    """The first page said "Session 1" twice: the title and the table's heading row (which repeats on later pages)."""
+    runs = [("5", "2026-06-13 10:00", "2026-06-13 10:15", f"D{n:04d}", f"Driver {n}", f"C{n:04d}", str(n),
+             str(3100000 + n), "Standard", "novice", "") for n in range(1, 61)]
+    out = tmp_path / "sessions.pdf"
+    assert run(capsys, "print", "roster", "--roster", str(_roster(tmp_path / "roster.csv", [*RUNS, *runs])), "--pdf",
+               str(out))[0] == 0
+    pages = pdf_pages(out)
+    sessions = [re.findall(r"Session (\d+)", page) for page in pages]
+    assert sessions == [["1"], ["2"], ["3"], ["5"], ["5"], ["4"]]  # in time order: session 5 is at 10:00
