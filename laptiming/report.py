@@ -151,29 +151,40 @@ def result_clock(result: SessionResult) -> DecoderClock | None:
     return DecoderClock.learn(passings) if passings else None
 
 
-def decoder_time_text(decoder_time_us: int, clock: DecoderClock | None) -> str:
+THOUSANDTH_OF_DAY = len("HH:MM:SS.mmm")  # a time of day shown to the thousandth: the exact text, truncated
+
+
+def decoder_time_text(decoder_time_us: int, clock: DecoderClock | None, *, exact: bool = True) -> str:
     """A decoder time as an official types it back: the time of day, exact (``14:02:05.123456``), or decoder µs
-    when the clock has no time of day."""
+    when the clock has no time of day. Not ``exact`` (paper: results sheets), the time of day to the thousandth,
+    truncated (``14:02:05.123``), as every time a reader sees is shown."""
     time_of_day = None if clock is None else clock.time_of_day_text(decoder_time_us)
-    return f"decoder time {decoder_time_us}" if time_of_day is None else time_of_day
+    if time_of_day is None:
+        return f"decoder time {decoder_time_us}"
+    return time_of_day if exact else time_of_day[:THOUSANDTH_OF_DAY]
 
 
-def describe_action(action: CorrectionAction, numbers: dict[int, str], clock: DecoderClock | None = None) -> str:
-    """A correction in words, cars by their number, decoder times as times of day on ``clock`` when it has them."""
+def describe_action(action: CorrectionAction, numbers: dict[int, str], clock: DecoderClock | None = None, *,
+                    exact: bool = True) -> str:
+    """A correction in words, cars by their number, decoder times as times of day on ``clock`` when it has them:
+    to the microsecond for the terminal and exports (to type back), to the thousandth for paper (not ``exact``)."""
 
     def car(car_id: int) -> str:
         return f"car {numbers.get(car_id, f'id {car_id}')}"
 
+    def time(decoder_time_us: int) -> str:
+        return decoder_time_text(decoder_time_us, clock, exact=exact)
+
     if isinstance(action, AddPassing):
-        return f"add passing: transponder {action.transponder} at {decoder_time_text(action.decoder_time_us, clock)}"
+        return f"add passing: transponder {action.transponder} at {time(action.decoder_time_us)}"
     if isinstance(action, VoidPassing):
-        at = "" if action.decoder_time_us is None else f" at {decoder_time_text(action.decoder_time_us, clock)}"
+        at = "" if action.decoder_time_us is None else f" at {time(action.decoder_time_us)}"
         return f"void passing {action.passing_number} of decoder {action.decoder_id}{at}"
     if isinstance(action, TimePenalty):
         return f"time penalty: {car(action.car_id)} +{format_seconds(action.penalty_us)} s"
     if isinstance(action, DeleteLap):
         return (f"delete lap: {car(action.car_id)} lap {action.lap_no} "
-                f"(crossing at {decoder_time_text(action.crossing_us, clock)})")
+                f"(crossing at {time(action.crossing_us)})")
     if isinstance(action, SetStatus):
         return f"status: {car(action.car_id)} {action.status.value}"
     if isinstance(action, AssignTransponder):

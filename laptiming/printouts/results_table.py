@@ -150,8 +150,9 @@ def build_results(sheet: SessionSheet, circuit: str = "") -> ResultsSheet:
     fastest = fastest_row(result)
     numbers = {row.car_id: row.number for row in result.standings}
     clock = result_clock(result)
-    corrections = tuple(
-        f"#{record.correction.correction_id} {describe_action(record.correction.action, numbers, clock)}"
+    corrections = tuple(  # on paper a crossing's time of day is shown to the thousandth, as every time
+        f"#{record.correction.correction_id} "
+        f"{describe_action(record.correction.action, numbers, clock, exact=False)}"
         f" - {record.reason or 'no reason given'} ({record.made_by}, {record.made_at[:16].replace('T', ' ')})"
         for record in sheet.corrections
     )

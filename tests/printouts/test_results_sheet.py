@@ -90,7 +90,8 @@ def test_html_sheet_matches_the_results_export(capsys, day_db: Path, tmp_path: P
     deleted = next(c for c in export_rows(capsys, day_db, "corrections", RACE_SESSION) if c["kind"] == "delete_lap")
     crossing_us = json.loads(deleted["payload"])["crossing_us"]
     # the deleted lap's crossing as the time of day on the decoder's wall clock, not 16 digits of µs
-    assert f"(crossing at {format_time_of_day(crossing_us % US_PER_DAY)})" in page.texts["corrections"]
+    exact = format_time_of_day(crossing_us % US_PER_DAY)
+    assert f"(crossing at {exact[:-3]})" in page.texts["corrections"]
     assert "µs" not in page.texts["corrections"]
 
 
@@ -220,3 +221,24 @@ def test_the_lap_chart_of_a_big_field_draws_the_first_twenty(capsys, tmp_path: P
     assert "Lap chart: the first 20 finishers' positions at the end of each lap" in " ".join(pages)
     tabled = " ".join(pages[1:])
     assert all(f"#{number}" in tabled for number in finishers)  # every car still in the lap tables
+
+
+
+def test_a_corrections_time_of_day_is_to_the_thousandth_on_paper_and_exact_in_the_terminal(capsys, day_db: Path,
+                                                                                          tmp_path: Path) -> None:
+    """The sheets printed a deleted lap's crossing to the microsecond ("12:03:29.765532"); every time on paper is
+    shown to the thousandth, truncated. The terminal keeps the µs: an official types the time back from there."""
+    deleted = next(c for c in export_rows(capsys, day_db, "corrections", RACE_SESSION) if c["kind"] == "delete_lap")
+    exact = format_time_of_day(json.loads(deleted["payload"])["crossing_us"] % US_PER_DAY)
+    assert not exact.endswith("000")  # the sample's crossing has µs to lose
+    shown = f"(crossing at {exact[:-3]})"  # truncated: 12:03:29.765532 -> 12:03:29.765
+    pdf, html = tmp_path / "race.pdf", tmp_path / "race.html"
+    for option, out in (("--pdf", pdf), ("--html", html)):
+        assert run(capsys, "print", "results", "--db", str(day_db), "--session", str(RACE_SESSION), option,
+                   str(out))[0] == 0
+    text = " ".join(" ".join(pdf_pages(pdf)).split())
+    corrections = html_tables(html.read_text(encoding="utf-8")).texts["corrections"]
+    for printed in (text, corrections):
+        assert shown in printed and exact not in printed
+    code, terminal, _ = run(capsys, "results", "--db", str(day_db), "--session", str(RACE_SESSION))
+    assert code == 0 and f"(crossing at {exact})" in terminal

@@ -22,6 +22,9 @@ def test_a_corrections_decoder_time_reads_as_the_time_of_day_that_types_back_to_
     passings = [Passing(1, 1, 42, crossing)]
     line = describe_action(DeleteLap(car_id=3, crossing_us=crossing, lap_no=4), {3: "12"}, DecoderClock.learn(passings))
     assert line == "delete lap: car 12 lap 4 (crossing at 16:06:48.933123)"
+    on_paper = describe_action(DeleteLap(car_id=3, crossing_us=crossing + 876, lap_no=4), {3: "12"},
+                               DecoderClock.learn(passings), exact=False)
+    assert on_paper == "delete lap: car 12 lap 4 (crossing at 16:06:48.933)"  # .933999 truncated, as times are
     assert parse_decoder_time("16:06:48.933123", passings, field="--at", where="").decoder_time_us == crossing
     # a clock with no time of day (an uptime decoder without receive times) keeps the decoder time
     uptime = DecoderClock.learn([Passing(1, 1, 42, 5_000_000)])
