@@ -77,11 +77,16 @@ class Slip:
 
 
 def _position_text(row: StandingRow, among: list[StandingRow]) -> str:
-    """``P2 of 12``, or for a car not classified its status and how many cars there were (``DSQ (12 cars)``)."""
+    """``P2 of 12``: the place among the classified cars, out of how many were classified, as the results sheet's
+    classified table numbers them (its last row is P12 of 12); a car not classified gets its status and that
+    count (``DSQ (12 classified)``). The count once took in the DNF, DNS and DSQ cars too: the last classified
+    car read "P12 of 14", as if two cars had finished behind it."""
+    placed = [other for other in among if classified(other)]
+    count = f"{len(placed) or 'none'} classified"
     if not classified(row):
-        return f"{row.status.value} ({len(among)} car{'' if len(among) == 1 else 's'})"
-    place = next(index for index, other in enumerate(among, start=1) if other.car_id == row.car_id)
-    return f"P{place} of {len(among)}"
+        return f"{row.status.value} ({count})"
+    place = next(index for index, other in enumerate(placed, start=1) if other.car_id == row.car_id)
+    return f"P{place} of {len(placed)}"
 
 
 def build_slip(sheet: SessionSheet, row: StandingRow, now: str | None = None) -> Slip:

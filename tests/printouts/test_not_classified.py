@@ -14,8 +14,10 @@ import openpyxl
 import pytest
 
 from laptiming.cli import main
+from laptiming.printouts.data import load_session_sheet
+from laptiming.printouts.slip import session_slips
 from tests.printouts.conftest import FIRST_SESSION
-from tests.printouts.helpers import pdf_pages, run
+from tests.printouts.helpers import html_tables, pdf_pages, run
 
 OUT_CAR = "5"
 
@@ -94,3 +96,25 @@ def test_the_drivers_day_shows_dnf_for_the_run_not_a_position(capsys, dnf_db: Pa
     line = next(line for line in page.splitlines() if re.match(rf"\s*\d+\s+{session_name}\s", line))
     assert re.search(r"\s\d+/\d+\s", line) is None, line
     assert " DNF " in line, line
+
+
+def test_a_slips_place_is_out_of_the_classified_cars_as_on_the_results_sheet(capsys, dnf_db: Path,
+                                                                             tmp_path: Path) -> None:
+    """Slips counted the DNF car in "P7 of N" while the results sheet classified one car fewer: the last
+    classified car read "P11 of 12", as if a car had finished behind it."""
+    sheet = tmp_path / "sheet.html"
+    assert run(capsys, "print", "results", "--db", str(dnf_db), "--session", str(FIRST_SESSION), "--html",
+               str(sheet))[0] == 0
+    header, *rows = html_tables(sheet.read_text(encoding="utf-8")).tables["classified"]
+    by_class: dict[str, int] = {}
+    for row in rows:
+        by_class[row[header.index("Class")]] = by_class.get(row[header.index("Class")], 0) + 1
+    slips = {slip.car: slip for slip in session_slips(load_session_sheet(dnf_db, FIRST_SESSION))}
+    assert len(slips) == len(rows) + 1  # the DNF car has its slip too
+    for row in rows:
+        slip = slips[row[header.index("No")]]
+        assert slip.position == f"P{row[header.index('Pos')]} of {len(rows)}"
+        car_class = row[header.index("Class")]
+        assert slip.class_position == f"P{row[header.index('In class')]} of {by_class[car_class]} {car_class}"
+    assert rows[-1][header.index("Pos")] == str(len(rows)) and slips[rows[-1][1]].position.endswith(f"of {len(rows)}")
+    assert slips[OUT_CAR].position == f"DNF ({len(rows)} classified)"
