@@ -8,6 +8,7 @@ and a session prints one per car. One :class:`Charts` per thread (matplotlib fig
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -57,6 +58,18 @@ RECEIPT_58 = ChartSize(2.4, 1.1, 160)  # 384 dots wide: a 58 mm head
 RECEIPT_80 = ChartSize(3.6, 1.4, 160)  # 576 dots wide: an 80 mm head
 PAGE = ChartSize(7.0, 2.6, 100)
 BARS = ChartSize(7.0, 1.8, 110)
+
+
+BAR_LABEL_CHARS = 34  # a bar's label wraps at this many characters a line
+BAR_BASE_IN = 0.5  # inches of a bar chart besides its bars: the time axis and the padding
+BAR_PITCH_IN = 0.38  # inches per bar: room for a label of two lines
+
+
+def bar_label(label: str) -> str:
+    """A bar's label in lines: a new line after the class (``Performance:``), long parts wrapped."""
+    head, colon, rest = label.partition(": ")
+    parts = [head + colon.rstrip(), rest] if colon else [label]
+    return "\n".join(line for part in parts for line in textwrap.wrap(part, BAR_LABEL_CHARS) or [""])
 
 
 def png_bytes(image: Image.Image) -> bytes:
@@ -221,12 +234,19 @@ class Charts:
         return self._png(figure, size)
 
     def best_by_class(self, bars: Sequence[tuple[str, int]], size: ChartSize = PAGE) -> Image.Image:
-        """Horizontal bars: the day's best lap of each class (label, µs), fastest at the top."""
+        """Horizontal bars: the day's best lap of each class (label, µs), fastest at the top.
+
+        A label is wrapped (after the class: ``Performance:`` over ``#18 Clara Fischer (D0017)``, a long name
+        again) and matplotlib's tight layout makes the room for the widest: a fixed left margin once cut a long
+        label at the image's edge. The chart grows a little taller per bar for the wrapped lines.
+        """
+        height = max(size.height_in, BAR_BASE_IN + BAR_PITCH_IN * len(bars))
+        size = ChartSize(size.width_in, height, size.dpi)
         figure, axes = self._axes("bars", size)
-        figure.subplots_adjust(left=2.4 / size.width_in)
-        labels = [label for label, _ in bars][::-1]
+        labels = [bar_label(label) for label, _ in bars][::-1]
         values = [time_us / US_PER_SECOND for _, time_us in bars][::-1]
-        axes.barh(labels, values, color=RUN_COLOURS[0], height=0.6)
+        axes.barh(range(len(values)), values, color=RUN_COLOURS[0], height=0.6)
+        axes.set_yticks(range(len(values)), labels, linespacing=1.1)
         axes.grid(axis="y", visible=False)
         axes.grid(axis="x", color="#dddddd", linewidth=0.5)
         axes.xaxis.set_major_formatter(FuncFormatter(_minutes_seconds))
@@ -235,6 +255,7 @@ class Charts:
             axes.set_xlim(max(0.0, low - (high - low) * 0.6 - 2), high + (high - low) * 0.25 + 1.5)
         for y, (value, (_, time_us)) in enumerate(zip(values, list(bars)[::-1])):
             axes.text(value, y, f" {format_lap_time(time_us)}", va="center", fontsize=7)
+        figure.tight_layout(pad=0.4)
         return self._png(figure, size)
 
     def race_positions(self, positions: dict[str, list[int]], cars: int, size: ChartSize = PAGE) -> Image.Image:
