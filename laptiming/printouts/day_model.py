@@ -13,7 +13,7 @@ from laptiming.engine import Lap, StandingRow
 from laptiming.errors import InputError
 from laptiming.printouts.data import EventDay, SessionSheet
 from laptiming.printouts.stats import LapStats, improvements, lap_stats
-from laptiming.printouts.text import STATE_WORDS, clock_time, times_stand
+from laptiming.printouts.text import STATE_WORDS, classified, clock_time, times_stand
 
 DriverKey = tuple[str, str]
 """("driver", id) for a named driver, ("car", number) for a car entered without one."""
@@ -29,7 +29,7 @@ class Run:
     car: str
     car_class: str
     position: int | None  # None: not classified (DNF, DNS, DSQ), which ``status`` says
-    cars: int
+    cars: int  # how many were classified: position 3 of the 11 the results sheet lists (3/11)
     status: str
     laps: tuple[Lap, ...]
     stats: LapStats
@@ -57,6 +57,12 @@ class DriverDay:
         """How much faster the best of the day was than the first run's best."""
         first = next((run.best_us for run in self.runs if run.best_us is not None), None)
         return None if first is None or self.best_us is None else first - self.best_us
+
+
+def _classified_count(sheet: SessionSheet) -> int:
+    """How many cars the session classified, as its results sheet numbers them (it counted DNF, DNS and DSQ
+    cars too: a run read 11/12 behind no one, as on the slips)."""
+    return sum(1 for row in sheet.result.standings if classified(row))
 
 
 def driver_key(sheet: SessionSheet, row: StandingRow) -> DriverKey:
@@ -102,7 +108,7 @@ def build_days(day: EventDay, keys: Iterable[DriverKey] | None = None) -> list[D
         for (sheet, row), gain in zip(entries, gained):
             laps = laps_by_car[sheet.session_id].get(row.car_id, ())
             runs.append(Run(sheet.name, sheet.session_id, clock_time(sheet.green_us) or (sheet.planned_start or "")[11:],
-                            row.number, row.car_class or "", row.classified_position, len(sheet.result.standings),
+                            row.number, row.car_class or "", row.classified_position, _classified_count(sheet),
                             row.status.value, laps,
                             lap_stats(laps), row.best_lap_no, row.best_lap_us, gain, STATE_WORDS[sheet.state]))
         timed = [run for run, (_, row) in zip(runs, entries) if run.best_us is not None and times_stand(row)]

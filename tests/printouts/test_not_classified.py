@@ -118,3 +118,14 @@ def test_a_slips_place_is_out_of_the_classified_cars_as_on_the_results_sheet(cap
         assert slip.class_position == f"P{row[header.index('In class')]} of {by_class[car_class]} {car_class}"
     assert rows[-1][header.index("Pos")] == str(len(rows)) and slips[rows[-1][1]].position.endswith(f"of {len(rows)}")
     assert slips[OUT_CAR].position == f"DNF ({len(rows)} classified)"
+
+
+def test_the_drivers_day_counts_a_runs_place_out_of_the_classified_cars(capsys, dnf_db: Path, tmp_path: Path) -> None:
+    """Its "Pos" column said 1/12 for a session whose results sheet classified 11 cars, as slips did."""
+    out = tmp_path / "day.pdf"
+    assert main(["print", "day", "--db", str(dnf_db), "--driver", "1", "--pdf", str(out)]) == 0
+    (page,) = pdf_pages(out)
+    first_run = next(line for line in page.splitlines() if re.match(r"\s*1\s+Group A run 1\s", line))
+    assert re.search(r"\s\d+/11\s", first_run), first_run  # the sample day's first session: 12 cars, car 5 DNF
+    second_run = next(line for line in page.splitlines() if re.match(r"\s*2\s+Group A run 2\s", line))
+    assert re.search(r"\s\d+/12\s", second_run), second_run  # every car classified there
