@@ -19,9 +19,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from laptiming.app.widgets.columns import Column, drawn_width
+from laptiming.app.widgets.footer import FittedFooter
 from laptiming.service.day import DaySession
 from laptiming.store import SessionPhase
 
@@ -109,7 +110,7 @@ class DayScreen(Screen):
         yield Label("The day  (n on Live: run the next one; Esc: back)", classes="screen-title")
         yield DataTable(id="day-table", cursor_type="row", zebra_stripes=True)
         yield Label("", id="expected")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self.action_reload()

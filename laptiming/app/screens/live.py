@@ -9,10 +9,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from hardware.sequence import ranges_text
 from laptiming.app.adapter import FlagShown
+from laptiming.app.widgets.footer import FittedFooter
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.app.widgets.status import AlertBar, HealthLine, Line, SessionBar, clock_text
 from laptiming.errors import TimingError
@@ -33,11 +33,11 @@ class LiveScreen(Screen):
         Binding("g", "app.flag('green')", "Green", show=False),
         Binding("y", "app.flag('yellow')", "Yellow", show=False),
         Binding("r", "app.flag('red')", "Red", show=False),
-        Binding("c", "app.flag('checkered')", "Checkered"),
+        Binding("c", "app.flag('checkered')", "Checkered", show=False),  # the hint line lists these (y/r/g/c ...)
         Binding("f", "app.finish", "Finish"),
-        Binding("a", "app.correct('assign')", "Assign unknown"),
-        Binding("w", "app.walk_up", "Walk-up entry"),
-        Binding("s", "app.correct('status')", "Status"),
+        Binding("a", "app.correct('assign')", "Assign unknown", show=False),
+        Binding("w", "app.walk_up", "Walk-up entry", show=False),
+        Binding("s", "app.correct('status')", "Status", show=False),
         Binding("p", "app.correct('penalty')", "Penalty", show=False),
         Binding("l", "app.correct('delete_lap')", "Delete lap", show=False),
         Binding("i", "app.correct('add_passing')", "Add passing", show=False),
@@ -58,7 +58,7 @@ class LiveScreen(Screen):
         yield StandingsTable(id="standings")
         yield Line(id="hint")
         yield HealthLine(id="health")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self.query_one(StandingsTable).on_drawn = self.app.shown  # type: ignore[attr-defined]

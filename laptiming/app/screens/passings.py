@@ -16,11 +16,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from laptiming.app.adapter import NO_SESSION_TO_CORRECT
 from laptiming.app.screens.corrections import CorrectionForm
 from laptiming.app.widgets.columns import CELL_PADDING
+from laptiming.app.widgets.footer import FittedFooter
 from laptiming.engine.model import Passing, Verdict, crossing_order, passing_id
 from laptiming.service.clocktime import DecoderClock
 
@@ -97,7 +98,7 @@ class PassingsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Label("Passings, newest first  (x: void the selected one, Esc: back)", classes="screen-title")
         yield DataTable(id="passings-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self.app.model.passings_changed = True  # type: ignore[attr-defined]

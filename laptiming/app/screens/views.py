@@ -10,7 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, OptionList
+from textual.widgets import DataTable, Label, OptionList
 from textual.widgets.option_list import Option
 
 from hardware.sequence import ranges_text
@@ -19,6 +19,7 @@ from laptiming.app.screens.day import DayScreen
 from laptiming.app.screens.dialogs import Confirm, ReasonPrompt, session_line
 from laptiming.app.screens.passings import PassingsScreen
 from laptiming.app.widgets.columns import COLUMN_INDEX, Column, fit_columns, wanted_columns, widest
+from laptiming.app.widgets.footer import FittedFooter
 from laptiming.app.widgets.standings import row_cells
 from laptiming.engine import SessionResult
 from laptiming.errors import TimingError
@@ -48,7 +49,7 @@ class ResultsScreen(Screen):
         yield OptionList(id="finished")
         yield Label("", id="result-status")
         yield DataTable(id="result-table", zebra_stripes=True)
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self.load_sessions()
