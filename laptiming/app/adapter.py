@@ -60,6 +60,7 @@ class Timing(EventDatabase):
         self.enter_unknown = enter_unknown
         self.recording: Recording | None = None
         self.record: SessionRecord | None = None
+        self.starting: str | None = None  # the session being started (the decoder opened, the journal read)
         self._noise: int | None = None
 
     def print_slips(self, session_id: int) -> str:
@@ -74,10 +75,14 @@ class Timing(EventDatabase):
         """Start (or resume) timing this session on the decoder; the subscription feeds the screens."""
         if self.recording is not None:
             raise TimingError(f"session {self.record.name if self.record else ''} is still running; finish it first")
-        url = self.decoder_url if self.url_for is None else self.url_for(self.db_path, record)
-        request = RecordingRequest(self.db_path, record.name, url, record.rules, self.enter_unknown,
-                                   program="laptiming app")
-        recording = Recording.start(request)
+        self.starting = record.name  # a resume reads the journal first: the header says what is coming meanwhile
+        try:
+            url = self.decoder_url if self.url_for is None else self.url_for(self.db_path, record)
+            request = RecordingRequest(self.db_path, record.name, url, record.rules, self.enter_unknown,
+                                       program="laptiming app")
+            recording = Recording.start(request)
+        finally:
+            self.starting = None
         recording.reader.add_listener(self._on_decoder_event)
         if record.session_id != recording.session_id:  # a new session: its record as stored
             record = next(r for r in self.sessions() if r.session_id == recording.session_id)

@@ -113,6 +113,9 @@ class LiveScreen(Screen):
         if record is not None and state is None:
             self.query_one(SessionBar).show(record.name, record.rules.session_type.value, flag,
                                             "over: results on screen 4   n: next session")
+        elif record is None and self.starting():
+            name = timing.starting or "the session"
+            self.query_one(SessionBar).show(f"starting {name}...", "", FlagShown.WAITING, "opening the decoder")
         elif record is None:
             self.query_one(SessionBar).show("no session timed here", "", FlagShown.WAITING, "press n to choose the next session")
         else:
@@ -135,13 +138,17 @@ class LiveScreen(Screen):
             self._hint = hint
             self.query_one("#hint", Line).show_text(hint)
 
+    def starting(self) -> bool:
+        """A session is being started here (its worker has not yet subscribed to it, nor failed)."""
+        return any(worker.group == "session" and not worker.is_finished for worker in self.app.workers) \
+            and self.app.timing.recording is None  # type: ignore[attr-defined]
+
     def alerts(self, health: object) -> list[str]:
         """Every alert that stands now; each stays until what caused it is resolved."""
         app = self.app
         model, timing = app.model, app.timing  # type: ignore[attr-defined]
         alerts = [f"PROBLEM: {problem}  (Esc: seen, clear it)" for problem in app.standing_problems()]  # type: ignore[attr-defined]
-        starting = any(worker.group == "session" and not worker.is_finished for worker in app.workers)
-        if timing.recording is None and not starting:  # a session being started here is no longer left
+        if timing.recording is None and not self.starting():  # a session being started here is no longer left
             alerts += [f"NOT TIMED: {name} was left running and no one is reading its decoder -- press n to resume it"
                        for name in self._left_running]
         trouble = timing.journal_trouble()
