@@ -71,3 +71,19 @@ async def test_at_80_columns_a_reconnecting_decoders_health_line_keeps_its_figur
         row = screen_lines(app)[health.region.y]
         assert "decoder reconnecting  no packet yet" in row and "dropped 0" in row
         assert "Connection refused" in "\n".join(screen_lines(app))  # the why, in the alert
+
+
+@app_test
+async def test_a_decoder_that_refuses_the_connection_is_named_once_in_its_alert(event_db: Path) -> None:
+    """The alert said "reconnecting to tcp://127.0.0.1:9 cannot connect to decoder tcp://127.0.0.1:9: Connection
+    refused": the URL twice, a second row at 80 columns."""
+    app = LiveTimingApp(Timing(event_db, "tcp://127.0.0.1:9"), official="desk")  # loopback, nothing listening
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.start_session(1)
+        alerts = app.screen_named("live").query_one("#alerts")
+        await until(pilot, lambda: "Connection refused" in "\n".join(screen_lines(app)), "the reconnecting alert")
+        await pilot.pause()
+        text = "\n".join(screen_lines(app)[alerts.region.y:alerts.region.bottom])
+        assert text.count("tcp://127.0.0.1:9") == 1, text
+        assert "reconnecting" in text
+        assert alerts.region.height == 1

@@ -159,7 +159,11 @@ class LiveScreen(Screen):
                           "and retried; is another program writing to it?")
         link = health.link  # type: ignore[attr-defined]
         if link is not None and link.state.value == "reconnecting":
-            alerts.append(f"DECODER DISCONNECTED: reconnecting to {link.source} {link.detail}".rstrip())
+            if link.source in link.detail:  # "cannot connect to decoder tcp://...: why": the URL once, with the why
+                why = link.detail.split(link.source, 1)[1].lstrip(": ")
+                alerts.append(f"DECODER DISCONNECTED: {link.source}: {why}; reconnecting")
+            else:
+                alerts.append(f"DECODER DISCONNECTED: reconnecting to {link.source} {link.detail}".rstrip())
         elif link is not None and link.state.value == "ended" and timing.recording is not None:
             alerts.append("DECODER SOURCE ENDED: no more passings will come; press f to finish the session")
         elif (link is not None and link.state.value == "connected" and health.seconds_since_packet is not None  # type: ignore[attr-defined]
