@@ -68,6 +68,6 @@ def slip_printer(db_path: str | Path, printer_url: str | None = None) -> Callabl
     def print_slips(session_id: int) -> str:
         pdf = None if printer_url else beside_database(db_path, "slips", session_id, ".pdf")
         printed = print_session(db_path, session_id, printer_url=printer_url, pdf_path=pdf)
-        return f"{printed.slips} slip(s) of session {printed.session_id} to {printed.destination}"
+        return f"{printed.slips} slip(s) of session {printed.session_id} ({printed.session_name}) to {printed.destination}"
 
     return print_slips

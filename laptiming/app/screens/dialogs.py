@@ -37,7 +37,7 @@ class Confirm(OnceModal[bool]):
 def session_line(record: SessionRecord, entries: int | None = None) -> str:
     """A session as one line of a list."""
     when = f"{record.planned_start[-5:]}-{(record.planned_end or '')[-5:]}  " if record.planned_start else ""
-    cars = "" if entries is None else f"  {entries} cars"
+    cars = "" if entries is None else f"  {entries} car{'' if entries == 1 else 's'}"
     return f"{record.session_id:>3}  {when}{record.name}  ({record.rules.session_type.value}, {record.phase.value}){cars}"
 
 

@@ -38,7 +38,7 @@ class LiveScreen(Screen):
         Binding("a", "app.correct('assign')", "Assign unknown", show=False),
         Binding("w", "app.walk_up", "Walk-up entry", show=False),
         Binding("s", "app.correct('status')", "Status", show=False),
-        Binding("p", "app.correct('penalty')", "Penalty", show=False),
+        Binding("p", "penalty", "Penalty", show=False),
         Binding("l", "app.correct('delete_lap')", "Delete lap", show=False),
         Binding("i", "app.correct('add_passing')", "Add passing", show=False),
         Binding("m", "app.correct('min_lap')", "Min lap", show=False),
@@ -80,6 +80,17 @@ class LiveScreen(Screen):
                 sessions = []
             names = [s.name for s in sessions if s.phase is SessionPhase.RUNNING and s.timed_by is None]
         self.app.call_from_thread(setattr, self, "_left_running", names)
+
+    def action_penalty(self) -> None:
+        """The time penalty form, but not where it would be refused: a session ranked by best lap, where the
+        service's refusal names the CLI's delete-lap; here the official is told the key (l) instead."""
+        record = self.app.timing.record  # type: ignore[attr-defined]
+        if record is not None and self.app.timing.recording is not None \
+                and record.rules.session_type.ranks_by_best_lap:  # type: ignore[attr-defined]
+            self.app.notify(f"{record.name} ranks by best lap, where a time penalty changes nothing; "
+                            "for track limits, l deletes the lap's time", severity="warning", timeout=8)
+            return
+        self.app.action_correct("penalty")  # type: ignore[attr-defined]
 
     def reset(self) -> None:
         """A new session: an empty table, nothing highlighted."""
