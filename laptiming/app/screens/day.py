@@ -10,6 +10,7 @@ planned end goes. Pure layout (:func:`day_table`) apart from the screen itself.
 from __future__ import annotations
 
 import enum
+import sqlite3
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
@@ -23,10 +24,12 @@ from textual.widgets import DataTable, Label
 
 from laptiming.app.widgets.columns import Column, drawn_width
 from laptiming.app.widgets.footer import FittedFooter
+from laptiming.errors import TimingError
 from laptiming.service.day import DaySession
 from laptiming.store import SessionPhase
 
 NAMES_SHOWN = 40  # drivers listed under the table for the session expected next
+DAY_REFRESH_S = 2.0  # the Day screen reads the day again this often while open (u: at once)
 PHASE_STYLE = {SessionPhase.RUNNING: "bold green", SessionPhase.FINISHED: "dim"}
 
 
@@ -114,21 +117,32 @@ class DayScreen(Screen):
 
     def on_mount(self) -> None:
         self.action_reload()
+        self.set_interval(DAY_REFRESH_S, self.action_reload)  # passings, states and who is timing change meanwhile
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._draw)  # once the table has its new width
 
-    @work(thread=True, exclusive=True)
+    @work(thread=True, exclusive=True, group="day")
     def action_reload(self) -> None:
-        sessions, drivers = self.app.timing.day_sheet()  # type: ignore[attr-defined]
+        """Read the day off the UI thread (u, and every DAY_REFRESH_S); a database that cannot be read now
+        (another program's write lock) keeps what is shown until the next read."""
+        try:
+            sessions, drivers = self.app.timing.day_sheet()  # type: ignore[attr-defined]
+        except (TimingError, sqlite3.Error, OSError):
+            return
         self.app.call_from_thread(self._show, sessions, drivers)
 
     def _show(self, sessions: list[DaySession], drivers: tuple[str, ...]) -> None:
+        """Draw the day read, only when it changed (the official's row stays selected)."""
+        if (sessions, drivers) == (self._sessions, self._drivers) and self._columns:
+            return
         self._sessions, self._drivers = sessions, drivers
         self._draw()
 
     def _draw(self) -> None:
+        """Fill the table with the day in the columns that fit its width."""
         table = self.query_one(DataTable)
+        selected = table.cursor_row  # before clearing: the same row stays selected
         available = table.size.width - table.styles.scrollbar_size_vertical
         layout, columns, rows = day_table(self._sessions, available if available > 0 else 10_000)
         if columns != self._columns:
@@ -142,6 +156,8 @@ class DayScreen(Screen):
             cells: list[str | Text] = list(texts)
             cells[state_at] = Text(texts[state_at], style=PHASE_STYLE.get(item.phase, ""))
             table.add_row(*cells, key=str(item.session_id))
+        if self._sessions:
+            table.move_cursor(row=min(selected, len(self._sessions) - 1))
         self.query_one("#expected", Label).update(self._under_table(layout))
 
     def _under_table(self, layout: DayLayout) -> str:
