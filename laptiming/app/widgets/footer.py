@@ -6,7 +6,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+from textual.widgets._footer import FooterKey  # not exported by textual.widgets; the entry Footer itself draws
 
 EVERY_KEY = "question_mark"  # the key that lists every key: always shown
 FIRST_APP_KEYS = (EVERY_KEY, "q")  # of the app's own keys, every key (?) and quit come before the views
