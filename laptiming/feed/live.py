@@ -100,13 +100,15 @@ class DatabaseFeed(_Pump):
         return FLAG_STATUS[self.follower.flag()]
 
     def timed(self) -> bool:
-        """A running session is timed while a recorder holds its lock (a finished one's clock runs on, as Orbits')."""
+        """A running session is timed while a recorder holds its lock and hears its decoder, as the recorder says
+        in its lock record (a finished one's clock runs on, as Orbits'); else the clock stands."""
         if self.follower is None or self.follower.session_id is None:
             return True
         session_id = self.follower.session_id
         if get_session(self.follower.db, session_id).phase is not SessionPhase.RUNNING:
             return True
-        return lock_holder(self.db_path, session_id) is not None
+        holder = lock_holder(self.db_path, session_id)
+        return holder is not None and (holder.decoder is None or holder.decoder.heard)
 
     def _run(self) -> None:
         try:

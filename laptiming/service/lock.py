@@ -2,7 +2,8 @@
 
 ``event.db`` gets ``event.db.session-3.lock`` for session 3. The recorder holds an exclusive
 ``fcntl.flock`` on it while it times the session and writes who it is (host, pid, program, since
-when) into it. A second recorder (a ``record`` in another terminal, the app) cannot take the lock
+when) into it, and what it hears from its decoder as that changes (:mod:`laptiming.service.decoder_link`).
+A second recorder (a ``record`` in another terminal, the app) cannot take the lock
 and is refused at once with a message naming the holder. A recorder killed with ``kill -9`` or
 by a power cut holds nothing any more: the kernel drops the lock with the process, so the next
 recorder starts at once. The file itself stays (removing a lock file races with the next taker).
@@ -20,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from laptiming.errors import InputError
+from laptiming.service.decoder_link import DecoderLink, link_of
 
 RELEASE_POLL_S = 0.05  # how often a wait for a recorder to let go looks again
 
@@ -32,6 +34,7 @@ class LockHolder:
     pid: int
     program: str
     since: str
+    decoder: DecoderLink | None = None  # the recorder's decoder link, as it last said (None: not said)
 
     def describe(self) -> str:
         """``laptiming record (pid 1234 on host trackside, since 2026-06-13T09:00:01Z)``."""
@@ -56,7 +59,8 @@ def holder_of(record: dict | None) -> LockHolder | None:
     """The holder a lock file's record names (None when it has not said yet)."""
     try:
         return None if record is None else LockHolder(str(record["host"]), int(record["pid"]),
-                                                      str(record["program"]), str(record["since"]))
+                                                      str(record["program"]), str(record["since"]),
+                                                      link_of(record))
     except (ValueError, TypeError, KeyError):
         return None
 
@@ -87,20 +91,27 @@ def take_exclusive(path: Path) -> tuple[int | None, dict | None]:
     return fd, None
 
 
-def write_record(fd: int, program: str, **about: object) -> None:
-    """Say who holds the lock (host, pid, program, since when, and ``about``) in its file, replacing what was there."""
-    since = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    me = {"host": socket.gethostname(), "pid": os.getpid(), "program": program, "since": since, **about}
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, json.dumps(me).encode("utf-8"), 0)
+def write_record(fd: int, program: str, since: str | None = None, **about: object) -> str:
+    """Say who holds the lock (host, pid, program, since when, and ``about``) in its file, replacing what was there;
+    the ``since`` written (now, unless given). Written over the old record, then cut to length: a reader never
+    finds the file empty, at worst a mix that is no JSON, which it takes as "not said yet"."""
+    since = since or datetime.now(timezone.utc).isoformat(timespec="seconds")
+    me = json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "program": program, "since": since, **about})
+    data = me.encode("utf-8")
+    os.pwrite(fd, data, 0)
+    os.ftruncate(fd, len(data))
+    return since
 
 
 class RecorderLock:
     """The exclusive right to time one session; take it with :meth:`acquire`, give it back with :meth:`release`."""
 
-    def __init__(self, path: Path, fd: int) -> None:
+    def __init__(self, path: Path, fd: int, program: str = "laptiming record", since: str | None = None) -> None:
+        """A lock taken (``fd``) by ``program`` at ``since``, as its record says; see :meth:`acquire`."""
         self.path = path
         self._fd: int | None = fd
+        self._program = program
+        self._since = since
 
     @classmethod
     def acquire(cls, db_path: str | Path, session_id: int, session_name: str,
@@ -111,8 +122,12 @@ class RecorderLock:
         if fd is None:
             raise InputError(f"session {session_id} ({session_name}) is already being timed by "
                              f"{describe_holder(record)}; stop that one first (a recorder that died holds nothing)")
-        write_record(fd, program)
-        return cls(path, fd)
+        return cls(path, fd, program, write_record(fd, program))
+
+    def tell(self, decoder: DecoderLink | None) -> None:
+        """Say what the recorder hears from its decoder now (when that changes), for the page, the feed, the board."""
+        if self._fd is not None:
+            write_record(self._fd, self._program, self._since, decoder_link=None if decoder is None else decoder.value)
 
     def release(self) -> None:
         """Give the lock back (idempotent); the file stays for the next recorder."""

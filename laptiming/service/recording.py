@@ -16,6 +16,7 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,6 +29,7 @@ from hardware.urls import parse_decoder_url
 from laptiming.engine import SessionEvent, SessionResult, SessionRules, SessionState
 from laptiming.errors import InputError, TimingError
 from laptiming.service.control import Flag
+from laptiming.service.decoder_link import DecoderLink, decoder_link
 from laptiming.service.decoder_lock import DecoderLock
 from laptiming.service.entries import FROM_DB_OPTION, simulator_for_entries
 from laptiming.service.live import LiveSession
@@ -176,6 +178,8 @@ class Recording:
         self._stopped = threading.Event()
         self.link_state: LinkState | None = None
         self.link: LinkStatus | None = None
+        self._connected_ns: int | None = None  # host time the link last connected (silence counts from then)
+        self._link_told: DecoderLink | None = None  # what the lock record says of the decoder link
         self.decoder_status: DecoderStatus | None = None  # the decoder's latest STATUS (loop noise, ...)
         self._subscriptions: list[Subscription] = []  # copied on change, never changed in place
         self.finished_elsewhere = False
@@ -332,6 +336,8 @@ class Recording:
         if isinstance(event, LinkStatus):
             self.link_state = event.state
             self.link = event
+            if event.state is LinkState.CONNECTED:
+                self._connected_ns = time.time_ns()
             self._notices.put(event)
             for subscription in self._subscriptions:
                 subscription._queue.put(event)
@@ -344,8 +350,15 @@ class Recording:
         for subscription in self._subscriptions:
             subscription._queue.put(problem)
 
+    def _tell_link(self) -> None:
+        """Write the decoder link into the lock record when it changed (the page and the feed read it there)."""
+        link = decoder_link(self.reader.status, self._connected_ns, time.time_ns())
+        if link is not self._link_told and self.lock is not None:
+            self.lock.tell(link)
+            self._link_told = link
+
     def _watch(self) -> None:
-        """Take up flags, entries and corrections written by another terminal, within a second."""
+        """Take up flags, entries and corrections written by another terminal, and tell the decoder link, each second."""
         try:
             watcher = SetupWatcher(self.request.db_path, self.session_id)
         except TimingError as err:
@@ -356,6 +369,7 @@ class Recording:
         moved: str | None = None
         try:
             while True:
+                self._tell_link()
                 if moved is None and (moved := watcher.files_moved()) is not None:
                     self.live.report_problem(f"{moved} while the session was timed: what is written from now on "
                                              "does not reach that path; stop, put the database back, and record "

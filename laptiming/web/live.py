@@ -21,6 +21,7 @@ from laptiming.clockmap import ClockMap
 from laptiming.engine import PassingJudged, SessionState, StandingRow
 from laptiming.service.follow import SessionChanged, SessionFollower, SessionStarted
 from laptiming.service.control import Flag, current_flag
+from laptiming.service.decoder_link import DecoderLink
 from laptiming.service.lock import lock_holder
 from laptiming.service.web_feed import EventKind
 from laptiming.store import SessionPhase, SessionRecord, get_session, list_sessions, load_passings, load_setup
@@ -122,6 +123,12 @@ def timed_now(db_path: Path, record: SessionRecord) -> bool:
     return record.phase is SessionPhase.RUNNING and lock_holder(db_path, record.session_id) is not None
 
 
+def decoder_now(db_path: Path, record: SessionRecord) -> tuple[bool, DecoderLink | None]:
+    """Whether a recorder times this running session now, and what it last said it hears from its decoder."""
+    holder = lock_holder(db_path, record.session_id) if record.phase is SessionPhase.RUNNING else None
+    return holder is not None, None if holder is None else holder.decoder
+
+
 def _elapsed(state: SessionState) -> int | None:
     green = state.setup.markers.green_us
     return None if green is None or state.latest_us is None else max(0, state.latest_us - green)
@@ -176,8 +183,9 @@ class LiveResults:
         return at_latest if now_us is None else max(at_latest, now_us - green)
 
     def _session_header(self, record: SessionRecord, state: SessionState, flag: Flag | None) -> Json:
-        timing = timed_now(self.db_path, record)
-        return session_json(record, flag, _elapsed(state), timing, self._race_clock_us(state, flag, timing))
+        timing, decoder = decoder_now(self.db_path, record)
+        heard = timing and (decoder is None or decoder.heard)  # else the clock stands at the latest passing
+        return session_json(record, flag, _elapsed(state), timing, self._race_clock_us(state, flag, heard), decoder)
 
     def _header(self, follower: SessionFollower) -> Json | None:
         if follower.session_id is None or follower.state is None:

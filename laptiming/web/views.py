@@ -11,6 +11,7 @@ from laptiming.engine import Lap, SessionResult, StandingRow
 from laptiming.report import out_of_the_running, penalty_text, status_text
 from laptiming.service.control import Flag
 from laptiming.service.day import DaySession
+from laptiming.service.decoder_link import DecoderLink
 from laptiming.store import SessionRecord
 from laptiming.timefmt import US_PER_SECOND, format_gap, format_lap_time
 
@@ -40,10 +41,11 @@ def row_json(row: StandingRow) -> Json:
 
 
 def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | None = None, timing: bool = False,
-                 clock_us: int | None = None) -> Json:
+                 clock_us: int | None = None, decoder: DecoderLink | None = None) -> Json:
     """A session's header: name, type, phase, flag, the race time at the latest passing (decoder time since the
-    green), the race clock now in whole seconds (``clock_us``; else as at the latest passing), and ``timing``:
-    whether a recorder times it now (a running session nobody times shows stale standings)."""
+    green), the race clock now in whole seconds (``clock_us``; else as at the latest passing), ``timing``:
+    whether a recorder times it now (a running session nobody times shows stale standings), and ``decoder``:
+    what that recorder hears from its decoder (``connected``, ``silent``, ``disconnected``; null: not said)."""
     duration = record.rules.duration_us
     remaining = None if duration is None or elapsed_us is None else max(0, duration - elapsed_us)
     clock_us = elapsed_us if clock_us is None else clock_us
@@ -61,6 +63,7 @@ def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | Non
         "remaining_s": None if clock_remaining is None else -(-clock_remaining // US_PER_SECOND),
         "laps": record.rules.lap_count,
         "timing": timing,
+        "decoder": None if decoder is None else decoder.value,
     }
 
 

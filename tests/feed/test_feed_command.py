@@ -147,3 +147,33 @@ def test_the_race_clock_stands_at_the_latest_passing_while_nobody_times_the_sess
         late.close()
     finally:
         assert stop(feed) == 0
+
+
+def test_the_race_clock_stands_while_the_recorder_cannot_hear_its_decoder(tmp_path: Path) -> None:
+    """A decoder unplugged while ``laptiming record`` runs (it reconnects, holding its lock): the heartbeat's race
+    time went on counting as if passings could still come, and a board showed the session live."""
+    from tests.web.decoder_rig import recorded
+
+    db = tmp_path / "event.db"
+    with recorded(db) as rig:
+        feed, port = start_feed(db)
+        try:
+            client = RMonitorClient(port)
+            beats = client.read_until(lambda lines: len(set(race_times(lines))) >= 3, WAIT_S)  # timed: it runs
+            rig.unplug()
+            cut = len(client.lines)
+
+            def stands(lines: list[str]) -> bool:
+                return len(race_times(lines[cut:])) >= 3 and len(set(race_times(lines)[-3:])) == 1
+
+            client.read_until(stands, WAIT_S)  # once the recorder has said so, three beats alike
+            start = len(client.lines)
+            stood = race_times(client.read_until(lambda lines: len(race_times(lines[start:])) >= 3, WAIT_S))
+            assert len(set(stood[-6:])) == 1, stood[-6:]  # and it stays where it stood
+            rig.plug_in()  # heard again: the clock runs on
+            start = len(client.lines)
+            client.read_until(lambda lines: len(set(race_times(lines[start:]))) >= 3, WAIT_S)
+            assert beats and rig.recorder is not None and rig.recorder.poll() is None
+            client.close()
+        finally:
+            assert stop(feed) == 0

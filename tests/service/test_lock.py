@@ -98,3 +98,29 @@ def test_results_are_not_confirmed_while_a_recorder_still_holds_the_session(tmp_
     finally:
         recorder.release()
     assert run_cli("finish", "--db", db, "--session", "1", "--confirm", "--by", "steward").returncode == 0
+
+
+def test_the_recorder_tells_its_decoder_link_in_its_lock_record_and_silence_is_counted_from_the_link(tmp_path):
+    """Other processes (the page, the feed) read only the lock record: what it says of the decoder link."""
+    from hardware.events import LinkState, LinkStatus
+    from laptiming.service.decoder_link import NS_PER_S, SILENT_AFTER_S, DecoderLink, decoder_link
+
+    db = tmp_path / "event.db"
+    lock = RecorderLock.acquire(db, 1, "Practice 1")
+    try:
+        holder = lock_holder(db, 1)
+        assert holder is not None and holder.decoder is None  # not said yet: taken as heard
+        for link in (DecoderLink.DISCONNECTED, DecoderLink.CONNECTED, DecoderLink.SILENT):
+            lock.tell(link)
+            told = lock_holder(db, 1)
+            assert told is not None and told.decoder is link and (told.since, told.pid) == (holder.since, holder.pid)
+    finally:
+        lock.release()
+    now = 1_000 * NS_PER_S
+    quiet = int(SILENT_AFTER_S * NS_PER_S) + 1
+    assert decoder_link(None, None, now) is None
+    assert decoder_link(LinkStatus("tcp://d", LinkState.RECONNECTING), None, now) is DecoderLink.DISCONNECTED
+    assert decoder_link(LinkStatus("tcp://d", LinkState.CONNECTED, now - 1), None, now) is DecoderLink.CONNECTED
+    assert decoder_link(LinkStatus("tcp://d", LinkState.CONNECTED, now - quiet), None, now) is DecoderLink.SILENT
+    # connected again a moment ago after a long cut: not silent for the time it was down
+    assert decoder_link(LinkStatus("tcp://d", LinkState.CONNECTED, now - 10 * quiet), now - 1, now) is DecoderLink.CONNECTED

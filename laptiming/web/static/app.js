@@ -27,16 +27,29 @@ function timingStopped(session) {
   return Boolean(session && session.phase === "running" && session.timing === false);
 }
 
+// A running session whose recorder no longer hears its decoder (unplugged, reconnecting, or silent): as it says
+// in its lock record. Its standings stand until the decoder is back.
+function decoderDown(session) {
+  return Boolean(session && session.phase === "running" && session.timing !== false && session.decoder &&
+                 session.decoder !== "connected");
+}
+
+function decoderWords(session) {
+  return session.decoder === "silent" ? "decoder silent" : "decoder disconnected";
+}
+
 function showHeader(session) {
   const stopped = timingStopped(session);
+  const down = decoderDown(session);
+  const phase = stopped ? "timing stopped" : down ? decoderWords(session) : session && session.phase;
   $("session-name").textContent = session ? session.name : "Waiting for a session";
-  $("session-type").textContent = session ? `${session.type} · ${stopped ? "timing stopped" : session.phase}` : "";
+  $("session-type").textContent = session ? `${session.type} · ${phase}` : "";
   const flag = $("session-flag");
   flag.textContent = session && session.flag ? session.flag : "";
   flag.className = "flag " + (session && session.flag ? session.flag : "");
   // The session clock in whole seconds, running on between headers while the session is timed (the server
   // sends the header with each passing and once a second while the clock runs, on the decoder's clock).
-  const running = session && session.phase === "running" && session.flag !== "checkered" && !stopped;
+  const running = session && session.phase === "running" && session.flag !== "checkered" && !stopped && !down;
   sessionClock = session && session.elapsed_s != null
     ? { elapsed: session.elapsed_s, remaining: session.remaining_s, since: Date.now(), running } : null;
   drawClock();
@@ -53,6 +66,9 @@ function showLinkState() {
     state.className = "state" + (link === "lost" ? " lost" : "");
   } else if (view.kind === "live" && timingStopped(live.session)) {
     state.textContent = "timing stopped";
+    state.className = "state stopped";
+  } else if (view.kind === "live" && decoderDown(live.session)) {
+    state.textContent = decoderWords(live.session);
     state.className = "state stopped";
   } else {
     state.textContent = "live";
@@ -121,6 +137,11 @@ function render() {
   showRows(live.order.map((id) => live.rows.get(id)), live.session && live.session.id);
   if (timingStopped(live.session)) {
     $("standings-note").textContent = "Timing has stopped: nobody is timing this session now. " +
+      "These are the standings at its last passing.";
+  } else if (decoderDown(live.session)) {
+    $("standings-note").textContent = (live.session.decoder === "silent"
+      ? "The decoder is connected but silent: check the cable to the loop. "
+      : "The decoder is disconnected: the recorder is waiting for it. ") +
       "These are the standings at its last passing.";
   }
 }

@@ -1,0 +1,51 @@
+"""What the phone page says besides the standings: the decoder cut off while the recorder runs. In Chromium, against
+the real web server on loopback; the recorder and its decoder are processes of their own."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from laptiming.web.server import WebServer
+from tests.web.browser import phone_page
+from tests.web.decoder_rig import recorded
+
+WAIT_MS = 60_000
+
+
+def test_a_decoder_unplugged_while_the_recorder_runs_is_said_on_the_page_and_its_clock_stands(tmp_path: Path) -> None:
+    """The recorder reconnecting to a dead decoder still holds its lock: the page said "live", its clock
+    counting on over standings that could not change, until the decoder was back."""
+    from playwright.sync_api import expect
+
+    db_path = tmp_path / "event.db"
+    badge, clock, note = "#link-state", "#session-clock", "#standings-note"
+    with recorded(db_path) as rig:
+        server = WebServer(db_path, "127.0.0.1", 0).start()
+        try:
+            with phone_page() as page:
+                page.clock.install()  # the page's own clock, moved on by the test
+                page.goto(server.url)
+                expect(page.locator("#session-name")).to_have_text("Practice 1", timeout=WAIT_MS)
+                expect(page.locator("#standings tbody tr").first).to_be_visible(timeout=WAIT_MS)  # cars heard
+                expect(page.locator(badge)).to_have_text("live", timeout=WAIT_MS)
+                expect(page.locator(clock)).to_have_text(re.compile(r"^\d+:\d\d$"), timeout=WAIT_MS)
+
+                rig.unplug()
+                expect(page.locator(badge)).to_have_text("decoder disconnected", timeout=WAIT_MS)
+                expect(page.locator("#session-type")).to_have_text("practice · decoder disconnected")
+                expect(page.locator(note)).to_contain_text("The decoder is disconnected")
+                page.clock.run_for(2000)  # any header already on its way has come
+                shown = page.locator(clock).text_content()
+                page.clock.run_for(5000)
+                expect(page.locator(clock)).to_have_text(shown)  # the clock stands with the standings
+                page.screenshot(path=str(tmp_path / "decoder-disconnected.png"))
+                assert rig.recorder is not None and rig.recorder.poll() is None  # the recorder runs on
+
+                rig.plug_in()  # the recorder reconnects by itself: live again
+                expect(page.locator(badge)).to_have_text("live", timeout=WAIT_MS)
+                expect(page.locator(note)).to_have_text("")
+                expect(page.locator("#session-type")).to_have_text("practice · running")
+        finally:
+            server.stop()
+
