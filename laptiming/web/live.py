@@ -38,15 +38,17 @@ FIRST_LOOK_WAIT_S = 10.0  # the longest the server waits at start for the first 
 
 @dataclass(frozen=True, slots=True)
 class Picture:
-    """What the page shows now: the session header (None before any session) and the rows in order."""
+    """What the page shows now: the session header (None before any session) and the rows in order, and why
+    the database cannot be read (``problem``)."""
 
     seq: int = 0
     session: Json | None = None
     rows: tuple[Json, ...] = ()
+    problem: str | None = None
 
     def snapshot(self) -> Json:
         """The ``snapshot`` event's data (and ``/api/standings``)."""
-        return {"seq": self.seq, "session": self.session, "rows": list(self.rows)}
+        return {"seq": self.seq, "session": self.session, "rows": list(self.rows), "problem": self.problem}
 
 
 def sse(kind: EventKind, seq: int, data: Json, retry_ms: int | None = None) -> bytes:
@@ -159,9 +161,12 @@ class LiveResults:
         self._thread.join(10)
 
     def _send(self, kind: EventKind, session: Json | None, rows: Sequence[Json]) -> None:
-        data = (Picture(self.picture.seq + 1, session, tuple(rows)).snapshot() if kind is EventKind.SNAPSHOT
-                else changes(self.picture, session, rows))
-        self.picture = Picture(self.picture.seq + 1, session, tuple(rows))
+        """Tell every client the new picture (with the database's problem now), as a full snapshot or as the
+        changes from the last one."""
+        new = Picture(self.picture.seq + 1, session, tuple(rows), self.error)
+        data = (new.snapshot() if kind is EventKind.SNAPSHOT
+                else {**changes(self.picture, session, rows), "problem": new.problem})
+        self.picture = new
         snapshot = sse(EventKind.SNAPSHOT, self.picture.seq, self.picture.snapshot(), RETRY_MS)
         message = snapshot if kind is EventKind.SNAPSHOT else sse(kind, self.picture.seq, data)
         self._hand_over(message, snapshot)
@@ -208,6 +213,8 @@ class LiveResults:
         return [row_json(row) for row in standings]
 
     def _follow(self, follower: SessionFollower) -> None:
+        if self.picture.problem is not None:  # the database can be read again: the page says so at once
+            self._send(EventKind.CHANGE, self.picture.session, self.picture.rows)
         self._newest_finished(follower)
         next_header = 0.0
         next_ping = time.monotonic() + KEEPALIVE_EVERY_S
@@ -242,8 +249,10 @@ class LiveResults:
                 follower = SessionFollower(self.db_path)
                 self.error = None
                 self._follow(follower)
-            except Exception as err:  # noqa: BLE001 - the page keeps what it showed; try again shortly
-                self.error = str(err)
+            except Exception as err:  # noqa: BLE001 - the page keeps what it showed, says why; try again shortly
+                self.error = str(err).replace(str(self.db_path), self.db_path.name)  # no folder of this laptop to phones
+                if self.picture.problem != self.error:
+                    self._send(EventKind.CHANGE, self.picture.session, self.picture.rows)
                 self.ready.set()
                 self._stop.wait(HEADER_EVERY_S)
             finally:

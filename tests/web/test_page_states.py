@@ -1,11 +1,15 @@
-"""What the phone page says besides the standings: the decoder cut off while the recorder runs. In Chromium, against
-the real web server on loopback; the recorder and its decoder are processes of their own."""
+"""What the phone page says besides the standings: the decoder cut off while the recorder runs, and the event
+database unreadable by the web server. In Chromium, against the real web server on loopback; the recorder and
+its decoder are processes of their own."""
 
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
+from laptiming.engine import SessionRules
+from laptiming.store import create_session, open_event_db, write_transaction
 from laptiming.web.server import WebServer
 from tests.web.browser import phone_page
 from tests.web.decoder_rig import recorded
@@ -49,3 +53,30 @@ def test_a_decoder_unplugged_while_the_recorder_runs_is_said_on_the_page_and_its
         finally:
             server.stop()
 
+
+def test_the_page_says_when_the_server_cannot_read_the_event_database_and_recovers(tmp_path: Path) -> None:
+    """LiveResults kept the error to itself: phones said "live" over whatever they had."""
+    from playwright.sync_api import expect
+
+    db_path = tmp_path / "event.db"
+    good = tmp_path / "good.db"
+    db = open_event_db(good, create=True)
+    with write_transaction(db):
+        create_session(db, "Practice 1", SessionRules())
+    db.close()
+    db_path.write_bytes(b"this is not a database, a copy half made\n" * 200)
+    server = WebServer(db_path, "127.0.0.1", 0).start()
+    try:
+        with phone_page() as page:
+            page.goto(server.url)
+            expect(page.locator("#link-state")).to_have_text("database unreadable", timeout=WAIT_MS)
+            expect(page.locator("#standings-note")).to_contain_text("The server cannot read the event database")
+            expect(page.locator("#standings-note")).to_contain_text("(event.db: not a database file)")
+            expect(page.locator("#standings-note")).not_to_contain_text(str(tmp_path))  # no folder of the laptop
+            page.screenshot(path=str(tmp_path / "unreadable.png"))
+
+            shutil.copyfile(good, db_path)  # readable again: the page says so within a second or two
+            expect(page.locator("#link-state")).to_have_text("live", timeout=WAIT_MS)
+            expect(page.locator("#standings-note")).not_to_contain_text("cannot read", timeout=WAIT_MS)
+    finally:
+        server.stop()

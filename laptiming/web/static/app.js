@@ -2,7 +2,7 @@
 // EventSource reconnects by itself, and every connection starts with a full snapshot, so nothing is missed.
 "use strict";
 
-const live = { session: null, rows: new Map(), order: [] };
+const live = { session: null, rows: new Map(), order: [], problem: null };
 let view = { kind: "live" };  // or { kind: "session", id, data } or { kind: "laps", back }
 
 const $ = (id) => document.getElementById(id);
@@ -64,6 +64,9 @@ function showLinkState() {
   if (link !== "open") {
     state.textContent = link === "lost" ? "reconnecting" : "connecting";
     state.className = "state" + (link === "lost" ? " lost" : "");
+  } else if (view.kind === "live" && live.problem) {
+    state.textContent = "database unreadable";
+    state.className = "state lost";
   } else if (view.kind === "live" && timingStopped(live.session)) {
     state.textContent = "timing stopped";
     state.className = "state stopped";
@@ -135,7 +138,10 @@ function render() {
   show("live");
   showHeader(live.session);
   showRows(live.order.map((id) => live.rows.get(id)), live.session && live.session.id);
-  if (timingStopped(live.session)) {
+  if (live.problem) {
+    $("standings-note").textContent = "The server cannot read the event database (" + live.problem + "). " +
+      "What is shown may be out of date; it catches up once the database can be read again.";
+  } else if (timingStopped(live.session)) {
     $("standings-note").textContent = "Timing has stopped: nobody is timing this session now. " +
       "These are the standings at its last passing.";
   } else if (decoderDown(live.session)) {
@@ -148,6 +154,7 @@ function render() {
 
 function takeSnapshot(data) {
   live.session = data.session;
+  live.problem = data.problem || null;
   live.rows = new Map(data.rows.map((row) => [row.car_id, row]));
   live.order = data.rows.map((row) => row.car_id);
   render();
@@ -155,6 +162,7 @@ function takeSnapshot(data) {
 
 function takeChange(data) {
   live.session = data.session;
+  live.problem = data.problem || null;
   for (const row of data.rows) live.rows.set(row.car_id, row);
   for (const id of data.removed || []) live.rows.delete(id);
   if (data.order) live.order = data.order;
