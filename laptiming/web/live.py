@@ -21,11 +21,12 @@ from laptiming.clockmap import ClockMap
 from laptiming.engine import PassingJudged, SessionState, StandingRow
 from laptiming.service.follow import SessionChanged, SessionFollower, SessionStarted
 from laptiming.service.control import Flag, current_flag
+from laptiming.service.day import day_sessions
 from laptiming.service.decoder_link import DecoderLink
 from laptiming.service.lock import lock_holder
 from laptiming.service.web_feed import EventKind
 from laptiming.store import SessionPhase, SessionRecord, get_session, list_sessions, load_passings, load_setup
-from laptiming.web.views import Json, row_json, session_json
+from laptiming.web.views import Json, next_json, row_json, session_json
 
 FOLLOW_EVERY_S = 0.05  # how often the database is looked at: the page's share of an update's latency
 HEADER_EVERY_S = 1.0  # phase, flag, who times it and the running race clock are read again this often
@@ -38,17 +39,19 @@ FIRST_LOOK_WAIT_S = 10.0  # the longest the server waits at start for the first 
 
 @dataclass(frozen=True, slots=True)
 class Picture:
-    """What the page shows now: the session header (None before any session) and the rows in order, and why
-    the database cannot be read (``problem``)."""
+    """What the page shows now: the session header (None before any session) and the rows in order, the
+    session planned next while none has run (``next``), and why the database cannot be read (``problem``)."""
 
     seq: int = 0
     session: Json | None = None
     rows: tuple[Json, ...] = ()
+    next: Json | None = None
     problem: str | None = None
 
     def snapshot(self) -> Json:
         """The ``snapshot`` event's data (and ``/api/standings``)."""
-        return {"seq": self.seq, "session": self.session, "rows": list(self.rows), "problem": self.problem}
+        return {"seq": self.seq, "session": self.session, "rows": list(self.rows), "next": self.next,
+                "problem": self.problem}
 
 
 def sse(kind: EventKind, seq: int, data: Json, retry_ms: int | None = None) -> bytes:
@@ -160,12 +163,12 @@ class LiveResults:
         self._stop.set()
         self._thread.join(10)
 
-    def _send(self, kind: EventKind, session: Json | None, rows: Sequence[Json]) -> None:
-        """Tell every client the new picture (with the database's problem now), as a full snapshot or as the
-        changes from the last one."""
-        new = Picture(self.picture.seq + 1, session, tuple(rows), self.error)
+    def _send(self, kind: EventKind, session: Json | None, rows: Sequence[Json], next_up: Json | None = None) -> None:
+        """Tell every client the new picture (with the database's problem now, and the next session while none has
+        run), as a full snapshot or as the changes from the last one."""
+        new = Picture(self.picture.seq + 1, session, tuple(rows), next_up if session is None else None, self.error)
         data = (new.snapshot() if kind is EventKind.SNAPSHOT
-                else {**changes(self.picture, session, rows), "problem": new.problem})
+                else {**changes(self.picture, session, rows), "next": new.next, "problem": new.problem})
         self.picture = new
         snapshot = sse(EventKind.SNAPSHOT, self.picture.seq, self.picture.snapshot(), RETRY_MS)
         message = snapshot if kind is EventKind.SNAPSHOT else sse(kind, self.picture.seq, data)
@@ -192,6 +195,10 @@ class LiveResults:
         heard = timing and (decoder is None or decoder.heard)  # else the clock stands at the latest passing
         return session_json(record, flag, _elapsed(state), timing, self._race_clock_us(state, flag, heard), decoder)
 
+    def _next_up(self, follower: SessionFollower) -> Json | None:
+        """Before any session has run: the one planned next, as the Day screen marks it (None if none)."""
+        return next_json(day_sessions(follower.db)) if self.picture.session is None else None
+
     def _header(self, follower: SessionFollower) -> Json | None:
         if follower.session_id is None or follower.state is None:
             return self.picture.session
@@ -214,7 +221,7 @@ class LiveResults:
 
     def _follow(self, follower: SessionFollower) -> None:
         if self.picture.problem is not None:  # the database can be read again: the page says so at once
-            self._send(EventKind.CHANGE, self.picture.session, self.picture.rows)
+            self._send(EventKind.CHANGE, self.picture.session, self.picture.rows, self._next_up(follower))
         self._newest_finished(follower)
         next_header = 0.0
         next_ping = time.monotonic() + KEEPALIVE_EVERY_S
@@ -231,9 +238,9 @@ class LiveResults:
             now = time.monotonic()
             if now >= next_header:  # the flag, the phase, whether anyone times it, and the running clock
                 next_header = now + HEADER_EVERY_S
-                header = self._header(follower)
-                if header != self.picture.session:
-                    self._send(EventKind.CHANGE, header, self.picture.rows)
+                header, next_up = self._header(follower), self._next_up(follower)
+                if header != self.picture.session or next_up != self.picture.next:
+                    self._send(EventKind.CHANGE, header, self.picture.rows, next_up)
             if now >= next_ping:
                 next_ping = now + KEEPALIVE_EVERY_S
                 self._hand_over(KEEPALIVE, None)
@@ -252,7 +259,7 @@ class LiveResults:
             except Exception as err:  # noqa: BLE001 - the page keeps what it showed, says why; try again shortly
                 self.error = str(err).replace(str(self.db_path), self.db_path.name)  # no folder of this laptop to phones
                 if self.picture.problem != self.error:
-                    self._send(EventKind.CHANGE, self.picture.session, self.picture.rows)
+                    self._send(EventKind.CHANGE, self.picture.session, self.picture.rows, self.picture.next)
                 self.ready.set()
                 self._stop.wait(HEADER_EVERY_S)
             finally:

@@ -67,6 +67,15 @@ def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | Non
     }
 
 
+def next_json(sessions: Iterable[DaySession]) -> Json | None:
+    """The session planned next, as the Day screen marks it: its name and planned start (``HH:MM``), or None."""
+    planned = next((s for s in sessions if s.expected_next), None)
+    if planned is None:
+        return None
+    return {"id": planned.session_id, "name": planned.name,
+            "at": None if planned.planned_start is None else planned.planned_start[-5:]}
+
+
 def day_json(sessions: Iterable[DaySession]) -> list[Json]:
     """The day's sessions, in id order, with what a phone needs to pick one."""
     return [{"id": s.session_id, "name": s.name, "type": s.session_type.value, "phase": s.phase.value,

@@ -1,6 +1,6 @@
-"""What the phone page says besides the standings: the decoder cut off while the recorder runs, and the event
-database unreadable by the web server. In Chromium, against the real web server on loopback; the recorder and
-its decoder are processes of their own."""
+"""What the phone page says besides the standings: the decoder cut off while the recorder runs, the event
+database unreadable by the web server, and the session planned next before any has run. In Chromium, against
+the real web server on loopback; the recorder and its decoder are processes of their own."""
 
 from __future__ import annotations
 
@@ -78,5 +78,32 @@ def test_the_page_says_when_the_server_cannot_read_the_event_database_and_recove
             shutil.copyfile(good, db_path)  # readable again: the page says so within a second or two
             expect(page.locator("#link-state")).to_have_text("live", timeout=WAIT_MS)
             expect(page.locator("#standings-note")).not_to_contain_text("cannot read", timeout=WAIT_MS)
+            expect(page.locator("#session-name")).to_have_text("Next: Practice 1")
+    finally:
+        server.stop()
+
+
+def test_before_any_session_has_run_the_page_names_the_one_planned_next(tmp_path: Path) -> None:
+    """The page said only "Waiting for a session" while the day's plan knew what came next, and when."""
+    from playwright.sync_api import expect
+
+    db_path = tmp_path / "event.db"
+    db = open_event_db(db_path, create=True)
+    with write_transaction(db):
+        later = create_session(db, "Session 4", SessionRules(), planned_start="2026-06-13 10:40")
+        create_session(db, "Session 3", SessionRules(), planned_start="2026-06-13 10:20")
+    db.close()
+    server = WebServer(db_path, "127.0.0.1", 0).start()
+    try:
+        with phone_page() as page:
+            page.goto(server.url)
+            expect(page.locator("#session-name")).to_have_text("Next: Session 3 at 10:20", timeout=WAIT_MS)
+            expect(page.locator("#standings-note")).to_have_text("No session has run yet.")
+            page.screenshot(path=str(tmp_path / "next.png"))
+            db = open_event_db(db_path)
+            with write_transaction(db):  # the plan changes: Session 4 moved before Session 3
+                db["sessions"].update(later, {"planned_start": "2026-06-13 10:00"})
+            db.close()
+            expect(page.locator("#session-name")).to_have_text("Next: Session 4 at 10:00", timeout=WAIT_MS)
     finally:
         server.stop()

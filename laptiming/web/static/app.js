@@ -2,7 +2,7 @@
 // EventSource reconnects by itself, and every connection starts with a full snapshot, so nothing is missed.
 "use strict";
 
-const live = { session: null, rows: new Map(), order: [], problem: null };
+const live = { session: null, rows: new Map(), order: [], next: null, problem: null };
 let view = { kind: "live" };  // or { kind: "session", id, data } or { kind: "laps", back }
 
 const $ = (id) => document.getElementById(id);
@@ -38,11 +38,18 @@ function decoderWords(session) {
   return session.decoder === "silent" ? "decoder silent" : "decoder disconnected";
 }
 
+// Before any session has run: the one planned next, from the day's plan ("Next: Session 3 at 10:20").
+function waitingText() {
+  const next = view.kind === "live" ? live.next : null;
+  if (!next) return "Waiting for a session";
+  return `Next: ${next.name}${next.at ? " at " + next.at : ""}`;
+}
+
 function showHeader(session) {
   const stopped = timingStopped(session);
   const down = decoderDown(session);
   const phase = stopped ? "timing stopped" : down ? decoderWords(session) : session && session.phase;
-  $("session-name").textContent = session ? session.name : "Waiting for a session";
+  $("session-name").textContent = session ? session.name : waitingText();
   $("session-type").textContent = session ? `${session.type} · ${phase}` : "";
   const flag = $("session-flag");
   flag.textContent = session && session.flag ? session.flag : "";
@@ -149,11 +156,14 @@ function render() {
       ? "The decoder is connected but silent: check the cable to the loop. "
       : "The decoder is disconnected: the recorder is waiting for it. ") +
       "These are the standings at its last passing.";
+  } else if (!live.session && live.next) {
+    $("standings-note").textContent = "No session has run yet.";
   }
 }
 
 function takeSnapshot(data) {
   live.session = data.session;
+  live.next = data.next || null;
   live.problem = data.problem || null;
   live.rows = new Map(data.rows.map((row) => [row.car_id, row]));
   live.order = data.rows.map((row) => row.car_id);
@@ -162,6 +172,7 @@ function takeSnapshot(data) {
 
 function takeChange(data) {
   live.session = data.session;
+  live.next = data.next || null;
   live.problem = data.problem || null;
   for (const row of data.rows) live.rows.set(row.car_id, row);
   for (const id of data.removed || []) live.rows.delete(id);
