@@ -28,6 +28,7 @@ from laptiming.app.widgets.qr import half_block_lines, qr_matrix
 from laptiming.app.widgets.standings import lap_styles, row_cells
 from laptiming.engine import SessionResult
 from laptiming.report import out_of_the_running, penalty_text
+from laptiming.service.decoder_link import DecoderLink
 from laptiming.service.web_feed import FeedPicture, Json, follow_feed
 from laptiming.store import SessionPhase, SessionRecord
 from laptiming.timefmt import format_gap, format_lap_time
@@ -94,9 +95,14 @@ class BoardTable(DataTable[Text]):
         self.post_message(self.Resized())
 
 
-def _phase_text(phase: str, timing: bool) -> str:
-    """The session's phase in the header; a running session nobody times any more (its recorder stopped) says so."""
-    return "TIMING STOPPED" if phase == SessionPhase.RUNNING.value and not timing else phase.upper()
+def _phase_text(phase: str, timing: bool, decoder: str | None = None) -> str:
+    """The session's phase in the header; a running session nobody times any more (its recorder stopped) says so,
+    and so does one whose recorder cannot hear its decoder (``decoder``: what the recorder says, as a word)."""
+    if phase != SessionPhase.RUNNING.value:
+        return phase.upper()
+    if not timing:
+        return "TIMING STOPPED"
+    return phase.upper() if decoder in (None, DecoderLink.CONNECTED.value) else f"DECODER {decoder}".upper()
 
 
 def _holder(number: str, driver: str | None) -> str:
@@ -162,7 +168,7 @@ class BoardApp(App[int]):
         best = next((row for row in rows if row["sb"]), None)
         holder = "" if best is None else _holder(best["number"], best["driver"])
         self.query_one(Digits).update("" if best is None else best["best"])
-        phase = _phase_text(session["phase"], session.get("timing", True))
+        phase = _phase_text(session["phase"], session.get("timing", True), session.get("decoder"))
         self._paint(session["id"], f"{session['name']}  {session['type'].upper()}  {phase}"
                     f"{_flag_text(session.get('flag'))}{holder}",
                     [(str(row["car_id"]), feed_cells(row)) for row in rows])
@@ -191,12 +197,13 @@ class BoardApp(App[int]):
         self._show_header()
 
     def show(self, record: SessionRecord, result: SessionResult, flag: FlagShown | None = None,
-             timing: bool = True) -> None:
-        """Redraw: rows keyed by car, only changed cells written (``timing``: a recorder times the session now)."""
+             timing: bool = True, decoder: DecoderLink | None = None) -> None:
+        """Redraw: rows keyed by car, only changed cells written (``timing``: a recorder times the session now;
+        ``decoder``: what it says it hears from its decoder)."""
         best = min((row for row in result.standings if row.best_lap_us is not None),
                    key=lambda row: row.best_lap_us or 0, default=None)
         holder = "" if best is None else _holder(best.number, best.driver)
-        title = (f"{record.name}  {record.rules.session_type.value.upper()}  {_phase_text(record.phase.value, timing)}"
+        title = (f"{record.name}  {record.rules.session_type.value.upper()}  {_phase_text(record.phase.value, timing, decoder and decoder.value)}"
                  f"{_flag_text(None if flag is None else flag.value)}{holder}")
         self.query_one(Digits).update(format_lap_time(None if best is None else best.best_lap_us))
         rows = []

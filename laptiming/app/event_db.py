@@ -26,6 +26,7 @@ from laptiming.service.control import (
 from laptiming.service.day import DaySession as ServiceDaySession
 from laptiming.service.day import day_sessions
 from laptiming.service.entries import car_numbers
+from laptiming.service.decoder_link import DecoderLink
 from laptiming.service.lock import lock_holder
 from laptiming.store import (
     CorrectionRecord,
@@ -126,9 +127,9 @@ class EventDatabase:
         write_atomically(out, render("results", result_rows(result), "csv"))
         return out
 
-    def live_session(self) -> tuple[SessionRecord, SessionResult, FlagShown | None, bool] | None:
-        """The session on track for the board, with the flag it shows and whether a recorder times it now: the
-        newest running one, else the newest finished (read-only)."""
+    def live_session(self) -> tuple[SessionRecord, SessionResult, FlagShown | None, bool, DecoderLink | None] | None:
+        """The session on track for the board, with the flag it shows, whether a recorder times it now and what that
+        recorder says it hears from its decoder: the newest running one, else the newest finished (read-only)."""
         sessions = self.sessions()
         for phase in (SessionPhase.RUNNING, SessionPhase.FINISHED):
             chosen = [record for record in sessions if record.phase is phase]
@@ -137,9 +138,9 @@ class EventDatabase:
                 db = open_event_db(self.db_path, readonly=True)
                 try:
                     shown = current_flag(db, record.session_id, None)
-                    timing = phase is SessionPhase.RUNNING and lock_holder(self.db_path, record.session_id) is not None
+                    holder = lock_holder(self.db_path, record.session_id) if phase is SessionPhase.RUNNING else None
                     return (record, _derived(db, record.session_id), None if shown is None else FlagShown(shown.value),
-                            timing)
+                            holder is not None, None if holder is None else holder.decoder)
                 finally:
                     db.close()
         return None

@@ -110,6 +110,24 @@ async def test_board_says_running_only_while_a_recorder_times_the_session(event_
 
 
 @app_test
+async def test_board_says_when_the_recorder_cannot_hear_its_decoder(tmp_path: Path) -> None:
+    """A decoder unplugged while ``laptiming record`` runs (it reconnects, holding its lock): the board said
+    RUNNING over standings that could not change. Real processes: the recorder and a simulated TCP decoder."""
+    from tests.web.decoder_rig import recorded
+
+    db = tmp_path / "event.db"
+    with recorded(db) as rig:
+        board = BoardApp(Timing(db, ""), poll_s=0.2)
+        async with board.run_test(size=BOARD_SIZE) as pilot:
+            title = board.query_one("#board-session", Label)
+            await until(pilot, lambda: "PRACTICE  RUNNING" in str(title.render()), "running said", 60)
+            rig.unplug()
+            await until(pilot, lambda: "PRACTICE  DECODER DISCONNECTED" in str(title.render()), "unplugged said", 60)
+            rig.plug_in()
+            await until(pilot, lambda: "PRACTICE  RUNNING" in str(title.render()), "running said again", 60)
+
+
+@app_test
 async def test_board_shows_the_flag_the_session_shows(event_db: Path) -> None:
     from laptiming.service.control import Flag, show_flag
     from laptiming.store import open_event_db

@@ -138,3 +138,28 @@ def test_board_takes_a_database_or_a_feed_and_a_bad_address_is_one_line(tmp_path
     assert parser.parse_args(["board", "--db", "e.db", "--web-url", URL]).web_url == URL
     assert main(["board", "--feed", "ftp://10.0.0.5/"]) == 2
     assert capsys.readouterr().err.strip() == "laptiming: not a web feed address like http://host:8080/: 'ftp://10.0.0.5/'"
+
+
+def test_a_board_on_the_feed_says_when_the_recorder_cannot_hear_its_decoder(tmp_path: Path) -> None:
+    """The feed's header says what the recorder hears from its decoder; the board on the feed said RUNNING over
+    standings that could not change. Real processes: the recorder and a simulated TCP decoder."""
+    from laptiming.web.server import WebServer
+    from tests.web.decoder_rig import recorded
+
+    db_path = tmp_path / "event.db"
+
+    async def scenario(rig, url: str) -> None:
+        on_feed = BoardApp(None, feed_url=url)
+        async with on_feed.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: "PRACTICE  RUNNING" in title(on_feed), "running said")
+            rig.unplug()
+            await until(pilot, lambda: "PRACTICE  DECODER DISCONNECTED" in title(on_feed), "the unplugged decoder said")
+            rig.plug_in()
+            await until(pilot, lambda: "PRACTICE  RUNNING" in title(on_feed), "running said again")
+
+    with recorded(db_path) as rig:
+        server = WebServer(db_path, "127.0.0.1", 0).start()
+        try:
+            asyncio.run(scenario(rig, server.url))
+        finally:
+            server.stop()
