@@ -20,7 +20,7 @@ class DecoderLink(enum.Enum):
 
     CONNECTED = "connected"  # connected, and heard within SILENT_AFTER_S
     SILENT = "silent"  # connected, but nothing heard for longer (a cable cut between decoder and loop)
-    DISCONNECTED = "disconnected"  # connecting, reconnecting, or the source ended
+    DISCONNECTED = "disconnected"  # reconnecting (the first connection failed too), or the source ended
 
     @property
     def heard(self) -> bool:
@@ -29,12 +29,13 @@ class DecoderLink(enum.Enum):
 
 
 def decoder_link(status: LinkStatus | None, connected_ns: int | None, now_ns: int) -> DecoderLink | None:
-    """The link word for ``status`` (the reader's status now) at host time ``now_ns``; None before any status.
+    """The link word for ``status`` (the reader's status now) at host time ``now_ns``; None before the reader has
+    tried to connect (no status, or still its first attempt), so a recorder starting is not called disconnected.
 
     Silence is counted from the last packet or, if later, from when the link connected (``connected_ns``),
     so a link just made again is not called silent for the time it was down.
     """
-    if status is None:
+    if status is None or status.state is LinkState.CONNECTING:
         return None
     if status.state is not LinkState.CONNECTED:
         return DecoderLink.DISCONNECTED

@@ -354,7 +354,10 @@ class Recording:
         """Write the decoder link into the lock record when it changed (the page and the feed read it there)."""
         link = decoder_link(self.reader.status, self._connected_ns, time.time_ns())
         if link is not self._link_told and self.lock is not None:
-            self.lock.tell(link)
+            try:
+                self.lock.tell(link)
+            except OSError:  # a full disk: said again next second; timing goes on regardless
+                return
             self._link_told = link
 
     def _watch(self) -> None:

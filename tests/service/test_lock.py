@@ -119,6 +119,7 @@ def test_the_recorder_tells_its_decoder_link_in_its_lock_record_and_silence_is_c
     now = 1_000 * NS_PER_S
     quiet = int(SILENT_AFTER_S * NS_PER_S) + 1
     assert decoder_link(None, None, now) is None
+    assert decoder_link(LinkStatus("tcp://d", LinkState.CONNECTING), None, now) is None  # a recorder just starting
     assert decoder_link(LinkStatus("tcp://d", LinkState.RECONNECTING), None, now) is DecoderLink.DISCONNECTED
     assert decoder_link(LinkStatus("tcp://d", LinkState.CONNECTED, now - 1), None, now) is DecoderLink.CONNECTED
     assert decoder_link(LinkStatus("tcp://d", LinkState.CONNECTED, now - quiet), None, now) is DecoderLink.SILENT
