@@ -72,15 +72,20 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
         if self.timing.recording is not None:
             self.notify("finish the running session first (f)", severity="warning")
             return
+        self.modal_coming()  # keys typed while the day is read go to the picker
         self.pick_session()
 
     @work(thread=True, exclusive=True, group="picker")
     def pick_session(self) -> None:
         """Read the day's sessions off the UI thread, then show the picker: a session left running first (the
         one to resume, under the cursor), then the planned ones in order."""
-        day = [(s.record, s.entries) for phase in (SessionPhase.RUNNING, SessionPhase.PLANNED)
-               for s in self.timing.day() if s.record.phase is phase]
-        self.call_from_thread(self.push_screen, SessionPicker(day), self._picked)
+        try:
+            day = [(s.record, s.entries) for phase in (SessionPhase.RUNNING, SessionPhase.PLANNED)
+                   for s in self.timing.day() if s.record.phase is phase]
+        except BaseException:
+            self.call_from_thread(self.modal_not_coming)
+            raise
+        self.call_from_thread(self.push_coming, SessionPicker(day), self._picked)
 
     def _picked(self, session: int | str | None) -> None:
         if session is not None:
