@@ -7,6 +7,13 @@ A second recorder (a ``record`` in another terminal, the app) cannot take the lo
 and is refused at once with a message naming the holder. A recorder killed with ``kill -9`` or
 by a power cut holds nothing any more: the kernel drops the lock with the process, so the next
 recorder starts at once. The file itself stays (removing a lock file races with the next taker).
+
+The lock file's record is written once, when the lock is taken. The decoder link, which changes
+while the session runs, goes to a small file beside it (``event.db.session-3.lock.link``) that is
+written whole under another name and renamed over the old one, so a reader finds the old word or
+the new one, never half of each. (The lock file itself cannot be replaced so: the flock is on its
+inode.) The link file names the lock record it belongs to (a token), so a word left by a recorder
+that died is not taken for the word of the one that holds the lock now.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import secrets
 import socket
 import time
 from dataclasses import dataclass
@@ -46,6 +54,36 @@ def lock_path(db_path: Path, session_id: int) -> Path:
     return db_path.parent / f"{db_path.name}.session-{session_id}.lock"
 
 
+def link_path(path: Path) -> Path:
+    """The file beside lock file ``path`` where its holder says its decoder link (replaced whole on each change)."""
+    return path.with_name(path.name + ".link")
+
+
+def write_link(path: Path, token: str, decoder: DecoderLink | None) -> None:
+    """Say ``decoder`` for the lock record ``token`` beside lock file ``path``: written whole to a file of this
+    process's own, then renamed over the old one, so a reader never finds a torn or missing word."""
+    target = link_path(path)
+    scratch = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    data = json.dumps({"token": token, "decoder_link": None if decoder is None else decoder.value}).encode("utf-8")
+    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+    os.replace(scratch, target)
+
+
+def read_link(path: Path, record: dict | None) -> DecoderLink | None:
+    """The decoder link said beside lock file ``path`` for ``record`` (None: not said, or said by a former holder)."""
+    if record is None or record.get("token") is None:
+        return None
+    try:
+        said = json.loads(link_path(path).read_bytes().decode("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return link_of(said) if isinstance(said, dict) and said.get("token") == record["token"] else None
+
+
 def read_record(fd: int) -> dict | None:
     """What the holder of a lock file wrote into it (None while it is being written, or never written)."""
     try:
@@ -71,8 +109,13 @@ def describe_holder(record: dict | None) -> str:
     return "another program" if holder is None else holder.describe()
 
 
-def _read_holder(fd: int) -> LockHolder | None:
-    return holder_of(read_record(fd))
+def _read_holder(path: Path, fd: int) -> LockHolder | None:
+    """The holder a held lock file names, with the decoder link it said beside it."""
+    record = read_record(fd)
+    holder = holder_of(record)
+    if holder is None or holder.decoder is not None:
+        return holder
+    return LockHolder(holder.host, holder.pid, holder.program, holder.since, read_link(path, record))
 
 
 def take_exclusive(path: Path) -> tuple[int | None, dict | None]:
@@ -106,12 +149,11 @@ def write_record(fd: int, program: str, since: str | None = None, **about: objec
 class RecorderLock:
     """The exclusive right to time one session; take it with :meth:`acquire`, give it back with :meth:`release`."""
 
-    def __init__(self, path: Path, fd: int, program: str = "laptiming record", since: str | None = None) -> None:
-        """A lock taken (``fd``) by ``program`` at ``since``, as its record says; see :meth:`acquire`."""
+    def __init__(self, path: Path, fd: int, token: str = "") -> None:
+        """A lock taken (``fd``) whose record carries ``token`` (the link file names it); see :meth:`acquire`."""
         self.path = path
         self._fd: int | None = fd
-        self._program = program
-        self._since = since
+        self._token = token
 
     @classmethod
     def acquire(cls, db_path: str | Path, session_id: int, session_name: str,
@@ -122,12 +164,15 @@ class RecorderLock:
         if fd is None:
             raise InputError(f"session {session_id} ({session_name}) is already being timed by "
                              f"{describe_holder(record)}; stop that one first (a recorder that died holds nothing)")
-        return cls(path, fd, program, write_record(fd, program))
+        token = secrets.token_hex(8)
+        write_record(fd, program, token=token)
+        return cls(path, fd, token)
 
     def tell(self, decoder: DecoderLink | None) -> None:
-        """Say what the recorder hears from its decoder now (when that changes), for the page, the feed, the board."""
+        """Say what the recorder hears from its decoder now (when that changes), for the page, the feed, the board:
+        beside the lock file, replaced whole (see the module's docstring)."""
         if self._fd is not None:
-            write_record(self._fd, self._program, self._since, decoder_link=None if decoder is None else decoder.value)
+            write_link(self.path, self._token, decoder)
 
     def release(self) -> None:
         """Give the lock back (idempotent); the file stays for the next recorder."""
@@ -135,6 +180,7 @@ class RecorderLock:
             return
         fd, self._fd = self._fd, None
         try:
+            link_path(self.path).unlink(missing_ok=True)  # still held: no other holder's word to remove
             os.ftruncate(fd, 0)
         finally:
             os.close(fd)  # closing the descriptor drops the flock
@@ -163,7 +209,7 @@ def lock_holder(db_path: str | Path, session_id: int) -> LockHolder | None:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            return _read_holder(fd) or LockHolder("?", 0, "another program", "?")
+            return _read_holder(path, fd) or LockHolder("?", 0, "another program", "?")
         fcntl.flock(fd, fcntl.LOCK_UN)
         return None
     finally:

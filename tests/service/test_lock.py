@@ -125,3 +125,45 @@ def test_the_recorder_tells_its_decoder_link_in_its_lock_record_and_silence_is_c
     assert decoder_link(LinkStatus("tcp://d", LinkState.CONNECTED, now - quiet), None, now) is DecoderLink.SILENT
     # connected again a moment ago after a long cut: not silent for the time it was down
     assert decoder_link(LinkStatus("tcp://d", LinkState.CONNECTED, now - 10 * quiet), now - 1, now) is DecoderLink.CONNECTED
+
+
+HAMMER = """
+import sys, threading
+from laptiming.service.decoder_link import DecoderLink
+from laptiming.service.lock import RecorderLock
+lock = RecorderLock.acquire(sys.argv[1], 1, "Practice 1")
+lock.tell(DecoderLink.DISCONNECTED)
+told = 0
+stop = threading.Event()
+threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+print("telling", flush=True)
+while not stop.is_set():
+    told += 1
+    lock.tell(DecoderLink.CONNECTED if told % 2 else DecoderLink.DISCONNECTED)
+lock.release()
+print(told, flush=True)
+"""
+
+
+def test_a_reader_never_finds_the_link_torn_or_missing_while_another_process_rewrites_it(tmp_path):
+    """A recorder telling its link over and over, a page reading it as fast as it can: every reading names the
+    holder and a link word (a torn record was read as "not said", and the page said "live" for that reading)."""
+    from laptiming.service.decoder_link import DecoderLink
+
+    db = tmp_path / "event.db"
+    writer = subprocess.Popen([sys.executable, "-c", HAMMER, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert writer.stdout.readline() == "telling\n"
+        seen: dict[object, int] = {}
+        for _ in range(20_000):
+            holder = lock_holder(db, 1)
+            said = (holder.pid, holder.decoder) if holder is not None else None
+            seen[said] = seen.get(said, 0) + 1
+        writer.stdin.close()
+        told = int(writer.stdout.readline())
+    finally:
+        writer.kill()
+        writer.wait()
+    assert set(seen) <= {(writer.pid, DecoderLink.CONNECTED), (writer.pid, DecoderLink.DISCONNECTED)}, seen
+    assert len(seen) == 2 and told > 1_000  # the reads did overlap the rewrites, both words were seen
