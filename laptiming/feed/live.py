@@ -119,7 +119,8 @@ class DatabaseFeed(_Pump):
 
 
 class SubscriptionFeed(_Pump):
-    """Feeds a hub from a live ``Recording`` subscription (``laptiming run --rmonitor`` later).
+    """Feeds a hub from a live ``Recording`` subscription in the same process (an API: no command uses it yet;
+    ``run --rmonitor`` serves a :class:`DatabaseFeed` beside the app).
 
     ``setup_of`` returns the setup in force now (e.g. ``lambda: recording.live.state.setup``), so
     a green or checkered flag reaches the heartbeat and the times; ``flag_of`` (optional) the flag
@@ -146,8 +147,16 @@ class SubscriptionFeed(_Pump):
             self.hub.apply(batches, self.setup_of())
 
     def flag(self) -> FlagStatus | None:
+        """The flag shown now, for yellow and red (None: what the setup says)."""
         return None if self.flag_of is None else self.flag_of()
 
+    def timed(self) -> bool:
+        """Whether the recording hears its decoder now, as it says itself (same process: no lock file read); the
+        clock stands while it does not, as the database feed's does when the recorder says so in its lock."""
+        link = self.subscription.link_now()
+        return link is None or link.heard
+
     def stop(self) -> None:
+        """Stop the thread and unsubscribe."""
         super().stop()
         self.subscription.close()

@@ -17,7 +17,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from hardware.events import DecoderStatus, LinkState, LinkStatus
 from hardware.reader import DecoderReader
 from hardware.transports import transport_for_url
 from hardware.urls import parse_decoder_url
-from laptiming.engine import SessionEvent, SessionResult, SessionRules, SessionState
+from laptiming.engine import SessionEvent, SessionResult, SessionRules
 from laptiming.errors import InputError, TimingError
 from laptiming.service.control import Flag
 from laptiming.service.decoder_link import DecoderLink, decoder_link
@@ -36,6 +36,7 @@ from laptiming.service.live import LiveSession
 from laptiming.service.missing import MissingPassings
 from laptiming.service.lock import RecorderLock
 from laptiming.service.sim_stream import continue_simulator
+from laptiming.service.subscription import Notice, Problem, Subscription
 from laptiming.service.watch import SetupWatcher
 from laptiming.store import (
     SessionPhase,
@@ -64,16 +65,6 @@ class RecordingRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
-    """Background work that failed (a flag, an entry): the recording will not end with exit 0."""
-
-    message: str
-
-
-Notice = Sequence[SessionEvent] | LinkStatus | DecoderStatus | Problem
-
-
-@dataclass(frozen=True, slots=True)
 class RecordingOutcome:
     """How a recording ended: the results as they stand and whether the session is still open."""
 
@@ -92,41 +83,6 @@ class JournalTrouble:
     message: str
     held: int
     stopped: bool
-
-
-class Subscription:
-    """A screen's or a socket's view of a recording: the state when it subscribed, then every notice after it.
-
-    Notices wait in this subscription's own queue: a slow reader never delays a commit or another
-    reader. Read them with :meth:`get` (blocking, with a timeout) or :meth:`drain`; :meth:`close`
-    unsubscribes. A reader that never reads should close, or its queue grows.
-    """
-
-    def __init__(self, snapshot: SessionState, link: LinkStatus | None) -> None:
-        self.snapshot = snapshot  # the standings and everything else as they stood at subscription
-        self.link = link  # the decoder link's last status then (None before the first)
-        self._queue: queue.SimpleQueue[Notice] = queue.SimpleQueue()
-        self._close: Callable[[], None] = lambda: None
-
-    def get(self, timeout: float | None = None) -> Notice | None:
-        """The next notice, or None when none came within ``timeout`` seconds."""
-        try:
-            return self._queue.get(timeout=timeout)
-        except queue.Empty:
-            return None
-
-    def drain(self) -> list[Notice]:
-        """Every notice waiting now, oldest first (a screen's refresh tick)."""
-        notices: list[Notice] = []
-        while True:
-            try:
-                notices.append(self._queue.get_nowait())
-            except queue.Empty:
-                return notices
-
-    def close(self) -> None:
-        """Stop receiving notices."""
-        self._close()
 
 
 def check_decoder_url(decoder_url: str) -> None:
@@ -237,7 +193,7 @@ class Recording:
 
     def subscribe(self, timeout: float | None = 10.0) -> Subscription:
         """A new view of this recording: a consistent snapshot, then every notice after it (see :class:`Subscription`)."""
-        subscription = Subscription(self.live.state, self.link)
+        subscription = Subscription(self.live.state, self.link, self.link_now)
 
         def on_events(events: Sequence[SessionEvent]) -> None:
             subscription._queue.put(events)
@@ -350,9 +306,13 @@ class Recording:
         for subscription in self._subscriptions:
             subscription._queue.put(problem)
 
+    def link_now(self) -> DecoderLink | None:
+        """What the recorder hears from its decoder now (None: not yet tried), for its lock record and its feeds."""
+        return decoder_link(self.reader.status, self._connected_ns, time.time_ns())
+
     def _tell_link(self) -> None:
-        """Write the decoder link into the lock record when it changed (the page and the feed read it there)."""
-        link = decoder_link(self.reader.status, self._connected_ns, time.time_ns())
+        """Write the decoder link beside the lock when it changed (the page and the feed read it there)."""
+        link = self.link_now()
         if link is not self._link_told and self.lock is not None:
             try:
                 self.lock.tell(link)

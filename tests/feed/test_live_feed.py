@@ -49,3 +49,45 @@ def test_a_subscription_feed_ends_with_the_recordings_results_beside_a_client_th
     finally:
         feed.stop()
         hub.close()
+
+
+def test_a_subscription_feed_clock_stands_while_the_recording_cannot_hear_its_decoder(tmp_path):
+    """A decoder (a process of its own) unplugged under an in-process recording: the feed's ``$F`` race time
+    went on counting as if passings could still come; it now stands until the decoder is back."""
+    from laptiming.store import open_event_db
+    from tests.feed.test_feed_command import WAIT_S, race_times
+    from tests.web.decoder_rig import DecoderRig
+
+    db = tmp_path / "event.db"
+    open_event_db(db, create=True).close()
+    rig = DecoderRig(db, "Practice 1")
+    rig.plug_in()
+    recording = Recording.start(RecordingRequest(db, "Practice 1", rig.url, enter_unknown=True))
+    hub = FeedHub().start()
+    feed = SubscriptionFeed(hub, recording.subscribe(), recording.session_id, "Practice 1",
+                            lambda: recording.live.state.setup).start()
+    try:
+        client = RMonitorClient(hub.server.port)
+        client.read_until(lambda lines: len(set(race_times(lines))) >= 3, WAIT_S)  # heard: it runs
+        rig.unplug()
+        cut = len(client.lines)
+
+        def stands(lines: list[str]) -> bool:
+            return len(race_times(lines[cut:])) >= 3 and len(set(race_times(lines)[-3:])) == 1
+
+        client.read_until(stands, WAIT_S)  # once the recording's reader has lost the link, three beats alike
+        start = len(client.lines)
+        stood = race_times(client.read_until(lambda lines: len(race_times(lines[start:])) >= 3, WAIT_S))
+        assert len(set(stood[-6:])) == 1, stood[-6:]  # and it stays where it stood
+        assert recording.link_now() is not None and not recording.link_now().heard
+        rig.plug_in()  # the reader reconnects by itself: the clock runs on
+        start = len(client.lines)
+        client.read_until(lambda lines: len(set(race_times(lines[start:]))) >= 3, WAIT_S)
+        assert feed.error is None
+        client.close()
+    finally:
+        feed.stop()
+        hub.close()
+        recording.stop()
+        recording.close(finish=False)
+        rig.stop()
