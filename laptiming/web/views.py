@@ -77,12 +77,15 @@ def next_json(sessions: Iterable[DaySession]) -> Json | None:
 
 
 def day_json(sessions: Iterable[DaySession]) -> list[Json]:
-    """The day's sessions, in id order, with what a phone needs to pick one."""
+    """The day's sessions, in id order, with what a phone needs to pick one; ``timing`` and ``decoder`` as in
+    :func:`session_json` (a running session whose recorder cannot hear its decoder is not shown "running")."""
     return [{"id": s.session_id, "name": s.name, "type": s.session_type.value, "phase": s.phase.value,
              "planned_start": s.planned_start, "entries": s.entries, "passings": s.passings,
              "flag": None if s.flag is None else s.flag.value,
              "results": None if s.results is None else s.results.value,
-             "timing": s.timed_by is not None} for s in sessions]
+             "timing": s.timed_by is not None,
+             "decoder": None if s.timed_by is None or s.timed_by.decoder is None else s.timed_by.decoder.value}
+            for s in sessions]
 
 
 def laps_json(result: SessionResult, number: str) -> Json | None:

@@ -107,3 +107,34 @@ def test_before_any_session_has_run_the_page_names_the_one_planned_next(tmp_path
             expect(page.locator("#session-name")).to_have_text("Next: Session 4 at 10:00", timeout=WAIT_MS)
     finally:
         server.stop()
+
+
+def test_the_sessions_list_says_when_the_recorder_cannot_hear_its_decoder(tmp_path: Path) -> None:
+    """The day's list (and ``/api/sessions``) said "running" for a session whose decoder was unplugged, while the
+    live view said "decoder disconnected"."""
+    import json
+    import urllib.request
+
+    from playwright.sync_api import expect
+
+    db_path = tmp_path / "event.db"
+    with recorded(db_path) as rig:
+        server = WebServer(db_path, "127.0.0.1", 0).start()
+        try:
+            with phone_page() as page:
+                page.goto(server.url)
+                expect(page.locator("#link-state")).to_have_text("live", timeout=WAIT_MS)
+                page.locator("#show-day").tap()
+                expect(page.locator("#day li")).to_contain_text("practice · running · ", timeout=WAIT_MS)
+                rig.unplug()
+                page.locator("#show-live").tap()
+                expect(page.locator("#link-state")).to_have_text("decoder disconnected", timeout=WAIT_MS)
+                page.locator("#show-day").tap()  # the list is read again when opened
+                expect(page.locator("#day li")).to_contain_text("practice · decoder disconnected · ", timeout=WAIT_MS)
+                page.screenshot(path=str(tmp_path / "sessions-decoder-disconnected.png"))
+                with urllib.request.urlopen(server.url + "api/sessions") as response:
+                    listed = json.load(response)
+                assert [(s["phase"], s["timing"], s["decoder"]) for s in listed] == [
+                    ("running", True, "disconnected")]
+        finally:
+            server.stop()

@@ -207,7 +207,8 @@ async function openDay() {
     const meta = document.createElement("span");
     meta.className = "meta";
     const cars = `${s.entries} ${s.entries === 1 ? "car" : "cars"}`;
-    const state = s.phase === "finished" ? s.results : timingStopped(s) ? "timing stopped" : s.phase;
+    const state = s.phase === "finished" ? s.results : timingStopped(s) ? "timing stopped"
+      : decoderDown(s) ? decoderWords(s) : s.phase;
     meta.textContent = `${s.type} · ${state} · ${cars}`;
     li.append(name, meta);
     li.addEventListener("click", () => openSession(s.id));
