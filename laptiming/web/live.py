@@ -40,7 +40,8 @@ FIRST_LOOK_WAIT_S = 10.0  # the longest the server waits at start for the first 
 @dataclass(frozen=True, slots=True)
 class Picture:
     """What the page shows now: the session header (None before any session) and the rows in order, the
-    session planned next while none has run (``next``), and why the database cannot be read (``problem``)."""
+    session planned next while none runs (``next``: before the first, or over the last one's results), and why
+    the database cannot be read (``problem``)."""
 
     seq: int = 0
     session: Json | None = None
@@ -134,6 +135,11 @@ def decoder_now(db_path: Path, record: SessionRecord) -> tuple[bool, DecoderLink
     return holder is not None, None if holder is None else holder.decoder
 
 
+def running(session: Json | None) -> bool:
+    """Whether a session header is of a running session (else the page also names the one planned next)."""
+    return session is not None and session.get("phase") == SessionPhase.RUNNING.value
+
+
 def _elapsed(state: SessionState) -> int | None:
     green = state.setup.markers.green_us
     return None if green is None or state.latest_us is None else max(0, state.latest_us - green)
@@ -164,9 +170,9 @@ class LiveResults:
         self._thread.join(10)
 
     def _send(self, kind: EventKind, session: Json | None, rows: Sequence[Json], next_up: Json | None = None) -> None:
-        """Tell every client the new picture (with the database's problem now, and the next session while none has
-        run), as a full snapshot or as the changes from the last one."""
-        new = Picture(self.picture.seq + 1, session, tuple(rows), next_up if session is None else None, self.error)
+        """Tell every client the new picture (with the database's problem now, and the next session while none
+        runs), as a full snapshot or as the changes from the last one."""
+        new = Picture(self.picture.seq + 1, session, tuple(rows), None if running(session) else next_up, self.error)
         data = (new.snapshot() if kind is EventKind.SNAPSHOT
                 else {**changes(self.picture, session, rows), "next": new.next, "problem": new.problem})
         self.picture = new
@@ -195,9 +201,10 @@ class LiveResults:
         heard = timing and (decoder is None or decoder.heard)  # else the clock stands at the latest passing
         return session_json(record, flag, _elapsed(state), timing, self._race_clock_us(state, flag, heard), decoder)
 
-    def _next_up(self, follower: SessionFollower) -> Json | None:
-        """Before any session has run: the one planned next, as the Day screen marks it (None if none)."""
-        return next_json(day_sessions(follower.db)) if self.picture.session is None else None
+    def _next_up(self, follower: SessionFollower, session: Json | None) -> Json | None:
+        """While no session runs (``session``, the header shown, is none or not running): the one planned next,
+        as the Day screen marks it (None if none, or while one runs)."""
+        return None if running(session) else next_json(day_sessions(follower.db))
 
     def _header(self, follower: SessionFollower) -> Json | None:
         if follower.session_id is None or follower.state is None:
@@ -214,14 +221,15 @@ class LiveResults:
         setup = load_setup(follower.db, record.session_id)
         state = engine.start(setup, load_passings(follower.db, record.session_id))
         header = session_json(record, current_flag(follower.db, record.session_id), _elapsed(state))
-        self._send(EventKind.SNAPSHOT, header, self._rows(state.standings))
+        self._send(EventKind.SNAPSHOT, header, self._rows(state.standings), self._next_up(follower, header))
 
     def _rows(self, standings: Sequence[StandingRow]) -> list[Json]:
         return [row_json(row) for row in standings]
 
     def _follow(self, follower: SessionFollower) -> None:
         if self.picture.problem is not None:  # the database can be read again: the page says so at once
-            self._send(EventKind.CHANGE, self.picture.session, self.picture.rows, self._next_up(follower))
+            self._send(EventKind.CHANGE, self.picture.session, self.picture.rows,
+                       self._next_up(follower, self.picture.session))
         self._newest_finished(follower)
         next_header = 0.0
         next_ping = time.monotonic() + KEEPALIVE_EVERY_S
@@ -238,7 +246,8 @@ class LiveResults:
             now = time.monotonic()
             if now >= next_header:  # the flag, the phase, whether anyone times it, and the running clock
                 next_header = now + HEADER_EVERY_S
-                header, next_up = self._header(follower), self._next_up(follower)
+                header = self._header(follower)
+                next_up = self._next_up(follower, header)
                 if header != self.picture.session or next_up != self.picture.next:
                     self._send(EventKind.CHANGE, header, self.picture.rows, next_up)
             if now >= next_ping:

@@ -138,3 +138,36 @@ def test_the_sessions_list_says_when_the_recorder_cannot_hear_its_decoder(tmp_pa
                     ("running", True, "disconnected")]
         finally:
             server.stop()
+
+
+def test_once_a_session_has_finished_the_page_names_the_one_planned_next_above_its_results(tmp_path: Path) -> None:
+    """After the first session the page showed the last results and no longer said what came next."""
+    from playwright.sync_api import expect
+
+    from tests.web.event_db import crossing, finish, journal, recorder, running_session
+
+    db_path = tmp_path / "event.db"
+    session_id = running_session(db_path, "Session 2")
+    journal(db_path, session_id, [crossing(1, 101, 0), crossing(2, 102, 1), crossing(3, 101, 60)])
+    db = open_event_db(db_path)
+    with write_transaction(db):
+        create_session(db, "Session 3", SessionRules(), planned_start="2026-06-13 10:20")
+    db.close()
+    server = WebServer(db_path, "127.0.0.1", 0).start()
+    try:
+        with recorder(db_path, session_id), phone_page() as page:
+            page.goto(server.url)
+            expect(page.locator("#link-state")).to_have_text("live", timeout=WAIT_MS)
+            expect(page.locator("#session-type")).to_have_text("practice · running")
+            expect(page.locator("#standings tbody tr")).to_have_count(2)
+            expect(page.locator("#next-session")).to_be_hidden()  # a session runs: nothing else is named
+            finish(db_path, session_id)
+            expect(page.locator("#session-type")).to_have_text("practice · finished", timeout=WAIT_MS)
+            expect(page.locator("#next-session")).to_have_text("Next: Session 3 at 10:20", timeout=WAIT_MS)
+            expect(page.locator("#session-name")).to_have_text("Session 2")  # over the last session's results
+            expect(page.locator("#standings tbody tr")).to_have_count(2)
+            page.screenshot(path=str(tmp_path / "next-after-results.png"))
+            page.locator("#show-day").tap()  # not in the Sessions view
+            expect(page.locator("#next-session")).to_be_hidden()
+    finally:
+        server.stop()

@@ -38,11 +38,15 @@ function decoderWords(session) {
   return session.decoder === "silent" ? "decoder silent" : "decoder disconnected";
 }
 
-// Before any session has run: the one planned next, from the day's plan ("Next: Session 3 at 10:20").
+// The one planned next, from the day's plan: "Next: Session 3 at 10:20".
+function nextText(next) {
+  return `Next: ${next.name}${next.at ? " at " + next.at : ""}`;
+}
+
+// Before any session has run: the header names the one planned next.
 function waitingText() {
   const next = view.kind === "live" ? live.next : null;
-  if (!next) return "Waiting for a session";
-  return `Next: ${next.name}${next.at ? " at " + next.at : ""}`;
+  return next ? nextText(next) : "Waiting for a session";
 }
 
 function showHeader(session) {
@@ -136,6 +140,10 @@ function show(kind) {
   $("standings-view").hidden = kind !== "live" && kind !== "session";
   $("day-view").hidden = kind !== "day";
   $("laps-view").hidden = kind !== "laps";
+  // Once a session has run and none runs now, the live view names the one planned next above the last results.
+  const after = kind === "live" && Boolean(live.session && live.next);
+  $("next-session").hidden = !after;
+  $("next-session").textContent = after ? nextText(live.next) : "";
   $("show-live").classList.toggle("on", kind === "live");
   $("show-day").classList.toggle("on", kind === "day" || kind === "session");
 }
