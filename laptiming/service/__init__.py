@@ -1,6 +1,7 @@
 """The timing service: what every front end (command line, app, printouts, feeds) calls.
 
     recording      running a session from a decoder, with one finish policy
+    subscription   a screen's or a feed's view of a recording: its notices, queued, and its decoder link
     watch          changes made by other terminals, taken up by a running session
     lock           one recorder per session (an OS file lock beside the database)
     control        flags (green, yellow, red, checkered), finish, confirm and reopen results

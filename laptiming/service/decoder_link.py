@@ -1,8 +1,9 @@
 """The decoder link as a recorder tells other processes (the web page, the RMonitor feed, the board).
 
 A recorder knows its reader's link state; the others read only the database and the recorder's lock
-file. The recorder writes one word into its lock record when that word changes (never per passing),
-and :func:`laptiming.service.lock.lock_holder` reads it back with the holder.
+file. The recorder writes one word beside its lock file when that word changes (never per passing),
+replacing that small file whole, and :func:`laptiming.service.lock.lock_holder` reads it back with the
+holder. A feed in the recorder's own process asks the recording (``Recording.link_now``) instead.
 """
 
 from __future__ import annotations
