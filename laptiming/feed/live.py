@@ -101,7 +101,7 @@ class DatabaseFeed(_Pump):
 
     def timed(self) -> bool:
         """A running session is timed while a recorder holds its lock and hears its decoder, as the recorder says
-        in its lock record (a finished one's clock runs on, as Orbits'); else the clock stands."""
+        beside its lock (a finished one's clock runs on, as Orbits'); else the clock stands."""
         if self.follower is None or self.follower.session_id is None:
             return True
         session_id = self.follower.session_id

@@ -47,7 +47,7 @@ def decoder_link(status: LinkStatus | None, connected_ns: int | None, now_ns: in
 
 
 def link_of(record: dict | None) -> DecoderLink | None:
-    """The link word a lock record carries (None: not said, e.g. a recorder that does not tell)."""
+    """The link word a record carries (the link file beside a lock); None: not said (a recorder that never tells)."""
     try:
         return None if record is None or record.get("decoder_link") is None else DecoderLink(record["decoder_link"])
     except ValueError:

@@ -135,7 +135,7 @@ class Recording:
         self.link_state: LinkState | None = None
         self.link: LinkStatus | None = None
         self._connected_ns: int | None = None  # host time the link last connected (silence counts from then)
-        self._link_told: DecoderLink | None = None  # what the lock record says of the decoder link
+        self._link_told: DecoderLink | None = None  # what was last said of the decoder link beside the lock
         self.decoder_status: DecoderStatus | None = None  # the decoder's latest STATUS (loop noise, ...)
         self._subscriptions: list[Subscription] = []  # copied on change, never changed in place
         self.finished_elsewhere = False
@@ -307,7 +307,7 @@ class Recording:
             subscription._queue.put(problem)
 
     def link_now(self) -> DecoderLink | None:
-        """What the recorder hears from its decoder now (None: not yet tried), for its lock record and its feeds."""
+        """What the recorder hears from its decoder now (None: not yet tried), said beside its lock and to its feeds."""
         return decoder_link(self.reader.status, self._connected_ns, time.time_ns())
 
     def _tell_link(self) -> None:

@@ -58,7 +58,7 @@ class Subscription:
                 return notices
 
     def link_now(self) -> DecoderLink | None:
-        """What the recording hears from its decoder now (None: not said yet), as its lock record says it."""
+        """What the recording hears from its decoder now (None: not said yet), as it says beside its lock."""
         return self._link_now()
 
     def close(self) -> None:

@@ -28,7 +28,7 @@ function timingStopped(session) {
 }
 
 // A running session whose recorder no longer hears its decoder (unplugged, reconnecting, or silent): as it says
-// in its lock record. Its standings stand until the decoder is back.
+// beside its lock. Its standings stand until the decoder is back.
 function decoderDown(session) {
   return Boolean(session && session.phase === "running" && session.timing !== false && session.decoder &&
                  session.decoder !== "connected");
