@@ -253,7 +253,7 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(capsys, day_db: Path, 
         (["--printer", "usb://epson"], "usb://VENDOR:PRODUCT"),
         (["--printer", f"file://{tmp_path}/x.bin?paper=57"], "paper must be 58 or 80"),
         (["--printer", f"file://{tmp_path}/x.bin?timeout=abc"], "timeout must be a number above 0, not 'abc'"),
-        (["--printer", f"serial:///dev/ttyUSB0?baudrate=0"], "baudrate must be a number above 0, not '0'"),
+        (["--printer", "serial:///dev/ttyUSB0?baudrate=0"], "baudrate must be a number above 0, not '0'"),
         (["--pdf", str(tmp_path / "missing" / "a.pdf")], "folder"),
     ]
     for extra, message in cases:

@@ -163,6 +163,7 @@ def test_once_a_session_has_finished_the_page_names_the_one_planned_next_above_i
             expect(page.locator("#next-session")).to_be_hidden()  # a session runs: nothing else is named
             finish(db_path, session_id)
             expect(page.locator("#session-type")).to_have_text("practice · finished", timeout=WAIT_MS)
+            expect(page.locator("#link-state")).to_have_text("finished")  # results, no longer live timing
             expect(page.locator("#next-session")).to_have_text("Next: Session 3 at 10:20", timeout=WAIT_MS)
             expect(page.locator("#session-name")).to_have_text("Session 2")  # over the last session's results
             expect(page.locator("#standings tbody tr")).to_have_count(2)

@@ -84,6 +84,9 @@ function showLinkState() {
   } else if (view.kind === "live" && decoderDown(live.session)) {
     state.textContent = decoderWords(live.session);
     state.className = "state stopped";
+  } else if (view.kind === "live" && live.session && live.session.phase === "finished") {
+    state.textContent = "finished";  // the last session's results, not live timing (the page still follows)
+    state.className = "state";
   } else {
     state.textContent = "live";
     state.className = "state live";
