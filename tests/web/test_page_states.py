@@ -123,6 +123,9 @@ def test_the_sessions_list_says_when_the_recorder_cannot_hear_its_decoder(tmp_pa
         try:
             with phone_page() as page:
                 page.goto(server.url)
+                # the session on the page first ("live" is said before the recorder has made it, and the list is
+                # read once, as it is opened)
+                expect(page.locator("#session-name")).to_have_text("Practice 1", timeout=WAIT_MS)
                 expect(page.locator("#link-state")).to_have_text("live", timeout=WAIT_MS)
                 page.locator("#show-day").tap()
                 expect(page.locator("#day li")).to_contain_text("practice · running · ", timeout=WAIT_MS)
