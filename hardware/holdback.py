@@ -22,7 +22,7 @@ import enum
 from dataclasses import dataclass, field
 
 from hardware.events import Passing
-from hardware.sequence import ranges_text
+from hardware.sequence import numbers_in, ranges_text
 
 # How long a decoder may stay silent about a gap before its held passings go through without it. A
 # decoder answers RESEND from memory within milliseconds on a LAN, and each resent passing restarts
@@ -84,13 +84,12 @@ class HeldPassings:
 
     def open(self, decoder_id: int, missing: tuple[int, int], now: float) -> None:
         """A RESEND for ``missing`` went out: hold this decoder's passings until it is filled."""
-        first, last = missing
         hold = self.holds.get(decoder_id)
         if hold is None:
-            self.holds[decoder_id] = _Hold([missing], last - first + 1, now + self.wait_s)
+            self.holds[decoder_id] = _Hold([missing], numbers_in([missing]), now + self.wait_s)
         else:
             hold.ranges.append(missing)
-            hold.outstanding += last - first + 1
+            hold.outstanding += numbers_in([missing])
 
     def offer(self, passing: Passing, now: float) -> list[Passing] | None:
         """A passing to deliver: None when its decoder is not held (deliver it as usual), else what to

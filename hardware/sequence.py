@@ -119,3 +119,8 @@ def number_runs(numbers: Iterable[int]) -> list[tuple[int, int]]:
 def ranges_text(ranges: Sequence[tuple[int, int]]) -> str:
     """Passing-number ranges as a person reads them: ``6-10, 14``."""
     return ", ".join(f"{first}-{last}" if last > first else str(first) for first, last in ranges)
+
+
+def numbers_in(ranges: Sequence[tuple[int, int]]) -> int:
+    """How many passing numbers these ranges hold."""
+    return sum(last - first + 1 for first, last in ranges)

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from hardware.sequence import ranges_text
+from hardware.sequence import numbers_in, ranges_text
 from laptiming.engine import (
     MANUAL_DECODER_ID,
     AddPassing,
@@ -247,7 +247,7 @@ def format_result(record: SessionRecord, result: SessionResult, corrections: Seq
     if missing:
         lines += [
             "Passings missing (the decoder numbered them, none arrived; a lap across them reads too long):",
-            *(f"  decoder {decoder_id}: {ranges_text(ranges)} ({sum(b - a + 1 for a, b in ranges)})"
+            *(f"  decoder {decoder_id}: {ranges_text(ranges)} ({numbers_in(ranges)})"
               for decoder_id, ranges in missing.items()),
         ]
     if result.unknown:

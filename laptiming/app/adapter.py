@@ -25,12 +25,13 @@ from laptiming.service.clocktime import DecoderClock, parse_decoder_time
 from laptiming.service.control import Flag as ControlFlag
 from laptiming.service.control import ResultsStatus, current_flag, finish_session, show_flag
 from laptiming.service.corrections import CorrectionRequest
+from laptiming.service.decoder_link import SILENT_AFTER_S
 from laptiming.service.entries import WalkUpEntry, WalkUpResult, enter_walk_up
 from laptiming.service.recording import JournalTrouble, Subscription
 from laptiming.store import CorrectionRecord, SessionPhase, SessionRecord, open_event_db
 
-__all__ = ["FlagShown", "Health", "NO_SESSION_TO_CORRECT", "ResultsStatus", "Timing", "WalkUpEntry",
-           "WalkUpResult"]  # what the screens take from here
+__all__ = ["FlagShown", "Health", "NO_SESSION_TO_CORRECT", "ResultsStatus", "SILENT_AFTER_S", "Timing",
+           "WalkUpEntry", "WalkUpResult"]  # what the screens take from here
 
 DEFAULT_RULES = SessionRules()  # a new session started by name (frozen: one instance serves every call)
 NO_SESSION_TO_CORRECT = "no session running (corrections to finished sessions: laptiming correct)"

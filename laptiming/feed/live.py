@@ -108,7 +108,7 @@ class DatabaseFeed(_Pump):
         if get_session(self.follower.db, session_id).phase is not SessionPhase.RUNNING:
             return True
         holder = lock_holder(self.db_path, session_id)
-        return holder is not None and (holder.decoder is None or holder.decoder.heard)
+        return holder is not None and holder.hears_decoder
 
     def _run(self) -> None:
         try:

@@ -44,6 +44,12 @@ class LockHolder:
     since: str
     decoder: DecoderLink | None = None  # the recorder's decoder link, as it last said (None: not said)
 
+    @property
+    def hears_decoder(self) -> bool:
+        """Whether passings can reach the session now, as the recorder says: it hears its decoder, or has not said
+        (a recorder that does not tell); else the standings stand, and so should a race clock."""
+        return self.decoder is None or self.decoder.heard
+
     def describe(self) -> str:
         """``laptiming record (pid 1234 on host trackside, since 2026-06-13T09:00:01Z)``."""
         return f"{self.program} (pid {self.pid} on host {self.host}, since {self.since})"

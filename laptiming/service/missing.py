@@ -15,7 +15,7 @@ import numpy as np
 from hardware.events import Passing
 from laptiming.engine import SessionState
 from laptiming.store import open_event_db
-from laptiming.store.gaps import Gaps, column_gaps, not_journaled, passing_columns
+from laptiming.store.gaps import Gaps, column_gaps, not_journaled, numbering_rows
 
 
 class MissingPassings:
@@ -53,5 +53,5 @@ class MissingPassings:
     def _of(self, transponder: int, passings: tuple[Passing, ...]) -> np.ndarray:
         kept = self._columns.get(transponder)
         if kept is None or kept[0] is not passings:
-            kept = self._columns[transponder] = (passings, passing_columns(passings))
+            kept = self._columns[transponder] = (passings, numbering_rows(passings))
         return kept[1]

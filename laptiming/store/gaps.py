@@ -23,14 +23,14 @@ GAP_ASKED_AGAIN_MAX = 10_000  # a longer run of missing numbers is no gap but a 
 Gaps = dict[int, list[tuple[int, int]]]  # per decoder id, ranges of passing numbers (first, last)
 
 
-def passing_columns(passings: Iterable[Passing]) -> np.ndarray:
+def numbering_rows(passings: Iterable[Passing]) -> np.ndarray:
     """Decoder id, decoder time and passing number of each passing from a decoder (added ones left out), as rows."""
     rows = [(p.decoder_id, p.decoder_time_us, p.passing_number) for p in passings if p.decoder_id != MANUAL_DECODER_ID]
     return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
 
 def column_gaps(columns: np.ndarray) -> Gaps:
-    """The gaps in these rows (:func:`passing_columns`), per decoder in the decoder's time order."""
+    """The gaps in these rows (:func:`numbering_rows`), per decoder in the decoder's time order."""
     if len(columns) < 2:
         return {}
     decoder, time_us, number = columns[:, 0], columns[:, 1], columns[:, 2]
@@ -46,7 +46,7 @@ def column_gaps(columns: np.ndarray) -> Gaps:
 
 def number_gaps(passings: Iterable[Passing]) -> Gaps:
     """Per decoder, the passing numbers missing between these passings in the decoder's time order (pure)."""
-    return column_gaps(passing_columns(passings))
+    return column_gaps(numbering_rows(passings))
 
 
 def not_journaled(db: Database, gaps: Gaps) -> Gaps:

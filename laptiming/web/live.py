@@ -22,8 +22,7 @@ from laptiming.engine import PassingJudged, SessionState, StandingRow
 from laptiming.service.follow import SessionChanged, SessionFollower, SessionStarted
 from laptiming.service.control import Flag, current_flag
 from laptiming.service.day import day_sessions
-from laptiming.service.decoder_link import DecoderLink
-from laptiming.service.lock import lock_holder
+from laptiming.service.lock import LockHolder, lock_holder
 from laptiming.service.web_feed import EventKind
 from laptiming.store import SessionPhase, SessionRecord, get_session, list_sessions, load_passings, load_setup
 from laptiming.web.views import Json, next_json, row_json, session_json
@@ -124,15 +123,10 @@ class Broadcaster:
             client.put_nowait(None)
 
 
-def timed_now(db_path: Path, record: SessionRecord) -> bool:
-    """Whether a recorder times this running session now (holds its lock): if not, the page says timing stopped."""
-    return record.phase is SessionPhase.RUNNING and lock_holder(db_path, record.session_id) is not None
-
-
-def decoder_now(db_path: Path, record: SessionRecord) -> tuple[bool, DecoderLink | None]:
-    """Whether a recorder times this running session now, and what it last said it hears from its decoder."""
-    holder = lock_holder(db_path, record.session_id) if record.phase is SessionPhase.RUNNING else None
-    return holder is not None, None if holder is None else holder.decoder
+def recorder_now(db_path: Path, record: SessionRecord) -> LockHolder | None:
+    """The recorder timing this running session now (None: nobody, and the page says timing stopped), with what
+    it last said it hears from its decoder."""
+    return lock_holder(db_path, record.session_id) if record.phase is SessionPhase.RUNNING else None
 
 
 def running(session: Json | None) -> bool:
@@ -197,9 +191,10 @@ class LiveResults:
         return at_latest if now_us is None else max(at_latest, now_us - green)
 
     def _session_header(self, record: SessionRecord, state: SessionState, flag: Flag | None) -> Json:
-        timing, decoder = decoder_now(self.db_path, record)
-        heard = timing and (decoder is None or decoder.heard)  # else the clock stands at the latest passing
-        return session_json(record, flag, _elapsed(state), timing, self._race_clock_us(state, flag, heard), decoder)
+        holder = recorder_now(self.db_path, record)
+        heard = holder is not None and holder.hears_decoder  # else the clock stands at the latest passing
+        return session_json(record, flag, _elapsed(state), holder is not None, self._race_clock_us(state, flag, heard),
+                            None if holder is None else holder.decoder)
 
     def _next_up(self, follower: SessionFollower, session: Json | None) -> Json | None:
         """While no session runs (``session``, the header shown, is none or not running): the one planned next,

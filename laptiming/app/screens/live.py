@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 
-from hardware.sequence import ranges_text
-from laptiming.app.adapter import FlagShown
+from hardware.sequence import numbers_in, ranges_text
+from laptiming.app.adapter import SILENT_AFTER_S, FlagShown
 from laptiming.app.widgets.footer import FittedFooter
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.app.widgets.status import AlertBar, HealthLine, Line, SessionBar, clock_text
@@ -21,7 +21,6 @@ from laptiming.store import SessionPhase
 REFRESH_S = 0.05  # the standings tick: a changed row reaches the screen within this
 BARS_EVERY = 10  # ticks between redraws of the clock and health lines (each redraw only if its text changed)
 FLASH_S = 1.5  # how long the car that just crossed stays highlighted
-STALE_PACKET_S = 15.0  # a connected decoder this long silent is an alert (it sends STATUS every 5 s)
 LEFT_RUNNING_S = 5.0  # while nothing is timed here, how often the event is read for a session left running
 
 
@@ -178,11 +177,11 @@ class LiveScreen(Screen):
         elif link is not None and link.state.value == "ended" and timing.recording is not None:
             alerts.append("DECODER SOURCE ENDED: no more passings will come; press f to finish the session")
         elif (link is not None and link.state.value == "connected" and health.seconds_since_packet is not None  # type: ignore[attr-defined]
-              and health.seconds_since_packet > STALE_PACKET_S):  # type: ignore[attr-defined]
+              and health.seconds_since_packet > SILENT_AFTER_S):  # type: ignore[attr-defined]
             alerts.append(f"DECODER SILENT for {health.seconds_since_packet:.0f} s: check the cable")  # type: ignore[attr-defined]
         for decoder_id, ranges in timing.missing_passings().items():
-            count = sum(last - first + 1 for first, last in ranges)
-            alerts.append(f"PASSINGS MISSING: decoder {decoder_id} never sent passing(s) {ranges_text(ranges)} ({count}); "
+            alerts.append(f"PASSINGS MISSING: decoder {decoder_id} never sent passing(s) {ranges_text(ranges)} "
+                          f"({numbers_in(ranges)}); "
                           "a lap across them reads too long -- i adds a crossing seen on camera")
         for unknown in model.unknown_now(model.known_transponders()):
             alerts.append(f"UNKNOWN TRANSPONDER {unknown.transponder}: {unknown.passings} passing(s), not counted "

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Label, OptionList
 from textual.widgets.option_list import Option
 
-from hardware.sequence import ranges_text
+from hardware.sequence import numbers_in, ranges_text
 from laptiming.app.adapter import ResultsStatus
 from laptiming.app.screens.day import DayScreen
 from laptiming.app.screens.dialogs import Confirm, ReasonPrompt, session_line
@@ -90,7 +90,7 @@ class ResultsScreen(Screen):
     def _show(self, session_id: int, result: SessionResult, status: ResultsStatus,
               missing: dict[int, list[tuple[int, int]]]) -> None:
         self._session_id, self._status = session_id, status
-        count = sum(last - first + 1 for ranges in missing.values() for first, last in ranges)
+        count = sum(numbers_in(ranges) for ranges in missing.values())
         self._missing = "" if not count else (
             f"{count} passing(s) never received ("
             + "; ".join(f"decoder {decoder_id}: {ranges_text(ranges)}" for decoder_id, ranges in missing.items())
