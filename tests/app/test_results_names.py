@@ -12,6 +12,18 @@ from tests.app.conftest import app_test, finished_with_keys, make_event, screen_
 SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
 
 
+async def provisional_results(app: LiveTimingApp, pilot) -> Label:
+    """Session 1 timed to its end and finished with keys, then the Results screen: its status line, once it reads
+    the provisional results."""
+    await timed_to_the_end(app, pilot)
+    await finished_with_keys(app, pilot)
+    await pilot.press("4")
+    await until(pilot, lambda: app.screen.id == "results", "the Results screen")
+    status = app.screen.query_one("#result-status", Label)
+    await until(pilot, lambda: "results provisional" in str(status.render()), "the results status")
+    return status
+
+
 @app_test
 async def test_results_status_and_the_official_question_name_the_session_shown(tmp_path: Path) -> None:
     """The sample day's session 1 is called "Session 2": the screen listed "Session 2" and said under it
@@ -19,12 +31,7 @@ async def test_results_status_and_the_official_question_name_the_session_shown(t
     db = make_event(tmp_path / "event.db", "Session 2", "Session 3")
     app = LiveTimingApp(Timing(db, SIM, enter_unknown=True), official="desk")
     async with app.run_test(size=(100, 30)) as pilot:
-        await timed_to_the_end(app, pilot)
-        await finished_with_keys(app, pilot)
-        await pilot.press("4")
-        await until(pilot, lambda: app.screen.id == "results", "the Results screen")
-        status = app.screen.query_one("#result-status", Label)
-        await until(pilot, lambda: "results provisional" in str(status.render()), "the results status")
+        status = await provisional_results(app, pilot)
         assert str(status.render()) == "session 1 (Session 2): results provisional"
         await pilot.press("o")
         await until(pilot, lambda: app.screen.query("#question"), "the question")
@@ -64,13 +71,8 @@ async def test_reopen_on_provisional_results_says_so_before_asking_why(tmp_path:
     db = make_event(tmp_path / "event.db", "Session 2")
     app = LiveTimingApp(Timing(db, SIM, enter_unknown=True), official="desk")
     async with app.run_test(size=(100, 30)) as pilot:
-        await timed_to_the_end(app, pilot)
-        await finished_with_keys(app, pilot)
-        await pilot.press("4")
-        await until(pilot, lambda: app.screen.id == "results", "the Results screen")
+        await provisional_results(app, pilot)
         results = app.screen
-        status = results.query_one("#result-status", Label)
-        await until(pilot, lambda: "results provisional" in str(status.render()), "the results status")
         await pilot.press("r")
         said = "session 1 (Session 2): results provisional, nothing to reopen (o makes them official)"
         await until(pilot, lambda: any(n.message == said for n in app._notifications), "said at once")
