@@ -100,6 +100,8 @@ def race_gap(car: CarTiming, car_penalty_us: int, ahead: CarTiming, ahead_penalt
 
     Lapped means ``ahead`` had completed more laps than the car by the time the car completed
     its last one; a car merely behind on the lead lap keeps its time gap when the leader crosses.
+    A car that has taken the flag is done: if ``ahead`` completed more laps in all (it took the
+    flag later, behind it on the road), the car finished those laps down.
     A car without a completed lap has nothing to compare, so no gap; nor has a car that was in
     front at that lap number (it left the pits first, or ``ahead`` has passed it since): its
     distance is not known until it crosses again, and a gap below zero read as ahead of the leader.
@@ -108,6 +110,8 @@ def race_gap(car: CarTiming, car_penalty_us: int, ahead: CarTiming, ahead_penalt
     ahead_laps = len(ahead.laps)
     if laps == 0 or ahead_laps < laps:
         return None
+    if car.finished and ahead_laps > laps:
+        return Gap(laps=ahead_laps - laps)
     car_crossing_us = car.laps[laps - 1].crossing_us
     ahead_done = bisect.bisect_right(ahead.laps, car_crossing_us, key=_crossing_of)
     if ahead_done > laps:

@@ -226,3 +226,26 @@ def test_the_flag_at_the_leaders_last_lap_is_the_same_in_every_form_and_kept_by_
             lap.crossing_us for lap in batch.laps if lap.car_id == leader.car_id)
     else:
         assert batch.finish_at_us is not None or not any(row.laps for row in batch.standings if row.status.classified)
+
+
+FINISHED_A_LAP_DOWN = [(1, 0), (2, 1), (3, 2), (1, 60), (2, 62), (3, 90), (1, 120), (2, 123), (1, 180), (3, 181), (2, 185)]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.permutations(range(len(FINISHED_A_LAP_DOWN))))
+def test_a_car_that_took_the_flag_a_lap_down_ahead_on_the_road_ends_a_lap_behind_in_every_form(order):
+    """Car 3 takes the flag (falling at 170) on lap 2 before car 2 finishes lap 3: whatever order the
+    passings arrive in, the fold ends with the batch's standings and car 3 is +1 L behind car 2."""
+    passings = [passing(t, T0 + at * S, n + 1) for n, (t, at) in enumerate(FINISHED_A_LAP_DOWN)]
+    arrival = [passings[i] for i in order]
+    setup = setup_for([1, 2, 3], session_type=SessionType.RACE, checkered_us=T0 + 170 * S)
+    batch = derive_session(arrival, setup)
+    assert derive_session_arrays(arrival, setup) == batch
+    initial = start(setup)
+    final, events = fold(initial, arrival)
+    assert final.standings == batch.standings
+    subscriber = Subscriber(initial)
+    subscriber.apply(events)
+    assert tuple(subscriber.standings()) == batch.standings
+    last = batch.standings[-1]
+    assert (last.number, last.interval.laps, last.gap.laps) == ("3", 1, 1)

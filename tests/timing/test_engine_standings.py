@@ -52,6 +52,28 @@ def test_race_ranks_by_laps_then_time_with_gaps_at_the_same_lap_and_lapped_cars(
     assert format_gap(rows["3"].interval) == "+58.000"  # not lapped by car 2, whose lap 3 came at 185.5
 
 
+def test_a_car_that_took_the_flag_a_lap_down_is_a_lap_behind_the_car_ahead_once_that_car_finishes():
+    # Checkered at 170: car 1 wins on lap 3 (180). Car 3 takes the flag on lap 2 (181), ahead on the road
+    # of car 2, which finishes lap 3 at 185.5. At the same lap number car 3 was 58 s behind car 2, but
+    # the race is over for both and car 2 finished a lap more: the interval is a lap, as the gap is.
+    crossings = (
+        [(1, T0 + t * S) for t in (0, 60, 120, 180)]
+        + [(2, T0 + t * S) for t in (1, 62, 123, 185.5)]
+        + [(3, T0 + t * S) for t in (2, 90, 181)]
+    )
+    crossings = [(t, int(time_us)) for t, time_us in crossings]
+    setup = setup_for([1, 2, 3], session_type=SessionType.RACE, checkered_us=T0 + 170 * S)
+    result = derive_session(numbered(crossings), setup)
+    rows = rows_by_number(result)
+    assert [row.number for row in result.standings] == ["1", "2", "3"]
+    assert {row.status for row in result.standings} == {CarStatus.FINISHED}
+    assert format_gap(rows["3"].gap) == "+1 L"
+    assert format_gap(rows["3"].interval) == "+1 L"
+    # While car 2 still runs (its lap 3 not yet done) car 3's interval is the time at lap 2, as before.
+    before = derive_session(numbered(crossings[:-4] + crossings[-3:]), setup)
+    assert format_gap(rows_by_number(before)["3"].interval) == "+58.000"
+
+
 def test_a_car_behind_on_the_lead_lap_keeps_its_time_gap_when_the_leader_crosses_first():
     # Car 2 completed lap 2 at 178, before the leader completed lap 3 (180): on the lead lap.
     crossings = [(1, T0 + t * S) for t in (0, 60, 120, 180)] + [(2, T0 + t * S) for t in (2, 90, 178)]
