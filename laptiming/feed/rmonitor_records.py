@@ -67,9 +67,18 @@ class TextLimit(enum.IntEnum):
     DESCRIPTION = 40
 
 
+# Latin letters that Unicode does not decompose into an ASCII letter and an accent, spelt as people
+# write them without the key (Łukasz is Lukasz, Weiß is Weiss), so a roster's names stay readable
+_LATIN_LETTERS = str.maketrans({
+    "Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "Ð": "D", "ð": "d", "Þ": "Th", "þ": "th",
+    "ß": "ss", "ẞ": "SS", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "ı": "i", "Ħ": "H", "ħ": "h",
+    "Ŧ": "T", "ŧ": "t", "Ŋ": "N", "ŋ": "n", "ĸ": "k", "‘": "'", "’": "'", "‚": "'", "“": "'", "”": "'",
+    "„": "'", "–": "-", "—": "-"})
+
+
 def text(value: str | None, limit: int | None = None) -> str:
     """A quoted text field (``None`` is ``""``): ASCII only, no inner quote, cut to ``limit``."""
-    cleaned = (value or "").replace('"', "'").replace("\r", " ").replace("\n", " ")
+    cleaned = (value or "").replace('"', "'").replace("\r", " ").replace("\n", " ").translate(_LATIN_LETTERS)
     # accents dropped, not the letter (Chloé is Chloe on the board); what has no ASCII letter becomes "?"
     bare = "".join(c for c in unicodedata.normalize("NFKD", cleaned) if not unicodedata.combining(c))
     cleaned = bare.encode("ascii", "replace").decode("ascii")

@@ -177,3 +177,53 @@ def test_the_race_clock_stands_while_the_recorder_cannot_hear_its_decoder(tmp_pa
             client.close()
         finally:
             assert stop(feed) == 0
+
+
+ROSTER_PLAN = """\
+[event]
+name = "Accents day"
+
+[[days]]
+date = "2026-06-13"
+start = "08:00"
+end = "09:00"
+
+[sessions]
+length_minutes = 15
+changeover_minutes = 5
+capacity = 3
+
+[drivers]
+runs = 1
+min_rest_minutes = 40
+"""
+
+
+def test_a_rosters_names_reach_the_board_spelt_without_accents_not_as_question_marks(tmp_path: Path) -> None:
+    """Łukasz Małecki and Søren Weiß came from the roster to the board as "?ukasz Ma?ecki" and "S?ren Wei?":
+    letters Unicode does not split into a letter and an accent are now spelt as they are typed without them."""
+    entries = tmp_path / "entries.csv"
+    entries.write_text("driver_id,driver,car_id,car_number,transponder,car_class,skill,group,available_from,"
+                       "available_until,runs\n"
+                       "D1,Łukasz Małecki,C1,7,3100222,Standard,,,,,\n"
+                       "D2,Søren Weiß,C2,8,3100259,Standard,,,,,\n"
+                       "D3,Chloé Ðorđević,C3,9,3100296,Standard,,,,,\n", encoding="utf-8")
+    (tmp_path / "plan.toml").write_text(ROSTER_PLAN, encoding="utf-8")
+    db = tmp_path / "event.db"
+    schedule = subprocess.run([sys.executable, "-m", "laptiming", "schedule", str(entries), "--plan",
+                               str(tmp_path / "plan.toml"), "--out", str(tmp_path / "roster.csv"), "--db", str(db)],
+                              capture_output=True, text=True, timeout=120)
+    assert schedule.returncode == 0, schedule.stderr
+    feed, port = start_feed(db)
+    try:
+        client = RMonitorClient(port)
+        record = subprocess.run([sys.executable, "-m", "laptiming", "record", "sim://?from-db=1&speed=100&minutes=3",
+                                 "--db", str(db), "--session", "Session 1"], capture_output=True, text=True,
+                                timeout=120)
+        assert record.returncode == 0, record.stderr
+        lines = client.read_until(finish_beats_after(0))
+        names = {fields(line)[1]: (fields(line)[4], fields(line)[5]) for line in lines if line.startswith("$A,")}
+        assert names == {"7": ("Lukasz", "Malecki"), "8": ("Soren", "Weiss"), "9": ("Chloe", "Dordevic")}
+        client.close()
+    finally:
+        assert stop(feed) == 0

@@ -104,4 +104,5 @@ def test_text_cannot_break_the_record() -> None:
     assert line == '$A,"12","12",5,"Jean \'JJ\'","O\'Neil  X","",1'
     assert rec.competitor("1", "1", 1, "Maximilian", "", "", 1).split(",")[4] == '"Maximilia"'
     assert rec.car_class(1, "Ä" * 50) == '$C,1,"' + "A" * 40 + '"'
-    assert rec.competitor("7", "7", 1, "Chloé", "Øster-Müller", "", 1) == '$A,"7","7",1,"Chloe","?ster-Muller","",1'
+    assert rec.competitor("7", "7", 1, "Chloé", "Øster-Müller", "", 1) == '$A,"7","7",1,"Chloe","Oster-Muller","",1'
+    assert rec.competitor("7", "7", 1, "Chloé", "灯", "", 1).endswith('"Chloe","?","",1')  # no Latin letter at all
