@@ -327,7 +327,7 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
         transponder = unknown[0].transponder if unknown else not_entered[0] if not_entered else None
         number = self.car_numbers.get(not_entered[0]) if not_entered else None
         self.push_screen(WalkUpForm(record.session_id, record.name, self.timing.read_time, transponder, number),
-                         self._walked_up)
+                         functools.partial(self._walked_up, record.name))
 
     def on_walk_up_requested(self, message: WalkUpRequested) -> None:
         """The walk-up form passed its own checks: the service enters the car."""
@@ -344,14 +344,16 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
             return
         self.call_from_thread(form.dismiss, result)
 
-    def _walked_up(self, result: WalkUpResult | None) -> None:
+    def _walked_up(self, session_name: str, result: WalkUpResult | None) -> None:
+        """Say what was entered where, by the session's name as the header and the form show it."""
         if result is not None:
             if self.timing.state is not None:
                 self.model.resync(self.timing.state)
             same_name = f"; a new driver {result.driver}, the event also has {' and '.join(result.same_name)}" \
                 if result.same_name else ""
             moved = f"; transponder moved from car {result.moved_from}" if result.moved_from else ""
-            self.notify(f"car entered in session {result.session_id}"
+            who = f" ({result.driver})" if result.driver else ""
+            self.notify(f"car {result.number}{who} entered in {session_name}"
                         + (" (new car)" if result.car_made else "") + moved + same_name,
                         timeout=8 if same_name or moved else 5)
 

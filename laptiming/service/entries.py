@@ -94,6 +94,7 @@ class WalkUpResult:
     driver_made: bool = False
     same_name: tuple[str, ...] = ()
     moved_from: str = ""  # the number of the car the transponder was taken from (with a from time), if any
+    number: str = ""  # the car's number, as entered
 
 
 def _current_car(db: Database, transponder: int) -> int | None:
@@ -207,7 +208,7 @@ def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by:
         append_control(db, session_id, ControlAction.ENTER, made_by,
                        f"{reason}: car {entry.number} ({what}), transponder {entry.transponder}")
         return WalkUpResult(session_id, car_id, car_made, assigned, was_entered, driver, driver_made,
-                            _same_name(db, driver) if driver_made else (), owner_number)
+                            _same_name(db, driver) if driver_made else (), owner_number, entry.number)
 
 
 FROM_DB_OPTION = "from-db"  # sim://?from-db=1: the simulator drives the session's entries

@@ -54,6 +54,9 @@ async def test_walk_up_form_enters_the_car_and_it_is_timed_by_name(event_db: Pat
         await pilot.press(*"42", "enter", *"Grace Hopper", "enter", *"Cup", "enter", "enter")
         await until(pilot, lambda: app.screen is not form, "the form closed")
         assert ("42", "Grace Hopper", "Cup") in _entries(event_db)
+        # said by the session's name, as the header and the form say it (it said "car entered in session 1")
+        await until(pilot, lambda: [n.message for n in app._notifications]
+                    == ["car 42 (Grace Hopper) entered in Practice 1 (new car)"], "the confirmation")
         table = app.screen_named("live").query_one(StandingsTable)
         await until(pilot, lambda: any(row.number == "42" for row in app.model.rows.values()), "car 42 timed")
         car = next(row for row in app.model.rows.values() if row.number == "42")
