@@ -102,7 +102,9 @@ def _phase_text(phase: str, timing: bool, decoder: str | None = None) -> str:
         return phase.upper()
     if not timing:
         return "TIMING STOPPED"
-    return phase.upper() if decoder in (None, DecoderLink.CONNECTED.value) else f"DECODER {decoder}".upper()
+    if decoder in (None, DecoderLink.CONNECTED.value):
+        return phase.upper()
+    return "DECODER SOURCE ENDED" if decoder == DecoderLink.ENDED.value else f"DECODER {decoder}".upper()
 
 
 def _holder(number: str, driver: str | None) -> str:

@@ -21,7 +21,8 @@ class DecoderLink(enum.Enum):
 
     CONNECTED = "connected"  # connected, and heard within SILENT_AFTER_S
     SILENT = "silent"  # connected, but nothing heard for longer (a cable cut between decoder and loop)
-    DISCONNECTED = "disconnected"  # reconnecting (the first connection failed too), or the source ended
+    DISCONNECTED = "disconnected"  # reconnecting (the first connection failed too)
+    ENDED = "ended"  # the source ended (a capture read to its end, a simulator's last car): nothing more will come
 
     @property
     def heard(self) -> bool:
@@ -38,6 +39,8 @@ def decoder_link(status: LinkStatus | None, connected_ns: int | None, now_ns: in
     """
     if status is None or status.state is LinkState.CONNECTING:
         return None
+    if status.state is LinkState.ENDED:
+        return DecoderLink.ENDED
     if status.state is not LinkState.CONNECTED:
         return DecoderLink.DISCONNECTED
     quiet_since = max(status.last_packet_ns or 0, connected_ns or 0)

@@ -45,7 +45,7 @@ def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | Non
     """A session's header: name, type, phase, flag, the race time at the latest passing (decoder time since the
     green), the race clock now in whole seconds (``clock_us``; else as at the latest passing), ``timing``:
     whether a recorder times it now (a running session nobody times shows stale standings), and ``decoder``:
-    what that recorder hears from its decoder (``connected``, ``silent``, ``disconnected``; null: not said)."""
+    what that recorder hears from its decoder (``connected``, ``silent``, ``disconnected``, ``ended``; null: not said)."""
     duration = record.rules.duration_us
     remaining = None if duration is None or elapsed_us is None else max(0, duration - elapsed_us)
     clock_us = elapsed_us if clock_us is None else clock_us

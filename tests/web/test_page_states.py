@@ -175,3 +175,37 @@ def test_once_a_session_has_finished_the_page_names_the_one_planned_next_above_i
             expect(page.locator("#next-session")).to_be_hidden()
     finally:
         server.stop()
+
+
+def test_a_decoder_source_that_ended_is_said_as_ended_not_as_a_decoder_the_recorder_waits_for(tmp_path: Path) -> None:
+    """A capture replayed in the app to its end: the app said DECODER SOURCE ENDED, no more passings will come, while
+    the page said "decoder disconnected: the recorder is waiting for it" (and so did the board and ``/api/session``)."""
+    import json
+    import urllib.request
+
+    from playwright.sync_api import expect
+
+    from laptiming.service import Recording, RecordingRequest
+    from laptiming.service.decoder_link import DecoderLink
+    from laptiming.service.lock import lock_holder
+
+    db_path = tmp_path / "event.db"
+    recording = Recording.start(RecordingRequest(db_path, "Practice 1", "sim://?cars=3&seed=5&speed=0&minutes=3",
+                                                 enter_unknown=True))
+    server = WebServer(db_path, "127.0.0.1", 0).start()
+    try:
+        for _ in recording.notices():  # to the source's end; the session is left running, as the app leaves it
+            pass
+        with phone_page() as page:
+            page.goto(server.url)
+            expect(page.locator("#link-state")).to_have_text("decoder source ended", timeout=WAIT_MS)
+            expect(page.locator("#standings-note")).to_contain_text("no more passings will come")
+            expect(page.locator("#session-type")).to_have_text("practice · decoder source ended")
+            page.screenshot(path=str(tmp_path / "decoder-source-ended.png"))
+        with urllib.request.urlopen(server.url + "api/session") as response:
+            assert json.load(response)["decoder"] == "ended"
+        holder = lock_holder(db_path, recording.session_id)
+        assert holder is not None and holder.decoder is DecoderLink.ENDED and not holder.hears_decoder
+    finally:
+        server.stop()
+        recording.close(finish=False)

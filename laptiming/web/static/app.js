@@ -35,8 +35,15 @@ function decoderDown(session) {
 }
 
 function decoderWords(session) {
-  return session.decoder === "silent" ? "decoder silent" : "decoder disconnected";
+  return session.decoder === "silent" ? "decoder silent"
+    : session.decoder === "ended" ? "decoder source ended" : "decoder disconnected";
 }
+
+// Why the standings stand while the recorder cannot hear its decoder, as the timing desk's screen says it.
+const DECODER_NOTES = {
+  silent: "The decoder is connected but silent: check the cable to the loop. ",
+  ended: "The decoder's source has ended: no more passings will come until the session is finished. ",
+};
 
 // The one planned next, from the day's plan: "Next: Session 3 at 10:20".
 function nextText(next) {
@@ -163,9 +170,8 @@ function render() {
     $("standings-note").textContent = "Timing has stopped: nobody is timing this session now. " +
       "These are the standings at its last passing.";
   } else if (decoderDown(live.session)) {
-    $("standings-note").textContent = (live.session.decoder === "silent"
-      ? "The decoder is connected but silent: check the cable to the loop. "
-      : "The decoder is disconnected: the recorder is waiting for it. ") +
+    $("standings-note").textContent = (DECODER_NOTES[live.session.decoder] ||
+      "The decoder is disconnected: the recorder is waiting for it. ") +
       "These are the standings at its last passing.";
   } else if (!live.session && live.next) {
     $("standings-note").textContent = "No session has run yet.";
