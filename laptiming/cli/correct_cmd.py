@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 
-from laptiming.cli.session_args import (TypedAs, positive_seconds, say_if_far, seconds, session_report, store_command,
-                                        typed_as)
+from laptiming.cli.session_args import (TypedAs, positive_seconds, say_if_far, seconds, session_ref, session_report,
+                                        store_command, typed_as)
 from laptiming.engine import CarStatus
 from laptiming.service.clocktime import session_decoder_time
 from laptiming.service.control import reopen_results
@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``correct`` and its actions."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", required=True, help="event database")
-    common.add_argument("--session", type=int, required=True, metavar="ID")
+    common.add_argument("--session", type=session_ref, required=True, metavar="ID|NAME")
     common.add_argument("--by", required=True, metavar="WHO", help="who makes the correction")
     common.add_argument("--reason", required=True, metavar="WHY", help="why (kept with the results)")
     common.add_argument("--reopen", action="store_true",

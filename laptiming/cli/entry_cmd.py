@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from laptiming.cli.session_args import positive_int, say_if_far, store_command
+from laptiming.cli.session_args import positive_int, say_if_far, session_ref, store_command
 from laptiming.service.clocktime import event_decoder_time
 from laptiming.service.entries import WalkUpEntry, enter_walk_up
 from laptiming.store import get_session, open_event_db
@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = entry.add_subparsers(dest="entry_action", metavar="ACTION", required=True)
     add = actions.add_parser("add", help="car made if new, transponder assigned, entered in the session")
     add.add_argument("--db", required=True, help="event database")
-    add.add_argument("--session", type=int, required=True, metavar="ID")
+    add.add_argument("--session", type=session_ref, required=True, metavar="ID|NAME")
     add.add_argument("--number", required=True, metavar="N", help="the car's number")
     add.add_argument("--driver", required=True, metavar="NAME", help="who drives it in this session")
     add.add_argument("--class", dest="car_class", metavar="C", help="the car's class")

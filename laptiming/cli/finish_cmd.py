@@ -16,7 +16,8 @@ from __future__ import annotations
 import argparse
 
 from laptiming.cli.flag_cmd import decoder_time_text
-from laptiming.cli.session_args import TypedAs, say_if_far, session_report, session_result, store_command, typed_as
+from laptiming.cli.session_args import (TypedAs, say_if_far, session_ref, session_report, session_result, store_command,
+                                        typed_as)
 from laptiming.errors import InputError
 from laptiming.service.clocktime import session_decoder_time
 from laptiming.service.control import confirm_results, finish_session, reopen_results, resume_timing
@@ -30,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``finish``."""
     finish = subparsers.add_parser("finish", help="finish a session (checkered flag, results), or confirm its results")
     finish.add_argument("--db", required=True, help="event database")
-    finish.add_argument("--session", type=int, required=True, metavar="ID")
+    finish.add_argument("--session", type=session_ref, required=True, metavar="ID|NAME")
     finish.add_argument("--at", "--at-us", dest="at", metavar="TIME", action=TypedAs,
                         help="checkered flag: decoder µs or a time of day on the decoder clock "
                              "(default: the one shown, else now)")

@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import getpass
 
-from laptiming.cli.session_args import TypedAs, say_if_far, session_report, session_result, store_command, typed_as
+from laptiming.cli.session_args import (TypedAs, say_if_far, session_ref, session_report, session_result, store_command,
+                                        typed_as)
 from laptiming.service.clocktime import WALL_CLOCK_FROM_US, session_decoder_time
 from laptiming.service.control import Flag, show_flag
 from laptiming.store import get_session, open_event_db
@@ -31,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     flag = subparsers.add_parser("flag", help="show a session's green, yellow, red or checkered flag")
     flag.add_argument("which", choices=[f.value for f in Flag])
     flag.add_argument("--db", required=True, help="event database")
-    flag.add_argument("--session", type=int, required=True, metavar="ID")
+    flag.add_argument("--session", type=session_ref, required=True, metavar="ID|NAME")
     flag.add_argument("--at-us", "--at", dest="at_us", metavar="TIME", action=TypedAs,
                       help="when: decoder µs or a time of day on the decoder clock (09:07:48.791); "
                            "default: now, through the decoder clock's learned offset")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from laptiming.cli.session_args import positive_int, store_command
+from laptiming.cli.session_args import positive_int, session_ref, store_command
 from laptiming.errors import InputError
 
 # The printouts (reportlab, matplotlib, python-escpos) load only when a print command runs, so every
@@ -25,7 +25,8 @@ def _outputs(parser: argparse.ArgumentParser, allowed: tuple[str, ...]) -> None:
 
 def _db_session(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", required=True, help="event database")
-    parser.add_argument("--session", type=int, metavar="ID", help="session id (default: the latest finished session)")
+    parser.add_argument("--session", type=session_ref, metavar="ID|NAME",
+                        help="session id or name (default: the latest finished session)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from laptiming.cli.session_args import chosen_session, session_report, session_result, store_command
+from laptiming.cli.session_args import chosen_session, session_ref, session_report, session_result, store_command
 from laptiming.export import (
     KINDS,
     correction_rows,
@@ -24,14 +24,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export = subparsers.add_parser("export", help="laps, results, passings or corrections of a session as CSV/JSON")
     export.add_argument("kind", choices=KINDS)
     export.add_argument("--db", required=True, help="event database")
-    export.add_argument("--session", type=int, metavar="ID", help="session id (default: the newest session)")
+    export.add_argument("--session", type=session_ref, metavar="ID|NAME", help="session id or name (default: the newest session)")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument("--out", metavar="FILE", help="write here (whole file or nothing) instead of stdout")
     export.set_defaults(handler=export_command)
 
     results = subparsers.add_parser("results", help="print a session's standings and its corrections")
     results.add_argument("--db", required=True, help="event database")
-    results.add_argument("--session", type=int, metavar="ID", help="session id (default: the newest session)")
+    results.add_argument("--session", type=session_ref, metavar="ID|NAME", help="session id or name (default: the newest session)")
     results.set_defaults(handler=results_command)
 
     sessions = subparsers.add_parser("sessions", help="list the sessions in an event database")

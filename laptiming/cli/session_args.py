@@ -14,6 +14,7 @@ from laptiming import engine
 from laptiming.engine import SessionResult, SessionRules, SessionType
 from laptiming.report import format_result
 from laptiming.service.clocktime import DecoderTime
+from laptiming.errors import InputError
 from laptiming.store import (
     SessionRecord,
     get_session,
@@ -21,6 +22,7 @@ from laptiming.store import (
     load_corrections,
     load_passings,
     load_setup,
+    open_event_db,
     store_error,
 )
 from laptiming.store.gaps import journal_gaps
@@ -51,6 +53,42 @@ def session_name(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError(f"must not be blank: {text!r}")
     return text
+
+
+class SessionName(str):
+    """A session given by name (``--session "Session 26"``, as the roster and the day's list call it)."""
+
+
+def session_ref(text: str) -> int | SessionName:
+    """argparse type: a session's id (``19``) or its name (``"Session 26"``), looked up when the command runs.
+
+    A roster's sessions are named by slot ("Session 26" may be id 19): a driver's itinerary and the paddock
+    sheets give the name, and the name is taken as such rather than refused as not a number."""
+    if text.strip().isdigit():
+        return int(text)
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must not be blank: {text!r}")
+    return SessionName(text)
+
+
+def resolve_session_name(args: argparse.Namespace) -> None:
+    """Put the id of a ``--session`` given by name in its place; one clear error when no session, or several,
+    have that name (nothing is written)."""
+    name = getattr(args, "session", None)
+    if not isinstance(name, SessionName):
+        return
+    db = open_event_db(args.db, readonly=True)
+    try:
+        ids = [int(row[0]) for row in db.execute("SELECT id FROM sessions WHERE name = ? ORDER BY id", [str(name)])]
+    finally:
+        db.close()
+    if not ids:
+        raise InputError(f"no session named {str(name)!r} in {args.db} (`laptiming sessions --db {args.db}` lists "
+                         "each session's id and name)")
+    if len(ids) > 1:
+        raise InputError(f"{len(ids)} sessions are named {str(name)!r} in {args.db} "
+                         f"(ids {', '.join(map(str, ids))}): give --session ID")
+    args.session = ids[0]
 
 
 def _whole_number(text: str) -> int:
@@ -179,6 +217,7 @@ def store_command(handler: Callable[[argparse.Namespace], int]) -> Callable[[arg
     @functools.wraps(handler)
     def run(args: argparse.Namespace) -> int:
         try:
+            resolve_session_name(args)
             return handler(args)
         except sqlite3.Error as err:
             raise store_error(getattr(args, "db", "the database"), err) from err

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from laptiming.cli.session_args import say_if_far, store_command
+from laptiming.cli.session_args import say_if_far, session_ref, store_command
 from laptiming.service.clocktime import event_decoder_time
 from laptiming.service.control import require_no_official_change
 from laptiming.service.entries import check_transponder, transponder_history
@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     move.add_argument("--from-us", "--from", dest="from_us", metavar="TIME",
                       help="when the move takes effect: decoder µs, or a time of day on the decoder clock "
                            "(default: from the start of the event)")
-    move.add_argument("--session", type=int, metavar="ID",
+    move.add_argument("--session", type=session_ref, metavar="ID|NAME",
                       help="whose passings give the day of a time of day (default: the newest session with passings)")
     move.add_argument("--by", required=True, metavar="WHO", help="who moves it")
     move.add_argument("--reason", required=True, metavar="WHY", help="why (kept with the assignment)")
