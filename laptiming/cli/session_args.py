@@ -14,7 +14,6 @@ from laptiming import engine
 from laptiming.engine import SessionResult, SessionRules, SessionType
 from laptiming.report import format_result
 from laptiming.service.clocktime import DecoderTime
-from laptiming.errors import InputError
 from laptiming.store import (
     SessionRecord,
     get_session,
@@ -23,6 +22,7 @@ from laptiming.store import (
     load_passings,
     load_setup,
     open_event_db,
+    session_named,
     store_error,
 )
 from laptiming.store.gaps import journal_gaps
@@ -79,16 +79,9 @@ def resolve_session_name(args: argparse.Namespace) -> None:
         return
     db = open_event_db(args.db, readonly=True)
     try:
-        ids = [int(row[0]) for row in db.execute("SELECT id FROM sessions WHERE name = ? ORDER BY id", [str(name)])]
+        args.session = session_named(db, str(name)).session_id
     finally:
         db.close()
-    if not ids:
-        raise InputError(f"no session named {str(name)!r} in {args.db} (`laptiming sessions --db {args.db}` lists "
-                         "each session's id and name)")
-    if len(ids) > 1:
-        raise InputError(f"{len(ids)} sessions are named {str(name)!r} in {args.db} "
-                         f"(ids {', '.join(map(str, ids))}): give --session ID")
-    args.session = ids[0]
 
 
 def _whole_number(text: str) -> int:

@@ -40,6 +40,7 @@ from laptiming.store.sessions import (
     latest_session,
     list_sessions,
     load_setup,
+    session_named,
     update_session,
 )
 from laptiming.store.writer import JournalWriter
@@ -71,6 +72,7 @@ __all__ = [
     "journal_passing",
     "latest_session",
     "list_sessions",
+    "session_named",
     "load_corrections",
     "load_passings",
     "load_setup",

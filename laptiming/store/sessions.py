@@ -134,6 +134,19 @@ def find_session(db: Database, name: str, phases: tuple[SessionPhase, ...]) -> S
     return _record(rows[0]) if rows else None
 
 
+def session_named(db: Database, name: str) -> SessionRecord:
+    """The one session with this name (a roster names sessions by slot: "Session 26" may be id 19); an
+    :class:`InputError` when no session, or several, have it."""
+    rows = list(db.query("SELECT * FROM sessions WHERE name = ? ORDER BY id", [name]))
+    if not rows:
+        raise InputError(f"no session named {name!r} in {db_name(db)} (`laptiming sessions --db {db_name(db)}` "
+                         "lists each session's id and name)")
+    if len(rows) > 1:
+        raise InputError(f"{len(rows)} sessions are named {name!r} in {db_name(db)} "
+                         f"(ids {', '.join(str(row['id']) for row in rows)}): give --session ID")
+    return _record(rows[0])
+
+
 def list_sessions(db: Database) -> list[SessionRecord]:
     """Every session, oldest first."""
     return [_record(row) for row in db.query("SELECT * FROM sessions ORDER BY id")]
