@@ -13,9 +13,10 @@ Registration and car numbers are never cut (a cut number names another car).
 from __future__ import annotations
 
 import enum
-import unicodedata
 from collections.abc import Iterable
 from datetime import date as Date
+
+from anyascii import anyascii
 
 US_PER_MS = 1_000
 MS_PER_SECOND = 1_000
@@ -67,21 +68,13 @@ class TextLimit(enum.IntEnum):
     DESCRIPTION = 40
 
 
-# Latin letters that Unicode does not decompose into an ASCII letter and an accent, spelt as people
-# write them without the key (Łukasz is Lukasz, Weiß is Weiss), so a roster's names stay readable
-_LATIN_LETTERS = str.maketrans({
-    "Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "Ð": "D", "ð": "d", "Þ": "Th", "þ": "th",
-    "ß": "ss", "ẞ": "SS", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "ı": "i", "Ħ": "H", "ħ": "h",
-    "Ŧ": "T", "ŧ": "t", "Ŋ": "N", "ŋ": "n", "ĸ": "k", "‘": "'", "’": "'", "‚": "'", "“": "'", "”": "'",
-    "„": "'", "–": "-", "—": "-"})
-
-
 def text(value: str | None, limit: int | None = None) -> str:
-    """A quoted text field (``None`` is ``""``): ASCII only, no inner quote, cut to ``limit``."""
-    cleaned = (value or "").replace('"', "'").replace("\r", " ").replace("\n", " ").translate(_LATIN_LETTERS)
-    # accents dropped, not the letter (Chloé is Chloe on the board); what has no ASCII letter becomes "?"
-    bare = "".join(c for c in unicodedata.normalize("NFKD", cleaned) if not unicodedata.combining(c))
-    cleaned = bare.encode("ascii", "replace").decode("ascii")
+    """A quoted text field (``None`` is ``""``): ASCII only, no inner quote, cut to ``limit``.
+
+    The wire is ASCII: each name is spelt in Latin letters as anyascii spells it (Chloé is Chloe, Weiß
+    Weiss, Łukasz Lukasz, Сергей Sergey, 张伟 ZhangWei), never turned into question marks."""
+    spelt = anyascii((value or "").replace("\r", " ").replace("\n", " "))
+    cleaned = spelt.replace('"', "'")
     return f'"{cleaned[:limit] if limit else cleaned}"'
 
 

@@ -11,6 +11,7 @@ import enum
 import textwrap
 from collections.abc import Iterable
 
+from anyascii import anyascii
 from escpos.escpos import Escpos
 from escpos.printer import Dummy
 
@@ -40,15 +41,24 @@ class PaperWidth(enum.Enum):
         return RECEIPT_58 if self is PaperWidth.MM58 else RECEIPT_80
 
 
+def printable(printer: Escpos, text: str) -> str:
+    """The text with each letter none of the printer's code pages has (Chinese, Japanese, Korean) spelt in
+    Latin letters by anyascii: python-escpos sends a line with a Chinese character in GB18030, which a
+    Western receipt printer prints as garbage, accented letters and all, and kana as '?'."""
+    encoder = printer.magic.encoder
+    return "".join(c if c.isascii() or encoder.find_suitable_encoding(c) else anyascii(c) for c in text)
+
+
 def _wrapped(printer: Escpos, text: str, columns: int) -> None:
     """A line that must be read whole (the event, the driver, how final the results are), wrapped to the paper, never cut."""
-    for line in textwrap.wrap(text, columns) or [""]:
+    for line in textwrap.wrap(printable(printer, text), columns) or [""]:
         printer.textln(line)
 
 
-def _pair(label: str, value: str, columns: int) -> list[str]:
+def _pair(printer: Escpos, label: str, value: str, columns: int) -> list[str]:
     """A key figure: its label, then its value wrapped under itself (a long class or reason is never cut)."""
-    return textwrap.wrap(value, columns, initial_indent=f"{label:<12}", subsequent_indent=" " * 12) or [label]
+    return textwrap.wrap(printable(printer, value), columns, initial_indent=f"{label:<12}",
+                         subsequent_indent=" " * 12) or [label]
 
 
 def print_slip(printer: Escpos, slip: Slip, paper: PaperWidth, charts: Charts) -> None:
@@ -68,7 +78,7 @@ def print_slip(printer: Escpos, slip: Slip, paper: PaperWidth, charts: Charts) -
     _wrapped(printer, f"#{slip.car}  {slip.car_class}", columns)
     printer.set(bold=False)
     for label, value in slip.facts():
-        for line in _pair(label, value, columns):
+        for line in _pair(printer, label, value, columns):
             printer.textln(line)
     printer.textln(rule)
     printer.textln(f"{'Lap':>4}  {'Time':>9}")

@@ -105,4 +105,7 @@ def test_text_cannot_break_the_record() -> None:
     assert rec.competitor("1", "1", 1, "Maximilian", "", "", 1).split(",")[4] == '"Maximilia"'
     assert rec.car_class(1, "Ä" * 50) == '$C,1,"' + "A" * 40 + '"'
     assert rec.competitor("7", "7", 1, "Chloé", "Øster-Müller", "", 1) == '$A,"7","7",1,"Chloe","Oster-Muller","",1'
-    assert rec.competitor("7", "7", 1, "Chloé", "灯", "", 1).endswith('"Chloe","?","",1')  # no Latin letter at all
+    # names in other scripts are spelt in Latin letters, never question marks (the wire is ASCII)
+    assert rec.competitor("7", "7", 1, "Сергей", "Иванов", "", 1).endswith('"Sergey","Ivanov","",1')
+    assert rec.competitor("7", "7", 1, "Wei", "张", "", 1).endswith('"Wei","Zhang","",1')
+    assert rec.competitor("7", "7", 1, "Ana", "“Speedy” O’Neill", "", 1).endswith(""""Ana","'Speedy' O'Neill","",1""")

@@ -186,6 +186,18 @@ def test_escpos_slip_prints_a_long_driver_name_and_class_whole(day_db: Path) -> 
         assert f"#2  {car_class}" in printed
 
 
+def test_escpos_slip_spells_a_name_no_code_page_has_in_latin_letters(day_db: Path) -> None:
+    """A Chinese name made python-escpos send its whole line in GB18030 (a Western printer prints that as
+    garbage, and the line's accented letters with it); Japanese kana went out as '?'. Such letters are now
+    spelt in Latin letters, and the rest of the line keeps its code page."""
+    (slip,) = session_slips(load_session_sheet(day_db, RACE_SESSION), car_number="2")
+    job = slips_job([replace(slip, driver="Chloé 张伟", car_class="ヤマダ")], PaperWidth.MM80)
+    assert "Chloé".encode("gb18030") not in job
+    lines = _text_runs(job)
+    assert "Chloé ZhangWei" in lines  # é from the printer's code page 437, as before
+    assert "#2  yamada" in lines
+
+
 def test_a_slip_says_why_its_car_is_not_classified(capsys, day_copy: Path, tmp_path: Path) -> None:
     """A disqualified driver's slip said only 'DSQ (12 cars)'; the reason was on the results sheet alone. The
     reason and a long class wrap on a receipt (a key figure was cut at the paper's width)."""
