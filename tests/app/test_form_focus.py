@@ -60,3 +60,22 @@ async def test_the_focused_field_stands_out_and_the_highlight_follows_enter(even
         await pilot.press("x", "enter")  # Enter moves down to the next field
         await until(pilot, lambda: app.focused is not first, "the next field focused")
         _assert_only_focused_stands_out(form)
+
+
+@pytest.mark.parametrize("which", ["correction", "walk-up"])
+@app_test
+async def test_enter_with_a_needed_field_blank_moves_to_that_field(event_db: Path, which: str) -> None:
+    """The form said 'needed: Status' and left the cursor on the reason, so what came next was typed there."""
+    app = LiveTimingApp(Timing(event_db, SIM), official="desk")
+    async with app.run_test(size=(100, 30)) as pilot:
+        if which == "correction":
+            form, blank, last = CorrectionForm("status", {"car": "206"}), "field-status", "field-reason"
+        else:
+            form, blank, last = WalkUpForm(1, "Practice 1", app.timing.read_time, 3999907, "7"), "walkup-driver", \
+                "walkup-transponder"
+        app.push_screen(form)
+        await until(pilot, lambda: app.screen is form and app.focused is not None, "the form, a field focused")
+        form.set_focus(form.query_one(f"#{last}", Input))
+        await pilot.press("x", "enter")
+        await until(pilot, lambda: app.focused is not None and app.focused.id == blank, f"{blank} focused")
+        assert app.screen is form

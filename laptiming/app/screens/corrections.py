@@ -165,9 +165,10 @@ class CorrectionForm(OnceModal[CorrectionTyped | None]):
     def _record(self, typed: dict[str, str]) -> None:
         """Check what was typed; send the correction, or say what is wrong (the form stays open)."""
         values = self.values(typed)
-        missing = [f.label for f in (*self.kind.fields, Field("reason", "Reason")) if f.required and not values[f.key].strip()]
+        missing = [f for f in (*self.kind.fields, Field("reason", "Reason")) if f.required and not values[f.key].strip()]
         if missing:
-            self._error(f"needed: {', '.join(missing)}")
+            self._error(f"needed: {', '.join(f.label for f in missing)}")
+            self.set_focus(self.query_one(f"#field-{missing[0].key}", Input))  # where the official types next
             return
         try:
             request = self.kind.build(values, self.read_time)

@@ -128,10 +128,14 @@ class WalkUpForm(OnceModal[WalkUpResult | None]):
         """Check what was typed; ask the service to enter the car, or say what is wrong (the form stays open)."""
         if self.asking:  # Enter Enter: the second one arrived before the first was answered
             return
+        values = self.values(typed)
         try:
-            entry = entry_from(self.values(typed), self.read_time)
+            entry = entry_from(values, self.read_time)
         except ValueError as err:
             self.show_error(str(err))
+            blank = next((f.key for f in FIELDS if f.required and not values[f.key].strip()), None)
+            if blank is not None:  # where the official types next
+                self.set_focus(self.query_one(f"#walkup-{blank}", Input))
             return
         self.show_error("")
         self.asking = True
