@@ -13,7 +13,7 @@ from laptiming.engine import Lap, StandingRow
 from laptiming.errors import InputError
 from laptiming.printouts.data import EventDay, SessionSheet
 from laptiming.printouts.stats import LapStats, improvements, lap_stats
-from laptiming.printouts.text import STATE_WORDS, classified, clock_time, times_stand
+from laptiming.printouts.text import STATE_WORDS, classified, clock_time, name_order, times_stand
 
 DriverKey = tuple[str, str]
 """("driver", id) for a named driver, ("car", number) for a car entered without one."""
@@ -97,7 +97,7 @@ def build_days(day: EventDay, keys: Iterable[DriverKey] | None = None) -> list[D
     for car_class, entries in bests.items():
         for place, (_, key) in enumerate(sorted(entries), start=1):
             ranks[key] = (place, len(entries))
-    chosen = list(keys) if keys is not None else sorted(all_runs, key=lambda k: _name(day, k, all_runs[k]).lower())
+    chosen = list(keys) if keys is not None else sorted(all_runs, key=lambda k: name_order(_name(day, k, all_runs[k])))
     days = []
     for key in chosen:
         if key not in all_runs:

@@ -15,7 +15,7 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spa
 from laptiming.engine.standings import number_key
 from laptiming.errors import InputError
 from laptiming.printouts.pdfkit import FONT_BOLD, build_pdf, grid_table, styles
-from laptiming.printouts.text import printed_at
+from laptiming.printouts.text import name_order, printed_at
 from scheduler.roster import RosterRow, read_roster
 
 MARGIN = 12 * mm
@@ -82,7 +82,7 @@ def itineraries_story(rows: Sequence[RosterRow], width: float, driver_id: str | 
     """A block per driver (their runs in time order), several to a page, each kept whole to cut out."""
     style = styles()
     by_driver: dict[str, list[RosterRow]] = {}
-    for row in sorted(rows, key=lambda r: (r.driver, r.driver_id, r.start)):
+    for row in sorted(rows, key=lambda r: (name_order(r.driver), r.driver_id, r.start)):
         by_driver.setdefault(row.driver_id, []).append(row)
     if driver_id is not None:
         if driver_id not in by_driver:

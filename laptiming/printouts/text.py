@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from anyascii import anyascii
+
 from laptiming.engine import CarStatus, SessionType, StandingRow
 from laptiming.printouts.data import SessionSheet
 from laptiming.service.control import ResultsStatus
@@ -72,6 +74,12 @@ def classified(row: StandingRow) -> bool:
 def times_stand(row: StandingRow) -> bool:
     """A disqualified car's times do not stand: it sets no fastest lap of the session, nor a best of the day."""
     return row.status is not CarStatus.DSQ
+
+
+def name_order(name: str) -> tuple[str, str]:
+    """A sort key that puts names in the alphabetical order people expect: accents and case aside
+    (Ångström with the A, Łukasz with the L), as typed to break a tie."""
+    return anyascii(name).casefold(), name
 
 
 def driver_label(row: StandingRow) -> str:

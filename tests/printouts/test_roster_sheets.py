@@ -66,6 +66,19 @@ def test_every_itinerary(capsys, tmp_path: Path) -> None:
         assert driver in text
 
 
+def test_itineraries_are_in_alphabetical_order_whatever_the_accents(capsys, tmp_path: Path) -> None:
+    """Names were sorted by code point: 'Ana Ångström' came after 'Ana O'Neill' and 'Émile' after 'Zoë'."""
+    names = ["Zoë Adler", "Ana O'Neill", "Émile Roux", "Ana Ångström", "ana Berg", "Łukasz Nowak"]
+    rows = [("1", "2026-06-13 08:00", "2026-06-13 08:15", f"D{n:04d}", name, f"C{n:04d}", str(n), str(3100000 + n),
+             "Standard", "novice", "") for n, name in enumerate(names, start=1)]
+    out = tmp_path / "all.pdf"
+    assert run(capsys, "print", "roster", "--roster", str(_roster(tmp_path / "roster.csv", rows)), "--by", "driver",
+               "--pdf", str(out))[0] == 0
+    text = "\n".join(pdf_pages(out))
+    assert sorted(names, key=text.index) == ["Ana Ångström", "ana Berg", "Ana O'Neill", "Émile Roux", "Łukasz Nowak",
+                                             "Zoë Adler"]
+
+
 def test_long_names_classes_and_groups_wrap_on_the_session_sheet(capsys, tmp_path: Path) -> None:
     """They were drawn on one line over the next column ('Østergaard-Wittelsbach' over the class)."""
     driver = "Maximilian-Aurélien Østergaard-Wittelsbach de la Fuente"
