@@ -120,7 +120,8 @@ CorrectionRequest = (
 def _entered_car(db: Database, session_id: int, number: str) -> int:
     car_id = car_by_number(db, number)
     if not is_entered(db, session_id, car_id):
-        raise InputError(f"car {number} is not entered in session {session_id} of {db_name(db)}")
+        raise InputError(f"car {number} is not entered in session {session_id} ({get_session(db, session_id).name}) "
+                         f"of {db_name(db)}")
     return car_id
 
 

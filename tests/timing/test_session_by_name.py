@@ -46,6 +46,10 @@ def test_a_session_is_found_by_the_name_the_roster_gave_it(tmp_path: Path) -> No
                         "did not start", "--car", "13", "DNS")
     assert corrected.returncode == 0, corrected.stderr
     assert _corrections(db) == [(2, "set_status")]
+    not_there = run_cli("correct", "status", "--db", db, "--session", "1", "--by", "steward", "--reason", "x",
+                        "--car", "11", "DNS")  # the roster's car 11 did not run the warm-up: the refusal names it
+    assert not_there.returncode == 2
+    assert not_there.stderr.splitlines() == [f"laptiming: car 11 is not entered in session 1 (Warm-up) of {db}"]
     printed = run_cli("print", "results", "--db", db, "--session", "Warm-up", "--csv", tmp_path / "warm-up.csv")
     assert printed.returncode == 0, printed.stderr
     assert (tmp_path / "warm-up.csv").is_file()
