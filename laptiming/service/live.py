@@ -53,6 +53,7 @@ from laptiming.store import (
 from laptiming.store.entries import enter_by_number
 from laptiming.store.gaps import journal_gaps
 from laptiming.store.journal import last_passing_numbers
+from laptiming.store.writer import STOP_RETRY_S
 from laptiming.store.database import Durability
 
 log = logging.getLogger(__name__)
@@ -372,9 +373,9 @@ class LiveSession:
         write_derived(db, self.session_id, result)
         return result
 
-    def close(self, timeout: float | None = None) -> None:
-        """Journal whatever is queued, then stop the writer."""
-        self.writer.close(timeout)
+    def close(self, timeout: float | None = None, retry_s: float = STOP_RETRY_S) -> None:
+        """Journal whatever is queued, then stop the writer (held passings tried ``retry_s`` longer)."""
+        self.writer.close(timeout, retry_s)
         if self._not_journaled:
             log.warning("session %s: %d passing(s) read after the journal stopped were not journaled",
                         self.session_id, self._not_journaled)

@@ -27,7 +27,7 @@ from hardware.reader import DecoderReader
 from hardware.transports import transport_for_url
 from hardware.urls import parse_decoder_url
 from laptiming.engine import SessionEvent, SessionResult, SessionRules
-from laptiming.errors import InputError, TimingError
+from laptiming.errors import InputError, StoreError, TimingError
 from laptiming.service.control import Flag
 from laptiming.service.decoder_link import DecoderLink, decoder_link
 from laptiming.service.decoder_lock import DecoderLock
@@ -48,6 +48,7 @@ from laptiming.store import (
     write_transaction,
 )
 from laptiming.store.gaps import Gaps
+from laptiming.store.writer import STOP_RETRY_S
 
 WATCH_EVERY_S = 1.0  # how soon a change made in another terminal reaches the running session
 
@@ -235,19 +236,28 @@ class Recording:
         self.reader.stop()
         self.reader.join(5)
         self._watch_thread.join(5)
+        writer = self.live.writer
+        written = False
         try:
-            if self.live.writer.error is not None:
-                raise self.live.writer.error
-            self.live.writer.flush()
-            finishing = self.finished_elsewhere or (finish and not self.live.had_problems and self.reader.error is None)
-            # finished elsewhere (`laptiming finish`, the app): finish() keeps that and adds the late passings
-            result = self.live.finish() if finishing else self.live.save_results()
+            if writer.error is not None:
+                raise writer.error
+            # passings held for a lock another program keeps, or a full disk, get their chance first: anything
+            # else asked of the writer now would be refused behind them
+            written = writer.wait_written(STOP_RETRY_S)
+            if written:
+                writer.flush()
+                finishing = self.finished_elsewhere or (finish and not self.live.had_problems
+                                                        and self.reader.error is None)
+                # finished elsewhere (`laptiming finish`, the app): finish() keeps that and adds the late passings
+                result = self.live.finish() if finishing else self.live.save_results()
         finally:
-            self.live.close()
+            self.live.close(retry_s=STOP_RETRY_S if written else 0)  # not waited for twice
             if self.decoder_lock is not None:  # the decoder first: once the session is let go, it is free
                 self.decoder_lock.release()
             if self.lock is not None:
                 self.lock.release()
+        if not written:  # the writer says how many passings it could not journal, and how to get them back
+            raise writer.error or StoreError(f"{self.request.db_path}: the journal could not be written")
         return RecordingOutcome(
             session_id=self.session_id,
             result=result,

@@ -9,7 +9,8 @@ the live session's state is only ever touched by one thread at a time, in commit
 A commit that fails (another program holds the write lock longer than ``LAPTIMING_WAIT_S``, a
 full disk) loses nothing: the passings stay in memory, in order, and are tried again every
 ``RETRY_S`` with everything that arrives meanwhile; :attr:`JournalWriter.blocked` says why until a
-commit succeeds. Units of work queued behind held passings are refused, never run ahead of them.
+commit succeeds (:meth:`JournalWriter.wait_written` waits for that). Units of work queued behind held
+passings are refused, never run ahead of them.
 What may be queued, and how many passings may wait in memory, is the :mod:`.intake`'s business.
 
 A decoder read's passings offered to :meth:`JournalWriter.commit_if_idle` while the writer is
@@ -86,6 +87,9 @@ class JournalWriter:
         self._blocked_said_at = 0.0  # when that was last said (time.monotonic)
         self.passings_committed = 0
         self._unwritten: list[PassingItem] = []  # passings whose commit failed, in order, retried before any other
+        self._all_written = threading.Event()  # set while no passing is held for want of a commit
+        self._all_written.set()
+        self._stop_retry_s = STOP_RETRY_S  # at close, how long held passings are still retried
         self._turn = threading.Lock()  # held by whoever writes and runs callbacks: the writer thread, or commit_if_idle
         self._db: Database | None = None  # the write connection while it is open (set and cleared holding _turn)
         self._busy_ms = 0  # how long the writer thread's writes wait for the write lock (the user's setting)
@@ -185,8 +189,16 @@ class JournalWriter:
         """Wait until everything queued so far is committed and its callbacks have run."""
         self.submit(lambda db: None).result(timeout)
 
-    def close(self, timeout: float | None = None) -> None:
-        """Commit what is queued, then close the connection and end the thread; waiting producers get StoreError."""
+    def wait_written(self, timeout: float | None) -> bool:
+        """Wait (at most ``timeout``) until no passing is held for want of a commit (a lock held elsewhere, a full
+        disk: the writer keeps trying); whether none is held now. A stop waits here before anything else."""
+        return self._all_written.wait(timeout)
+
+    def close(self, timeout: float | None = None, retry_s: float = STOP_RETRY_S) -> None:
+        """Commit what is queued, then close the connection and end the thread; waiting producers get StoreError.
+        Passings still held then are tried ``retry_s`` longer (0: a caller already waited for them), then
+        :attr:`error` says how many were not journaled."""
+        self._stop_retry_s = retry_s  # read by the writer thread once it takes the stop, queued after this
         self._intake.close(self._thread.is_alive())
         if self._thread.is_alive():
             self._thread.join(timeout)
@@ -273,7 +285,7 @@ class JournalWriter:
 
     def _retry_before_stop(self, db: Database) -> None:
         """Passings still held at close are tried a while longer; then the writer gives up and says how many."""
-        deadline = time.monotonic() + STOP_RETRY_S
+        deadline = time.monotonic() + self._stop_retry_s
         while self._unwritten and time.monotonic() < deadline:
             time.sleep(RETRY_S)
             self._write_passings(db, [])
@@ -291,6 +303,7 @@ class JournalWriter:
             committed = self._commit(db, items)
         except sqlite3.Error as err:
             self._unwritten = items
+            self._all_written.clear()
             first = self.blocked is None
             why = _why_blocked(err)
             self.blocked = StoreError(f"{self.path}: cannot write the journal ({why})")
@@ -306,6 +319,7 @@ class JournalWriter:
         if self.blocked is not None:
             log.warning("%s: the journal is written again (%d held passing(s) committed)", self.path, len(self._unwritten))
         self._unwritten, self.blocked = [], None
+        self._all_written.set()
         self._intake.made_room(len(items))
         self._after_commit(*committed)
 
