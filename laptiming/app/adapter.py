@@ -28,7 +28,7 @@ from laptiming.service.corrections import CorrectionRequest
 from laptiming.service.decoder_link import SILENT_AFTER_S
 from laptiming.service.entries import WalkUpEntry, WalkUpResult, enter_walk_up
 from laptiming.service.recording import JournalTrouble, Subscription
-from laptiming.store import CorrectionRecord, SessionPhase, SessionRecord, open_event_db
+from laptiming.store import CorrectionRecord, SessionPhase, SessionRecord, error_text, open_event_db
 
 __all__ = ["FlagShown", "Health", "NO_SESSION_TO_CORRECT", "ResultsStatus", "SILENT_AFTER_S", "Timing",
            "WalkUpEntry", "WalkUpResult"]  # what the screens take from here
@@ -237,13 +237,15 @@ class Timing(EventDatabase):
             recording.live.reload_setup().result(LIVE_WAIT_S)
         return result
 
-    def stop(self) -> RecordingOutcome | None:
-        """Stop reading and leave the session running, to be resumed (blocking: call from a worker)."""
+    def stop(self) -> str | None:
+        """Stop reading and leave the session running, to be resumed (blocking: call from a worker); what went
+        wrong as it stopped (passings it could not journal: the official must hear it), else None."""
         if self.recording is None:
             return None
         recording, self.recording = self.recording, None
         recording.stop()
         try:
-            return recording.close(finish=False)
-        except (TimingError, sqlite3.Error):
-            return None
+            recording.close(finish=False)
+        except (TimingError, sqlite3.Error) as err:
+            return error_text(self.db_path, err)
+        return None

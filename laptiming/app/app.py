@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import logging
 import sqlite3
 import time
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding
@@ -27,6 +29,8 @@ from laptiming.app.screens.walkup import WalkUpForm
 from laptiming.app.terminal import leave_when_terminal_goes
 from laptiming.errors import TimingError
 from laptiming.store import SessionPhase, error_text, store_error
+
+log = logging.getLogger(__name__)
 
 NOTICE_WAIT_S = 0.25  # the subscription worker wakes at least this often to see if it should stop
 
@@ -388,13 +392,24 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
             if yes:
                 self.stop_and_exit()
 
-        self.push_screen(Confirm("Quit? The session stays running and resumes when you start it again."), answered)
+        question = "Quit? The session stays running and resumes when you start it again."
+        trouble = self.timing.journal_trouble()
+        if trouble is not None and trouble.held:  # said before, not only after: quitting may give them up
+            question = (f"Quit? {trouble.held} passing(s) are not written yet (the database cannot be written): "
+                        "quitting waits a few seconds for them, then gives them up. The session stays running.")
+        self.push_screen(Confirm(question), answered)
 
     @work(thread=True, exclusive=True, group="finish")
     def stop_and_exit(self) -> None:
-        """Stop reading (the session stays running), then exit."""
-        self.timing.stop()
-        self.call_from_thread(self.exit, 0)
+        """Stop reading (the session stays running), then exit: with 2, and what went wrong said on the terminal
+        once the app has left it, when passings could not be journaled as it stopped."""
+        trouble = self.timing.stop()
+        if trouble is None:
+            self.call_from_thread(self.exit, 0)
+        else:
+            self.call_from_thread(self.exit, 2, 2, Text(f"laptiming: {trouble}"))  # Text: no markup in the message
 
     def on_unmount(self) -> None:
-        self.timing.stop()
+        trouble = self.timing.stop()  # the app left some other way: the message can only go to the log
+        if trouble is not None:
+            log.error("%s", trouble)

@@ -10,7 +10,7 @@ from hardware.events import Passing
 from laptiming.app import LiveTimingApp, Timing
 from laptiming.app.widgets.status import AlertBar
 from laptiming.store import open_event_db
-from tests.app.conftest import app_test, until
+from tests.app.conftest import app_test, screen_lines, until
 
 NOWHERE = "tcp://127.0.0.1:9"  # loopback, nothing listening: the passings come from the test, as the reader hands them on
 
@@ -84,3 +84,34 @@ async def test_a_flag_that_waited_past_the_lock_says_who_holds_it_and_how_to_wai
     assert app.model.problems == [
         f"yellow flag: {event_db}: another program holds the event database's write lock; nothing was written after "
         "waiting 0.3 s (to wait longer, set LAPTIMING_WAIT_S to the seconds, e.g. LAPTIMING_WAIT_S=60)"]
+
+
+@app_test
+async def test_quitting_while_passings_are_held_says_how_many_were_not_journaled_and_exits_2(
+        event_db: Path, monkeypatch, capfd) -> None:
+    """The app quit with exit 0 and not a word: the stop's error (passings dropped from memory) was swallowed."""
+    monkeypatch.setenv("LAPTIMING_WAIT_S", "0.3")
+    monkeypatch.setattr("laptiming.service.recording.STOP_RETRY_S", 0.5)  # how long a stop waits for them
+    app = LiveTimingApp(Timing(event_db, NOWHERE))
+    holder = sqlite3.connect(event_db, isolation_level=None)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            live = await _timing_with_passings(app, pilot, 3)
+            alerts = app.screen_named("live").query_one(AlertBar)
+            holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock, past the quit
+            for number in range(4, 6):
+                live.on_decoder_event(_passing(number))
+            await until(pilot, lambda: "2 passing(s) held" in str(alerts.render()), "the passings held")
+            await pilot.press("q")
+            await until(pilot, lambda: any("2 passing(s) are not written yet" in line for line in screen_lines(app)),
+                        "the quit question saying so")
+            await pilot.press("y")
+            await until(pilot, lambda: not app.is_running, "the app to quit")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert app.return_code == 2
+    said = " ".join(capfd.readouterr().err.split())  # as the terminal shows it once the app has left (wrapped)
+    assert f"laptiming: {event_db}: 2 passing(s) could not be journaled (" in said, said
+    assert "recording the session again asks it to resend them" in said
+    assert _journaled(event_db) == 3
