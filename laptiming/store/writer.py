@@ -41,7 +41,7 @@ from hardware.events import Passing
 from laptiming.errors import StoreError, TimingError
 from laptiming.store.callbacks import CommitCallbacks, Fresh, PassingsCommitted, Prepared, PreparePassings
 from laptiming.store.checkpointer import Checkpointer
-from laptiming.store.database import Durability, open_event_db, waited_for_lock, write_transaction
+from laptiming.store.database import Durability, open_event_db, store_error, waited_for_lock, write_transaction
 from laptiming.store.intake import Intake, PassingItem, UnitItem, in_runs
 from laptiming.store.journal import journal_passing
 from laptiming.store.walfile import grow_wal
@@ -357,8 +357,9 @@ class JournalWriter:
         try:
             with write_transaction(db):
                 result = item.unit(db)
-        except sqlite3.Error as err:
-            item.future.set_exception(StoreError(f"{self.path}: cannot write ({err})"))
+        except sqlite3.Error as err:  # a lock held past the wait says whose and how to wait longer, as commands do
+            item.future.set_exception(store_error(self.path, err) if waited_for_lock(err)
+                                      else StoreError(f"{self.path}: cannot write ({err})"))
             return
         except BaseException as err:  # noqa: BLE001 - handed to the caller through the future
             item.future.set_exception(err)

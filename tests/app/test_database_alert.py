@@ -6,6 +6,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from textual.widgets import Label
+
 from hardware.events import Passing
 from laptiming.app import LiveTimingApp, Timing
 from laptiming.app.widgets.status import AlertBar
@@ -115,3 +117,29 @@ async def test_quitting_while_passings_are_held_says_how_many_were_not_journaled
     assert f"laptiming: {event_db}: 2 passing(s) could not be journaled (" in said, said
     assert "recording the session again asks it to resend them" in said
     assert _journaled(event_db) == 3
+
+
+@app_test
+async def test_a_correction_that_waited_past_the_lock_says_who_holds_it_and_how_to_wait_longer(
+        event_db: Path, monkeypatch) -> None:
+    """The correction form came back saying SQLite's bare 'cannot write (database is locked)'."""
+    monkeypatch.setenv("LAPTIMING_WAIT_S", "0.3")
+    app = LiveTimingApp(Timing(event_db, NOWHERE))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _timing_with_passings(app, pilot, 1)
+        holder = sqlite3.connect(event_db, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+        try:
+            await pilot.press("m")
+            await until(pilot, lambda: app.screen.query("#field-seconds"), "the min lap form")
+            await pilot.press(*"20", "enter", *"chicane cut", "enter")
+            await until(pilot, lambda: app.screen.query("#form-error")
+                        and "not recorded" in str(app.screen.query_one("#form-error", Label).render()),
+                        "the form again, saying why")
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        said = " ".join(str(app.screen.query_one("#form-error", Label).render()).split())
+    assert said == (f"not recorded: {event_db}: another program holds the event database's write lock; nothing was "
+                    "written after waiting 0.3 s (to wait longer, set LAPTIMING_WAIT_S to the seconds, e.g. "
+                    "LAPTIMING_WAIT_S=60)")
