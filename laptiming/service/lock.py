@@ -19,6 +19,7 @@ that died is not taken for the word of the one that holds the lock now.
 from __future__ import annotations
 
 import fcntl
+import glob
 import json
 import os
 import secrets
@@ -32,6 +33,8 @@ from laptiming.errors import InputError
 from laptiming.service.decoder_link import DecoderLink, link_of
 
 RELEASE_POLL_S = 0.05  # how often a wait for a recorder to let go looks again
+SETTLE_S = 0.5  # how long a refused taker waits for a holder that has just taken the lock to say who it is
+SETTLE_POLL_S = 0.002  # ... looking again this often (the holder writes its record right after taking the lock)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,14 @@ def write_link(path: Path, token: str, decoder: DecoderLink | None) -> None:
     finally:
         os.close(fd)
     os.replace(scratch, target)
+
+
+def _remove_scratch_links(path: Path) -> None:
+    """Remove what a holder of lock file ``path`` killed while telling its link left (``<link>.<pid>.tmp``). Only the
+    holder writes the link, so once the lock is taken nobody else is writing one of these."""
+    link = link_path(path)
+    for scratch in link.parent.glob(f"{glob.escape(link.name)}.*.tmp"):
+        scratch.unlink(missing_ok=True)
 
 
 def read_link(path: Path, record: dict | None) -> DecoderLink | None:
@@ -125,30 +136,55 @@ def _read_holder(path: Path, fd: int) -> LockHolder | None:
 
 
 def take_exclusive(path: Path) -> tuple[int | None, dict | None]:
-    """An exclusive ``flock`` on ``path`` (made if missing), never waiting: ``(descriptor, None)`` when taken,
-    ``(None, what the holder wrote)`` when another process holds it; an :class:`InputError` if it cannot be made."""
+    """An exclusive ``flock`` on ``path`` (made if missing), never waiting for a holder: ``(descriptor, None)``
+    when taken, ``(None, what the holder wrote)`` when another process holds it; an :class:`InputError` if it
+    cannot be made. A holder that has not said who it is yet (it took the lock an instant ago: the file is still
+    empty, or names the holder before it, now dead) is given :data:`SETTLE_S` to say it, the lock tried again
+    meanwhile, so a refusal names the holder rather than "another program"."""
+    deadline = time.monotonic() + SETTLE_S
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise InputError(f"cannot make the recorder lock {path}: {err.strerror or err}") from err
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            record = read_record(fd)
+            os.close(fd)
+            if _names_a_live_holder(record) or time.monotonic() >= deadline:
+                return None, record
+            time.sleep(SETTLE_POLL_S)
+            continue
+        return fd, None
+
+
+def _names_a_live_holder(record: dict | None) -> bool:
+    """Whether a lock record names a holder that may be alive (one on this host whose process is gone is not)."""
+    holder = holder_of(record)
+    if holder is None:
+        return False
+    if holder.host != socket.gethostname():
+        return True
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as err:
-        raise InputError(f"cannot make the recorder lock {path}: {err.strerror or err}") from err
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        record = read_record(fd)
-        os.close(fd)
-        return None, record
-    return fd, None
+        os.kill(holder.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 def write_record(fd: int, program: str, since: str | None = None, **about: object) -> str:
     """Say who holds the lock (host, pid, program, since when, and ``about``) in its file, replacing what was there;
-    the ``since`` written (now, unless given). Written over the old record, then cut to length: a reader never
-    finds the file empty, at worst a mix that is no JSON, which it takes as "not said yet"."""
+    the ``since`` written (now, unless given). One write over the old record, padded with spaces to its length
+    (JSON allows them): the file is never cut, so a reader finds the old record or the new one, not the new one
+    with the end of a longer old one after it (which it would take as "not said yet")."""
     since = since or datetime.now(timezone.utc).isoformat(timespec="seconds")
     me = json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "program": program, "since": since, **about})
     data = me.encode("utf-8")
+    data += b" " * (os.fstat(fd).st_size - len(data))
     os.pwrite(fd, data, 0)
-    os.ftruncate(fd, len(data))
     return since
 
 
@@ -172,6 +208,7 @@ class RecorderLock:
                              f"{describe_holder(record)}; stop that one first (a recorder that died holds nothing)")
         token = secrets.token_hex(8)
         write_record(fd, program, token=token)
+        _remove_scratch_links(path)
         return cls(path, fd, token)
 
     def tell(self, decoder: DecoderLink | None) -> None:

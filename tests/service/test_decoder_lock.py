@@ -106,3 +106,61 @@ def test_the_same_decoder_is_its_device_or_its_address_and_a_capture_or_the_simu
     assert decoder_key("tcp://localhost:5403") == decoder_key("tcp://127.0.0.1") == decoder_key("socket://127.0.0.1:5403")
     assert decoder_key("tcp://127.0.0.1:5404") != decoder_key("tcp://127.0.0.1:5403")
     assert decoder_key(f"file://{tmp_path}/race.p3") is None and decoder_key("sim://?cars=3") is None
+
+
+CHURN = """
+import sys
+from laptiming.errors import InputError
+from laptiming.service.decoder_lock import DecoderLock
+db, url = sys.argv[1], sys.argv[2]
+print("taking", flush=True)
+taken = 0
+while sys.stdin.readline():  # one line from the test: one more start; EOF: stop
+    try:
+        lock = DecoderLock.take(db, url, "Practice 1")
+    except InputError:  # the test's own recorder has it this instant
+        continue
+    if lock is None:
+        raise SystemExit("no decoder lock for a tcp:// URL")
+    lock.timing(1)
+    lock.timing(12345)  # the session found: the record rewritten, longer or shorter
+    lock.timing(1)
+    lock.release()
+    taken += 1
+print(taken, flush=True)
+"""
+
+
+def test_a_recorder_refused_while_the_holder_writes_its_record_names_the_holder_not_another_program(tmp_path):
+    """A recorder starting (the lock taken, its record written, rewritten with the session) while a second one
+    is refused: the refusal named "another program" when it read the record between the take and the write, or
+    while the record was being rewritten over a longer one."""
+    from laptiming.errors import InputError
+    from laptiming.service.decoder_lock import DecoderLock
+    from laptiming.store import open_event_db
+
+    db = tmp_path / "event.db"
+    open_event_db(db, create=True).close()
+    url = "tcp://127.0.0.1:5403"  # never opened: the lock is taken from the URL alone
+    churn = subprocess.Popen([sys.executable, "-c", CHURN, str(db), url], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    refusals: list[str] = []
+    try:
+        assert churn.stdout.readline() == "taking\n"
+        for _ in range(3000):
+            churn.stdin.write("go\n" * 3)
+            churn.stdin.flush()
+            try:
+                mine = DecoderLock.take(db, url, "Practice 2")
+            except InputError as err:
+                refusals.append(str(err))
+            else:
+                mine.release()
+        churn.stdin.close()
+        assert int(churn.stdout.readline()) > 0
+    finally:
+        churn.kill()
+        churn.wait()
+    assert refusals, "the two never met"
+    unnamed = [said for said in refusals if f"by laptiming record (pid {churn.pid} on host " not in said]
+    assert not unnamed, f"{len(unnamed)} of {len(refusals)} refusals did not name the holder, e.g. {unnamed[0]}"

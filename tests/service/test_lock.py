@@ -167,3 +167,40 @@ def test_a_reader_never_finds_the_link_torn_or_missing_while_another_process_rew
         writer.wait()
     assert set(seen) <= {(writer.pid, DecoderLink.CONNECTED), (writer.pid, DecoderLink.DISCONNECTED)}, seen
     assert len(seen) == 2 and told > 1  # the reads overlapped the rewrites (it told until they ended): both seen
+
+
+KILLED_WHILE_TELLING = """
+import os, sys
+from laptiming.service.decoder_link import DecoderLink
+from laptiming.service.lock import RecorderLock
+lock = RecorderLock.acquire(sys.argv[1], 1, "Practice 1")
+def killed_here(src, dst):  # the link written whole under its scratch name, not renamed yet: kill -9 lands here
+    print("telling", flush=True)
+    sys.stdin.readline()
+os.replace = killed_here
+lock.tell(DecoderLink.CONNECTED)
+"""
+
+
+def test_the_scratch_file_of_a_recorder_killed_while_telling_its_link_is_removed_by_the_next_recorder(tmp_path):
+    """A recorder killed between writing its link word and renaming it left ``event.db.session-1.lock.link.<pid>.tmp``
+    beside the database for good: nothing ever removed it."""
+    db = tmp_path / "event.db"
+    killed = subprocess.Popen([sys.executable, "-c", KILLED_WHILE_TELLING, str(db)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert killed.stdout.readline() == "telling\n"
+        os.kill(killed.pid, signal.SIGKILL)
+        assert killed.wait(LINE_TIMEOUT) == -signal.SIGKILL
+    finally:
+        if killed.poll() is None:
+            killed.kill()
+            killed.wait()
+    left = tmp_path / f"event.db.session-1.lock.link.{killed.pid}.tmp"
+    assert left.exists()
+    lock = RecorderLock.acquire(db, 1, "Practice 1")  # the next recorder of the session
+    try:
+        assert not left.exists()
+    finally:
+        lock.release()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["event.db.session-1.lock"]
