@@ -151,7 +151,7 @@ def _schedule(args: argparse.Namespace, entries_path: Path) -> int:
     """Check every input and output first, solve, then write everything (or nothing)."""
     problem, published = _read_inputs(args, entries_path)
     _check_outputs(args)
-    db = open_event_db(args.db) if args.db and args.db.exists() else None  # bad file: fails now
+    db = open_event_db(args.db, create=True) if args.db and args.db.exists() else None  # bad file: fails now (an empty one becomes the database)
     try:
         keep = keep_plan(problem, published) if published is not None else None
         options = SolveOptions(time_limit_s=args.time_limit, seed=args.seed, workers=args.workers,

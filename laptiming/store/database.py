@@ -151,6 +151,8 @@ def open_event_db(path: str | Path, *, create: bool = False, readonly: bool = Fa
         db = Database(conn)
         db.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
         _check_ours(db, path)  # before anything changes the file
+        if not create and not db.table_names():  # only a command that makes a database makes one of an empty file
+            raise InputError(f"{path}: not a laptiming event database (it is empty)")
         db.execute("PRAGMA foreign_keys = ON")
         db.enable_wal()
         db.execute("PRAGMA synchronous = FULL")
@@ -183,7 +185,7 @@ def check_event_db(path: str | Path) -> None:
     """
     path = Path(path)
     if path.exists():
-        open_event_db(path).close()
+        open_event_db(path, create=True).close()  # as the writer opens it: an empty file becomes the database
         return
     if not path.parent.is_dir():
         raise InputError(f"cannot create database {path}: folder {path.parent} does not exist")

@@ -62,6 +62,24 @@ def test_a_stranger_sqlite_file_is_refused_and_left_untouched(tmp_path):
         assert [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == ["photos"]
 
 
+@pytest.mark.parametrize("command", [
+    ("flag", "yellow", "--session", "1"),
+    ("finish", "--session", "1", "--by", "desk"),
+    ("correct", "min-lap", "--session", "1", "--by", "c", "--reason", "r", "--seconds", "5"),
+    ("entry", "add", "--session", "1", "--number", "5", "--driver", "Ada", "--transponder", "1234", "--by", "desk"),
+    ("transponder", "move", "1234", "--car", "5", "--by", "desk", "--reason", "loan"),
+], ids=["flag", "finish", "correct", "entry", "transponder"])
+def test_an_empty_file_given_to_a_command_that_changes_a_session_is_refused_and_left_empty(tmp_path, command):
+    """It was made into an event database (the whole schema written into it) and then 'no session 1'."""
+    path = tmp_path / "event.db"
+    path.touch()  # a file made by mistake (a typo'd copy, `touch`), or one a full disk left empty
+    result = run_cli(*command, "--db", path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == f"laptiming: {path}: not a laptiming event database (it is empty)"
+    assert path.stat().st_size == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["event.db"]
+
+
 @contextlib.contextmanager
 def read_only_folder(folder: Path) -> Iterator[Path]:
     """``folder`` seen through a read-only mount (as root) or with every write bit taken away."""
