@@ -95,13 +95,16 @@ class BoardTable(DataTable[Text]):
         self.post_message(self.Resized())
 
 
-def _phase_text(phase: str, timing: bool, decoder: str | None = None) -> str:
+def _phase_text(phase: str, timing: bool, decoder: str | None = None, journal_held: bool = False) -> str:
     """The session's phase in the header; a running session nobody times any more (its recorder stopped) says so,
-    and so does one whose recorder cannot hear its decoder (``decoder``: what the recorder says, as a word)."""
+    so does one whose recorder cannot hear its decoder (``decoder``: what the recorder says, as a word), and one
+    whose recorder holds passings it cannot write yet (``journal_held``: the standings here lag behind)."""
     if phase != SessionPhase.RUNNING.value:
         return phase.upper()
     if not timing:
         return "TIMING STOPPED"
+    if journal_held:
+        return "RESULTS DELAYED"
     if decoder in (None, DecoderLink.CONNECTED.value):
         return phase.upper()
     return "DECODER SOURCE ENDED" if decoder == DecoderLink.ENDED.value else f"DECODER {decoder}".upper()
@@ -170,7 +173,8 @@ class BoardApp(App[int]):
         best = next((row for row in rows if row["sb"]), None)
         holder = "" if best is None else _holder(best["number"], best["driver"])
         self.query_one(Digits).update("" if best is None else best["best"])
-        phase = _phase_text(session["phase"], session.get("timing", True), session.get("decoder"))
+        phase = _phase_text(session["phase"], session.get("timing", True), session.get("decoder"),
+                            session.get("journal") == "held")
         self._paint(session["id"], f"{session['name']}  {session['type'].upper()}  {phase}"
                     f"{_flag_text(session.get('flag'))}{holder}",
                     [(str(row["car_id"]), feed_cells(row)) for row in rows])
@@ -199,13 +203,13 @@ class BoardApp(App[int]):
         self._show_header()
 
     def show(self, record: SessionRecord, result: SessionResult, flag: FlagShown | None = None,
-             timing: bool = True, decoder: DecoderLink | None = None) -> None:
+             timing: bool = True, decoder: DecoderLink | None = None, journal_held: bool = False) -> None:
         """Redraw: rows keyed by car, only changed cells written (``timing``: a recorder times the session now;
-        ``decoder``: what it says it hears from its decoder)."""
+        ``decoder``: what it says it hears from its decoder; ``journal_held``: it holds passings not written yet)."""
         best = min((row for row in result.standings if row.best_lap_us is not None),
                    key=lambda row: row.best_lap_us or 0, default=None)
         holder = "" if best is None else _holder(best.number, best.driver)
-        title = (f"{record.name}  {record.rules.session_type.value.upper()}  {_phase_text(record.phase.value, timing, decoder and decoder.value)}"
+        title = (f"{record.name}  {record.rules.session_type.value.upper()}  {_phase_text(record.phase.value, timing, decoder and decoder.value, journal_held)}"
                  f"{_flag_text(None if flag is None else flag.value)}{holder}")
         self.query_one(Digits).update(format_lap_time(None if best is None else best.best_lap_us))
         rows = []

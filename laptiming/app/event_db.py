@@ -127,9 +127,11 @@ class EventDatabase:
         write_atomically(out, render("results", result_rows(result), "csv"))
         return out
 
-    def live_session(self) -> tuple[SessionRecord, SessionResult, FlagShown | None, bool, DecoderLink | None] | None:
-        """The session on track for the board, with the flag it shows, whether a recorder times it now and what that
-        recorder says it hears from its decoder: the newest running one, else the newest finished (read-only)."""
+    def live_session(self) -> tuple[SessionRecord, SessionResult, FlagShown | None, bool, DecoderLink | None,
+                                    bool] | None:
+        """The session on track for the board, with the flag it shows, whether a recorder times it now, what that
+        recorder says it hears from its decoder and whether it holds passings it cannot write yet: the newest
+        running one, else the newest finished (read-only)."""
         sessions = self.sessions()
         for phase in (SessionPhase.RUNNING, SessionPhase.FINISHED):
             chosen = [record for record in sessions if record.phase is phase]
@@ -140,7 +142,8 @@ class EventDatabase:
                     shown = current_flag(db, record.session_id, None)
                     holder = lock_holder(self.db_path, record.session_id) if phase is SessionPhase.RUNNING else None
                     return (record, _derived(db, record.session_id), None if shown is None else FlagShown(shown.value),
-                            holder is not None, None if holder is None else holder.decoder)
+                            holder is not None, None if holder is None else holder.decoder,
+                            holder is not None and holder.journal_held)
                 finally:
                     db.close()
         return None

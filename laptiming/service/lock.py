@@ -46,6 +46,7 @@ class LockHolder:
     program: str
     since: str
     decoder: DecoderLink | None = None  # the recorder's decoder link, as it last said (None: not said)
+    journal_held: bool = False  # the recorder holds passings it cannot write yet (a lock held elsewhere, a full disk)
 
     @property
     def hears_decoder(self) -> bool:
@@ -68,12 +69,14 @@ def link_path(path: Path) -> Path:
     return path.with_name(path.name + ".link")
 
 
-def write_link(path: Path, token: str, decoder: DecoderLink | None) -> None:
-    """Say ``decoder`` for the lock record ``token`` beside lock file ``path``: written whole to a file of this
-    process's own, then renamed over the old one, so a reader never finds a torn or missing word."""
+def write_link(path: Path, token: str, decoder: DecoderLink | None, journal_held: bool = False) -> None:
+    """Say ``decoder`` (and whether passings wait for the journal) for the lock record ``token`` beside lock file
+    ``path``: written whole to a file of this process's own, then renamed over the old one, so a reader never
+    finds a torn or missing word."""
     target = link_path(path)
     scratch = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    data = json.dumps({"token": token, "decoder_link": None if decoder is None else decoder.value}).encode("utf-8")
+    data = json.dumps({"token": token, "decoder_link": None if decoder is None else decoder.value,
+                       "journal_held": journal_held}).encode("utf-8")
     fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         os.write(fd, data)
@@ -92,13 +95,18 @@ def _remove_scratch_links(path: Path) -> None:
 
 def read_link(path: Path, record: dict | None) -> DecoderLink | None:
     """The decoder link said beside lock file ``path`` for ``record`` (None: not said, or said by a former holder)."""
+    return link_of(_said_beside(path, record))
+
+
+def _said_beside(path: Path, record: dict | None) -> dict | None:
+    """What the holder named by ``record`` said beside lock file ``path`` (None: nothing, or a former holder's)."""
     if record is None or record.get("token") is None:
         return None
     try:
         said = json.loads(link_path(path).read_bytes().decode("utf-8"))
     except (OSError, ValueError):
         return None
-    return link_of(said) if isinstance(said, dict) and said.get("token") == record["token"] else None
+    return said if isinstance(said, dict) and said.get("token") == record["token"] else None
 
 
 def read_record(fd: int) -> dict | None:
@@ -132,7 +140,9 @@ def _read_holder(path: Path, fd: int) -> LockHolder | None:
     holder = holder_of(record)
     if holder is None or holder.decoder is not None:
         return holder
-    return LockHolder(holder.host, holder.pid, holder.program, holder.since, read_link(path, record))
+    said = _said_beside(path, record)
+    return LockHolder(holder.host, holder.pid, holder.program, holder.since, link_of(said),
+                      bool(said and said.get("journal_held") is True))
 
 
 def take_exclusive(path: Path) -> tuple[int | None, dict | None]:
@@ -211,11 +221,12 @@ class RecorderLock:
         _remove_scratch_links(path)
         return cls(path, fd, token)
 
-    def tell(self, decoder: DecoderLink | None) -> None:
-        """Say what the recorder hears from its decoder now (when that changes), for the page, the feed, the board:
-        beside the lock file, replaced whole (see the module's docstring)."""
+    def tell(self, decoder: DecoderLink | None, journal_held: bool = False) -> None:
+        """Say what the recorder hears from its decoder now, and whether it holds passings it cannot write yet (when
+        either changes), for the page, the feed, the board: beside the lock file, replaced whole (see the module's
+        docstring)."""
         if self._fd is not None:
-            write_link(self.path, self._token, decoder)
+            write_link(self.path, self._token, decoder, journal_held)
 
     def release(self) -> None:
         """Give the lock back (idempotent); the file stays for the next recorder."""

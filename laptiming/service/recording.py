@@ -136,7 +136,7 @@ class Recording:
         self.link_state: LinkState | None = None
         self.link: LinkStatus | None = None
         self._connected_ns: int | None = None  # host time the link last connected (silence counts from then)
-        self._link_told: DecoderLink | None = None  # what was last said of the decoder link beside the lock
+        self._link_told: tuple[DecoderLink | None, bool] | None = None  # last said beside the lock: link, held
         self.decoder_status: DecoderStatus | None = None  # the decoder's latest STATUS (loop noise, ...)
         self._subscriptions: list[Subscription] = []  # copied on change, never changed in place
         self.finished_elsewhere = False
@@ -322,13 +322,13 @@ class Recording:
 
     def _tell_link(self) -> None:
         """Write the decoder link beside the lock when it changed (the page and the feed read it there)."""
-        link = self.link_now()
-        if link is not self._link_told and self.lock is not None:
+        said = (self.link_now(), self.live.writer.blocked is not None)  # passings held: the viewers' standings lag
+        if said != self._link_told and self.lock is not None:
             try:
-                self.lock.tell(link)
+                self.lock.tell(*said)
             except OSError:  # a full disk: said again next second; timing goes on regardless
                 return
-            self._link_told = link
+            self._link_told = said
 
     def _watch(self) -> None:
         """Take up flags, entries and corrections written by another terminal, and tell the decoder link, each second."""

@@ -194,7 +194,7 @@ class LiveResults:
         holder = recorder_now(self.db_path, record)
         heard = holder is not None and holder.hears_decoder  # else the clock stands at the latest passing
         return session_json(record, flag, _elapsed(state), holder is not None, self._race_clock_us(state, flag, heard),
-                            None if holder is None else holder.decoder)
+                            None if holder is None else holder.decoder, holder is not None and holder.journal_held)
 
     def _next_up(self, follower: SessionFollower, session: Json | None) -> Json | None:
         """While no session runs (``session``, the header shown, is none or not running): the one planned next,

@@ -41,11 +41,12 @@ def row_json(row: StandingRow) -> Json:
 
 
 def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | None = None, timing: bool = False,
-                 clock_us: int | None = None, decoder: DecoderLink | None = None) -> Json:
+                 clock_us: int | None = None, decoder: DecoderLink | None = None, journal_held: bool = False) -> Json:
     """A session's header: name, type, phase, flag, the race time at the latest passing (decoder time since the
     green), the race clock now in whole seconds (``clock_us``; else as at the latest passing), ``timing``:
     whether a recorder times it now (a running session nobody times shows stale standings), and ``decoder``:
-    what that recorder hears from its decoder (``connected``, ``silent``, ``disconnected``, ``ended``; null: not said)."""
+    what that recorder hears from its decoder (``connected``, ``silent``, ``disconnected``, ``ended``; null: not said), and
+    ``journal``: ``held`` while that recorder holds passings it cannot write yet (the standings lag behind)."""
     duration = record.rules.duration_us
     remaining = None if duration is None or elapsed_us is None else max(0, duration - elapsed_us)
     clock_us = elapsed_us if clock_us is None else clock_us
@@ -64,6 +65,7 @@ def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | Non
         "laps": record.rules.lap_count,
         "timing": timing,
         "decoder": None if decoder is None else decoder.value,
+        "journal": "held" if journal_held else None,
     }
 
 
@@ -84,7 +86,8 @@ def day_json(sessions: Iterable[DaySession]) -> list[Json]:
              "flag": None if s.flag is None else s.flag.value,
              "results": None if s.results is None else s.results.value,
              "timing": s.timed_by is not None,
-             "decoder": None if s.timed_by is None or s.timed_by.decoder is None else s.timed_by.decoder.value}
+             "decoder": None if s.timed_by is None or s.timed_by.decoder is None else s.timed_by.decoder.value,
+             "journal": "held" if s.timed_by is not None and s.timed_by.journal_held else None}
             for s in sessions]
 
 

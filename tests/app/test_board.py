@@ -261,3 +261,29 @@ async def test_a_car_out_of_the_running_or_penalised_says_so_in_its_gap(event_db
         assert str(table.get_cell(str(penalised.car_id), "gap")).endswith(" +5.000 pen")
         assert str(table.get_cell(str(out.car_id), "pos")) == ""  # no position, as on every result
         assert [row.key.value for row in table.ordered_rows] == [str(row.car_id) for row in changed.standings]
+
+
+@app_test
+async def test_board_says_results_are_delayed_while_the_recorder_cannot_write_its_passings(tmp_path: Path,
+                                                                                          monkeypatch) -> None:
+    """Another program held the database's write lock: the board said RUNNING over standings that had stopped
+    moving while the recorder held the passings in memory. Real processes: the recorder and a TCP decoder."""
+    import sqlite3
+
+    from tests.web.decoder_rig import recorded
+
+    monkeypatch.setenv("LAPTIMING_WAIT_S", "0.3")  # the recorder's writes give up waiting soon, then hold passings
+    db = tmp_path / "event.db"
+    with recorded(db):
+        board = BoardApp(Timing(db, ""), poll_s=0.2)
+        async with board.run_test(size=BOARD_SIZE) as pilot:
+            title = board.query_one("#board-session", Label)
+            await until(pilot, lambda: "PRACTICE  RUNNING" in str(title.render()), "running said", 60)
+            holder = sqlite3.connect(db, isolation_level=None, timeout=30)
+            holder.execute("BEGIN IMMEDIATE")
+            try:
+                await until(pilot, lambda: "PRACTICE  RESULTS DELAYED" in str(title.render()), "delayed said", 60)
+            finally:
+                holder.execute("ROLLBACK")
+                holder.close()
+            await until(pilot, lambda: "PRACTICE  RUNNING" in str(title.render()), "running said again", 60)

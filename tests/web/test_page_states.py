@@ -209,3 +209,43 @@ def test_a_decoder_source_that_ended_is_said_as_ended_not_as_a_decoder_the_recor
     finally:
         server.stop()
         recording.close(finish=False)
+
+
+def test_while_the_recorder_cannot_write_its_passings_the_page_says_results_are_delayed(tmp_path: Path,
+                                                                                         monkeypatch) -> None:
+    """Another program held the database's write lock: the recorder kept the passings in memory and its official
+    was told, but the page went on saying "live" over standings that had stopped moving (in one run, 29 passings,
+    five minutes of a session at 20x, held for 13 s). Real processes: the recorder and a simulated TCP decoder."""
+    import json
+    import sqlite3
+    import urllib.request
+
+    from playwright.sync_api import expect
+
+    monkeypatch.setenv("LAPTIMING_WAIT_S", "0.3")  # the recorder's writes give up waiting soon, then hold passings
+    db_path = tmp_path / "event.db"
+    with recorded(db_path) as rig:
+        server = WebServer(db_path, "127.0.0.1", 0).start()
+        try:
+            with phone_page() as page:
+                page.goto(server.url)
+                expect(page.locator("#session-name")).to_have_text("Practice 1", timeout=WAIT_MS)
+                expect(page.locator("#link-state")).to_have_text("live", timeout=WAIT_MS)
+                holder = sqlite3.connect(db_path, isolation_level=None, timeout=30)
+                holder.execute("BEGIN IMMEDIATE")  # another program writing, and not done for a while
+                try:
+                    expect(page.locator("#link-state")).to_have_text("results delayed", timeout=WAIT_MS)
+                    expect(page.locator("#standings-note")).to_contain_text("Results delayed: the timing laptop "
+                                                                           "cannot write its event database")
+                    with urllib.request.urlopen(server.url + "api/session") as response:
+                        assert json.load(response)["journal"] == "held"
+                    page.screenshot(path=str(tmp_path / "results-delayed.png"))
+                finally:
+                    holder.execute("ROLLBACK")
+                    holder.close()
+                expect(page.locator("#link-state")).to_have_text("live", timeout=WAIT_MS)
+                with urllib.request.urlopen(server.url + "api/session") as response:
+                    assert json.load(response)["journal"] is None
+            assert rig.recorder is not None and rig.recorder.poll() is None
+        finally:
+            server.stop()

@@ -34,6 +34,12 @@ function decoderDown(session) {
                  session.decoder !== "connected");
 }
 
+// A running session whose recorder holds passings it cannot write yet (another program holds the database's write
+// lock, a full disk): the standings here lag behind the track until it can, and the page says so.
+function journalHeld(session) {
+  return Boolean(session && session.phase === "running" && session.timing !== false && session.journal === "held");
+}
+
 function decoderWords(session) {
   return session.decoder === "silent" ? "decoder silent"
     : session.decoder === "ended" ? "decoder source ended" : "decoder disconnected";
@@ -59,7 +65,8 @@ function waitingText() {
 function showHeader(session) {
   const stopped = timingStopped(session);
   const down = decoderDown(session);
-  const phase = stopped ? "timing stopped" : down ? decoderWords(session) : session && session.phase;
+  const phase = stopped ? "timing stopped" : journalHeld(session) ? "results delayed"
+    : down ? decoderWords(session) : session && session.phase;
   $("session-name").textContent = session ? session.name : waitingText();
   $("session-type").textContent = session ? `${session.type} · ${phase}` : "";
   const flag = $("session-flag");
@@ -87,6 +94,9 @@ function showLinkState() {
     state.className = "state lost";
   } else if (view.kind === "live" && timingStopped(live.session)) {
     state.textContent = "timing stopped";
+    state.className = "state stopped";
+  } else if (view.kind === "live" && journalHeld(live.session)) {
+    state.textContent = "results delayed";
     state.className = "state stopped";
   } else if (view.kind === "live" && decoderDown(live.session)) {
     state.textContent = decoderWords(live.session);
@@ -169,6 +179,9 @@ function render() {
   } else if (timingStopped(live.session)) {
     $("standings-note").textContent = "Timing has stopped: nobody is timing this session now. " +
       "These are the standings at its last passing.";
+  } else if (journalHeld(live.session)) {
+    $("standings-note").textContent = "Results delayed: the timing laptop cannot write its event database " +
+      "right now and keeps the passings in memory. These standings catch up once it can.";
   } else if (decoderDown(live.session)) {
     $("standings-note").textContent = (DECODER_NOTES[live.session.decoder] ||
       "The decoder is disconnected: the recorder is waiting for it. ") +
@@ -225,7 +238,7 @@ async function openDay() {
     meta.className = "meta";
     const cars = `${s.entries} ${s.entries === 1 ? "car" : "cars"}`;
     const state = s.phase === "finished" ? s.results : timingStopped(s) ? "timing stopped"
-      : decoderDown(s) ? decoderWords(s) : s.phase;
+      : journalHeld(s) ? "results delayed" : decoderDown(s) ? decoderWords(s) : s.phase;
     meta.textContent = `${s.type} · ${state} · ${cars}`;
     li.append(name, meta);
     li.addEventListener("click", () => openSession(s.id));
