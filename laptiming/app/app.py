@@ -10,7 +10,6 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.binding import Binding
@@ -61,6 +60,7 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
         self.model = LiveModel()
         self.last_shown: dict[int, float] = {}  # car id -> monotonic time its row was last drawn (bench)
         self.car_numbers: dict[int, str | None] = {}  # transponder -> its car's number (None: being looked up)
+        self.exit_problem: str | None = None  # what went wrong as it stopped, for the terminal once the app has left
 
     def on_mount(self) -> None:
         self.push_screen(LiveScreen())
@@ -401,13 +401,14 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
 
     @work(thread=True, exclusive=True, group="finish")
     def stop_and_exit(self) -> None:
-        """Stop reading (the session stays running), then exit: with 2, and what went wrong said on the terminal
-        once the app has left it, when passings could not be journaled as it stopped."""
+        """Stop reading (the session stays running), then exit: with 2, and what went wrong in :attr:`exit_problem`
+        (for the terminal once the app has left it), when passings could not be journaled as it stopped."""
         trouble = self.timing.stop()
         if trouble is None:
             self.call_from_thread(self.exit, 0)
-        else:
-            self.call_from_thread(self.exit, 2, 2, Text(f"laptiming: {trouble}"))  # Text: no markup in the message
+        else:  # printed by the command, as one plain line (Textual's exit message would wrap it, a path too)
+            self.exit_problem = f"laptiming: {trouble}"
+            self.call_from_thread(self.exit, 2, 2)
 
     def on_unmount(self) -> None:
         trouble = self.timing.stop()  # the app left some other way: the message can only go to the log

@@ -8,12 +8,24 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from laptiming.cli.session_args import tcp_port
 from laptiming.errors import InputError
 from laptiming.store import SessionRecord, check_event_db, open_event_db, remove_event_db
 
+if TYPE_CHECKING:  # the app (Textual) loads only when a command runs it
+    from laptiming.app import LiveTimingApp
+
 DEMO_DB = "out/demo.db"
+
+
+def _run_app(app: LiveTimingApp) -> int:
+    """Run the app; its exit code, and what went wrong as it stopped said on stderr once it has left the terminal."""
+    code = app.run() or 0
+    if app.exit_problem is not None:
+        print(app.exit_problem, file=sys.stderr)
+    return code
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -99,7 +111,7 @@ def run_command(args: argparse.Namespace) -> int:
     with _feeds(Path(args.db), args, made) as serving:
         for line in serving:
             print(line, flush=True)
-        return LiveTimingApp(timing, official=_official(args.by)).run() or 0
+        return _run_app(LiveTimingApp(timing, official=_official(args.by)))
 
 
 def demo_command(args: argparse.Namespace) -> int:
@@ -133,7 +145,7 @@ def demo_command(args: argparse.Namespace) -> int:
         from laptiming.printouts.session_print import slip_printer
 
         timing = Timing(db_path, url, url_for=url_for, slip_printer=slip_printer(db_path))
-        return LiveTimingApp(timing, official="demo", autostart=True).run() or 0
+        return _run_app(LiveTimingApp(timing, official="demo", autostart=True))
 
 
 def board_command(args: argparse.Namespace) -> int:

@@ -90,6 +90,7 @@ class JournalWriter:
         self._all_written = threading.Event()  # set while no passing is held for want of a commit
         self._all_written.set()
         self._stop_retry_s = STOP_RETRY_S  # at close, how long held passings are still retried
+        self._blocked_why: str | None = None  # why the last commit failed, in an official's words
         self._turn = threading.Lock()  # held by whoever writes and runs callbacks: the writer thread, or commit_if_idle
         self._db: Database | None = None  # the write connection while it is open (set and cleared holding _turn)
         self._busy_ms = 0  # how long the writer thread's writes wait for the write lock (the user's setting)
@@ -290,8 +291,9 @@ class JournalWriter:
             time.sleep(RETRY_S)
             self._write_passings(db, [])
         if self._unwritten:
+            why = self._blocked_why or "the journal cannot be written"  # the path is said once, in front
             self.error = StoreError(f"{self.path}: {len(self._unwritten)} passing(s) could not be journaled "
-                                    f"({self.blocked}); a decoder on TCP keeps them: recording the session again "
+                                    f"({why}); a decoder on TCP keeps them: recording the session again "
                                     f"asks it to resend them")
 
     def _write_passings(self, db: Database, items: list[PassingItem]) -> None:
@@ -305,7 +307,7 @@ class JournalWriter:
             self._unwritten = items
             self._all_written.clear()
             first = self.blocked is None
-            why = _why_blocked(err)
+            why = self._blocked_why = _why_blocked(err)
             self.blocked = StoreError(f"{self.path}: cannot write the journal ({why})")
             now = time.monotonic()
             if first:  # said when it starts (blocked is already set for whoever hears it)
