@@ -53,6 +53,8 @@ def test_run_says_where_the_feeds_serve_before_the_app_opens(tmp_path: Path, mon
     seen: dict[str, object] = {}
 
     class App:  # stands in for the Textual app: looks at the feeds while it "runs"
+        exit_problem = None  # it stopped cleanly
+
         def __init__(self, timing: object, official: str) -> None:
             seen["official"] = official
 
