@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 from hardware.urls import DEFAULT_TCP_PORT, parse_decoder_url
 from laptiming.errors import InputError
-from laptiming.service.lock import RecorderLock, describe_holder, take_exclusive, write_record
+from laptiming.service.lock import RecorderLock, already_timed, describe_holder, take_exclusive, write_record
 from laptiming.store import check_event_db
 
 NETWORK_SERIAL_SCHEMES = frozenset({"socket", "rfc2217"})  # pyserial URLs that reach a decoder on the network
@@ -103,7 +103,7 @@ class DecoderLock(RecorderLock):
         path = decoder_lock_path(db_path, key)
         fd, record = take_exclusive(path)
         if fd is None:
-            raise InputError(_refusal(decoder_url, db_path, record))
+            raise InputError(_refusal(decoder_url, db_path, session_name, record))
         write_record(fd, program, decoder=decoder_url, session_id=None, session_name=session_name)
         return cls(path, fd, decoder_url, session_name, program)
 
@@ -114,10 +114,14 @@ class DecoderLock(RecorderLock):
                          session_name=self.session_name)
 
 
-def _refusal(decoder_url: str, db_path: Path, record: dict | None) -> str:
-    """One line: which session the decoder is timing, by whom, and what to do."""
+def _refusal(decoder_url: str, db_path: Path, session_name: str, record: dict | None) -> str:
+    """One line: which session the decoder is timing, by whom, and what to do. When that is the session asked
+    for (the same ``record`` typed again), it is said as the session's own lock says it: finishing it is not
+    what the official wants."""
     record = record or {}
     name, session_id = record.get("session_name"), record.get("session_id")
+    if session_id is not None and name == session_name:
+        return already_timed(session_id, name, record)
     if session_id is None:
         session = f"session {name!r} (being started)" if name else "a session"
         finish = "finish that session first (laptiming finish)"

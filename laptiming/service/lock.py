@@ -198,6 +198,12 @@ def write_record(fd: int, program: str, since: str | None = None, **about: objec
     return since
 
 
+def already_timed(session_id: int, session_name: str, record: dict | None) -> str:
+    """One line: the session is being timed, by whom (the session's own lock, or its decoder's naming it)."""
+    return (f"session {session_id} ({session_name}) is already being timed by {describe_holder(record)}; "
+            "stop that one first (a recorder that died holds nothing)")
+
+
 class RecorderLock:
     """The exclusive right to time one session; take it with :meth:`acquire`, give it back with :meth:`release`."""
 
@@ -214,8 +220,7 @@ class RecorderLock:
         path = lock_path(Path(db_path), session_id)
         fd, record = take_exclusive(path)
         if fd is None:
-            raise InputError(f"session {session_id} ({session_name}) is already being timed by "
-                             f"{describe_holder(record)}; stop that one first (a recorder that died holds nothing)")
+            raise InputError(already_timed(session_id, session_name, record))
         token = secrets.token_hex(8)
         write_record(fd, program, token=token)
         _remove_scratch_links(path)

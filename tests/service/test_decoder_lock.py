@@ -86,6 +86,21 @@ def test_a_second_session_on_a_decoder_already_timing_is_refused_until_the_first
     assert sessions(db) == [(1, "Practice 1", "finished"), (2, "Practice 2", "running")]
 
 
+def test_the_same_command_again_on_the_session_its_decoder_is_timing_names_the_session_not_the_decoder(tmp_path):
+    """The commonest slip (the same ``record`` typed again in a second terminal) is the session already being
+    timed, as with a capture: "finish that session first" would tell the official to end the very session asked for."""
+    db = tmp_path / "event.db"
+    with simulated_decoder() as decoder, killed_if_left(start_recording(decoder.url, db, "Practice 1")) as first:
+        again = run_cli_process("record", decoder.url, "--db", db, "--session", "Practice 1", timeout=LINE_TIMEOUT)
+        assert again.returncode == 2 and again.stdout == ""
+        assert re.fullmatch(
+            re.escape(f"laptiming: session 1 (Practice 1) is already being timed by laptiming record (pid {first.pid} "
+                      f"on host {socket.gethostname()}, ") + SINCE
+            + re.escape("); stop that one first (a recorder that died holds nothing)") + "\n", again.stderr), again.stderr
+        assert decoder.connections == 1  # refused before the decoder was opened
+    assert sessions(db) == [(1, "Practice 1", "running")]
+
+
 def test_two_decoders_time_two_sessions_into_one_database_at_once(tmp_path):
     db = tmp_path / "event.db"
     with simulated_decoder() as north, simulated_decoder(P3_DECODER_ID + 1) as south:
