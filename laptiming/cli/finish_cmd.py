@@ -14,6 +14,7 @@ recorder read meanwhile. ``--print-slips URL`` or ``--slips-pdf FILE`` then prin
 from __future__ import annotations
 
 import argparse
+import shlex
 
 from laptiming.cli.flag_cmd import decoder_time_text
 from laptiming.cli.session_args import (TypedAs, say_if_far, session_ref, session_report, session_result, store_command,
@@ -92,7 +93,7 @@ def finish_command(args: argparse.Namespace) -> int:
                     f"checkered flag {'shown' if finished.checkered_shown_now else 'was shown'} at "
                     f"{decoder_time_text(finished.checkered_us)}")
             print(f"{name} finished by {args.by}; {flag}; results are provisional until "
-                  f"`laptiming finish --session {record.session_id} --confirm`")
+                  f"`laptiming finish --db {shlex.quote(str(args.db))} --session {record.session_id} --confirm --by WHO`")
             say_if_far(typed)
             _wait_for_the_recorder(args.db, args.session)
         record = get_session(db, args.session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -87,6 +88,17 @@ def test_a_yellow_before_the_start_or_any_flag_after_the_finish_is_refused(tmp_p
     assert run_cli("finish", "--db", running, "--session", "1", "--by", "clerk").returncode == 0
     late = run_cli("flag", "red", "--db", running, "--session", "1", "--at", "17:00", "--by", "m")
     assert late.returncode == 2 and "is finished" in late.stderr
+
+
+def test_the_confirm_command_finish_suggests_can_be_pasted_as_it_stands(running):
+    finished = run_cli("finish", "--db", running, "--session", "1", "--by", "J. Smith")
+    assert finished.returncode == 0, finished.stderr
+    suggested = finished.stdout.splitlines()[0].split("results are provisional until `")[1].rstrip("`")
+    argv = shlex.split(suggested.replace("WHO", "steward"))
+    assert argv[:2] == ["laptiming", "finish"]
+    confirmed = run_cli(*argv[1:])
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert status_of(running)[1] is ResultsStatus.OFFICIAL
 
 
 def test_finish_confirm_then_corrections_need_a_reopen(running):
