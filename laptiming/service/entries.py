@@ -212,12 +212,21 @@ def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by:
 
 
 FROM_DB_OPTION = "from-db"  # sim://?from-db=1: the simulator drives the session's entries
+LATEST_US = 1 << 62  # later than any decoder time: "now and from now on" for a transponder's car
 
 
 def entry_transponders(db: Database, session_id: int) -> tuple[int, ...]:
-    """The transponders of the session's entered cars (each car's, as the session resolves them), sorted."""
-    resolved = ResolvedSetup(load_setup(db, session_id))
-    return tuple(sorted({t for car_id in resolved.entries for t in resolved.transponders_of(car_id)}))
+    """One transponder per entered car, sorted: the one it carries now and was given last (a car that took a
+    loaner still has its own on the books, and one car must not cross the line as two)."""
+    setup = load_setup(db, session_id)
+    resolved = ResolvedSetup(setup)
+    given_at = {(a.transponder, a.car_id): -1 if a.from_us is None else a.from_us for a in setup.assignments}
+    chosen: set[int] = set()
+    for car_id in resolved.entries:
+        carried = [t for t in resolved.transponders_of(car_id) if resolved.car_for(t, LATEST_US) == car_id]
+        if carried:  # a session's own assignment (no from_us on the books) counts as the newest
+            chosen.add(max(carried, key=lambda t: (given_at.get((t, car_id), LATEST_US), t)))
+    return tuple(sorted(chosen))
 
 
 def simulator_for_entries(decoder_url: str, db_path: str | Path, session_name: str) -> str:

@@ -63,6 +63,25 @@ def test_from_db_simulates_exactly_the_entered_cars(tmp_path):
     assert source == [("sim://?speed=1000&minutes=6&seed=2&transponders=3100222,3100259,3100333",)]
 
 
+def test_from_db_drives_one_transponder_per_car_the_one_it_was_given_last(tmp_path):
+    """A loaner handed on (``transponder move``) leaves the car two transponders on the books; two simulated
+    cars for one car made it lap in 20 s. Each car is simulated once, with its newest transponder; a car whose
+    transponder was handed on and that has none left is not on track."""
+    path = tmp_path / "event.db"
+    small_event(path)
+    db = open_event_db(path)
+    with db.atomic():
+        car_10 = db.execute("SELECT id FROM cars WHERE number = '10'").fetchone()[0]
+        assign_transponder(db, 3100222, car_10, 1_000_000, made_by="clerk", reason="loaner handed on")
+    db.close()
+    recorded = run_cli("record", "sim://?from-db=1&speed=1000&minutes=6&seed=2", "--db", path, "--session", "Session 1")
+    assert recorded.returncode == 0, recorded.stderr
+    assert journaled_transponders(path) == {3100222, 3100259}  # car 10's loaner; car 7 gave its only one away
+    with sqlite3.connect(path) as conn:
+        fastest = conn.execute("SELECT MIN(lap_time_us) FROM laps").fetchone()[0]
+    assert fastest > 60_000_000  # no car laps in the gap between two simulated cars
+
+
 def test_from_db_needs_a_session_with_entries_and_writes_nothing_otherwise(tmp_path):
     path = tmp_path / "event.db"
     small_event(path)
