@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import secrets
+import shlex
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -172,6 +173,9 @@ class KeptJob:
         return self.path.read_bytes()
 
 
+QUEUE_SUFFIX = ".print-jobs"  # EVENT.db.print-jobs/: an event database's kept jobs
+
+
 class JobQueue:
     """Pending print jobs, one ``.escpos`` file and one ``.json`` each, in a folder beside the event database."""
 
@@ -182,7 +186,14 @@ class JobQueue:
     def beside(cls, db_path: str | Path) -> JobQueue:
         """The queue of an event database: ``EVENT.db.print-jobs/``."""
         path = Path(db_path)
-        return cls(path.with_name(path.name + ".print-jobs"))
+        return cls(path.with_name(path.name + QUEUE_SUFFIX))
+
+    def resend_command(self, job_id: str) -> str:
+        """The command that re-sends a kept job, ready to paste (its event database named when the queue is one's)."""
+        name = self.folder.name
+        db = shlex.quote(str(self.folder.with_name(name.removesuffix(QUEUE_SUFFIX)))) if name.endswith(QUEUE_SUFFIX) \
+            else "DB"
+        return f"laptiming print resend --db {db} --job {job_id}"
 
     def keep(self, job: bytes, description: str, printer_url: str) -> KeptJob:
         """Store a job (before it is sent); returns it."""
@@ -238,7 +249,7 @@ def print_kept(queue: JobQueue, job: KeptJob, printer: PrinterURL) -> None:
     except (PrinterError, InputError) as err:
         queue.failed(job, str(err))
         raise PrinterError(f"{err}; job {job.job_id} ({job.description}) is kept in {queue.folder}, "
-                           f"re-send it with: laptiming print resend --db DB --job {job.job_id}") from err
+                           f"re-send it with: {queue.resend_command(job.job_id)}") from err
     queue.done(job)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import socket
 import struct
 import threading
@@ -89,6 +90,8 @@ def test_a_printer_that_is_off_keeps_the_job_and_resend_prints_it(capsys, day_co
                        f"tcp://127.0.0.1:{port}?timeout=2")
     assert code == 2
     assert "is off or unplugged" in err and "re-send it with: laptiming print resend" in err and err.count("\n") == 1
+    suggested = shlex.split(err.split("re-send it with: ")[1])  # pasted as it stands, as an official would
+    assert suggested[:3] == ["laptiming", "print", "resend"]
     queue = JobQueue.beside(day_copy)
     (kept,) = queue.pending()
     job = kept.data()
@@ -98,8 +101,7 @@ def test_a_printer_that_is_off_keeps_the_job_and_resend_prints_it(capsys, day_co
     assert run(capsys, "print", "resend", "--db", str(day_copy))[0] == 2
     assert [j.job_id for j in queue.pending()] == [kept.job_id]
     printer = FakePrinter(RT_MASK_PAPER)
-    code, _, err = run(capsys, "print", "resend", "--db", str(day_copy), "--printer",
-                       f"tcp://127.0.0.1:{printer.port}")
+    code, _, err = run(capsys, *suggested[1:], "--printer", f"tcp://127.0.0.1:{printer.port}")
     assert code == 0, err
     assert printer.wait() == job  # exactly the kept bytes
     assert queue.pending() == []
