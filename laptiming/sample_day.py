@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import random
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
+    if Path(args.out).exists():  # never a second sample day inside an event's (or the last sample's) database
+        print(f"laptiming: {args.out} already exists; the sample day goes into a new event database", file=sys.stderr)
+        return 2
     build_sample_event(args.out, drivers=args.drivers, per_session=args.per_session, runs=args.runs, seed=args.seed)
     print(f"wrote {args.out}")
     return 0
