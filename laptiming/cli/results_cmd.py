@@ -92,6 +92,8 @@ def sessions_command(args: argparse.Namespace) -> int:
         note = "expected next" if session.expected_next else ""
         if session.timed_by is not None:
             note = f"timed by {session.timed_by.describe()}"
+        elif session.untimed:
+            note = "nobody times it: `laptiming record` (or n in the app) resumes it"
         table.append((str(session.session_id), session.name, session.session_type.value, session.phase.value,
                       session.planned_start or "-", session.planned_end or "-", str(session.entries),
                       str(session.passings), session.flag.value if session.flag else "-",

@@ -36,6 +36,11 @@ class DaySession:
     timed_by: LockHolder | None
     expected_next: bool
 
+    @property
+    def untimed(self) -> bool:
+        """Running, and no program times it (its recorder stopped or crashed, the app quit): its standings stand."""
+        return self.phase is SessionPhase.RUNNING and self.timed_by is None
+
 
 def _counts(db: Database, sql: str) -> dict[int, int]:
     return {int(session_id): int(count) for session_id, count in db.execute(sql).fetchall()}

@@ -8,7 +8,7 @@ from pathlib import Path
 from textual.widgets import DataTable, Label
 
 from laptiming.app import LiveTimingApp, Timing
-from laptiming.app.screens.day import DayLayout, day_table
+from laptiming.app.screens.day import DayLayout, day_table, timed_elsewhere
 from laptiming.engine import SessionType
 from laptiming.service.control import Flag, ResultsStatus
 from laptiming.service.day import DaySession
@@ -51,6 +51,15 @@ def test_each_width_takes_the_widest_layout_that_fits() -> None:
             assert width >= len(header) and all(len(row[index]) <= width for row in rows)
     assert list(seen) == [DayLayout.NO_END, DayLayout.STATE_MERGED, DayLayout.NO_TIMED_BY, DayLayout.FULL]
     assert seen[DayLayout.FULL] > seen[DayLayout.NO_TIMED_BY] > seen[DayLayout.STATE_MERGED] > 60
+
+
+def test_a_running_session_nobody_times_says_so_in_the_column_and_under_the_table() -> None:
+    """It was a blank, as for a finished session: a session left running looked timed."""
+    left = [_session(4, SessionPhase.RUNNING, flag=Flag.GREEN, results=ResultsStatus.LIVE)]
+    _, columns, rows = day_table(left, 200)
+    assert rows[0][[key for key, _, _ in columns].index("timed_by")] == "nobody (n resumes it)"
+    assert timed_elsewhere(left) == "Qualifying 4: timed by nobody (n resumes it)."
+    assert timed_elsewhere(DAY) == "Qualifying 2: timed by pid 4242 on desk-laptop."
 
 
 def test_narrow_layouts_keep_what_the_dropped_columns_said() -> None:

@@ -43,6 +43,8 @@ class DayLayout(enum.Enum):
 
 
 def _timed_by(item: DaySession) -> str:
+    if item.untimed:
+        return "nobody (n resumes it)"
     return "" if item.timed_by is None else f"pid {item.timed_by.pid} on {item.timed_by.host}"
 
 
@@ -94,7 +96,8 @@ def day_table(sessions: Sequence[DaySession], available: int) -> tuple[DayLayout
 
 def timed_elsewhere(sessions: Sequence[DaySession]) -> str:
     """Who is timing each running session, for the line under the table when its column gave way."""
-    return "  ".join(f"{item.name}: timed by {_timed_by(item)}." for item in sessions if item.timed_by is not None)
+    return "  ".join(f"{item.name}: timed by {_timed_by(item)}." for item in sessions
+                     if item.timed_by is not None or item.untimed)
 
 
 class DayScreen(Screen):
