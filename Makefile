@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 # afresh): the first session goes green by itself; n runs the next. Without a terminal (piped,
 # CI) it prints the session as `laptiming record` does and ends by itself.
 demo: $(STAMP)
-	mkdir -p out && rm -f out/demo.db out/demo.db-wal out/demo.db-shm
+	mkdir -p out && rm -rf out/demo.db out/demo.db-wal out/demo.db-shm out/demo.db.session-* out/demo.db.print-jobs
 	$(BIN)/laptiming demo --db out/demo.db
 
 # worksteal: an idle worker takes queued tests from a busy one, so a few slow tests do not
