@@ -27,6 +27,7 @@ from laptiming.app.screens.views import VIEWS
 from laptiming.app.screens.walkup import WalkUpForm
 from laptiming.app.terminal import leave_when_terminal_goes
 from laptiming.errors import TimingError
+from laptiming.service.entries import KnownCar
 from laptiming.store import SessionPhase, error_text, store_error
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
         self.autostart = autostart
         self.model = LiveModel()
         self.last_shown: dict[int, float] = {}  # car id -> monotonic time its row was last drawn (bench)
-        self.car_numbers: dict[int, str | None] = {}  # transponder -> its car's number (None: being looked up)
+        self.known_cars: dict[int, KnownCar | None] = {}  # transponder -> its car (None: being looked up, or none)
         self.exit_problem: str | None = None  # what went wrong as it stopped, for the terminal once the app has left
 
     def on_mount(self) -> None:
@@ -136,19 +137,20 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
 
     def car_number(self, transponder: int) -> str | None:
         """The number of this transponder's car, looked up once off the UI thread (None until known)."""
-        if transponder not in self.car_numbers:
-            self.car_numbers[transponder] = None
+        if transponder not in self.known_cars:
+            self.known_cars[transponder] = None
             self.look_up_cars([transponder])
-        return self.car_numbers[transponder]
+        known = self.known_cars[transponder]
+        return None if known is None else known.number
 
     @work(thread=True, group="cars")
     def look_up_cars(self, transponders: list[int]) -> None:
-        """Read the transponders' car numbers (the alert for a car not entered names it)."""
+        """Read the transponders' cars (the alert for a car not entered names it; the walk-up form is filled in)."""
         try:
-            numbers = self.timing.car_numbers(transponders)
+            cars = self.timing.known_cars(transponders)
         except (TimingError, sqlite3.Error, OSError):
             return
-        self.call_from_thread(lambda: self.car_numbers.update(numbers))
+        self.call_from_thread(lambda: self.known_cars.update(cars))
 
     def standing_problems(self) -> list[str]:
         """Problems reported by the session that the official has not yet seen resolved."""
@@ -329,8 +331,8 @@ class LiveTimingApp(DropsBouncedKeys, App[int]):
         unknown = self.model.unknown_now(self.model.known_transponders()) if running else []
         not_entered = self.model.not_entered_now() if running and not unknown else []
         transponder = unknown[0].transponder if unknown else not_entered[0] if not_entered else None
-        number = self.car_numbers.get(not_entered[0]) if not_entered else None
-        self.push_screen(WalkUpForm(record.session_id, record.name, self.timing.read_time, transponder, number),
+        known = self.known_cars.get(not_entered[0]) if not_entered else None
+        self.push_screen(WalkUpForm(record.session_id, record.name, self.timing.read_time, transponder, known),
                          functools.partial(self._walked_up, record.name))
 
     def on_walk_up_requested(self, message: WalkUpRequested) -> None:

@@ -25,7 +25,7 @@ from laptiming.service.control import (
 )
 from laptiming.service.day import DaySession as ServiceDaySession
 from laptiming.service.day import day_sessions
-from laptiming.service.entries import car_numbers
+from laptiming.service.entries import KnownCar, known_cars
 from laptiming.service.decoder_link import DecoderLink
 from laptiming.service.lock import lock_holder
 from laptiming.store import (
@@ -156,11 +156,11 @@ class EventDatabase:
         finally:
             db.close()
 
-    def car_numbers(self, transponders: list[int]) -> dict[int, str]:
-        """The number of each transponder's car (service.entries), read-only (blocking: call from a worker)."""
+    def known_cars(self, transponders: list[int]) -> dict[int, KnownCar]:
+        """The car of each transponder (service.entries), read-only (blocking: call from a worker)."""
         db = open_event_db(self.db_path, readonly=True)
         try:
-            return car_numbers(db, transponders)
+            return known_cars(db, transponders)
         finally:
             db.close()
 

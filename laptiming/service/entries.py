@@ -32,7 +32,7 @@ from laptiming.store import (
     open_event_db,
     write_transaction,
 )
-from laptiming.store.entries import drop_placeholder
+from laptiming.store.entries import drop_placeholder, sole_driver
 from laptiming.store.sessions import is_entered
 
 
@@ -117,15 +117,29 @@ def transponder_history(db: Database, transponder: int) -> tuple[str, int]:
     return "" if car_id is None else _car_number(db, car_id), passings
 
 
-def car_numbers(db: Database, transponders: list[int]) -> dict[int, str]:
-    """The number of the car each transponder belongs to now (its latest assignment), for saying which car
-    a passing not counted is; a transponder of no car is left out."""
-    numbers = {}
+@dataclass(frozen=True, slots=True)
+class KnownCar:
+    """A car the event knows by its transponder: its number, class, and its driver when it has only one."""
+
+    number: str
+    car_class: str | None = None
+    driver: str | None = None  # None for a shared car (or one never entered with a driver)
+
+
+def known_cars(db: Database, transponders: list[int]) -> dict[int, KnownCar]:
+    """The car each transponder belongs to now (its latest assignment), for saying which car a passing not
+    counted is and filling in its walk-up entry; a transponder of no car is left out."""
+    cars = {}
     for transponder in transponders:
         car_id = _current_car(db, transponder)
-        if car_id is not None:
-            numbers[transponder] = _car_number(db, car_id)
-    return numbers
+        if car_id is None:
+            continue
+        number, car_class = db.execute("SELECT number, car_class FROM cars WHERE id = ?", [car_id]).fetchone()
+        driver_id = sole_driver(db, car_id)
+        driver = None if driver_id is None else \
+            db.execute("SELECT name FROM drivers WHERE id = ?", [driver_id]).fetchone()[0]
+        cars[transponder] = KnownCar(str(number), car_class or None, driver)
+    return cars
 
 
 def base_name(name: str) -> str:

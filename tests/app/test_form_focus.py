@@ -14,6 +14,7 @@ from textual.widgets import Input
 from laptiming.app import LiveTimingApp, Timing
 from laptiming.app.screens.corrections import CorrectionForm
 from laptiming.app.screens.walkup import WalkUpForm
+from laptiming.service.entries import KnownCar
 from tests.app.conftest import app_test, until
 
 SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
@@ -71,8 +72,8 @@ async def test_enter_with_a_needed_field_blank_moves_to_that_field(event_db: Pat
         if which == "correction":
             form, blank, last = CorrectionForm("status", {"car": "206"}), "field-status", "field-reason"
         else:
-            form, blank, last = WalkUpForm(1, "Practice 1", app.timing.read_time, 3999907, "7"), "walkup-driver", \
-                "walkup-transponder"
+            form = WalkUpForm(1, "Practice 1", app.timing.read_time, 3999907, KnownCar("7"))
+            blank, last = "walkup-driver", "walkup-transponder"
         app.push_screen(form)
         await until(pilot, lambda: app.screen is form and app.focused is not None, "the form, a field focused")
         form.set_focus(form.query_one(f"#{last}", Input))

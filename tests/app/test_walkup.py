@@ -197,3 +197,35 @@ async def test_a_known_car_not_entered_on_track_gets_an_alert_and_w_enters_it(ev
         await until(pilot, lambda: app.screen is not form, "car 77 entered")
         await until(pilot, lambda: "3177777" not in str(alerts.render()), "the alert gone")
         assert any(row.number == "77" and row.laps >= 1 for row in app.model.rows.values())
+
+
+@app_test
+async def test_a_known_car_with_one_driver_is_filled_in_whole_and_one_enter_enters_it(event_db: Path) -> None:
+    """Car 77 runs in Practice 2 with Björn Brontë: the form had only its number, and the official had to type
+    the driver's name, accents and all. Now it has his name and the class too, the cursor on the last field."""
+    db = open_event_db(event_db)
+    try:
+        with write_transaction(db):
+            car = ensure_car(db, "77", "GT4")
+            assign_transponder(db, 3177777, car, made_by="registration", reason="roster")
+            enter_car(db, 2, car, ensure_driver(db, "Björn Brontë"))
+            enter_car(db, 1, ensure_car(db, "5"), ensure_driver(db, "Bo"))
+            assign_transponder(db, 3100005, ensure_car(db, "5"), made_by="registration", reason="roster")
+    finally:
+        db.close()
+    app = LiveTimingApp(Timing(event_db, "sim://?transponders=3177777,3100005&seed=5&speed=0&minutes=5"),
+                        official="gate")
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.start_session(1)
+        alerts = app.screen_named("live").query_one(AlertBar)
+        await until(pilot, lambda: "car 77, not entered" in str(alerts.render()) and app.known_cars.get(3177777),
+                    "the alert naming car 77, the car looked up")
+        await pilot.press("w")
+        await until(pilot, lambda: app.screen.query("#walkup-number"), "the walk-up form")
+        form = app.screen
+        assert [form.query_one(f"#walkup-{key}", Input).value for key in ("number", "driver", "class", "transponder")] \
+            == ["77", "Björn Brontë", "GT4", "3177777"]
+        await until(pilot, lambda: app.focused is form.query_one("#walkup-transponder", Input), "the last field")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is not form, "car 77 entered")
+    assert ("77", "Björn Brontë", "GT4") in _entries(event_db)

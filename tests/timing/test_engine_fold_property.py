@@ -228,7 +228,8 @@ def test_the_flag_at_the_leaders_last_lap_is_the_same_in_every_form_and_kept_by_
         assert batch.finish_at_us is not None or not any(row.laps for row in batch.standings if row.status.classified)
 
 
-FINISHED_A_LAP_DOWN = [(1, 0), (2, 1), (3, 2), (1, 60), (2, 62), (3, 90), (1, 120), (2, 123), (1, 180), (3, 181), (2, 185)]
+FINISHED_A_LAP_DOWN = [(1, 0), (2, 1), (3, 2), (1, 60), (2, 62), (3, 90), (1, 120), (2, 123), (1, 180), (3, 181),
+                       (2, 185)]
 
 
 @settings(max_examples=100, deadline=None)

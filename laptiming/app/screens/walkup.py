@@ -25,7 +25,7 @@ from laptiming.app.messages import WalkUpRequested
 from laptiming.app.screens.modal import OnceModal
 from laptiming.app.screens.typing import when_typed
 from laptiming.errors import InputError
-from laptiming.service.entries import CarNumberTaken, TransponderTaken
+from laptiming.service.entries import CarNumberTaken, KnownCar, TransponderTaken
 
 TimeReader = Callable[[str, str], int]
 """Decoder µs from what the official typed (a time of day on the session's decoder clock, or µs)."""
@@ -80,23 +80,25 @@ class WalkUpForm(OnceModal[WalkUpResult | None]):
                 Binding("enter", "next_field", "Next field", show=False, priority=True)]
 
     def __init__(self, session_id: int, session_name: str, read_time: TimeReader,
-                 unknown_transponder: int | None = None, car_number: str | None = None) -> None:
+                 unknown_transponder: int | None = None, known: KnownCar | None = None) -> None:
         super().__init__(classes="dialog")
         self.session_id = session_id
         self.session_name = session_name
         self.read_time = read_time
         self.unknown_transponder = unknown_transponder
-        self.car_number = car_number  # the known car the transponder is, not entered in this session
+        self.known = known  # the event's car the transponder is, not entered in this session
         self.asking = False  # the service is entering the car: another Enter must not ask again
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
             yield Label(f"Walk-up entry into {self.session_name}", classes="dialog-title")
             if self.unknown_transponder is not None:
-                what = f"Unknown transponder {self.unknown_transponder}" if self.car_number is None else \
-                    f"Car {self.car_number} (transponder {self.unknown_transponder}), not entered,"
+                what = f"Unknown transponder {self.unknown_transponder}" if self.known is None else \
+                    f"Car {self.known.number} (transponder {self.unknown_transponder}), not entered,"
                 yield Label(f"{what} on track: filled in below", id="prefill-note")
-            prefill = {"transponder": str(self.unknown_transponder or ""), "number": self.car_number or ""}
+            known = self.known or KnownCar("")
+            prefill = {"transponder": str(self.unknown_transponder or ""), "number": known.number,
+                       "driver": known.driver or "", "class": known.car_class or ""}
             for field in FIELDS:
                 initial = prefill.get(field.key, "")
                 label = Label(field.label, id=f"walkup-{field.key}-label")
@@ -108,7 +110,9 @@ class WalkUpForm(OnceModal[WalkUpResult | None]):
             yield Label("Enter: next field, on the last: enter the car    Esc: cancel", classes="dialog-keys")
 
     def on_mount(self) -> None:
-        self.query_one("#walkup-driver" if self.car_number else "#walkup-number", Input).focus()
+        # the first field left to type; a known car with its one driver needs only Enter (on the transponder)
+        shown = [box for box in self.query(Input) if box.display]
+        next((box for box in shown if not box.value and box.id != "walkup-class"), shown[-1]).focus()
 
     def values(self, typed: dict[str, str] | None = None) -> dict[str, str]:
         """What is typed, by field key: as :func:`when_typed` took it (by Input id), else as it stands now."""
