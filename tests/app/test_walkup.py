@@ -169,19 +169,28 @@ async def test_a_walk_up_on_another_cars_number_is_refused_on_the_form(event_db:
     assert _entries(event_db) == [("152", "Pat Olsen", "Standard")]
 
 
-@app_test
-async def test_a_known_car_not_entered_on_track_gets_an_alert_and_w_enters_it(event_db: Path) -> None:
-    """Car 77 is the event's (transponder 3177777) but not entered in session 1: Live says so once, w enters it."""
+def _car_77_on_track_not_entered(event_db: Path, driver_in_practice_2: str | None = None) -> LiveTimingApp:
+    """Car 77 (GT4, transponder 3177777) is the event's but not entered in session 1, where car 5 is; the app
+    with a simulator driving both transponders."""
     db = open_event_db(event_db)
     try:
         with write_transaction(db):
-            assign_transponder(db, 3177777, ensure_car(db, "77", "GT4"), made_by="registration", reason="roster")
+            car = ensure_car(db, "77", "GT4")
+            assign_transponder(db, 3177777, car, made_by="registration", reason="roster")
+            if driver_in_practice_2 is not None:
+                enter_car(db, 2, car, ensure_driver(db, driver_in_practice_2))
             enter_car(db, 1, ensure_car(db, "5"), ensure_driver(db, "Bo"))
             assign_transponder(db, 3100005, ensure_car(db, "5"), made_by="registration", reason="roster")
     finally:
         db.close()
-    app = LiveTimingApp(Timing(event_db, "sim://?transponders=3177777,3100005&seed=5&speed=0&minutes=5"),
-                        official="gate")
+    return LiveTimingApp(Timing(event_db, "sim://?transponders=3177777,3100005&seed=5&speed=0&minutes=5"),
+                         official="gate")
+
+
+@app_test
+async def test_a_known_car_not_entered_on_track_gets_an_alert_and_w_enters_it(event_db: Path) -> None:
+    """Car 77 is the event's (transponder 3177777) but not entered in session 1: Live says so once, w enters it."""
+    app = _car_77_on_track_not_entered(event_db)
     async with app.run_test(size=(120, 40)) as pilot:
         app.start_session(1)
         alerts = app.screen_named("live").query_one(AlertBar)
@@ -203,18 +212,7 @@ async def test_a_known_car_not_entered_on_track_gets_an_alert_and_w_enters_it(ev
 async def test_a_known_car_with_one_driver_is_filled_in_whole_and_one_enter_enters_it(event_db: Path) -> None:
     """Car 77 runs in Practice 2 with Björn Brontë: the form had only its number, and the official had to type
     the driver's name, accents and all. Now it has his name and the class too, the cursor on the last field."""
-    db = open_event_db(event_db)
-    try:
-        with write_transaction(db):
-            car = ensure_car(db, "77", "GT4")
-            assign_transponder(db, 3177777, car, made_by="registration", reason="roster")
-            enter_car(db, 2, car, ensure_driver(db, "Björn Brontë"))
-            enter_car(db, 1, ensure_car(db, "5"), ensure_driver(db, "Bo"))
-            assign_transponder(db, 3100005, ensure_car(db, "5"), made_by="registration", reason="roster")
-    finally:
-        db.close()
-    app = LiveTimingApp(Timing(event_db, "sim://?transponders=3177777,3100005&seed=5&speed=0&minutes=5"),
-                        official="gate")
+    app = _car_77_on_track_not_entered(event_db, driver_in_practice_2="Björn Brontë")
     async with app.run_test(size=(120, 40)) as pilot:
         app.start_session(1)
         alerts = app.screen_named("live").query_one(AlertBar)
