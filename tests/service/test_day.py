@@ -50,7 +50,8 @@ def test_sessions_has_a_header_and_the_day_screen_columns(tmp_path):
     assert listed.returncode == 0, listed.stderr
     assert rows(listed.stdout) == [
         ["id", "name", "type", "phase", "planned start", "planned end", "entries", "passings", "flag", "results"],
-        ["1", "Morning", "practice", "running", "2026-06-13 08:20", "2026-06-13 08:35", "3", "5", "green", "live"],
+        ["1", "Morning", "practice", "running", "2026-06-13 08:20", "2026-06-13 08:35", "3", "5", "green", "live",
+         "nobody times it: `laptiming record` (or n in the app) resumes it"],  # running, but no recorder holds it
         ["2", "Late", "practice", "planned", "2026-06-13 10:00", "2026-06-13 10:15", "0", "0", "-", "-"],
         ["3", "Race", "race", "planned", "2026-06-13 09:00", "2026-06-13 09:15", "2", "0", "-", "-", "expected next"],
         ["4", "Walk-ups", "practice", "planned", "-", "-", "0", "0", "-", "-"],

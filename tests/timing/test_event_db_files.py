@@ -19,7 +19,7 @@ from tests.timing.cli_runner import run_cli
 from tests.timing.timing_builders import numbered
 
 from laptiming.engine import SessionRules
-from laptiming.store import SessionPhase, create_session, journal_bulk, open_event_db, update_session, write_transaction
+from laptiming.store import create_session, journal_bulk, open_event_db, update_session, write_transaction
 from laptiming.store.entries import enter_by_number
 
 T0 = 1_781_341_200_000_000
@@ -172,15 +172,3 @@ def test_record_refuses_a_damaged_database_before_making_a_session(tmp_path):
     assert len(lines) == 1 and "the database is damaged" in lines[0], result.stderr
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT name FROM sessions").fetchall() == [("Practice 1",)]
-
-
-def test_the_sessions_list_says_when_a_running_session_is_timed_by_nobody(event_db: Path) -> None:
-    """A session left running (its recorder killed, the app quit) was listed as plain 'running', as if timed."""
-    db = open_event_db(event_db)
-    with write_transaction(db):
-        update_session(db, 1, phase=SessionPhase.RUNNING)
-    db.close()
-    listed = run_cli("sessions", "--db", event_db)
-    assert listed.returncode == 0, listed.stderr
-    (line,) = [line for line in listed.stdout.splitlines() if "Practice 1" in line]
-    assert " running " in line and line.endswith("nobody times it: `laptiming record` (or n in the app) resumes it")
