@@ -192,7 +192,11 @@ class JournalWriter:
 
     def wait_written(self, timeout: float | None) -> bool:
         """Wait (at most ``timeout``) until no passing is held for want of a commit (a lock held elsewhere, a full
-        disk: the writer keeps trying); whether none is held now. A stop waits here before anything else."""
+        disk: the writer keeps trying); whether none is held now. A stop waits here before anything else, and
+        says so (a stop that takes seconds says why)."""
+        if not self._all_written.is_set():
+            log.warning("%s: stopping: %d passing(s) held in memory; waiting up to %g s for the journal to take them",
+                        self.path, len(self._unwritten), timeout)
         return self._all_written.wait(timeout)
 
     def close(self, timeout: float | None = None, retry_s: float = STOP_RETRY_S) -> None:
@@ -319,7 +323,7 @@ class JournalWriter:
                 self._blocked_said_at = now
             return
         if self.blocked is not None:
-            log.warning("%s: the journal is written again (%d held passing(s) committed)", self.path, len(self._unwritten))
+            log.warning("%s: the journal is written again (%d held passing(s) committed)", self.path, len(items))
         self._unwritten, self.blocked = [], None
         self._all_written.set()
         self._intake.made_room(len(items))

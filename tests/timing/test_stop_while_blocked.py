@@ -16,13 +16,11 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 
 from tests.hardware.collect import wait_until
 from tests.timing.test_record_kill import killed_if_left
 
 LINE_TIMEOUT = 30
-HELD_AFTER_STOP_S = 2.0  # the other program's write ends this long after the recorder is told to stop
 
 
 def start_recorder(db, session):
@@ -94,7 +92,7 @@ def test_a_lock_freed_while_the_recorder_stops_gets_the_held_passings_written_an
     with killed_if_left(start_recorder(db, "Practice")) as process:
         lines, seen = stderr_lines(process)
         holder = block_then_stop(db, process, lines)
-        time.sleep(HELD_AFTER_STOP_S)  # the scenario: the other program's write ends a little later
+        wait_for_line(lines, "waiting up to")  # the scenario: the other program's write ends while it stops
         holder.execute("ROLLBACK")
         holder.close()
         assert process.wait(LINE_TIMEOUT) == 0, seen
