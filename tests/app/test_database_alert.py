@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from textual.widgets import Label
@@ -29,6 +31,18 @@ def _journaled(db_path: Path) -> int:
         db.close()
 
 
+@contextmanager
+def another_program_writing(db_path: Path) -> Iterator[None]:
+    """Another program holds the database's write lock (``BEGIN IMMEDIATE``) until the block ends."""
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
 async def _timing_with_passings(app: LiveTimingApp, pilot, count: int):
     """Session 1 running, ``count`` passings handed over as the reader hands them and judged; its live session."""
     app.start_session(1)
@@ -48,9 +62,7 @@ async def test_a_locked_database_is_an_alert_until_it_can_be_written_and_no_pass
     async with app.run_test(size=(120, 36)) as pilot:
         live = await _timing_with_passings(app, pilot, 3)
         alerts = app.screen_named("live").query_one(AlertBar)
-        holder = sqlite3.connect(event_db, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
-        try:
+        with another_program_writing(event_db):  # another program holds the write lock
             for number in range(4, 7):
                 live.on_decoder_event(_passing(number))
             await until(pilot, lambda: "DATABASE CANNOT BE WRITTEN" in str(alerts.render()), "the alert")
@@ -59,9 +71,6 @@ async def test_a_locked_database_is_an_alert_until_it_can_be_written_and_no_pass
             assert len(app.model.verdicts) == 3  # nothing is shown before it is on disk
             live.on_decoder_event(_passing(7))  # still taken while the lock is held
             await until(pilot, lambda: "4 passing(s) held" in str(alerts.render()), "the alert still standing")
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
         await until(pilot, lambda: "DATABASE" not in str(alerts.render()), "the alert cleared")
         await until(pilot, lambda: len(app.model.verdicts) == 7, "every passing judged")
     assert _journaled(event_db) == 7
@@ -75,14 +84,9 @@ async def test_a_flag_that_waited_past_the_lock_says_who_holds_it_and_how_to_wai
     app = LiveTimingApp(Timing(event_db, NOWHERE))
     async with app.run_test(size=(120, 36)) as pilot:
         await _timing_with_passings(app, pilot, 1)
-        holder = sqlite3.connect(event_db, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
-        try:
+        with another_program_writing(event_db):  # another program holds the write lock
             await pilot.press("y")
             await until(pilot, lambda: app.model.problems, "the flag to fail")
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
     assert app.model.problems == [
         f"yellow flag: {event_db}: another program holds the event database's write lock; nothing was written after "
         "waiting 0.3 s (to wait longer, set LAPTIMING_WAIT_S to the seconds, e.g. LAPTIMING_WAIT_S=60)"]
@@ -95,12 +99,10 @@ async def test_quitting_while_passings_are_held_says_how_many_were_not_journaled
     monkeypatch.setenv("LAPTIMING_WAIT_S", "0.3")
     monkeypatch.setattr("laptiming.service.recording.STOP_RETRY_S", 0.5)  # how long a stop waits for them
     app = LiveTimingApp(Timing(event_db, NOWHERE))
-    holder = sqlite3.connect(event_db, isolation_level=None)
-    try:
-        async with app.run_test(size=(120, 36)) as pilot:
-            live = await _timing_with_passings(app, pilot, 3)
-            alerts = app.screen_named("live").query_one(AlertBar)
-            holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock, past the quit
+    async with app.run_test(size=(120, 36)) as pilot:
+        live = await _timing_with_passings(app, pilot, 3)
+        alerts = app.screen_named("live").query_one(AlertBar)
+        with another_program_writing(event_db):  # another program holds the write lock, past the quit
             for number in range(4, 6):
                 live.on_decoder_event(_passing(number))
             await until(pilot, lambda: "2 passing(s) held" in str(alerts.render()), "the passings held")
@@ -109,9 +111,6 @@ async def test_quitting_while_passings_are_held_says_how_many_were_not_journaled
                         "the quit question saying so")
             await pilot.press("y")
             await until(pilot, lambda: not app.is_running, "the app to quit")
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
     assert app.return_code == 2
     assert app.exit_problem == (f"laptiming: {event_db}: 2 passing(s) could not be journaled (another program holds the "
                             "event database's write lock); a decoder on TCP keeps them: recording the session again "
@@ -127,18 +126,13 @@ async def test_a_correction_that_waited_past_the_lock_says_who_holds_it_and_how_
     app = LiveTimingApp(Timing(event_db, NOWHERE))
     async with app.run_test(size=(120, 36)) as pilot:
         await _timing_with_passings(app, pilot, 1)
-        holder = sqlite3.connect(event_db, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
-        try:
+        with another_program_writing(event_db):  # another program holds the write lock
             await pilot.press("m")
             await until(pilot, lambda: app.screen.query("#field-seconds"), "the min lap form")
             await pilot.press(*"20", "enter", *"chicane cut", "enter")
             await until(pilot, lambda: app.screen.query("#form-error")
                         and "not recorded" in str(app.screen.query_one("#form-error", Label).render()),
                         "the form again, saying why")
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
         said = " ".join(str(app.screen.query_one("#form-error", Label).render()).split())
     assert said == (f"not recorded: {event_db}: another program holds the event database's write lock; nothing was "
                     "written after waiting 0.3 s (to wait longer, set LAPTIMING_WAIT_S to the seconds, e.g. "
