@@ -322,10 +322,10 @@ class JournalWriter:
                           len(items))
                 self._blocked_said_at = now
             return
-        if self.blocked is not None:
+        if self.blocked is not None:  # held passings are only ever kept while blocked: nothing to do on every commit
             log.warning("%s: the journal is written again (%d held passing(s) committed)", self.path, len(items))
-        self._unwritten, self.blocked = [], None
-        self._all_written.set()
+            self._unwritten, self.blocked = [], None
+            self._all_written.set()
         self._intake.made_room(len(items))
         self._after_commit(*committed)
 
