@@ -1,11 +1,13 @@
 """Roster sheets for the paddock: one per session (grid marshal) and one per driver (itinerary).
 
-CSV now; the printouts issue renders the same rows as PDF.
+CSV here; ``laptiming print roster`` renders the same rows as PDF.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from anyascii import anyascii
 
 from scheduler.model import format_time
 from scheduler.output import CsvFile, write_all
@@ -32,12 +34,14 @@ def session_sheet(rows: list[RosterRow]) -> list[list[str]]:
 
 
 def itinerary_sheet(rows: list[RosterRow]) -> list[list[str]]:
-    """One line per run, driver by driver, runs in time order."""
+    """One line per run, drivers in alphabetical order as people read it (accents and case aside, as the printed
+    itineraries; namesakes by id), each driver's runs in time order."""
     by_driver: dict[str, list[RosterRow]] = {}
     for row in rows:
         by_driver.setdefault(row.driver_id, []).append(row)
+    names = {driver_id: runs[0].driver for driver_id, runs in by_driver.items()}
     lines = []
-    for driver_id in sorted(by_driver):
+    for driver_id in sorted(by_driver, key=lambda d: (anyascii(names[d]).casefold(), names[d], d)):
         runs = sorted(by_driver[driver_id], key=lambda r: r.start)
         for number, r in enumerate(runs, start=1):
             lines.append([r.driver_id, r.driver, r.car_number, str(number), str(len(runs)), r.session,
