@@ -25,7 +25,7 @@ from laptiming.service.clocktime import DecoderClock, parse_decoder_time
 from laptiming.service.control import Flag as ControlFlag
 from laptiming.service.control import ResultsStatus, current_flag, finish_session, show_flag
 from laptiming.service.corrections import CorrectionRequest
-from laptiming.service.decoder_link import SILENT_AFTER_S
+from laptiming.service.decoder_link import SILENT_AFTER_S, DecoderLink
 from laptiming.service.entries import WalkUpEntry, WalkUpResult, enter_walk_up
 from laptiming.service.recording import JournalTrouble, Subscription
 from laptiming.store import CorrectionRecord, SessionPhase, SessionRecord, error_text, open_event_db
@@ -125,6 +125,12 @@ class Timing(EventDatabase):
         if self.recording is None:
             return None
         return self.recording.live.clock.decoder_time_us(time.time_ns())
+
+    def source_ended(self) -> bool:
+        """The running session's source has ended (a capture read to its end, a simulator's last car): no more
+        time passes on its decoder clock, so the session clock stands at the latest passing, as on the page.
+        A decoder away (reconnecting, silent) is not: the session goes on on track, and its clock with it."""
+        return self.recording is not None and self.recording.link_now() is DecoderLink.ENDED
 
     def health(self) -> Health:
         """The decoder link right now."""

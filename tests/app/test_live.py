@@ -8,11 +8,12 @@ from textual.widgets import OptionList
 
 from laptiming.app import LiveTimingApp, Timing
 from laptiming.app.widgets.standings import StandingsTable
+from laptiming.app.widgets.status import SessionBar, clock_text
 from laptiming.engine import CarStatus
 from laptiming.service.control import control_log
 from laptiming.service.lock import lock_holder
 from laptiming.store import SessionPhase, list_sessions, load_corrections, open_event_db
-from tests.app.conftest import app_test, until
+from tests.app.conftest import app_test, timed_to_the_end, until
 
 SIM = "sim://?cars=4&seed=3&speed=0&minutes=6"
 
@@ -188,3 +189,24 @@ async def test_a_correction_typed_while_another_terminal_finished_the_session_is
         assert load_corrections(db, 1) == []
     finally:
         db.close()
+
+
+@app_test
+async def test_the_session_clock_stands_at_the_latest_passing_once_the_source_has_ended(event_db: Path) -> None:
+    """A capture or simulator read to its end: the page and the RMonitor clock stand at its latest passing, while
+    the app's session clock ran on from the host clock (elapsed 06:12, 06:13, ... over standings that could not
+    change). It stands now, and says so."""
+    app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="J. Smith")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await timed_to_the_end(app, pilot, cars=4)
+        state = app.timing.state
+        assert state is not None and state.latest_us is not None and state.setup.markers.green_us is not None
+        at_latest = clock_text(app.timing.record.rules, state.latest_us - state.setup.markers.green_us, 0).split("  ")[0]
+        # The host clock moves on past the latest passing by whole seconds (read through the decoder clock).
+        await until(pilot, lambda: (app.timing.decoder_now_us() or 0) - state.latest_us > 2_000_000,
+                    "two seconds of host time after the latest passing", timeout=10)
+        live = app.screen_named("live")
+        live.refresh_bars()
+        await pilot.pause()
+        header = str(live.query_one(SessionBar).render())
+        assert f"{at_latest}  (stopped)" in header, header

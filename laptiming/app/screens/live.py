@@ -131,13 +131,16 @@ class LiveScreen(Screen):
         else:
             elapsed = None
             green = None if state is None else state.setup.markers.green_us
-            now = max(timing.decoder_now_us() or 0, (state.latest_us if state else None) or 0) or None
+            ended = timing.source_ended()
+            latest = (state.latest_us if state else None) or 0
+            now = (latest if ended else max(timing.decoder_now_us() or 0, latest)) or None
             if green is not None and now is not None and state is not None:
                 end = state.finish_at_us if state.finish_at_us is not None else now
                 elapsed = min(now, end) - green
             leader = max((row.laps for row in app.model.rows.values()), default=0)  # type: ignore[attr-defined]
+            clock = clock_text(record.rules, elapsed, leader)
             self.query_one(SessionBar).show(record.name, record.rules.session_type.value, flag,
-                                            clock_text(record.rules, elapsed, leader))
+                                            f"{clock}  (stopped)" if ended and elapsed is not None else clock)
         health = timing.health()
         self.query_one(HealthLine).show(health)
         self.query_one(AlertBar).show(self.alerts(health))
