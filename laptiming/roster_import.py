@@ -91,11 +91,13 @@ def import_roster(db: Database, records: RosterRecords, rules: SessionRules | No
                 continue
             start, end = f"{session.start:%Y-%m-%d %H:%M}", f"{session.end:%Y-%m-%d %H:%M}"
             if existing is None:
-                session_id = create_session(db, name, rules, planned_start=start, planned_end=end)
+                session_id = create_session(db, name, rules, planned_start=start, planned_end=end,
+                                            capacity=session.capacity)
                 summary.sessions_created += 1
             else:
                 session_id = existing.session_id
-                db["sessions"].update(session_id, {"planned_start": start, "planned_end": end})
+                db["sessions"].update(session_id, {"planned_start": start, "planned_end": end,
+                                                   "capacity": session.capacity})
                 db.execute("DELETE FROM session_entries WHERE session_id = ?", [session_id])
                 summary.sessions_updated += 1
             for entry in session.entries:

@@ -64,6 +64,7 @@ class SessionRecord:
     start: datetime
     end: datetime
     entries: tuple[SessionEntryRecord, ...]
+    capacity: int | None = None  # cars the plan lets on track at once (the circuit's limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,6 @@ def roster_records(problem: Problem, roster: Roster) -> RosterRecords:
     sessions = tuple(
         SessionRecord(problem.slots[s].label, problem.slots[s].start.date().isoformat(),
                       problem.slots[s].start, problem.slots[s].end,
-                      tuple(sorted(entries, key=lambda e: e.driver_id)))
+                      tuple(sorted(entries, key=lambda e: e.driver_id)), problem.capacity)
         for s, entries in sorted(by_slot.items()))
     return RosterRecords(problem.plan.event_name, drivers, tuple(cars.values()), transponders, sessions)

@@ -122,6 +122,7 @@ class DeskActions:
                 if result.same_name else ""
             moved = f"; transponder moved from car {result.moved_from}" if result.moved_from else ""
             who = f" ({result.driver})" if result.driver else ""
+            over = f"; {session_name} now has {result.over_capacity}" if result.over_capacity else ""
             self.notify(f"car {result.number}{who} entered in {session_name}"
-                        + (" (new car)" if result.car_made else "") + moved + same_name,
-                        timeout=8 if same_name or moved else 5)
+                        + (" (new car)" if result.car_made else "") + moved + same_name + over,
+                        timeout=8 if same_name or moved or over else 5, severity="warning" if over else "information")

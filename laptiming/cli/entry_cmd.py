@@ -53,6 +53,8 @@ def add_command(args: argparse.Namespace) -> int:
         extra = f" ({'; '.join(notes)})" if notes else ""
         print(f"car {args.number} ({what}) with transponder {args.transponder} entered in session "
               f"{record.session_id} ({record.name}){extra}")
+        if done.over_capacity:
+            print(f"note: session {record.session_id} ({record.name}) now has {done.over_capacity}")
         say_if_far(typed)
     finally:
         db.close()

@@ -95,6 +95,15 @@ class WalkUpResult:
     same_name: tuple[str, ...] = ()
     moved_from: str = ""  # the number of the car the transponder was taken from (with a from time), if any
     number: str = ""  # the car's number, as entered
+    entered: int = 0  # cars entered in the session now, this one with them
+    capacity: int | None = None  # cars the roster plan lets on track in it at once (None: no plan says)
+
+    @property
+    def over_capacity(self) -> str:
+        """What to tell the official when this entry took the session past its plan (else empty)."""
+        if self.capacity is None or self.entered <= self.capacity or self.was_entered:
+            return ""
+        return f"{self.entered} cars entered, the plan lets {self.capacity} on track at once"
 
 
 def _current_car(db: Database, transponder: int) -> int | None:
@@ -221,8 +230,10 @@ def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by:
         what = ", ".join(part for part in (driver, car_class) if part)
         append_control(db, session_id, ControlAction.ENTER, made_by,
                        f"{reason}: car {entry.number} ({what}), transponder {entry.transponder}")
+        entered = db.execute("SELECT COUNT(*) FROM session_entries WHERE session_id = ?", [session_id]).fetchone()[0]
         return WalkUpResult(session_id, car_id, car_made, assigned, was_entered, driver, driver_made,
-                            _same_name(db, driver) if driver_made else (), owner_number, entry.number)
+                            _same_name(db, driver) if driver_made else (), owner_number, entry.number,
+                            entered, record.capacity)
 
 
 FROM_DB_OPTION = "from-db"  # sim://?from-db=1: the simulator drives the session's entries

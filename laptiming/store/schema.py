@@ -146,4 +146,11 @@ def m003_session_control(db: Database) -> None:
     db["session_control"].create_index(["session_id"])
 
 
-KNOWN_MIGRATIONS = frozenset({"m001_initial", "m002_assignment_author", "m003_session_control"})
+@MIGRATIONS()
+def m004_session_capacity(db: Database) -> None:
+    """How many cars a planned session may have on track (the roster plan's capacity; none for other sessions)."""
+    db["sessions"].add_column("capacity", int)
+
+
+KNOWN_MIGRATIONS = frozenset({"m001_initial", "m002_assignment_author", "m003_session_control",
+                              "m004_session_capacity"})

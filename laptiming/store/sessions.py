@@ -40,6 +40,7 @@ class SessionRecord:
     checkered_us: int | None
     planned_start: str | None = None
     planned_end: str | None = None
+    capacity: int | None = None  # cars the roster plan lets on track at once (None: no plan says)
 
     @property
     def markers(self) -> SessionMarkers:
@@ -73,6 +74,7 @@ def _record(row: dict) -> SessionRecord:
         checkered_us=row["checkered_us"],
         planned_start=row["planned_start"],
         planned_end=row["planned_end"],
+        capacity=row.get("capacity"),
     )
 
 
@@ -94,6 +96,7 @@ def create_session(
     phase: SessionPhase = SessionPhase.PLANNED,
     planned_start: str | None = None,
     planned_end: str | None = None,
+    capacity: int | None = None,
 ) -> int:
     """A new session; its id (a blank name is an :class:`InputError`)."""
     check_session_name(name)
@@ -104,6 +107,7 @@ def create_session(
             "rules": json.dumps(rules.to_json()),
             "planned_start": planned_start,
             "planned_end": planned_end,
+            "capacity": capacity,
             "phase": phase.value,
             "green_us": None,
             "checkered_us": None,

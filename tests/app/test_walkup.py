@@ -12,9 +12,10 @@ from laptiming.app.widgets.standings import StandingsTable
 from laptiming.service.clocktime import session_decoder_time
 from laptiming.service.entries import WalkUpEntry, enter_walk_up
 from laptiming.app.widgets.status import AlertBar
-from laptiming.store import assign_transponder, ensure_car, ensure_driver, enter_car, open_event_db, write_transaction
+from laptiming.store import assign_transponder, create_session, ensure_car, ensure_driver, enter_car, open_event_db, write_transaction
 from laptiming.store.sessions import load_assignments, load_entries
-from tests.app.conftest import app_test, until
+from laptiming.engine import SessionRules
+from tests.app.conftest import app_test, make_event, until
 
 SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
 
@@ -227,3 +228,24 @@ async def test_a_known_car_with_one_driver_is_filled_in_whole_and_one_enter_ente
         await pilot.press("enter")
         await until(pilot, lambda: app.screen is not form, "car 77 entered")
     assert ("77", "Björn Brontë", "GT4") in _entries(event_db)
+
+
+@app_test
+async def test_a_walk_up_past_the_plans_capacity_is_said_in_the_confirmation(tmp_path: Path) -> None:
+    """The roster plan lets one car on track in this session and car 11 is entered: a walk-up is taken (the
+    official may know a car has gone home) and the confirmation says the session is over the plan."""
+    path = make_event(tmp_path / "event.db")
+    db = open_event_db(path)
+    with write_transaction(db):
+        create_session(db, "Session 4", SessionRules(), capacity=1)
+        enter_car(db, 1, ensure_car(db, "11", "Cup"), ensure_driver(db, "Ken Block"))
+    db.close()
+    app = LiveTimingApp(Timing(path, SIM), official="gate")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _walk_up_to_the_first_unknown(app, pilot)
+        form = app.screen
+        await pilot.press(*"42", "enter", *"Grace Hopper", "enter", "enter", "enter")
+        await until(pilot, lambda: app.screen is not form, "the form closed")
+        await until(pilot, lambda: [(n.message, n.severity) for n in app._notifications] == [
+            ("car 42 (Grace Hopper) entered in Session 4 (new car); Session 4 now has 2 cars entered, "
+             "the plan lets 1 on track at once", "warning")], "the confirmation")

@@ -48,6 +48,7 @@ def test_roster_lands_in_the_event_database(tmp_path, event_files):
     owners = dict(query(db, "SELECT t.transponder, c.number FROM transponder_assignments t JOIN cars c ON c.id = t.car_id"))
     assert owners == {5000001: "1", 5000002: "2", code_to_transponder(b"PV-38463"): "4"}
     assert query(db, "SELECT name FROM event") == [("Test day",)]
+    assert {capacity for (capacity,) in query(db, "SELECT capacity FROM sessions")} == {4}  # the plan's cars on track
 
 
 def test_reimport_updates_planned_sessions_and_leaves_started_ones(tmp_path, event_files):

@@ -60,6 +60,25 @@ def test_a_walk_up_is_made_assigned_and_entered_in_one_step(tmp_path):
     assert len(tables(path)["assignments"]) == 2  # the transponder was already this car's: nothing new
 
 
+def test_a_walk_up_past_the_plans_capacity_is_entered_and_said(tmp_path):
+    """A walk-up took a session past the cars its roster plan lets on track (a circuit's limit) without a word."""
+    path = tmp_path / "event.db"
+    db = open_event_db(path, create=True)
+    with db.atomic():
+        create_session(db, "Session 2", SessionRules(), capacity=2)
+    db.close()
+    for number, transponder in (("7", "3100007"), ("8", "3100008")):
+        done = add(path, "--number", number, "--driver", f"Driver {number}", "--transponder", transponder)
+        assert done.returncode == 0 and "note:" not in done.stdout, done.stdout + done.stderr
+    third = add(path, "--number", "9", "--driver", "Driver 9", "--transponder", "3100009")
+    assert third.returncode == 0, third.stderr
+    assert third.stdout.splitlines()[-1] == ("note: session 1 (Session 2) now has 3 cars entered, "
+                                             "the plan lets 2 on track at once")
+    assert len(tables(path)["entries"]) == 3  # entered all the same: the official may know a car has left
+    again = add(path, "--number", "9", "--driver", "Driver 9", "--transponder", "3100009")
+    assert again.returncode == 0 and "note:" not in again.stdout  # already entered: no car more on track
+
+
 def test_a_walk_up_never_takes_over_a_car_with_another_driver_or_class(tmp_path):
     """Car 152 is Pat Olsen's Standard car: a walk-up on 152 as someone else's GT4 is refused, naming it;
     what agrees with the car (its driver; its class or none) enters that car."""

@@ -56,7 +56,7 @@ def test_schema_is_applied_once_in_wal_mode_with_full_sync(tmp_path):
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert [m["name"] for m in db.query("SELECT name FROM _sqlite_migrations")] == [
-        "m001_initial", "m002_assignment_author", "m003_session_control"]
+        "m001_initial", "m002_assignment_author", "m003_session_control", "m004_session_capacity"]
     assert {"passings", "session_passings", "corrections", "laps", "results", "transponder_assignments"} <= set(
         db.table_names()
     )
