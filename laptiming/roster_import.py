@@ -25,8 +25,9 @@ from laptiming.store import (
     find_session,
     write_transaction,
 )
-from laptiming.store.sessions import load_assignments, now_text
-from scheduler.records import RosterRecords
+from laptiming.store.sessions import load_assignments, now_text, set_rules
+from laptiming.timefmt import US_PER_SECOND
+from scheduler.records import RosterRecords, SessionRecord
 
 
 @dataclass(slots=True)
@@ -55,6 +56,11 @@ def session_name(label: str) -> str:
     return f"Session {label}" if label.isdigit() else label
 
 
+def slot_rules(session: SessionRecord) -> SessionRules:
+    """A practice session as long as its slot: the plan's session length, from the green flag."""
+    return SessionRules(duration_us=int((session.end - session.start).total_seconds()) * US_PER_SECOND)
+
+
 def driver_names(records: RosterRecords) -> dict[str, str]:
     """Each registration's name in the event database; namesakes get their registration id."""
     counts = Counter(driver.name for driver in records.drivers)
@@ -62,8 +68,8 @@ def driver_names(records: RosterRecords) -> dict[str, str]:
 
 
 def import_roster(db: Database, records: RosterRecords, rules: SessionRules | None = None) -> ImportSummary:
-    """Put the roster in the database, all or nothing."""
-    rules = rules or SessionRules()
+    """Put the roster in the database, all or nothing. Each session runs for its slot's length from its green flag
+    (the checkered flag falls by itself; ``laptiming length`` gives back time lost), unless ``rules`` are given."""
     summary = ImportSummary()
     with write_transaction(db):
         _set_event_name(db, records.event_name)
@@ -90,14 +96,16 @@ def import_roster(db: Database, records: RosterRecords, rules: SessionRules | No
                 summary.sessions_kept.append(name)
                 continue
             start, end = f"{session.start:%Y-%m-%d %H:%M}", f"{session.end:%Y-%m-%d %H:%M}"
+            session_rules = rules or slot_rules(session)
             if existing is None:
-                session_id = create_session(db, name, rules, planned_start=start, planned_end=end,
+                session_id = create_session(db, name, session_rules, planned_start=start, planned_end=end,
                                             capacity=session.capacity)
                 summary.sessions_created += 1
             else:
                 session_id = existing.session_id
                 db["sessions"].update(session_id, {"planned_start": start, "planned_end": end,
                                                    "capacity": session.capacity})
+                set_rules(db, session_id, session_rules)
                 db.execute("DELETE FROM session_entries WHERE session_id = ?", [session_id])
                 summary.sessions_updated += 1
             for entry in session.entries:

@@ -64,6 +64,30 @@ def parse_seconds(text: str) -> int:
 US_PER_DAY = 24 * 60 * US_PER_MINUTE
 
 
+def format_clock(time_us: int) -> str:
+    """``04:07``, ``1:05:30``: a session's elapsed or remaining time, in whole seconds (truncated)."""
+    seconds = max(0, time_us) // US_PER_SECOND
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+
+
+def parse_clock(text: str) -> int:
+    """A session's length as typed (``"19:00"``, ``"1:05:00"``, or seconds: ``"240"``) to exact microseconds."""
+    parts = text.strip().split(":")
+    if len(parts) == 1:
+        return parse_seconds(parts[0])
+    if len(parts) > 3 or not all(part.isdigit() for part in parts[:-1]) or any(int(p) >= 60 for p in parts[1:-1]):
+        raise ValueError(f"not a time as minutes:seconds or hours:minutes:seconds: {text!r}")
+    seconds = parse_seconds(parts[-1])
+    if not parts[-1][:1].isdigit() or seconds >= 60 * US_PER_SECOND:
+        raise ValueError(f"not a time as minutes:seconds or hours:minutes:seconds: {text!r}")
+    whole = 0
+    for part in parts[:-1]:
+        whole = whole * 60 + int(part)
+    return whole * US_PER_MINUTE + seconds
+
+
 def parse_time_of_day(text: str) -> int:
     """A time of day as typed (``"14:02"``, ``"09:07:48.791"``) to exact microseconds since midnight.
 

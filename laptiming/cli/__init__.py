@@ -22,6 +22,7 @@ from laptiming.cli import (
     feed_cmd,
     finish_cmd,
     flag_cmd,
+    length_cmd,
     print_cmd,
     results_cmd,
     schedule_cmd,
@@ -35,7 +36,7 @@ from scheduler.errors import ScheduleError
 EXIT_USAGE = 2
 
 # Each module exposes ``register(subparsers)`` and sets ``handler`` on its parsers.
-COMMAND_MODULES = (decoder_cmd, schedule_cmd, timing_cmd, results_cmd, correct_cmd, flag_cmd, finish_cmd,
+COMMAND_MODULES = (decoder_cmd, schedule_cmd, timing_cmd, results_cmd, correct_cmd, flag_cmd, length_cmd, finish_cmd,
                    entry_cmd, transponder_cmd, print_cmd, feed_cmd, app_cmd)
 
 

@@ -58,6 +58,7 @@ class ControlAction(enum.Enum):
     REOPEN = "reopen"
     RESUME = "resume"  # a finished session timed again (finished too soon)
     ENTER = "enter"  # a walk-up entry (laptiming.service.entries)
+    LENGTH = "length"  # the session's duration or lap count changed (laptiming.service.length)
 
 
 class ResultsStatus(enum.Enum):

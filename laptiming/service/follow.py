@@ -82,7 +82,8 @@ class SessionFollower:
             return None
         batches: list[Sequence[SessionEvent]] = []
         fingerprint = setup_fingerprint(self.db, followed.session_id)
-        if fingerprint != followed.fingerprint:
+        setup_changed = fingerprint != followed.fingerprint  # said even when no row moves (a lap count set)
+        if setup_changed:
             followed.fingerprint = fingerprint
             followed.state, produced = engine.resetup(followed.state, load_setup(self.db, followed.session_id))
             batches.append(produced)
@@ -90,7 +91,7 @@ class SessionFollower:
         for passing in passings:
             followed.state, produced = engine.step(followed.state, passing)
             batches.append(produced)
-        if not any(batches):
+        if not setup_changed and not any(batches):
             return None
         return SessionChanged(batches, followed.state.setup, len(passings))
 

@@ -78,6 +78,11 @@ def _record(row: dict) -> SessionRecord:
     )
 
 
+def set_rules(db: Database, session_id: int, rules: SessionRules) -> None:
+    """Replace the session's rules (inside the caller's write unit)."""
+    db["sessions"].update(session_id, {"rules": json.dumps(rules.to_json())})
+
+
 def _why(err: Exception) -> str:
     return f"missing {err}" if isinstance(err, KeyError) else str(err)
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import json
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 from schedule_helpers import entry, run_laptiming
@@ -49,6 +51,9 @@ def test_roster_lands_in_the_event_database(tmp_path, event_files):
     assert owners == {5000001: "1", 5000002: "2", code_to_transponder(b"PV-38463"): "4"}
     assert query(db, "SELECT name FROM event") == [("Test day",)]
     assert {capacity for (capacity,) in query(db, "SELECT capacity FROM sessions")} == {4}  # the plan's cars on track
+    for rules, start, end in query(db, "SELECT rules, planned_start, planned_end FROM sessions"):  # the slot's length
+        slot_s = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+        assert json.loads(rules)["duration_us"] == slot_s * 1_000_000 > 0
 
 
 def test_reimport_updates_planned_sessions_and_leaves_started_ones(tmp_path, event_files):

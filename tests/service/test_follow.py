@@ -21,6 +21,7 @@ from laptiming.feed.live import FLAG_STATUS
 from laptiming.feed.rmonitor_records import FlagStatus
 from laptiming.feed.scoreboard import Scoreboard
 from laptiming.service.control import Flag, show_flag
+from laptiming.service.length import LengthChange, set_length
 from laptiming.store import (
     SessionPhase,
     append_correction,
@@ -125,3 +126,24 @@ def test_the_heartbeat_counts_down_on_the_decoder_clock() -> None:
                             (TransponderAssignment(101, 1),))
     state = engine.start(lap_race, [crossing(1, 101, 2), crossing(2, 101, 62), crossing(3, 101, 122)])
     assert Scoreboard(1, "R", state).heartbeat(HOST0).startswith("$F,8,")
+
+
+def test_a_length_set_with_no_standing_moving_reaches_the_follower(tmp_path: Path) -> None:
+    """A lap count set before the leader has done it moves no row: the look said nothing, so a board fed from the
+    database went on with the old laps to go until the next passing."""
+    db_path = tmp_path / "event.db"
+    session_id = running_session(db_path, "Race 1", SessionRules(session_type=SessionType.RACE, lap_count=10))
+    journal(db_path, session_id, [crossing(1, 101, 1), crossing(2, 102, 2)])
+    follower = SessionFollower(db_path)
+    try:
+        assert isinstance(follower.look(), SessionStarted)
+        db = open_event_db(db_path)
+        try:
+            set_length(db, session_id, LengthChange(lap_count=12), made_by="clerk", reason="race distance")
+        finally:
+            db.close()
+        change = follower.look()
+        assert isinstance(change, SessionChanged) and change.setup.rules.lap_count == 12
+        assert follower.look() is None  # said once
+    finally:
+        follower.close()

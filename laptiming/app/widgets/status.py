@@ -11,7 +11,7 @@ from textual.widget import Widget
 
 from laptiming.app.adapter import FlagShown, Health
 from laptiming.engine import SessionRules
-from laptiming.timefmt import US_PER_SECOND
+from laptiming.timefmt import format_clock
 
 ALERT_ROWS = 6  # the most rows the alerts take above the standings (an 80x24 screen keeps 13 rows of cars)
 FLAG_STYLES = {
@@ -28,19 +28,14 @@ def clock_text(rules: SessionRules, elapsed_us: int | None, leader_laps: int) ->
     """Elapsed, and remaining time or laps to go when the rules set them."""
     if elapsed_us is None:
         return "clock starts at green"
-    text = f"elapsed {_hms(elapsed_us)}"
+    text = f"elapsed {format_clock(elapsed_us)}"
     if rules.duration_us is not None:
-        text += f"  remaining {_hms(max(0, rules.duration_us - elapsed_us))}"
+        text += f"  remaining {format_clock(max(0, rules.duration_us - elapsed_us))}"
     if rules.lap_count is not None:
         text += f"  laps to go {max(0, rules.lap_count - leader_laps)}"
     return text
 
 
-def _hms(time_us: int) -> str:
-    seconds = max(0, time_us) // US_PER_SECOND
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
 
 
 class Line(Widget):
