@@ -27,6 +27,7 @@ from laptiming.service.control import ResultsStatus, current_flag, finish_sessio
 from laptiming.service.corrections import CorrectionRequest
 from laptiming.service.decoder_link import SILENT_AFTER_S, DecoderLink
 from laptiming.service.entries import WalkUpEntry, WalkUpResult, enter_walk_up
+from laptiming.service.length import LengthChange, LengthSet, set_length
 from laptiming.service.recording import JournalTrouble, Subscription
 from laptiming.store import CorrectionRecord, SessionPhase, SessionRecord, error_text, open_event_db
 
@@ -188,6 +189,18 @@ class Timing(EventDatabase):
             recording.flag_shown = current_flag(db, record.session_id, recording.live.state)  # on screen at once
         finally:
             db.close()
+
+    def set_length(self, change: LengthChange, made_by: str, reason: str) -> LengthSet:
+        """The running session's duration or lap count, through the length service (who and why kept); the
+        running session takes it up at once (blocking: call from a worker)."""
+        recording, record = self.running()
+        db = open_event_db(self.db_path)
+        try:
+            done = set_length(db, record.session_id, change, made_by=made_by, reason=reason)
+        finally:
+            db.close()
+        recording.live.reload_setup().result(LIVE_WAIT_S)
+        return done
 
     def correct(self, request: CorrectionRequest, made_by: str, reason: str) -> Future[CorrectionRecord]:
         """A correction through the live session (the same checks as the CLI); re-ranks at once. None running

@@ -1,5 +1,5 @@
-"""The timing desk's work on a running session: corrections and walk-up entries, each through its form and the
-timing service; a part of :class:`~laptiming.app.app.LiveTimingApp`, kept apart from running sessions."""
+"""The timing desk's work on a running session: corrections, its length and walk-up entries, each through its form
+and the timing service; a part of :class:`~laptiming.app.app.LiveTimingApp`, kept apart from running sessions."""
 
 from __future__ import annotations
 
@@ -14,14 +14,17 @@ from laptiming.app.adapter import NO_SESSION_TO_CORRECT, Timing, WalkUpEntry, Wa
 from laptiming.app.messages import WalkUpRequested
 from laptiming.app.model import LiveModel
 from laptiming.app.screens.corrections import KINDS, CorrectionForm, CorrectionTyped
+from laptiming.app.screens.length import LengthForm, LengthTyped
 from laptiming.app.screens.walkup import WalkUpForm
 from laptiming.errors import TimingError
 from laptiming.service.entries import KnownCar
+from laptiming.service.length import length_text
 from laptiming.store import store_error
 
 
 class DeskActions:
-    """Corrections (``a`` ``s`` ``p`` ``l`` ``i`` ``m``) and walk-up entries (``w``) for the live timing app."""
+    """Corrections (``a`` ``s`` ``p`` ``l`` ``i`` ``m``), the session's length (``t``) and walk-up entries (``w``)
+    for the live timing app."""
 
     if TYPE_CHECKING:  # what the app provides
         timing: Timing
@@ -82,6 +85,33 @@ class DeskActions:
             self.notify(f"correction #{record.correction.correction_id} recorded")
 
         self._watch("correction", self.timing.correct(request, self.official, reason), recorded, refused)
+
+    # -- the session's length -------------------------------------------------------------------
+    def action_session_length(self, typed: LengthTyped | None = None, error: str = "") -> None:
+        """The length form for the running session: time to add (after a red flag), a duration or a lap count."""
+        state = self.timing.state
+        if self.timing.recording is None or self.timing.record is None or state is None:
+            self.notify("no session running: press n to start one", severity="warning")
+            return
+        title = f"Length of {self.timing.record.name}: {length_text(state.setup.rules)} now"
+        self.push_screen(LengthForm(title, None if typed is None else typed.values, error), self.length_typed)
+
+    def length_typed(self, typed: LengthTyped | None) -> None:
+        """The length form closed: set what it asked for (nothing when cancelled)."""
+        if typed is not None:
+            self.set_length(typed)
+
+    @work(thread=True, exclusive=True, group="length")
+    def set_length(self, typed: LengthTyped) -> None:
+        """Set the length off the UI thread; refused, the form opens again as typed, saying why."""
+        try:
+            done = self.timing.set_length(typed.change, self.official, typed.reason)
+        except (TimingError, sqlite3.Error, TimeoutError) as err:
+            why = store_error(self.timing.db_path, err) if isinstance(err, sqlite3.Error) else err
+            self.call_from_thread(self.action_session_length, typed, f"not set: {why}")
+            return
+        self.call_from_thread(self.notify, f"{done.name}: {length_text(done.before)} -> {length_text(done.after)}")
+        self.call_from_thread(self.screen_named("live").refresh_bars)
 
     # -- walk-up entries ------------------------------------------------------------------------
     def action_walk_up(self) -> None:

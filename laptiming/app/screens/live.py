@@ -41,6 +41,7 @@ class LiveScreen(Screen):
         Binding("l", "app.correct('delete_lap')", "Delete lap", show=False),
         Binding("i", "app.correct('add_passing')", "Add passing", show=False),
         Binding("m", "app.correct('min_lap')", "Min lap", show=False),
+        Binding("t", "app.session_length", "Session length", show=False),
         Binding("escape", "app.clear_problems", "Clear the PROBLEM alerts", show=False),
     ]
 
@@ -138,7 +139,7 @@ class LiveScreen(Screen):
                 end = state.finish_at_us if state.finish_at_us is not None else now
                 elapsed = min(now, end) - green
             leader = max((row.laps for row in app.model.rows.values()), default=0)  # type: ignore[attr-defined]
-            clock = clock_text(record.rules, elapsed, leader)
+            clock = clock_text(state.setup.rules if state is not None else record.rules, elapsed, leader)
             self.query_one(SessionBar).show(record.name, record.rules.session_type.value, flag,
                                             f"{clock}  (stopped)" if ended and elapsed is not None else clock)
         health = timing.health()
@@ -210,6 +211,10 @@ class LiveScreen(Screen):
                     "checkered   f: finish when all are in   ?: keys")
         if flag is FlagShown.FINISHED:
             return ("finished   n: next session   4: results   ?: all keys",)
-        return ("y/r/g/c: flags  s/p/l/i/a: correct the selected car  m: min lap  w: walk-up  2: passings  ?: keys",
+        if flag is FlagShown.RED:
+            return ("red flag   g: green again   t: give back the time lost (session length)   ?: all keys",
+                    "red flag   g: green again   t: add the time lost   ?: keys")
+        return ("y/r/g/c: flags  s/p/l/i/a: correct the selected car  m: min lap  t: length  w: walk-up  2: passings  ?: keys",
+                "y/r/g/c: flags  s/p/l/i/a: correct the selected car  m: min lap  w: walk-up  2: passings  ?: keys",
                 "y/r/g/c: flags  s/p/l/i/a: correct the selected car  w: walk-up  ?: all keys",
                 "y/r/g/c flags  s/p/l/i/a correct  w walk-up  ? keys")
