@@ -73,14 +73,15 @@ class Timing(EventDatabase):
         return self.slip_printer(session_id)
 
     # -- running one session ------------------------------------------------------------------
-    def start(self, record: SessionRecord) -> Subscription:
-        """Start (or resume) timing this session on the decoder; the subscription feeds the screens."""
+    def start(self, record: SessionRecord, rules: SessionRules | None = None) -> Subscription:
+        """Start (or resume) timing this session on the decoder; the subscription feeds the screens. ``rules``:
+        those of a new session (None: a session's own, as stored, or the defaults for a new one)."""
         if self.recording is not None:
             raise TimingError(f"session {self.record.name if self.record else ''} is still running; finish it first")
         self.starting = record.name  # a resume reads the journal first: the header says what is coming meanwhile
         try:
             url = self.decoder_url if self.url_for is None else self.url_for(self.db_path, record)
-            request = RecordingRequest(self.db_path, record.name, url, record.rules, self.enter_unknown,
+            request = RecordingRequest(self.db_path, record.name, url, rules, self.enter_unknown,
                                        program="laptiming app")
             recording = Recording.start(request)
         finally:
@@ -91,9 +92,9 @@ class Timing(EventDatabase):
         self.recording, self.record = recording, record
         return recording.subscribe()
 
-    def start_new(self, name: str, rules: SessionRules = DEFAULT_RULES) -> Subscription:
+    def start_new(self, name: str, rules: SessionRules | None = None) -> Subscription:
         """Start a new session of this name (or resume the running or planned one that has it)."""
-        return self.start(SessionRecord(0, name, rules, SessionPhase.PLANNED, None, None))
+        return self.start(SessionRecord(0, name, rules or DEFAULT_RULES, SessionPhase.PLANNED, None, None), rules)
 
     def _on_decoder_event(self, event: DecoderEvent) -> None:
         if isinstance(event, DecoderStatus) and event.noise is not None:

@@ -167,9 +167,8 @@ def say_if_far(typed: DecoderTime | None) -> None:
 
 def add_rules_arguments(parser: argparse.ArgumentParser) -> None:
     """``--session-type``, ``--min-lap``, ``--duration``, ``--laps``."""
-    parser.add_argument(
-        "--session-type", choices=[t.value for t in SessionType], default=SessionType.PRACTICE.value
-    )
+    parser.add_argument("--session-type", choices=[t.value for t in SessionType], default=None,
+                        help="practice, qualifying or race (default practice)")
     parser.add_argument("--min-lap", type=seconds, metavar="SECONDS", default=None,
                         help="passings sooner than this after the previous counted one count for nothing (default 10)")
     parser.add_argument("--duration", type=positive_seconds, metavar="SECONDS", default=None,
@@ -177,11 +176,13 @@ def add_rules_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--laps", type=positive_int, default=None, help="checkered flag when the leader completes these laps")
 
 
-def rules_from(args: argparse.Namespace) -> SessionRules:
-    """The session rules the arguments ask for."""
+def rules_from(args: argparse.Namespace) -> SessionRules | None:
+    """The session rules the arguments ask for; None when none is given (a planned session's own, or the defaults)."""
+    if (args.session_type, args.min_lap, args.duration, args.laps) == (None, None, None, None):
+        return None
     defaults = SessionRules()
     return SessionRules(
-        session_type=SessionType(args.session_type),
+        session_type=SessionType(args.session_type or defaults.session_type.value),
         min_lap_us=defaults.min_lap_us if args.min_lap is None else args.min_lap,
         duration_us=args.duration,
         lap_count=args.laps,

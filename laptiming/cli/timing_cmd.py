@@ -15,6 +15,7 @@ from hardware.drops import describe_drops
 from hardware.events import LinkState, LinkStatus, Passing
 from hardware.framing import Protocol, StreamDecoder
 from laptiming.cli.session_args import add_rules_arguments, rules_from, session_name, session_report, store_command
+from laptiming.engine import SessionRules
 from laptiming.replay import replay_session
 from laptiming.report import ColumnWidths, describe_event, event_json
 from laptiming.service import Notice, Problem, Recording, RecordingRequest
@@ -71,7 +72,7 @@ def replay_command(args: argparse.Namespace) -> int:
     dropped = decoder.describe_drops()
     db = open_event_db(args.db, create=True)
     try:
-        session_id, result = replay_session(db, args.name or capture.name, rules_from(args), passings)
+        session_id, result = replay_session(db, args.name or capture.name, rules_from(args) or SessionRules(), passings)
         print(f"{capture}: {decoder.frames_decoded} frames, {len(passings)} passings, dropped: {dropped}")
         print(session_report(db, get_session(db, session_id), result))
     finally:

@@ -17,7 +17,7 @@ from laptiming import engine
 from laptiming.engine import SessionRules
 from laptiming.errors import InputError
 from laptiming.service.control import ControlAction, append_control
-from laptiming.store import SessionPhase, get_session, write_transaction
+from laptiming.store import SessionPhase, SessionRecord, get_session, write_transaction
 from laptiming.store import load_passings, load_setup
 from laptiming.store.sessions import set_rules
 from laptiming.timefmt import format_clock
@@ -95,3 +95,21 @@ def _refuse_a_finish_already_past(db: Database, session_id: int, rules: SessionR
         return
     raise InputError(f"{where} has run {format_clock(state.latest_us - green)} already: {length_text(rules)} would end "
                      f"it at {format_clock(finish - green)}, in the past; to end it now, show the checkered flag")
+
+
+def take_asked_rules(db: Database, existing: SessionRecord, rules: SessionRules | None) -> None:
+    """Rules asked for (``record --duration 600 --session-type race``) are a planned session's from now on; a
+    running one keeps its own, and rules that differ from them are refused, not dropped without a word."""
+    if rules is None or rules == existing.rules:
+        return
+    if existing.phase is SessionPhase.PLANNED:
+        set_rules(db, existing.session_id, rules)
+        return
+    raise InputError(f"session {existing.session_id} ({existing.name}) is running as {rules_text(existing.rules)}, "
+                     f"not {rules_text(rules)} as given: leave the rules out to resume it "
+                     "(laptiming length changes its length)")
+
+
+def rules_text(rules: SessionRules) -> str:
+    """``race, 10:00 or 12 laps, min lap 10 s``: a session's rules in a line."""
+    return f"{rules.session_type.value}, {length_text(rules)}, min lap {rules.min_lap_us / 1_000_000:g} s"

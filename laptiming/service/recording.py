@@ -32,6 +32,7 @@ from laptiming.service.control import Flag
 from laptiming.service.decoder_link import DecoderLink, decoder_link
 from laptiming.service.decoder_lock import DecoderLock
 from laptiming.service.entries import FROM_DB_OPTION, simulator_for_entries
+from laptiming.service.length import take_asked_rules
 from laptiming.service.live import LiveSession
 from laptiming.service.missing import MissingPassings
 from laptiming.service.lock import RecorderLock
@@ -55,12 +56,14 @@ WATCH_EVERY_S = 1.0  # how soon a change made in another terminal reaches the ru
 
 @dataclass(frozen=True, slots=True)
 class RecordingRequest:
-    """What to time: the event database, the session's name, the decoder URL and the rules of a new session."""
+    """What to time: the event database, the session's name, the decoder URL and the rules asked for (None: a
+    session's own, or the defaults for a new one; given, they are a new or planned session's, see
+    :func:`_find_or_create`)."""
 
     db_path: Path
     session_name: str
     decoder_url: str
-    rules: SessionRules = SessionRules()
+    rules: SessionRules | None = None
     enter_unknown: bool = False
     program: str = "laptiming record"  # who is timing, as a second recorder is told
 
@@ -112,13 +115,14 @@ def _find_or_create(request: RecordingRequest) -> tuple[int, str]:
         with write_transaction(db):
             existing = find_session(db, request.session_name, (SessionPhase.RUNNING, SessionPhase.PLANNED))
             if existing is not None:
+                take_asked_rules(db, existing, request.rules)
                 return existing.session_id, _started_how(existing.phase)
             finished = find_session(db, request.session_name, (SessionPhase.FINISHED,))
             if finished is not None:
                 raise InputError(f"session {finished.session_id} ({finished.name}) is finished: to time it again, "
                                  f"laptiming finish --db {request.db_path} --session {finished.session_id} --resume "
                                  "--by WHO --reason WHY; for a new session, give it a new name")
-            return create_session(db, request.session_name, request.rules), _started_how(None)
+            return create_session(db, request.session_name, request.rules or SessionRules()), _started_how(None)
     finally:
         db.close()
 
