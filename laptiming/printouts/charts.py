@@ -7,12 +7,14 @@ and a session prints one per car. One :class:`Charts` per thread (matplotlib fig
 
 from __future__ import annotations
 
+import functools
 import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import matplotlib
+from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -21,6 +23,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from PIL import Image
 
 from laptiming.engine import Lap, LapFlag
+from laptiming.printouts.text import spell_unprintable
 from laptiming.timefmt import US_PER_SECOND, format_lap_time
 
 INK = "#1a1a1a"
@@ -65,8 +68,22 @@ BAR_BASE_IN = 0.5  # inches of a bar chart besides its bars: the time axis and t
 BAR_PITCH_IN = 0.38  # inches per bar: room for a label of two lines
 
 
+@functools.cache
+def _chart_glyphs() -> frozenset[int]:
+    """The characters the charts' font (matplotlib's sans-serif, DejaVu Sans) has a glyph for."""
+    return frozenset(font_manager.get_font(font_manager.findfont(font_manager.FontProperties())).get_charmap())
+
+
+def on_chart(text: str) -> str:
+    """Text as a chart can draw it: what its font has no glyph for, or a right-to-left name, in Latin letters, as
+    on the PDF pages (matplotlib drew 张伟 as two boxes, and neither orders nor joins Hebrew or Arabic)."""
+    glyphs = _chart_glyphs()
+    return spell_unprintable(text, lambda char: ord(char) in glyphs)
+
+
 def bar_label(label: str) -> str:
     """A bar's label in lines: a new line after the class (``Performance:``), long parts wrapped."""
+    label = on_chart(label)
     head, colon, rest = label.partition(": ")
     parts = [head + colon.rstrip(), rest] if colon else [label]
     return "\n".join(line for part in parts for line in textwrap.wrap(part, BAR_LABEL_CHARS) or [""])

@@ -8,11 +8,11 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer
+from reportlab.platypus import Flowable, PageBreak, Spacer
 
 from laptiming.printouts.charts import PAGE, Charts
 from laptiming.printouts.day_model import DriverDay
-from laptiming.printouts.pdfkit import build_pdf, grid_table, png_image, styles
+from laptiming.printouts.pdfkit import Paragraph, build_pdf, grid_table, png_image, styles
 from laptiming.printouts.results_table import lap_cell
 from laptiming.printouts.text import printed_at
 from laptiming.timefmt import format_lap_time, format_seconds

@@ -9,13 +9,13 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from laptiming.printouts.charts import BARS, Charts, png_bytes
 from laptiming.printouts.data import EventDay
 from laptiming.service.control import ResultsStatus
 from laptiming.printouts.day_model import driver_key
-from laptiming.printouts.pdfkit import build_pdf, grid_table, png_image, styles
+from laptiming.printouts.pdfkit import Paragraph, build_pdf, grid_table, png_image, styles
 from laptiming.printouts.text import PHONE_VIEWPORT, STATE_WORDS, printed_at, times_stand
 from laptiming.timefmt import format_lap_time
 

@@ -1,4 +1,5 @@
-"""What every PDF printout shares (reportlab): fonts with full Unicode, styles, images, the footer, the build."""
+"""What every PDF printout shares (reportlab): fonts that spell what they cannot draw, styles, images, the footer,
+the build."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import Flowable, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import Paragraph as LaidOutParagraph
+
+from laptiming.printouts.text import spell_unprintable
 
 FONT = "LTSans"
 FONT_BOLD = "LTSans-Bold"
@@ -30,19 +34,56 @@ FOOTER_ROOM = 4 * mm  # below the bottom margin: the footer line of every page
 FRAME_PADDING = 6  # points: reportlab's frame padding, inside the margins on every side
 
 
+class SpellingFont(TTFont):
+    """A TrueType font that measures and draws every text in Latin letters where it cannot draw it as typed
+    (:func:`~laptiming.printouts.text.spell_unprintable` over this font's own cmap; 张伟 printed as two boxes,
+    דוד כהן reversed). Every text of every PDF printout, a name, an event, a class, a reason, passes through here.
+    """
+
+    def __init__(self, name: str, filename: str) -> None:
+        super().__init__(name, filename, shapable=False)  # drawn glyph by glyph, as measured
+        glyphs = self.face.charToGlyph
+        self.on_paper = functools.lru_cache(maxsize=8192)(
+            functools.partial(spell_unprintable, has_glyph=lambda char: ord(char) in glyphs))
+
+    def _spelt(self, text: str | bytes) -> str:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        return text if text.isascii() else self.on_paper(text)  # most text is ASCII: no cache lookup
+
+    def stringWidth(self, text: str | bytes, size: float, encoding: str = "utf8") -> float:  # noqa: N802 - reportlab's
+        return super().stringWidth(self._spelt(text), size, encoding)
+
+    def splitString(self, text: str | bytes, doc: object, encoding: str = "utf-8") -> list:  # noqa: N802 - reportlab's
+        return super().splitString(self._spelt(text), doc, encoding)
+
+
 @functools.cache
 def register_fonts() -> None:
-    """DejaVu (shipped with matplotlib): every driver's name prints, not only Latin-1 ones.
+    """DejaVu (shipped with matplotlib): every driver's name prints, not only Latin-1 ones; what DejaVu has no
+    letter for, or a right-to-left name, in Latin letters (:class:`SpellingFont`).
 
     Also: streams are written binary, not ASCII85 (smaller files, and encoding every chart as
     7-bit text was a fifth of the time of a session's slips).
     """
     rl_config.useA85 = 0
     folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    pdfmetrics.registerFont(TTFont(FONT, str(folder / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(folder / "DejaVuSans-Bold.ttf")))
-    pdfmetrics.registerFont(TTFont(MONO, str(folder / "DejaVuSansMono.ttf")))
+    pdfmetrics.registerFont(SpellingFont(FONT, str(folder / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(SpellingFont(FONT_BOLD, str(folder / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFont(SpellingFont(MONO, str(folder / "DejaVuSansMono.ttf")))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+
+
+class Paragraph(LaidOutParagraph):
+    """reportlab's paragraph, its text spelt as the font will print it before it is laid out: a spelt name's
+    words (张伟 as Zhang Wei) wrap like any others. Every printout takes its paragraphs from here."""
+
+    def __init__(self, text: str | None, style: ParagraphStyle, *args: object, **kwargs: object) -> None:
+        register_fonts()
+        font = pdfmetrics.getFont(style.fontName)
+        if isinstance(text, str) and isinstance(font, SpellingFont):  # None: the half of a split paragraph
+            text = font.on_paper(text)  # the markup's tags and entities are ASCII, which is never spelt
+        super().__init__(text, style, *args, **kwargs)
 
 
 @functools.cache

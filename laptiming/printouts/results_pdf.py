@@ -7,10 +7,19 @@ from xml.sax.saxutils import escape
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
 from laptiming.printouts.charts import PAGE, Charts
-from laptiming.printouts.pdfkit import FONT, FONT_BOLD, build_pdf, grid_table, png_image, styles, widen_to_fit
+from laptiming.printouts.pdfkit import (
+    FONT,
+    FONT_BOLD,
+    Paragraph,
+    build_pdf,
+    grid_table,
+    png_image,
+    styles,
+    widen_to_fit,
+)
 from laptiming.printouts.results_table import ResultsSheet, lap_cell, race_positions, status_line
 from laptiming.printouts.text import printed_at
 

@@ -10,11 +10,11 @@ from xml.sax.saxutils import escape
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
 from laptiming.engine.standings import number_key
 from laptiming.errors import InputError
-from laptiming.printouts.pdfkit import FONT_BOLD, build_pdf, grid_table, styles
+from laptiming.printouts.pdfkit import FONT_BOLD, Paragraph, build_pdf, grid_table, styles
 from laptiming.printouts.text import name_order, printed_at
 from scheduler.roster import RosterRow, read_roster
 

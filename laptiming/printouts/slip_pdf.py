@@ -10,7 +10,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepInFrame, PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepInFrame, PageBreak, Spacer, Table, TableStyle
 
 from laptiming.printouts.charts import SLIP, Charts
 from laptiming.printouts.pdfkit import (
@@ -18,6 +18,7 @@ from laptiming.printouts.pdfkit import (
     FONT_BOLD,
     FOOTER_ROOM,
     FRAME_PADDING,
+    Paragraph,
     build_pdf,
     grid_table,
     png_image,

@@ -44,6 +44,13 @@ def overlapping_words(path: Path) -> list[tuple[int, str, str]]:
     return found
 
 
+def pdftotext(path: Path) -> str:
+    """The text of a PDF as poppler's ``pdftotext`` reads it (what a copy from a viewer gives); the test skips
+    without it (fails in CI)."""
+    need(shutil.which("pdftotext") is not None, "pdftotext (poppler-utils) is not installed")
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
 def export_rows(capsys, db: Path, kind: str, session: int) -> list[dict[str, str]]:
     """``laptiming export KIND`` of a session as rows: the project's own, independent view of a result."""
     capsys.readouterr()
