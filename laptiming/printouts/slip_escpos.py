@@ -11,12 +11,12 @@ import enum
 import textwrap
 from collections.abc import Iterable
 
-from anyascii import anyascii
 from escpos.escpos import Escpos
 from escpos.printer import Dummy
 
 from laptiming.printouts.charts import RECEIPT_58, RECEIPT_80, Charts, ChartSize
 from laptiming.printouts.slip import Slip
+from laptiming.printouts.text import spell_unprintable
 
 
 class PaperWidth(enum.Enum):
@@ -43,10 +43,11 @@ class PaperWidth(enum.Enum):
 
 def printable(printer: Escpos, text: str) -> str:
     """The text with each letter none of the printer's code pages has (Chinese, Japanese, Korean) spelt in
-    Latin letters by anyascii: python-escpos sends a line with a Chinese character in GB18030, which a
-    Western receipt printer prints as garbage, accented letters and all, and kana as '?'."""
+    Latin letters, as on the PDF printouts (:func:`spell_unprintable`): python-escpos sends a line with a
+    Chinese character in GB18030, which a Western receipt printer prints as garbage, accented letters and all,
+    and kana as '?'. A Hebrew or Arabic name is spelt too: the printer prints it left to right, unjoined."""
     encoder = printer.magic.encoder
-    return "".join(c if c.isascii() or encoder.find_suitable_encoding(c) else anyascii(c) for c in text)
+    return spell_unprintable(text, lambda char: bool(encoder.find_suitable_encoding(char)))
 
 
 def _wrapped(printer: Escpos, text: str, columns: int) -> None:

@@ -194,8 +194,17 @@ def test_escpos_slip_spells_a_name_no_code_page_has_in_latin_letters(day_db: Pat
     job = slips_job([replace(slip, driver="Chloé 张伟", car_class="ヤマダ")], PaperWidth.MM80)
     assert "Chloé".encode("gb18030") not in job
     lines = _text_runs(job)
-    assert "Chloé ZhangWei" in lines  # é from the printer's code page 437, as before
-    assert "#2  yamada" in lines
+    assert "Chloé Zhang Wei" in lines  # é from the printer's code page 437, as before; spelt as on the PDF slip
+    assert "#2  Yamada" in lines
+
+
+def test_escpos_slip_spells_a_hebrew_name_in_latin_letters(day_db: Path) -> None:
+    """A Hebrew name went out in code page 862 in the order it was typed, which the printer prints left to right:
+    reversed for anyone who reads Hebrew. It is spelt in Latin letters, as on the PDF slip."""
+    (slip,) = session_slips(load_session_sheet(day_db, RACE_SESSION), car_number="2")
+    job = slips_job([replace(slip, driver="דוד כהן")], PaperWidth.MM80)
+    assert "כהן".encode("cp862") not in job
+    assert "Dvd Khhn" in _text_runs(job)
 
 
 def test_a_slip_says_why_its_car_is_not_classified(capsys, day_copy: Path, tmp_path: Path) -> None:
