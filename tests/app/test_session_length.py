@@ -24,14 +24,19 @@ def _rules(path: Path) -> SessionRules:
         db.close()
 
 
+async def _length_form_after_the_run(app: LiveTimingApp, pilot) -> None:
+    """Time the session to the simulator's end (3:14 after green, of its 8:00), then open the length form."""
+    await timed_to_the_end(app, pilot)
+    await pilot.press("t")
+    await until(pilot, lambda: app.screen.query("#length-add"), "the length form")
+
+
 @app_test
 async def test_time_added_from_the_desk_lengthens_the_running_session(tmp_path: Path) -> None:
     path = make_event(tmp_path / "event.db", "Practice 1", rules=SessionRules(duration_us=8 * MINUTE_US))
     app = LiveTimingApp(Timing(path, SIM, enter_unknown=True), official="clerk")
     async with app.run_test(size=(100, 30)) as pilot:
-        await timed_to_the_end(app, pilot)
-        await pilot.press("t")
-        await until(pilot, lambda: app.screen.query("#length-add"), "the length form")
+        await _length_form_after_the_run(app, pilot)
         form = app.screen
         assert "Length of Practice 1: 08:00 now" in "\n".join(screen_lines(app))
         await pilot.press(*"2:00", "enter", "enter", "enter", *"red flag, 2 minutes lost", "enter")
@@ -50,9 +55,7 @@ async def test_a_length_the_session_has_run_past_is_refused_on_the_form(tmp_path
     path = make_event(tmp_path / "event.db", "Practice 1", rules=SessionRules(duration_us=8 * MINUTE_US))
     app = LiveTimingApp(Timing(path, SIM, enter_unknown=True), official="clerk")
     async with app.run_test(size=(100, 30)) as pilot:
-        await timed_to_the_end(app, pilot)
-        await pilot.press("t")
-        await until(pilot, lambda: app.screen.query("#length-add"), "the length form")
+        await _length_form_after_the_run(app, pilot)
         await pilot.press("enter", *"3:00", "enter", "enter", "enter")
         error = app.screen.query_one("#form-error", Label)
         await until(pilot, lambda: "needed: Reason" in str(error.render()), "the reason asked for")

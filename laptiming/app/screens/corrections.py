@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from laptiming.app.screens.modal import OnceModal
-from laptiming.app.screens.typing import when_typed
+from laptiming.app.screens.typing import next_field_or
 from laptiming.engine import CarStatus
 from laptiming.errors import InputError
 from laptiming.service.corrections import (
@@ -155,12 +155,7 @@ class CorrectionForm(OnceModal[CorrectionTyped | None]):
 
     def action_next_field(self) -> None:
         """Enter: down to the next field; on the reason, record the correction."""
-        inputs = list(self.query(Input))
-        current = self.focused if self.focused in inputs else inputs[-1]
-        if current is not inputs[-1]:
-            self.set_focus(inputs[inputs.index(current) + 1])
-            return
-        when_typed(inputs, self._record)
+        next_field_or(self, list(self.query(Input)), self._record)
 
     def _record(self, typed: dict[str, str]) -> None:
         """Check what was typed; send the correction, or say what is wrong (the form stays open)."""

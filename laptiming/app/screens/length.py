@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from laptiming.app.screens.modal import OnceModal
-from laptiming.app.screens.typing import when_typed
+from laptiming.app.screens.typing import next_field_or
 from laptiming.errors import InputError
 from laptiming.service.length import LengthChange
 from laptiming.timefmt import parse_clock
@@ -82,12 +82,7 @@ class LengthForm(OnceModal[LengthTyped | None]):
 
     def action_next_field(self) -> None:
         """Enter: down to the next field; on the reason, set the length."""
-        inputs = list(self.query(Input))
-        current = self.focused if self.focused in inputs else inputs[-1]
-        if current is not inputs[-1]:
-            self.set_focus(inputs[inputs.index(current) + 1])
-            return
-        when_typed(inputs, self._set)
+        next_field_or(self, list(self.query(Input)), self._set)
 
     def _set(self, typed: dict[str, str]) -> None:
         values = {w.id.removeprefix("length-"): typed.get(w.id, w.value) for w in self.query(Input) if w.id}

@@ -8,6 +8,7 @@ binding) and read their fields only through :func:`when_typed`, as they stood wh
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from textual.widgets import Input
 
@@ -30,3 +31,12 @@ def when_typed(inputs: Iterable[Input], then: Callable[[dict[str, str]], None]) 
         then(typed)
     for field in fields:
         field.call_later(take, field)  # runs after what is already in that Input's queue
+
+
+def next_field_or(form: Any, inputs: list[Input], then: Callable[[dict[str, str]], None]) -> None:
+    """Enter on a form: focus down to the next field; on the last, ``then`` with what was typed (:func:`when_typed`)."""
+    current = form.focused if form.focused in inputs else inputs[-1]
+    if current is not inputs[-1]:
+        form.set_focus(inputs[inputs.index(current) + 1])
+        return
+    when_typed(inputs, then)
