@@ -16,7 +16,7 @@ import enum
 from collections.abc import Iterable
 from datetime import date as Date
 
-from anyascii import anyascii
+from laptiming.spelling import spell_unprintable
 
 US_PER_MS = 1_000
 MS_PER_SECOND = 1_000
@@ -71,9 +71,9 @@ class TextLimit(enum.IntEnum):
 def text(value: str | None, limit: int | None = None) -> str:
     """A quoted text field (``None`` is ``""``): ASCII only, no inner quote, cut to ``limit``.
 
-    The wire is ASCII: each name is spelt in Latin letters as anyascii spells it (Chloé is Chloe, Weiß
-    Weiss, Łukasz Lukasz, Сергей Sergey, 张伟 ZhangWei), never turned into question marks."""
-    spelt = anyascii((value or "").replace("\r", " ").replace("\n", " "))
+    The wire is ASCII: each name is spelt in Latin letters as the printouts spell what they cannot print
+    (Chloé is Chloe, Weiß Weiss, Łukasz Lukasz, Сергей Sergey, 张伟 Zhang Wei), never turned into question marks."""
+    spelt = spell_unprintable((value or "").replace("\r", " ").replace("\n", " "), str.isascii)
     cleaned = spelt.replace('"', "'")
     return f'"{cleaned[:limit] if limit else cleaned}"'
 

@@ -23,7 +23,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from PIL import Image
 
 from laptiming.engine import Lap, LapFlag
-from laptiming.printouts.text import spell_unprintable
+from laptiming.spelling import spell_unprintable
 from laptiming.timefmt import US_PER_SECOND, format_lap_time
 
 INK = "#1a1a1a"

@@ -22,7 +22,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, SimpleDocTemplate, Table, TableStyle
 from reportlab.platypus import Paragraph as LaidOutParagraph
 
-from laptiming.printouts.text import spell_unprintable
+from laptiming.spelling import spell_unprintable
 
 FONT = "LTSans"
 FONT_BOLD = "LTSans-Bold"

@@ -16,7 +16,7 @@ from escpos.printer import Dummy
 
 from laptiming.printouts.charts import RECEIPT_58, RECEIPT_80, Charts, ChartSize
 from laptiming.printouts.slip import Slip
-from laptiming.printouts.text import spell_unprintable
+from laptiming.spelling import spell_unprintable
 
 
 class PaperWidth(enum.Enum):

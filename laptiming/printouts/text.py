@@ -1,10 +1,7 @@
-"""Words and numbers shared by every printout: gaps, clock times, states, the ordering rule, names in Latin
-letters where paper cannot take them as typed."""
+"""Words and numbers shared by every printout: gaps, clock times, states, the ordering rule."""
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Callable
 from datetime import datetime, timezone
 
 from anyascii import anyascii
@@ -88,44 +85,3 @@ def name_order(name: str) -> tuple[str, str]:
 def driver_label(row: StandingRow) -> str:
     """The driver's name, or the car when nobody is named."""
     return row.driver or f"car {row.number}"
-
-
-RIGHT_TO_LEFT = frozenset({"R", "AL", "AN", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"})
-"""Bidi classes no printout can draw as typed: Hebrew and Arabic letters and Arabic digits come out left to
-right (reversed) and Arabic unjoined, since neither reportlab without python-bidi and uharfbuzz nor a receipt
-printer orders or shapes text; the embedding controls steer an order nothing applies."""
-
-
-def spell_unprintable(text: str, has_glyph: Callable[[str], bool]) -> str:
-    """``text`` with each letter that would not print as typed spelt in Latin letters by anyascii: one the font
-    or printer has no glyph for (``has_glyph``: Chinese, Japanese, Korean, Devanagari, Thai in DejaVu Sans) and
-    every right-to-left one (:data:`RIGHT_TO_LEFT`); invisible format characters (a direction mark, a zero-width
-    joiner) are dropped. Accents, Greek and Cyrillic print as typed (composed first, so an accent typed as a
-    separate mark stays on its letter).
-
-    A spelt Chinese or Korean syllable starts a new word after another (张伟 is ``Zhang Wei``, anyascii's own
-    ``ZhangWei`` otherwise), a spelt word starts with a capital as a name does (דוד is ``Dvd``), and a mark on a
-    spelt letter is spelt with it (an Arabic vowel sign)."""
-    if text.isascii():
-        return text
-    parts: list[str] = []
-    spelt = ""  # the previous character's spelling; empty when it printed as typed
-    for char in unicodedata.normalize("NFC", text):
-        category = unicodedata.category(char)
-        on_spelt_letter = bool(spelt) and category.startswith("M")
-        if (not on_spelt_letter and category != "Cf" and has_glyph(char)
-                and unicodedata.bidirectional(char) not in RIGHT_TO_LEFT):
-            parts.append(char)
-            spelt = ""
-            continue
-        spelling = anyascii(char)
-        if not spelling:  # a shadda, a virama, a format character: nothing to spell
-            continue
-        before = parts[-1][-1] if parts else " "
-        if spelt[-1:].isalpha() and spelling[:1].isupper():
-            parts.append(" ")
-        elif not before.isalnum() and before not in "`'":  # anyascii's ayin and hamza are inside a word
-            spelling = spelling[:1].upper() + spelling[1:]  # a name's word: a capital, as Zhang (Hebrew has no case)
-        parts.append(spelling)
-        spelt = spelling
-    return "".join(parts)

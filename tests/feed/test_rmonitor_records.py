@@ -108,4 +108,7 @@ def test_text_cannot_break_the_record() -> None:
     # names in other scripts are spelt in Latin letters, never question marks (the wire is ASCII)
     assert rec.competitor("7", "7", 1, "Сергей", "Иванов", "", 1).endswith('"Sergey","Ivanov","",1')
     assert rec.competitor("7", "7", 1, "Wei", "张", "", 1).endswith('"Wei","Zhang","",1')
+    # as the printouts spell them: a Chinese name's syllables are words (it went out as "ZhangWei"); a name in
+    # capitals stays one word
+    assert rec.competitor("7", "7", 1, "张伟", "СЕРГЕЕВ", "", 1).endswith('"Zhang Wei","SERGEEV","",1')
     assert rec.competitor("7", "7", 1, "Ana", "“Speedy” O’Neill", "", 1).endswith(""""Ana","'Speedy' O'Neill","",1""")
