@@ -30,3 +30,6 @@ async def test_at_80_by_24_the_keys_list_shows_every_key(event_db: Path, screen_
         for binding in bindings:
             key = binding.key.replace("question_mark", "?").replace("escape", "Esc")
             assert f"{key}  {binding.description}" in shown, f"{key} {binding.description} not on screen"
+        # in two columns, each line whole: a third column (Live's 21st key, q) wrapped onto a line of its own
+        listed = [line.strip() for line in str(app.screen.query_one("#keys").render()).splitlines() if line.strip()]
+        assert all(line in shown for line in listed), "a line of the keys list is not on screen whole"

@@ -73,6 +73,7 @@ class SessionPicker(OnceModal[int | str | None]):
 
 
 KEY_ROWS = 10  # rows of the keys list before it takes a second column: the whole list fits an 80x24 screen
+KEY_COLUMNS = 2  # columns of keys side by side at most: a third does not fit 80 columns (it wrapped, out of line)
 
 
 class KeysHelp(OnceModal[None]):
@@ -91,8 +92,9 @@ class KeysHelp(OnceModal[None]):
 
 
 def key_columns(keys: list[tuple[str, str]], rows: int = KEY_ROWS) -> list[str]:
-    """The keys and what they do as lines, down the first column then the next, so Live's twenty keys take ten
-    rows and the list fits on an 80x24 screen (one column of twenty was cut off below Passings)."""
+    """The keys and what they do as lines, down the first column then the next, so Live's twenty-one keys take two
+    columns of eleven and the list fits on an 80x24 screen (one column of twenty was cut off below Passings)."""
+    rows = max(rows, -(-len(keys) // KEY_COLUMNS))
     width = max((len(key) for key, _ in keys), default=0)
     cells = [f"{key:>{width}}  {what}" for key, what in keys]
     columns = [cells[start:start + rows] for start in range(0, len(cells), rows)]
