@@ -65,3 +65,19 @@ async def test_a_length_the_session_has_run_past_is_refused_on_the_form(tmp_path
         said = str(app.screen.query_one("#form-error", Label).render())
         assert "has run 03:14 already: 03:00 would end it at 03:00, in the past" in said
         assert _rules(path).duration_us == 8 * MINUTE_US
+
+
+@app_test
+async def test_a_time_that_is_not_one_is_said_on_the_form_with_the_cursor_on_it(tmp_path: Path) -> None:
+    path = make_event(tmp_path / "event.db", "Practice 1", rules=SessionRules(duration_us=8 * MINUTE_US))
+    app = LiveTimingApp(Timing(path, SIM, enter_unknown=True), official="clerk")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _length_form_after_the_run(app, pilot)
+        await pilot.press("x", "enter", "enter", "enter", *"red flag", "enter")
+        error = app.screen.query_one("#form-error", Label)
+        await until(pilot, lambda: "Add time: 'x' is not a time (4:00, 1:05:00 or seconds)" in str(error.render()),
+                    "the message")
+        assert app.focused is app.screen.query_one("#length-add")
+        await pilot.press("backspace", *"4:00", "enter")  # Enter on the first field moves down: three more
+        await pilot.press("enter", "enter", "enter")
+        await until(pilot, lambda: _rules(path).duration_us == 12 * MINUTE_US, "the four minutes added")

@@ -23,7 +23,7 @@ from laptiming.timefmt import parse_clock
 
 FIELDS = (("add", "Add time (4:00)"), ("duration", "or a new duration from green (20:00)"),
           ("laps", "or a lap count"), ("reason", "Reason (required)"))
-LENGTH_FIELDS = ("add", "duration", "laps")
+LENGTH_FIELDS = {"add": "Add time", "duration": "Duration", "laps": "Lap count"}  # as a message names them
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,8 @@ def change_from(values: dict[str, str]) -> LengthChange:
     except InputError as err:  # above zero
         raise ValueError(str(err)) from err
     except ValueError as err:
-        raise ValueError(f"{key}: {err}") from err
+        what = "a whole number" if key == "laps" else "a time (4:00, 1:05:00 or seconds)"
+        raise ValueError(f"{LENGTH_FIELDS[key]}: {text!r} is not {what}") from err
 
 
 class LengthForm(OnceModal[LengthTyped | None]):
@@ -90,8 +91,9 @@ class LengthForm(OnceModal[LengthTyped | None]):
             change = change_from(values)
         except ValueError as err:
             self.show_error(str(err))
-            if not values["reason"].strip() and any(values[key].strip() for key in LENGTH_FIELDS):
-                self.set_focus(self.query_one("#length-reason", Input))
+            given = [key for key in LENGTH_FIELDS if values[key].strip()]
+            wrong = given[0] if len(given) == 1 and values["reason"].strip() else "reason" if given else "add"
+            self.set_focus(self.query_one(f"#length-{wrong}", Input))  # where the official types next
             return
         self.dismiss(LengthTyped(change, values["reason"].strip(), values))
 
