@@ -28,6 +28,11 @@ passings never came. A gap given up on for silence is asked for again on the sam
 5 s and then less and less often (:class:`hardware.holdback.Reasks`), without holding: its passings,
 when they come, are delivered as any late passing is, and a LinkStatus detail says so. With nothing
 held, a passing costs one more test of an empty dict.
+
+A link that closes before anything arrived on it (a serial-to-TCP converter accepts while the decoder
+behind it is off, and hangs up at once) is retried with a growing delay, reset only once a connection
+delivers bytes. It is said once (``RECONNECTING``, with a detail naming the likely cause and the
+retry interval); the retries that follow are quiet, and ``CONNECTED`` is said again when bytes come.
 """
 
 from __future__ import annotations
@@ -56,7 +61,7 @@ ReadListener = Callable[[Sequence[DecoderEvent]], None]
 
 
 class Backoff:
-    """Reconnect delays: doubling from ``initial`` seconds up to ``cap``."""
+    """Reconnect delays: doubling from ``initial`` seconds up to ``cap``, back to ``initial`` once a link delivers."""
 
     def __init__(self, initial: float = 0.25, cap: float = 5.0) -> None:
         self.initial, self.cap = initial, cap
@@ -69,7 +74,7 @@ class Backoff:
         return delay
 
     def reset(self) -> None:
-        """Back to the shortest delay (after a successful connect)."""
+        """Back to the shortest delay (a connection delivered bytes: the next loss is worth a quick retry)."""
         self.current = self.initial
 
 
@@ -112,6 +117,8 @@ class DecoderReader:
         self.error: DecoderError | None = None
         self._state = LinkState.CONNECTING
         self._last_packet_ns: int | None = None
+        self._delivered = False  # whether any byte arrived on the current connection
+        self._quiet_closes = 0  # connections in a row that closed before a byte arrived on them
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"decoder-reader {url}", daemon=True)
 
@@ -187,13 +194,15 @@ class DecoderReader:
                 if not self._transport.can_reconnect:
                     self.error = err
                     return False
+                self._quiet_closes = 0  # the news is now that it refuses: a link made again is said again
                 self._set_state(LinkState.RECONNECTING, str(err))
                 self._stop.wait(self._backoff.next_delay())
                 continue
-            self._backoff.reset()
+            self._delivered = False
             self._heard.clear()
             self.reasks.forget()  # the new connection asks for every unanswered gap as its decoder speaks
-            self._set_state(LinkState.CONNECTED)
+            if not self._quiet_closes:  # after links that closed with nothing, CONNECTED waits for a byte
+                self._set_state(LinkState.CONNECTED)
             return True
         return False
 
@@ -221,12 +230,29 @@ class DecoderReader:
             if not transport.can_reconnect:
                 self.error = err
                 return True
-            self._set_state(LinkState.RECONNECTING, str(err))
+            if self._delivered:
+                self._quiet_closes = 0
+                self._set_state(LinkState.RECONNECTING, str(err))
+            else:
+                self._quiet_closes += 1
+                if self._quiet_closes == 1:  # said once; the quiet retries that follow are not news
+                    self._set_state(LinkState.RECONNECTING, self._closed_with_nothing(err))
             self._stop.wait(self._backoff.next_delay())
             return False
         return True
 
+    def _closed_with_nothing(self, err: DecoderIOError) -> str:
+        """Why a link that closed before sending a byte is retried less and less often, in plain words."""
+        return (f"{err} before sending anything (a serial-to-TCP converter with no decoder behind it, or the "
+                f"decoder off?); retrying less and less often, up to every {self._backoff.cap:g} s")
+
     def _receive(self, data: bytes) -> None:
+        if not self._delivered:  # the first bytes of a connection: it is a link again
+            self._delivered = True
+            self._backoff.reset()
+            if self._quiet_closes:
+                self._quiet_closes = 0
+                self._set_state(LinkState.CONNECTED)
         now_ns = time.time_ns()
         self._last_packet_ns = now_ns
         for raw_listener in self._raw_listeners:
