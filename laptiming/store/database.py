@@ -67,12 +67,40 @@ def error_text(path: str | Path, err: BaseException) -> str:
 
 def store_error(path: str | Path, err: sqlite3.Error) -> StoreError:
     """One line for a failed unit of work: a lock held past the wait says whose, that nothing was written
-    (the transaction was rolled back), and how to wait longer; anything else is SQLite's own words."""
+    (the transaction was rolled back), and how to wait longer; a read-only database or folder says which;
+    anything else is SQLite's own words."""
+    reason = read_only_reason(path) if refused_as_read_only(err) else None
+    if reason is not None:
+        return StoreError(f"{path}: {reason}; nothing was written")
     if not waited_for_lock(err):
         return StoreError(f"{path}: {err}")
     return StoreError(f"{path}: another program holds the event database's write lock; nothing was written after "
                       f"waiting {busy_timeout_ms() / 1000:g} s (to wait longer, set {WAIT_VARIABLE} to the seconds, "
                       f"e.g. {WAIT_VARIABLE}=60)")
+
+
+def refused_as_read_only(err: sqlite3.Error) -> bool:
+    """Whether SQLite's refusal may come from a read-only file or folder: "attempt to write a readonly database"
+    (SQLITE_READONLY), or "unable to open database file" (SQLITE_CANTOPEN: its -wal or -shm cannot be made)."""
+    code = getattr(err, "sqlite_errorcode", None)
+    return isinstance(code, int) and (code & 0xFF) in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN)
+
+
+def read_only_reason(path: str | Path) -> str | None:
+    """Why the database at ``path`` cannot be written, in a user's words (``path`` as the user typed it), or None
+    when it and its folder can be. Asked of the OS (``access``), which says so even to root on a read-only mount."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    if not os.access(path, os.W_OK):
+        read_only_mount = bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+        return "the database is on a read-only file system" if read_only_mount else "the database file is read-only"
+    folder = path.parent
+    beside = [f"{path.name}{suffix}" for suffix in ("-wal", "-shm") if not os.access(f"{path}{suffix}", os.W_OK)]
+    if beside and not os.access(folder, os.W_OK | os.X_OK):  # SQLite makes them at its first write
+        where = "the current folder" if folder == Path(".") else f"its folder {folder}"
+        return f"{where} is read-only, and SQLite must create {' and '.join(beside)} there to write to the database"
+    return None
 
 
 CACHE_KIB = 64 * 1024  # a weekend's journal index stays in memory while replaying it
@@ -145,6 +173,9 @@ def open_event_db(path: str | Path, *, create: bool = False, readonly: bool = Fa
         raise InputError(f"database not found: {path}")
     if create and not path.parent.is_dir():
         raise InputError(f"cannot create database {path}: folder {path.parent} does not exist")
+    read_only = read_only_reason(path)  # SQLite would open a read-only file for reading, and fail at the first write
+    if read_only is not None:
+        raise StoreError(f"{path}: {read_only}; nothing was written")
     created = create and _create_empty(path)
     try:
         conn = sqlite3.connect(str(path), check_same_thread=not any_thread)
