@@ -15,7 +15,7 @@ from hardware.drops import describe_drops
 from hardware.events import LinkState, LinkStatus, Passing
 from hardware.framing import Protocol, StreamDecoder
 from laptiming.cli.session_args import add_rules_arguments, rules_from, session_name, session_report, store_command
-from laptiming.engine import SessionRules
+from laptiming.engine import SessionRules, UnknownTransponderSeen
 from laptiming.replay import replay_session
 from laptiming.report import ColumnWidths, describe_event, event_json
 from laptiming.service import Notice, Problem, Recording, RecordingRequest
@@ -101,6 +101,7 @@ def record_command(args: argparse.Namespace) -> int:
     notes = sys.stderr if args.json else sys.stdout  # with --json, stdout carries only JSON lines
     link_state: LinkState | None = None
     widths = ColumnWidths.fitting(recording.live.state.setup.entries)  # lines stay in columns
+    entering_said: set[int] = set()  # "entering it as car X" once a car: its next passings may come before the entry
 
     def show(notice: Notice) -> None:
         nonlocal link_state
@@ -113,6 +114,10 @@ def record_command(args: argparse.Namespace) -> int:
             link_state = notice.state
         else:
             for event in notice:
+                if args.enter_unknown and not args.json and isinstance(event, UnknownTransponderSeen):
+                    if event.unknown.transponder in entering_said:
+                        continue
+                    entering_said.add(event.unknown.transponder)
                 line = (event_json(event, args.enter_unknown) if args.json
                         else describe_event(event, args.enter_unknown, widths))
                 if line is not None:
