@@ -18,6 +18,7 @@ import enum
 import os
 import secrets
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,6 +104,9 @@ def read_only_reason(path: str | Path) -> str | None:
     return None
 
 
+# The path each open database was given, as the user typed it: messages name it so (SQLite knows only the absolute one).
+_TYPED_PATHS: weakref.WeakKeyDictionary[Database, str] = weakref.WeakKeyDictionary()
+
 CACHE_KIB = 64 * 1024  # a weekend's journal index stays in memory while replaying it
 _MIGRATIONS_TABLE = "_sqlite_migrations"
 
@@ -164,11 +168,11 @@ def open_event_db(path: str | Path, *, create: bool = False, readonly: bool = Fa
     can. ``any_thread``: the connection may be used from other threads than this one, one at a time
     (the journal writer serialises them with its turn).
     """
-    path = Path(path)
+    typed, path = str(path), Path(path)
     if path.is_dir():
         raise InputError(f"database is a folder, not a file: {path}")
     if readonly:
-        return _open_readonly(path)
+        return _open_readonly(path, typed)
     if not create and not path.is_file():
         raise InputError(f"database not found: {path}")
     if create and not path.parent.is_dir():
@@ -180,6 +184,7 @@ def open_event_db(path: str | Path, *, create: bool = False, readonly: bool = Fa
     try:
         conn = sqlite3.connect(str(path), check_same_thread=not any_thread)
         db = Database(conn)
+        _TYPED_PATHS[db] = typed
         db.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
         _check_ours(db, path)  # before anything changes the file
         if not create and not db.table_names():  # only a command that makes a database makes one of an empty file
@@ -229,17 +234,22 @@ def check_integrity(db: Database) -> None:
     try:
         problems = [row[0] for row in db.execute("PRAGMA quick_check(3)").fetchall()]
     except sqlite3.DatabaseError as err:
-        raise StoreError(f"{db_path(db)}: the database is damaged ({err}); restore it from a copy") from err
+        raise StoreError(f"{typed_path(db)}: the database is damaged ({err}); restore it from a copy") from err
     if problems != ["ok"]:
-        raise StoreError(f"{db_path(db)}: the database is damaged ({'; '.join(problems)}); restore it from a copy")
+        raise StoreError(f"{typed_path(db)}: the database is damaged ({'; '.join(problems)}); restore it from a copy")
 
 
 def db_path(db: Database) -> str:
-    """The database's file path, for messages."""
+    """The database's absolute file path, as SQLite has it (for files beside it: its lock, its WAL)."""
     for _, name, filename in db.execute("PRAGMA database_list").fetchall():
         if name == "main":
             return filename or ":memory:"
     return "the database"
+
+
+def typed_path(db: Database) -> str:
+    """The database's path as the user typed it (``--db``), for messages; SQLite's own for one opened elsewhere."""
+    return _TYPED_PATHS.get(db) or db_path(db)
 
 
 def _create_empty(path: Path) -> bool:
@@ -298,7 +308,7 @@ def _check_ours(db: Database, path: Path) -> None:
         )
 
 
-def _open_readonly(path: Path) -> Database:
+def _open_readonly(path: Path, typed: str) -> Database:
     """Read without changing the database: ``mode=ro``, or ``immutable`` where not even the WAL index can be made."""
     if not path.is_file():
         raise InputError(f"database not found: {path}")
@@ -314,6 +324,7 @@ def _open_readonly(path: Path) -> Database:
             conn.close()
             conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=True)
         db = Database(conn)
+        _TYPED_PATHS[db] = typed
         db.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
         _check_ours(db, path)
         if not db.table_names():

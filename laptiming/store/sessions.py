@@ -18,6 +18,7 @@ from laptiming.engine import (
 )
 from laptiming.errors import InputError, StoreError
 from laptiming.store.corrections import load_corrections
+from laptiming.store.database import typed_path
 
 
 class SessionPhase(enum.Enum):
@@ -202,11 +203,8 @@ def reopen_for_timing(db: Database, session_id: int) -> None:
 
 
 def db_name(db: Database) -> str:
-    """The database's file path, for messages."""
-    for _, name, filename in db.execute("PRAGMA database_list").fetchall():
-        if name == "main":
-            return filename or ":memory:"
-    return "the database"
+    """The database's path for messages: as the user typed it, as every command names it."""
+    return typed_path(db)
 
 
 def ensure_car(db: Database, number: str, car_class: str | None = None) -> int:
