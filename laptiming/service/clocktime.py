@@ -163,10 +163,17 @@ def parse_decoder_time(text: str, passings: Sequence[Passing], *, field: str, wh
     cleaned = text.strip()
     if not is_time_of_day(cleaned):
         try:
-            return DecoderTime(int(cleaned))
+            decoder_us = int(cleaned)
         except ValueError:
             raise InputError(f"{field}: {text!r} is neither decoder µs (a whole number) "
                              "nor a time of day like 09:07:48.791 or 14:02") from None
+        if not passings:  # nothing to be far from: taken without a word
+            return DecoderTime(decoder_us)
+        clock = DecoderClock.learn(passings)
+        wall_like = clock.kind is not ClockKind.WALL or decoder_us >= WALL_CLOCK_FROM_US  # else no time of day
+        shown = clock.time_of_day_text(decoder_us) if wall_like else None  # said as every line says a decoder time
+        said = f"decoder time {decoder_us}{f' ({shown[:12]})' if shown else ''}"
+        return DecoderTime(decoder_us, far=_far_note(clock, decoder_us, said, where))
     try:
         time_of_day_us = parse_time_of_day(cleaned)
     except ValueError as err:
@@ -197,9 +204,8 @@ def _far_note(clock: DecoderClock, decoder_us: int, typed: str, where: str) -> s
 
 
 def session_decoder_time(db: Database, session_id: int, text: str, *, field: str) -> DecoderTime:
-    """A time typed for this session (``--time-us``, ``--at``): µs, or a time of day on the day of its passings."""
-    if not is_time_of_day(text):
-        return parse_decoder_time(text, [], field=field, where=f"session {session_id}")
+    """A time typed for this session (``--time-us``, ``--at``): µs, or a time of day on the day of its passings;
+    either, over an hour outside its passings, with a note (µs far off are as likely a slip as a time of day)."""
     record = get_session(db, session_id)  # a clear error for a session that does not exist
     return parse_decoder_time(text, load_passings(db, session_id), field=field,
                               where=f"session {session_id} ({record.name})")

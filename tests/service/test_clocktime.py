@@ -202,7 +202,12 @@ def test_a_time_of_day_over_an_hour_outside_the_passings_carries_a_note():
                         "check the time if you meant another")
     early = parse_decoder_time("07:59", passings, field="--at", where="session 3 (Race 1)")
     assert early.far.startswith("07:59 is 1 h 01 min before the first passing of session 3 (Race 1) (09:00:00)")
-    assert parse_decoder_time(str(day), passings, field="--at", where="").far == ""  # decoder µs: as typed
+    among = day + parse_time_of_day("09:10")
+    assert parse_decoder_time(str(among), passings, field="--at", where="session 3 (Race 1)").far == ""
+    midnight = parse_decoder_time(str(day), passings, field="--at", where="session 3 (Race 1)")  # decoder µs too
+    assert midnight.decoder_time_us == day and midnight.far == (
+        f"decoder time {day} (00:00:00.000) is 9 h 00 min before the first passing of session 3 (Race 1) "
+        "(09:00:00); check the time if you meant another")
 
 
 def test_the_commands_print_the_note_after_doing_what_was_asked(tmp_path):
