@@ -18,7 +18,6 @@ import enum
 import os
 import secrets
 import sqlite3
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -104,8 +103,14 @@ def read_only_reason(path: str | Path) -> str | None:
     return None
 
 
-# The path each open database was given, as the user typed it: messages name it so (SQLite knows only the absolute one).
-_TYPED_PATHS: weakref.WeakKeyDictionary[Database, str] = weakref.WeakKeyDictionary()
+class EventDb(Database):
+    """An open event database that keeps the path it was given, as the user typed it: messages name it so (SQLite
+    knows only the absolute one)."""
+
+    def __init__(self, conn: sqlite3.Connection, given_path: str) -> None:
+        super().__init__(conn)
+        self.given_path = given_path
+
 
 CACHE_KIB = 64 * 1024  # a weekend's journal index stays in memory while replaying it
 _MIGRATIONS_TABLE = "_sqlite_migrations"
@@ -183,8 +188,7 @@ def open_event_db(path: str | Path, *, create: bool = False, readonly: bool = Fa
     created = create and _create_empty(path)
     try:
         conn = sqlite3.connect(str(path), check_same_thread=not any_thread)
-        db = Database(conn)
-        _TYPED_PATHS[db] = typed
+        db = EventDb(conn, typed)
         db.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
         _check_ours(db, path)  # before anything changes the file
         if not create and not db.table_names():  # only a command that makes a database makes one of an empty file
@@ -249,7 +253,7 @@ def db_path(db: Database) -> str:
 
 def typed_path(db: Database) -> str:
     """The database's path as the user typed it (``--db``), for messages; SQLite's own for one opened elsewhere."""
-    return _TYPED_PATHS.get(db) or db_path(db)
+    return db.given_path if isinstance(db, EventDb) else db_path(db)
 
 
 def _create_empty(path: Path) -> bool:
@@ -323,8 +327,7 @@ def _open_readonly(path: Path, typed: str) -> Database:
             # read-only media: a WAL database whose index (-shm) cannot be made; nobody can write it
             conn.close()
             conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=True)
-        db = Database(conn)
-        _TYPED_PATHS[db] = typed
+        db = EventDb(conn, typed)
         db.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
         _check_ours(db, path)
         if not db.table_names():
