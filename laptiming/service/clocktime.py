@@ -197,7 +197,8 @@ def _far_note(clock: DecoderClock, decoder_us: int, typed: str, where: str) -> s
     shown = clock.time_of_day_text(nearest)  # to the second here: a reminder, not a time to type back
     minutes = abs(decoder_us - nearest) // (60 * US_PER_SECOND)
     hours, minutes = divmod(minutes, 60)
-    apart = f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    days = hours // 24
+    apart = (f"{days:,} days" if days >= 2 else f"{hours} h {minutes:02d} min" if hours else f"{minutes} min")
     which = "first" if before else "last"
     return (f"{typed} is {apart} {'before' if before else 'after'} the {which} passing of {where}"
             f"{f' ({shown[:8]})' if shown else ''}; check the time if you meant another")

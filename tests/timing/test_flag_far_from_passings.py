@@ -65,3 +65,10 @@ def test_a_green_near_the_passings_or_in_a_session_with_none_says_no_note(event)
     for at_us in (FIRST_US - 5 * US_PER_SECOND, FIRST_US - HOUR_US + US_PER_SECOND):
         assert not [line for line in flag_green(event, "1", at_us) if line.startswith("note:")]
     assert not [line for line in flag_green(event, "2", DAY_US) if line.startswith("note:")]
+
+
+def test_a_time_days_off_is_said_in_days(event):
+    """A digit slipped in µs is days off: it was said as '8760 h 00 min'."""
+    at_us = FIRST_US - 365 * 24 * HOUR_US
+    lines = flag_green(event, "1", at_us)
+    assert " is 365 days before the first passing of session 1 (Practice 1)" in lines[1]
