@@ -86,6 +86,7 @@ class LiveSession:
         self._enter_unknown = enter_unknown
         self._green_to_retry: int | None = None
         self._entering: set[int] = set()
+        self._failing: set[str] = set()  # background work reported as failing, not written since (said once)
         self._subscribers: list[Subscriber] = []
         self._problem_listeners: list[Callable[[str], None]] = []
         self._problems: list[str] = []
@@ -214,13 +215,17 @@ class LiveSession:
         self._watch(f"green flag at decoder time {green_us}", self.set_markers(green_us=green_us), retry)
 
     def _watch(self, what: str, future: Future[Any], on_failure: Callable[[], None] | None = None) -> None:
-        """Work queued in the background must never fail silently: its error becomes a reported problem."""
+        """Work queued in the background must never fail silently: its error becomes a reported problem, once
+        while the same work fails again and again (the green flag is tried again at every passing)."""
 
         def done(finished: Future[Any]) -> None:
             error = finished.exception()
             if error is None:
+                self._failing.discard(what)
                 return
-            self.report_problem(f"{what} not written: {error}")
+            if what not in self._failing:
+                self._failing.add(what)
+                self.report_problem(f"{what} not written: {error}")
             if on_failure is not None:
                 on_failure()
 

@@ -22,8 +22,9 @@ def new_session(path):
     return session_id
 
 
-def fail_first(monkeypatch, name, when=lambda kwargs: True):
-    """Make ``laptiming.service.live.<name>`` raise a StoreError the first time it is called so (a database that said no)."""
+def fail_first(monkeypatch, name, when=lambda kwargs: True, times=1):
+    """Make ``laptiming.service.live.<name>`` raise a StoreError the first ``times`` it is called so (a database that
+    said no)."""
     real = getattr(laptiming.service.live, name)
     calls = []
 
@@ -31,7 +32,7 @@ def fail_first(monkeypatch, name, when=lambda kwargs: True):
         if not when(kwargs):
             return real(*args, **kwargs)
         calls.append(args)
-        if len(calls) == 1:
+        if len(calls) <= times:
             raise StoreError("event.db: cannot write (database is locked)")
         return real(*args, **kwargs)
 
@@ -72,6 +73,28 @@ def test_a_failed_green_flag_is_reported_and_given_at_the_first_passings_time(tm
     finally:
         live.close(TIMEOUT)
     assert len(problems) == 1 and f"green flag at decoder time {T0} not written" in problems[0]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT green_us FROM sessions WHERE id = ?", [session_id]).fetchone() == (T0,)
+
+
+def test_a_green_flag_failing_at_passing_after_passing_is_reported_once(tmp_path, monkeypatch):
+    """Another program held the write lock for a while: the green flag, tried again at each passing, was reported
+    as not written at each one (13 lines in 10 s in record's terminal)."""
+    path = tmp_path / "event.db"
+    session_id = new_session(path)
+    calls = fail_first(monkeypatch, "update_session", when=lambda kwargs: kwargs.get("green_us") is not None, times=3)
+    live = LiveSession.open(path, session_id, enter_unknown=True)
+    try:
+        for passing in numbered([(42, T0 + k * 60 * S) for k in range(6)]):
+            live.on_decoder_event(passing)
+            live.writer.flush(TIMEOUT)
+        problems = live.take_problems()
+    finally:
+        live.close(TIMEOUT)
+    assert len(calls) == 4  # failed three times, written at the fourth
+    assert problems == [f"session {session_id}: green flag at decoder time {T0} not written: "
+                        "event.db: cannot write (database is locked)"]
+    assert live.had_problems  # the command still exits 2
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT green_us FROM sessions WHERE id = ?", [session_id]).fetchone() == (T0,)
 
