@@ -80,14 +80,6 @@ def replay_command(args: argparse.Namespace) -> int:
     return 0
 
 
-class _Stop(Exception):
-    """SIGTERM: stop like Ctrl-C, with the session left running."""
-
-
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise _Stop
-
-
 @store_command
 def record_command(args: argparse.Namespace) -> int:
     """Time the session and print standings changes until the source ends or Ctrl-C (or SIGTERM).
@@ -97,7 +89,24 @@ def record_command(args: argparse.Namespace) -> int:
     """
     request = RecordingRequest(Path(args.db), args.session, args.url, rules_from(args), args.enter_unknown)
     recording = Recording.start(request)
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)  # from here on, a SIGTERM or Ctrl-C closes the recording
+    terminated: list[int] = []
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        """Stop like Ctrl-C, with the session left running, between two notices: raised inside ``print``, the
+        stop cut a line short; and a second one, or one while the recording closes, changes nothing."""
+        terminated.append(signum)
+        recording.stop()
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)  # from here to the end, a SIGTERM closes the recording
+    try:
+        return _record(args, recording, terminated)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _record(args: argparse.Namespace, recording: Recording, terminated: list[int]) -> int:
+    """Show the recording's notices until it ends or is stopped (Ctrl-C, a SIGTERM in ``terminated``), close it
+    and say how it stands."""
     notes = sys.stderr if args.json else sys.stdout  # with --json, stdout carries only JSON lines
     link_state: LinkState | None = None
     widths = ColumnWidths.fitting(recording.live.state.setup.entries)  # lines stay in columns
@@ -129,14 +138,14 @@ def record_command(args: argparse.Namespace) -> int:
               f"{recording.passings_journaled} passings already journaled", file=notes, flush=True)
         for notice in recording.notices():
             show(notice)
-    except (KeyboardInterrupt, _Stop):
+        interrupted = bool(terminated)
+    except KeyboardInterrupt:
         interrupted = True
     except BrokenPipeError:  # whoever read the standings went away (`| head`): stop as on Ctrl-C, never finish
         interrupted = output_closed = True
         sys.stdout = notes = open(os.devnull, "w")  # noqa: SIM115 - what is left to print goes nowhere
     finally:
-        signal.signal(signal.SIGTERM, previous)
-        outcome = recording.close(finish=not (interrupted or args.keep_open))
+        outcome = recording.close(finish=not (interrupted or bool(terminated) or args.keep_open))
         for notice in recording.pending_notices():
             show(notice)
     if outcome.decoder_error is not None:
