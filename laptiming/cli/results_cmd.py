@@ -95,7 +95,7 @@ def sessions_command(args: argparse.Namespace) -> int:
         elif session.untimed:
             note = "nobody times it: `laptiming record` (or n in the app) resumes it"
         table.append((str(session.session_id), session.name, session.session_type.value, session.phase.value,
-                      session.planned_start or "-", session.planned_end or "-", str(session.entries),
+                      session.planned_start or "-", session.planned_end or "-", session.cars_text,
                       str(session.passings), session.flag.value if session.flag else "-",
                       "-" if session.results is None else session.results.value, note))
     widths = [max(len(line[column]) for line in table) for column in range(len(table[0]))]

@@ -35,6 +35,13 @@ class DaySession:
     results: ResultsStatus | None  # None while planned: nothing timed yet
     timed_by: LockHolder | None
     expected_next: bool
+    capacity: int | None = None  # cars the roster plan lets on track at once (None: no plan says)
+
+    @property
+    def cars_text(self) -> str:
+        """The cars entered, and the plan's capacity beside them once walk-ups took the session past it."""
+        over = self.capacity is not None and self.entries > self.capacity
+        return f"{self.entries} (plan {self.capacity})" if over else str(self.entries)
 
     @property
     def untimed(self) -> bool:
@@ -73,6 +80,7 @@ def day_sessions(db: Database) -> list[DaySession]:
             results=None if r.phase is SessionPhase.PLANNED else results_status(db, r.session_id),
             timed_by=lock_holder(path, r.session_id) if on_disk and r.phase is SessionPhase.RUNNING else None,
             expected_next=r.session_id == next_id,
+            capacity=r.capacity,
         )
         for r in records
     ]

@@ -62,6 +62,14 @@ def test_a_running_session_nobody_times_says_so_in_the_column_and_under_the_tabl
     assert timed_elsewhere(DAY) == "Qualifying 2: timed by pid 4242 on desk-laptop."
 
 
+def test_a_session_past_its_plans_capacity_shows_it_beside_its_cars() -> None:
+    """Walk-ups took it past the cars the plan lets on track: the Day screen said only the number."""
+    day = [_session(3, SessionPhase.PLANNED, entries=26, capacity=25), _session(4, SessionPhase.PLANNED, capacity=25)]
+    _, columns, rows = day_table(day, 78)
+    cars = [key for key, _, _ in columns].index("cars")
+    assert [row[cars] for row in rows] == ["26 (plan 25)", "25"]
+
+
 def test_narrow_layouts_keep_what_the_dropped_columns_said() -> None:
     _, columns, rows = day_table(DAY, 78)
     keys = [key for key, _, _ in columns]

@@ -65,7 +65,7 @@ _CELLS: dict[str, tuple[str, Cell]] = {
     "name": ("Session", lambda item: item.name + ("  <- next" if item.expected_next else "")),
     "type": ("Type", lambda item: item.session_type.value),
     "phase": ("State", lambda item: item.phase.value),
-    "cars": ("Cars", lambda item: str(item.entries)),
+    "cars": ("Cars", lambda item: item.cars_text),
     "passings": ("Passings", lambda item: str(item.passings)),
     "flag": ("Flag", lambda item: "" if item.flag is None else item.flag.value),
     "results": ("Results", lambda item: "-" if item.results is None else item.results.value),
