@@ -1,10 +1,10 @@
 """A session's length as the official sets it: its duration or lap count, before it runs or while it does.
 
 A red flag stops the cars, not the session's time; the clerk of the course gives the lost minutes back by
-lengthening the session (as Orbits' "change session length" does). The new rules are written to the session
-with who changed them and why (``session_control``); a recorder timing it takes them up within a second,
-and the checkered flag falls at the new time or lap. A finished session is refused, and so is a duration
-the session has already run past: the checkered flag is how a running session ends now.
+lengthening the session. The new rules are written to the session with who changed them and why
+(``session_control``); a recorder timing it takes them up within a second, and the checkered flag falls at
+the new time or lap. A finished session is refused, and so is a length the session has already run past:
+the checkered flag is how a running session ends now.
 """
 
 from __future__ import annotations
