@@ -116,6 +116,7 @@ class DecoderReader:
         self.reasks = reasks or Reasks()  # gaps a hold gave up on, asked for again on the same connection
         self.error: DecoderError | None = None
         self._state = LinkState.CONNECTING
+        self._detail = ""  # what the last link state said with it
         self._last_packet_ns: int | None = None
         self._delivered = False  # whether any byte arrived on the current connection
         self._quiet_closes = 0  # connections in a row that closed before a byte arrived on them
@@ -168,7 +169,7 @@ class DecoderReader:
                 log.exception("decoder listener %r failed on %r", listener, event)
 
     def _set_state(self, state: LinkState, detail: str = "") -> None:
-        self._state = state
+        self._state, self._detail = state, detail
         status = self.status
         self._publish(LinkStatus(status.source, state, status.last_packet_ns, status.frames_decoded,
                                  status.frames_dropped, detail))
@@ -195,7 +196,8 @@ class DecoderReader:
                     self.error = err
                     return False
                 self._quiet_closes = 0  # the news is now that it refuses: a link made again is said again
-                self._set_state(LinkState.RECONNECTING, str(err))
+                if (self._state, self._detail) != (LinkState.RECONNECTING, str(err)):  # each try alike: said once
+                    self._set_state(LinkState.RECONNECTING, str(err))
                 self._stop.wait(self._backoff.next_delay())
                 continue
             self._delivered = False

@@ -111,3 +111,17 @@ def test_a_link_that_delivers_is_said_connected_and_its_next_loss_is_retried_qui
                       LinkState.CONNECTED, LinkState.RECONNECTING], said  # quiet again: said once more
     assert SAID_ONCE in said[1][1] and SAID_ONCE not in said[3][1] and SAID_ONCE in said[5][1]
     assert said[3][1].startswith(f"decoder {server.url} ")  # closed, or reset: as any lost link is said
+
+
+def test_a_decoder_that_refuses_every_try_is_said_once_until_something_changes():
+    """Unplugged (nothing listens on its port), each try said 'link reconnecting: cannot connect ...' again:
+    a line every 5 s in record's terminal for as long as the decoder was away."""
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        url = "tcp://127.0.0.1:%d" % closed.getsockname()[1]
+    backoff = RecordedBackoff()
+    collector = Collector()
+    with reading(url, [collector], backoff=backoff):
+        wait_until(lambda: len(backoff.asked) >= QUIET_ACCEPTS, f"{QUIET_ACCEPTS} tries refused")
+    said = [(state, detail) for state, detail in link_events(collector) if state is not LinkState.ENDED]
+    assert [state for state, _ in said] == [LinkState.RECONNECTING], said
+    assert "cannot connect" in said[0][1] or "refused" in said[0][1], said
