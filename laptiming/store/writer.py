@@ -41,7 +41,15 @@ from hardware.events import Passing
 from laptiming.errors import StoreError, TimingError
 from laptiming.store.callbacks import CommitCallbacks, Fresh, PassingsCommitted, Prepared, PreparePassings
 from laptiming.store.checkpointer import Checkpointer
-from laptiming.store.database import Durability, open_event_db, store_error, waited_for_lock, write_transaction
+from laptiming.store.database import (
+    Durability,
+    open_event_db,
+    read_only_reason,
+    refused_as_read_only,
+    store_error,
+    waited_for_lock,
+    write_transaction,
+)
 from laptiming.store.intake import Intake, PassingItem, UnitItem, in_runs
 from laptiming.store.journal import journal_passing
 from laptiming.store.walfile import grow_wal
@@ -311,7 +319,7 @@ class JournalWriter:
             self._unwritten = items
             self._all_written.clear()
             first = self.blocked is None
-            why = self._blocked_why = _why_blocked(err)
+            why = self._blocked_why = journal_blocked_why(self.path, err)
             self.blocked = StoreError(f"{self.path}: cannot write the journal ({why})")
             now = time.monotonic()
             if first:  # said when it starts (blocked is already set for whoever hears it)
@@ -379,6 +387,9 @@ class JournalWriter:
         item.future.set_result(result)
 
 
-def _why_blocked(err: sqlite3.Error) -> str:
-    """Why a journal commit failed, in words an official acts on (SQLite's "database is locked" names no one)."""
-    return "another program holds the event database's write lock" if waited_for_lock(err) else str(err)
+def journal_blocked_why(path: Path, err: sqlite3.Error) -> str:
+    """Why a journal commit failed, in words an official acts on: SQLite's "database is locked" names no one,
+    and "attempt to write a readonly database" not the disk that went read-only under a running session."""
+    if waited_for_lock(err):
+        return "another program holds the event database's write lock"
+    return (read_only_reason(path) if refused_as_read_only(err) else None) or str(err)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 
 from laptiming.engine import SessionRules
 from laptiming.store import create_session, open_event_db, write_transaction
+from laptiming.store.writer import journal_blocked_why
 from tests.resources import need
 from tests.timing.cli_runner import refused_before_the_app, run_cli
 
@@ -113,3 +115,21 @@ def test_a_read_only_database_file_in_a_writable_folder_is_refused_before_anythi
         line = refused(WRITES["entry"], "media/event.db")
     assert line == "laptiming: media/event.db: the database is on a read-only file system; nothing was written"
     assert state(media) == before
+
+
+def test_a_disk_that_goes_read_only_under_a_running_session_is_named_so(media):
+    """A file system remounted read-only after an I/O error (ext4's errors=remount-ro, a USB stick): the held
+    passings' alert said SQLite's 'attempt to write a readonly database'. (A bind mount with the database open
+    for writing cannot be remounted read-only, so the journal's refusal is made by a read-only connection.)"""
+    view = Path("stick")
+    view.mkdir()
+    with bound(media, view, read_only=True):
+        conn = sqlite3.connect(f"{(view / 'event.db').resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            with pytest.raises(sqlite3.OperationalError) as refused_write:
+                conn.execute("INSERT INTO event (name, created_at) VALUES ('x', 'y')")
+        finally:
+            conn.close()
+        why = journal_blocked_why(view / "event.db", refused_write.value)
+    assert str(refused_write.value) in ("attempt to write a readonly database", "unable to open database file")
+    assert why == "the database is on a read-only file system"
