@@ -20,6 +20,7 @@ from laptiming.store import (
     CorrectionRecord,
     SessionPhase,
     SessionRecord,
+    db_name,
     get_session,
     list_sessions,
     load_corrections,
@@ -27,7 +28,6 @@ from laptiming.store import (
     load_setup,
     open_event_db,
 )
-from laptiming.store.sessions import db_name
 
 
 @dataclass(frozen=True, slots=True)

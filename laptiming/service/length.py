@@ -17,10 +17,10 @@ from laptiming import engine
 from laptiming.engine import SessionRules
 from laptiming.errors import InputError
 from laptiming.service.control import ControlAction, append_control
-from laptiming.store import SessionPhase, SessionRecord, get_session, write_transaction
-from laptiming.store import load_passings, load_setup
+from laptiming.store import SessionPhase, SessionRecord, get_session, load_passings, load_setup, write_transaction
 from laptiming.store.sessions import set_rules
 from laptiming.timefmt import format_clock
+
 
 @dataclass(frozen=True, slots=True)
 class LengthChange:

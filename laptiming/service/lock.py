@@ -93,11 +93,6 @@ def _remove_scratch_links(path: Path) -> None:
         scratch.unlink(missing_ok=True)
 
 
-def read_link(path: Path, record: dict | None) -> DecoderLink | None:
-    """The decoder link said beside lock file ``path`` for ``record`` (None: not said, or said by a former holder)."""
-    return link_of(_said_beside(path, record))
-
-
 def _said_beside(path: Path, record: dict | None) -> dict | None:
     """What the holder named by ``record`` said beside lock file ``path`` (None: nothing, or a former holder's)."""
     if record is None or record.get("token") is None:

@@ -69,7 +69,7 @@ def store_error(path: str | Path, err: sqlite3.Error) -> StoreError:
     """One line for a failed unit of work: a lock held past the wait says whose, that nothing was written
     (the transaction was rolled back), and how to wait longer; a read-only database or folder says which;
     anything else is SQLite's own words."""
-    reason = read_only_reason(path) if refused_as_read_only(err) else None
+    reason = read_only_refusal(path, err)
     if reason is not None:
         return StoreError(f"{path}: {reason}; nothing was written")
     if not waited_for_lock(err):
@@ -79,7 +79,13 @@ def store_error(path: str | Path, err: sqlite3.Error) -> StoreError:
                       f"e.g. {WAIT_VARIABLE}=60)")
 
 
-def refused_as_read_only(err: sqlite3.Error) -> bool:
+def read_only_refusal(path: str | Path, err: sqlite3.Error) -> str | None:
+    """What is read-only, in a user's words, when SQLite's refusal came from that (:func:`read_only_reason`);
+    else None."""
+    return read_only_reason(path) if _refused_as_read_only(err) else None
+
+
+def _refused_as_read_only(err: sqlite3.Error) -> bool:
     """Whether SQLite's refusal may come from a read-only file or folder: "attempt to write a readonly database"
     (SQLITE_READONLY), or "unable to open database file" (SQLITE_CANTOPEN: its -wal or -shm cannot be made)."""
     code = getattr(err, "sqlite_errorcode", None)
@@ -238,9 +244,9 @@ def check_integrity(db: Database) -> None:
     try:
         problems = [row[0] for row in db.execute("PRAGMA quick_check(3)").fetchall()]
     except sqlite3.DatabaseError as err:
-        raise StoreError(f"{typed_path(db)}: the database is damaged ({err}); restore it from a copy") from err
+        raise StoreError(f"{db_name(db)}: the database is damaged ({err}); restore it from a copy") from err
     if problems != ["ok"]:
-        raise StoreError(f"{typed_path(db)}: the database is damaged ({'; '.join(problems)}); restore it from a copy")
+        raise StoreError(f"{db_name(db)}: the database is damaged ({'; '.join(problems)}); restore it from a copy")
 
 
 def db_path(db: Database) -> str:
@@ -251,8 +257,8 @@ def db_path(db: Database) -> str:
     return "the database"
 
 
-def typed_path(db: Database) -> str:
-    """The database's path as the user typed it (``--db``), for messages; SQLite's own for one opened elsewhere."""
+def db_name(db: Database) -> str:
+    """The database's path for messages, as the user typed it (``--db``); SQLite's own for one opened elsewhere."""
     return db.given_path if isinstance(db, EventDb) else db_path(db)
 
 

@@ -18,7 +18,7 @@ from laptiming.engine import (
 )
 from laptiming.errors import InputError, StoreError
 from laptiming.store.corrections import load_corrections
-from laptiming.store.database import typed_path
+from laptiming.store.database import db_name
 
 
 class SessionPhase(enum.Enum):
@@ -200,11 +200,6 @@ def reopen_for_timing(db: Database, session_id: int) -> None:
     """A finished session running again: its checkered flag and finish time withdrawn (inside the caller's unit)."""
     db.execute("UPDATE sessions SET phase = ?, checkered_us = NULL, finished_at = NULL WHERE id = ?",
                [SessionPhase.RUNNING.value, session_id])
-
-
-def db_name(db: Database) -> str:
-    """The database's path for messages: as the user typed it, as every command names it."""
-    return typed_path(db)
 
 
 def ensure_car(db: Database, number: str, car_class: str | None = None) -> int:

@@ -44,8 +44,7 @@ from laptiming.store.checkpointer import Checkpointer
 from laptiming.store.database import (
     Durability,
     open_event_db,
-    read_only_reason,
-    refused_as_read_only,
+    read_only_refusal,
     store_error,
     waited_for_lock,
     write_transaction,
@@ -372,7 +371,7 @@ class JournalWriter:
             with write_transaction(db):
                 result = item.unit(db)
         except sqlite3.Error as err:  # a lock held past the wait says whose and how to wait longer, as commands do
-            item.future.set_exception(store_error(self.path, err) if waited_for_lock(err)
+            item.future.set_exception(store_error(self.path, err) if waited_for_lock(err) or read_only_refusal(self.path, err)
                                       else StoreError(f"{self.path}: cannot write ({err})"))
             return
         except BaseException as err:  # noqa: BLE001 - handed to the caller through the future
@@ -392,4 +391,4 @@ def journal_blocked_why(path: Path, err: sqlite3.Error) -> str:
     and "attempt to write a readonly database" not the disk that went read-only under a running session."""
     if waited_for_lock(err):
         return "another program holds the event database's write lock"
-    return (read_only_reason(path) if refused_as_read_only(err) else None) or str(err)
+    return read_only_refusal(path, err) or str(err)

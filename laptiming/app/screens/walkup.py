@@ -23,7 +23,7 @@ from textual.widgets import Input, Label
 from laptiming.app.adapter import WalkUpEntry, WalkUpResult
 from laptiming.app.messages import WalkUpRequested
 from laptiming.app.screens.modal import OnceModal
-from laptiming.app.screens.typing import when_typed
+from laptiming.app.screens.typing import next_field_or
 from laptiming.errors import InputError
 from laptiming.service.entries import CarNumberTaken, KnownCar, TransponderTaken
 
@@ -120,13 +120,7 @@ class WalkUpForm(OnceModal[WalkUpResult | None]):
 
     def action_next_field(self) -> None:
         """Enter: down to the next field; on the last, enter the car."""
-        inputs = [box for box in self.query(Input) if box.display]
-        current = self.focused if self.focused in inputs else inputs[-1]
-        if current is not inputs[-1]:
-            self.set_focus(inputs[inputs.index(current) + 1])
-            return
-        if not self.asking:
-            when_typed(inputs, self._enter)
+        next_field_or(self, [box for box in self.query(Input) if box.display], self._enter)  # asks the service once
 
     def _enter(self, typed: dict[str, str]) -> None:
         """Check what was typed; ask the service to enter the car, or say what is wrong (the form stays open)."""

@@ -36,8 +36,6 @@ def clock_text(rules: SessionRules, elapsed_us: int | None, leader_laps: int) ->
     return text
 
 
-
-
 class Line(Widget):
     """A line of text that repaints only itself, and only when its text changes (no layout pass)."""
 
