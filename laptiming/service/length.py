@@ -59,31 +59,46 @@ def length_text(rules: SessionRules) -> str:
 
 
 def set_length(db: Database, session_id: int, change: LengthChange, *, made_by: str, reason: str) -> LengthSet:
-    """Set the session's duration or lap count (one write unit, logged with who and why); see the module."""
+    """Set the session's duration or lap count (one write unit, logged with who and why); see the module.
+
+    The session is derived with the new rules to refuse a length already run past before the write lock is
+    taken: a recorder timing the session commits its passings meanwhile (deriving an hour of 100 cars takes
+    tens of ms). In the write unit, only a length changed by someone else in between is checked again."""
     if not reason.strip():
         raise InputError("--reason: why the length changes must be given (e.g. 'red flag, 4 minutes lost')")
+    checked = _new_rules(get_session(db, session_id), change)
+    _refuse_a_finish_already_past(db, session_id, checked)
     with write_transaction(db):
         record = get_session(db, session_id)
-        where = f"session {session_id} ({record.name})"
-        if record.phase is SessionPhase.FINISHED:
-            raise InputError(f"{where} is finished; to time it on, laptiming finish --session {session_id} --resume")
-        before = record.rules
-        if change.add_us is not None:
-            if before.duration_us is None:
-                raise InputError(f"{where} has no duration to add to ({length_text(before)}); give --duration")
-            after = replace(before, duration_us=before.duration_us + change.add_us)
-        elif change.duration_us is not None:
-            after = replace(before, duration_us=change.duration_us)
-        else:
-            after = replace(before, lap_count=change.lap_count)
-        _refuse_a_finish_already_past(db, session_id, after, where)
+        after = _new_rules(record, change)
+        if after != checked:  # changed meanwhile (another terminal): checked again, holding the lock this once
+            _refuse_a_finish_already_past(db, session_id, after)
         set_rules(db, session_id, after)
         append_control(db, session_id, ControlAction.LENGTH, made_by,
-                       f"{reason}: {length_text(before)} -> {length_text(after)}")
-    return LengthSet(session_id, record.name, before, after)
+                       f"{reason}: {length_text(record.rules)} -> {length_text(after)}")
+    return LengthSet(session_id, record.name, record.rules, after)
 
 
-def _refuse_a_finish_already_past(db: Database, session_id: int, rules: SessionRules, where: str) -> None:
+def _new_rules(record: SessionRecord, change: LengthChange) -> SessionRules:
+    """The session's rules with the change made; a finished session, or time added to no duration, refused."""
+    where = _where(record)
+    if record.phase is SessionPhase.FINISHED:
+        raise InputError(f"{where} is finished; to time it on, laptiming finish --session {record.session_id} --resume")
+    before = record.rules
+    if change.add_us is not None:
+        if before.duration_us is None:
+            raise InputError(f"{where} has no duration to add to ({length_text(before)}); give --duration")
+        return replace(before, duration_us=before.duration_us + change.add_us)
+    if change.duration_us is not None:
+        return replace(before, duration_us=change.duration_us)
+    return replace(before, lap_count=change.lap_count)
+
+
+def _where(record: SessionRecord) -> str:
+    return f"session {record.session_id} ({record.name})"
+
+
+def _refuse_a_finish_already_past(db: Database, session_id: int, rules: SessionRules) -> None:
     """A length the session has already run past would end it in the past, taking laps already driven from the
     cars (the session derived with the new rules: its checkered flag falls before a passing it has)."""
     setup = load_setup(db, session_id)
@@ -93,8 +108,9 @@ def _refuse_a_finish_already_past(db: Database, session_id: int, rules: SessionR
     finish, green = state.finish_at_us, setup.markers.green_us
     if finish is None or green is None or state.latest_us is None or state.latest_us <= finish:
         return
-    raise InputError(f"{where} has run {format_clock(state.latest_us - green)} already: {length_text(rules)} would end "
-                     f"it at {format_clock(finish - green)}, in the past; to end it now, show the checkered flag")
+    raise InputError(f"{_where(get_session(db, session_id))} has run {format_clock(state.latest_us - green)} "
+                     f"already: {length_text(rules)} would end it at {format_clock(finish - green)}, in the past; "
+                     "to end it now, show the checkered flag")
 
 
 def take_asked_rules(db: Database, existing: SessionRecord, rules: SessionRules | None) -> None:

@@ -371,7 +371,8 @@ class JournalWriter:
             with write_transaction(db):
                 result = item.unit(db)
         except sqlite3.Error as err:  # a lock held past the wait says whose and how to wait longer, as commands do
-            item.future.set_exception(store_error(self.path, err) if waited_for_lock(err) or read_only_refusal(self.path, err)
+            worded = waited_for_lock(err) or read_only_refusal(self.path, err) is not None
+            item.future.set_exception(store_error(self.path, err) if worded
                                       else StoreError(f"{self.path}: cannot write ({err})"))
             return
         except BaseException as err:  # noqa: BLE001 - handed to the caller through the future
