@@ -123,8 +123,9 @@ class SubscriptionFeed(_Pump):
     ``run --rmonitor`` serves a :class:`DatabaseFeed` beside the app).
 
     ``setup_of`` returns the setup in force now (e.g. ``lambda: recording.live.state.setup``), so
-    a green or checkered flag reaches the heartbeat and the times; ``flag_of`` (optional) the flag
-    shown now, for yellow and red (which change no lap, so the setup does not carry them).
+    a green or checkered flag reaches the heartbeat and the times, and a new length reaches it even
+    when no car crosses (a lap count set moves no row, so no event says it); ``flag_of`` (optional)
+    the flag shown now, for yellow and red (which change no lap, so the setup does not carry them).
     """
 
     def __init__(self, hub: FeedHub, subscription: Subscription, run_no: int, run_name: str,
@@ -134,6 +135,7 @@ class SubscriptionFeed(_Pump):
         self.subscription = subscription
         self.setup_of = setup_of
         self.flag_of = flag_of
+        self._setup = subscription.snapshot.setup  # the setup the hub was last given
         hub.new_session(Scoreboard(run_no, run_name, subscription.snapshot, track))
 
     def step(self, wait_s: float) -> None:
@@ -143,8 +145,10 @@ class SubscriptionFeed(_Pump):
             if isinstance(notice, Sequence):
                 batches.append(notice)
             notice = self.subscription.get(timeout=0) if len(batches) < 10_000 else None
-        if batches:
-            self.hub.apply(batches, self.setup_of())
+        setup = self.setup_of()
+        if batches or setup != self._setup:
+            self._setup = setup
+            self.hub.apply(batches or [()], setup)  # an empty batch carries the setup alone
 
     def flag(self) -> FlagStatus | None:
         """The flag shown now, for yellow and red (None: what the setup says)."""

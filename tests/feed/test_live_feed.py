@@ -91,3 +91,43 @@ def test_a_subscription_feed_clock_stands_while_the_recording_cannot_hear_its_de
         recording.stop()
         recording.close(finish=False)
         rig.stop()
+
+
+def test_a_subscription_feed_says_a_new_lap_count_while_no_car_crosses(tmp_path):
+    """A lap count set while no car crossed (under a red flag, before the start) reached the boards' ``$F`` only
+    with the next passing: a lap count moves no row, so no engine event said it."""
+    from laptiming.engine import SessionType
+    from laptiming.service.length import LengthChange, set_length
+    from laptiming.store import open_event_db
+    from tests.feed.test_feed_command import WAIT_S
+    from tests.web.decoder_rig import DecoderRig
+
+    db = tmp_path / "event.db"
+    open_event_db(db, create=True).close()
+    rig = DecoderRig(db, "Race")  # never plugged in: no passing comes
+    recording = Recording.start(RecordingRequest(db, "Race", rig.url,
+                                                 SessionRules(session_type=SessionType.RACE, lap_count=20)))
+    hub = FeedHub().start()
+    feed = SubscriptionFeed(hub, recording.subscribe(), recording.session_id, "Race",
+                            lambda: recording.live.state.setup).start()
+
+    def laps_to_go(lines: list[str]) -> list[str]:
+        return [fields(line)[1] for line in lines if line.startswith("$F,")]
+
+    try:
+        client = RMonitorClient(hub.server.port)
+        client.read_until(lambda lines: laps_to_go(lines)[-1:] == ["20"], WAIT_S)
+        writer = open_event_db(db)
+        set_length(writer, recording.session_id, LengthChange(lap_count=12), made_by="Clerk", reason="red flag")
+        writer.close()
+        client.read_until(lambda lines: laps_to_go(lines)[-1:] == ["12"], WAIT_S)
+        reader = open_event_db(db, readonly=True)
+        assert reader.execute("SELECT COUNT(*) FROM passings").fetchone()[0] == 0  # no car crossed
+        reader.close()
+        assert feed.error is None
+        client.close()
+    finally:
+        feed.stop()
+        hub.close()
+        recording.stop()
+        recording.close(finish=False)
