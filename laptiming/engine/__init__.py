@@ -32,6 +32,7 @@ from laptiming.engine.events import (
 from laptiming.engine.fold import SessionState, resetup, result, start, step
 from laptiming.engine.model import (
     MANUAL_DECODER_ID,
+    NEVER_US,
     Entry,
     Lap,
     LapFlag,
@@ -45,6 +46,7 @@ from laptiming.engine.standings import Gap, StandingRow
 
 __all__ = [
     "MANUAL_DECODER_ID",
+    "NEVER_US",
     "AddPassing",
     "AssignTransponder",
     "CarStatus",

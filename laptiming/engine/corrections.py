@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from hardware.events import Passing
 from laptiming.engine.model import (
     MANUAL_DECODER_ID,
+    NEVER_US,
     Entry,
     TransponderAssignment,
 )
@@ -216,7 +217,7 @@ class ResolvedSetup:
                 (assignment.from_us, assignment.car_id)
             )
         self._assignments = {
-            transponder: sorted(moves, key=lambda move: -(1 << 62) if move[0] is None else move[0])
+            transponder: sorted(moves, key=lambda move: -NEVER_US if move[0] is None else move[0])
             for transponder, moves in by_transponder.items()
         }
         # Transponders that map to one car for the whole session: a dict look-up, no time walk.

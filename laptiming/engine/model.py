@@ -12,6 +12,10 @@ from hardware.events import Passing
 PassingId = tuple[int, int, int]
 """(decoder id, passing number, decoder time µs): a repeated number with another time is a new passing."""
 
+NEVER_US = 1 << 62
+"""Later than any decoder time or lap time: sorts what has none last, and means "from now on" (``-NEVER_US``:
+"since always", before any time)."""
+
 MANUAL_DECODER_ID = -1
 """Decoder id of passings added by an official (the loop missed them); their number is the correction id."""
 

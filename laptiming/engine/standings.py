@@ -18,10 +18,8 @@ from operator import attrgetter
 
 from laptiming.engine.corrections import CarOutcome, ResolvedSetup
 from laptiming.engine.laps import CarTiming
-from laptiming.engine.model import Entry, Lap
+from laptiming.engine.model import NEVER_US, Entry, Lap
 from laptiming.engine.rules import CarStatus
-
-_NEVER = 1 << 62
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +87,7 @@ def _status(timing: CarTiming, outcome: CarOutcome, closed: bool, by_best: bool)
 
 def number_key(number: str) -> tuple[int, str]:
     """Car numbers in natural order: 2 before 10, numeric before anything else."""
-    return (int(number), number) if number.isdigit() else (_NEVER, number)
+    return (int(number), number) if number.isdigit() else (NEVER_US, number)
 
 
 _crossing_of = attrgetter("crossing_us")
@@ -147,8 +145,8 @@ def _sort_key(timing: CarTiming, entry: Entry, outcome: CarOutcome, status: CarS
         best = timing.best_lap
         return (
             status.classification_group,
-            _NEVER if best is None else best.lap_time_us,
-            _NEVER if best is None else best.crossing_us,
+            NEVER_US if best is None else best.lap_time_us,
+            NEVER_US if best is None else best.crossing_us,
             number_key(entry.number),
             entry.car_id,
         )
@@ -156,7 +154,7 @@ def _sort_key(timing: CarTiming, entry: Entry, outcome: CarOutcome, status: CarS
     return (
         status.classification_group,
         -len(timing.laps),
-        _NEVER if last is None else last + outcome.penalty_us,
+        NEVER_US if last is None else last + outcome.penalty_us,
         number_key(entry.number),
         entry.car_id,
     )

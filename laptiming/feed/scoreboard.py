@@ -18,6 +18,7 @@ from datetime import date
 
 from laptiming.clockmap import ClockMap
 from laptiming.engine import (
+    NEVER_US,
     CarStatus,
     Lap,
     LapChanged,
@@ -35,7 +36,6 @@ from laptiming.engine.standings import number_key
 from laptiming.feed import rmonitor_records as rec
 from laptiming.feed.rmonitor_records import FlagStatus, Setting
 
-NEVER = 1 << 62
 NO_CLASS = "Open"  # the class shown for cars entered without one
 # $COMP's nationality field carries a car's status in IMSA's feeds (protocols.md section 6); blank while running
 IMSA_STATUS = {CarStatus.DNF: "Retired", CarStatus.DSQ: "Excluded"}
@@ -129,14 +129,14 @@ class Scoreboard:
 
     def _race_key(self, row: StandingRow) -> tuple[int, int, int, tuple[int, str], int]:
         total = self.total_us(row.car_id)
-        return (row.status.classification_group, -row.laps, NEVER if total is None else total,
+        return (row.status.classification_group, -row.laps, NEVER_US if total is None else total,
                 number_key(row.number), row.car_id)
 
     def _best_key(self, row: StandingRow) -> tuple[int, int, int, tuple[int, str], int]:
-        best_crossing = NEVER
+        best_crossing = NEVER_US
         if row.best_lap_no is not None and row.best_lap_no in self.laps.get(row.car_id, {}):
             best_crossing = self.laps[row.car_id][row.best_lap_no].crossing_us
-        return (row.status.classification_group, NEVER if row.best_lap_us is None else row.best_lap_us,
+        return (row.status.classification_group, NEVER_US if row.best_lap_us is None else row.best_lap_us,
                 best_crossing, number_key(row.number), row.car_id)
 
     def race_order(self) -> list[StandingRow]:

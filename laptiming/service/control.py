@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from laptiming import engine
 from laptiming.clockmap import ClockMap
-from laptiming.engine import SessionResult
+from laptiming.engine import NEVER_US, SessionResult
 from laptiming.errors import InputError
 from laptiming.service.lock import lock_holder
 from laptiming.store import (
@@ -316,7 +316,7 @@ def require_no_official_change(db: Database, transponder: int, from_us: int | No
     rows = db.execute(
         "SELECT DISTINCT s.session_id FROM session_passings s JOIN passings p ON p.id = s.passing_id "
         "WHERE p.transponder = ? AND p.decoder_time_us >= ? ORDER BY s.session_id",
-        [transponder, -(1 << 62) if from_us is None else from_us],
+        [transponder, -NEVER_US if from_us is None else from_us],
     ).fetchall()
     official = [row[0] for row in rows if results_status(db, row[0]) is ResultsStatus.OFFICIAL]
     if official:

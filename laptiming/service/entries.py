@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from sqlite_utils import Database
 
 from hardware.p3.records import LARGEST_TRANSPONDER, is_transponder_number
+from laptiming.engine import NEVER_US
 from laptiming.engine.corrections import ResolvedSetup
 from laptiming.errors import InputError
 from laptiming.service.control import ControlAction, append_control, require_no_official_change
@@ -237,7 +238,6 @@ def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by:
 
 
 FROM_DB_OPTION = "from-db"  # sim://?from-db=1: the simulator drives the session's entries
-LATEST_US = 1 << 62  # later than any decoder time: "now and from now on" for a transponder's car
 
 
 def entry_transponders(db: Database, session_id: int) -> tuple[int, ...]:
@@ -248,9 +248,9 @@ def entry_transponders(db: Database, session_id: int) -> tuple[int, ...]:
     given_at = {(a.transponder, a.car_id): -1 if a.from_us is None else a.from_us for a in setup.assignments}
     chosen: set[int] = set()
     for car_id in resolved.entries:
-        carried = [t for t in resolved.transponders_of(car_id) if resolved.car_for(t, LATEST_US) == car_id]
+        carried = [t for t in resolved.transponders_of(car_id) if resolved.car_for(t, NEVER_US) == car_id]
         if carried:  # a session's own assignment (no from_us on the books) counts as the newest
-            chosen.add(max(carried, key=lambda t: (given_at.get((t, car_id), LATEST_US), t)))
+            chosen.add(max(carried, key=lambda t: (given_at.get((t, car_id), NEVER_US), t)))
     return tuple(sorted(chosen))
 
 
