@@ -179,6 +179,12 @@ class _Ranker:
         """The car's timing (empty if it has not crossed the line)."""
         return self.cars.get(car_id) or CarTiming(car_id)
 
+    def standing_best(self, car_id: int) -> Lap | None:
+        """The car's best lap if its times stand: a disqualified car's do not, so it holds no session best."""
+        if self.resolved.outcomes.get(car_id, _NO_OUTCOME).status is CarStatus.DSQ:
+            return None
+        return self.timing(car_id).best_lap
+
     def key(self, car_id: int) -> SortKey:
         """Where the car sorts in this session."""
         timing = self.timing(car_id)
@@ -241,7 +247,7 @@ def rank(cars: Mapping[int, CarTiming], resolved: ResolvedSetup) -> Standings:
     session_best_car = None
     session_best = None
     for car_id in order:
-        best = ranker.timing(car_id).best_lap
+        best = ranker.standing_best(car_id)
         if best is not None and _beats(best, session_best):
             session_best, session_best_car = best, car_id
     rows = tuple(ranker.row(order, index, session_best_car) for index in range(len(order)))
@@ -283,9 +289,9 @@ def rerank_one(
     order.insert(new_index, car_id)
     keys.insert(new_index, new_key)
 
-    best = ranker.timing(car_id).best_lap
+    best = ranker.standing_best(car_id)
     session_best_car = previous.session_best_car
-    holder_best = None if session_best_car is None else ranker.timing(session_best_car).best_lap
+    holder_best = None if session_best_car is None else ranker.standing_best(session_best_car)
     if best is not None and session_best_car != car_id and _beats(best, holder_best):
         session_best_car = car_id
     every_gap_moves = order[0] == car_id and (best_changed if ranker.by_best else not globally_latest)

@@ -14,7 +14,6 @@ from laptiming.printouts.text import (
     classified,
     session_date,
     session_span,
-    times_stand,
 )
 from laptiming.report import describe_action, result_clock
 from laptiming.store import SessionPhase
@@ -125,15 +124,9 @@ def _with_class_positions(lines: list[tuple[StandingRow, ResultLine]]) -> list[t
 
 
 def fastest_row(result: SessionResult) -> StandingRow | None:
-    """The car with the session's fastest lap whose times stand: the engine's session best, unless that car
-    was disqualified; then the next best lap (a tie to whoever set it first, as in the standings)."""
-    holder = next((row for row in result.standings if row.session_best), None)
-    if holder is None or times_stand(holder):
-        return holder
-    crossings = {(lap.car_id, lap.lap_no): lap.crossing_us for lap in result.laps}
-    standing = [row for row in result.standings if row.best_lap_us is not None and times_stand(row)]
-    return min(standing, key=lambda row: (row.best_lap_us, crossings.get((row.car_id, row.best_lap_no), 0)),
-               default=None)
+    """The car with the session's fastest lap whose times stand: the engine's session best (a disqualified
+    car holds none), as the SB mark of every standings table has it."""
+    return next((row for row in result.standings if row.session_best), None)
 
 
 def build_results(sheet: SessionSheet, circuit: str = "") -> ResultsSheet:
