@@ -36,7 +36,7 @@ class Slip:
     car: str
     car_class: str
     position: str
-    class_position: str
+    class_position: str  # blank for a car without a class
     laps: int
     best: str
     average: str
@@ -58,7 +58,7 @@ class Slip:
         facts = [
             ("Position", self.position),
             *([("Reason", self.reason)] if self.reason else []),
-            ("In class", self.class_position),
+            *([("In class", self.class_position)] if self.class_position else []),
             ("Laps", str(self.laps)),
             ("Best lap", self.best),
             ("Average", self.average),
@@ -118,7 +118,9 @@ def build_slip(sheet: SessionSheet, row: StandingRow, now: str | None = None) ->
         car=row.number,
         car_class=row.car_class or "",
         position=_position_text(row, list(standings)),
-        class_position=_position_text(row, in_class) + (f" {row.car_class}" if row.car_class else ""),
+        # a car entered without a class has no place in one (the results sheet leaves it blank): its slip read
+        # "In class P1 of 1" beside "P7 of 7", as if the cars without a class were a class of their own
+        class_position=f"{_position_text(row, in_class)} {row.car_class}" if row.car_class else "",
         laps=row.laps,
         best=best,
         average=format_lap_time(stats.average_us) or "-",

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
 from laptiming.web.server import WebServer
-from tests.printouts.helpers import pdftotext
+from tests.printouts.helpers import html_tables, pdftotext
 from tests.timing.cli_runner import run_cli
 
 
@@ -76,3 +77,44 @@ def test_a_disqualified_car_holds_no_session_best_on_any_front_end(race: Path, t
         server.stop()
     assert [row["number"] for row in rows if row["sb"]] == [str(standing["number"])]  # phones
     assert next(row for row in rows if row["number"] == str(fastest["number"]))["out"] == "DSQ"
+
+
+def _slip_facts(page: str) -> dict[str, str]:
+    """A slip page's key figures, label -> value (``pdftotext -layout`` keeps each on its line)."""
+    facts = {}
+    for label in ("Position", "In class", "Laps", "Best lap", "Gap to P1"):
+        found = re.search(rf"^{label} +(\S.*?)(?: {{3,}}|$)", page, re.MULTILINE)
+        if found:
+            facts[label] = found.group(1).strip()
+    return facts
+
+
+def test_each_slip_gives_the_place_and_place_in_class_of_the_results_sheet(race: Path, tmp_path: Path) -> None:
+    db = tmp_path / "event.db"
+    db.write_bytes(race.read_bytes())
+    order = [row["number"] for row in json.loads(_ok("export", "results", "--db", db, "--format", "json"))]
+    for transponder, number, car_class in zip(order[:4], ("7", "12", "3", "44"), ("GT3", "GT4", "GT3", "GT4")):
+        _ok("correct", "assign", "--db", db, "--session", "1", "--by", "desk", "--reason", "entry",
+            "--transponder", transponder, "--car", number, "--driver", f"Driver {number}", "--class", car_class,
+            "--new-car")
+    sheet = tmp_path / "race.html"
+    _ok("print", "results", "--db", db, "--session", "1", "--html", sheet)
+    header, *rows = next(table for table in html_tables(sheet.read_text()).tables.values() if table[0][:2] == ["Pos", "No"])
+    on_sheet = {row[header.index("No")]: row for row in rows}
+    slips = tmp_path / "slips.pdf"
+    _ok("print", "slip", "--db", db, "--session", "1", "--pdf", slips)
+    pdftotext(slips)  # skips without poppler, as the sheet's reader does
+    text = subprocess.run(["pdftotext", "-layout", slips, "-"], capture_output=True, text=True, check=True).stdout
+    pages = [page for page in text.split("\f") if page.strip()]
+    assert len(pages) == len(on_sheet)
+    for page in pages:
+        number = re.search(r"#(\S+)", page).group(1)
+        row, facts = on_sheet[number], _slip_facts(page)
+        assert facts["Position"] == f"P{row[header.index('Pos')]} of {len(on_sheet)}"
+        assert facts["Best lap"] == f"{row[header.index('Best lap')]} (lap {row[header.index('Lap')]})"
+        car_class, in_class = row[header.index("Class")], row[header.index("In class")]
+        if car_class:
+            of = sum(other[header.index("Class")] == car_class for other in on_sheet.values())
+            assert facts["In class"] == f"P{in_class} of {of} {car_class}"
+        else:  # no class, no place in one: the sheet leaves it blank, and so does the slip
+            assert in_class == "" and "In class" not in facts, page
