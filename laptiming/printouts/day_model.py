@@ -79,20 +79,51 @@ def _runs_by_driver(day: EventDay) -> dict[DriverKey, list[tuple[SessionSheet, S
     return runs
 
 
+@dataclass(frozen=True, slots=True)
+class DayBest:
+    """A driver's best lap of the day whose time stands, and the run they set it in."""
+
+    sheet: SessionSheet
+    row: StandingRow
+    crossing_us: int  # when it was completed: of two equal laps the one set first ranks first
+
+    @property
+    def order(self) -> tuple[int, int, int]:
+        """Where it ranks among the day's bests: the lap, then the earlier session, then the earlier crossing."""
+        return (self.row.best_lap_us or 0, self.sheet.session_id, self.crossing_us)
+
+
+def day_bests(day: EventDay) -> dict[DriverKey, DayBest]:
+    """Each driver's best lap over the day's sessions, in the car and class they set it in (a disqualified run's
+    laps do not count): what the leaderboard ranks and what a driver's day ranks them by in their class."""
+    bests: dict[DriverKey, DayBest] = {}
+    for sheet in day.sessions:
+        crossings = {(lap.car_id, lap.lap_no): lap.crossing_us for lap in sheet.result.laps}
+        for row in sheet.result.standings:
+            if row.best_lap_us is None or not times_stand(row):
+                continue
+            key = driver_key(sheet, row)
+            candidate = DayBest(sheet, row, crossings.get((row.car_id, row.best_lap_no or 0), 0))
+            if key not in bests or candidate.order < bests[key].order:
+                bests[key] = candidate
+    return bests
+
+
 def build_days(day: EventDay, keys: Iterable[DriverKey] | None = None) -> list[DriverDay]:
     """Driver's days for these drivers (all who ran, by name, when none are given); a disqualified run's
-    best lap is neither their best of the day nor counted in the class ranking, as on the leaderboard."""
+    best lap is neither their best of the day nor counted in the class ranking, as on the leaderboard. The
+    class is the one they set their best of the day in (a driver who raced two cars of two classes is ranked
+    where the leaderboard lists them), else the class of their last run."""
     all_runs = _runs_by_driver(day)
     laps_by_car = {
         sheet.session_id: _laps_by_car(sheet.result.laps) for sheet in day.sessions
     }
-    bests: dict[str, list[tuple[int, DriverKey]]] = {}
-    classes: dict[DriverKey, str] = {}
-    for key, runs in all_runs.items():
-        classes[key] = runs[-1][1].car_class or ""
-        times = [row.best_lap_us for _, row in runs if row.best_lap_us is not None and times_stand(row)]
-        if times:
-            bests.setdefault(classes[key], []).append((min(times), key))
+    day_best = day_bests(day)
+    classes = {key: (day_best[key].row if key in day_best else runs[-1][1]).car_class or ""
+               for key, runs in all_runs.items()}
+    bests: dict[str, list[tuple[tuple[int, int, int], DriverKey]]] = {}
+    for key, best_of_day in day_best.items():
+        bests.setdefault(classes[key], []).append((best_of_day.order, key))
     ranks: dict[DriverKey, tuple[int, int]] = {}
     for car_class, entries in bests.items():
         for place, (_, key) in enumerate(sorted(entries), start=1):

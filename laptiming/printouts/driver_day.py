@@ -10,6 +10,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, PageBreak, Spacer
 
+from laptiming.engine.standings import number_key
 from laptiming.printouts.charts import PAGE, Charts
 from laptiming.printouts.day_model import DriverDay
 from laptiming.printouts.pdfkit import Paragraph, build_pdf, grid_table, png_image, styles
@@ -49,7 +50,7 @@ def _summary(day: DriverDay) -> str:
 def day_story(day: DriverDay, event: str, charts: Charts, width: float) -> list[Flowable]:
     """The flowables of one driver's page."""
     style = styles()
-    numbers = sorted({run.car for run in day.runs})
+    numbers = sorted({run.car for run in day.runs}, key=number_key)  # #7, #12: as the standings order them
     story: list[Flowable] = [
         Paragraph(escape(event), style["small"]),
         Paragraph(escape(f"{day.name} - your day"), style["title"]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from operator import attrgetter
 from html import escape as html_escape
 from xml.sax.saxutils import escape
 
@@ -14,9 +15,9 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer
 from laptiming.printouts.charts import BARS, Charts, png_bytes
 from laptiming.printouts.data import EventDay
 from laptiming.service.control import ResultsStatus
-from laptiming.printouts.day_model import driver_key
+from laptiming.printouts.day_model import day_bests
 from laptiming.printouts.pdfkit import Paragraph, build_pdf, grid_table, png_image, styles
-from laptiming.printouts.text import PHONE_VIEWPORT, STATE_WORDS, printed_at, times_stand
+from laptiming.printouts.text import PHONE_VIEWPORT, STATE_WORDS, printed_at
 from laptiming.timefmt import format_lap_time
 
 OVERALL = "Overall"
@@ -53,23 +54,14 @@ class Leaderboard:
 def build_leaderboard(day: EventDay) -> Leaderboard:
     """Each driver's best lap over every session of the day, ranked in their class and overall (a disqualified
     run's laps do not count)."""
-    best: dict[tuple[str, str], tuple[int, int, str, str, str, int | None, str]] = {}
-    for sheet in day.sessions:
-        for row in sheet.result.standings:
-            if row.best_lap_us is None or not times_stand(row):
-                continue
-            key = driver_key(sheet, row)
-            # the earlier lap wins a tie, as in the standings
-            candidate = (row.best_lap_us, sheet.session_id, row.driver or f"car {row.number}", row.number,
-                         row.car_class or "", row.best_lap_no, sheet.name)
-            if key not in best or candidate[:2] < best[key][:2]:
-                best[key] = candidate
-    ordered = sorted(best.values())
+    ordered = sorted(day_bests(day).values(), key=attrgetter("order"))
     boards: dict[str, tuple[BoardLine, ...]] = {}
-    for name in [OVERALL, *sorted({entry[4] for entry in ordered})]:
-        chosen = [entry for entry in ordered if name == OVERALL or entry[4] == name]
-        boards[name] = tuple(BoardLine(place, entry[2], entry[3], entry[4], entry[0], entry[5], entry[6])
-                             for place, entry in enumerate(chosen, start=1))
+    for name in [OVERALL, *sorted({best.row.car_class or "" for best in ordered})]:
+        chosen = [best for best in ordered if name == OVERALL or (best.row.car_class or "") == name]
+        boards[name] = tuple(BoardLine(place, best.row.driver or f"car {best.row.number}", best.row.number,
+                                       best.row.car_class or "", best.row.best_lap_us or 0, best.row.best_lap_no,
+                                       best.sheet.name)
+                             for place, best in enumerate(chosen, start=1))
     return Leaderboard(day.event_name, boards, STATE_WORDS[_least_final({sheet.state for sheet in day.sessions})])
 
 

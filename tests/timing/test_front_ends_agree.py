@@ -118,3 +118,35 @@ def test_each_slip_gives_the_place_and_place_in_class_of_the_results_sheet(race:
             assert facts["In class"] == f"P{in_class} of {of} {car_class}"
         else:  # no class, no place in one: the sheet leaves it blank, and so does the slip
             assert in_class == "" and "In class" not in facts, page
+
+
+def test_a_driver_of_two_classes_is_ranked_in_the_class_of_their_best_on_the_day_page_and_the_board(
+        race: Path, tmp_path: Path) -> None:
+    """Bob drove the fastest car (GT3) in the first race and a GT4 car in the second: the leaderboard ranked his
+    best in GT3, his day page ranked that same lap "P2 of 4 in GT4" (the class of his last run)."""
+    db = tmp_path / "event.db"
+    db.write_bytes(race.read_bytes())
+    capture = tmp_path / "race.p3"
+    _ok("decoder", "simulate", "--out", capture, "--cars", "8", "--seed", "11", "--minutes", "12", "--faults")
+    _ok("replay", capture, "--db", db, "--session-type", "race", "--min-lap", "30", "--laps", "5", "--name", "Race 2")
+    order = [row["transponder"] for row in json.loads(_ok("export", "results", "--db", db, "--session", "1",
+                                                          "--format", "json"))]
+    entries = {"1": [(order[0], "7", "Bob Brown", "GT3"), (order[1], "12", "Cy Dale", "GT4")],
+               "2": [(order[2], "12", "Bob Brown", "GT4"), (order[3], "44", "Di Eck", "GT4"),
+                     (order[4], "8", "Ed Fox", "GT3")]}
+    for session, cars in entries.items():
+        for transponder, number, driver, car_class in cars:
+            _ok("correct", "assign", "--db", db, "--session", session, "--by", "desk", "--reason", "entry",
+                "--transponder", transponder, "--car", number, "--driver", driver, "--class", car_class,
+                *(["--new-car"] if session == "1" or number != "12" else []))
+    board = tmp_path / "board.html"
+    _ok("print", "leaderboard", "--db", db, "--html", board)
+    tables = html_tables(board.read_text()).tables
+    ranked = {car_class: [row[1] for row in rows[1:]] for car_class, rows in tables.items()}
+    assert "Bob Brown" in ranked["GT3"] and "Bob Brown" not in ranked["GT4"]
+    page = tmp_path / "bob.pdf"
+    _ok("print", "day", "--db", db, "--driver", "Bob Brown", "--pdf", page)
+    text = " ".join(pdftotext(page).split())
+    place = ranked["GT3"].index("Bob Brown") + 1
+    assert f"P{place} of {len(ranked['GT3'])} in GT3 for the day" in text, text
+    assert "Car #7, #12 GT3" in text  # his cars in number order, and the class his best was set in
