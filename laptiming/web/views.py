@@ -59,9 +59,10 @@ def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | Non
         "flag": None if flag is None else flag.value,
         "elapsed": format_lap_time(elapsed_us),
         "remaining": format_lap_time(remaining),
-        # whole seconds, as the header is made: the page's clock runs on from them until the next header
+        # whole seconds, as the header is made: the page's clock runs on from them until the next header; both
+        # truncated as the board's $F and the app's header show them (rounded up, the phones read a second more to go)
         "elapsed_s": None if clock_us is None else clock_us // US_PER_SECOND,
-        "remaining_s": None if clock_remaining is None else -(-clock_remaining // US_PER_SECOND),
+        "remaining_s": None if clock_remaining is None else clock_remaining // US_PER_SECOND,
         "laps": record.rules.lap_count,
         "timing": timing,
         "decoder": None if decoder is None else decoder.value,

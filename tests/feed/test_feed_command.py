@@ -227,3 +227,31 @@ def test_a_rosters_names_reach_the_board_spelt_without_accents_not_as_question_m
         client.close()
     finally:
         assert stop(feed) == 0
+
+
+def test_the_time_to_go_reads_the_same_second_on_the_board_and_the_phones(tmp_path: Path) -> None:
+    """A 10-minute practice stood at its latest passing 61.6 s in: the board's $F said 00:08:58 to go (truncated,
+    as the app's header and every time shown), the web's remaining_s said 539, so the phones read 8:59."""
+    import httpx
+
+    from laptiming.engine import SessionRules, SessionType
+    from laptiming.web.server import WebServer
+    from tests.web.event_db import crossing, journal, running_session
+
+    db = tmp_path / "event.db"
+    running_session(db, "Practice 1", rules=SessionRules(SessionType.PRACTICE, duration_us=600 * 1_000_000))
+    journal(db, 1, [crossing(1, 101, 1.0), crossing(2, 101, 61.6)])
+    feed, port = start_feed(db)
+    server = WebServer(db, "127.0.0.1", 0).start()
+    try:
+        client = RMonitorClient(port)
+        beat = next(line for line in client.read_until(lambda lines: any(l.startswith("$F,") for l in lines))
+                    if line.startswith("$F,"))
+        client.close()
+        with httpx.Client(base_url=server.url, trust_env=False, timeout=30) as web:
+            session = web.get("/api/session").json()
+    finally:
+        server.stop()
+        assert stop(feed) == 0
+    assert fields(beat)[2] == "00:08:58"  # 538.4 s to go, shown in whole seconds as every clock is: truncated
+    assert (session["elapsed_s"], session["remaining_s"]) == (61, 538)
