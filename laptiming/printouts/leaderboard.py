@@ -21,6 +21,7 @@ from laptiming.printouts.text import PHONE_VIEWPORT, STATE_WORDS, printed_at
 from laptiming.timefmt import format_lap_time
 
 OVERALL = "Overall"
+NO_CLASS = "No class"  # the board of cars entered without a class (its heading read "Class", or nothing in HTML)
 TOP = 10
 
 
@@ -76,7 +77,7 @@ def _least_final(states: set[ResultsStatus]) -> ResultsStatus:
 
 def _class_bests(board: Leaderboard) -> list[tuple[str, int]]:
     """The chart's bars: each class's best lap of the day, labelled with who set it, fastest first."""
-    bars = [(f"{name}: #{lines[0].number} {lines[0].driver}", lines[0].best_us)
+    bars = [(f"{name or NO_CLASS}: #{lines[0].number} {lines[0].driver}", lines[0].best_us)
             for name, lines in board.boards.items() if lines and name != OVERALL]
     return sorted(bars, key=lambda bar: bar[1])
 
@@ -95,7 +96,7 @@ def leaderboard_pdf(board: Leaderboard, top: int = TOP, charts: Charts | None = 
     widths[-1] = width / mm - sum(widths)
     for name, lines in board.boards.items():
         story.append(KeepTogether([
-            Paragraph(escape(name if name == OVERALL else f"Class {name}"), style["heading"]),
+            Paragraph(escape(name if name == OVERALL else f"Class {name}" if name else NO_CLASS), style["heading"]),
             grid_table([header, *(line.cells() for line in lines[:top])], [w * mm for w in widths],
                        wrap_columns=(1, 3, 6))]))
     return build_pdf(story, A4, f"{board.event} - {board.state} - printed {printed_at()}",
@@ -115,7 +116,7 @@ def leaderboard_html(board: Leaderboard, top: int = TOP, charts: Charts | None =
         chart = base64.b64encode(png_bytes((charts or Charts()).best_by_class(bars, BARS))).decode("ascii")
         parts.append(f'<img id="chart" alt="best lap of each class" src="data:image/png;base64,{chart}">')
     for name, lines in board.boards.items():
-        parts.append(f'<h2>{html_escape(name)}</h2><table class="board" data-class="{html_escape(name)}">'
+        parts.append(f'<h2>{html_escape(name or NO_CLASS)}</h2><table class="board" data-class="{html_escape(name)}">'
                      "<tr><th>Pos</th><th>Driver</th><th>No</th><th>Class</th><th>Best lap</th><th>Lap</th>"
                      "<th>Session</th></tr>")
         parts += ["<tr>" + "".join(f"<td>{html_escape(cell)}</td>" for cell in line.cells()) + "</tr>"

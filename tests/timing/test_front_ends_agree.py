@@ -150,3 +150,15 @@ def test_a_driver_of_two_classes_is_ranked_in_the_class_of_their_best_on_the_day
     place = ranked["GT3"].index("Bob Brown") + 1
     assert f"P{place} of {len(ranked['GT3'])} in GT3 for the day" in text, text
     assert "Car #7, #12 GT3" in text  # his cars in number order, and the class his best was set in
+
+
+def test_the_leaderboard_names_the_board_of_cars_without_a_class(race: Path, tmp_path: Path) -> None:
+    """Cars entered by transponder have no class: their board was headed "Class" on paper and by nothing in HTML."""
+    db = tmp_path / "event.db"
+    db.write_bytes(race.read_bytes())
+    pdf, html = tmp_path / "board.pdf", tmp_path / "board.html"
+    _ok("print", "leaderboard", "--db", db, "--pdf", pdf)
+    _ok("print", "leaderboard", "--db", db, "--html", html)
+    lines = [line.strip() for line in pdftotext(pdf).splitlines()]
+    assert [line for line in lines if line in ("Overall", "No class")] == ["Overall", "No class"]
+    assert re.findall(r"<h2>([^<]*)</h2>", html.read_text()) == ["Overall", "No class"]
