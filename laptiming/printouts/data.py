@@ -15,6 +15,7 @@ from sqlite_utils import Database
 from laptiming import engine
 from laptiming.engine import SessionResult, SessionType
 from laptiming.errors import InputError
+from laptiming.service.clocktime import DecoderClock
 from laptiming.service.control import ResultsStatus, results_status
 from laptiming.store import (
     CorrectionRecord,
@@ -47,6 +48,7 @@ class SessionSheet:
     result: SessionResult
     corrections: tuple[CorrectionRecord, ...]
     driver_ids: dict[int, int]  # car id -> driver id (drivers table) in this session
+    clock: DecoderClock | None = None  # the decoder's clock, learned from the passings: how its times read at the track
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,7 @@ def _sheet(db: Database, record: SessionRecord, name: str) -> SessionSheet:
         result=result,
         corrections=tuple(load_corrections(db, record.session_id)),
         driver_ids=_driver_ids(db, record.session_id),
+        clock=DecoderClock.learn([verdict.passing for verdict in result.verdicts]) if result.verdicts else None,
     )
 
 

@@ -8,6 +8,7 @@ from anyascii import anyascii
 
 from laptiming.engine import CarStatus, SessionType, StandingRow
 from laptiming.printouts.data import SessionSheet
+from laptiming.service.clocktime import ClockKind, DecoderClock
 from laptiming.service.control import ResultsStatus
 from laptiming.timefmt import US_PER_SECOND
 
@@ -30,26 +31,37 @@ STATE_WORDS: dict[ResultsStatus, str] = {
 }
 
 
-def clock_time(decoder_us: int | None, with_date: bool = False) -> str:
-    """A decoder time as the decoder's wall clock (``09:12:04``), which is local time at the track."""
+def clock_time(decoder_us: int | None, clock: DecoderClock | None = None, with_date: bool = False) -> str:
+    """A decoder time as the track's wall clock (``09:12:04``, local time at the track), read on the decoder's
+    ``clock``: a P3 decoder's own date and time, a P98's (it counts from its start) through the host clock, as
+    the correction lines and the Passings screen read it; a date only when the clock has one."""
     if decoder_us is None:
         return ""
-    moment = datetime.fromtimestamp(decoder_us // US_PER_SECOND, tz=timezone.utc)
-    return moment.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
+    if clock is None or clock.kind is ClockKind.WALL:
+        moment = datetime.fromtimestamp(decoder_us // US_PER_SECOND, tz=timezone.utc)
+        return moment.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
+    time_of_day = clock.time_of_day_text(decoder_us)
+    day = clock.date_of(decoder_us)
+    if time_of_day is None:
+        return ""
+    return f"{day.isoformat()} {time_of_day[:8]}" if with_date and day is not None else time_of_day[:8]
 
 
 def session_date(sheet: SessionSheet) -> str:
-    """The session's date: from its green flag, else from its planned start."""
+    """The session's date: from its green flag (when the decoder's clock has one), else from its planned start."""
     if sheet.green_us is not None:
-        return clock_time(sheet.green_us, with_date=True)[:10]
+        shown = clock_time(sheet.green_us, sheet.clock, with_date=True)
+        if len(shown) > len("HH:MM:SS"):
+            return shown[:10]
     return (sheet.planned_start or "")[:10]
 
 
 def session_span(sheet: SessionSheet) -> str:
     """``09:00:41 - 09:10:56`` from the flags, or the planned slot."""
-    if sheet.green_us is not None:
-        end = clock_time(sheet.finish_us) if sheet.finish_us is not None else "running"
-        return f"{clock_time(sheet.green_us)} - {end}"
+    start = clock_time(sheet.green_us, sheet.clock)
+    if start:  # a decoder clock with no time of day (P98 passings without receive times) gives none
+        end = clock_time(sheet.finish_us, sheet.clock) if sheet.finish_us is not None else "running"
+        return f"{start} - {end}"
     if sheet.planned_start:
         return f"{sheet.planned_start[11:]} - {(sheet.planned_end or '')[11:]} (planned)"
     return ""

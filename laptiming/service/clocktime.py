@@ -131,6 +131,15 @@ class DecoderClock:
         moment = datetime.fromtimestamp(seconds)  # the host's local wall time, as the official types it
         return ((moment.hour * 60 + moment.minute) * 60 + moment.second) * US_PER_SECOND + micros
 
+    def date_of(self, decoder_time_us: int) -> date | None:
+        """The day a decoder time fell on at the track: a wall clock's own date, an uptime clock's through the
+        host clock (the day it was received); None for a clock of the time of day alone (Protime)."""
+        if self.kind is ClockKind.WALL:
+            return (datetime(1970, 1, 1) + timedelta(microseconds=decoder_time_us)).date()
+        if self.kind is ClockKind.UPTIME and self.host_map.offset_us is not None:
+            return datetime.fromtimestamp((decoder_time_us - self.host_map.offset_us) // US_PER_SECOND).date()
+        return None
+
     def time_of_day_text(self, decoder_time_us: int) -> str | None:
         """A decoder time as the official types it back (``16:24:00.549000``, exact), or None (no time of day)."""
         time_of_day_us = self.time_of_day_us(decoder_time_us)

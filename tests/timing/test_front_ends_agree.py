@@ -162,3 +162,29 @@ def test_the_leaderboard_names_the_board_of_cars_without_a_class(race: Path, tmp
     lines = [line.strip() for line in pdftotext(pdf).splitlines()]
     assert [line for line in lines if line in ("Overall", "No class")] == ["Overall", "No class"]
     assert re.findall(r"<h2>([^<]*)</h2>", html.read_text()) == ["Overall", "No class"]
+
+
+def test_a_p98_session_is_dated_and_timed_at_the_track_not_in_1970(tmp_path: Path) -> None:
+    """A P98 decoder counts from its own start: its sheet and slips read "1970-01-01 00:00:03 - 00:04:01", while the
+    same sheet's correction lines and the Passings screen read its times on the host clock (when they arrived)."""
+    import sqlite3
+    from datetime import datetime, timedelta
+
+    capture, db = tmp_path / "session.p98", tmp_path / "event.db"
+    _ok("decoder", "simulate", "--out", capture, "--protocol", "p98", "--cars", "3", "--seed", "2", "--minutes", "4")
+    _ok("record", f"file://{capture}?protocol=p98", "--db", db, "--session", "P", "--session-type", "practice",
+        "--enter-unknown")
+    with sqlite3.connect(db) as conn:
+        green_us, = conn.execute("SELECT green_us FROM sessions").fetchone()
+        # the decoder time that arrived soonest after it happened places the decoder's clock on the host's
+        decoder_us, host_ns = conn.execute("SELECT decoder_time_us, host_time_ns FROM passings "
+                                           "ORDER BY decoder_time_us * 1000 - host_time_ns DESC LIMIT 1").fetchone()
+    green = datetime.fromtimestamp(host_ns // 10**9) - timedelta(microseconds=decoder_us - green_us)
+    sheet = tmp_path / "sheet.html"
+    _ok("print", "results", "--db", db, "--session", "1", "--html", sheet)
+    slips = tmp_path / "slips.pdf"
+    _ok("print", "slip", "--db", db, "--session", "1", "--pdf", slips)
+    for text in (sheet.read_text(), pdftotext(slips)):
+        assert "1970" not in text
+        assert green.date().isoformat() in text
+        assert any(f"{(green + timedelta(seconds=s)).strftime('%H:%M:%S')} - " in text for s in (-1, 0, 1)), text[:600]
