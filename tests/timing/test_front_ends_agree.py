@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import subprocess
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -32,6 +34,14 @@ def race(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+def _copy(source: Path, target: Path) -> None:
+    """A copy of an event database a test may change (SQLite's backup: the WAL's pages too)."""
+    with sqlite3.connect(source) as original, sqlite3.connect(target) as copy:
+        original.backup(copy)
+    original.close()
+    copy.close()
+
+
 def _laps(db: Path) -> list[dict[str, object]]:
     return json.loads(_ok("export", "laps", "--db", db, "--session", "1", "--format", "json"))
 
@@ -54,7 +64,7 @@ def _marked(db: Path, mark: str) -> list[str]:
 
 def test_a_disqualified_car_holds_no_session_best_on_any_front_end(race: Path, tmp_path: Path) -> None:
     db = tmp_path / "event.db"
-    db.write_bytes(race.read_bytes())
+    _copy(race, db)
     laps = _laps(db)
     fastest = _fastest(laps)
     _ok("correct", "status", "--db", db, "--session", "1", "--by", "steward", "--reason", "illegal fuel",
@@ -91,7 +101,7 @@ def _slip_facts(page: str) -> dict[str, str]:
 
 def test_each_slip_gives_the_place_and_place_in_class_of_the_results_sheet(race: Path, tmp_path: Path) -> None:
     db = tmp_path / "event.db"
-    db.write_bytes(race.read_bytes())
+    _copy(race, db)
     order = [row["number"] for row in json.loads(_ok("export", "results", "--db", db, "--format", "json"))]
     for transponder, number, car_class in zip(order[:4], ("7", "12", "3", "44"), ("GT3", "GT4", "GT3", "GT4")):
         _ok("correct", "assign", "--db", db, "--session", "1", "--by", "desk", "--reason", "entry",
@@ -125,7 +135,7 @@ def test_a_driver_of_two_classes_is_ranked_in_the_class_of_their_best_on_the_day
     """Bob drove the fastest car (GT3) in the first race and a GT4 car in the second: the leaderboard ranked his
     best in GT3, his day page ranked that same lap "P2 of 4 in GT4" (the class of his last run)."""
     db = tmp_path / "event.db"
-    db.write_bytes(race.read_bytes())
+    _copy(race, db)
     capture = tmp_path / "race.p3"
     _ok("decoder", "simulate", "--out", capture, "--cars", "8", "--seed", "11", "--minutes", "12", "--faults")
     _ok("replay", capture, "--db", db, "--session-type", "race", "--min-lap", "30", "--laps", "5", "--name", "Race 2")
@@ -155,7 +165,7 @@ def test_a_driver_of_two_classes_is_ranked_in_the_class_of_their_best_on_the_day
 def test_the_leaderboard_names_the_board_of_cars_without_a_class(race: Path, tmp_path: Path) -> None:
     """Cars entered by transponder have no class: their board was headed "Class" on paper and by nothing in HTML."""
     db = tmp_path / "event.db"
-    db.write_bytes(race.read_bytes())
+    _copy(race, db)
     pdf, html = tmp_path / "board.pdf", tmp_path / "board.html"
     _ok("print", "leaderboard", "--db", db, "--pdf", pdf)
     _ok("print", "leaderboard", "--db", db, "--html", html)
@@ -167,9 +177,6 @@ def test_the_leaderboard_names_the_board_of_cars_without_a_class(race: Path, tmp
 def test_a_p98_session_is_dated_and_timed_at_the_track_not_in_1970(tmp_path: Path) -> None:
     """A P98 decoder counts from its own start: its sheet and slips read "1970-01-01 00:00:03 - 00:04:01", while the
     same sheet's correction lines and the Passings screen read its times on the host clock (when they arrived)."""
-    import sqlite3
-    from datetime import datetime, timedelta
-
     capture, db = tmp_path / "session.p98", tmp_path / "event.db"
     _ok("decoder", "simulate", "--out", capture, "--protocol", "p98", "--cars", "3", "--seed", "2", "--minutes", "4")
     _ok("record", f"file://{capture}?protocol=p98", "--db", db, "--session", "P", "--session-type", "practice",
