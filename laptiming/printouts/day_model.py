@@ -138,7 +138,8 @@ def build_days(day: EventDay, keys: Iterable[DriverKey] | None = None) -> list[D
         gained = improvements([row.best_lap_us for _, row in entries])
         for (sheet, row), gain in zip(entries, gained):
             laps = laps_by_car[sheet.session_id].get(row.car_id, ())
-            runs.append(Run(sheet.name, sheet.session_id, clock_time(sheet.green_us, sheet.clock) or (sheet.planned_start or "")[11:],
+            started = clock_time(sheet.green_us, sheet.clock) or (sheet.planned_start or "")[11:]
+            runs.append(Run(sheet.name, sheet.session_id, started,
                             row.number, row.car_class or "", row.classified_position, _classified_count(sheet),
                             row.status.value, laps,
                             lap_stats(laps), row.best_lap_no, row.best_lap_us, gain, STATE_WORDS[sheet.state]))

@@ -109,7 +109,8 @@ def test_each_slip_gives_the_place_and_place_in_class_of_the_results_sheet(race:
             "--new-car")
     sheet = tmp_path / "race.html"
     _ok("print", "results", "--db", db, "--session", "1", "--html", sheet)
-    header, *rows = next(table for table in html_tables(sheet.read_text()).tables.values() if table[0][:2] == ["Pos", "No"])
+    tables = html_tables(sheet.read_text()).tables.values()
+    header, *rows = next(table for table in tables if table[0][:2] == ["Pos", "No"])
     on_sheet = {row[header.index("No")]: row for row in rows}
     slips = tmp_path / "slips.pdf"
     _ok("print", "slip", "--db", db, "--session", "1", "--pdf", slips)
