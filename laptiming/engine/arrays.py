@@ -39,11 +39,12 @@ from laptiming.engine.derive import (
     derive_cars_flagged,
     lap_context,
     route,
+    rules_finish,
     split_by_car,
     unique_passings,
 )
 from laptiming.engine.events import UnknownTransponder
-from laptiming.engine.laps import CarTiming, LapContext, derive_car, lap_count_finish
+from laptiming.engine.laps import CarTiming, LapContext, derive_car
 from laptiming.engine.model import Lap, PassingReason
 from laptiming.engine.standings import rank
 
@@ -167,12 +168,10 @@ def _derive(source: PassingSource, arrays: _Arrays, resolved: ResolvedSetup, tra
 
     finish = base_finish(resolved)
     cars = cars_with(finish)
-    lap_count = resolved.rules.lap_count
-    if lap_count is not None:
-        reached = [t for t in (lap_count_finish(car, lap_count) for car in cars.values()) if t is not None]
-        if reached and (finish is None or min(reached) < finish):
-            finish = min(reached)
-            cars = cars_with(finish)
+    by_rules = rules_finish(cars, resolved, finish)
+    if by_rules != finish:
+        finish = by_rules
+        cars = cars_with(finish)
     if flag_at_leader and finish is None:
         flagged = checkered_at_leader(cars, resolved)
         if flagged is not None:

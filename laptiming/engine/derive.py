@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from operator import attrgetter
@@ -12,6 +13,8 @@ from laptiming.engine.events import UnknownTransponder
 from laptiming.engine.laps import CarTiming, LapContext, derive_car, lap_count_finish
 from laptiming.engine.model import Lap, PassingId, PassingReason, Verdict, crossing_order, passing_id
 from laptiming.engine.standings import StandingRow, leader, rank
+
+_crossing_us = attrgetter("crossing_us")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +41,56 @@ def route(passing: Passing, resolved: ResolvedSetup) -> int | PassingReason:
     return car_id
 
 
+def time_up_us(resolved: ResolvedSetup) -> int | None:
+    """When the session's duration runs out (decoder µs), or None (no duration, or no green flag yet)."""
+    markers, duration_us = resolved.markers, resolved.rules.duration_us
+    return None if markers.green_us is None or duration_us is None else markers.green_us + duration_us
+
+
 def base_finish(resolved: ResolvedSetup) -> int | None:
-    """Finish time from the flag shown by hand and the session's duration (not its lap count)."""
+    """Finish time from the flag shown by hand and, in practice and qualifying, the session's duration.
+
+    A race run to time ends as its leader crosses the line once the time is up (:func:`rules_finish`), and a
+    race run to laps as its leader completes them: neither is known before that crossing.
+    """
     markers = resolved.markers
     candidates = []
     if markers.checkered_us is not None:
         candidates.append(markers.checkered_us)
-    if markers.green_us is not None and resolved.rules.duration_us is not None:
-        candidates.append(markers.green_us + resolved.rules.duration_us)
+    up = time_up_us(resolved)
+    if up is not None and resolved.rules.session_type.ranks_by_best_lap:
+        candidates.append(up)
     return min(candidates, default=None)
+
+
+def race_time_up_finish(cars: Mapping[int, CarTiming], resolved: ResolvedSetup) -> int | None:
+    """In a race run to time, the crossing at which its leader takes the checkered flag: the first lap completed
+    at or after the time ran out by a car on the lead lap (the most laps completed before then).
+
+    A car that crosses the line after the time is up but before the leader (one it is about to lap, or
+    a car less than a lap behind and ahead on the road) has not been shown the flag yet: it drives one
+    more lap, as in every race run to time. ``cars`` derived with no finish, or with one not before
+    this crossing (a finish later on changes no lap before it).
+    """
+    up = time_up_us(resolved)
+    if up is None or resolved.rules.session_type.ranks_by_best_lap:
+        return None
+    counts = {car_id: bisect.bisect_left(car.laps, up, key=_crossing_us) for car_id, car in cars.items()}
+    lead = max(counts.values(), default=0)
+    flagged = [cars[car_id].laps[count].crossing_us for car_id, count in counts.items()
+               if count == lead and count < len(cars[car_id].laps)]
+    return min(flagged, default=None)
+
+
+def rules_finish(cars: Mapping[int, CarTiming], resolved: ResolvedSetup, finish: int | None) -> int | None:
+    """The finish time once the session's own rules are applied to cars derived against ``finish``: its
+    leader completing the lap count, or crossing the line once a race's time is up, when that came first."""
+    reached = [t for t in (lap_count_finish(car, resolved.rules.lap_count) for car in cars.values()) if t is not None]
+    time_up = race_time_up_finish(cars, resolved)
+    if time_up is not None:
+        reached.append(time_up)
+    earliest = min(reached, default=None)
+    return earliest if earliest is not None and (finish is None or earliest < finish) else finish
 
 
 def lap_context(resolved: ResolvedSetup, finish_at_us: int | None, car_id: int) -> LapContext:
@@ -69,15 +113,13 @@ def derive_cars(
         car_id: derive_car(car_id, crossings, lap_context(resolved, finish, car_id))
         for car_id, crossings in crossings_by_car.items()
     }
-    lap_count = resolved.rules.lap_count
-    if lap_count is not None:
-        reached = [t for t in (lap_count_finish(car, lap_count) for car in cars.values()) if t is not None]
-        if reached and (finish is None or min(reached) < finish):
-            finish = min(reached)
-            cars = {
-                car_id: derive_car(car_id, crossings, lap_context(resolved, finish, car_id))
-                for car_id, crossings in crossings_by_car.items()
-            }
+    by_rules = rules_finish(cars, resolved, finish)
+    if by_rules != finish:
+        finish = by_rules
+        cars = {
+            car_id: derive_car(car_id, crossings, lap_context(resolved, finish, car_id))
+            for car_id, crossings in crossings_by_car.items()
+        }
     return cars, finish
 
 

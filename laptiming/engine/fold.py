@@ -20,8 +20,10 @@ from laptiming.engine.derive import (
     collect_result,
     derive_cars,
     lap_context,
+    race_time_up_finish,
     route,
     split_by_car,
+    time_up_us,
 )
 from laptiming.engine.events import (
     FinishTimeSet,
@@ -160,6 +162,11 @@ def step(state: SessionState, passing: Passing) -> tuple[SessionState, list[Sess
         return replace(state, raw=raw, unknown=unknown), events
 
     car_id = destination
+    time_up = time_up_us(resolved) if not resolved.rules.session_type.ranks_by_best_lap else None
+    if time_up is not None and passing.decoder_time_us < time_up and (state.latest_us or time_up - 1) >= time_up:
+        # A race's passing from before its time ran out, arriving after (a resend): it can change who led
+        # then, and so who took the checkered flag. Rare: the session is derived again.
+        return resetup(replace(state, raw=raw), resolved.setup)
     old_car = state.cars.get(car_id) or CarTiming(car_id)
     context = lap_context(resolved, state.finish_at_us, car_id)
     time_us = passing.decoder_time_us
@@ -176,6 +183,10 @@ def step(state: SessionState, passing: Passing) -> tuple[SessionState, list[Sess
 
     finish = state.finish_at_us
     reached = lap_count_finish(new_car, resolved.rules.lap_count)
+    if time_up is not None and time_us >= time_up and (finish is None or time_us < finish):
+        flagged = race_time_up_finish(cars, resolved)  # the leader's crossing once the time is up
+        if flagged is not None and (reached is None or flagged < reached):
+            reached = flagged
     if reached is not None and (finish is None or reached < finish):
         finish = reached
         events.append(FinishTimeSet(finish))

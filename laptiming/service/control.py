@@ -157,7 +157,11 @@ def _finish_reached_at(db: Database, record: SessionRecord, state: engine.Sessio
             latest = db.execute("SELECT MAX(p.decoder_time_us) FROM session_passings s JOIN passings p "
                                 "ON p.id = s.passing_id WHERE s.session_id = ?", [record.session_id]).fetchone()[0]
             finish = record.green_us + rules.duration_us
-            return finish if latest is not None and latest >= finish else None
+            if latest is None or latest < finish:
+                return None
+            if rules.session_type.ranks_by_best_lap:
+                return finish
+            # a race's flag falls as its leader crosses once the time is up: derived below
         state = engine.start(load_setup(db, record.session_id), load_passings(db, record.session_id))
     finish = state.finish_at_us
     return finish if finish is not None and state.latest_us is not None and state.latest_us >= finish else None

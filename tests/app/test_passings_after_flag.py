@@ -11,14 +11,15 @@ from laptiming.app import LiveTimingApp, Timing
 from laptiming.engine import SessionRules, SessionType
 from tests.app.conftest import app_test, finished_with_keys, make_event, timed_to_the_end, until
 
-# Six cars leaving the pits over more than half a minute; the race's time runs out 30 s after the green.
+# Six cars leaving the pits over more than half a minute; the practice's time runs out 30 s after the green (the
+# flag falls then; a race's would wait for its leader to cross).
 SIM = "sim://?cars=6&seed=7&speed=0&minutes=8"
-RACE_OF_30_S = SessionRules(session_type=SessionType.RACE, min_lap_us=30_000_000, duration_us=30_000_000)
+PRACTICE_OF_30_S = SessionRules(session_type=SessionType.PRACTICE, min_lap_us=30_000_000, duration_us=30_000_000)
 
 
 @app_test
 async def test_a_car_first_crossing_after_the_flag_reads_after_the_checkered_flag(tmp_path: Path) -> None:
-    event_db = make_event(tmp_path / "event.db", "Race 1", rules=RACE_OF_30_S)
+    event_db = make_event(tmp_path / "event.db", "Practice 1", rules=PRACTICE_OF_30_S)
     app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="desk")
     async with app.run_test(size=(120, 40)) as pilot:
         await timed_to_the_end(app, pilot, cars=6)

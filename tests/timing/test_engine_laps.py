@@ -181,11 +181,12 @@ def test_transponder_moved_to_another_car_mid_event_counts_for_each_car_in_its_t
 
 
 def test_a_first_crossing_at_or_after_the_finish_is_after_the_checkered_flag_in_every_form():
-    """Car 2 reaches the line first at the finish time and again later: neither crossing opens its timing."""
+    """Car 2 reaches the line first at the finish (the leader taking the flag at 35 s, the first crossing once
+    the race's 30 s were up) and again later: neither crossing opens its timing."""
     from laptiming.engine import PassingJudged, result, start, step
     from laptiming.engine.arrays import derive_session_arrays
 
-    crossings = [(1, T0), (1, T0 + 35 * S), (1, T0 + 70 * S), (2, T0 + 30 * S), (2, T0 + 65 * S), (3, T0 + 5 * S)]
+    crossings = [(1, T0), (1, T0 + 35 * S), (1, T0 + 70 * S), (2, T0 + 35 * S), (2, T0 + 65 * S), (3, T0 + 5 * S)]
     passings = numbered(crossings)
     setup = setup_for([1, 2, 3], session_type=SessionType.RACE, duration_us=30 * S, closed=True)
     batch = derive_session(passings, setup)

@@ -7,14 +7,14 @@ from tests.timing.cli_runner import csv_rows, run_cli
 
 
 def _race_flagged_after_30_s(tmp_path):
-    """A simulated 6-car race replayed with the flag 30 s after the green (two cars had not yet reached the line):
-    the database and the replay's completed process."""
+    """A simulated 6-car field replayed as a 30 s practice (the flag falls as the time is up, when two cars had not
+    yet reached the line; a race would wait for its leader): the database and the replay's completed process."""
     capture = tmp_path / "session.p3"
     made = run_cli("decoder", "simulate", "--out", capture, "--cars", "6", "--seed", "7", "--minutes", "8")
     assert made.returncode == 0, made.stderr
     db = tmp_path / "event.db"
-    replayed = run_cli("replay", capture, "--db", db, "--session-type", "race", "--min-lap", "30",
-                       "--duration", "30", "--name", "Race 1")
+    replayed = run_cli("replay", capture, "--db", db, "--session-type", "practice", "--min-lap", "30",
+                       "--duration", "30", "--name", "Practice 1")
     assert replayed.returncode == 0, replayed.stderr
     return db, replayed
 
