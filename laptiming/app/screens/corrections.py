@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from laptiming.app.screens.modal import OnceModal
-from laptiming.app.screens.typing import next_field_or
+from laptiming.app.screens.typing import FormInput, next_field_or
 from laptiming.engine import CarStatus
 from laptiming.errors import InputError
 from laptiming.service.corrections import (
@@ -136,7 +136,7 @@ class CorrectionForm(OnceModal[CorrectionTyped | None]):
             yield Label(self.kind.title, classes="dialog-title")
             for field in (*self.kind.fields, Field("reason", "Reason (required)")):
                 yield Label(field.label)
-                yield Input(self.initial.get(field.key, ""), id=f"field-{field.key}", compact=True)
+                yield FormInput(self.initial.get(field.key, ""), id=f"field-{field.key}", compact=True)
             yield Label("", id="form-error")
             yield Label("Enter: next field, on the reason: record it    Esc: cancel", classes="dialog-keys")
 

@@ -9,7 +9,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from laptiming.app.screens.modal import OnceModal
-from laptiming.app.screens.typing import when_typed
+from laptiming.app.screens.typing import FormInput, when_typed
 from laptiming.store import SessionRecord
 
 
@@ -58,7 +58,7 @@ class SessionPicker(OnceModal[int | str | None]):
             yield OptionList(*(Option(session_line(record, entries), id=str(record.session_id))
                                for record, entries in self.sessions), id="sessions")
             yield Label("or a new practice session (Tab, type its name, Enter):", classes="dialog-keys")
-            yield Input(placeholder="session name", id="new-session", compact=True)
+            yield FormInput(placeholder="session name", id="new-session", compact=True)
             yield Label("", id="form-error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -118,7 +118,7 @@ class ReasonPrompt(OnceModal[str | None]):
         with Vertical(classes="dialog-box"):
             yield Label(self.question, classes="dialog-title")
             yield Label("Reason (required)")
-            yield Input(id="reason", compact=True)
+            yield FormInput(id="reason", compact=True)
             yield Label("", id="form-error")
             yield Label("Enter: go ahead    Esc: cancel", classes="dialog-keys")
 

@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from laptiming.app.screens.modal import OnceModal
-from laptiming.app.screens.typing import next_field_or
+from laptiming.app.screens.typing import FormInput, next_field_or
 from laptiming.errors import InputError
 from laptiming.service.length import LengthChange
 from laptiming.timefmt import parse_clock
@@ -72,7 +72,7 @@ class LengthForm(OnceModal[LengthTyped | None]):
             yield Label(self.title_text, classes="dialog-title")
             for key, label in FIELDS:
                 yield Label(label)
-                yield Input(self.initial.get(key, ""), id=f"length-{key}", compact=True)
+                yield FormInput(self.initial.get(key, ""), id=f"length-{key}", compact=True)
             yield Label("", id="form-error")
             yield Label("Enter: next field, on the reason: set it    Esc: cancel", classes="dialog-keys")
 

@@ -23,7 +23,7 @@ from textual.widgets import Input, Label
 from laptiming.app.adapter import WalkUpEntry, WalkUpResult
 from laptiming.app.messages import WalkUpRequested
 from laptiming.app.screens.modal import OnceModal
-from laptiming.app.screens.typing import next_field_or
+from laptiming.app.screens.typing import FormInput, next_field_or
 from laptiming.errors import InputError
 from laptiming.service.entries import CarNumberTaken, KnownCar, TransponderTaken
 
@@ -102,7 +102,7 @@ class WalkUpForm(OnceModal[WalkUpResult | None]):
             for field in FIELDS:
                 initial = prefill.get(field.key, "")
                 label = Label(field.label, id=f"walkup-{field.key}-label")
-                box = Input(initial, id=f"walkup-{field.key}", compact=True)
+                box = FormInput(initial, id=f"walkup-{field.key}", compact=True)
                 label.display = box.display = not field.on_demand
                 yield label
                 yield box
