@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from hardware.p3.records import LARGEST_TRANSPONDER, is_transponder_number
 from laptiming.engine import NEVER_US
-from laptiming.engine.corrections import ResolvedSetup
+from laptiming.engine.corrections import AssignTransponder, ResolvedSetup
 from laptiming.errors import InputError
 from laptiming.service.control import ControlAction, append_control, require_no_official_change
 from laptiming.store import (
@@ -61,6 +61,17 @@ class TransponderTaken(InputError):
                          "(when it was handed on) to move it to this car")
         self.transponder = transponder
         self.owner_number = owner_number
+
+
+class TransponderCorrected(InputError):
+    """The walk-up's transponder is another car's for the whole session by an assign correction, which wins over
+    any assignment: entered with it, the car would be timed by none of its passings."""
+
+    def __init__(self, transponder: int, owner_number: str, correction_id: int, number: str, session: str) -> None:
+        super().__init__(f"--transponder: {transponder} is car {owner_number}'s for all of {session}, by correction "
+                         f"#{correction_id} (assign); enter car {number} with another transponder, or "
+                         "`laptiming correct assign` the transponder to it")
+        self.transponder, self.owner_number, self.correction_id = transponder, owner_number, correction_id
 
 
 class CarNumberTaken(InputError):
@@ -112,6 +123,18 @@ def _current_car(db: Database, transponder: int) -> int | None:
     row = db.execute("SELECT car_id FROM transponder_assignments WHERE transponder = ? "
                      "ORDER BY COALESCE(from_us, -1) DESC, id DESC LIMIT 1", [transponder]).fetchone()
     return None if row is None else int(row[0])
+
+
+def _corrected_car(db: Database, session_id: int, transponder: int) -> tuple[int, int] | None:
+    """The car an assign correction of this session gives the transponder to, with that correction's id (the
+    latest one wins, as in the engine); None when no correction names it."""
+    found = None
+    for correction in load_setup(db, session_id).corrections:
+        action = correction.action
+        if isinstance(action, AssignTransponder) and action.transponder == transponder:
+            if found is None or correction.correction_id > found[1]:
+                found = (action.car_id, correction.correction_id)
+    return found
 
 
 def _car_number(db: Database, car_id: int) -> str:
@@ -203,7 +226,8 @@ def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by:
     A car that exists is entered only when what was typed agrees with it (one of its drivers; its class
     or none): a walk-up never takes over another car (:class:`CarNumberTaken`). Refused (an
     :class:`InputError`, nothing written): that, a finished session, an empty field, a transponder that
-    belongs to another car unless ``from_us`` says from when it moves to this one, and an assignment
+    belongs to another car unless ``from_us`` says from when it moves to this one, one that an assign
+    correction gives another car for the whole session (:class:`TransponderCorrected`), and an assignment
     that would change a session's official results.
     """
     _check(entry)
@@ -215,6 +239,10 @@ def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by:
         driver, car_class = _agreed(db, entry.number, entry)
         car_made = not db.execute("SELECT 1 FROM cars WHERE number = ?", [entry.number]).fetchall()
         car_id = ensure_car(db, entry.number, car_class)
+        corrected = _corrected_car(db, session_id, entry.transponder)
+        if corrected is not None and corrected[0] != car_id:
+            raise TransponderCorrected(entry.transponder, _car_number(db, corrected[0]), corrected[1], entry.number,
+                                       f"session {session_id} ({record.name})")
         owner = _current_car(db, entry.transponder)
         assigned = owner != car_id
         owner_number = "" if owner is None or not assigned else _car_number(db, owner)

@@ -10,6 +10,7 @@ from textual.widgets import Input, Label
 from laptiming.app import LiveTimingApp, Timing
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.service.clocktime import session_decoder_time
+from laptiming.service.corrections import AssignRequest, apply_correction
 from laptiming.service.entries import WalkUpEntry, enter_walk_up
 from laptiming.app.widgets.status import AlertBar
 from laptiming.store import assign_transponder, create_session, ensure_car, ensure_driver, enter_car, open_event_db, write_transaction
@@ -249,3 +250,27 @@ async def test_a_walk_up_past_the_plans_capacity_is_said_in_the_confirmation(tmp
         await until(pilot, lambda: [(n.message, n.severity) for n in app._notifications] == [
             ("car 42 (Grace Hopper) entered in Session 4 (new car); Session 4 now has 2 cars entered, "
              "the plan lets 1 on track at once", "warning")], "the confirmation")
+
+
+@app_test
+async def test_a_walk_up_on_a_transponder_a_correction_gives_another_car_is_refused_on_the_form(event_db: Path) -> None:
+    """`a` gives a transponder to a car for the whole session, over any assignment: a walk-up entered with it was
+    said to be entered, then timed none of its passings (every lap stayed the corrected car's)."""
+    db = open_event_db(event_db)
+    try:
+        with write_transaction(db):
+            car = ensure_car(db, "7", None)
+            enter_car(db, 1, car, ensure_driver(db, "Ada"))
+            apply_correction(db, 1, AssignRequest(1234, "7"), made_by="desk", reason="rental transponder")
+    finally:
+        db.close()
+    app = LiveTimingApp(Timing(event_db, SIM), official="gate")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("w")  # nothing running: the next planned session, Practice 1
+        await until(pilot, lambda: app.screen.query("#walkup-number"), "the walk-up form")
+        await pilot.press(*"8", "enter", *"Bob", "enter", "enter", *"1234", "enter")
+        error = app.screen.query_one("#form-error", Label)
+        await until(pilot, lambda: "is car 7's for all of Practice 1 (correction #1)" in str(error.render()),
+                    "the refusal on the form")
+        assert app.screen.query_one("#walkup-transponder", Input).has_focus  # where the official types next
+    assert _entries(event_db) == [("7", "Ada", None)]  # car 8 not entered with a transponder that times nothing

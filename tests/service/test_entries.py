@@ -204,3 +204,24 @@ def test_a_walk_up_may_not_change_official_results(tmp_path):
     handed_on_after = add(path, "--number", "12", "--driver", "Cy", "--transponder", "4100001",
                           "--from-us", T0 + 400_000_000)
     assert handed_on_after.returncode == 0, handed_on_after.stderr
+
+
+def test_a_walk_up_on_a_transponder_a_correction_gives_another_car_is_refused(tmp_path):
+    """`correct assign` gives a transponder's passings in the session to a car for the whole session, over any
+    assignment: a walk-up entered with it was told 'entered' and then timed nothing, every lap still car 11's."""
+    path = tmp_path / "event.db"
+    planned_event(path)
+    assigned = run_cli("correct", "assign", "--db", path, "--session", "1", "--transponder", "3100222",
+                       "--car", "11", "--by", "desk", "--reason", "rental transponder")
+    assert assigned.returncode == 0, assigned.stderr
+    before = tables(path)
+    refused = add(path, "--number", "77", "--driver", "Ada Lovelace", "--transponder", "3100222")
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        "laptiming: --transponder: 3100222 is car 11's for all of session 1 (Session 2), by correction #1 "
+        "(assign); enter car 77 with another transponder, or `laptiming correct assign` the transponder to it")
+    assert tables(path) == before  # nothing half-written
+    moved = add(path, "--number", "77", "--driver", "Ada Lovelace", "--transponder", "3100222", "--from-us", "1781341200000000")
+    assert moved.returncode == 2 and "by correction #1" in moved.stderr  # a time does not help: the correction wins
+    same_car = add(path, "--number", "11", "--driver", "Bo", "--transponder", "3100222")
+    assert same_car.returncode == 0, same_car.stderr  # the car the correction gives it to: nothing in the way

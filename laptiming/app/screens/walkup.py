@@ -25,7 +25,7 @@ from laptiming.app.messages import WalkUpRequested
 from laptiming.app.screens.modal import OnceModal
 from laptiming.app.screens.typing import FormInput, next_field_or
 from laptiming.errors import InputError
-from laptiming.service.entries import CarNumberTaken, KnownCar, TransponderTaken
+from laptiming.service.entries import CarNumberTaken, KnownCar, TransponderCorrected, TransponderTaken
 
 TimeReader = Callable[[str, str], int]
 """Decoder µs from what the official typed (a time of day on the session's decoder clock, or µs)."""
@@ -151,6 +151,12 @@ class WalkUpForm(OnceModal[WalkUpResult | None]):
             self.show_error(f"car {error.number} is already {error.owner}: pick a new number for a new car, "
                             f"or use a (assign) to give car {error.number} another transponder")
             self.set_focus(self.query_one("#walkup-number", Input))
+            return
+        if isinstance(error, TransponderCorrected):  # the From field cannot help: the correction holds all session
+            self.show_error(f"transponder {error.transponder} is car {error.owner_number}'s for all of "
+                            f"{self.session_name} (correction #{error.correction_id}): give this car another "
+                            "transponder, or Esc, then a (assign) gives it to this car")
+            self.set_focus(self.query_one("#walkup-transponder", Input))
             return
         if isinstance(error, TransponderTaken):
             self.show_error(f"transponder {error.transponder} belongs to car {error.owner_number}: "
