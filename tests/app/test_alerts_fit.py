@@ -87,3 +87,21 @@ async def test_a_decoder_that_refuses_the_connection_is_named_once_in_its_alert(
         assert text.count("tcp://127.0.0.1:9") == 1, text
         assert "reconnecting" in text
         assert alerts.region.height == 1
+
+
+@app_test
+async def test_at_80_by_24_twelve_unknown_transponders_are_all_named_on_screen(event_db: Path) -> None:
+    """The "+N more" row was one row long whatever was left of the bar's six: with ten unknown transponders behind
+    it at 80 columns its list ended "8812311, 8..." while a row of the bar stood empty."""
+    app = LiveTimingApp(Timing(event_db, "sim://?cars=12&seed=11&speed=0&minutes=5"), official="desk")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.start_session(1)
+        await until(pilot, lambda: len(app.model.unknown) == 12 and app.model.link is not None
+                    and app.model.link.state.value == "ended", "twelve unknown transponders, the source ended")
+        alerts = app.screen_named("live").query_one(AlertBar)
+        await until(pilot, lambda: "more: UNKNOWN TRANSPONDER" in str(alerts.render()), "the alerts shown")
+        await pilot.pause()
+        shown = "\n".join(screen_lines(app)[alerts.region.y:alerts.region.bottom])
+        for transponder in app.model.unknown:
+            assert str(transponder) in shown, f"unknown transponder {transponder} is not on screen:\n{shown}"
+        assert alerts.region.height <= ALERT_ROWS and "..." not in shown

@@ -127,8 +127,8 @@ class AlertBar(Line):
 
 
 def fit_alerts(alerts: list[str], width: int, rows_of: Callable[[str], int], max_rows: int = ALERT_ROWS) -> list[str]:
-    """The alerts that fit in ``max_rows`` rows, oldest kind first; if some do not, the last row says which
-    (each by its words before the colon: "UNKNOWN TRANSPONDER 7624039"), cut to the width."""
+    """The alerts that fit in ``max_rows`` rows, oldest kind first; if some do not, the rows left say which
+    (each by its words before the colon: "UNKNOWN TRANSPONDER 7624039"), cut only when even those rows are full."""
     if sum(rows_of(alert) for alert in alerts) <= max_rows:
         return alerts
     shown: list[str] = []
@@ -139,8 +139,18 @@ def fit_alerts(alerts: list[str], width: int, rows_of: Callable[[str], int], max
         shown.append(alert)
         used += rows_of(alert)
     hidden = alerts[len(shown):]
-    more = f"+{len(hidden)} more: {alert_names(hidden)}"
-    return [*shown, more if len(more) <= width else more[:max(0, width - 3)] + "..."]
+    return [*shown, _more(f"+{len(hidden)} more: ", alert_names(hidden), max_rows - used, width, rows_of)]
+
+
+def _more(head: str, names: str, rows: int, width: int, rows_of: Callable[[str], int]) -> str:
+    """The "+N more" line in ``rows`` rows at most: the names that fit whole, then "..." for the rest."""
+    every = names.split(", ")
+    for count in range(len(every), 0, -1):
+        text = head + ", ".join(every[:count]) + (", ..." if count < len(every) else "")
+        if rows_of(text) <= rows:
+            return text
+    text = head + names
+    return text if len(text) <= width else text[:max(0, width - 3)] + "..."
 
 
 def alert_names(alerts: list[str]) -> str:
