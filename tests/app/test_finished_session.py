@@ -41,3 +41,21 @@ def test_the_timing_service_refuses_what_needs_a_running_session(event_db: Path)
             assert "no session running" in str(err)
         else:
             raise AssertionError("not refused")
+
+
+@app_test
+async def test_after_finish_the_uncounted_transponders_alerts_name_what_still_counts_them(event_db: Path) -> None:
+    """Once the session was finished its UNKNOWN TRANSPONDER alerts stayed as they were, "-- press a to assign it
+    to a car", and a then said no session was running: the alert sent the official to a key that refuses."""
+    app = LiveTimingApp(Timing(event_db, SIM), official="desk")  # no --enter-unknown: all three stay unknown
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.start_session(1)
+        await until(pilot, lambda: len(app.model.unknown) == 3 and app.model.link is not None
+                    and app.model.link.state.value == "ended", "three unknown transponders, the source ended")
+        await finished_with_keys(app, pilot)
+        alerts = app.screen_named("live").query_one("#alerts")
+        transponder = min(app.model.unknown)
+        await until(pilot, lambda: "laptiming correct assign" in str(alerts.render()), "the alerts reworded")
+        text = str(alerts.render())
+        assert "press a" not in text
+        assert f"UNKNOWN TRANSPONDER {transponder}: " in text and "not counted in Practice 1 (finished)" in text

@@ -187,14 +187,27 @@ class LiveScreen(Screen):
             alerts.append(f"PASSINGS MISSING: decoder {decoder_id} never sent passing(s) {ranges_text(ranges)} "
                           f"({numbers_in(ranges)}); "
                           "a lap across them reads too long -- i adds a crossing seen on camera")
+        return alerts + self.uncounted_alerts()
+
+    def uncounted_alerts(self) -> list[str]:
+        """Transponders on track whose passings count for nothing: while the session is timed here, the key that
+        counts them; once it is finished (a and w then refuse, or enter in the next one), the command that does."""
+        app = self.app
+        model, timing = app.model, app.timing  # type: ignore[attr-defined]
+        record = timing.record
+        over = None if timing.recording is not None or record is None else record
+        alerts = []
         for unknown in model.unknown_now(model.known_transponders()):
             alerts.append(f"UNKNOWN TRANSPONDER {unknown.transponder}: {unknown.passings} passing(s), not counted "
-                          "-- press a to assign it to a car")
+                          + ("-- press a to assign it to a car" if over is None else
+                             f"in {over.name} (finished) -- laptiming correct assign gives them to a car"))
         for transponder in model.not_entered_now():  # a car the event knows, on track, not in this session
             number = app.car_number(transponder)  # type: ignore[attr-defined]
             car = f"car {number}, not entered" if number else "a car not entered"
-            alerts.append(f"TRANSPONDER {transponder} ({car} in this session): passings not counted "
-                          "-- press w to enter it")
+            alerts.append(f"TRANSPONDER {transponder} ({car} in this session): passings not counted -- press w to "
+                          "enter it" if over is None else
+                          f"TRANSPONDER {transponder} ({car} in {over.name}, finished): passings not counted "
+                          "-- laptiming correct assign counts them")
         return alerts
 
     @staticmethod
