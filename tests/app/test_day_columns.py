@@ -45,12 +45,13 @@ def test_each_width_takes_the_widest_layout_that_fits() -> None:
     for available in range(60, 161):
         layout, columns, rows = day_table(DAY, available)
         seen.setdefault(layout, available)
-        if layout is not DayLayout.NO_END:  # the narrowest is drawn anyway, and scrolls
+        if layout is not DayLayout.NO_TYPE:  # the narrowest is drawn anyway, and scrolls
             assert _drawn(columns) <= available, (available, layout)
         for index, (_, header, width) in enumerate(columns):  # no text is cut
             assert width >= len(header) and all(len(row[index]) <= width for row in rows)
-    assert list(seen) == [DayLayout.NO_END, DayLayout.STATE_MERGED, DayLayout.NO_TIMED_BY, DayLayout.FULL]
-    assert seen[DayLayout.FULL] > seen[DayLayout.NO_TIMED_BY] > seen[DayLayout.STATE_MERGED] > 60
+    assert list(seen) == [DayLayout.NO_TYPE, DayLayout.NO_END, DayLayout.STATE_MERGED, DayLayout.NO_TIMED_BY,
+                          DayLayout.FULL]
+    assert seen[DayLayout.FULL] > seen[DayLayout.NO_TIMED_BY] > seen[DayLayout.STATE_MERGED] > seen[DayLayout.NO_END] > 60
 
 
 def test_a_running_session_nobody_times_says_so_in_the_column_and_under_the_table() -> None:
@@ -75,7 +76,7 @@ def test_narrow_layouts_keep_what_the_dropped_columns_said() -> None:
     keys = [key for key, _, _ in columns]
     assert keys == ["id", "start", "name", "type", "phase", "cars", "passings"]
     states = [row[keys.index("phase")] for row in rows]
-    assert states == ["finished, provisional", "running, green", "planned"]
+    assert states == ["finished, provisional", "running, green", "planned, next"]  # the next one: the state says it
     _, columns, rows = day_table(DAY, 200)
     assert [key for key, _, _ in columns][-4:] == ["passings", "flag", "results", "timed_by"]
     assert rows[1][-1] == "pid 4242 on desk-laptop" and rows[1][5] == "running"
@@ -94,10 +95,46 @@ async def test_day_screen_at_80_columns(event_db: Path) -> None:
         keys = [column.key.value for column in table.ordered_columns]
         assert "flag" not in keys and "timed_by" not in keys
         state = keys.index("phase")
-        assert str(table.get_row_at(0)[state]).startswith("running, ") and str(table.get_row_at(1)[state]) == "planned"
+        assert str(table.get_row_at(0)[state]).startswith("running, ")
+        assert str(table.get_row_at(1)[state]) == "planned, next"
         assert sum(column.get_render_width(table) for column in table.ordered_columns) - 1 <= table.size.width
         under = str(app.screen.query_one("#expected", Label).render())
         assert "Practice 1: timed by pid" in under and "Expected next, Practice 2" in under
         await pilot.resize_terminal(160, 30)
         await until(pilot, lambda: [c.key.value for c in table.ordered_columns][-1] == "timed_by", "every column")
         assert "timed by" not in str(app.screen.query_one("#expected", Label).render())
+
+
+def _roster_day() -> list[DaySession]:
+    """A roster's day as `schedule --db` makes it: 26 practice sessions named by slot (Session 1 ... Session 28),
+    the first finished, the second past its plan with walk-ups, one running, the next one marked."""
+    day = []
+    for index in range(1, 27):
+        phase = SessionPhase.FINISHED if index <= 2 else SessionPhase.RUNNING if index == 3 else SessionPhase.PLANNED
+        day.append(_session(index, phase, name=f"Session {index + (index > 5) + (index > 24)}",
+                            session_type=SessionType.PRACTICE, entries=27 if index == 2 else 25, capacity=25,
+                            passings=278 if phase is not SessionPhase.PLANNED else 0, expected_next=index == 4,
+                            flag=Flag.CHECKERED if index <= 2 else Flag.GREEN if index == 3 else None,
+                            results=ResultsStatus.PROVISIONAL if index <= 2 else ResultsStatus.LIVE if index == 3
+                            else None))
+    return day
+
+
+def test_a_roster_day_fits_80_columns_next_to_its_scrollbar() -> None:
+    """At 80 columns (78 beside the scrollbar of 26 sessions) the roster's day took 87 cells: "Session 10  <- next",
+    "finished, provisional" and "27 (plan 25)" pushed Passings off the right edge, to be scrolled to."""
+    layout, columns, rows = day_table(_roster_day(), 78)
+    assert _drawn(columns) <= 78, (layout, columns)
+    keys = [key for key, _, _ in columns]
+    assert {"id", "start", "name", "phase", "cars", "passings"} <= set(keys)
+    states = [row[keys.index("phase")] for row in rows]
+    assert states[:5] == ["finished, provisional", "finished, provisional", "running, green", "planned, next",
+                          "planned"]
+    assert "27 (plan 25)" in [row[keys.index("cars")] for row in rows]
+
+
+def test_the_type_gives_way_only_when_every_session_has_the_same() -> None:
+    mixed = _roster_day()
+    mixed[5] = _session(6, SessionPhase.PLANNED, name="Race 1", session_type=SessionType.RACE)
+    _, columns, _ = day_table(mixed, 78)
+    assert "type" in [key for key, _, _ in columns]  # a race among practices is said, even if the table scrolls

@@ -3,8 +3,10 @@
 Every column is as wide as its widest text. A laptop at the timing desk may show 80 columns, so when the
 whole sheet does not fit, the columns give way in this order: who is timing a running session moves to the
 line under the table, then the flag and how final the results are join the state ("running, green",
-"finished, official": a planned session has neither, a finished one shows no flag that matters), then the
-planned end goes. Pure layout (:func:`day_table`) apart from the screen itself.
+"finished, official": a planned session has neither, a finished one shows no flag that matters), and so does
+the mark on the session expected next ("planned, next"), then the planned end goes, then the type when every
+session has the same one (a roster's day is all practice). Pure layout (:func:`day_table`) apart from the
+screen itself.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class DayLayout(enum.Enum):
     NO_TIMED_BY = "who times a session under the table"
     STATE_MERGED = "flag and results in the state"
     NO_END = "no planned end"
+    NO_TYPE = "no type, every session having the same"
 
 
 def _timed_by(item: DaySession) -> str:
@@ -49,12 +52,12 @@ def _timed_by(item: DaySession) -> str:
 
 
 def _state(item: DaySession) -> str:
-    """The state with what matters about it: a running session's flag, a finished one's results."""
+    """The state with what matters about it: a running session's flag, a finished one's results, the next one."""
     if item.phase is SessionPhase.RUNNING and item.flag is not None:
         return f"running, {item.flag.value}"
     if item.phase is SessionPhase.FINISHED and item.results is not None:
         return f"finished, {item.results.value}"
-    return item.phase.value
+    return f"{item.phase.value}, next" if item.expected_next else item.phase.value
 
 
 Cell = Callable[[DaySession], str]
@@ -71,21 +74,25 @@ _CELLS: dict[str, tuple[str, Cell]] = {
     "results": ("Results", lambda item: "-" if item.results is None else item.results.value),
     "timed_by": ("Timed by", _timed_by),
 }
-_MERGED_STATE: tuple[str, Cell] = ("State", _state)
+_MERGED: dict[str, tuple[str, Cell]] = {"phase": ("State", _state), "name": ("Session", lambda item: item.name)}
 _KEYS = {
     DayLayout.FULL: tuple(_CELLS),
     DayLayout.NO_TIMED_BY: ("id", "start", "end", "name", "type", "phase", "cars", "passings", "flag", "results"),
     DayLayout.STATE_MERGED: ("id", "start", "end", "name", "type", "phase", "cars", "passings"),
     DayLayout.NO_END: ("id", "start", "name", "type", "phase", "cars", "passings"),
+    DayLayout.NO_TYPE: ("id", "start", "name", "phase", "cars", "passings"),
 }
+_NARROW = (DayLayout.STATE_MERGED, DayLayout.NO_END, DayLayout.NO_TYPE)  # flag, results and "next" in the state
 
 
 def day_table(sessions: Sequence[DaySession], available: int) -> tuple[DayLayout, tuple[Column, ...], list[list[str]]]:
     """The widest layout whose columns fit ``available`` cells (the narrowest when none does: the table then
-    scrolls sideways), its columns sized to their texts, and each session's texts in column order."""
-    for layout in DayLayout:
-        cells = {key: (_MERGED_STATE if key == "phase" and layout in (DayLayout.STATE_MERGED, DayLayout.NO_END)
-                       else _CELLS[key]) for key in _KEYS[layout]}
+    scrolls sideways), its columns sized to their texts, and each session's texts in column order. The type gives
+    way only when every session has the same one."""
+    layouts = [layout for layout in DayLayout if layout is not DayLayout.NO_TYPE
+               or len({item.session_type for item in sessions}) <= 1]
+    for layout in layouts:
+        cells = {key: (_MERGED[key] if key in _MERGED and layout in _NARROW else _CELLS[key]) for key in _KEYS[layout]}
         rows = [[text(item) for _, text in cells.values()] for item in sessions]
         columns = tuple((key, header, max([cell_len(header), *(cell_len(row[index]) for row in rows)]))
                         for index, (key, (header, _)) in enumerate(cells.items()))
