@@ -12,7 +12,7 @@ from textual.widgets import DataTable
 from laptiming.app import LiveTimingApp, Timing
 from laptiming.engine import CarStatus
 from laptiming.service.corrections import StatusRequest
-from tests.app.conftest import app_test, finished_with_keys, timed_to_the_end, until
+from tests.app.conftest import app_test, finished_with_keys, screen_lines, timed_to_the_end, until
 
 SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
 
@@ -44,3 +44,18 @@ async def test_results_show_gap_and_the_whole_status_at_any_width(event_db: Path
             assert all(cell_len(text) <= width for text in texts), (texts, width)
         else:  # the status word itself, at least
             assert width >= max(len("finished"), len("DSQ")), width
+
+
+@app_test
+async def test_the_results_title_and_its_keys_are_whole_at_80_columns(event_db: Path) -> None:
+    """The title listing the Results keys was cut at 80 columns in the middle of one: '... r: reopen, u: time'."""
+    app = LiveTimingApp(Timing(event_db, SIM), official="desk")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await until(pilot, lambda: app.screen.id == "results", "the Results screen")
+        await pilot.pause()
+        title = app.screen.query_one(".screen-title")
+        row = screen_lines(app)[title.region.y].rstrip()
+        assert row.endswith("Esc: back)"), row
+        for key in ("e:", "p:", "o:", "r:", "u: time again"):
+            assert key in row, (key, row)

@@ -44,7 +44,8 @@ class ResultsScreen(Screen):
         self._columns: tuple[Column, ...] = ()
 
     def compose(self) -> ComposeResult:
-        yield Label("Results  (e: export CSV, p: print slips, o: make official, r: reopen, u: time again, Esc: back)",
+        # short enough for 80 columns (it was cut in the middle of "u: time again"); the bottom line names them too
+        yield Label("Results  (e: CSV, p: slips, o: official, r: reopen, u: time again, Esc: back)",
                     classes="screen-title")
         yield OptionList(id="finished")
         yield Label("", id="result-status")
