@@ -18,7 +18,7 @@ from laptiming.app.adapter import ResultsStatus
 from laptiming.app.screens.day import DayScreen
 from laptiming.app.screens.dialogs import Confirm, ReasonPrompt, session_line
 from laptiming.app.screens.passings import PassingsScreen
-from laptiming.app.widgets.columns import COLUMN_INDEX, Column, fit_columns, wanted_columns, widest
+from laptiming.app.widgets.columns import COLUMN_INDEX, Column, fit_columns, fit_name, wanted_columns, widest
 from laptiming.app.widgets.footer import FittedFooter
 from laptiming.app.widgets.standings import row_cells
 from laptiming.engine import SessionResult
@@ -123,7 +123,10 @@ class ResultsScreen(Screen):
                 table.add_column(label, key=key, width=width)
             self._columns = columns
         table.clear()
+        driver_width = next(width for key, _, width in columns if key == "driver")
         for row, cells in zip(standings, rows, strict=True):
+            driver = cells[COLUMN_INDEX["driver"]]
+            driver.plain = fit_name(driver.plain, driver_width)  # cut in the middle: an id in brackets stays
             table.add_row(*(cells[COLUMN_INDEX[key]] for key, _, _ in columns), key=str(row.car_id))
 
     def action_official(self) -> None:

@@ -11,9 +11,10 @@ off the right edge. Pure: a width and the widest texts in, the columns to draw o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 
 Column = tuple[str, str, int]  # key, header, width in cells
 
@@ -38,6 +39,23 @@ NARROWER: tuple[Mapping[str, int], ...] = (
     {"lap": 0, "driver": 14, "class": 0, "status": 10},
     {"lap": 0, "driver": 12, "class": 0, "int": 0, "status": 10},
 )
+
+
+ID_IN_BRACKETS = re.compile(r"^(.*\S)\s*(\([^()]*\))$")  # a roster's driver of a name others have: "Ann Lee (D0017)"
+
+
+def fit_name(name: str, width: int) -> str:
+    """A driver's name in at most ``width`` cells: whole when it fits; else cut in the middle, so that an id in
+    brackets at its end stays ("Clara F… (D0060)": two drivers of one name stay apart); else cut at the end."""
+    if cell_len(name) <= width:
+        return name
+    found = ID_IN_BRACKETS.match(name)
+    if found is not None:
+        base, tag = found.groups()
+        room = width - cell_len(tag) - 2  # the ellipsis and a space
+        if room >= 1:
+            return f"{set_cell_size(base, room).rstrip()}… {tag}"
+    return set_cell_size(name, width)
 
 
 def line_width(columns: tuple[Column, ...]) -> int:

@@ -32,6 +32,7 @@ from laptiming.app.widgets.columns import (
     Column,
     drawn_width,
     fit_columns,
+    fit_name,
     line_width,
     widest,
 )
@@ -347,8 +348,8 @@ class StandingsTable(ScrollView, can_focus=True):
         pad = " " * CELL_PADDING
         segments: list[Segment] = []
         plain: list[str] = []
-        for cell, (_, _, width) in zip(cells, self._columns, strict=True):
-            text = _fit(cell.text, width, cell.right)
+        for cell, (key, _, width) in zip(cells, self._columns, strict=True):
+            text = _fit(fit_name(cell.text, width) if key == "driver" else cell.text, width, cell.right)
             if not cell.style:
                 plain.append(f"{pad}{text}{pad}")
                 continue
