@@ -116,6 +116,12 @@ class Timing(EventDatabase):
         where = "the session" if self.record is None else f"session {self.record.session_id} ({self.record.name})"
         return parse_decoder_time(text, self._passings(), field=field, where=where).decoder_time_us
 
+    def time_note(self, text: str, field: str) -> str:
+        """What to say about a time the official typed that lies over an hour from the running session's passings
+        (``04:01`` typed for ``09:01``), as ``laptiming correct`` notes it; "" when it lies among them (UI thread)."""
+        where = "the session" if self.record is None else f"session {self.record.session_id} ({self.record.name})"
+        return parse_decoder_time(text, self._passings(), field=field, where=where).far
+
     def decoder_clock(self) -> DecoderClock | None:
         """The running session's decoder clock, learned from the same passings as :meth:`read_time`, so a
         time shown with it types back to the same decoder µs; None before the first passing (UI thread)."""

@@ -44,7 +44,8 @@ class DeskActions:
         if self.timing.recording is None:
             self.notify(NO_SESSION_TO_CORRECT, severity="warning")
             return
-        self.push_screen(CorrectionForm(kind, self._prefill(kind), self.timing.read_time), self.correction_entered)
+        self.push_screen(CorrectionForm(kind, self._prefill(kind), self.timing.read_time,
+                                        time_note=self.timing.time_note), self.correction_entered)
 
     def _prefill(self, kind: str) -> dict[str, str]:
         values: dict[str, str] = {}
@@ -71,8 +72,8 @@ class DeskActions:
             return
 
         def again(error: str) -> None:
-            self.push_screen(CorrectionForm(typed.kind, typed.values, self.timing.read_time, f"not recorded: {error}"),
-                             self.correction_entered)
+            self.push_screen(CorrectionForm(typed.kind, typed.values, self.timing.read_time, f"not recorded: {error}",
+                                            self.timing.time_note), self.correction_entered)
 
         self.send_correction(typed.request, typed.reason, again)
 

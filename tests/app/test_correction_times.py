@@ -188,3 +188,29 @@ async def test_a_correction_form_typed_faster_than_the_screen_redraws(event_db: 
         [stored] = await stored_corrections(pilot, event_db)
     assert (stored.correction.action.status.value, stored.reason) == ("DNF", "oil leak")
 
+
+
+@app_test
+async def test_a_time_hours_from_the_sessions_passings_is_said_on_the_form_before_it_is_recorded(event_db: Path) -> None:
+    """`laptiming correct add-passing --time 04:01:30` says the time is hours before the first passing; the app's
+    form recorded it without a word (correction #1 recorded), an added passing that counts for nothing."""
+    app = LiveTimingApp(Timing(event_db, SIM, enter_unknown=True), official="desk")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await timed_and_selected(app, pilot, min)
+        await pilot.press("i")
+        await until(pilot, lambda: app.screen.query("#field-time_us"), "the add-passing form")
+        form = app.screen
+        await pilot.press(*"04:01:30", "enter", *"seen on camera", "enter")  # 09:01:30 meant: five hours off
+        error = form.query_one("#form-error", Label)
+        await until(pilot, lambda: "04:01:30 is 4 h 59 min before the first passing" in str(error.render()),
+                    "the far time said on the form")
+        assert app.screen is form and "Enter again" in str(error.render())
+        db = open_event_db(event_db, readonly=True)
+        try:
+            assert load_corrections(db, 1) == []  # nothing recorded yet
+        finally:
+            db.close()
+        await pilot.press("enter")  # as typed, on purpose
+        await until(pilot, lambda: app.screen is not form, "the form closed")
+        [correction] = await stored_corrections(pilot, event_db)
+        assert correction.reason == "seen on camera"

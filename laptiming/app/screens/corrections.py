@@ -34,6 +34,7 @@ from laptiming.timefmt import parse_seconds
 
 Values = dict[str, str]
 TimeReader = Callable[[str, str], int]  # (text, field) -> decoder µs: µs as typed, or a time of day on the decoder clock
+TimeNote = Callable[[str, str], str]  # (text, field) -> what to say of a time far from the session's passings, or ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,13 +124,15 @@ class CorrectionForm(OnceModal[CorrectionTyped | None]):
                 Binding("enter", "next_field", "Next field", show=False, priority=True)]
 
     def __init__(self, kind: str, initial: Values | None = None, read_time: TimeReader = microseconds_only,
-                 error: str = "") -> None:
+                 error: str = "", time_note: TimeNote | None = None) -> None:
         super().__init__(classes="dialog")
         self.kind_name = kind
         self.kind = KINDS[kind]
         self.initial = initial or {}
         self.read_time = read_time  # a time as the official types it -> decoder µs
         self.error = error  # why the same correction was refused last time (the form opened again)
+        self.time_note = time_note  # a time far from the session's passings: said first, recorded on a second Enter
+        self._noted: Values | None = None  # what was typed when the far time was said
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
@@ -167,10 +170,23 @@ class CorrectionForm(OnceModal[CorrectionTyped | None]):
             return
         try:
             request = self.kind.build(values, self.read_time)
+            note = self._far_time(values)
         except (ValueError, InputError) as err:
             self._error(str(err))
             return
+        if note and values != self._noted:  # a slip of the hour (04:01 for 09:01) is likelier than a time meant
+            self._noted = values
+            self._error(f"{note} -- Enter again to record it as typed")
+            return
         self.dismiss(CorrectionTyped(self.kind_name, request, values["reason"].strip(), values))
+
+    def _far_time(self, values: Values) -> str:
+        """The note on a time typed far from the session's passings ("" when none is, or no time is typed)."""
+        if self.time_note is None:
+            return ""
+        notes = (self.time_note(values[f.key], "time") for f in self.kind.fields
+                 if f.key == "time_us" and values[f.key].strip())
+        return next((note for note in notes if note), "")
 
     def _error(self, message: str) -> None:
         self.query_one("#form-error", Label).update(f"[b red]{message}[/]")

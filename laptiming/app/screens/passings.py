@@ -209,4 +209,6 @@ class PassingsScreen(Screen):
         initial = {"decoder": cells[PASSING_COLUMN_INDEX["decoder"]], "number": cells[PASSING_COLUMN_INDEX["no"]],
                    # as the screen shows it (exact); the decoder µs on a clock with no time of day
                    "time_us": cells[PASSING_COLUMN_INDEX["time_of_day"]] or cells[PASSING_COLUMN_INDEX["time"]]}
-        self.app.push_screen(CorrectionForm("void_passing", initial, self.app.timing.read_time), self.app.correction_entered)  # type: ignore[attr-defined]
+        self.app.push_screen(CorrectionForm("void_passing", initial, self.app.timing.read_time,  # type: ignore[attr-defined]
+                                            time_note=self.app.timing.time_note),  # type: ignore[attr-defined]
+                             self.app.correction_entered)  # type: ignore[attr-defined]
