@@ -64,3 +64,26 @@ async def test_at_80_columns_why_reads_in_full_and_x_voids_the_selected_passing(
         await until(pilot, lambda: app.screen.query("#field-number"), "the void-passing form")
         assert [app.screen.query_one(f"#field-{key}", Input).value for key in ("decoder", "number", "time_us")] == \
             [str(passing.decoder_id), str(passing.passing_number), shown]  # whichever columns are drawn
+
+
+@app_test
+async def test_home_and_end_move_the_selection_so_x_voids_the_passing_seen(event_db: Path) -> None:
+    """Home showed the newest passings at the top but left the selection where it was, off screen below: x then
+    opened the void form for a passing the official could not see (Home then 14 Down picked the 15th one below it)."""
+    app = LiveTimingApp(Timing(event_db, "sim://?cars=6&seed=5&speed=0&minutes=15", enter_unknown=True),
+                         official="desk")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await timed_to_the_end(app, pilot, cars=6)
+        await pilot.press("2")
+        await until(pilot, lambda: app.screen.id == "passings", "the Passings screen")
+        table = app.screen.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == len(app.model.verdicts) > 0, "every passing listed")
+        assert table.row_count > table.scrollable_content_region.height  # the list scrolls
+        await pilot.press("end")
+        await until(pilot, lambda: table.cursor_row == table.row_count - 1, "the oldest passing selected")
+        await pilot.press("home")
+        await until(pilot, lambda: table.cursor_row == 0, "the newest passing selected")
+        newest = str(table.get_row_at(0)[0])
+        await pilot.press("x")
+        await until(pilot, lambda: app.screen.query("#field-number"), "the void-passing form")
+        assert app.screen.query_one("#field-number", Input).value == newest

@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Label
 
 from laptiming.app.widgets.columns import Column, drawn_width
 from laptiming.app.widgets.footer import FittedFooter
+from laptiming.app.widgets.rowtable import RowTable
 from laptiming.errors import TimingError
 from laptiming.service.day import DaySession
 from laptiming.store import SessionPhase
@@ -121,7 +122,7 @@ class DayScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Label("The day  (n on Live: run the next one; Esc: back)", classes="screen-title")
-        yield DataTable(id="day-table", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="day-table", cursor_type="row", zebra_stripes=True)
         yield Label("", id="expected")
         yield FittedFooter()
 

@@ -22,6 +22,7 @@ from laptiming.app.adapter import NO_SESSION_TO_CORRECT
 from laptiming.app.screens.corrections import CorrectionForm
 from laptiming.app.widgets.columns import CELL_PADDING
 from laptiming.app.widgets.footer import FittedFooter
+from laptiming.app.widgets.rowtable import RowTable
 from laptiming.engine.model import Passing, Verdict, crossing_order, passing_id
 from laptiming.service.clocktime import DecoderClock
 
@@ -97,7 +98,7 @@ class PassingsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Label("Passings, newest first  (x: void the selected one, Esc: back)", classes="screen-title")
-        yield DataTable(id="passings-table", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="passings-table", cursor_type="row", zebra_stripes=True)
         yield FittedFooter()
 
     def on_mount(self) -> None:
