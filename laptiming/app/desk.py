@@ -126,7 +126,8 @@ class DeskActions:
         not_entered = self.model.not_entered_now() if running and not unknown else []
         transponder = unknown[0].transponder if unknown else not_entered[0] if not_entered else None
         known = self.known_cars.get(not_entered[0]) if not_entered else None
-        self.push_screen(WalkUpForm(record.session_id, record.name, self.timing.read_time, transponder, known),
+        self.push_screen(WalkUpForm(record.session_id, record.name, self.timing.read_time, transponder, known,
+                                    self.timing.time_note),
                          functools.partial(self._walked_up, record.name))
 
     def on_walk_up_requested(self, message: WalkUpRequested) -> None:

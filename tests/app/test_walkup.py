@@ -274,3 +274,31 @@ async def test_a_walk_up_on_a_transponder_a_correction_gives_another_car_is_refu
                     "the refusal on the form")
         assert app.screen.query_one("#walkup-transponder", Input).has_focus  # where the official types next
     assert _entries(event_db) == [("7", "Ada", None)]  # car 8 not entered with a transponder that times nothing
+
+
+@app_test
+async def test_a_from_time_hours_from_the_sessions_passings_is_said_before_the_transponder_moves(event_db: Path) -> None:
+    """`laptiming entry add --from 04:01:30` notes the time is hours before the first passing; the form moved the
+    loaner at it without a word, every passing of the session then the new car's."""
+    app = LiveTimingApp(Timing(event_db, SIM), official="gate")
+    async with app.run_test(size=(120, 40)) as pilot:
+        loaner = await _walk_up_to_the_first_unknown(app, pilot)
+        first = app.screen
+        await pilot.press(*"7", "enter", *"Ada", "enter", "enter", "enter")
+        await until(pilot, lambda: app.screen is not first, "car 7 entered with the loaner")
+        await pilot.press("w")
+        await until(pilot, lambda: app.screen.query("#walkup-number"), "the form again")
+        form = app.screen
+        form.query_one("#walkup-transponder", Input).value = str(loaner)
+        await pilot.click("#walkup-number")
+        await pilot.press(*"8", "enter", *"Bob", "enter", "enter", "enter")
+        from_box = form.query_one("#walkup-from", Input)
+        await until(pilot, lambda: from_box.has_focus, "From asked for")
+        await pilot.press(*"04:01:30", "enter")  # 09:01:30 meant
+        error = form.query_one("#form-error", Label)
+        await until(pilot, lambda: "04:01:30 is 4 h 5" in str(error.render()) and "Enter again" in str(error.render()),
+                    "the far time said on the form")
+        assert app.screen is form
+        await pilot.press("enter")  # as typed, on purpose
+        await until(pilot, lambda: app.screen is not form, "car 8 entered")
+    assert ("8", "Bob", None) in _entries(event_db)

@@ -80,11 +80,14 @@ class WalkUpForm(OnceModal[WalkUpResult | None]):
                 Binding("enter", "next_field", "Next field", show=False, priority=True)]
 
     def __init__(self, session_id: int, session_name: str, read_time: TimeReader,
-                 unknown_transponder: int | None = None, known: KnownCar | None = None) -> None:
+                 unknown_transponder: int | None = None, known: KnownCar | None = None,
+                 time_note: Callable[[str, str], str] | None = None) -> None:
         super().__init__(classes="dialog")
         self.session_id = session_id
         self.session_name = session_name
         self.read_time = read_time
+        self.time_note = time_note  # a From time far from the session's passings: said first, taken on a second Enter
+        self._noted: dict[str, str] | None = None  # what was typed when it was said
         self.unknown_transponder = unknown_transponder
         self.known = known  # the event's car the transponder is, not entered in this session
         self.asking = False  # the service is entering the car: another Enter must not ask again
@@ -134,6 +137,11 @@ class WalkUpForm(OnceModal[WalkUpResult | None]):
             blank = next((f.key for f in FIELDS if f.required and not values[f.key].strip()), None)
             if blank is not None:  # where the official types next
                 self.set_focus(self.query_one(f"#walkup-{blank}", Input))
+            return
+        note = self.time_note(values["from"].strip(), "from") if self.time_note and values["from"].strip() else ""
+        if note and values != self._noted:  # a slip of the hour moves the loaner's passings to the wrong car
+            self._noted = values
+            self.show_error(f"{note} -- Enter again to move it then")
             return
         self.show_error("")
         self.asking = True
