@@ -13,7 +13,7 @@ import argparse
 from laptiming.cli.session_args import say_if_far, session_ref, store_command
 from laptiming.service.clocktime import event_decoder_time
 from laptiming.service.control import require_no_official_change
-from laptiming.service.entries import check_transponder, transponder_history
+from laptiming.service.entries import check_transponder, sessions_holding, transponder_history
 from laptiming.service.rederive import rederive_sessions, sessions_with_passings
 from laptiming.store import (
     assign_transponder,
@@ -59,6 +59,7 @@ def move_command(args: argparse.Namespace) -> int:
             require_no_official_change(db, args.transponder, from_us)  # official results stay as confirmed
             assign_transponder(db, args.transponder, car_id, from_us, made_by=args.by, reason=args.reason)
             rederived = rederive_sessions(db, sessions_with_passings(db, args.transponder))
+            held = sessions_holding(db, args.transponder, car_id)
         when = "from the start" if start is None else f"from {start.describe()}"
         print(f"transponder {args.transponder} belongs to car {args.car} {when}")
         say_if_far(start)
@@ -69,6 +70,10 @@ def move_command(args: argparse.Namespace) -> int:
                   "it yet); if you meant another number, move that one too")
         if rederived:
             print(f"results of {rederived} session{'s' if rederived != 1 else ''} with its passings derived again")
+        for session_id, name, number, correction_id in held:  # a correction wins over any assignment
+            print(f"note: in session {session_id} ({name}) correction #{correction_id} (assign) gives transponder "
+                  f"{args.transponder} to car {number} for the whole session, so this move changes nothing there; "
+                  "to change it, correct assign it there")
     finally:
         db.close()
     return 0

@@ -29,6 +29,7 @@ from laptiming.store import (
     enter_car,
     find_session,
     get_session,
+    load_corrections,
     load_setup,
     open_event_db,
     write_transaction,
@@ -125,16 +126,26 @@ def _current_car(db: Database, transponder: int) -> int | None:
     return None if row is None else int(row[0])
 
 
-def _corrected_car(db: Database, session_id: int, transponder: int) -> tuple[int, int] | None:
+def corrected_car(db: Database, session_id: int, transponder: int) -> tuple[int, int] | None:
     """The car an assign correction of this session gives the transponder to, with that correction's id (the
-    latest one wins, as in the engine); None when no correction names it."""
+    latest one wins, as in the engine: over any assignment, for the whole session); None when none names it."""
     found = None
-    for correction in load_setup(db, session_id).corrections:
-        action = correction.action
+    for record in load_corrections(db, session_id):
+        action = record.correction.action
         if isinstance(action, AssignTransponder) and action.transponder == transponder:
-            if found is None or correction.correction_id > found[1]:
-                found = (action.car_id, correction.correction_id)
+            found = (action.car_id, record.correction.correction_id)  # in the order made: the last wins
     return found
+
+
+def sessions_holding(db: Database, transponder: int, car_id: int) -> list[tuple[int, str, str, int]]:
+    """Sessions where an assign correction gives the transponder to a car other than ``car_id``, so a move or
+    an assignment to ``car_id`` changes nothing there: (session id, name, that car's number, correction id)."""
+    held = []
+    for (session_id,) in db.execute("SELECT DISTINCT session_id FROM corrections ORDER BY session_id").fetchall():
+        corrected = corrected_car(db, session_id, transponder)
+        if corrected is not None and corrected[0] != car_id:
+            held.append((session_id, get_session(db, session_id).name, _car_number(db, corrected[0]), corrected[1]))
+    return held
 
 
 def _car_number(db: Database, car_id: int) -> str:
@@ -239,7 +250,7 @@ def enter_walk_up(db: Database, session_id: int, entry: WalkUpEntry, *, made_by:
         driver, car_class = _agreed(db, entry.number, entry)
         car_made = not db.execute("SELECT 1 FROM cars WHERE number = ?", [entry.number]).fetchall()
         car_id = ensure_car(db, entry.number, car_class)
-        corrected = _corrected_car(db, session_id, entry.transponder)
+        corrected = corrected_car(db, session_id, entry.transponder)
         if corrected is not None and corrected[0] != car_id:
             raise TransponderCorrected(entry.transponder, _car_number(db, corrected[0]), corrected[1], entry.number,
                                        f"session {session_id} ({record.name})")

@@ -93,3 +93,24 @@ def test_a_transponder_with_passings_but_no_car_gets_no_note(tmp_path):
     moved = run_cli("transponder", "move", stray, "--car", "22", "--db", path, "--by", "c", "--reason", "r")
     assert moved.returncode == 0, moved.stderr
     assert "new to this event" not in moved.stdout and "before that" not in moved.stdout
+
+
+def test_a_move_says_which_sessions_an_assign_correction_keeps_the_transponder_in(tmp_path):
+    """An assign correction gives a transponder to its car for the whole session, over any assignment: a move
+    was said to be done ('belongs to car 22 from the start') while that session's laps all stayed car 11's."""
+    path = tmp_path / "event.db"
+    session_id = make_event(path)
+    corrected = run_cli("correct", "assign", "--db", path, "--session", session_id, "--transponder", TRANSPONDER,
+                        "--car", "11", "--by", "clerk", "--reason", "car 11's all afternoon")
+    assert corrected.returncode == 0, corrected.stderr
+    moved = run_cli("transponder", "move", TRANSPONDER, "--car", "22", "--db", path, "--by", "clerk",
+                    "--reason", "fitted to 22")
+    assert moved.returncode == 0, moved.stderr
+    assert (f"note: in session {session_id} (Afternoon) correction #1 (assign) gives transponder {TRANSPONDER} to "
+            "car 11 for the whole session, so this move changes nothing there; to change it, correct assign it "
+            "there") in moved.stdout
+    _, rows = csv_rows(run_cli("export", "laps", "--db", path, "--session", session_id).stdout)
+    assert {row["number"] for row in rows} == {"11"}  # as the note says
+    again = run_cli("transponder", "move", TRANSPONDER, "--car", "11", "--db", path, "--by", "clerk",
+                    "--reason", "back on 11")
+    assert again.returncode == 0 and "note: in session" not in again.stdout  # the correction agrees with it
