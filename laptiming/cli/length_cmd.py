@@ -12,21 +12,9 @@ from __future__ import annotations
 
 import argparse
 
-from laptiming.cli.session_args import positive_int, session_ref, store_command
+from laptiming.cli.session_args import positive_int, session_ref, session_time, store_command
 from laptiming.service.length import LengthChange, length_text, set_length
 from laptiming.store import open_event_db
-from laptiming.timefmt import parse_clock
-
-
-def session_time(text: str) -> int:
-    """argparse type: a length of session time above zero (``19:00``, ``1:05:00``, or seconds), to µs."""
-    try:
-        value = parse_clock(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err)) from err
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be above zero: {text}")
-    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

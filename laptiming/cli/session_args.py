@@ -26,7 +26,7 @@ from laptiming.store import (
     store_error,
 )
 from laptiming.store.gaps import journal_gaps
-from laptiming.timefmt import parse_seconds
+from laptiming.timefmt import parse_clock, parse_seconds
 
 
 def seconds(text: str) -> int:
@@ -44,6 +44,17 @@ def positive_seconds(text: str) -> int:
     """argparse type: seconds above zero, to integer microseconds (a session of no length has no end)."""
     value = seconds(text)
     if value == 0:
+        raise argparse.ArgumentTypeError(f"must be above zero: {text}")
+    return value
+
+
+def session_time(text: str) -> int:
+    """argparse type: a length of session time above zero (``19:00``, ``1:05:00``, or seconds), to µs."""
+    try:
+        value = parse_clock(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
+    if value <= 0:
         raise argparse.ArgumentTypeError(f"must be above zero: {text}")
     return value
 
@@ -171,8 +182,9 @@ def add_rules_arguments(parser: argparse.ArgumentParser) -> None:
                         help="practice, qualifying or race (default practice)")
     parser.add_argument("--min-lap", type=seconds, metavar="SECONDS", default=None,
                         help="passings sooner than this after the previous counted one count for nothing (default 10)")
-    parser.add_argument("--duration", type=positive_seconds, metavar="SECONDS", default=None,
-                        help="checkered flag this long after the green")
+    parser.add_argument("--duration", type=session_time, metavar="TIME", default=None,
+                        help="how long the session runs from the green flag: 15:00, 1:05:00 or seconds (a race's "
+                             "checkered flag then falls as its leader next crosses the line)")
     parser.add_argument("--laps", type=positive_int, default=None, help="checkered flag when the leader completes these laps")
 
 

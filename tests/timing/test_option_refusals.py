@@ -84,3 +84,21 @@ def test_a_penalty_of_no_time_is_refused_at_the_option(tmp_path):
         "laptiming correct penalty: argument --seconds: must be above zero: 0 (see laptiming correct penalty --help)"]
     listed = run_cli("results", "--db", db, "--session", "1")
     assert listed.stdout.rstrip().endswith("Corrections:\n  none")
+
+
+def test_a_duration_is_typed_as_the_length_command_takes_it(tmp_path):
+    """``record --duration`` took seconds only (``15:00`` refused) while ``laptiming length --duration`` takes
+    minutes:seconds: one session's length typed two ways."""
+    from laptiming.store import get_session, open_event_db
+
+    db = tmp_path / "event.db"
+    result = run_cli("record", SIM, "--db", db, "--session", "P", "--duration", "0:45")
+    assert result.returncode == 0, result.stderr
+    stored = open_event_db(db, readonly=True)
+    assert get_session(stored, 1).rules.duration_us == 45_000_000
+    stored.close()
+    refused = run_cli("record", SIM, "--db", tmp_path / "other.db", "--session", "P", "--duration", "1:75")
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines() == [
+        "laptiming record: argument --duration: not a time as minutes:seconds or hours:minutes:seconds: '1:75' "
+        "(see laptiming record --help)"]
