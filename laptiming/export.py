@@ -25,6 +25,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "results": (
         "position", "number", "driver", "class", "transponder", "laps",
         "best_lap_us", "best_lap", "best_lap_no", "gap", "status",
+        "interval", "last_lap_us", "last_lap", "penalty_us", "reason",  # added later: at the end, for older readers
     ),
     "passings": ("decoder_id", "passing_number", "transponder", "decoder_time_us", "strength", "hits", "counted", "reason"),
     "corrections": ("id", "session", "made_at", "made_by", "kind", "details", "reason", "payload"),
@@ -73,6 +74,11 @@ def result_rows(result: SessionResult) -> list[Row]:
             "best_lap_no": row.best_lap_no,
             "gap": format_gap(row.gap),
             "status": row.status.value,
+            "interval": format_gap(row.interval),
+            "last_lap_us": row.last_lap_us,
+            "last_lap": format_lap_time(row.last_lap_us),
+            "penalty_us": row.penalty_us,
+            "reason": row.status_reason,  # why a car is DNF, DNS or DSQ, as the official gave it
         }
         for row in result.standings
     ]

@@ -102,7 +102,8 @@ def test_csv_sheet_reads_back_as_the_results(capsys, day_db: Path, tmp_path: Pat
     with out.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     results = export_rows(capsys, day_db, "results", FIRST_SESSION)
-    keys = ("position", "number", "driver", "class", "laps", "best_lap", "best_lap_no", "best_lap_us", "gap", "status")
+    keys = ("position", "number", "driver", "class", "laps", "best_lap", "best_lap_no", "best_lap_us", "gap", "status",
+            "interval", "reason")  # the export had no interval nor reason, the sheet's CSV has
     assert [{k: row[k] for k in keys} for row in rows] == [{k: e[k] for k in keys} for e in results]
 
 
