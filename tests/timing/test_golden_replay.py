@@ -69,7 +69,8 @@ def test_real_amb_capture_replays_to_the_laps_computed_by_hand(captures, tmp_pat
     export = run_cli("export", "results", "--db", db)
     header, results = csv_rows(export.stdout)
     assert header == ["position", "number", "driver", "class", "transponder", "laps",
-                      "best_lap_us", "best_lap", "best_lap_no", "gap", "status"]
+                      "best_lap_us", "best_lap", "best_lap_no", "gap", "status",
+                      "interval", "last_lap_us", "last_lap", "penalty_us", "reason"]
     best = {t: min(lap[1] for lap in car) for t, car in expected_laps(passings, MIN_LAP_US).items()}
     order = sorted(best, key=best.get)
     assert [int(r["transponder"]) for r in results] == order
