@@ -13,13 +13,17 @@ US_PER_MINUTE = 60 * US_PER_SECOND
 
 
 def format_lap_time(time_us: int | None) -> str:
-    """``m:ss.sss`` for a lap or elapsed time, truncated (never rounded) to the thousandth."""
+    """``m:ss.sss`` for a lap or elapsed time, ``h:mm:ss.sss`` from an hour up (a race's total time, as the
+    scoreboard feed and the app's clock give hours), truncated (never rounded) to the thousandth."""
     if time_us is None:
         return ""
     sign = "-" if time_us < 0 else ""
     ms_total = abs(time_us) // US_PER_MS
     minutes, ms_in_minute = divmod(ms_total, 60 * 1000)
     seconds, ms = divmod(ms_in_minute, 1000)
+    if minutes >= 60:
+        hours, minutes = divmod(minutes, 60)
+        return f"{sign}{hours}:{minutes:02d}:{seconds:02d}.{ms:03d}"
     return f"{sign}{minutes}:{seconds:02d}.{ms:03d}"
 
 

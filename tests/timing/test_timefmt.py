@@ -15,7 +15,8 @@ from laptiming.timefmt import format_lap_time, format_seconds, parse_seconds
         (60_000_000, "1:00.000"),
         (5_000, "0:00.005"),
         (4_999, "0:00.004"),
-        (3_725_000_000, "62:05.000"),
+        (3_599_999_999, "59:59.999"),
+        (3_725_000_000, "1:02:05.000"),  # a race's total time over an hour: as the feed and the app give hours
         (None, ""),
     ],
 )
