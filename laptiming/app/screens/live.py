@@ -121,6 +121,7 @@ class LiveScreen(Screen):
         record = timing.record
         state = timing.state
         flag = timing.flag()
+        leader_to_flag = False  # a race's time is up, and its leader has not yet crossed the line to take the flag
         if record is not None and state is None:
             self.query_one(SessionBar).show(record.name, record.rules.session_type.value, flag,
                                             "over: results on screen 4   n: next session")
@@ -139,15 +140,19 @@ class LiveScreen(Screen):
                 end = state.finish_at_us if state.finish_at_us is not None else now
                 elapsed = min(now, end) - green
             leader = max((row.laps for row in app.model.rows.values()), default=0)  # type: ignore[attr-defined]
-            clock = clock_text(state.setup.rules if state is not None else record.rules, elapsed, leader)
+            rules = state.setup.rules if state is not None else record.rules
+            clock = clock_text(rules, elapsed, leader)
+            leader_to_flag = (state is not None and state.finish_at_us is None and elapsed is not None
+                              and not rules.session_type.ranks_by_best_lap and rules.duration_us is not None
+                              and elapsed >= rules.duration_us)
             self.query_one(SessionBar).show(record.name, record.rules.session_type.value, flag,
                                             f"{clock}  (stopped)" if ended and elapsed is not None else clock)
         health = timing.health()
         self.query_one(HealthLine).show(health)
         self.query_one(AlertBar).show(self.alerts(health))
         room = self.query_one("#hint", Line).content_size.width or self.size.width - 2
-        hint = next((text for text in self.hints(flag, record is not None) if len(text) <= room),
-                    self.hints(flag, record is not None)[-1])
+        hints = self.hints(flag, record is not None, leader_to_flag)
+        hint = next((text for text in hints if len(text) <= room), hints[-1])
         if hint != self._hint:
             self._hint = hint
             self.query_one("#hint", Line).show_text(hint)
@@ -160,7 +165,7 @@ class LiveScreen(Screen):
     def alerts(self, health: object) -> list[str]:
         """Every alert that stands now; each stays until what caused it is resolved."""
         app = self.app
-        model, timing = app.model, app.timing  # type: ignore[attr-defined]
+        timing = app.timing  # type: ignore[attr-defined]
         alerts = [f"PROBLEM: {problem}  (Esc: seen, clear it)" for problem in app.standing_problems()]  # type: ignore[attr-defined]
         if timing.recording is None and not self.starting():  # a session being started here is no longer left
             alerts += [f"NOT TIMED: {name} was left running and no one is reading its decoder -- press n to resume it"
@@ -211,11 +216,16 @@ class LiveScreen(Screen):
         return alerts
 
     @staticmethod
-    def hints(flag: FlagShown, running: bool) -> tuple[str, ...]:
+    def hints(flag: FlagShown, running: bool, leader_to_flag: bool = False) -> tuple[str, ...]:
         """One line saying what the official can do next, longest first: the longest that fits the screen is shown,
-        so an 80-column terminal still says where every key is listed (?), and the end is never cut off."""
+        so an 80-column terminal still says where every key is listed (?), and the end is never cut off.
+        ``leader_to_flag``: a race's time is up and its leader has not crossed the line since (the flag waits)."""
         if not running:
             return ("n: choose the next session   3: the day   4: results   ?: all keys",)
+        if leader_to_flag and flag in (FlagShown.GREEN, FlagShown.YELLOW):
+            return ("time is up: the checkered flag falls as the leader next crosses the line   c: show it now   ?: keys",
+                    "time is up: the flag falls as the leader crosses   c: show it now   ?: keys",
+                    "time up: flag at the leader   c: now   ?: keys")
         if flag is FlagShown.WAITING:
             return ("green falls at the first passing (or g)   ?: all keys",)
         if flag is FlagShown.CHECKERED:
