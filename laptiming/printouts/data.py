@@ -15,6 +15,7 @@ from sqlite_utils import Database
 from laptiming import engine
 from laptiming.engine import SessionResult, SessionType
 from laptiming.errors import InputError
+from laptiming.report import result_clock
 from laptiming.service.clocktime import DecoderClock
 from laptiming.service.control import ResultsStatus, results_status
 from laptiming.store import (
@@ -89,7 +90,7 @@ def _sheet(db: Database, record: SessionRecord, name: str) -> SessionSheet:
         result=result,
         corrections=tuple(load_corrections(db, record.session_id)),
         driver_ids=_driver_ids(db, record.session_id),
-        clock=DecoderClock.learn([verdict.passing for verdict in result.verdicts]) if result.verdicts else None,
+        clock=result_clock(result),
     )
 
 

@@ -15,7 +15,7 @@ from laptiming.printouts.text import (
     session_date,
     session_span,
 )
-from laptiming.report import describe_action, result_clock
+from laptiming.report import describe_action
 from laptiming.store import SessionPhase
 from laptiming.timefmt import format_gap, format_lap_time, format_seconds
 
@@ -142,7 +142,7 @@ def build_results(sheet: SessionSheet, circuit: str = "") -> ResultsSheet:
     lines = _with_class_positions(lines)
     fastest = fastest_row(result)
     numbers = {row.car_id: row.number for row in result.standings}
-    clock = result_clock(result)
+    clock = sheet.clock  # learned once, with the sheet
     corrections = tuple(  # on paper a crossing's time of day is shown to the thousandth, as every time
         f"#{record.correction.correction_id} "
         f"{describe_action(record.correction.action, numbers, clock, exact=False)}"
