@@ -21,7 +21,7 @@ from laptiming.app.event_db import EventDatabase, FlagShown
 from laptiming.engine import SessionRules, SessionState
 from laptiming.errors import InputError, TimingError
 from laptiming.service import Recording, RecordingOutcome, RecordingRequest
-from laptiming.service.clocktime import DecoderClock, parse_decoder_time
+from laptiming.service.clocktime import DecoderClock, DecoderTime, parse_decoder_time
 from laptiming.service.control import Flag as ControlFlag
 from laptiming.service.control import ResultsStatus, current_flag, finish_session, show_flag
 from laptiming.service.corrections import CorrectionRequest
@@ -110,17 +110,20 @@ class Timing(EventDatabase):
         state = self.state
         return [] if state is None else [p for crossings in state.raw.values() for p in crossings]
 
+    def _typed_time(self, text: str, field: str) -> DecoderTime:
+        """A time the official typed, read on the running session's passings in memory (no I/O: UI thread)."""
+        where = "the session" if self.record is None else f"session {self.record.session_id} ({self.record.name})"
+        return parse_decoder_time(text, self._passings(), field=field, where=where)
+
     def read_time(self, text: str, field: str) -> int:
         """A time the official typed: decoder µs, or a time of day on the running session's decoder clock,
         converted exactly from the passings in memory (no I/O: safe on the UI thread)."""
-        where = "the session" if self.record is None else f"session {self.record.session_id} ({self.record.name})"
-        return parse_decoder_time(text, self._passings(), field=field, where=where).decoder_time_us
+        return self._typed_time(text, field).decoder_time_us
 
     def time_note(self, text: str, field: str) -> str:
         """What to say about a time the official typed that lies over an hour from the running session's passings
         (``04:01`` typed for ``09:01``), as ``laptiming correct`` notes it; "" when it lies among them (UI thread)."""
-        where = "the session" if self.record is None else f"session {self.record.session_id} ({self.record.name})"
-        return parse_decoder_time(text, self._passings(), field=field, where=where).far
+        return self._typed_time(text, field).far
 
     def decoder_clock(self) -> DecoderClock | None:
         """The running session's decoder clock, learned from the same passings as :meth:`read_time`, so a

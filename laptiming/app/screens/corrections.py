@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from laptiming.app.screens.modal import OnceModal
-from laptiming.app.screens.typing import FormInput, next_field_or
+from laptiming.app.screens.typing import FormInput, SaidOnce, next_field_or
 from laptiming.engine import CarStatus
 from laptiming.errors import InputError
 from laptiming.service.corrections import (
@@ -132,7 +132,7 @@ class CorrectionForm(OnceModal[CorrectionTyped | None]):
         self.read_time = read_time  # a time as the official types it -> decoder µs
         self.error = error  # why the same correction was refused last time (the form opened again)
         self.time_note = time_note  # a time far from the session's passings: said first, recorded on a second Enter
-        self._noted: Values | None = None  # what was typed when the far time was said
+        self._far = SaidOnce()  # a far time: said on the first Enter, recorded on the next
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
@@ -174,8 +174,7 @@ class CorrectionForm(OnceModal[CorrectionTyped | None]):
         except (ValueError, InputError) as err:
             self._error(str(err))
             return
-        if note and values != self._noted:  # a slip of the hour (04:01 for 09:01) is likelier than a time meant
-            self._noted = values
+        if self._far.stops(note, values):  # a slip of the hour (04:01 for 09:01) is likelier than a time meant
             self._error(f"{note} -- Enter again to record it as typed")
             return
         self.dismiss(CorrectionTyped(self.kind_name, request, values["reason"].strip(), values))

@@ -4,6 +4,7 @@ The app hands each key to the focused Input's own message queue, so when Enter i
 just before it may not be in that Input's value yet. The forms move focus on Enter at once (a priority
 binding) and read their fields only through :func:`when_typed`, as they stood when Enter was pressed.
 Their fields are :class:`FormInput`: editing keys (Backspace, Ctrl+U, the arrows) act in the order typed.
+A warning that a second Enter passes (:class:`SaidOnce`) is kept here too, for every form alike.
 """
 
 from __future__ import annotations
@@ -62,3 +63,18 @@ def next_field_or(form: Any, inputs: list[Input], then: Callable[[dict[str, str]
         form.set_focus(inputs[inputs.index(current) + 1])
         return
     when_typed(inputs, then)
+
+
+class SaidOnce:
+    """A warning that stops the form's first Enter and lets the next one through when nothing was changed: a likely
+    slip (a time of day hours from the session's passings), not a refusal."""
+
+    def __init__(self) -> None:
+        self._said_for: dict[str, str] | None = None  # the fields as typed when it was said
+
+    def stops(self, note: str, values: dict[str, str]) -> bool:
+        """Whether to stop and say ``note`` now: there is one, not yet said for exactly these fields."""
+        if not note or values == self._said_for:
+            return False
+        self._said_for = dict(values)
+        return True

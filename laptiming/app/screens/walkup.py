@@ -23,7 +23,7 @@ from textual.widgets import Input, Label
 from laptiming.app.adapter import WalkUpEntry, WalkUpResult
 from laptiming.app.messages import WalkUpRequested
 from laptiming.app.screens.modal import OnceModal
-from laptiming.app.screens.typing import FormInput, next_field_or
+from laptiming.app.screens.typing import FormInput, SaidOnce, next_field_or
 from laptiming.errors import InputError
 from laptiming.service.entries import CarNumberTaken, KnownCar, TransponderCorrected, TransponderTaken
 
@@ -87,7 +87,7 @@ class WalkUpForm(OnceModal[WalkUpResult | None]):
         self.session_name = session_name
         self.read_time = read_time
         self.time_note = time_note  # a From time far from the session's passings: said first, taken on a second Enter
-        self._noted: dict[str, str] | None = None  # what was typed when it was said
+        self._far = SaidOnce()  # a far From time: said on the first Enter, taken on the next
         self.unknown_transponder = unknown_transponder
         self.known = known  # the event's car the transponder is, not entered in this session
         self.asking = False  # the service is entering the car: another Enter must not ask again
@@ -139,8 +139,7 @@ class WalkUpForm(OnceModal[WalkUpResult | None]):
                 self.set_focus(self.query_one(f"#walkup-{blank}", Input))
             return
         note = self.time_note(values["from"].strip(), "from") if self.time_note and values["from"].strip() else ""
-        if note and values != self._noted:  # a slip of the hour moves the loaner's passings to the wrong car
-            self._noted = values
+        if self._far.stops(note, values):  # a slip of the hour moves the loaner's passings to the wrong car
             self.show_error(f"{note} -- Enter again to move it then")
             return
         self.show_error("")
