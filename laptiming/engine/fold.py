@@ -163,7 +163,8 @@ def step(state: SessionState, passing: Passing) -> tuple[SessionState, list[Sess
 
     car_id = destination
     time_up = time_up_us(resolved) if not resolved.rules.session_type.ranks_by_best_lap else None
-    if time_up is not None and passing.decoder_time_us < time_up and (state.latest_us or time_up - 1) >= time_up:
+    if time_up is not None and passing.decoder_time_us < time_up and state.latest_us is not None \
+            and state.latest_us >= time_up:
         # A race's passing from before its time ran out, arriving after (a resend): it can change who led
         # then, and so who took the checkered flag. Rare: the session is derived again.
         return resetup(replace(state, raw=raw), resolved.setup)
