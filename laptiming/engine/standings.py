@@ -250,8 +250,12 @@ def rank(cars: Mapping[int, CarTiming], resolved: ResolvedSetup) -> Standings:
         best = ranker.standing_best(car_id)
         if best is not None and _beats(best, session_best):
             session_best, session_best_car = best, car_id
-    rows = tuple(ranker.row(order, index, session_best_car) for index in range(len(order)))
-    return Standings(rows, tuple(key for key, _ in keyed), session_best_car)
+    return _every_row(ranker, order, tuple(key for key, _ in keyed), session_best_car)
+
+
+def _every_row(ranker: _Ranker, order: list[int], keys: tuple[SortKey, ...], session_best_car: int | None) -> Standings:
+    return Standings(tuple(ranker.row(order, index, session_best_car) for index in range(len(order))), keys,
+                     session_best_car)
 
 
 def leader(cars: Mapping[int, CarTiming], resolved: ResolvedSetup) -> int | None:
@@ -296,7 +300,9 @@ def rerank_one(
         session_best_car = car_id
     every_gap_moves = order[0] == car_id and (best_changed if ranker.by_best else not globally_latest)
     if order[0] != old_leader or every_gap_moves:
-        full = rank(cars, resolved)
+        # every gap is to a new leader, or moved with it: every row again, in the order and with the
+        # session best worked out above (no other car's sort key changed; sorting them again cost a third)
+        full = _every_row(ranker, order, tuple(keys), session_best_car)
         return full, changed_rows(full.rows, previous.rows)
 
     touched = set(range(min(old_index, new_index), min(max(old_index, new_index) + 2, len(order))))
