@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 import serial
 
 from hardware.errors import DecoderIOError, DecoderOpenError
@@ -26,6 +28,8 @@ class SerialTransport(Transport):
                 "baudrate": url.integer("baudrate", DEFAULT_BAUDRATE, minimum=50),
                 "rtscts": url.flag("rtscts"),
                 "xonxoff": False,
+                # one reader: a second program reading the port would split its bytes, and lose passings, with this one
+                "exclusive": True,
             }
         self._port: serial.SerialBase | None = None
 
@@ -34,6 +38,9 @@ class SerialTransport(Transport):
             port = serial.serial_for_url(self._target, do_not_open=True, timeout=READ_TIMEOUT_S, **self._options)
             port.open()
         except (serial.SerialException, ValueError, OSError) as err:
+            if getattr(err, "errno", None) in (errno.EAGAIN, errno.EWOULDBLOCK) and "lock" in str(err):
+                raise DecoderOpenError(f"cannot open serial decoder {self.name}: another program is reading it "
+                                       "(a second reader would take passings from the first); stop that one first") from err
             raise DecoderOpenError(f"cannot open serial decoder {self.name}: {err}") from err
         self._port = port
 
