@@ -38,3 +38,23 @@ def test_a_usage_error_is_one_line_naming_the_command_and_its_help():
     assert result.stderr.splitlines() == [
         "laptiming correct penalty: the following arguments are required: --session, --by, --reason, --seconds "
         "(see laptiming correct penalty --help)"]
+
+
+def test_options_typed_before_the_action_are_answered_with_the_command_line_that_works():
+    """``laptiming correct --db event.db penalty ...`` read ``event.db`` as the action: argparse said "invalid
+    choice: 'event.db'", which sent the official looking for a problem with the database."""
+    result = subprocess.run([sys.executable, "-m", "laptiming", "correct", "--db", "event.db", "--session", "3",
+                             "penalty", "--car", "7", "--seconds", "5", "--by", "desk", "--reason", "jump start"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "laptiming correct: put penalty first, then its options: laptiming correct penalty --db event.db --session 3 "
+        "--car 7 --seconds 5 --by desk --reason 'jump start' (see laptiming correct --help)"]
+
+
+def test_an_action_misspelt_is_still_named_with_the_actions_there_are(capsys):
+    try:
+        main(["print", "--db", "event.db", "slips"])
+    except SystemExit as exit_:
+        assert exit_.code == 2
+    assert "invalid choice: 'event.db'" in capsys.readouterr().err

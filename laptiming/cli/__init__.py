@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from hardware.errors import DecoderError
 from laptiming import __version__
@@ -43,8 +44,33 @@ COMMAND_MODULES = (decoder_cmd, schedule_cmd, timing_cmd, results_cmd, correct_c
 class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose errors are one line, naming the command and where its help is (exit 2)."""
 
+    _given: tuple[str, ...] = ()  # what this parser was last asked to read (a subcommand's parser: its own part)
+    _subcommands: argparse.Action | None = None
+
+    def add_subparsers(self, **kwargs: Any) -> Any:
+        self._subcommands = super().add_subparsers(**kwargs)
+        return self._subcommands
+
+    def parse_known_args(self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+                         ) -> tuple[argparse.Namespace, list[str]]:
+        self._given = tuple(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: {self._action_first() or message} (see {self.prog} --help)\n")
+
+    def _action_first(self) -> str | None:
+        """``laptiming correct --db event.db penalty ...`` reads the database's name as the action: say to put the
+        action first, with the command line that does (None when that is not what went wrong)."""
+        given, subcommands = self._given, self._subcommands
+        if subcommands is None or not given or not given[0].startswith("-") or given[0] in ("-h", "--help"):
+            return None
+        action = next((word for word in given if word in (subcommands.choices or ())), None)
+        if action is None:
+            return None
+        rest = list(given)
+        rest.remove(action)
+        return f"put {action} first, then its options: {shlex.join([*self.prog.split(), action, *rest])}"
 
 
 def build_parser() -> argparse.ArgumentParser:
