@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from laptiming.cli.session_args import positive_int, session_ref, store_command
 from laptiming.errors import InputError
@@ -65,8 +66,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     roster.add_argument("--roster", required=True, metavar="CSV", help="roster CSV written by laptiming schedule")
     roster.add_argument("--by", choices=("session", "driver"),
                         help="session sheets for the grid marshal (default), or an itinerary per driver")
-    roster.add_argument("--driver", metavar="ID", help="only this driver's itinerary (registration id; "
-                                                      "not with --by session)")
+    roster.add_argument("--driver", metavar="ID|NAME", help="only this driver's itinerary (registration id or "
+                                                           "name, any case; not with --by session)")
     _outputs(roster, ("pdf",))
     roster.set_defaults(handler=roster_command)
 
@@ -178,16 +179,18 @@ def leaderboard_command(args: argparse.Namespace) -> int:
 def roster_command(args: argparse.Namespace) -> int:
     """Session sheets or itineraries."""
     from laptiming.printouts.output import write_bytes_atomically
-    from laptiming.printouts.roster_sheets import load_roster, roster_pdf, roster_source
+    from laptiming.printouts.roster_sheets import load_roster, pick_driver, roster_pdf, roster_source
 
     if args.driver and args.by == "session":
         raise InputError(f"--driver {args.driver} prints one driver's itinerary, not session sheets: "
                          "leave out --by session")
     rows = load_roster(args.roster)
-    write_bytes_atomically(args.pdf, roster_pdf(rows, by_driver=args.by == "driver", driver_id=args.driver,
+    driver_id = pick_driver(rows, args.driver, Path(args.roster).name) if args.driver else None
+    write_bytes_atomically(args.pdf, roster_pdf(rows, by_driver=args.by == "driver", driver_id=driver_id,
                                                 source=roster_source(args.roster)))
-    if args.driver:
-        what = f"itinerary of {args.driver} ({sum(1 for row in rows if row.driver_id == args.driver)} runs)"
+    if driver_id:
+        runs = [row for row in rows if row.driver_id == driver_id]
+        what = f"itinerary of {driver_id} {runs[0].driver} ({len(runs)} runs)"
     else:
         what = f"{'itineraries' if args.by == 'driver' else 'session sheets'} of {len(rows)} runs"
     _wrote(what, args.pdf)

@@ -30,6 +30,28 @@ def load_roster(path: str | Path) -> tuple[RosterRow, ...]:
     return rows
 
 
+def _spoken(text: str) -> str:
+    """A name or id as a person types it: any case, spaces at either end or doubled do not matter."""
+    return " ".join(text.split()).casefold()
+
+
+def pick_driver(rows: Sequence[RosterRow], wanted: str, roster_name: str) -> str:
+    """The driver_id that ``--driver`` means: the id, or the name as on the roster, either in any case; two
+    drivers of that name are listed with their ids to choose from."""
+    drivers = {row.driver_id: row.driver for row in rows}
+    if wanted in drivers:
+        return wanted
+    for key in (lambda driver_id: driver_id, lambda driver_id: drivers[driver_id]):
+        found = sorted(driver_id for driver_id in drivers if _spoken(key(driver_id)) == _spoken(wanted))
+        if len(found) == 1:
+            return found[0]
+        if found:
+            choices = ", ".join(f"{drivers[driver_id]} (--driver {driver_id})" for driver_id in found)
+            raise InputError(f"{len(found)} drivers in {roster_name} are named {wanted.strip()!r}: {choices}; "
+                             "say which")
+    raise InputError(f"no driver {wanted.strip()!r} in {roster_name} (give a driver_id or a name as on the roster)")
+
+
 def roster_source(path: str | Path) -> str:
     """What names the roster on its sheets: the file's name and when it was saved, never its folder (a
     machine path, typed with ``--roster``, was printed on paper handed out in the paddock)."""

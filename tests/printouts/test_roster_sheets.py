@@ -123,7 +123,7 @@ def test_one_drivers_itinerary_counts_their_runs_and_refuses_session_sheets(caps
     roster = _roster(tmp_path / "roster.csv")
     out = tmp_path / "ivo.pdf"
     code, _, err = run(capsys, "print", "roster", "--roster", str(roster), "--driver", "D0001", "--pdf", str(out))
-    assert code == 0 and err == f"itinerary of D0001 (3 runs) -> {out}\n"
+    assert code == 0 and err == f"itinerary of D0001 Ivo Zimmer (3 runs) -> {out}\n"
     out.unlink()
     code, _, err = run(capsys, "print", "roster", "--roster", str(roster), "--driver", "D0001", "--by", "session",
                        "--pdf", str(out))
@@ -165,3 +165,23 @@ def test_each_page_of_a_session_sheet_names_its_session_once(capsys, tmp_path: P
     pages = pdf_pages(out)
     sessions = [re.findall(r"Session (\d+)", page) for page in pages]
     assert sessions == [["1"], ["2"], ["3"], ["5"], ["5"], ["4"]]  # in time order: session 5 is at 10:00
+
+
+def test_one_drivers_itinerary_by_name_or_id_in_any_case(capsys, tmp_path: Path) -> None:
+    """``--driver "Ivo Zimmer"`` (or ``d0001``) said "driver Ivo Zimmer has no run in the roster": only the id as
+    written was taken, where every other ``--driver`` takes the id or the name in any case."""
+    runs = [*RUNS, ("2", "2026-06-13 08:20", "2026-06-13 08:35", "D0004", "ana  quist", "C0004", "8", "3100148",
+                    "Standard", "advanced", "")]
+    roster = _roster(tmp_path / "roster.csv", runs)
+    out = tmp_path / "ivo.pdf"
+    for wanted in ("Ivo Zimmer", "ivo zimmer", " IVO  ZIMMER ", "d0001"):
+        code, _, err = run(capsys, "print", "roster", "--roster", str(roster), "--driver", wanted, "--pdf", str(out))
+        assert code == 0 and err == f"itinerary of D0001 Ivo Zimmer (3 runs) -> {out}\n", (wanted, err)
+        assert "Ivo Zimmer (D0001)" in pdf_pages(out)[0] and "Clara" not in pdf_pages(out)[0]
+        out.unlink()
+    code, _, err = run(capsys, "print", "roster", "--roster", str(roster), "--driver", "Ana Quist", "--pdf", str(out))
+    assert code == 2 and err == ("laptiming: 2 drivers in roster.csv are named 'Ana Quist': Ana Quist (--driver D0003), "
+                                 "ana  quist (--driver D0004); say which\n")
+    code, _, err = run(capsys, "print", "roster", "--roster", str(roster), "--driver", "Ida", "--pdf", str(out))
+    assert code == 2 and err == "laptiming: no driver 'Ida' in roster.csv (give a driver_id or a name as on the roster)\n"
+    assert not out.exists()
