@@ -226,7 +226,7 @@ class _RowParser:
 
 
 def _consistency_problems(source: str, rows: list[SheetRow]) -> list[InputProblem]:
-    """Duplicate driver ids; a car with two classes, numbers or transponders; shared transponders; a number
+    """Duplicate driver ids (in any case); a car with two classes, numbers or transponders; shared transponders; a number
     on two cars (timing, slips and walk-ups know a car by its number).
 
     Checked on the cells as written, so a row with another bad cell is still compared.
@@ -242,11 +242,13 @@ def _consistency_problems(source: str, rows: list[SheetRow]) -> list[InputProble
     numbers: dict[str, SheetRow] = {}
     for row in rows:
         driver_id, car_id, transponder = text(row, "driver_id"), text(row, "car_id"), text(row, "transponder")
-        if driver_id:
-            first = drivers.setdefault(driver_id, row)
+        if driver_id:  # any case: an id typed again as d0001 is the same driver (``--driver`` takes any case)
+            first = drivers.setdefault(driver_id.casefold(), row)
             if first is not row:
+                spelt = text(first, "driver_id")
                 problems.append(InputProblem(source, row.line, "driver_id",
-                                             f"driver_id '{driver_id}' is already used on line {first.line}"))
+                                             f"driver_id '{driver_id}' is already used on line {first.line}"
+                                             + (f" (as '{spelt}')" if spelt != driver_id else "")))
         if not car_id:
             continue
         car = cars.setdefault(car_id, row)

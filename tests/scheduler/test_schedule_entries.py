@@ -76,6 +76,14 @@ def test_duplicate_driver_ids_name_both_lines(tmp_path):
     assert _problems(path) == [f"{path}:4: column 'driver_id': driver_id 'D1' is already used on line 2"]
 
 
+def test_a_driver_id_entered_again_in_another_case_or_with_spaces_is_a_duplicate(tmp_path):
+    """``d1 `` beside ``D1`` was a second driver: the same person rostered twice (twice the runs, the event database
+    with two drivers), though ``--driver`` takes an id in any case and could no longer tell them apart."""
+    path = write_entries(tmp_path / "e.csv", [entry("D1"), entry(" d1 ", car="C9", transponder="999"),
+                                              entry("D2")])
+    assert _problems(path) == [f"{path}:3: column 'driver_id': driver_id 'd1' is already used on line 2 (as 'D1')"]
+
+
 def test_a_car_with_two_classes_or_transponders_is_refused(tmp_path):
     path = write_entries(tmp_path / "e.csv", [
         entry("D1", car="C1", number="7", transponder="111"),
