@@ -62,9 +62,14 @@ def slot_rules(session: SessionRecord) -> SessionRules:
 
 
 def driver_names(records: RosterRecords) -> dict[str, str]:
-    """Each registration's name in the event database; namesakes get their registration id."""
-    counts = Counter(driver.name for driver in records.drivers)
-    return {d.driver_id: d.name if counts[d.name] == 1 else f"{d.name} ({d.driver_id})" for d in records.drivers}
+    """Each registration's name in the event database; namesakes get their registration id, also when the names
+    differ only in case or spacing (``--driver`` finds a name in any case, and would pick one of them silently)."""
+    def spoken(name: str) -> str:
+        return " ".join(name.split()).casefold()
+
+    counts = Counter(spoken(driver.name) for driver in records.drivers)
+    return {d.driver_id: d.name if counts[spoken(d.name)] == 1 else f"{d.name} ({d.driver_id})"
+            for d in records.drivers}
 
 
 def import_roster(db: Database, records: RosterRecords, rules: SessionRules | None = None) -> ImportSummary:

@@ -120,3 +120,16 @@ def test_an_import_that_waited_for_another_programs_write_lock_is_one_line_and_w
         "waiting 0.5 s (to wait longer, set LAPTIMING_WAIT_S to the seconds, e.g. LAPTIMING_WAIT_S=60)"]
     assert not roster.exists()
     assert query(db, "SELECT count(*) FROM sessions") == [(0,)]
+
+
+def test_namesakes_in_another_case_or_spacing_get_their_ids_in_the_event_database(tmp_path, event_files):
+    """'Jo Carter' and 'jo  carter' (two registrations) went in as two drivers told apart by case alone: a
+    ``--driver "Jo Carter"`` then took the first silently. Now both carry their registration id, as namesakes do."""
+    rows = [entry("D1"), entry("D2"), entry("D3")]
+    rows[0][1], rows[1][1], rows[2][1] = "Jo Carter", "jo  carter", "Ana Quist"
+    entries, plan = event_files(rows)
+    roster, db = tmp_path / "roster.csv", tmp_path / "event.db"
+    result = run("schedule", entries, "--plan", plan, "--out", roster, "--db", db, "--time-limit", "5")
+    assert result.returncode == 0, result.stderr
+    assert sorted(name for (name,) in query(db, "SELECT name FROM drivers")) == [
+        "Ana Quist", "Jo Carter (D1)", "jo  carter (D2)"]
