@@ -217,8 +217,11 @@ class _PlanReader:
         pairs: list[tuple[Skill, Skill]] = []
         raw_pairs = rules.get("never_together", [])
         skills = ", ".join(s.value for s in Skill)
-        if not isinstance(raw_pairs, list):
-            raw_pairs = [raw_pairs]
+        if not isinstance(raw_pairs, list) or any(isinstance(pair, str) for pair in raw_pairs):
+            # one pair without its outer brackets, or a bare name: said once, with what to type
+            self.problem("rules", "never_together", 'never_together must be a list of pairs like '
+                         f'[["novice", "advanced"]] (brackets twice), got {raw_pairs!r}')
+            raw_pairs = []
         for pair in raw_pairs:
             if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)):
                 self.problem("rules", "never_together",

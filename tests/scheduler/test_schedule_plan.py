@@ -121,3 +121,11 @@ def test_invalid_toml_names_the_line():
     problems = _problems(ISSUE_PLAN.replace("capacity = 25", "capacity = = 25"))
     assert problems[0].startswith("plan.toml:11:")
     assert "not valid TOML" in problems[0]
+
+
+def test_one_pair_written_without_its_outer_brackets_is_said_once_with_the_fix():
+    """``never_together = ["novice", "advanced"]`` was two lines each saying a pair 'must look like ["novice",
+    "advanced"]' -- what was typed -- with 'got 'novice'' and 'got 'advanced''."""
+    problems = _problems(ISSUE_PLAN.replace('[["novice", "advanced"]]', '["novice", "advanced"]'))
+    assert problems == ["plan.toml:16: column 'rules.never_together': never_together must be a list of pairs like "
+                        "[[\"novice\", \"advanced\"]] (brackets twice), got ['novice', 'advanced']"]
