@@ -115,6 +115,7 @@ def read_roster(path: Path) -> tuple[RosterRow, ...]:
         raise ScheduleInputError(problems)
     position = {name: header.index(name) for name in ROSTER_COLUMNS}
     rows: list[RosterRow] = []
+    bad_times: list[InputProblem] = []
     for line, cells in lines[1:]:
         value = {name: cells[i] if i < len(cells) else "" for name, i in position.items()}
         times: dict[str, datetime] = {}
@@ -122,8 +123,8 @@ def read_roster(path: Path) -> tuple[RosterRow, ...]:
             try:
                 times[name] = datetime.strptime(value[name], TIME_FORMAT)
             except ValueError:
-                problems.append(InputProblem(source, line, name,
-                                             f"'{value[name]}' is not a time like 2026-06-13 08:00"))
+                bad_times.append(InputProblem(source, line, name, f"'{value[name]}' is not a time like "
+                                                                  "2026-06-13 08:00 (YYYY-MM-DD HH:MM)"))
         for name in ("session", "driver_id"):
             if not value[name]:
                 problems.append(InputProblem(source, line, name, "must not be blank"))
@@ -132,6 +133,22 @@ def read_roster(path: Path) -> tuple[RosterRow, ...]:
                 value["session"], times["start"], times["end"], value["driver_id"], value["driver"],
                 value["car_id"], value["car_number"], value["transponder"], value["car_class"],
                 value["skill"], value["group"], line))
+    problems[:0] = _said_once(source, bad_times)
     if problems:
-        raise ScheduleInputError(problems)
+        raise ScheduleInputError(sorted(problems, key=lambda p: p.line))
     return tuple(rows)
+
+
+_TIMES_NAMED = 2  # bad times named one by one; more are one line (a spreadsheet rewrote the whole column)
+
+
+def _said_once(source: str, bad_times: list[InputProblem]) -> list[InputProblem]:
+    """A few bad times each named; a roster whose times are all rewritten (Excel saves them as it shows them,
+    13/06/2026 08:00) is the first two and one line for the rest, rather than two lines per run."""
+    if len(bad_times) <= _TIMES_NAMED + 1:
+        return bad_times
+    rest = bad_times[_TIMES_NAMED:]
+    return [*bad_times[:_TIMES_NAMED], InputProblem(
+        source, rest[0].line, "", f"{len(rest)} more start and end times are not like 2026-06-13 08:00 either "
+        f"(lines {rest[0].line} to {rest[-1].line}): a spreadsheet that opened the roster may have rewritten them; "
+        "format those columns as yyyy-mm-dd hh:mm and save as CSV UTF-8 again")]

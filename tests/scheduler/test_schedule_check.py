@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from scheduler.check import Rule, check_roster
+from scheduler.errors import ScheduleInputError
 from scheduler.entries import read_entries
 from scheduler.plan import read_plan
 from scheduler.roster import RosterRow, read_roster, write_roster
@@ -174,3 +175,41 @@ def test_a_shared_car_either_side_of_the_break_is_not_back_to_back(event):
     # Session 6 ends 09:55, the break runs 10:00-10:20, session 7 starts 10:20.
     rows = _roster(entries, {**VALID, "D3": (1, 6), "D4": (7, 10), "D5": (3, 9)})
     assert check_roster(rows, entries, plan) == []
+
+
+def test_a_roster_whose_times_a_spreadsheet_rewrote_is_said_in_a_few_lines(event, tmp_path):
+    """A roster opened in Excel and saved again has every time as 13/06/2026 08:00: that was two lines per run
+    (236 for a 117-run roster), the same mistake over and over. Now the first two and one line for the rest,
+    saying what happened and how to save it right."""
+    entries, _ = event
+    path = tmp_path / "r.csv"
+    write_roster(path, _roster(entries, VALID))
+    text = path.read_text(encoding="utf-8")
+    for slot in SLOT.values():
+        text = text.replace(f"{slot:%Y-%m-%d %H:%M}", f"{slot:%d/%m/%Y %H:%M}")
+        text = text.replace(f"{slot + timedelta(minutes=15):%Y-%m-%d %H:%M}",
+                            f"{slot + timedelta(minutes=15):%d/%m/%Y %H:%M}")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScheduleInputError) as caught:
+        read_roster(path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:2: column 'start': '13/06/2026 08:00' is not a time like 2026-06-13 08:00 (YYYY-MM-DD HH:MM)",
+        f"{path}:2: column 'end': '13/06/2026 08:15' is not a time like 2026-06-13 08:00 (YYYY-MM-DD HH:MM)",
+        f"{path}:3: 22 more start and end times are not like 2026-06-13 08:00 either (lines 3 to 13): a spreadsheet "
+        "that opened the roster may have rewritten them; format those columns as yyyy-mm-dd hh:mm and save "
+        "as CSV UTF-8 again"]
+
+
+def test_a_few_bad_times_are_each_named(event, tmp_path):
+    entries, _ = event
+    path = tmp_path / "r.csv"
+    write_roster(path, _roster(entries, VALID))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace("2026-06-13 ", "13.6.", 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ScheduleInputError) as caught:
+        read_roster(path)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column) == (4, "start")
+    assert problem.message.endswith("' is not a time like 2026-06-13 08:00 (YYYY-MM-DD HH:MM)")
+    assert problem.message.startswith("'13.6.")
