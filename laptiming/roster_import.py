@@ -56,6 +56,13 @@ def session_name(label: str) -> str:
     return f"Session {label}" if label.isdigit() else label
 
 
+def started_sessions(db: Database) -> set[str]:
+    """Names of the sessions that have started (running, finished, confirmed): an import leaves them as they are,
+    so a re-plan must place nobody new in them."""
+    return {row["name"] for row in db.query("SELECT name FROM sessions WHERE phase != ?",
+                                             [SessionPhase.PLANNED.value])}
+
+
 def slot_rules(session: SessionRecord) -> SessionRules:
     """A practice session as long as its slot: the plan's session length, from the green flag."""
     return SessionRules(duration_us=int((session.end - session.start).total_seconds()) * US_PER_SECOND)

@@ -8,7 +8,7 @@ that cannot hold the driver's runs, a day too short for a session). Everything d
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scheduler.entries import read_entries_with_problems
@@ -208,6 +208,16 @@ def build_problem(entries: Sequence[Entry], plan: Plan) -> Problem:
     problem = Problem(plan, slots, tuple(drivers), tuple(tuple(c) for c in cars), (), rest, adjacent)
     groups = _groups(drivers, problem)
     return Problem(plan, slots, tuple(drivers), problem.cars, groups, rest, adjacent)
+
+
+def restrict_slots(problem: Problem, allowed: Sequence[tuple[int, ...]], runs: Sequence[int]) -> Problem:
+    """The problem with each driver's allowed slots and runs narrowed (by driver index; every driver keeps a slot
+    and as many runs as those slots hold); the friend groups' convoys are worked out again, since who can share a
+    session depends on the slots left."""
+    drivers = [replace(driver, allowed=slots, runs=count)
+               for driver, slots, count in zip(problem.drivers, allowed, runs, strict=True)]
+    narrowed = replace(problem, drivers=tuple(drivers), groups=())
+    return replace(narrowed, groups=_groups(drivers, narrowed))
 
 
 def load_problem(entries_path: Path, plan_path: Path, notes: list[InputProblem] | None = None

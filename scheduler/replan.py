@@ -10,13 +10,13 @@ roster is the start, and moving runs away from it is the goal right after placin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from scheduler.greedy import legal_subset
 from scheduler.grid import max_runs_in, too_close
 from scheduler.model import format_time
-from scheduler.problem import Problem
+from scheduler.problem import Driver, Problem, build_problem, restrict_slots
 from scheduler.roster import Roster, RosterRow
 
 
@@ -29,6 +29,52 @@ class KeepPlan:
     frozen: frozenset[int]                  # drivers with every run kept
     withdrawn: tuple[str, ...]              # published driver ids no longer entered
     dropped: tuple[str, ...]                # published runs that can no longer stand, in words
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    """A problem with the sessions already started shut to new runs, and the runs that shutting cost."""
+
+    problem: Problem
+    slots: frozenset[int]
+    lost: tuple[tuple[str, str, int, int], ...]  # (driver id, name, runs no open session can take, runs asked for)
+
+
+def close_slots(problem: Problem, closed: Collection[int], rows: Sequence[RosterRow] = ()) -> Closed:
+    """The problem with ``closed`` slots (sessions already started or run) shut to new runs: a driver may be in one
+    only where the published ``rows`` have them (and their window still holds it).
+
+    A driver whose window then holds fewer runs keeps those it holds (the rest are ``lost``, said to the user); one
+    whose window holds none leaves the problem, so that every driver still has room for their runs.
+    """
+    closed = frozenset(closed)
+    if not closed:
+        return Closed(problem, closed, ())
+    slot_of = {(s.start, s.end): i for i, s in enumerate(problem.slots)}
+    published: dict[str, set[int]] = {}
+    for row in rows:
+        slot = slot_of.get((row.start, row.end))
+        if slot in closed:
+            published.setdefault(row.driver_id, set()).add(slot)
+
+    def open_to(driver: Driver) -> tuple[int, ...]:
+        return tuple(s for s in driver.allowed if s not in closed or s in published.get(driver.driver_id, ()))
+
+    rest = problem.plan.min_rest_minutes
+    fits = {d.driver_id: max_runs_in(list(open_to(d)), problem.slots, rest) for d in problem.drivers}
+    lost = tuple((d.driver_id, d.entry.driver, d.runs - fits[d.driver_id], d.runs) for d in problem.drivers
+                 if fits[d.driver_id] < d.runs)
+    if any(fits[d.driver_id] == 0 for d in problem.drivers):
+        problem = build_problem([d.entry for d in problem.drivers if fits[d.driver_id]], problem.plan)
+    narrowed = restrict_slots(problem, [open_to(d) for d in problem.drivers],
+                              [min(d.runs, fits[d.driver_id]) for d in problem.drivers])
+    return Closed(narrowed, closed, lost)
+
+
+def pinned_in(keep: KeepPlan, closed: Collection[int]) -> dict[int, tuple[int, ...]]:
+    """The kept runs in closed slots: they have been run, so even ``--allow-moves`` leaves them where they are."""
+    pinned = {d: tuple(s for s in slots if s in closed) for d, slots in keep.fixed.items()}
+    return {d: slots for d, slots in pinned.items() if slots}
 
 
 def keep_plan(problem: Problem, rows: Sequence[RosterRow]) -> KeepPlan:

@@ -119,11 +119,12 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(),
     ``fixed`` runs are kept (driver index -> slot indices) and ``frozen`` drivers get no
     other runs; with ``published``, moves away from it are minimised right after placing
     every run (use it instead of ``fixed`` when moves are allowed, with ``start`` the legal
-    part of it for the greedy start).
+    part of it for the greedy start; ``fixed`` then holds only runs that may not move, those in
+    sessions already run, which ``start`` must include).
     """
     started = time.perf_counter()
     bound = session_lower_bound(problem)
-    greedy = greedy_roster(problem, fixed if fixed else start)
+    greedy = greedy_roster(problem, start if start else fixed)  # start holds what is fixed, when both are given
     first = greedy
     early: list[StageResult] = []
     if not fixed and not published and options.workers == 0 and bound.allows_full_roster(len(problem.slots)):
@@ -239,4 +240,4 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(),
     stages.run("spread", rm.spread_penalty(), 0, lambda r: spread_penalty(problem, r))
     return Solution(stages.roster, bound, tuple(stages.results), time.perf_counter() - started, greedy,
                     unmet(stages.roster),
-                    "the published runs kept" if fixed else "moves kept to a minimum" if published else "")
+                    "moves kept to a minimum" if published else "the published runs kept" if fixed else "")

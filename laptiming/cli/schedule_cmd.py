@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from laptiming.roster_import import ImportSummary, describe_import, import_roster
+from laptiming.roster_import import ImportSummary, describe_import, import_roster, session_name, started_sessions
 from laptiming.store import open_event_db, remove_event_db, store_error
 from scheduler.bounds import explain_shortfall
 from scheduler.check import check_roster
@@ -30,7 +30,7 @@ from scheduler.mixing import mix_owners, owners_met, random_roster
 from scheduler.output import Staged, check_folder
 from scheduler.problem import Problem, load_problem
 from scheduler.records import roster_records
-from scheduler.replan import describe_changes, keep_plan
+from scheduler.replan import close_slots, describe_changes, keep_plan, pinned_in
 from scheduler.roster import Roster, RosterRow, read_roster, roster_file, roster_rows
 from scheduler.sheets import sheet_files
 from scheduler.solver import Progress, Solution, SolveOptions, groups_together, solve, spread_penalty
@@ -153,13 +153,16 @@ def _schedule(args: argparse.Namespace, entries_path: Path) -> int:
     _check_outputs(args)
     db = open_event_db(args.db, create=True) if args.db and args.db.exists() else None  # bad file: fails now (an empty one becomes the database)
     try:
+        closed = close_slots(problem, _closed_slots(problem, db), published or ())
+        problem = closed.problem
         keep = keep_plan(problem, published) if published is not None else None
         options = SolveOptions(time_limit_s=args.time_limit, seed=args.seed, workers=args.workers,
                                wall_limit_s=args.wall_limit, progress=_progress_display(args))
         if keep is None:
             solution = solve(problem, options)
         elif args.allow_moves:
-            solution = solve(problem, options, published=keep.published, start=keep.fixed)
+            solution = solve(problem, options, fixed=pinned_in(keep, closed.slots), published=keep.published,
+                             start=keep.fixed)
         else:
             solution = solve(problem, options, fixed=keep.fixed, frozen=keep.frozen)
         if not solution.deterministic and args.workers == 0:
@@ -193,12 +196,27 @@ def _schedule(args: argparse.Namespace, entries_path: Path) -> int:
     _print_summary(problem, solution, args, len(rows))
     if imported is not None:
         print(describe_import(args.db, imported))
+    if closed.slots:
+        names = ", ".join(session_name(problem.slots[s].label) for s in sorted(closed.slots))
+        one = len(closed.slots) == 1
+        print(f"{names} {'has' if one else 'have'} already started in {args.db}: nobody new is placed "
+              f"in {'it' if one else 'them'}" + (f"; {sum(n for _, _, n, _ in closed.lost)} run(s) have no session "
+                                                 "left in their window:" if closed.lost else ""))
+        for driver_id, name, lost, runs in closed.lost:
+            print(f"  {driver_id} {name}: {lost} of {runs} runs not placed")
     if keep is not None:
         changes = list(keep.dropped) + describe_changes(problem, keep, solution.roster)
         print(f"changes against {args.keep}: {len(changes) or 'none'}")
         for line in changes:
             print(f"  {line}")
-    return EXIT_PARTIAL if any(solution.roster.unmet(problem)) else EXIT_OK
+    return EXIT_PARTIAL if any(solution.roster.unmet(problem)) or closed.lost else EXIT_OK
+
+
+def _closed_slots(problem: Problem, db: Database | None) -> frozenset[int]:
+    """The slots whose sessions have started in the event database: the import leaves them as they are, so the
+    roster must not send anyone new out in them."""
+    started = started_sessions(db) if db is not None else set()
+    return frozenset(i for i, slot in enumerate(problem.slots) if session_name(slot.label) in started)
 
 
 def _read_inputs(args: argparse.Namespace, entries_path: Path) -> tuple[Problem, tuple[RosterRow, ...] | None]:

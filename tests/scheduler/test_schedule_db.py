@@ -133,3 +133,29 @@ def test_namesakes_in_another_case_or_spacing_get_their_ids_in_the_event_databas
     assert result.returncode == 0, result.stderr
     assert sorted(name for (name,) in query(db, "SELECT name FROM drivers")) == [
         "Ana Quist", "Jo Carter (D1)", "jo  carter (D2)"]
+
+
+def test_a_replan_places_nobody_new_in_a_session_already_run(tmp_path, event_files):
+    """A late entry was put in a session the event database had already finished: the roster and the sheets sent
+    them out at a time gone by, and the import, leaving that session as it was, silently lost their run. Now a
+    session started in the database is closed: its runs stay as published and nobody new goes in."""
+    entries, plan = event_files(ROWS)
+    roster, db = tmp_path / "roster.csv", tmp_path / "event.db"
+    assert run("schedule", entries, "--plan", plan, "--out", roster, "--db", db, "--time-limit", "5").returncode == 0
+    published = rows_of(roster)
+    first = min(published, key=lambda r: r["start"])
+    ran = {r["driver_id"] for r in published if r["session"] == first["session"]}
+    query(db, "UPDATE sessions SET phase = 'finished' WHERE name = ?", f"Session {first['session']}")
+    # The late entry can come only in that session's slot (it has room: capacity 4).
+    late = entry("D9", number="9", transponder="5000009", available_from=first["start"], available_until=first["end"],
+                 runs="1")
+    entries, plan = event_files([*ROWS, late])
+    for extra in ((), ("--allow-moves",)):
+        new = tmp_path / f"new{len(extra)}.csv"
+        again = run("schedule", entries, "--plan", plan, "--out", new, "--keep", roster, "--db", db,
+                    "--time-limit", "5", *extra)
+        assert again.returncode == 1, again.stdout + again.stderr  # D9's one run has nowhere to go
+        assert {r["driver_id"] for r in rows_of(new) if r["session"] == first["session"]} == ran
+        assert "D9" not in {r["driver_id"] for r in rows_of(new)}
+        assert (f"Session {first['session']} has already started in {db}: nobody new is placed in it; 1 run(s) have "
+                "no session left in their window:\n  D9 Driver D9: 1 of 1 runs not placed\n") in again.stdout
