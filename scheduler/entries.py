@@ -46,8 +46,22 @@ def _cell_value(value: object) -> Cell:
     return str(value).strip()
 
 
-def _sheet_rows(path: Path) -> tuple[list[str], int, list[tuple[int, list[Cell]]]]:
-    """Header, the header's line, and the data rows with their line numbers (CSV or XLSX)."""
+_HEADER_SEARCH = 10  # non-blank rows searched for the column names (a title, a date or a note may come first)
+_KNOWN = frozenset(c.casefold() for c in ENTRY_COLUMNS)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sheet:
+    """A sheet's column names, their line, the data rows below, and what is worth a note (a title skipped)."""
+
+    names: list[str]
+    header_line: int
+    rows: list[tuple[int, list[Cell]]]
+    notes: tuple[InputProblem, ...] = ()
+
+
+def _sheet_rows(path: Path) -> _Sheet:
+    """The header, its line, and the data rows with their line numbers (CSV or XLSX)."""
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
         return _xlsx_rows(path)
@@ -57,8 +71,8 @@ def _sheet_rows(path: Path) -> tuple[list[str], int, list[tuple[int, list[Cell]]
     return _split_header(path, rows)
 
 
-def _xlsx_rows(path: Path) -> tuple[list[str], int, list[tuple[int, list[Cell]]]]:
-    """Rows of the first worksheet of an XLSX workbook."""
+def _xlsx_rows(path: Path) -> _Sheet:
+    """Rows of the first worksheet that has a row of column names (a 'Read me' sheet may come first)."""
     from openpyxl import load_workbook  # imported here: only XLSX users pay for it
 
     try:
@@ -68,27 +82,61 @@ def _xlsx_rows(path: Path) -> tuple[list[str], int, list[tuple[int, list[Cell]]]
             [InputProblem(str(path), 0, "", f"cannot read the workbook: {err}")]
         ) from err
     try:
-        sheet = book.worksheets[0]
-        rows = [
-            (number, [_cell_value(v) for v in values])
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
+        sheets = [(sheet.title, [(number, [_cell_value(v) for v in values])
+                                 for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)])
+                  for sheet in book.worksheets]
     finally:
         book.close()
-    return _split_header(path, rows)
+    for title, rows in sheets:
+        if _header_at(rows) is not None:
+            sheet = _split_header(path, rows)
+            if title == sheets[0][0]:
+                return sheet
+            note = InputProblem(str(path), 0, "", f"reading sheet '{title}' (sheet '{sheets[0][0]}', the first, "
+                                                  "has no row of column names)")
+            return _Sheet(sheet.names, sheet.header_line, sheet.rows, (note, *sheet.notes))
+    return _split_header(path, sheets[0][1] if sheets else [])
 
 
-def _split_header(path: Path, rows: list[tuple[int, list[Cell]]]
-                  ) -> tuple[list[str], int, list[tuple[int, list[Cell]]]]:
-    """The first non-blank row is the header; blank rows are dropped."""
-    filled = [(n, cells) for n, cells in rows if any(c != "" for c in cells)]
+def _filled(rows: list[tuple[int, list[Cell]]]) -> list[tuple[int, list[Cell]]]:
+    return [(n, cells) for n, cells in rows if any(c != "" for c in cells)]
+
+
+def _header_at(rows: list[tuple[int, list[Cell]]]) -> int | None:
+    """Where among the first non-blank rows the column names are (two of ours at least, in any case)."""
+    for position, (_, cells) in enumerate(_filled(rows)[:_HEADER_SEARCH]):
+        if len({str(c).strip().casefold() for c in cells} & _KNOWN) >= 2:
+            return position
+    return None
+
+
+def _text_of(rows: list[tuple[int, list[Cell]]]) -> str:
+    """What some rows say, in a few words, to name them in a message."""
+    text = ", ".join(str(c).strip() for _, cells in rows for c in cells if str(c).strip())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _split_header(path: Path, rows: list[tuple[int, list[Cell]]]) -> _Sheet:
+    """The row of column names (rows above it, a title, are skipped and said in a note); blank rows are dropped."""
+    filled = _filled(rows)
     if not filled:
         raise ScheduleInputError([InputProblem(str(path), 1, "", "the file has no header row")])
-    header_line, header = filled[0]
+    position = _header_at(rows)
+    notes: tuple[InputProblem, ...] = ()
+    if position is None:
+        if not {str(c).strip().casefold() for c in filled[0][1]} & _KNOWN:
+            raise ScheduleInputError([InputProblem(
+                str(path), filled[0][0], "", f"no row names the entries' columns ({', '.join(ENTRY_COLUMNS[:5])}, "
+                f"...); the first row reads '{_text_of(filled[:1])}'")])
+        position = 0  # some of our names: the header, and each missing column is said
+    elif position:
+        notes = (InputProblem(str(path), filled[0][0], "", f"the column names are on line {filled[position][0]}; "
+                              f"ignoring what is above them ('{_text_of(filled[:position])}')"),)
+    header_line, header = filled[position]
     names = [str(c).strip() for c in header]
     while names and names[-1] == "":
         names.pop()
-    return names, header_line, filled[1:]
+    return _Sheet(names, header_line, filled[position + 1:], notes)
 
 
 def _header_problems(source: str, line: int, names: list[str]) -> list[InputProblem]:
@@ -123,10 +171,13 @@ def _too_many(source: str, line: int, values: int, columns: int) -> InputProblem
 def iter_sheet(path: Path, notes: list[InputProblem] | None = None) -> Iterator[SheetRow | InputProblem]:
     """Header problems, then each data row keyed by column name (or a too-long-row problem)."""
     source = str(path)
-    names, header_line, rows = _sheet_rows(path)
+    sheet = _sheet_rows(path)
+    names, header_line, rows = sheet.names, sheet.header_line, sheet.rows
     yield from _header_problems(source, header_line, names)
-    if notes is not None and (note := _unknown_note(source, header_line, names)):
-        notes.append(note)
+    if notes is not None:
+        notes.extend(sheet.notes)
+        if note := _unknown_note(source, header_line, names):
+            notes.append(note)
     for line, cells in rows:
         values = 0
         if len(cells) > len(names):

@@ -202,3 +202,44 @@ def test_one_car_number_on_two_cars_is_refused(tmp_path):
     ])
     assert _problems(path) == [f"{path}:4: column 'car_number': car number '5' is already car 'C1' (line 2); "
                                "each car needs its own"]
+
+
+def test_a_title_above_the_header_is_skipped_and_said_in_one_note(tmp_path):
+    """A registration export with 'Spring Sprint registrations' in its first row and the column names in its third
+    took the title for the header: eleven 'missing column' lines, then every row 'has 11 values but the header has
+    1 columns (is there a comma in a value that is not in quotes?)' -- 50 lines for a 40-driver sheet."""
+    path = tmp_path / "e.csv"
+    rows = [",".join(entry(f"D{n}")) for n in range(1, 4)]
+    path.write_text("Spring Sprint registrations,,,,,,,,,,\n,,,,,,,,,,\n" + ",".join(ENTRY_COLUMNS) + "\n"
+                    + "\n".join(rows) + "\n", encoding="utf-8")
+    notes: list = []
+    entries, problems = read_entries_with_problems(path, notes)
+    assert problems == [] and [(e.driver_id, e.line) for e in entries] == [("D1", 4), ("D2", 5), ("D3", 6)]
+    assert [str(n) for n in notes] == [
+        f"{path}:1: the column names are on line 3; ignoring what is above them ('Spring Sprint registrations')"]
+
+
+def test_a_workbook_whose_first_sheet_is_a_read_me_reads_the_sheet_with_the_entries(tmp_path):
+    book = Workbook()
+    book.active.title = "Read me"
+    book.active.append(["Fill one row per driver on the Entries sheet"])
+    sheet = book.create_sheet("Entries")
+    sheet.append(["Spring Sprint"])
+    sheet.append(list(ENTRY_COLUMNS))
+    sheet.append(["D1", "Ann", "C1", 7, 3100037, "Standard", "advanced", "", None, None, 2])
+    path = tmp_path / "entries.xlsx"
+    book.save(path)
+    notes: list = []
+    entries, problems = read_entries_with_problems(path, notes)
+    assert problems == [] and [(e.driver_id, e.car_number, e.line) for e in entries] == [("D1", "7", 3)]
+    assert [str(n) for n in notes] == [
+        f"{path}: reading sheet 'Entries' (sheet 'Read me', the first, has no row of column names)",
+        f"{path}:1: the column names are on line 2; ignoring what is above them ('Spring Sprint')"]
+
+
+def test_a_sheet_with_no_row_of_column_names_is_one_line(tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("Spring Sprint registrations\n\nAnn,C1,7\nBob,C2,8\n", encoding="utf-8")
+    assert _problems(path) == [
+        f"{path}:1: no row names the entries' columns (driver_id, driver, car_id, car_number, transponder, ...); "
+        "the first row reads 'Spring Sprint registrations'"]
