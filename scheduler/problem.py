@@ -117,7 +117,8 @@ def _groups(drivers: list[Driver], problem: Problem) -> tuple[Group, ...]:
     by_name: dict[str, list[int]] = {}
     for driver in drivers:
         if driver.entry.group:
-            by_name.setdefault(driver.entry.group.casefold(), []).append(driver.index)
+            # any case and spacing: each friend types the group on the form ("Porsche Club,  North")
+            by_name.setdefault(" ".join(driver.entry.group.split()).casefold(), []).append(driver.index)
     groups = []
     for members in by_name.values():
         if len(members) < 2:

@@ -67,6 +67,17 @@ def test_friends_run_together_and_a_shared_car_splits_the_group(event_files):
     assert groups_together(problem, solution.roster) == 1
 
 
+def test_a_group_typed_with_doubled_or_odd_spaces_is_one_group(event_files):
+    """'Porsche Club, North' and 'Porsche Club,  North' (typed by each friend on the form) were two groups, each of one
+    driver: nobody was kept together and the summary said 'groups together: 0 of 0'."""
+    rows = [entry("F1", group="Porsche Club, North"), entry("F2", group="porsche club,  north"),
+            entry("F3", group="Porsche\u00a0Club, North"), *[entry(f"D{i}") for i in range(4)]]
+    entries, plan = event_files(rows)
+    _, _, problem = load_problem(entries, plan)
+    (group,) = problem.groups
+    assert sorted(problem.drivers[i].driver_id for i in group.members) == ["F1", "F2", "F3"]
+
+
 def test_replanning_keeps_everyone_else_where_they_were(event_files, tmp_path):
     rows = [entry(f"D{i}") for i in range(10)]
     entries, plan = event_files(rows)
