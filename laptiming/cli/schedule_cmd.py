@@ -38,6 +38,7 @@ from scheduler.solver import Progress, Solution, SolveOptions, groups_together, 
 EXIT_OK, EXIT_PARTIAL, EXIT_INPUT, EXIT_UNSTEADY = 0, 1, 2, 3
 # Options only building a roster uses (None or False when not given), and the defaults of those that have one:
 # given to 'check' they would be silently ignored, so they are refused.
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 BUILD_OPTIONS = ("out", "force", "time_limit", "wall_limit", "progress", "seed", "workers", "mix", "keep",
                  "allow_moves", "sheets", "db")
 BUILD_DEFAULTS = {"out": Path("roster.csv"), "time_limit": 20.0, "seed": 0, "workers": 0}
@@ -254,6 +255,9 @@ def _check_outputs(args: argparse.Namespace) -> None:
             "another file, or --force to replace it")
     if args.out.is_dir():
         raise ScheduleOutputError(f"cannot write roster {args.out}: it is a folder")
+    if args.out.suffix.lower() in WORKBOOK_SUFFIXES:  # CSV under a workbook's name: no spreadsheet would open it
+        raise ScheduleOutputError(f"cannot write roster {args.out}: the roster is written as CSV, so give --out a "
+                                  ".csv name (a spreadsheet opens it as it is)")
     check_folder(args.out, "roster")
     if args.sheets:
         # The sheets folder itself is made if need be (it is the output named), never its parents.

@@ -79,6 +79,19 @@ def test_a_missing_folder_is_refused_not_made(small, tmp_path):
     assert not out.parent.exists()
 
 
+@pytest.mark.parametrize("name", ["roster.xlsx", "Roster.XLS", "roster.ods"])
+def test_a_roster_named_as_a_workbook_is_refused(small, tmp_path, name):
+    """``--out roster.xlsx`` wrote CSV text under a workbook's name: a file Excel refuses to open ('the file format
+    or extension is not valid'), handed round as the published roster."""
+    entries, plan = small
+    out = tmp_path / name
+    result = schedule(entries, "--plan", plan, "--out", out)
+    assert result.returncode == 2
+    assert only_line(result) == (f"laptiming: cannot write roster {out}: the roster is written as CSV, "
+                                 "so give --out a .csv name (a spreadsheet opens it as it is)")
+    assert not out.exists()
+
+
 def test_an_existing_roster_is_not_replaced_without_force(small, tmp_path):
     entries, plan = small
     out = tmp_path / "roster.csv"
