@@ -103,9 +103,9 @@ def _filled(rows: list[tuple[int, list[Cell]]]) -> list[tuple[int, list[Cell]]]:
 
 
 def _header_at(rows: list[tuple[int, list[Cell]]]) -> int | None:
-    """Where among the first non-blank rows the column names are (two of ours at least, in any case)."""
+    """Where among the first non-blank rows the column names are (two of ours at least, titled as people do)."""
     for position, (_, cells) in enumerate(_filled(rows)[:_HEADER_SEARCH]):
-        if len({str(c).strip().casefold() for c in cells} & _KNOWN) >= 2:
+        if len({_column(str(c)) for c in cells} & _KNOWN) >= 2:
             return position
     return None
 
@@ -124,7 +124,7 @@ def _split_header(path: Path, rows: list[tuple[int, list[Cell]]]) -> _Sheet:
     position = _header_at(rows)
     notes: tuple[InputProblem, ...] = ()
     if position is None:
-        if not {str(c).strip().casefold() for c in filled[0][1]} & _KNOWN:
+        if not {_column(str(c)) for c in filled[0][1]} & _KNOWN:
             raise ScheduleInputError([InputProblem(
                 str(path), filled[0][0], "", f"no row names the entries' columns ({', '.join(ENTRY_COLUMNS[:5])}, "
                 f"...); the first row reads '{_text_of(filled[:1])}'")])
@@ -139,14 +139,22 @@ def _split_header(path: Path, rows: list[tuple[int, list[Cell]]]) -> _Sheet:
     return _Sheet(names, header_line, filled[position + 1:], notes)
 
 
+def _column(name: str) -> str:
+    """Our column a header names, as a person may title it (``Driver ID``, ``car-id``); else the name as written."""
+    key = re.sub(r"[\s_-]+", "_", name.strip().casefold())
+    return key if key in _KNOWN else name
+
+
 def _header_problems(source: str, line: int, names: list[str]) -> list[InputProblem]:
-    """Missing and repeated column names (unknown ones are ignored, see :func:`_unknown_note`)."""
+    """Missing and repeated columns (unknown ones are ignored, see :func:`_unknown_note`)."""
     problems = []
     seen: set[str] = set()
     for name in names:
-        if name in seen:
-            problems.append(InputProblem(source, line, name, "column appears twice"))
-        seen.add(name)
+        column = _column(name)
+        if column in seen:
+            also = f" (as {column})" if column != name else ""
+            problems.append(InputProblem(source, line, name, f"column appears twice{also}"))
+        seen.add(column)
     for name in ENTRY_COLUMNS:
         if name not in seen:
             problems.append(InputProblem(source, line, name, "missing column"))
@@ -155,7 +163,7 @@ def _header_problems(source: str, line: int, names: list[str]) -> list[InputProb
 
 def _unknown_note(source: str, line: int, names: list[str]) -> InputProblem | None:
     """One note naming the columns we do not use (email, notes, T-shirt size, ...)."""
-    unknown = [name or "(no name)" for name in dict.fromkeys(names) if name not in ENTRY_COLUMNS]
+    unknown = [name or "(no name)" for name in dict.fromkeys(names) if _column(name) not in ENTRY_COLUMNS]
     if not unknown:
         return None
     return InputProblem(source, line, "", f"ignoring {len(unknown)} column(s) the scheduler does not "
@@ -174,6 +182,8 @@ def iter_sheet(path: Path, notes: list[InputProblem] | None = None) -> Iterator[
     sheet = _sheet_rows(path)
     names, header_line, rows = sheet.names, sheet.header_line, sheet.rows
     yield from _header_problems(source, header_line, names)
+    columns = [_column(name) for name in names]  # "Driver ID" is driver_id; a repeat keeps its first cell
+    columns = [c if c not in columns[:i] else f"{c} ({i + 1})" for i, c in enumerate(columns)]
     if notes is not None:
         notes.extend(sheet.notes)
         if note := _unknown_note(source, header_line, names):
@@ -185,7 +195,7 @@ def iter_sheet(path: Path, notes: list[InputProblem] | None = None) -> Iterator[
                 yield _too_many(source, line, len(cells), len(names))
                 continue
             values = len(cells)  # only empty values past the last column: read, and said so
-        yield SheetRow(line, {name: cells[i] if i < len(cells) else "" for i, name in enumerate(names)},
+        yield SheetRow(line, {column: cells[i] if i < len(cells) else "" for i, column in enumerate(columns)},
                        values)
 
 

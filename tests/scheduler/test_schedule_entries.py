@@ -243,3 +243,35 @@ def test_a_sheet_with_no_row_of_column_names_is_one_line(tmp_path):
     assert _problems(path) == [
         f"{path}:1: no row names the entries' columns (driver_id, driver, car_id, car_number, transponder, ...); "
         "the first row reads 'Spring Sprint registrations'"]
+
+
+def test_column_names_as_a_person_titles_them_are_read(tmp_path):
+    """A form's export titles its columns 'Driver ID', 'Car Number', 'Available From': every one was a 'missing
+    column' (eleven lines) beside a note ignoring 'Driver ID', 'Car Number', ... Any case, and spaces or dashes for
+    the underscores, now name the same column."""
+    header = [name.replace("_", " ").title() for name in ENTRY_COLUMNS]
+    header[header.index("Car Id")] = "car-ID"
+    path = write_entries(tmp_path / "e.csv", [entry("D1", skill="novice", available_from="2026-06-13 09:00")],
+                         [*header, "E-mail"])
+    notes: list = []
+    entries, problems = read_entries_with_problems(path, notes)
+    assert problems == []
+    (only,) = entries
+    assert (only.driver_id, only.car_id, only.skill, only.available_from) == (
+        "D1", "C-D1", Skill.NOVICE, datetime(2026, 6, 13, 9))
+    assert [str(n) for n in notes] == [f"{path}:1: ignoring 1 column(s) the scheduler does not use: E-mail"]
+
+
+def test_two_columns_that_name_the_same_field_are_refused(tmp_path):
+    header = [*ENTRY_COLUMNS[:1], "Driver ID", *ENTRY_COLUMNS[1:]]
+    row = entry("D1")
+    path = write_entries(tmp_path / "e.csv", [[row[0], row[0], *row[1:]]], header)
+    assert _problems(path) == [f"{path}:1: column 'Driver ID': column appears twice (as driver_id)"]
+
+
+def test_a_title_above_column_names_titled_as_people_do_is_skipped(tmp_path):
+    path = tmp_path / "e.csv"
+    header = ",".join(name.replace("_", " ").title() for name in ENTRY_COLUMNS)
+    path.write_text(f"Spring Sprint\n{header}\n" + ",".join(entry("D1")) + "\n", encoding="utf-8")
+    entries, problems = read_entries_with_problems(path)
+    assert problems == [] and [(e.driver_id, e.line) for e in entries] == [("D1", 3)]
