@@ -89,6 +89,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="also put drivers, cars, transponders and the planned sessions with their "
                              "entry lists in this event database (made if missing)")
     parser.set_defaults(handler=run, parser=parser)
+    parser.__class__ = _files_anywhere(type(parser))
+
+
+def _files_anywhere(base: type[argparse.ArgumentParser]) -> type[argparse.ArgumentParser]:
+    """The parser's class, taking its file arguments among the options as well as before them: plain argparse
+    gives ``check`` alone to the first chunk of them, and ``check --entries E --plan P roster.csv`` said
+    'unrecognized arguments: roster.csv'."""
+
+    class FilesAnywhere(base):  # type: ignore[valid-type, misc]
+        _mixing = False
+
+        def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def, override]
+            if self._mixing:  # the intermixed parse calls back in: the plain parse, each pass
+                return super().parse_known_args(args, namespace)
+            self._mixing = True
+            try:
+                return self.parse_known_intermixed_args(args, namespace)
+            finally:
+                self._mixing = False
+
+    return FilesAnywhere
 
 
 def run(args: argparse.Namespace) -> int:

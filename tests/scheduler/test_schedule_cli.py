@@ -161,3 +161,19 @@ def test_check_refuses_options_it_does_not_use_and_schedule_refuses_entries(even
     result = laptiming("schedule", entries, "--plan", plan, "--entries", entries, "--out", tmp_path / "zz.csv")
     assert result.returncode == 2 and "--entries is for 'schedule check'" in result.stderr
     assert not (tmp_path / "zz.csv").exists() and not (tmp_path / "zz.db").exists()
+
+
+def test_the_roster_to_check_may_come_after_the_options(event_files, tmp_path):
+    """``schedule check --entries E --plan P roster.csv`` said 'unrecognized arguments: roster.csv' (exit 2): the
+    roster was taken only right after 'check'. The entries may come last as well."""
+    entries, plan = event_files([entry(f"D{i}") for i in range(4)])
+    roster = tmp_path / "roster.csv"
+    made = laptiming("schedule", "--plan", plan, "--out", roster, "--time-limit", "2", entries)
+    assert made.returncode == 0, made.stderr
+    result = laptiming("schedule", "check", "--entries", entries, "--plan", plan, roster)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{roster}: no broken rules")
+    result = laptiming("schedule", "check", "--entries", entries, roster, "--plan", plan, tmp_path / "other.csv")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == ["laptiming schedule: usage: laptiming schedule check ROSTER --entries "
+                                          "ENTRIES --plan PLAN (see laptiming schedule --help)"]
