@@ -78,7 +78,8 @@ def sessions_story(rows: Sequence[RosterRow], width: float) -> list[Flowable]:
         # The session and its time head the table, so they repeat on each page of a long session's sheet (a
         # second page had only the column names: whose cars were these?); they are the page's title, said once
         # (a title above the table said "Session N" again on the first page).
-        about = f"{_clock(runs[0])}  ·  {len(runs)} cars  ·  {', '.join(classes)}"
+        cars = f"{len(runs)} car{'' if len(runs) == 1 else 's'}"
+        about = f"{_clock(runs[0])}  ·  {cars}  ·  {', '.join(classes)}"
         table_rows: list[list[object]] = [[f"Session {session}"], [Paragraph(escape(about), style["subtitle"])],
                                           ["No", "Driver", "Class", "Skill", "Transponder", "Group", "Out"]]
         table_rows += [[run.car_number, run.driver, run.car_class, run.skill, run.transponder, run.group, ""]

@@ -185,3 +185,13 @@ def test_one_drivers_itinerary_by_name_or_id_in_any_case(capsys, tmp_path: Path)
     code, _, err = run(capsys, "print", "roster", "--roster", str(roster), "--driver", "Ida", "--pdf", str(out))
     assert code == 2 and err == "laptiming: no driver 'Ida' in roster.csv (give a driver_id or a name as on the roster)\n"
     assert not out.exists()
+
+
+def test_a_session_of_one_car_says_one_car(capsys, tmp_path: Path) -> None:
+    """A session with one car (an Electric novice, kept apart from the rest) was headed '1 cars'."""
+    out = tmp_path / "sessions.pdf"
+    assert run(capsys, "print", "roster", "--roster", str(_roster(tmp_path / "roster.csv")), "--pdf", str(out))[0] == 0
+    pages = [" ".join(page.split()) for page in pdf_pages(out)]
+    assert "2026-06-13 08:00-08:15 · 3 cars · Classic, Performance, Standard" in pages[0]
+    assert "2026-06-13 08:20-08:35 · 1 car · Standard" in pages[1]
+    assert not any("1 cars" in page for page in pages)
