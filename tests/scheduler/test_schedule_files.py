@@ -71,6 +71,17 @@ def test_a_csv_separated_by_semicolons_is_one_line_saying_how_to_save_it(event, 
     assert list(out.iterdir()) == []
 
 
+def test_a_semicolon_sheet_with_a_title_above_its_column_names_is_said_as_such(event, tmp_path):
+    """With 'Spring Sprint registrations' above the ';'-separated column names, the separator went unnoticed (only
+    the first row was looked at) and the sheet was said to have no row of column names."""
+    entries, plan, _ = event
+    bad = _resaved(entries, "e.csv", ";")
+    bad.write_text("Spring Sprint registrations\n\n" + bad.read_text(encoding="utf-8"), encoding="utf-8")
+    _one_problem(run_laptiming("schedule", bad, "--plan", plan, "--out", tmp_path / "new.csv"),
+                 f"{bad}:3: the file is separated by ';'; save it as comma-separated CSV (or give the .xlsx)")
+    assert not (tmp_path / "new.csv").exists()
+
+
 def _latin1(path: Path, name: str, old: str, new: str) -> Path:
     """The file with ``old`` replaced by ``new`` and saved as Windows-1252, as Excel's plain "CSV" does."""
     out = path.with_name(name)
