@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from scheduler.errors import InputProblem, ScheduleInputError
-from scheduler.model import ENTRY_COLUMNS, REQUIRED_ENTRY_VALUES, TIME_FORMAT, Entry, Skill
+from scheduler.model import ENTRY_COLUMNS, REQUIRED_ENTRY_VALUES, TIME_FORMAT, Entry, Skill, parse_time
 from scheduler.textfile import check_file, read_csv_lines
 
 Cell = str | datetime
@@ -229,7 +229,7 @@ class _RowParser:
         if not value:
             return None
         try:
-            return datetime.strptime(value, TIME_FORMAT)
+            return parse_time(value)
         except ValueError:
             self.fail(column, f"'{value}' is not a time like 2026-06-13 08:00 (YYYY-MM-DD HH:MM)")
             return None

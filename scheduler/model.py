@@ -117,6 +117,18 @@ class Slot:
         return str(self.number)
 
 
+def parse_time(text: str) -> datetime:
+    """A ``YYYY-MM-DD HH:MM`` time; also with ``:00`` seconds, as a spreadsheet saves a time cell back (a time between
+    minutes is no slot's). ``ValueError`` otherwise."""
+    try:
+        return datetime.strptime(text, TIME_FORMAT)
+    except ValueError:
+        moment = datetime.strptime(text, TIME_FORMAT + ":%S")
+        if moment.second:
+            raise
+        return moment
+
+
 def format_time(moment: datetime) -> str:
     """A moment as the roster writes it (``YYYY-MM-DD HH:MM``)."""
     return moment.strftime(TIME_FORMAT)

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from scheduler.errors import InputProblem, ScheduleInputError
-from scheduler.model import TIME_FORMAT, format_time
+from scheduler.model import format_time, parse_time
 from scheduler.output import CsvFile, write_all
 from scheduler.problem import Problem
 from scheduler.textfile import read_csv_lines
@@ -121,7 +121,7 @@ def read_roster(path: Path) -> tuple[RosterRow, ...]:
         times: dict[str, datetime] = {}
         for name in ("start", "end"):
             try:
-                times[name] = datetime.strptime(value[name], TIME_FORMAT)
+                times[name] = parse_time(value[name])
             except ValueError:
                 bad_times.append(InputProblem(source, line, name, f"'{value[name]}' is not a time like "
                                                                   "2026-06-13 08:00 (YYYY-MM-DD HH:MM)"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from scheduler.errors import ScheduleInputError
 from scheduler.entries import read_entries
 from scheduler.plan import read_plan
 from scheduler.roster import RosterRow, read_roster, write_roster
-from schedule_helpers import entry
+from schedule_helpers import entry, write_entries
 
 SLOT = {n: datetime(2026, 6, 13, 8) + timedelta(minutes=20 * (n - 1)) for n in range(1, 7)}
 SLOT.update({n: datetime(2026, 6, 13, 10, 20) + timedelta(minutes=20 * (n - 7)) for n in range(7, 12)})
@@ -213,3 +214,30 @@ def test_a_few_bad_times_are_each_named(event, tmp_path):
     assert (problem.line, problem.column) == (4, "start")
     assert problem.message.endswith("' is not a time like 2026-06-13 08:00 (YYYY-MM-DD HH:MM)")
     assert problem.message.startswith("'13.6.")
+
+
+def test_times_a_spreadsheet_wrote_back_with_seconds_are_read(event, tmp_path):
+    """Google Sheets and LibreOffice save a time cell as 2026-06-13 08:00:00: every line of a roster (and every
+    window in the entries) was 'not a time like 2026-06-13 08:00'. Whole minutes with ':00' seconds are the same
+    time; a time between minutes still is not."""
+    entries, plan = event
+    path = tmp_path / "r.csv"
+    write_roster(path, _roster(entries, VALID))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0], *(re.sub(r"(\d\d:\d\d)(?=,)", r"\1:00", line) for line in lines[1:])])
+                    + "\n", encoding="utf-8")
+    assert ":00:00," in path.read_text(encoding="utf-8")
+    again = read_roster(path)
+    assert [dataclasses.replace(r, line=0) for r in again] == _roster(entries, VALID)
+    assert check_roster(again, entries, plan) == []
+    path.write_text(path.read_text(encoding="utf-8").replace(":00:00,", ":00:30,", 1), encoding="utf-8")
+    with pytest.raises(ScheduleInputError) as caught:
+        read_roster(path)
+    assert "is not a time like 2026-06-13 08:00" in str(caught.value.problems[0])
+
+
+def test_an_entries_window_with_seconds_is_read(tmp_path):
+    path = write_entries(tmp_path / "e.csv", [entry("D1", available_from="2026-06-13 09:00:00",
+                                                    available_until="2026-06-13 11:40:00")])
+    (only,) = read_entries(path)
+    assert (only.available_from, only.available_until) == (datetime(2026, 6, 13, 9), datetime(2026, 6, 13, 11, 40))
