@@ -111,12 +111,17 @@ def itineraries_story(rows: Sequence[RosterRow], width: float, driver_id: str | 
         if driver_id not in by_driver:
             raise InputError(f"driver {driver_id} has no run in the roster")
         by_driver = {driver_id: by_driver[driver_id]}
+    # The weekday tells the days apart (Sat, Sun) unless two dates share one (a series on two Saturdays printed
+    # 'Sat 10:20' then 'Sat 09:00'): then the date too.
+    dates = {row.start.date() for row in rows}
+    start_format = "%a %d %b %H:%M" if len({f"{d:%a}" for d in dates}) < len(dates) else "%a %H:%M"
     story: list[Flowable] = []
     for runs in by_driver.values():
         first = runs[0]
         table = grid_table([["Run", "Session", "Start", "End", "Car"]] + [
-            [f"{index} of {len(runs)}", run.session, f"{run.start:%a %H:%M}", f"{run.end:%H:%M}", f"#{run.car_number}"]
-            for index, run in enumerate(runs, start=1)], [18 * mm, 20 * mm, 26 * mm, 16 * mm, 16 * mm], font_size=9)
+            [f"{index} of {len(runs)}", run.session, f"{run.start:{start_format}}", f"{run.end:%H:%M}",
+             f"#{run.car_number}"]
+            for index, run in enumerate(runs, start=1)], [18 * mm, 20 * mm, 34 * mm, 16 * mm, 16 * mm], font_size=9)
         block = Table([[Paragraph(escape(f"{first.driver} ({first.driver_id})"), style["heading"])],
                        [Paragraph(escape(f"Car #{first.car_number}  {first.car_class}  {first.skill}"), style["body"])],
                        [table]], colWidths=[width])

@@ -195,3 +195,21 @@ def test_a_session_of_one_car_says_one_car(capsys, tmp_path: Path) -> None:
     assert "2026-06-13 08:00-08:15 · 3 cars · Classic, Performance, Standard" in pages[0]
     assert "2026-06-13 08:20-08:35 · 1 car · Standard" in pages[1]
     assert not any("1 cars" in page for page in pages)
+
+
+def test_an_itinerary_over_two_days_of_the_same_weekday_says_the_dates(capsys, tmp_path: Path) -> None:
+    """A series on two Saturdays printed 'Sat 10:20' then 'Sat 09:00': run 2 read as before run 1, on one day."""
+    runs = [("8", "2026-06-13 10:20", "2026-06-13 10:35", *RUNS[2][3:]),
+            ("16", "2026-06-20 09:00", "2026-06-20 09:15", *RUNS[2][3:])]
+    out = tmp_path / "ivo.pdf"
+    assert run(capsys, "print", "roster", "--roster", str(_roster(tmp_path / "roster.csv", runs)), "--driver", "D0001",
+               "--pdf", str(out))[0] == 0
+    text = " ".join(pdf_pages(out)[0].split())
+    assert "1 of 2 8 Sat 13 Jun 10:20 10:35 #2" in text and "2 of 2 16 Sat 20 Jun 09:00 09:15 #2" in text
+    assert not overlapping_words(out)
+    weekend = [("8", "2026-06-13 10:20", "2026-06-13 10:35", *RUNS[2][3:]),
+               ("16", "2026-06-14 09:00", "2026-06-14 09:15", *RUNS[2][3:])]
+    assert run(capsys, "print", "roster", "--roster", str(_roster(tmp_path / "roster.csv", weekend)), "--driver",
+               "D0001", "--pdf", str(out))[0] == 0
+    text = " ".join(pdf_pages(out)[0].split())
+    assert "1 of 2 8 Sat 10:20 10:35 #2" in text and "2 of 2 16 Sun 09:00 09:15 #2" in text
