@@ -9,6 +9,7 @@ updates the sessions that have not started and never touches one that is running
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
@@ -56,11 +57,14 @@ def session_name(label: str) -> str:
     return f"Session {label}" if label.isdigit() else label
 
 
-def started_sessions(db: Database) -> set[str]:
-    """Names of the sessions that have started (running, finished, confirmed): an import leaves them as they are,
-    so a re-plan must place nobody new in them."""
-    return {row["name"] for row in db.query("SELECT name FROM sessions WHERE phase != ?",
-                                             [SessionPhase.PLANNED.value])}
+def started_slots(db: Database | None, labels: Sequence[str]) -> frozenset[int]:
+    """Which roster slots (by their labels' positions) have sessions that started in the database (running,
+    finished, confirmed): an import leaves those as they are, so a re-plan must place nobody new in them."""
+    if db is None:
+        return frozenset()
+    started = {row["name"] for row in db.query("SELECT name FROM sessions WHERE phase != ?",
+                                                [SessionPhase.PLANNED.value])}
+    return frozenset(i for i, label in enumerate(labels) if session_name(label) in started)
 
 
 def slot_rules(session: SessionRecord) -> SessionRules:

@@ -49,10 +49,16 @@ def itinerary_sheet(rows: list[RosterRow]) -> list[list[str]]:
     return lines
 
 
+def sheet_paths(directory: Path) -> tuple[Path, Path]:
+    """Where the sheets go in ``directory``: ``sessions.csv`` and ``itineraries.csv``."""
+    return directory / "sessions.csv", directory / "itineraries.csv"
+
+
 def sheet_files(directory: Path, rows: list[RosterRow]) -> tuple[CsvFile, CsvFile]:
     """``sessions.csv`` and ``itineraries.csv`` in ``directory``, ready to write."""
-    return (CsvFile(directory / "sessions.csv", SESSION_SHEET_COLUMNS, session_sheet(rows)),
-            CsvFile(directory / "itineraries.csv", ITINERARY_COLUMNS, itinerary_sheet(rows)))
+    sessions, itineraries = sheet_paths(directory)
+    return (CsvFile(sessions, SESSION_SHEET_COLUMNS, session_sheet(rows)),
+            CsvFile(itineraries, ITINERARY_COLUMNS, itinerary_sheet(rows)))
 
 
 def write_sheets(directory: Path, rows: list[RosterRow]) -> tuple[Path, Path]:

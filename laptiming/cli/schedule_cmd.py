@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from laptiming.roster_import import ImportSummary, describe_import, import_roster, session_name, started_sessions
+from laptiming.roster_import import ImportSummary, describe_import, import_roster, session_name, started_slots
 from laptiming.store import open_event_db, remove_event_db, store_error
 from scheduler.bounds import explain_shortfall
 from scheduler.check import check_roster
@@ -32,7 +32,7 @@ from scheduler.problem import Problem, load_problem
 from scheduler.records import roster_records
 from scheduler.replan import close_slots, describe_changes, keep_plan, pinned_in
 from scheduler.roster import Roster, RosterRow, read_roster, roster_file, roster_rows
-from scheduler.sheets import sheet_files
+from scheduler.sheets import sheet_files, sheet_paths
 from scheduler.solver import Progress, Solution, SolveOptions, groups_together, solve, spread_penalty
 
 EXIT_OK, EXIT_PARTIAL, EXIT_INPUT, EXIT_UNSTEADY = 0, 1, 2, 3
@@ -172,10 +172,10 @@ def _check(roster_path: Path, entries_path: Path, plan_path: Path) -> int:
 def _schedule(args: argparse.Namespace, entries_path: Path) -> int:
     """Check every input and output first, solve, then write everything (or nothing)."""
     problem, published = _read_inputs(args, entries_path)
-    _check_outputs(args)
+    _check_outputs(args, entries_path)
     db = open_event_db(args.db, create=True) if args.db and args.db.exists() else None  # bad file: fails now (an empty one becomes the database)
     try:
-        closed = close_slots(problem, _closed_slots(problem, db), published or ())
+        closed = close_slots(problem, started_slots(db, [slot.label for slot in problem.slots]), published or ())
         problem = closed.problem
         keep = keep_plan(problem, published) if published is not None else None
         options = SolveOptions(time_limit_s=args.time_limit, seed=args.seed, workers=args.workers,
@@ -234,13 +234,6 @@ def _schedule(args: argparse.Namespace, entries_path: Path) -> int:
     return EXIT_PARTIAL if any(solution.roster.unmet(problem)) or closed.lost else EXIT_OK
 
 
-def _closed_slots(problem: Problem, db: Database | None) -> frozenset[int]:
-    """The slots whose sessions have started in the event database: the import leaves them as they are, so the
-    roster must not send anyone new out in them."""
-    started = started_sessions(db) if db is not None else set()
-    return frozenset(i for i, slot in enumerate(problem.slots) if session_name(slot.label) in started)
-
-
 def _read_inputs(args: argparse.Namespace, entries_path: Path) -> tuple[Problem, tuple[RosterRow, ...] | None]:
     """The problem and the published roster, with every problem of all three files at once."""
     problems = []
@@ -268,8 +261,26 @@ def _print_notes(notes: list[InputProblem]) -> None:
         print(f"laptiming: note: {note}", file=sys.stderr)
 
 
-def _check_outputs(args: argparse.Namespace) -> None:
-    """Refuse, before solving, an output that could not be written or would replace a roster."""
+def _input_at(path: Path, args: argparse.Namespace, entries_path: Path) -> str | None:
+    """Which input file ``path`` is (entries, plan), if it is one: --force never writes over what is read."""
+    for what, source in (("entries", entries_path), ("plan", args.plan)):
+        try:
+            if path.exists() and source.exists() and path.samefile(source):
+                return what
+        except OSError:
+            continue
+    return None
+
+
+def _check_outputs(args: argparse.Namespace, entries_path: Path) -> None:
+    """Refuse, before solving, an output that could not be written or would replace a roster or an input."""
+    if what := _input_at(args.out, args, entries_path):
+        raise ScheduleOutputError(f"cannot write roster {args.out}: it is the {what} file; give --out another name")
+    if args.sheets:
+        for sheet in sheet_paths(args.sheets):
+            if what := _input_at(sheet, args, entries_path):
+                raise ScheduleOutputError(f"cannot write sheets {sheet}: it is the {what} file; give --sheets "
+                                          "another folder")
     if args.out.exists() and not args.force:
         raise ScheduleOutputError(
             f"{args.out} already exists (a published roster is what --keep needs): give --out "

@@ -92,6 +92,27 @@ def test_a_roster_named_as_a_workbook_is_refused(small, tmp_path, name):
     assert not out.exists()
 
 
+def test_the_roster_is_never_written_over_the_entries_or_the_plan(small, tmp_path):
+    """``--out entries.csv --force`` (a slip of the tab key, --force because roster.csv existed) replaced the
+    registration sheet itself with the roster: the one input, lost."""
+    entries, plan = small
+    before = entries.read_bytes(), plan.read_bytes()
+    for out, what in ((entries, "entries"), (plan, "plan")):
+        result = schedule(entries, "--plan", plan, "--out", out, "--force")
+        assert result.returncode == 2
+        assert only_line(result) == (f"laptiming: cannot write roster {out}: it is the {what} file; give --out "
+                                     "another name")
+    (tmp_path / "sheets").mkdir()
+    moved = tmp_path / "sheets" / "sessions.csv"
+    moved.write_bytes(before[0])
+    result = schedule(moved, "--plan", plan, "--out", tmp_path / "roster.csv", "--sheets", tmp_path / "sheets")
+    assert result.returncode == 2
+    assert only_line(result) == (f"laptiming: cannot write sheets {moved}: it is the entries file; give --sheets "
+                                 "another folder")
+    assert (entries.read_bytes(), plan.read_bytes(), moved.read_bytes()) == (before[0], before[1], before[0])
+    assert not (tmp_path / "roster.csv").exists()
+
+
 def test_an_existing_roster_is_not_replaced_without_force(small, tmp_path):
     entries, plan = small
     out = tmp_path / "roster.csv"
