@@ -179,12 +179,13 @@ def leaderboard_command(args: argparse.Namespace) -> int:
 def roster_command(args: argparse.Namespace) -> int:
     """Session sheets or itineraries."""
     from laptiming.printouts.output import write_bytes_atomically
-    from laptiming.printouts.roster_sheets import load_roster, pick_driver, roster_pdf, roster_source
+    from laptiming.printouts.roster_sheets import load_roster, pick_driver, refuse_non_pdf, roster_pdf, roster_source
 
     if args.driver and args.by == "session":
         raise InputError(f"--driver {args.driver} prints one driver's itinerary, not session sheets: "
                          "leave out --by session")
     rows = load_roster(args.roster)
+    refuse_non_pdf(args.pdf)
     driver_id = pick_driver(rows, args.driver, Path(args.roster).name) if args.driver else None
     write_bytes_atomically(args.pdf, roster_pdf(rows, by_driver=args.by == "driver", driver_id=driver_id,
                                                 source=roster_source(args.roster)))

@@ -52,6 +52,19 @@ def pick_driver(rows: Sequence[RosterRow], wanted: str, roster_name: str) -> str
     raise InputError(f"no driver {wanted.strip()!r} in {roster_name} (give a driver_id or a name as on the roster)")
 
 
+def refuse_non_pdf(path: str | Path) -> None:
+    """An existing file that is no PDF is not printed over: ``--pdf roster.csv`` would replace the very roster
+    being printed (or the entries sheet) with the sheets."""
+    target = Path(path)
+    try:
+        with target.open("rb") as handle:
+            head = handle.read(5)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        return  # a new file, or one the write itself will refuse in its own words
+    if head and head != b"%PDF-":  # an empty file holds nothing to lose
+        raise InputError(f"{path} exists and is not a PDF: give --pdf another name (nothing written)")
+
+
 def roster_source(path: str | Path) -> str:
     """What names the roster on its sheets: the file's name and when it was saved, never its folder (a
     machine path, typed with ``--roster``, was printed on paper handed out in the paddock)."""

@@ -213,3 +213,21 @@ def test_an_itinerary_over_two_days_of_the_same_weekday_says_the_dates(capsys, t
                "D0001", "--pdf", str(out))[0] == 0
     text = " ".join(pdf_pages(out)[0].split())
     assert "1 of 2 8 Sat 10:20 10:35 #2" in text and "2 of 2 16 Sun 09:00 09:15 #2" in text
+
+
+def test_the_sheets_are_never_written_over_the_roster_or_another_file_that_is_no_pdf(capsys, tmp_path: Path) -> None:
+    """``print roster --roster roster.csv --pdf roster.csv`` (or ``--pdf entries.csv``) wrote the PDF over the published
+    roster, or the entries sheet: exit 0, 'session sheets of 6 runs -> roster.csv', the file gone."""
+    roster = _roster(tmp_path / "roster.csv")
+    entries = tmp_path / "entries.csv"
+    entries.write_text("driver_id,driver\nD0001,Ivo Zimmer\n", encoding="utf-8")
+    before = roster.read_bytes()
+    for target in (roster, entries):
+        code, _, err = run(capsys, "print", "roster", "--roster", str(roster), "--pdf", str(target))
+        assert code == 2
+        assert err == f"laptiming: {target} exists and is not a PDF: give --pdf another name (nothing written)\n"
+    assert roster.read_bytes() == before and entries.read_text(encoding="utf-8").startswith("driver_id,driver")
+    out = tmp_path / "sheets.pdf"
+    assert run(capsys, "print", "roster", "--roster", str(roster), "--pdf", str(out))[0] == 0
+    assert run(capsys, "print", "roster", "--roster", str(roster), "--by", "driver", "--pdf", str(out))[0] == 0
+    assert "Ivo Zimmer (D0001)" in pdf_pages(out)[0]  # a PDF is printed over, as every printout does
