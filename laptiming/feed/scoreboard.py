@@ -20,6 +20,7 @@ from laptiming.clockmap import ClockMap
 from laptiming.engine import (
     NEVER_US,
     CarStatus,
+    FinishTimeSet,
     Lap,
     LapChanged,
     LapRemoved,
@@ -86,6 +87,7 @@ class Scoreboard:
         self.classes: dict[str, int] = {}
         self.clock = ClockMap()
         self.latest_us: int | None = state.latest_us  # decoder time of the latest passing seen
+        self.finish_us: int | None = state.finish_at_us  # the engine's finish: the flag falls once a passing reaches it
         self._sent_race: dict[int, tuple[int, int | None, int | None]] = {}
         self._sent_best: dict[int, tuple[int, int, int | None]] = {}
         for car_id, timing in state.cars.items():
@@ -192,15 +194,27 @@ class Scoreboard:
         return [rec.init(seconds_of_day(host_time_ns), day), *self.refresh()]
 
     def flag(self) -> FlagStatus:
-        """The flag the session's markers show (green, finish, or none before the start)."""
+        """The flag the session shows: finish once its markers or its rules ended it (a race run to time: as its
+        leader crossed after the time ran out), else green after the start, none before."""
         markers = self.setup.markers
         if markers.closed or markers.checkered_us is not None:
             return FlagStatus.FINISH
+        if self.finish_us is not None and self.latest_us is not None and self.latest_us >= self.finish_us:
+            return FlagStatus.FINISH
         return FlagStatus.GREEN if markers.green_us is not None else FlagStatus.NONE
+
+    def on_last_lap(self, elapsed_us: int, shown: FlagStatus) -> bool:
+        """Whether a race run to time is on its last lap: its time is up, its leader not yet across the line."""
+        rules = self.setup.rules
+        return (not rules.session_type.ranks_by_best_lap and rules.duration_us is not None
+                and elapsed_us >= rules.duration_us and shown not in (FlagStatus.FINISH, FlagStatus.NONE))
 
     def heartbeat(self, host_time_ns: int, flag: FlagStatus | None = None, timed: bool = True) -> str:
         """``$F`` at this host moment; race time runs on the decoder's clock, learned from the passings.
 
+        Laps to go is 9999 in a session run to time, but 1 once a race's time is up until its leader takes the
+        flag (as Orbits sends it: a board shows the last lap under way), and the laps the leader has left in a
+        race to a lap count.
         ``timed=False`` (nobody times the running session any more): race time and time to go stand at the
         latest passing, so a board does not count on as if the session were still being timed.
         """
@@ -218,6 +232,8 @@ class Scoreboard:
         shown = self.flag() if flag is None else flag
         if shown is FlagStatus.FINISH:
             time_to_go_us = 0
+        if self.on_last_lap(elapsed_us, shown):
+            laps_to_go = min(laps_to_go, 1)
         return rec.heartbeat(laps_to_go, time_to_go_us // US, time_of_day, elapsed_us // US, shown)
 
     def apply(self, events: Sequence[SessionEvent], setup: SessionSetup | None = None,
@@ -241,6 +257,8 @@ class Scoreboard:
                 self.rows[event.row.car_id] = event.row
             elif isinstance(event, PassingJudged):
                 passings.append(event)
+            elif isinstance(event, FinishTimeSet):
+                self.finish_us = event.finish_at_us
         passed = []
         for event in passings:
             announced = self._judged(event)

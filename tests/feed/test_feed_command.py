@@ -255,3 +255,37 @@ def test_the_time_to_go_reads_the_same_second_on_the_board_and_the_phones(tmp_pa
         assert stop(feed) == 0
     assert fields(beat)[2] == "00:08:58"  # 538.4 s to go, shown in whole seconds as every clock is: truncated
     assert (session["elapsed_s"], session["remaining_s"]) == (61, 538)
+
+
+def test_a_race_run_to_time_says_one_lap_to_go_from_the_time_up_until_its_leader_takes_the_flag(
+        tmp_path: Path) -> None:
+    """A 60-second race, 54 s in, its leader 8 s into its lap: the $F said laps to go 9999 on green from the time up
+    until the leader crossed (a board could not tell the last lap was under way). Now, on the decoder's clock: 9999
+    while time is left, 1 (time to go 00:00:00, green) once it is up, then 9999 and Finish as the leader crosses."""
+    from laptiming.engine import SessionRules, SessionType
+    from tests.web.event_db import arriving, journal, recorder, running_session
+
+    db = tmp_path / "event.db"
+    running_session(db, "Race 1", rules=SessionRules(SessionType.RACE, min_lap_us=5_000_000, duration_us=60 * 1_000_000))
+    journal(db, 1, [arriving(1, 101, 1.0, 54), arriving(2, 102, 2.0, 54), arriving(3, 101, 24.0, 54),
+                    arriving(4, 102, 27.0, 54), arriving(5, 101, 46.0, 54)])  # car 101 leads, two laps to one
+    feed, port = start_feed(db)
+    try:
+        with recorder(db):
+            client = RMonitorClient(port)
+
+            def beats(lines: list[str]) -> list[list[str]]:  # laps to go, time to go, flag
+                return [fields(line)[1:3] + fields(line)[5:] for line in lines if line.startswith("$F,")]
+
+            client.read_until(lambda lines: any(beat[0] == "9999" and beat[1] != "00:00:00" and beat[2] == "Green "
+                                                for beat in beats(lines)), WAIT_S)  # time left
+            client.read_until(lambda lines: ["1", "00:00:00", "Green "] in beats(lines), WAIT_S)  # the time is up
+            assert all(beat[0] == "9999" for beat in beats(client.lines)[:-1])
+            start = len(client.lines)
+            journal(db, 1, [arriving(6, 102, 50.0, 61), arriving(7, 101, 61.0, 61)])  # the leader crosses
+            client.read_until(lambda lines: beats(lines[start:])[-2:] == [["9999", "00:00:00", "Finish"]] * 2, WAIT_S)
+            shown = beats(client.lines[start:])
+            assert ["1", "00:00:00", "Finish"] not in shown and ["9999", "00:00:00", "Green "] not in shown
+            client.close()
+    finally:
+        assert stop(feed) == 0

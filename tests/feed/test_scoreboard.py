@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hardware.events import Passing
 from laptiming import engine
-from laptiming.engine import Entry, SessionMarkers, SessionRules, SessionSetup, TransponderAssignment
+from laptiming.engine import Entry, SessionMarkers, SessionRules, SessionSetup, SessionType, TransponderAssignment
 from laptiming.feed import rmonitor_records as rec
 from laptiming.feed.scoreboard import Scoreboard, Track
 
@@ -122,3 +122,69 @@ def test_a_retired_or_excluded_car_is_said_in_comp_as_imsa_does() -> None:
     state, events = engine.resetup(state, excluded)
     assert any(line.startswith('$COMP,"2","2",') and ',"Excluded",' in line
                for line in board.apply(events, excluded, host_time_ns=0))
+
+
+HOST0_NS = 1_700_000_000 * 1_000_000_000  # the host clock at the green flag (each passing arrives as it is made)
+MOCK_DURATION_S = 300  # Orbits' mock runs to 5 minutes
+
+
+def beats_by_second(lines: list[str]) -> list[tuple[int, list[str]]]:
+    """Orbits' heartbeats after the green, each with the line's index: the first ``$F`` of each second only (at
+    the leader's flag Orbits sent one more in the same second, 9999 on green, as it took that crossing in)."""
+    beats, seen = [], set()
+    for index, line in enumerate(lines):
+        if line.startswith("$F,"):
+            beat = next(csv.reader([line]))
+            if beat[5].strip() and beat[3] not in seen:
+                seen.add(beat[3])
+                beats.append((index, beat))
+    return beats
+
+
+def clock_s(text: str) -> int:
+    h, m, s = (int(part) for part in text.split(":"))
+    return (h * 60 + m) * 60 + s
+
+
+def test_the_orbits_feed_says_one_lap_to_go_from_the_time_up_until_the_leader_takes_the_flag(captures: Path) -> None:
+    """The pattern our heartbeat follows, as the real feed has it: at 5:00 on a 5-minute clock, laps to go 1 and
+    time to go 00:00:00 on the green flag, until the leader's next crossing (car 3 at 5:14.808); then 9999, Finish."""
+    lines = orbits_lines(captures)
+    leader_flag = next(i for i, line in enumerate(lines) if line == '$J,"3","00:00:39.560","00:05:14.808"')
+    tail = [(index, beat) for index, beat in beats_by_second(lines) if clock_s(beat[4]) >= MOCK_DURATION_S]
+    last_lap = [beat[1:3] + beat[5:] for index, beat in tail if index < leader_flag]
+    flagged = [beat[1:3] + beat[5:] for index, beat in tail if index > leader_flag]
+    assert last_lap == [["1", "00:00:00", "Green "]] * 15  # race time 5:00 to 5:14
+    assert flagged and all(beat == ["9999", "00:00:00", "Finish"] for beat in flagged)
+    before = [beat for index, beat in beats_by_second(lines) if clock_s(beat[4]) < MOCK_DURATION_S]
+    assert before and {beat[1] for beat in before} == {"9999"}
+
+
+def test_our_heartbeat_answers_each_second_of_the_mock_as_orbits_did_when_it_is_a_race_run_to_time(
+        captures: Path) -> None:
+    """The mock's crossings as a race run to 5 minutes, our ``$F`` asked for each second Orbits sent one (half a
+    second into it; its yellow flag given as the desk shows it): laps to go, time to go, race time and flag are
+    Orbits' own, the last lap included. We sent laps to go 9999 from the time up to the flag (a board could not
+    tell the last lap was under way), and the scoreboard alone never knew the leader had taken the flag."""
+    lines = orbits_lines(captures)
+    setup = mock_setup()
+    race = SessionSetup(SessionRules(SessionType.RACE, duration_us=MOCK_DURATION_S * S), setup.markers,
+                        setup.entries, setup.assignments)
+    state = engine.start(race)
+    board = Scoreboard(95, "Test Race", state)
+    crossings = iter(passing._replace(host_time_ns=HOST0_NS + (passing.decoder_time_us - T0) * 1000)
+                     for passing in mock_crossings(lines))
+    beats = dict(beats_by_second(lines))
+    compared = 0
+    for index, line in enumerate(lines):
+        if line.startswith("$J,"):
+            state, events = engine.step(state, next(crossings))
+            board.apply(events)
+        elif index in beats and board.latest_us is not None:  # once a passing has told the decoder's clock
+            orbits = beats[index]
+            at_ns = HOST0_NS + clock_s(orbits[4]) * 1_000_000_000 + 500_000_000
+            given = rec.FlagStatus.YELLOW if orbits[5] == "Yellow" else None
+            ours = next(csv.reader([board.heartbeat(at_ns, given)]))
+            assert ours[1:3] + ours[4:] == orbits[1:3] + orbits[4:], f"line {index + 1}: {lines[index]}"
+            compared += 1
+    assert compared > 300
