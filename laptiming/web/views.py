@@ -45,12 +45,16 @@ def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | Non
     """A session's header: name, type, phase, flag, the race time at the latest passing (decoder time since the
     green), the race clock now in whole seconds (``clock_us``; else as at the latest passing), ``timing``:
     whether a recorder times it now (a running session nobody times shows stale standings), and ``decoder``:
-    what that recorder hears from its decoder (``connected``, ``silent``, ``disconnected``, ``ended``; null: not said), and
-    ``journal``: ``held`` while that recorder holds passings it cannot write yet (the standings lag behind)."""
+    what that recorder hears from its decoder (``connected``, ``silent``, ``disconnected``, ``ended``; null: not said),
+    ``journal``: ``held`` while that recorder holds passings it cannot write yet (the standings lag behind), and
+    ``last_lap``: a race run to time whose time is up and whose leader has not yet taken the flag."""
     duration = record.rules.duration_us
     remaining = None if duration is None or elapsed_us is None else max(0, duration - elapsed_us)
     clock_us = elapsed_us if clock_us is None else clock_us
     clock_remaining = None if duration is None or clock_us is None else max(0, duration - clock_us)
+    # a race run to time goes on after its time is up until its leader crosses: the last lap, flag still out
+    last_lap = (not record.rules.session_type.ranks_by_best_lap and clock_remaining == 0
+                and flag is not None and flag is not Flag.CHECKERED)
     return {
         "id": record.session_id,
         "name": record.name,
@@ -64,6 +68,7 @@ def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | Non
         "elapsed_s": None if clock_us is None else clock_us // US_PER_SECOND,
         "remaining_s": None if clock_remaining is None else clock_remaining // US_PER_SECOND,
         "laps": record.rules.lap_count,
+        "last_lap": last_lap,
         "timing": timing,
         "decoder": None if decoder is None else decoder.value,
         "journal": "held" if journal_held else None,

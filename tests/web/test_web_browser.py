@@ -117,6 +117,37 @@ def test_the_session_clock_runs_on_between_passings_in_whole_seconds(tmp_path: P
         server.stop()
 
 
+def test_a_race_run_to_time_shows_its_last_lap_from_the_time_up_until_the_leader_takes_the_flag(
+        tmp_path: Path) -> None:
+    """A 60-second race whose time ran out: the page said "0:00 to go" on the green flag, with nothing to say the
+    race goes on until its leader crosses the line. It now says "Last lap" there, until the checkered flag falls."""
+    import re
+
+    from playwright.sync_api import expect
+
+    from laptiming.engine import SessionRules, SessionType
+
+    db_path = tmp_path / "event.db"
+    running_session(db_path, "Race 1", rules=SessionRules(SessionType.RACE, min_lap_us=5_000_000,
+                                                          duration_us=60 * 1_000_000))
+    journal(db_path, 1, [arriving(1, 101, 1.0, 55), arriving(2, 102, 2.0, 55), arriving(3, 101, 24.0, 55),
+                         arriving(4, 102, 27.0, 55), arriving(5, 101, 46.0, 55)])  # car 101 leads, two laps to one
+    server = WebServer(db_path, "127.0.0.1", 0).start()
+    try:
+        with phone_page() as page, recorder(db_path):
+            page.goto(server.url)
+            clock, flag = page.locator("#session-clock"), page.locator("#session-flag")
+            expect(clock).to_have_text(re.compile(r"^0:0\d to go$"), timeout=WAIT_MS)
+            expect(clock).to_have_text("Last lap", timeout=WAIT_MS)  # the time is up on the decoder's clock
+            expect(flag).to_have_text("green")
+            page.screenshot(path=str(tmp_path / "last-lap.png"))
+            journal(db_path, 1, [arriving(6, 101, 61.0, 61)])  # the leader crosses: the flag falls
+            expect(flag).to_have_text("checkered", timeout=WAIT_MS)
+            expect(clock).to_have_text("0:00 to go")
+    finally:
+        server.stop()
+
+
 def test_when_nobody_times_the_session_any_more_the_page_says_timing_stopped_and_its_clock_stands(
         tmp_path: Path) -> None:
     """A recorder stopped (Ctrl-C, a crash, the laptop closed) leaves its session running: the page went on

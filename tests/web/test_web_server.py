@@ -284,3 +284,32 @@ def test_the_race_clock_in_the_header_runs_on_the_decoder_clock_between_passings
                 stream.close()
         finally:
             served.stop()
+
+
+def test_the_header_says_the_last_lap_is_under_way_from_the_time_up_until_the_leader_takes_the_flag(
+        db_path: Path) -> None:
+    """A 60-second race: once its time was up, the page showed "0:00 to go" on the green flag with nothing to say
+    why no flag fell. The header now says ``last_lap`` from the time up (on the decoder's clock) until its leader
+    crosses and the checkered flag falls."""
+    from laptiming.engine import SessionRules, SessionType
+
+    running_session(db_path, "Race 1", rules=SessionRules(SessionType.RACE, min_lap_us=5_000_000,
+                                                          duration_us=60 * 1_000_000))
+    journal(db_path, 1, [arriving(1, 101, 1.0, 56), arriving(2, 102, 2.0, 56), arriving(3, 101, 24.0, 56),
+                         arriving(4, 102, 27.0, 56), arriving(5, 101, 46.0, 56)])  # car 101 leads, two laps to one
+    with recorder(db_path):
+        served = WebServer(db_path, "127.0.0.1", 0).start()
+        try:
+            with http(served) as client:
+                session = client.get("/api/session").json()
+                assert (session["flag"], session["last_lap"]) == ("green", False) and session["remaining_s"] > 0
+                stream = Stream(client)
+                last_lap = stream.until(lambda p: p.session["last_lap"]).session
+                assert (last_lap["flag"], last_lap["remaining_s"], last_lap["elapsed_s"] >= 60) == ("green", 0, True)
+                assert client.get("/api/session").json()["last_lap"] is True
+                journal(db_path, 1, [arriving(6, 101, 61.0, 61)])  # the leader crosses: the flag falls
+                flagged = stream.until(lambda p: p.session["flag"] == "checkered").session
+                assert flagged["last_lap"] is False
+                stream.close()
+        finally:
+            served.stop()

@@ -76,7 +76,8 @@ function showHeader(session) {
   // sends the header with each passing and once a second while the clock runs, on the decoder's clock).
   const running = session && session.phase === "running" && session.flag !== "checkered" && !stopped && !down;
   sessionClock = session && session.elapsed_s != null
-    ? { elapsed: session.elapsed_s, remaining: session.remaining_s, since: Date.now(), running } : null;
+    ? { elapsed: session.elapsed_s, remaining: session.remaining_s, since: Date.now(), running,
+        lastLap: Boolean(session.last_lap) } : null;
   drawClock();
   showLinkState();
 }
@@ -110,7 +111,7 @@ function showLinkState() {
   }
 }
 
-let sessionClock = null;  // { elapsed, remaining (seconds, or null), since (ms), running }
+let sessionClock = null;  // { elapsed, remaining (seconds, or null), since (ms), running, lastLap }
 
 function clockText(seconds) {
   const h = Math.floor(seconds / 3600), m = Math.floor(seconds / 60) % 60, s = seconds % 60;
@@ -120,13 +121,18 @@ function clockText(seconds) {
 
 function drawClock() {
   let text = "";
-  if (sessionClock) {
+  // A race run to time goes on after its time is up until its leader crosses the line: the last lap, not "0:00 to go".
+  const lastLap = Boolean(sessionClock && sessionClock.lastLap);
+  if (lastLap) {
+    text = "Last lap";
+  } else if (sessionClock) {
     const passed = sessionClock.running ? Math.floor((Date.now() - sessionClock.since) / 1000) : 0;
     text = sessionClock.remaining != null
       ? `${clockText(Math.max(0, sessionClock.remaining - passed))} to go`
       : clockText(sessionClock.elapsed + passed);
   }
   $("session-clock").textContent = text;
+  $("session-clock").className = lastLap ? "last-lap" : "";
 }
 setInterval(drawClock, 1000);
 
