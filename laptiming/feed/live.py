@@ -101,12 +101,13 @@ class DatabaseFeed(_Pump):
 
     def timed(self) -> bool:
         """A running session is timed while a recorder holds its lock and hears its decoder, as the recorder says
-        beside its lock (a finished one's clock runs on, as Orbits'); else the clock stands."""
+        beside its lock; else the clock stands, as it does once the session is finished (Orbits stops its clock
+        when a session is closed; it ran on after the checkered flag, as ours does, only while the session ran)."""
         if self.follower is None or self.follower.session_id is None:
             return True
         session_id = self.follower.session_id
         if get_session(self.follower.db, session_id).phase is not SessionPhase.RUNNING:
-            return True
+            return False
         holder = lock_holder(self.db_path, session_id)
         return holder is not None and holder.hears_decoder
 

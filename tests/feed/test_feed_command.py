@@ -289,3 +289,25 @@ def test_a_race_run_to_time_says_one_lap_to_go_from_the_time_up_until_its_leader
             client.close()
     finally:
         assert stop(feed) == 0
+
+
+def test_a_finished_sessions_race_clock_stands_at_its_latest_passing(tmp_path: Path) -> None:
+    """A session finished while the feed followed it: its $F race time went on counting from the decoder clock
+    for as long as the feed ran (a 3-minute race read 00:15:03 ten minutes after its finish). Orbits stops its
+    clock when a session is closed; ours now stands at the session's latest passing, the flag Finish."""
+    from tests.web.event_db import arriving, finish, journal, running_session
+
+    db = tmp_path / "event.db"
+    running_session(db, "Practice 1")
+    journal(db, 1, [arriving(1, 101, 1.0, 91.0), arriving(2, 101, 61.0, 91.0)])  # the latest 30 s ago, at 1:01
+    feed, port = start_feed(db)
+    try:
+        client = RMonitorClient(port)
+        client.read_until(lambda lines: len(race_times(lines)) >= 1)  # followed while it runs
+        finish(db, 1)
+        beats = client.read_until(finish_beats_after(0))
+        finished = [fields(line)[4] for line in beats if line.startswith("$F,") and line.endswith('"Finish"')]
+        assert finished == ["00:01:01"] * len(finished)
+        client.close()
+    finally:
+        assert stop(feed) == 0
