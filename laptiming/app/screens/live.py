@@ -95,7 +95,8 @@ class LiveScreen(Screen):
     def reset(self) -> None:
         """A new session: an empty table, nothing highlighted."""
         self._flash_until.clear()
-        self.query_one(StandingsTable).reset()
+        for table in self.query(StandingsTable):  # none once the app is closing: a session started as it quit
+            table.reset()
 
     def refresh_tick(self) -> None:
         """Apply what changed since the last tick to the table; now and then redraw the bars."""
