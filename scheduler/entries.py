@@ -287,8 +287,8 @@ class _RowParser:
 
 
 def _consistency_problems(source: str, rows: list[SheetRow]) -> list[InputProblem]:
-    """Duplicate driver ids (in any case); a car with two classes, numbers or transponders; shared transponders; a number
-    on two cars (timing, slips and walk-ups know a car by its number).
+    """Duplicate driver ids (in any case); a car with two classes, numbers or transponders; shared transponders;
+    a number on two cars (timing, slips and walk-ups know a car by its number).
 
     Checked on the cells as written, so a row with another bad cell is still compared.
     """
