@@ -52,6 +52,8 @@ def read_text(path: Path, what: str, advice: str = UTF8_CSV) -> str:
         raise _fail(path, 0, f"cannot read the {what} file: {err.strerror or err}") from err
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # picked to keep the accents
+        raise _fail(path, 1, f"the file is saved as UTF-16 (Excel's 'Unicode Text', Notepad's 'Unicode'); {advice}")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:

@@ -107,6 +107,21 @@ def test_a_file_not_saved_as_utf8_is_one_line_at_its_line(event, tmp_path):
     assert list(out.iterdir()) == []
 
 
+def test_a_file_saved_as_utf16_is_said_as_such(event, tmp_path):
+    """Excel's 'Unicode Text' (picked to keep accents) is UTF-16: it was said to be 'probably saved as Latin-1 or
+    Windows-1252', at a byte 0xff that is its byte order mark."""
+    entries, plan, roster = event
+    out = tmp_path / "out"
+    out.mkdir()
+    for source, name in ((entries, "e.csv"), (roster, "r.csv")):
+        bad = tmp_path / name
+        bad.write_bytes(source.read_text(encoding="utf-8").replace(",", "\t").encode("utf-16"))
+        command = _commands(bad, plan, roster, out)[0] if name == "e.csv" else _commands(entries, plan, bad, out)[1]
+        _one_problem(run_laptiming(*command), f"{bad}:1: the file is saved as UTF-16 (Excel's 'Unicode Text', "
+                                              "Notepad's 'Unicode'); save it as CSV UTF-8")
+    assert list(out.iterdir()) == []
+
+
 def test_a_workbook_a_folder_or_an_xls_where_a_file_is_read_is_said_so(event, tmp_path):
     from openpyxl import Workbook
 
