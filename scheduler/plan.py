@@ -256,6 +256,9 @@ class _PlanReader:
         name = event.get("name", "")
         if "name" in event and not isinstance(name, str):
             self.problem("event", "name", f"'name' must be text, got {name!r}")
+        elif "event" in self.data and not name.strip():  # heads the summary, the database and every printout
+            self.problem("event", "name", "'name' must not be blank" if "name" in event
+                         else "'name' is required in [event]")
         sessions = self.table("sessions")
         length = self.integer(sessions, "sessions", "length_minutes", 1)
         changeover = self.integer(sessions, "sessions", "changeover_minutes", 0, default=0)
@@ -283,7 +286,7 @@ class _PlanReader:
             raise ScheduleInputError(sorted(self.problems))
         return Plan(
             source=self.source,
-            event_name=str(name),
+            event_name=str(name).strip(),
             days=tuple(sorted(days, key=lambda d: d.day)),
             session_minutes=length,
             changeover_minutes=changeover,

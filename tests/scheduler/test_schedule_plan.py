@@ -129,3 +129,14 @@ def test_one_pair_written_without_its_outer_brackets_is_said_once_with_the_fix()
     problems = _problems(ISSUE_PLAN.replace('[["novice", "advanced"]]', '["novice", "advanced"]'))
     assert problems == ["plan.toml:16: column 'rules.never_together': never_together must be a list of pairs like "
                         "[[\"novice\", \"advanced\"]] (brackets twice), got ['novice', 'advanced']"]
+
+
+@pytest.mark.parametrize("line, said", [('name = ""', "'name' must not be blank"),
+                                        ('name = "   "', "'name' must not be blank"),
+                                        ("", "'name' is required in [event]")])
+def test_an_event_without_a_name_is_refused(line, said):
+    """A blank or missing [event] name was taken: the summary began ': 40 drivers, ...' and --db blanked the event
+    database's name on every printout."""
+    problems = _problems(ISSUE_PLAN.replace('name = "June day"', line))
+    assert [p for p in problems if "'event.name'" in p] == [f"plan.toml:{1 if not line else 2}: column 'event.name': "
+                                                            f"{said}"]
