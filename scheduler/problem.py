@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from scheduler.entries import read_entries_with_problems
@@ -102,6 +103,13 @@ class Problem:
 
 def _window_problem(entry: Entry, runs: int, fit: int, slot_count: int, plan: Plan) -> InputProblem:
     """Say why a driver's window is too short, at the cell that narrows it."""
+    first, last = plan.days[0], plan.days[-1]  # in date order
+    if entry.available_until and entry.available_until <= datetime.combine(first.day, first.start):
+        return InputProblem(entry.source, entry.line, "available_until", f"{entry.available_until:%Y-%m-%d %H:%M} is "
+                            f"before the event's first day ({first.day}); is the date right?")
+    if entry.available_from and entry.available_from >= datetime.combine(last.day, last.end):
+        return InputProblem(entry.source, entry.line, "available_from", f"{entry.available_from:%Y-%m-%d %H:%M} is "
+                            f"after the event's last day ({last.day}); is the date right?")
     column = ("available_until" if entry.available_until
               else "available_from" if entry.available_from else "runs")
     start = f"{entry.available_from:%Y-%m-%d %H:%M}" if entry.available_from else "the start of the event"

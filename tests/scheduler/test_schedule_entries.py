@@ -112,6 +112,27 @@ def test_bad_times_skills_and_runs_are_each_located(tmp_path):
     assert len(problems) == 5
 
 
+def test_a_window_on_no_day_of_the_event_says_so(event_files):
+    """After the event moved a week (the plan's date changed), every dated window said 'the window from the start of
+    the event to 2026-06-06 12:00 holds 0 session slots, room for 0 runs ...': a window that ends before the event
+    begins, put as a matter of rest and runs."""
+    entries, plan = event_files([
+        entry("D1", available_until="2026-06-06 12:00"),
+        entry("D2", available_from="2026-06-20 09:00"),
+        entry("D3", available_from="2026-06-06 09:00", available_until="2026-06-06 12:00"),
+        entry("D4"),
+    ])
+    with pytest.raises(ScheduleInputError) as caught:
+        load_problem(entries, plan)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{entries}:2: column 'available_until': 2026-06-06 12:00 is before the event's first day (2026-06-13); "
+        "is the date right?",
+        f"{entries}:3: column 'available_from': 2026-06-20 09:00 is after the event's last day (2026-06-13); "
+        "is the date right?",
+        f"{entries}:4: column 'available_until': 2026-06-06 12:00 is before the event's first day (2026-06-13); "
+        "is the date right?"]
+
+
 def test_a_window_too_short_for_the_runs_is_refused_with_both_files_checked(event_files):
     entries, plan = event_files([
         entry("D1", available_from="2026-06-13 08:00", available_until="2026-06-13 08:40"),
