@@ -301,6 +301,7 @@ def _consistency_problems(source: str, rows: list[SheetRow]) -> list[InputProble
     cars: dict[str, SheetRow] = {}
     transponders: dict[str, SheetRow] = {}
     numbers: dict[str, SheetRow] = {}
+    same_name: dict[tuple[str, str], SheetRow] = {}
     for row in rows:
         driver_id, car_id, transponder = text(row, "driver_id"), text(row, "car_id"), text(row, "transponder")
         if driver_id:  # any case: an id typed again as d0001 is the same driver (``--driver`` takes any case)
@@ -312,6 +313,13 @@ def _consistency_problems(source: str, rows: list[SheetRow]) -> list[InputProble
                                              + (f" (as '{spelt}')" if spelt != driver_id else "")))
         if not car_id:
             continue
+        name = " ".join(text(row, "driver").split())
+        twin = same_name.setdefault((car_id, name.casefold()), row)  # one person sent the form twice
+        if name and twin is not row and text(twin, "driver_id").casefold() != driver_id.casefold():
+            problems.append(InputProblem(
+                source, row.line, "driver", f"'{text(row, 'driver')}' ({driver_id}) is also on line {twin.line} "
+                f"({text(twin, 'driver_id')}) with the same car {car_id}: entered twice? (remove one row; if they "
+                "are two people, tell them apart, e.g. 'Jo Carter Jr')"))
         car = cars.setdefault(car_id, row)
         for column in ("car_class", "transponder", "car_number"):
             mine, theirs = text(row, column), text(car, column)

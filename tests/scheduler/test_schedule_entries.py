@@ -296,3 +296,18 @@ def test_a_title_above_column_names_titled_as_people_do_is_skipped(tmp_path):
     path.write_text(f"Spring Sprint\n{header}\n" + ",".join(entry("D1")) + "\n", encoding="utf-8")
     entries, problems = read_entries_with_problems(path)
     assert problems == [] and [(e.driver_id, e.line) for e in entries] == [("D1", 3)]
+
+
+def test_a_driver_entered_twice_under_two_ids_with_one_car_is_refused(tmp_path):
+    """A registration form sent twice gives the same person two ids: 'Zoë Müller' (D1) and 'ZOË  MÜLLER ' (D9) with
+    car C1 were taken as two drivers sharing the car, so she was rostered for twice her runs."""
+    rows = [entry("D1", car="C1", number="7", transponder="3100222"), entry("D2"),
+            entry("D9", car="C1", number="7", transponder="3100222")]
+    rows[0][1], rows[2][1] = "Zoë Müller", "ZOË  MÜLLER "
+    path = write_entries(tmp_path / "e.csv", rows)
+    assert _problems(path) == [
+        f"{path}:4: column 'driver': 'ZOË  MÜLLER' (D9) is also on line 2 (D1) with the same car C1: entered twice? "
+        "(remove one row; if they are two people, tell them apart, e.g. 'Jo Carter Jr')"]
+    rows[2][1] = "Zoë Müller Jr"
+    (write_entries(tmp_path / "e.csv", rows))
+    assert [e.driver_id for e in read_entries(path)] == ["D1", "D2", "D9"]
