@@ -281,6 +281,9 @@ def _check_outputs(args: argparse.Namespace, entries_path: Path) -> None:
             if what := _input_at(sheet, args, entries_path):
                 raise ScheduleOutputError(f"cannot write sheets {sheet}: it is the {what} file; give --sheets "
                                           "another folder")
+            if sheet.resolve() == args.out.resolve():
+                raise ScheduleOutputError(f"cannot write roster {args.out}: the sheets go there too; give --out "
+                                          "another name")
     if args.out.exists() and not args.force:
         raise ScheduleOutputError(
             f"{args.out} already exists (a published roster is what --keep needs): give --out "

@@ -113,6 +113,18 @@ def test_the_roster_is_never_written_over_the_entries_or_the_plan(small, tmp_pat
     assert not (tmp_path / "roster.csv").exists()
 
 
+def test_the_roster_and_a_sheet_are_never_one_file(small, tmp_path):
+    """``--out sheets/sessions.csv --sheets sheets`` said 'roster: sheets/sessions.csv (12 rows)' but the grid
+    marshal's sheet was written over it: no roster was left for --keep."""
+    entries, plan = small
+    out = tmp_path / "sheets" / "sessions.csv"
+    result = schedule(entries, "--plan", plan, "--out", out, "--sheets", tmp_path / "sheets")
+    assert result.returncode == 2
+    assert only_line(result) == (f"laptiming: cannot write roster {out}: the sheets go there too; give --out "
+                                 "another name")
+    assert not (tmp_path / "sheets").exists()
+
+
 def test_an_existing_roster_is_not_replaced_without_force(small, tmp_path):
     entries, plan = small
     out = tmp_path / "roster.csv"
