@@ -276,6 +276,8 @@ def _check_outputs(args: argparse.Namespace, entries_path: Path) -> None:
     """Refuse, before solving, an output that could not be written or would replace a roster or an input."""
     if what := _input_at(args.out, args, entries_path):
         raise ScheduleOutputError(f"cannot write roster {args.out}: it is the {what} file; give --out another name")
+    if args.db and args.db.resolve() == args.out.resolve():
+        raise ScheduleOutputError(f"cannot write roster {args.out}: it is the --db database; give --out another name")
     if args.sheets:
         for sheet in sheet_paths(args.sheets):
             if what := _input_at(sheet, args, entries_path):

@@ -125,6 +125,17 @@ def test_the_roster_and_a_sheet_are_never_one_file(small, tmp_path):
     assert not (tmp_path / "sheets").exists()
 
 
+def test_the_roster_and_the_database_are_never_one_file(small, tmp_path):
+    """``--out event.x --db event.x`` said 'event database event.x: 4 sessions created' and then wrote the roster over
+    the database it had just made."""
+    entries, plan = small
+    out = tmp_path / "event.x"
+    result = schedule(entries, "--plan", plan, "--out", out, "--db", out)
+    assert result.returncode == 2
+    assert only_line(result) == f"laptiming: cannot write roster {out}: it is the --db database; give --out another name"
+    assert not out.exists()
+
+
 def test_an_existing_roster_is_not_replaced_without_force(small, tmp_path):
     entries, plan = small
     out = tmp_path / "roster.csv"
