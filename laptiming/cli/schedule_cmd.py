@@ -21,24 +21,24 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from laptiming.cli.schedule_outputs import check_outputs
 from laptiming.roster_import import ImportSummary, describe_import, import_roster, session_name, started_slots
 from laptiming.store import open_event_db, remove_event_db, store_error
 from scheduler.bounds import explain_shortfall
 from scheduler.check import check_roster
 from scheduler.errors import InputProblem, ScheduleInputError, ScheduleOutputError
 from scheduler.mixing import mix_owners, owners_met, random_roster
-from scheduler.output import Staged, check_folder
+from scheduler.output import Staged
 from scheduler.problem import Problem, load_problem
 from scheduler.records import roster_records
 from scheduler.replan import close_slots, describe_changes, keep_plan, pinned_in
 from scheduler.roster import Roster, RosterRow, read_roster, roster_file, roster_rows
-from scheduler.sheets import sheet_files, sheet_paths
+from scheduler.sheets import sheet_files
 from scheduler.solver import Progress, Solution, SolveOptions, groups_together, solve, spread_penalty
 
 EXIT_OK, EXIT_PARTIAL, EXIT_INPUT, EXIT_UNSTEADY = 0, 1, 2, 3
 # Options only building a roster uses (None or False when not given), and the defaults of those that have one:
 # given to 'check' they would be silently ignored, so they are refused.
-WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 BUILD_OPTIONS = ("out", "force", "time_limit", "wall_limit", "progress", "seed", "workers", "mix", "keep",
                  "allow_moves", "sheets", "db")
 BUILD_DEFAULTS = {"out": Path("roster.csv"), "time_limit": 20.0, "seed": 0, "workers": 0}
@@ -172,7 +172,7 @@ def _check(roster_path: Path, entries_path: Path, plan_path: Path) -> int:
 def _schedule(args: argparse.Namespace, entries_path: Path) -> int:
     """Check every input and output first, solve, then write everything (or nothing)."""
     problem, published = _read_inputs(args, entries_path)
-    _check_outputs(args, entries_path)
+    check_outputs(args, entries_path)
     db = open_event_db(args.db, create=True) if args.db and args.db.exists() else None  # bad file: fails now (an empty one becomes the database)
     try:
         closed = close_slots(problem, started_slots(db, [slot.label for slot in problem.slots]), published or ())
@@ -259,50 +259,6 @@ def _print_notes(notes: list[InputProblem]) -> None:
     """What was read but is worth saying (ignored columns, a kept-apart class no entry has), on stderr."""
     for note in notes:
         print(f"laptiming: note: {note}", file=sys.stderr)
-
-
-def _input_at(path: Path, args: argparse.Namespace, entries_path: Path) -> str | None:
-    """Which input file ``path`` is (entries, plan), if it is one: --force never writes over what is read."""
-    for what, source in (("entries", entries_path), ("plan", args.plan)):
-        try:
-            if path.exists() and source.exists() and path.samefile(source):
-                return what
-        except OSError:
-            continue
-    return None
-
-
-def _check_outputs(args: argparse.Namespace, entries_path: Path) -> None:
-    """Refuse, before solving, an output that could not be written or would replace a roster or an input."""
-    if what := _input_at(args.out, args, entries_path):
-        raise ScheduleOutputError(f"cannot write roster {args.out}: it is the {what} file; give --out another name")
-    if args.db and args.db.resolve() == args.out.resolve():
-        raise ScheduleOutputError(f"cannot write roster {args.out}: it is the --db database; give --out another name")
-    if args.sheets:
-        for sheet in sheet_paths(args.sheets):
-            if what := _input_at(sheet, args, entries_path):
-                raise ScheduleOutputError(f"cannot write sheets {sheet}: it is the {what} file; give --sheets "
-                                          "another folder")
-            if sheet.resolve() == args.out.resolve():
-                raise ScheduleOutputError(f"cannot write roster {args.out}: the sheets go there too; give --out "
-                                          "another name")
-    if args.out.exists() and not args.force:
-        raise ScheduleOutputError(
-            f"{args.out} already exists (a published roster is what --keep needs): give --out "
-            "another file, or --force to replace it")
-    if args.out.is_dir():
-        raise ScheduleOutputError(f"cannot write roster {args.out}: it is a folder")
-    if args.out.suffix.lower() in WORKBOOK_SUFFIXES:  # CSV under a workbook's name: no spreadsheet would open it
-        raise ScheduleOutputError(f"cannot write roster {args.out}: the roster is written as CSV, so give --out a "
-                                  ".csv name (a spreadsheet opens it as it is)")
-    check_folder(args.out, "roster")
-    if args.sheets:
-        # The sheets folder itself is made if need be (it is the output named), never its parents.
-        if args.sheets.exists() and not args.sheets.is_dir():
-            raise ScheduleOutputError(f"cannot write sheets into {args.sheets}: it is not a folder")
-        check_folder(args.sheets / "sessions.csv" if args.sheets.is_dir() else args.sheets, "sheets")
-    if args.db and not args.db.exists():
-        check_folder(args.db, "database")
 
 
 def _import(args: argparse.Namespace, db: Database | None, problem: Problem, solution: Solution) -> ImportSummary:
