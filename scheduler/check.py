@@ -131,38 +131,47 @@ def _session_rule_violations(plan: Plan, sessions: dict[_Key, list[RosterRow]],
     """Capacity, a car once per session, skill pairs and separate classes, session by session."""
     found: list[Violation] = []
     separate = {c.casefold() for c in plan.separate_classes}
+    # Each broken rule is said at the row that breaks it, as a hand edit most likely made it: the car past
+    # capacity, a car's second row, the first row of the smaller side of a kept-apart pair or class.
     for rows in sessions.values():
-        label, line = rows[0].session, rows[0].line
+        label = rows[0].session
         if len(rows) > plan.capacity:
-            found.append(Violation(Rule.CAPACITY, label, line,
+            found.append(Violation(Rule.CAPACITY, label, rows[plan.capacity].line,
                                    f"{len(rows)} cars on track, capacity is {plan.capacity}"))
         known = [(row, entries[row.driver_id]) for row in rows if row.driver_id in entries]
-        by_car: dict[str, list[str]] = defaultdict(list)
-        by_driver: dict[str, int] = defaultdict(int)
+        by_car: dict[str, list[RosterRow]] = defaultdict(list)
         for row, entry in known:
-            by_car[entry.car_id].append(entry.driver_id)
-            by_driver[entry.driver_id] += 1
-        for car, drivers in sorted(by_car.items()):
-            if len(drivers) > 1:
-                found.append(Violation(Rule.CAR_ONCE, label, line,
-                                       f"car '{car}' is in the session {len(drivers)} times "
-                                       f"({', '.join(sorted(drivers))})"))
-        by_skill: dict[Skill, list[str]] = defaultdict(list)
-        for _, entry in known:
+            by_car[entry.car_id].append(row)
+        for car, car_rows in sorted(by_car.items()):
+            if len(car_rows) > 1:
+                found.append(Violation(Rule.CAR_ONCE, label, car_rows[1].line,
+                                       f"car '{car}' is in the session {len(car_rows)} times "
+                                       f"({', '.join(sorted(r.driver_id for r in car_rows))})"))
+        by_skill: dict[Skill, list[RosterRow]] = defaultdict(list)
+        for row, entry in known:
             if entry.skill is not None:
-                by_skill[entry.skill].append(entry.driver_id)
+                by_skill[entry.skill].append(row)
         for first, second in plan.never_together:
             if by_skill.get(first) and by_skill.get(second):
-                found.append(Violation(Rule.NEVER_TOGETHER, label, line,
-                                       f"{first} ({', '.join(sorted(by_skill[first]))}) and "
-                                       f"{second} ({', '.join(sorted(by_skill[second]))}) share the session"))
+                found.append(Violation(Rule.NEVER_TOGETHER, label, _smaller_side(by_skill[first], by_skill[second]),
+                                       f"{first} ({', '.join(sorted(r.driver_id for r in by_skill[first]))}) and "
+                                       f"{second} ({', '.join(sorted(r.driver_id for r in by_skill[second]))}) "
+                                       "share the session"))
         classes = {entry.car_class.casefold(): entry.car_class for _, entry in known}
         own = sorted(c for c in classes if c in separate)
         if own and len(classes) > 1:
             names = ", ".join(sorted(classes.values(), key=str.casefold))
-            found.append(Violation(Rule.SEPARATE_CLASS, label, line,
+            inside = [row for row, entry in known if entry.car_class.casefold() == own[0]]
+            outside = [row for row, entry in known if entry.car_class.casefold() != own[0]]
+            found.append(Violation(Rule.SEPARATE_CLASS, label, _smaller_side(inside, outside),
                                    f"{classes[own[0]]} runs only among itself, the session mixes {names}"))
     return found
+
+
+def _smaller_side(one: list[RosterRow], other: list[RosterRow]) -> int:
+    """The line of the first row of the side with fewer rows (the earlier one on a tie): the one that came in."""
+    side = min((one, other), key=lambda rows: (len(rows), rows[0].line))
+    return side[0].line
 
 
 def _driver_violations(plan: Plan, rows: Sequence[RosterRow], entries: dict[str, Entry]) -> list[Violation]:

@@ -241,3 +241,28 @@ def test_an_entries_window_with_seconds_is_read(tmp_path):
                                                     available_until="2026-06-13 11:40:00")])
     (only,) = read_entries(path)
     assert (only.available_from, only.available_until) == (datetime(2026, 6, 13, 9), datetime(2026, 6, 13, 11, 40))
+
+
+def test_a_session_rule_broken_by_an_edited_row_is_said_at_that_row(event_files, tmp_path):
+    """An advanced driver moved by hand into a full novice session, their row left where it was in the file: both
+    broken rules were said at the session's first line (a novice's row, untouched), not at the row that broke them
+    -- the 26th car, the one advanced driver among novices."""
+    rows = [entry("N1", skill="novice"), entry("N2", skill="novice"), entry("I1"), entry("I2"),
+            entry("A1", skill="advanced")]
+    entries_path, plan_path = event_files(rows)
+    entries, plan = read_entries(entries_path), read_plan(plan_path)
+    by_id = {e.driver_id: e for e in entries}
+    runs = [("N1", 1), ("N2", 1), ("I1", 1), ("I2", 1), ("A1", 3), ("N1", 4), ("N2", 4), ("I1", 4), ("I2", 7),
+            ("A1", 1)]  # A1's second run, edited into session 1, is the last line (11)
+    roster = [RosterRow(str(s), SLOT[s], SLOT[s] + timedelta(minutes=15), d, by_id[d].driver, by_id[d].car_id,
+                        by_id[d].car_number, by_id[d].transponder, by_id[d].car_class,
+                        by_id[d].skill.value if by_id[d].skill else "", "") for d, s in runs]
+    path = tmp_path / "edited.csv"
+    write_roster(path, roster)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    # Rows by driver, as a hand-kept sheet might be, and the edited run last: session 1 is lines 3, 5, 7, 9 and 11.
+    path.write_text("\n".join([lines[0], *sorted(lines[1:-1], key=lambda l: l.split(",")[3]), lines[-1]]) + "\n",
+                    encoding="utf-8")
+    said = [str(v) for v in check_roster(read_roster(path), entries, plan) if v.session == "1"]
+    assert "line 11: session 1: [capacity] 5 cars on track, capacity is 4" in said
+    assert "line 11: session 1: [never-together] novice (N1, N2) and advanced (A1) share the session" in said
