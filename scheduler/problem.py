@@ -219,6 +219,26 @@ def build_problem(entries: Sequence[Entry], plan: Plan) -> Problem:
     return Problem(plan, slots, tuple(drivers), problem.cars, groups, rest, adjacent)
 
 
+def groups_too_big(problem: Problem) -> list[str]:
+    """Why a group can never run together, one line each: the convoy members with the most runs all share the
+    same sessions, and everyone else's runs go in those sessions too, so a session must hold them."""
+    reasons = []
+    for group in problem.groups:
+        for convoy in group.convoys:
+            runs = [problem.drivers[i].runs for i in convoy]
+            most = max(runs)
+            top = runs.count(most)
+            if len(convoy) > 1 and top > problem.capacity:
+                reasons.append(f"{group.name} cannot run together: its {top} drivers with {most} runs each would "
+                               f"all be in the same sessions, which hold {problem.capacity} cars")
+                break
+            if len(convoy) > 1 and sum(runs) > most * problem.capacity:
+                reasons.append(f"{group.name} cannot run together: its {len(convoy)} drivers' {sum(runs)} runs would "
+                               f"all be in {most} sessions of {problem.capacity} cars")
+                break
+    return reasons
+
+
 def restrict_slots(problem: Problem, allowed: Sequence[tuple[int, ...]], runs: Sequence[int]) -> Problem:
     """The problem with each driver's allowed slots and runs narrowed (by driver index; every driver keeps a slot
     and as many runs as those slots hold); the friend groups' convoys are worked out again, since who can share a

@@ -29,7 +29,7 @@ from scheduler.check import check_roster
 from scheduler.errors import InputProblem, ScheduleInputError, ScheduleOutputError
 from scheduler.mixing import mix_owners, owners_met, random_roster
 from scheduler.output import Staged
-from scheduler.problem import Problem, load_problem
+from scheduler.problem import Problem, groups_too_big, load_problem
 from scheduler.records import roster_records
 from scheduler.replan import close_slots, describe_changes, keep_plan, pinned_in
 from scheduler.roster import Roster, RosterRow, read_roster, roster_file, roster_rows
@@ -353,6 +353,8 @@ def _print_summary(problem: Problem, solution: Solution, args: argparse.Namespac
         for reason in explain_shortfall(problem, solution.bound) or [_unexplained_shortfall(args)]:
             print(f"  why: {reason}")
     print(f"groups together: {groups_together(problem, roster)} of {possible}")
+    for reason in groups_too_big(problem):
+        print(f"  {reason}")
     print(f"spread: {spread_penalty(problem, roster)} runs beyond a fair share of a half-day "
           f"or of the early/late slots")
     if args.mix:

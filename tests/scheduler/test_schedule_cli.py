@@ -177,3 +177,17 @@ def test_the_roster_to_check_may_come_after_the_options(event_files, tmp_path):
     assert result.returncode == 2
     assert result.stderr.splitlines() == ["laptiming schedule: usage: laptiming schedule check ROSTER --entries "
                                           "ENTRIES --plan PLAN (see laptiming schedule --help)"]
+
+
+def test_a_group_too_big_for_a_session_is_said_to_be_unable_to_run_together(event_files, tmp_path):
+    """A club of 6 with 2 runs each on a plan of 4 cars a session: the summary said 'groups together: 0 of 1' and
+    nothing about why, as if the solver had given up on them."""
+    rows = [entry(f"G{i}", group="Big Club") for i in range(6)] + [entry("F1", group="Pair"), entry("F2", group="Pair")]
+    entries, plan = event_files(rows)
+    result = laptiming("schedule", entries, "--plan", plan, "--out", tmp_path / "roster.csv", "--time-limit", "2")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    at = lines.index("groups together: 1 of 2")
+    assert lines[at + 1] == ("  Big Club cannot run together: its 6 drivers with 2 runs each would all be in the same "
+                             "sessions, which hold 4 cars")
+    assert not lines[at + 2].startswith("  ")
