@@ -338,7 +338,11 @@ def _print_summary(problem: Problem, solution: Solution, args: argparse.Namespac
           + (f", last session ends {last:%Y-%m-%d %H:%M}" if last else ""))
     left_out = sum(1 for d in problem.drivers if d.runs and not roster.sessions[d.index])
     proof = ""
-    if sum(unmet) and solution.runs_proven:
+    if sum(unmet) and solution.runs_proven and args.keep is not None and not args.allow_moves:
+        # Proven with the published runs pinned: moving some may place more (the why lines say so).
+        proof = (" (the fewest possible with the published runs kept"
+                 + (f", {left_out} driver(s) left without a run)" if left_out else "; every driver runs at least once)"))
+    elif sum(unmet) and solution.runs_proven:
         proof = (" (the fewest possible; every driver runs at least once)" if not left_out else
                  f" (the fewest possible with {left_out} driver(s) left without a run, the fewest possible)")
     print(f"runs unmet: {sum(unmet)}{proof}")
@@ -350,7 +354,11 @@ def _print_summary(problem: Problem, solution: Solution, args: argparse.Namespac
         several = sum(1 for u in unmet if u > 1)
         print(f"  shared out: {several} driver(s) miss more than one run"
               + (" (the fewest possible)" if solution.shortage_shared_proven else ""))
-        for reason in explain_shortfall(problem, solution.bound) or [_unexplained_shortfall(args)]:
+        reasons = explain_shortfall(problem, solution.bound)
+        if args.keep is not None and not args.allow_moves:  # the bounds know nothing of the pinned runs
+            reasons.append(_unexplained_shortfall(args) if not reasons else
+                           "the published runs are kept where they are: --allow-moves may place more by moving some")
+        for reason in reasons or [_unexplained_shortfall(args)]:
             print(f"  why: {reason}")
     print(f"groups together: {groups_together(problem, roster)} of {possible}")
     for reason in groups_too_big(problem):

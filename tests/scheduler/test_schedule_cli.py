@@ -191,3 +191,22 @@ def test_a_group_too_big_for_a_session_is_said_to_be_unable_to_run_together(even
     assert lines[at + 1] == ("  Big Club cannot run together: its 6 drivers with 2 runs each would all be in the same "
                              "sessions, which hold 4 cars")
     assert not lines[at + 2].startswith("  ")
+
+
+def test_runs_unmet_after_a_pinned_replan_are_the_fewest_only_with_the_published_runs_kept(event_files, tmp_path):
+    """With the published runs pinned (--keep, no --allow-moves) the summary said 'runs unmet: 1 (the fewest possible
+    with 1 driver(s) left without a run, the fewest possible)', though --allow-moves then placed every run: the
+    proof holds only with the published runs where they are, and now says so."""
+    plan_text = SMALL_PLAN.replace('separate_classes = ["Electric"]', "separate_classes = []")
+    entries, plan = event_files([entry(f"D{i}") for i in range(4)], plan_text)
+    published = tmp_path / "published.csv"
+    assert laptiming("schedule", entries, "--plan", plan, "--out", published).returncode == 0
+    with published.open(newline="") as handle:
+        first = next(csv.DictReader(handle))  # a full session: 4 cars, capacity 4
+    late = entry("D9", available_from=first["start"], available_until=first["end"], runs="1")
+    entries, plan = event_files([entry(f"D{i}") for i in range(4)] + [late], plan_text)
+    kept = laptiming("schedule", entries, "--plan", plan, "--keep", published, "--out", tmp_path / "kept.csv")
+    assert kept.returncode == 1, kept.stderr
+    (line,) = [line for line in kept.stdout.splitlines() if line.startswith("runs unmet:")]
+    assert line == ("runs unmet: 1 (the fewest possible with the published runs kept, 1 driver(s) left without a "
+                    "run)")
