@@ -30,6 +30,7 @@ class EventKind(enum.Enum):
 
     SNAPSHOT = "snapshot"  # everything: the session header and every row in order
     CHANGE = "change"  # the header, the rows that changed, the order when it moved, the cars gone
+    PING = "ping"  # nothing changed: the stream is alive (a page that hears nothing for long reconnects)
 
 
 def page_url(url: str) -> str:
@@ -94,7 +95,7 @@ async def follow_feed(url: str, on_picture: Callable[[FeedPicture], None],
                     source.response.raise_for_status()
                     picture = FeedPicture()
                     async for event in source.aiter_sse():
-                        if not event.data:  # a keep-alive comment: EventSource dispatches nothing either
+                        if not event.data or event.event == EventKind.PING.value:  # the stream is alive, no more
                             continue
                         picture.apply(event.event, json.loads(event.data))
                         on_picture(picture)

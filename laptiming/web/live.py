@@ -29,10 +29,12 @@ from laptiming.web.views import Json, next_json, row_json, session_json
 
 FOLLOW_EVERY_S = 0.05  # how often the database is looked at: the page's share of an update's latency
 HEADER_EVERY_S = 1.0  # phase, flag, who times it and the running race clock are read again this often
-KEEPALIVE_EVERY_S = 15.0  # a comment line, so proxies and phones keep an idle stream open
+KEEPALIVE_EVERY_S = 15.0  # a ping, so proxies keep an idle stream open and a page can tell a dead one from a quiet one
 RETRY_MS = 1000  # what EventSource waits before it reconnects
 CLIENT_QUEUE = 32  # messages a client may have waiting before it is moved on to the latest snapshot
-KEEPALIVE = b": keep-alive\n\n"
+# An event, not a comment: EventSource hands a page no comment, and a connection cut without a word (a dead Wi-Fi
+# path) would look to it just like a quiet track; the page reconnects when it has heard nothing for some pings.
+KEEPALIVE = b"event: ping\ndata: {}\n\n"
 FIRST_LOOK_WAIT_S = 10.0  # the longest the server waits at start for the first picture before it answers
 
 

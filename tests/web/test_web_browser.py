@@ -91,6 +91,44 @@ def test_the_page_reconnects_and_catches_up_after_the_server_was_away(tmp_path: 
             second.stop()
 
 
+def test_the_page_notices_a_silently_dead_connection_and_reconnects_to_catch_up(tmp_path: Path) -> None:
+    """A network cut that tells nobody (the timing laptop's access point dropped, no FIN, no RST) left the page on a
+    dead event stream for good: the badge said "live" over standings that no longer moved. It now hears from the
+    server at least every keep-alive; after 40 s of silence it says "reconnecting", connects afresh and catches up."""
+    from playwright.sync_api import expect
+
+    from tests.web.netcut import NetCut
+
+    db_path = tmp_path / "event.db"
+    running_session(db_path, "Practice 1")
+    server = WebServer(db_path, "127.0.0.1", 0).start()
+    relay = NetCut(server.port)
+    try:
+        with phone_page() as page, recorder(db_path):
+            page.clock.install()  # the page's own clock, moved on by the test
+            page.goto(relay.url)
+            badge, laps = page.locator("#link-state"), page.locator("#standings tbody tr").first.locator("td").nth(3)
+            expect(badge).to_have_text("live", timeout=WAIT_MS)
+            relay.cut()
+            journal(db_path, 1, [crossing(1, 101, 1.0), crossing(2, 101, 61.0)])  # while the page hears nothing
+            page.clock.run_for(20_000)
+            expect(badge).to_have_text("live")  # a quiet spell is not a cut: pings come every 15 s
+            waited_s = 20
+            while waited_s < 90 and laps.text_content() != "1":  # the page's clock on, 5 s at a time
+                page.clock.run_for(5_000)
+                waited_s += 5
+                try:  # a reconnection made now has its answer within a few (real) seconds, if it gets one
+                    expect(laps).to_have_text("1", timeout=3_000)
+                except AssertionError:
+                    pass
+            expect(laps).to_have_text("1")  # a fresh connection's snapshot caught up
+            expect(badge).to_have_text("live")
+            assert waited_s <= 75, waited_s  # 40 s of silence, then a fresh connection (again if the first hangs)
+    finally:
+        relay.close()
+        server.stop()
+
+
 def test_the_session_clock_runs_on_between_passings_in_whole_seconds(tmp_path: Path) -> None:
     """A timed session's "to go" counts down on the page itself: the header comes with each passing, and
     it once stood still (with milliseconds) while no car crossed, under a red flag or on a quiet track."""

@@ -217,13 +217,35 @@ function takeChange(data) {
   render();
 }
 
+// The server sends something at least every 15 s (a ping when nothing changed). A connection cut without a word (a
+// dead Wi-Fi path: no FIN, no RST) is silent for good, and EventSource would wait on it forever: after this long
+// with nothing heard, the page says so and connects afresh (its snapshot catches up on everything). A fresh
+// attempt that has not opened in CONNECT_MS is made again: the browser may have sent it on a pooled connection
+// that died in the same cut.
+const SILENT_MS = 40_000;
+const CONNECT_MS = 15_000;
+let source = null;
+let heard = Date.now();
+
 function connect() {
-  const source = new EventSource("/api/events");
-  source.addEventListener("open", () => { link = "open"; showLinkState(); });
+  heard = Date.now();
+  source = new EventSource("/api/events");
+  const hear = () => { heard = Date.now(); };
+  source.addEventListener("open", () => { hear(); link = "open"; showLinkState(); });
   source.addEventListener("error", () => { link = "lost"; showLinkState(); });
-  source.addEventListener("snapshot", (e) => takeSnapshot(JSON.parse(e.data)));
-  source.addEventListener("change", (e) => takeChange(JSON.parse(e.data)));
+  source.addEventListener("snapshot", (e) => { hear(); takeSnapshot(JSON.parse(e.data)); });
+  source.addEventListener("change", (e) => { hear(); takeChange(JSON.parse(e.data)); });
+  source.addEventListener("ping", hear);
 }
+
+setInterval(() => {
+  const open = source.readyState === EventSource.OPEN;
+  if (Date.now() - heard < (open ? SILENT_MS : CONNECT_MS)) return;
+  source.close();
+  link = "lost";
+  showLinkState();
+  connect();
+}, 5000);
 
 async function getJson(path) {
   const response = await fetch(path, { cache: "no-store" });
