@@ -223,7 +223,7 @@ function takeChange(data) {
 // attempt that has not opened in CONNECT_MS is made again: the browser may have sent it on a pooled connection
 // that died in the same cut.
 const SILENT_MS = 40_000;
-const CONNECT_MS = 15_000;
+const CONNECT_MS = 10_000;
 let source = null;
 let heard = Date.now();
 
@@ -245,7 +245,7 @@ setInterval(() => {
   link = "lost";
   showLinkState();
   connect();
-}, 5000);
+}, 2500);
 
 async function getJson(path) {
   const response = await fetch(path, { cache: "no-store" });
