@@ -9,7 +9,7 @@ import pytest
 
 from laptiming.web.server import WebServer
 from tests.web.browser import BOARD, PHONE, phone_page
-from tests.web.event_db import arriving, crossing, journal, recorder, running_session
+from tests.web.event_db import T0, arriving, crossing, journal, recorder, running_session
 
 WAIT_MS = 30_000
 LONG_NAME = "Alexandra Featherstonehaugh-Smythe"  # longer than a phone's row: cut, never widening the page
@@ -128,6 +128,42 @@ def test_the_page_notices_a_silently_dead_connection_and_reconnects_to_catch_up(
     finally:
         relay.close()
         server.stop()
+
+
+def test_the_header_follows_the_live_session_while_the_day_or_a_drivers_laps_are_shown(
+        served: tuple[WebServer, Path]) -> None:
+    """The header (the live session's flag and phase) stood still while a phone showed the day's sessions or a
+    driver's laps: a red flag shown meanwhile still read GREEN there. It now follows the live session on those
+    views too (a finished session's own results keep their own header)."""
+    from playwright.sync_api import expect
+
+    from laptiming.service.control import Flag, show_flag
+    from laptiming.store import open_event_db
+
+    server, db_path = served
+    journal(db_path, 1, [crossing(1, 101, 1.0), crossing(2, 101, 61.0)])
+    flag = None
+
+    def show(shown: Flag, at_s: float) -> None:
+        db = open_event_db(db_path)
+        try:
+            show_flag(db, 1, shown, made_by="race control", at_us=T0 + int(at_s * 1_000_000))
+        finally:
+            db.close()
+
+    with phone_page() as page:
+        page.goto(server.url)
+        flag = page.locator("#session-flag")
+        expect(flag).to_have_text("green", timeout=WAIT_MS)
+        page.locator("#show-day").tap()
+        expect(page.locator("#day li")).to_have_count(1, timeout=WAIT_MS)
+        show(Flag.RED, 62.0)
+        expect(flag).to_have_text("red", timeout=WAIT_MS)  # on the day's list
+        page.locator("#show-live").tap()
+        page.locator("#standings tbody tr").first.tap()
+        expect(page.locator("#laps tbody tr")).to_have_count(1, timeout=WAIT_MS)
+        show(Flag.GREEN, 63.0)
+        expect(flag).to_have_text("green", timeout=WAIT_MS)  # over a driver's laps
 
 
 def test_the_session_clock_runs_on_between_passings_in_whole_seconds(tmp_path: Path) -> None:

@@ -90,19 +90,19 @@ function showLinkState() {
   if (link !== "open") {
     state.textContent = link === "lost" ? "reconnecting" : "connecting";
     state.className = "state" + (link === "lost" ? " lost" : "");
-  } else if (view.kind === "live" && live.problem) {
+  } else if (headerIsLive() && live.problem) {
     state.textContent = "database unreadable";
     state.className = "state lost";
-  } else if (view.kind === "live" && timingStopped(live.session)) {
+  } else if (headerIsLive() && timingStopped(live.session)) {
     state.textContent = "timing stopped";
     state.className = "state stopped";
-  } else if (view.kind === "live" && journalHeld(live.session)) {
+  } else if (headerIsLive() && journalHeld(live.session)) {
     state.textContent = "results delayed";
     state.className = "state stopped";
-  } else if (view.kind === "live" && decoderDown(live.session)) {
+  } else if (headerIsLive() && decoderDown(live.session)) {
     state.textContent = decoderWords(live.session);
     state.className = "state stopped";
-  } else if (view.kind === "live" && live.session && live.session.phase === "finished") {
+  } else if (headerIsLive() && live.session && live.session.phase === "finished") {
     state.textContent = "finished";  // the last session's results, not live timing (the page still follows)
     state.className = "state";
   } else {
@@ -174,8 +174,17 @@ function show(kind) {
   $("show-day").classList.toggle("on", kind === "day" || kind === "session");
 }
 
+// The header shows the live session on every view but a session's own results (and the laps opened from them).
+function headerIsLive() {
+  const shown = view.kind === "laps" ? view.back || { kind: "live" } : view;
+  return shown.kind !== "session";
+}
+
 function render() {
-  if (view.kind !== "live") return;
+  if (view.kind !== "live") {
+    if (headerIsLive()) showHeader(live.session);  // the live flag, phase and clock, while the day or laps are shown
+    return;
+  }
   show("live");
   showHeader(live.session);
   showRows(live.order.map((id) => live.rows.get(id)), live.session && live.session.id);
@@ -256,6 +265,7 @@ async function getJson(path) {
 async function openDay() {
   view = { kind: "day" };
   show("day");
+  showHeader(live.session);
   const list = $("day");
   const sessions = await getJson("/api/sessions");
   list.replaceChildren(...sessions.map((s) => {
