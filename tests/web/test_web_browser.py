@@ -166,6 +166,27 @@ def test_the_header_follows_the_live_session_while_the_day_or_a_drivers_laps_are
         expect(flag).to_have_text("green", timeout=WAIT_MS)  # over a driver's laps
 
 
+def test_a_drivers_laps_in_the_live_session_grow_as_the_car_completes_them(served: tuple[WebServer, Path]) -> None:
+    """A phone that opened a driver's laps in the running session kept the list it was first given: the laps the
+    car went on to complete never appeared until the phone went back and tapped again."""
+    from playwright.sync_api import expect
+
+    server, db_path = served
+    journal(db_path, 1, [crossing(1, 101, 1.0), crossing(2, 101, 61.0)])
+    with phone_page() as page:
+        page.goto(server.url)
+        rows = page.locator("#standings tbody tr")
+        expect(rows.first).to_contain_text("101", timeout=WAIT_MS)
+        rows.first.tap()
+        laps = page.locator("#laps tbody tr")
+        expect(laps).to_have_count(1, timeout=WAIT_MS)
+        journal(db_path, 1, [crossing(3, 101, 119.5)])
+        expect(laps).to_have_count(2, timeout=WAIT_MS)
+        expect(laps.nth(1).locator("td").nth(1)).to_have_text("0:58.500")
+        expect(page.locator("#laps-sub")).to_contain_text("best 0:58.500")
+        expect(page.locator("#laps-title")).to_have_text(f"101 {LONG_NAME}")
+
+
 def test_the_session_clock_runs_on_between_passings_in_whole_seconds(tmp_path: Path) -> None:
     """A timed session's "to go" counts down on the page itself: the header comes with each passing, and
     it once stood still (with milliseconds) while no car crossed, under a red flag or on a quiet track."""

@@ -220,6 +220,8 @@ function takeChange(data) {
   live.next = data.next || null;
   live.problem = data.problem || null;
   for (const row of data.rows) live.rows.set(row.car_id, row);
+  if (view.kind === "laps" && live.session && view.sessionId === live.session.id &&
+      data.rows.some((row) => row.number === view.number)) refreshLaps();
   for (const id of data.removed || []) live.rows.delete(id);
   if (data.order) live.order = data.order;
   else if (data.removed) live.order = live.order.filter((id) => live.rows.has(id));
@@ -298,8 +300,36 @@ async function openLaps(sessionId, number) {
   if (sessionId == null) return;
   const back = view;
   const data = await getJson(`/api/sessions/${sessionId}/cars/${encodeURIComponent(number)}/laps`);
-  view = { kind: "laps", back };
+  view = { kind: "laps", back, sessionId, number };
   show("laps");
+  showLaps(data);
+}
+
+// A driver's laps in the live session grow as the car completes them: asked again when its row changes (once
+// at a time; a change that comes while a request is out asks once more when it is answered).
+let lapsAsking = false;
+let lapsAgain = false;
+
+async function refreshLaps() {
+  if (lapsAsking) {
+    lapsAgain = true;
+    return;
+  }
+  const shown = view;
+  lapsAsking = true;
+  lapsAgain = false;
+  try {
+    const data = await getJson(`/api/sessions/${shown.sessionId}/cars/${encodeURIComponent(shown.number)}/laps`);
+    if (view === shown) showLaps(data);  // still on those laps
+  } catch (error) {
+    // the laps shown stay as they were; the car's next change asks again
+  } finally {
+    lapsAsking = false;
+  }
+  if (lapsAgain && view === shown) refreshLaps();
+}
+
+function showLaps(data) {
   $("laps-title").textContent = `${data.number} ${data.driver}`.trim();
   $("laps-sub").textContent = `${data.session.name} · ${data.pos != null ? "P" + data.pos : data.out}${data.best ? " · best " + data.best : ""}`;
   const body = document.createElement("tbody");
