@@ -187,6 +187,43 @@ def test_a_drivers_laps_in_the_live_session_grow_as_the_car_completes_them(serve
         expect(page.locator("#laps-title")).to_have_text(f"101 {LONG_NAME}")
 
 
+def text_gap(page, left: str, right: str) -> float:
+    """Pixels between the end of the text of the element ``left`` and the start of that of ``right``."""
+    return page.evaluate("""([left, right]) => {
+        const box = (selector, end) => {
+            const range = document.createRange();
+            range.selectNodeContents(document.querySelector(selector));
+            const rects = range.getClientRects();
+            return end ? rects[rects.length - 1].right : rects[0].left;
+        };
+        return box(right, false) - box(left, true);
+    }""", [left, right])
+
+
+def test_the_number_and_driver_heads_read_as_two_words_not_no_driver(served: tuple[WebServer, Path]) -> None:
+    """The car number's head "No" stood one space from "Driver" (4 px on a phone), so the heads read "NO DRIVER",
+    over drivers shown as "—" for cars entered by transponder; a number and its driver stood as close. The driver
+    column now starts a clear gap after the number column's text, heads and rows alike."""
+    from playwright.sync_api import expect
+
+    server, db_path = served
+    for viewport in (PHONE, BOARD):
+        with phone_page(viewport=viewport) as page:
+            page.goto(server.url)
+            expect(page.locator("#standings tbody tr")).to_have_count(2, timeout=WAIT_MS)
+            space = page.evaluate("""() => {
+                const probe = document.createElement("span");
+                probe.textContent = "\u00a0";
+                document.querySelector("#standings thead th").append(probe);
+                const width = probe.getBoundingClientRect().width;
+                probe.remove();
+                return width;
+            }""")
+            heads = text_gap(page, "#standings thead th:nth-child(2)", "#standings thead th:nth-child(3)")
+            row = text_gap(page, "#standings tbody tr td:nth-child(2)", "#standings tbody tr .driver")
+            assert heads >= 3 * space and row >= 8, (viewport, heads, row, space)
+
+
 def test_the_session_clock_runs_on_between_passings_in_whole_seconds(tmp_path: Path) -> None:
     """A timed session's "to go" counts down on the page itself: the header comes with each passing, and
     it once stood still (with milliseconds) while no car crossed, under a red flag or on a quiet track."""
