@@ -76,7 +76,7 @@ def test_the_page_says_when_the_server_cannot_read_the_event_database_and_recove
             page.screenshot(path=str(tmp_path / "unreadable.png"))
 
             shutil.copyfile(good, db_path)  # readable again: the page says so within a second or two
-            expect(page.locator("#link-state")).to_have_text("live", timeout=WAIT_MS)
+            expect(page.locator("#link-state")).to_have_text("waiting", timeout=WAIT_MS)  # no session has run yet
             expect(page.locator("#standings-note")).not_to_contain_text("cannot read", timeout=WAIT_MS)
             expect(page.locator("#session-name")).to_have_text("Next: Practice 1")
     finally:

@@ -9,7 +9,7 @@ import pytest
 
 from laptiming.web.server import WebServer
 from tests.web.browser import BOARD, PHONE, phone_page
-from tests.web.event_db import T0, arriving, crossing, journal, recorder, running_session
+from tests.web.event_db import T0, arriving, crossing, finish, journal, recorder, running_session
 
 WAIT_MS = 30_000
 LONG_NAME = "Alexandra Featherstonehaugh-Smythe"  # longer than a phone's row: cut, never widening the page
@@ -222,6 +222,43 @@ def test_the_number_and_driver_heads_read_as_two_words_not_no_driver(served: tup
             heads = text_gap(page, "#standings thead th:nth-child(2)", "#standings thead th:nth-child(3)")
             row = text_gap(page, "#standings tbody tr td:nth-child(2)", "#standings tbody tr .driver")
             assert heads >= 3 * space and row >= 8, (viewport, heads, row, space)
+
+
+def test_the_badge_says_live_only_over_a_session_being_timed(tmp_path: Path) -> None:
+    """The badge said "live" over "Waiting for a session" (nothing to time yet) and over a finished session's results
+    opened from the day's list, though the README has it say "live" only while the session shown is being timed.
+    It now says "waiting" before any session, and "finished" over a finished session's results."""
+    from playwright.sync_api import expect
+
+    from laptiming.store import open_event_db
+
+    db_path = tmp_path / "event.db"
+    open_event_db(db_path, create=True).close()
+    server = WebServer(db_path, "127.0.0.1", 0).start()
+    try:
+        with phone_page() as page:
+            badge = page.locator("#link-state")
+            page.goto(server.url)
+            expect(page.locator("#session-name")).to_have_text("Waiting for a session", timeout=WAIT_MS)
+            expect(badge).to_have_text("waiting", timeout=WAIT_MS)
+            running_session(db_path, "Practice 1")
+            journal(db_path, 1, [crossing(1, 101, 1.0), crossing(2, 101, 61.0)])
+            finish(db_path, 1)
+            running_session(db_path, "Practice 2")
+            with recorder(db_path, 2):
+                expect(page.locator("#session-name")).to_have_text("Practice 2", timeout=WAIT_MS)
+                expect(badge).to_have_text("live", timeout=WAIT_MS)
+                page.locator("#show-day").tap()
+                page.locator("#day li").first.tap()  # Practice 1's results
+                expect(page.locator("#session-name")).to_have_text("Practice 1", timeout=WAIT_MS)
+                expect(badge).to_have_text("finished")
+                page.locator("#standings tbody tr").first.tap()  # a driver's laps in it
+                expect(page.locator("#laps tbody tr")).to_have_count(1, timeout=WAIT_MS)
+                expect(badge).to_have_text("finished")
+                page.locator("#show-live").tap()
+                expect(badge).to_have_text("live")
+    finally:
+        server.stop()
 
 
 def test_the_session_clock_runs_on_between_passings_in_whole_seconds(tmp_path: Path) -> None:

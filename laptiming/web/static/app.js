@@ -62,7 +62,10 @@ function waitingText() {
   return next ? nextText(next) : "Waiting for a session";
 }
 
+let shownSession = null;  // the session the header shows (the live one, or one whose results are open)
+
 function showHeader(session) {
+  shownSession = session || null;
   const stopped = timingStopped(session);
   const down = decoderDown(session);
   const phase = stopped ? "timing stopped" : journalHeld(session) ? "results delayed"
@@ -84,7 +87,7 @@ function showHeader(session) {
 
 let link = "connecting";  // the event stream: "connecting" (never open yet), "open", or "lost"
 
-// The badge says "live" only while the page is connected and the live session it shows is being timed.
+// The badge says "live" only while the page is connected and the session it shows is being timed.
 function showLinkState() {
   const state = $("link-state");
   if (link !== "open") {
@@ -102,8 +105,11 @@ function showLinkState() {
   } else if (headerIsLive() && decoderDown(live.session)) {
     state.textContent = decoderWords(live.session);
     state.className = "state stopped";
-  } else if (headerIsLive() && live.session && live.session.phase === "finished") {
-    state.textContent = "finished";  // the last session's results, not live timing (the page still follows)
+  } else if (shownSession && shownSession.phase === "finished") {
+    state.textContent = "finished";  // a session's results, not live timing (the page still follows)
+    state.className = "state";
+  } else if (!shownSession) {
+    state.textContent = "waiting";  // no session yet: nothing is timed (the page still follows)
     state.className = "state";
   } else {
     state.textContent = "live";
