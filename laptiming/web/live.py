@@ -25,7 +25,7 @@ from laptiming.service.day import day_sessions
 from laptiming.service.lock import LockHolder, lock_holder
 from laptiming.service.web_feed import EventKind
 from laptiming.store import SessionPhase, SessionRecord, get_session, list_sessions, load_passings, load_setup
-from laptiming.web.views import Json, next_json, row_json, session_json
+from laptiming.web.views import Json, leader_laps, next_json, row_json, session_json
 
 FOLLOW_EVERY_S = 0.05  # how often the database is looked at: the page's share of an update's latency
 HEADER_EVERY_S = 1.0  # phase, flag, who times it and the running race clock are read again this often
@@ -196,7 +196,8 @@ class LiveResults:
         holder = recorder_now(self.db_path, record)
         heard = holder is not None and holder.hears_decoder  # else the clock stands at the latest passing
         return session_json(record, flag, _elapsed(state), holder is not None, self._race_clock_us(state, flag, heard),
-                            None if holder is None else holder.decoder, holder is not None and holder.journal_held)
+                            None if holder is None else holder.decoder, holder is not None and holder.journal_held,
+                            leader_laps(state.standings))
 
     def _next_up(self, follower: SessionFollower, session: Json | None) -> Json | None:
         """While no session runs (``session``, the header shown, is none or not running): the one planned next,
@@ -217,7 +218,8 @@ class LiveResults:
         record = finished[-1]
         setup = load_setup(follower.db, record.session_id)
         state = engine.start(setup, load_passings(follower.db, record.session_id))
-        header = session_json(record, current_flag(follower.db, record.session_id), _elapsed(state))
+        header = session_json(record, current_flag(follower.db, record.session_id), _elapsed(state),
+                              leader_laps=leader_laps(state.standings))
         self._send(EventKind.SNAPSHOT, header, self._rows(state.standings), self._next_up(follower, header))
 
     def _rows(self, standings: Sequence[StandingRow]) -> list[Json]:

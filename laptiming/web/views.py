@@ -18,6 +18,11 @@ from laptiming.timefmt import US_PER_SECOND, format_gap, format_lap_time
 from laptiming.service.web_feed import Json  # the JSON the page and the feed readers share
 
 
+def leader_laps(standings: Iterable[StandingRow]) -> int:
+    """The most laps any car has completed (the leader's, in a race): what a lap count counts down from."""
+    return max((row.laps for row in standings), default=0)
+
+
 def row_json(row: StandingRow) -> Json:
     """One standings row as the page shows it (``car_id`` keys it; ``pb``/``sb`` colour the last lap)."""
     return {
@@ -41,19 +46,24 @@ def row_json(row: StandingRow) -> Json:
 
 
 def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | None = None, timing: bool = False,
-                 clock_us: int | None = None, decoder: DecoderLink | None = None, journal_held: bool = False) -> Json:
+                 clock_us: int | None = None, decoder: DecoderLink | None = None, journal_held: bool = False,
+                 leader_laps: int | None = None) -> Json:
     """A session's header: name, type, phase, flag, the race time at the latest passing (decoder time since the
     green), the race clock now in whole seconds (``clock_us``; else as at the latest passing), ``timing``:
     whether a recorder times it now (a running session nobody times shows stale standings), and ``decoder``:
     what that recorder hears from its decoder (``connected``, ``silent``, ``disconnected``, ``ended``; null: not said),
     ``journal``: ``held`` while that recorder holds passings it cannot write yet (the standings lag behind), and
-    ``last_lap``: a race run to time whose time is up and whose leader has not yet taken the flag."""
+    ``laps_to_go``: in a session to a lap count, the laps its leader (``leader_laps`` done) has left, and ``last_lap``: a
+    race on its last lap before the flag (run to time: the time is up; to a lap count: the leader's last lap)."""
     duration = record.rules.duration_us
     remaining = None if duration is None or elapsed_us is None else max(0, duration - elapsed_us)
     clock_us = elapsed_us if clock_us is None else clock_us
     clock_remaining = None if duration is None or clock_us is None else max(0, duration - clock_us)
-    # a race run to time goes on after its time is up until its leader crosses: the last lap, flag still out
-    last_lap = (not record.rules.session_type.ranks_by_best_lap and clock_remaining == 0
+    lap_count = record.rules.lap_count
+    laps_to_go = None if lap_count is None or leader_laps is None else max(0, lap_count - leader_laps)
+    # a race run to time goes on after its time is up until its leader crosses: the last lap, flag still out; so is
+    # a race to a lap count once its leader has one lap left
+    last_lap = (not record.rules.session_type.ranks_by_best_lap and (clock_remaining == 0 or laps_to_go == 1)
                 and flag is not None and flag is not Flag.CHECKERED)
     return {
         "id": record.session_id,
@@ -67,7 +77,8 @@ def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | Non
         # truncated as the board's $F and the app's header show them (rounded up, the phones read a second more to go)
         "elapsed_s": None if clock_us is None else clock_us // US_PER_SECOND,
         "remaining_s": None if clock_remaining is None else clock_remaining // US_PER_SECOND,
-        "laps": record.rules.lap_count,
+        "laps": lap_count,
+        "laps_to_go": laps_to_go,
         "last_lap": last_lap,
         "timing": timing,
         "decoder": None if decoder is None else decoder.value,

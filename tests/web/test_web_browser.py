@@ -318,6 +318,34 @@ def test_a_race_run_to_time_shows_its_last_lap_from_the_time_up_until_the_leader
         server.stop()
 
 
+def test_a_race_to_a_lap_count_counts_the_laps_down_to_its_last_lap(tmp_path: Path) -> None:
+    """A race to 3 laps showed only its race time: nothing on the page said how many laps were left, nor that the
+    leader had begun the last one. It now says "2 laps to go" beside the clock, then "Last lap", then the flag."""
+    import re
+
+    from playwright.sync_api import expect
+
+    from laptiming.engine import SessionRules, SessionType
+
+    db_path = tmp_path / "event.db"
+    running_session(db_path, "Race 1", rules=SessionRules(SessionType.RACE, min_lap_us=5_000_000, lap_count=3))
+    journal(db_path, 1, [arriving(1, 101, 1.0, 61), arriving(2, 102, 2.0, 61), arriving(3, 101, 61.0, 61)])
+    server = WebServer(db_path, "127.0.0.1", 0).start()
+    try:
+        with phone_page() as page, recorder(db_path):
+            page.goto(server.url)
+            clock, flag = page.locator("#session-clock"), page.locator("#session-flag")
+            expect(clock).to_have_text(re.compile(r"^2 laps to go · \d+:\d\d$"), timeout=WAIT_MS)
+            journal(db_path, 1, [arriving(4, 102, 63.0, 121), arriving(5, 101, 121.0, 121)])  # the leader begins lap 3
+            expect(clock).to_have_text("Last lap", timeout=WAIT_MS)
+            expect(flag).to_have_text("green")
+            journal(db_path, 1, [arriving(6, 101, 181.0, 181)])  # and completes it: the flag falls
+            expect(flag).to_have_text("checkered", timeout=WAIT_MS)
+            expect(clock).to_have_text(re.compile(r"^\d+:\d\d$"))
+    finally:
+        server.stop()
+
+
 def test_when_nobody_times_the_session_any_more_the_page_says_timing_stopped_and_its_clock_stands(
         tmp_path: Path) -> None:
     """A recorder stopped (Ctrl-C, a crash, the laptop closed) leaves its session running: the page went on

@@ -313,3 +313,29 @@ def test_the_header_says_the_last_lap_is_under_way_from_the_time_up_until_the_le
                 stream.close()
         finally:
             served.stop()
+
+
+def test_the_header_of_a_race_to_a_lap_count_says_the_laps_to_go_and_the_last_lap(db_path: Path) -> None:
+    """A race to 3 laps: the header carried the lap count but not how many the leader had left, and the page
+    showed only the race time, so a spectator could not tell the last lap from the first. ``laps_to_go`` now
+    counts down from the leader's laps, and ``last_lap`` is true while the leader is on its last one."""
+    from laptiming.engine import SessionRules, SessionType
+
+    running_session(db_path, "Race 1", rules=SessionRules(SessionType.RACE, min_lap_us=5_000_000, lap_count=3))
+    journal(db_path, 1, [crossing(1, 101, 1.0), crossing(2, 102, 2.0), crossing(3, 101, 61.0)])
+    served = WebServer(db_path, "127.0.0.1", 0).start()
+    try:
+        with http(served) as client:
+            session = client.get("/api/session").json()
+            assert (session["laps"], session["laps_to_go"], session["last_lap"]) == (3, 2, False)
+            stream = Stream(client)
+            journal(db_path, 1, [crossing(4, 102, 63.0), crossing(5, 101, 121.0)])  # the leader starts lap 3
+            header = stream.until(lambda p: p.session["laps_to_go"] == 1).session
+            assert header["last_lap"] is True and header["flag"] == "green"
+            assert client.get("/api/sessions/1/standings").json()["session"]["laps_to_go"] == 1
+            journal(db_path, 1, [crossing(6, 101, 181.0)])  # the leader completes its 3 laps: the flag falls
+            header = stream.until(lambda p: p.session["flag"] == "checkered").session
+            assert (header["laps_to_go"], header["last_lap"]) == (0, False)
+            stream.close()
+    finally:
+        served.stop()

@@ -80,7 +80,9 @@ function showHeader(session) {
   const running = session && session.phase === "running" && session.flag !== "checkered" && !stopped && !down;
   sessionClock = session && session.elapsed_s != null
     ? { elapsed: session.elapsed_s, remaining: session.remaining_s, since: Date.now(), running,
-        lastLap: Boolean(session.last_lap) } : null;
+        lastLap: Boolean(session.last_lap),
+        lapsToGo: session.laps_to_go != null && session.phase === "running" && session.flag !== "checkered"
+          ? session.laps_to_go : null } : null;
   drawClock();
   showLinkState();
 }
@@ -117,7 +119,7 @@ function showLinkState() {
   }
 }
 
-let sessionClock = null;  // { elapsed, remaining (seconds, or null), since (ms), running, lastLap }
+let sessionClock = null;  // { elapsed, remaining (seconds, or null), since (ms), running, lastLap, lapsToGo }
 
 function clockText(seconds) {
   const h = Math.floor(seconds / 3600), m = Math.floor(seconds / 60) % 60, s = seconds % 60;
@@ -127,7 +129,8 @@ function clockText(seconds) {
 
 function drawClock() {
   let text = "";
-  // A race run to time goes on after its time is up until its leader crosses the line: the last lap, not "0:00 to go".
+  // A race on its last lap says so: run to time, once its time is up (not "0:00 to go") until its leader crosses
+  // the line; to a lap count, while its leader drives the last one. Before that, a lap count counts down.
   const lastLap = Boolean(sessionClock && sessionClock.lastLap);
   if (lastLap) {
     text = "Last lap";
@@ -136,6 +139,8 @@ function drawClock() {
     text = sessionClock.remaining != null
       ? `${clockText(Math.max(0, sessionClock.remaining - passed))} to go`
       : clockText(sessionClock.elapsed + passed);
+    const laps = sessionClock.lapsToGo;
+    if (laps != null) text = `${laps} ${laps === 1 ? "lap" : "laps"} to go · ${text}`;
   }
   $("session-clock").textContent = text;
   $("session-clock").className = lastLap ? "last-lap" : "";
