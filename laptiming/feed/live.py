@@ -6,6 +6,7 @@ second; neither ever blocks the recorder (the database is only read; a subscript
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,6 +24,9 @@ from laptiming.store import SessionPhase, get_session
 
 FOLLOW_EVERY_S = 0.05  # how often the database is looked at: the feed's share of a record's latency
 HEARTBEAT_EVERY_S = 1.0
+UNREADABLE_RETRY_S = 1.0  # how often an event database that cannot be read is tried again
+
+log = logging.getLogger(__name__)
 NS_PER_S = 1_000_000_000
 
 FLAG_STATUS = {None: FlagStatus.NONE, Flag.GREEN: FlagStatus.GREEN, Flag.YELLOW: FlagStatus.YELLOW,
@@ -74,18 +78,47 @@ class _Pump:
 
 
 class DatabaseFeed(_Pump):
-    """Follows the running session of an event database into a hub."""
+    """Follows the running session of an event database into a hub.
+
+    While the database cannot be read (a copy half made over it, a disk gone), the feed says why once on its log,
+    keeps the heartbeat going with the clock standing and the flag as last shown, and looks again each second;
+    once it can read the database it follows it afresh (``$I``: boards clear and are painted again).
+    """
 
     def __init__(self, hub: FeedHub, db_path: str | Path, track: Track = Track()) -> None:
         super().__init__(hub, "rmonitor-follow")
         self.db_path = Path(db_path)
         self.track = track
         self.follower: SessionFollower | None = None
+        self.problem: str | None = None  # why the database cannot be read now
+        self._retry_at = 0.0  # monotonic time of the next look at a database that could not be read
+
+    def _unreadable(self, err: Exception) -> None:
+        """The database cannot be read: say why (once per reason), drop the follower, look again later."""
+        problem = str(err) or type(err).__name__
+        if problem != self.problem:
+            log.warning("cannot read %s (%s): the feed goes on, its clock standing, and reads it again each second",
+                        self.db_path, problem)
+        self.problem = problem
+        self._retry_at = time.monotonic() + UNREADABLE_RETRY_S
+        if self.follower is not None:
+            self.follower.close()
+            self.follower = None
 
     def step(self, wait_s: float) -> None:
-        if self.follower is None:  # opened on this thread: SQLite connections stay on theirs
-            self.follower = SessionFollower(self.db_path)
-        change = self.follower.look()
+        if self.problem is not None and time.monotonic() < self._retry_at:
+            self._stop.wait(wait_s)  # the heartbeat keeps its second meanwhile
+            return
+        try:
+            if self.follower is None:  # opened on this thread: SQLite connections stay on theirs
+                self.follower = SessionFollower(self.db_path)
+            change = self.follower.look()
+        except Exception as err:  # noqa: BLE001 - any reason the file cannot be read now; said, then tried again
+            self._unreadable(err)
+            return
+        if self.problem is not None:
+            log.warning("%s can be read again: the feed follows it", self.db_path)
+            self.problem = None
         if isinstance(change, SessionStarted):
             session = change.session
             self.hub.new_session(Scoreboard(session.session_id, session.name, change.state, self.track), self.timed())
@@ -97,16 +130,27 @@ class DatabaseFeed(_Pump):
     def flag(self) -> FlagStatus | None:
         if self.follower is None or self.follower.session_id is None:
             return None
-        return FLAG_STATUS[self.follower.flag()]
+        try:
+            return FLAG_STATUS[self.follower.flag()]
+        except Exception as err:  # noqa: BLE001 - as in step: the flag last shown stands
+            self._unreadable(err)
+            return None
 
     def timed(self) -> bool:
         """A running session is timed while a recorder holds its lock and hears its decoder, as the recorder says
         beside its lock; else the clock stands, as it does once the session is finished (Orbits stops its clock
-        when a session is closed; it ran on after the checkered flag, as ours does, only while the session ran)."""
+        when a session is closed; it ran on after the checkered flag, as ours does, only while the session ran),
+        and while the database cannot be read."""
+        if self.problem is not None:
+            return False
         if self.follower is None or self.follower.session_id is None:
             return True
         session_id = self.follower.session_id
-        if get_session(self.follower.db, session_id).phase is not SessionPhase.RUNNING:
+        try:
+            if get_session(self.follower.db, session_id).phase is not SessionPhase.RUNNING:
+                return False
+        except Exception as err:  # noqa: BLE001 - as in step
+            self._unreadable(err)
             return False
         holder = lock_holder(self.db_path, session_id)
         return holder is not None and holder.hears_decoder

@@ -311,3 +311,40 @@ def test_a_finished_sessions_race_clock_stands_at_its_latest_passing(tmp_path: P
         client.close()
     finally:
         assert stop(feed) == 0
+
+
+def test_the_feed_rides_out_an_unreadable_database_and_follows_it_again(tmp_path: Path) -> None:
+    """The event database unreadable for a while (a copy half made over it): the feed command ended with one line
+    and exit 2, so every scoreboard went dark until someone started it again, where the web page rides it out.
+    The feed now says why on its terminal, keeps its heartbeat (the clock standing) and follows the database
+    again once it can be read: boards clear and are painted afresh."""
+    import shutil
+
+    from tests.web.event_db import crossing, journal, running_session
+
+    db = tmp_path / "event.db"
+    running_session(db, "Practice 1")
+    journal(db, 1, [crossing(1, 101, 1.0), crossing(2, 101, 61.0)])
+    good = tmp_path / "good.db"
+    shutil.copyfile(db, good)
+    feed, port = start_feed(db)
+    try:
+        client = RMonitorClient(port)
+        client.read_until(lambda lines: any(line.startswith("$F,") for line in lines))
+        for name in ("event.db-wal", "event.db-shm"):
+            (tmp_path / name).unlink(missing_ok=True)
+        db.write_bytes(b"this is not a database, a copy half made\n" * 200)
+        cut = len(client.lines)
+        beats = lambda lines: [line for line in lines[cut:] if line.startswith("$F,")]  # noqa: E731
+        client.read_until(lambda lines: len(beats(lines)) >= 4, WAIT_S)  # the heartbeat goes on
+        assert feed.poll() is None, feed.stderr.read()
+        assert len({fields(line)[4] for line in beats(client.lines)[-3:]}) == 1  # the clock stands meanwhile
+        start = len(client.lines)
+        shutil.copyfile(good, db)
+        client.read_until(lambda lines: '$B,1,"Practice 1"' in lines[start:], WAIT_S)  # followed again, painted
+        assert any(line.startswith("$I,") for line in client.lines[start:])
+        client.close()
+    finally:
+        assert stop(feed) == 0
+    warning = feed.stderr.read()
+    assert "event.db" in warning and "malformed" in warning, warning
