@@ -291,8 +291,6 @@ def test_a_race_run_to_time_shows_its_last_lap_from_the_time_up_until_the_leader
         tmp_path: Path) -> None:
     """A 60-second race whose time ran out: the page said "0:00 to go" on the green flag, with nothing to say the
     race goes on until its leader crosses the line. It now says "Last lap" there, until the checkered flag falls."""
-    import re
-
     from playwright.sync_api import expect
 
     from laptiming.engine import SessionRules, SessionType
@@ -307,7 +305,8 @@ def test_a_race_run_to_time_shows_its_last_lap_from_the_time_up_until_the_leader
         with phone_page() as page, recorder(db_path):
             page.goto(server.url)
             clock, flag = page.locator("#session-clock"), page.locator("#session-flag")
-            expect(clock).to_have_text(re.compile(r"^0:0\d to go$"), timeout=WAIT_MS)
+            # the page opens with 5 s to go, or (a slow start on a busy machine) with the time already up: the
+            # countdown before it is tests/web/test_web_server.py's (last_lap false until the time is up)
             expect(clock).to_have_text("Last lap", timeout=WAIT_MS)  # the time is up on the decoder's clock
             expect(flag).to_have_text("green")
             page.screenshot(path=str(tmp_path / "last-lap.png"))
