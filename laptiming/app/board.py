@@ -56,9 +56,11 @@ class WebAddress(Static):
         super().__init__(content, id="board-web")
 
 
-def _flag_text(flag: str | None) -> str:
-    """The flag the session shows, after its phase in the header (the green flag goes without saying)."""
-    return "" if flag in (None, FlagShown.GREEN.value) else f"  {flag.upper()} FLAG"
+def _flag_text(flag: str | None, last_lap: bool = False) -> str:
+    """The flag the session shows, after its phase in the header (the green flag goes without saying), and LAST LAP
+    while a race is on its last lap before the checkered flag."""
+    shown = "" if flag in (None, FlagShown.GREEN.value) else f"  {flag.upper()} FLAG"
+    return f"{shown}  LAST LAP" if last_lap else shown
 
 
 def feed_cells(row: Json) -> dict[str, Text]:
@@ -108,6 +110,16 @@ def _phase_text(phase: str, timing: bool, decoder: str | None = None, journal_he
     if decoder in (None, DecoderLink.CONNECTED.value):
         return phase.upper()
     return "DECODER SOURCE ENDED" if decoder == DecoderLink.ENDED.value else f"DECODER {decoder}".upper()
+
+
+def _on_last_lap(record: SessionRecord, result: SessionResult, flag: FlagShown | None) -> bool:
+    """Whether a running race is on its last lap, its race time read at its latest passing (the board has no clock of
+    its own): its time is up, or its leader has one lap left, and the checkered flag has not fallen."""
+    if record.phase is not SessionPhase.RUNNING or flag in (None, FlagShown.CHECKERED) or not result.verdicts:
+        return False
+    green = result.setup.markers.green_us
+    elapsed = None if green is None else result.verdicts[-1].passing.decoder_time_us - green
+    return record.rules.last_lap(elapsed, max((row.laps for row in result.standings), default=0))
 
 
 def _holder(number: str, driver: str | None) -> str:
@@ -176,7 +188,7 @@ class BoardApp(App[int]):
         phase = _phase_text(session["phase"], session.get("timing", True), session.get("decoder"),
                             session.get("journal") == "held")
         self._paint(session["id"], f"{session['name']}  {session['type'].upper()}  {phase}"
-                    f"{_flag_text(session.get('flag'))}{holder}",
+                    f"{_flag_text(session.get('flag'), bool(session.get('last_lap')))}{holder}",
                     [(str(row["car_id"]), feed_cells(row)) for row in rows])
 
     @work(thread=True, exclusive=True)
@@ -210,7 +222,7 @@ class BoardApp(App[int]):
                    key=lambda row: row.best_lap_us or 0, default=None)
         holder = "" if best is None else _holder(best.number, best.driver)
         title = (f"{record.name}  {record.rules.session_type.value.upper()}  {_phase_text(record.phase.value, timing, decoder and decoder.value, journal_held)}"
-                 f"{_flag_text(None if flag is None else flag.value)}{holder}")
+                 f"{_flag_text(None if flag is None else flag.value, _on_last_lap(record, result, flag))}{holder}")
         self.query_one(Digits).update(format_lap_time(None if best is None else best.best_lap_us))
         rows = []
         for row in result.standings:

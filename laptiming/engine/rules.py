@@ -59,6 +59,18 @@ class SessionRules:
             "lap_count": self.lap_count,
         }
 
+    def time_up(self, elapsed_us: int | None) -> bool:
+        """Whether a race run to time has run its time (``elapsed_us`` since the green): its leader's next crossing
+        takes the checkered flag, so the race is on its last lap until then."""
+        return (not self.session_type.ranks_by_best_lap and self.duration_us is not None and elapsed_us is not None
+                and elapsed_us >= self.duration_us)
+
+    def last_lap(self, elapsed_us: int | None, leader_laps: int | None) -> bool:
+        """Whether a race is on its last lap, while its checkered flag has not fallen: run to time, once the time is up
+        (:meth:`time_up`); to a lap count, once its leader (``leader_laps`` done) has one lap left."""
+        return self.time_up(elapsed_us) or (not self.session_type.ranks_by_best_lap and self.lap_count is not None
+                                            and leader_laps is not None and self.lap_count - leader_laps == 1)
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SessionRules:
         """The inverse of :meth:`to_json`."""

@@ -205,9 +205,7 @@ class Scoreboard:
 
     def on_last_lap(self, elapsed_us: int, shown: FlagStatus) -> bool:
         """Whether a race run to time is on its last lap: its time is up, its leader not yet across the line."""
-        rules = self.setup.rules
-        return (not rules.session_type.ranks_by_best_lap and rules.duration_us is not None
-                and elapsed_us >= rules.duration_us and shown not in (FlagStatus.FINISH, FlagStatus.NONE))
+        return self.setup.rules.time_up(elapsed_us) and shown not in (FlagStatus.FINISH, FlagStatus.NONE)
 
     def heartbeat(self, host_time_ns: int, flag: FlagStatus | None = None, timed: bool = True) -> str:
         """``$F`` at this host moment; race time runs on the decoder's clock, learned from the passings.

@@ -61,10 +61,7 @@ def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | Non
     clock_remaining = None if duration is None or clock_us is None else max(0, duration - clock_us)
     lap_count = record.rules.lap_count
     laps_to_go = None if lap_count is None or leader_laps is None else max(0, lap_count - leader_laps)
-    # a race run to time goes on after its time is up until its leader crosses: the last lap, flag still out; so is
-    # a race to a lap count once its leader has one lap left
-    last_lap = (not record.rules.session_type.ranks_by_best_lap and (clock_remaining == 0 or laps_to_go == 1)
-                and flag is not None and flag is not Flag.CHECKERED)
+    last_lap = record.rules.last_lap(clock_us, leader_laps) and flag is not None and flag is not Flag.CHECKERED
     return {
         "id": record.session_id,
         "name": record.name,

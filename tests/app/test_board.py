@@ -287,3 +287,49 @@ async def test_board_says_results_are_delayed_while_the_recorder_cannot_write_it
                 holder.execute("ROLLBACK")
                 holder.close()
             await until(pilot, lambda: "PRACTICE  RUNNING" in str(title.render()), "running said again", 60)
+
+
+@app_test
+async def test_the_board_says_last_lap_from_a_races_time_up_until_its_leader_takes_the_flag(tmp_path: Path) -> None:
+    """A race run to time goes on after its time is up until its leader crosses the line: the board's header said
+    RUNNING as before, with nothing to say the last lap was under way. Read at its latest passing (the board has no
+    clock of its own): before the time is up, no LAST LAP; after it, LAST LAP; once the leader crosses, the flag."""
+    from laptiming.engine import SessionRules, SessionType
+    from tests.web.event_db import crossing, journal, running_session
+
+    db = tmp_path / "event.db"
+    running_session(db, "Race 1", rules=SessionRules(SessionType.RACE, min_lap_us=5_000_000, duration_us=60_000_000))
+    journal(db, 1, [crossing(1, 101, 1.0), crossing(2, 102, 2.0), crossing(3, 101, 24.0), crossing(4, 102, 27.0),
+                    crossing(5, 101, 46.0)])  # car 101 leads, two laps to one, 46 s of 60 run
+    board = BoardApp(Timing(db, ""), poll_s=0.2)
+    async with board.run_test(size=BOARD_SIZE) as pilot:
+        await until(pilot, lambda: "Race 1  RACE" in _header(board), "the race shown")
+        assert "LAST LAP" not in _header(board)
+        journal(db, 1, [crossing(6, 102, 61.0)])  # car 102 crosses after the time: the leader has not yet
+        await until(pilot, lambda: "LAST LAP" in _header(board), "the last lap said")
+        journal(db, 1, [crossing(7, 101, 68.0)])  # the leader crosses: the checkered flag falls
+        await until(pilot, lambda: "CHECKERED FLAG" in _header(board), "the checkered flag shown")
+        assert "LAST LAP" not in _header(board)
+
+
+@app_test
+async def test_the_board_on_a_web_feed_says_last_lap_as_the_feed_does(tmp_path: Path) -> None:
+    from laptiming.engine import SessionRules, SessionType
+    from laptiming.web.server import WebServer
+    from tests.web.event_db import arriving, journal, recorder, running_session
+
+    db = tmp_path / "event.db"
+    running_session(db, "Race 1", rules=SessionRules(SessionType.RACE, min_lap_us=5_000_000, duration_us=60_000_000))
+    journal(db, 1, [arriving(1, 101, 1.0, 70), arriving(2, 102, 2.0, 70), arriving(3, 101, 24.0, 70),
+                    arriving(4, 102, 61.0, 70)])  # 70 s run on the decoder's clock, the leader not across since 60
+    server = WebServer(db, "127.0.0.1", 0).start()
+    try:
+        with recorder(db):
+            board = BoardApp(None, feed_url=server.url)
+            async with board.run_test(size=BOARD_SIZE) as pilot:
+                await until(pilot, lambda: "LAST LAP" in _header(board), "the last lap said")
+                journal(db, 1, [arriving(5, 101, 71.0, 71)])  # the leader crosses
+                await until(pilot, lambda: "CHECKERED FLAG" in _header(board), "the checkered flag shown")
+                assert "LAST LAP" not in _header(board)
+    finally:
+        server.stop()

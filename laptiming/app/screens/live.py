@@ -143,9 +143,7 @@ class LiveScreen(Screen):
             leader = max((row.laps for row in app.model.rows.values()), default=0)  # type: ignore[attr-defined]
             rules = state.setup.rules if state is not None else record.rules
             clock = clock_text(rules, elapsed, leader)
-            leader_to_flag = (state is not None and state.finish_at_us is None and elapsed is not None
-                              and not rules.session_type.ranks_by_best_lap and rules.duration_us is not None
-                              and elapsed >= rules.duration_us)
+            leader_to_flag = state is not None and state.finish_at_us is None and rules.time_up(elapsed)
             self.query_one(SessionBar).show(record.name, record.rules.session_type.value, flag,
                                             f"{clock}  (stopped)" if ended and elapsed is not None else clock)
         health = timing.health()
