@@ -178,7 +178,7 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(),
     runs_share = PROVEN_SHORT_RUNS_SHARE if proven_short else None
     if over:
         runs_goal = (problem.total_runs + 1) * rm.drivers_left_out() + rm.total_short()
-    if over and fresh:
+    if over and not fixed:  # the counting model knows no pinned run; moves come after runs
         fewest_left_out = stages.least(Goal.LEFT_OUT, {}).value
         current = unmet(stages.roster) if left_out(stages.roster) <= fewest_left_out else problem.total_runs + 1
         found = stages.least(Goal.UNMET, {Goal.LEFT_OUT: fewest_left_out}, current)
@@ -206,7 +206,7 @@ def solve(problem: Problem, options: SolveOptions = SolveOptions(),
         if shortfall(shared) == shortfall(stages.roster) and beyond_one(shared) < beyond_one(stages.roster):
             stages.roster = shared
         fair_bound = 0
-        if fresh:
+        if not fixed:
             found = stages.least(Goal.BEYOND_ONE, caps, beyond_one(stages.roster))
             fair_bound = found.value
             if found.roster is not None and beyond_one(found.roster) < beyond_one(stages.roster):
