@@ -31,11 +31,29 @@ _P98_LINE = re.compile(rb"^[@#$]\t")
 _TEXT = re.compile(rb"^[\x20-\x7e\t\r\n]*$")  # printable ASCII and whitespace
 
 
+_NOT_CAPTURES = ((b"SQLite format 3\x00", "a database"), (b"%PDF-", "a PDF"), (b"PK\x03\x04", "a workbook or zip file"))
+
+
+def refuse_other_kind(path: Path) -> None:
+    """A capture is never written over (nor appended to) a database, a PDF or a workbook: ``--raw-out event.db``
+    or ``simulate --out event.db``, a slip of the tab key, would have destroyed the event database."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError:
+        return  # a new file, or one the write itself refuses in its own words
+    for magic, kind in _NOT_CAPTURES:
+        if head.startswith(magic):
+            raise DecoderOpenError(f"cannot write capture {path}: it is {kind}, not a capture; give another name "
+                                   "(nothing written)")
+
+
 class CaptureWriter:
     """A raw-bytes listener that appends everything received to a file, flushed per read."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        refuse_other_kind(self.path)
         try:
             self._file: BinaryIO = open(self.path, "ab")  # noqa: SIM115 - closed in close()
         except OSError as err:

@@ -8,12 +8,67 @@ from pathlib import Path
 
 from laptiming.errors import InputError
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+_HEAD_BYTES = 4096  # enough of a file to say what it holds (a CSV: its first line)
+
+
+def file_kind(head: bytes) -> str:
+    """What a file holds, from its first bytes, in words: a CSV by its columns, so that one export can replace
+    the last one of its kind while a roster or an entries sheet is no export's to replace."""
+    if head.startswith(SQLITE_MAGIC):
+        return "a database"
+    if head.startswith(b"%PDF-"):
+        return "a PDF"
+    if head.startswith(b"PK\x03\x04"):
+        return "a workbook (or another zip file)"
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if text[:1] == b"<":
+        return "an HTML page"
+    if text[:1] in (b"{", b"["):
+        return "JSON"
+    first = text.split(b"\n", 1)[0].rstrip(b"\r")
+    if b"," in first and b"\x00" not in head:
+        try:
+            return f"a CSV with the columns {first.decode('utf-8')}"
+        except UnicodeDecodeError:
+            pass
+    return "a file of another kind"
+
+
+def refuse_other_kind(path: Path, data: bytes) -> None:
+    """An existing file is replaced only by one of its kind (an empty one by anything): a slip of the tab key
+    (``--out event.db``, ``--csv roster.csv``) must not replace the event database, a capture or an input with
+    a printout or an export. ``InputError`` naming both kinds when they differ."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_HEAD_BYTES)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        return  # a new file, or one the write itself refuses in its own words
+    if not head:
+        return
+    there, new = file_kind(head), file_kind(data[:_HEAD_BYTES])
+    if there != new:
+        what = _said(there).replace("a CSV (", "a CSV of other columns (") if _said(new) != new else _said(there)
+        raise InputError(f"{path} is {what}, which this would replace with {_said(new, columns=False)}: "
+                         "give another name, or remove that file first (nothing written)")
+
+
+def _said(kind: str, columns: bool = True) -> str:
+    """A kind in a message: a CSV's columns cut to their start (or left out)."""
+    prefix = "a CSV with the columns "
+    if not kind.startswith(prefix):
+        return kind
+    first = kind.removeprefix(prefix)
+    return f"a CSV ({first[:40]}{'...' if len(first) > 40 else ''})" if columns else "a CSV"
+
 
 def write_bytes_atomically(path: str | Path, data: bytes) -> None:
-    """A temporary file beside the target (created 0666 so the umask applies), renamed into place."""
+    """A temporary file beside the target (created 0666 so the umask applies), renamed into place; never over a
+    file of another kind (:func:`refuse_other_kind`)."""
     path = Path(path)
     if not path.parent.is_dir():
         raise InputError(f"cannot write {path}: folder {path.parent} does not exist")
+    refuse_other_kind(path, data)
     temporary: str | None = None
     try:
         temporary = str(path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from hardware.capture import refuse_other_kind
 from hardware.errors import DecoderOpenError
 from hardware.pacing import Pacer
 from hardware.simulator.field import US
@@ -62,6 +63,7 @@ def write_capture(decoder: VirtualDecoder, path: str | Path) -> int:
         raise DecoderOpenError(f"cannot write capture {path}: it is a folder")
     if not path.parent.exists():  # said as every command says it (laptiming.files, schedule --out)
         raise DecoderOpenError(f"cannot write capture {path}: folder {path.parent} does not exist")
+    refuse_other_kind(path)
     try:
         file = open(path, "wb")  # noqa: SIM115 - closed below, removed if writing fails
     except OSError as err:
