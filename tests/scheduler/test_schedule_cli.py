@@ -129,7 +129,9 @@ def test_a_kept_apart_class_no_entry_has_is_one_note_at_the_plan_line(event_file
     assert result.returncode == 0 and result.stderr == ""
 
 
-def test_a_replan_that_kept_runs_block_suggests_allow_moves(event_files, tmp_path):
+def _late_entry_kept_out(event_files, tmp_path):
+    """A published roster of four drivers filling one session, then a late entry free only in that session,
+    re-planned with the published runs kept: the late run cannot be placed (exit 1); that run, its files."""
     plan_text = SMALL_PLAN.replace('separate_classes = ["Electric"]', "separate_classes = []")
     entries, plan = event_files([entry(f"D{i}") for i in range(4)], plan_text)
     published = tmp_path / "published.csv"
@@ -140,6 +142,11 @@ def test_a_replan_that_kept_runs_block_suggests_allow_moves(event_files, tmp_pat
     entries, plan = event_files([entry(f"D{i}") for i in range(4)] + [late], plan_text)
     kept = laptiming("schedule", entries, "--plan", plan, "--keep", published, "--out", tmp_path / "kept.csv")
     assert kept.returncode == 1, kept.stderr
+    return kept, entries, plan, published
+
+
+def test_a_replan_that_kept_runs_block_suggests_allow_moves(event_files, tmp_path):
+    kept, entries, plan, published = _late_entry_kept_out(event_files, tmp_path)
     assert ("  why: the bounds do not prove the rules impossible, and the published runs are kept where they are: "
             "--allow-moves may place the missing runs by moving some") in kept.stdout.splitlines()
     assert "--time-limit" not in kept.stdout
@@ -197,16 +204,7 @@ def test_runs_unmet_after_a_pinned_replan_are_the_fewest_only_with_the_published
     """With the published runs pinned (--keep, no --allow-moves) the summary said 'runs unmet: 1 (the fewest possible
     with 1 driver(s) left without a run, the fewest possible)', though --allow-moves then placed every run: the
     proof holds only with the published runs where they are, and now says so."""
-    plan_text = SMALL_PLAN.replace('separate_classes = ["Electric"]', "separate_classes = []")
-    entries, plan = event_files([entry(f"D{i}") for i in range(4)], plan_text)
-    published = tmp_path / "published.csv"
-    assert laptiming("schedule", entries, "--plan", plan, "--out", published).returncode == 0
-    with published.open(newline="") as handle:
-        first = next(csv.DictReader(handle))  # a full session: 4 cars, capacity 4
-    late = entry("D9", available_from=first["start"], available_until=first["end"], runs="1")
-    entries, plan = event_files([entry(f"D{i}") for i in range(4)] + [late], plan_text)
-    kept = laptiming("schedule", entries, "--plan", plan, "--keep", published, "--out", tmp_path / "kept.csv")
-    assert kept.returncode == 1, kept.stderr
+    kept, entries, plan, published = _late_entry_kept_out(event_files, tmp_path)
     (line,) = [line for line in kept.stdout.splitlines() if line.startswith("runs unmet:")]
     assert line == ("runs unmet: 1 (the fewest possible with the published runs kept, 1 driver(s) left without a "
                     "run)")
