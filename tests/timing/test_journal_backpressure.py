@@ -188,6 +188,9 @@ def test_a_capture_read_flat_out_is_decoded_in_bulk_and_journaled_in_bounded_mem
 
     reader = DecoderReader(f"file://{capture}", [journal])
     assert reader.decoder.bulk_min_bytes == BULK_MIN_BYTES  # its 64 KiB reads go the bulk way
+    # The writer is kept busy until the reader has run ahead of it, so the bound is met in every run: left to
+    # themselves, a quick disk and a busy CPU let the commits keep up once under CI, and the bound proved nothing.
+    stalled = writer.submit(lambda db: reached_bound.wait(READ_THROUGH_S))
     tracemalloc.start()
     try:
         reader.start()
@@ -201,5 +204,6 @@ def test_a_capture_read_flat_out_is_decoded_in_bulk_and_journaled_in_bounded_mem
         writer.close(TIMEOUT)
     assert reader.error is None and writer.error is None, (reader.error, writer.error)
     assert reached_bound.is_set(), "the reader never ran ahead of the commits: the memory bound would prove nothing"
+    assert stalled.result(TIMEOUT) is True  # the writer went on once the reader had reached the bound
     assert committed_numbers(db) == list(range(1, CAPTURE_PASSINGS + 1))  # each once, in order
     assert peak < MEMORY_BOUND, f"{peak:,} bytes allocated at the peak (bound {MEMORY_BOUND:,})"
