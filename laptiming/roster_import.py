@@ -151,15 +151,19 @@ def _remove_unplanned(db: Database, planned_names: set[str]) -> int:
     return len(stale)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def describe_import(db_path: object, summary: ImportSummary) -> str:
     """What the import did, in a few lines for the person at the keyboard."""
-    changed = [f"{summary.sessions_created} sessions created"]
+    changed = [f"{_count(summary.sessions_created, 'session')} created"]
     if summary.sessions_updated:
         changed.append(f"{summary.sessions_updated} updated")
     if summary.sessions_removed:
         changed.append(f"{summary.sessions_removed} no longer planned removed")
-    lines = [f"event database {db_path}: {', '.join(changed)}; {summary.drivers} drivers, "
-             f"{summary.cars} cars, {summary.transponders} transponders"]
+    lines = [f"event database {db_path}: {', '.join(changed)}; {_count(summary.drivers, 'driver')}, "
+             f"{_count(summary.cars, 'car')}, {_count(summary.transponders, 'transponder')}"]
     if summary.sessions_kept:
         lines.append(f"  already started, left as they are: {', '.join(summary.sessions_kept)}")
     if summary.cars_without_transponder:

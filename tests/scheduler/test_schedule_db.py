@@ -159,3 +159,12 @@ def test_a_replan_places_nobody_new_in_a_session_already_run(tmp_path, event_fil
         assert "D9" not in {r["driver_id"] for r in rows_of(new)}
         assert (f"Session {first['session']} has already started in {db}: nobody new is placed in it; 1 run(s) have "
                 "no session left in their window:\n  D9 Driver D9: 1 of 1 runs not placed\n") in again.stdout
+
+
+def test_the_import_summary_counts_one_of_a_kind_in_the_singular():
+    """A one-session event read 'event database event.db: 1 sessions created; 1 drivers, 1 cars, 1 transponders'."""
+    from laptiming.roster_import import ImportSummary, describe_import
+
+    summary = ImportSummary(sessions_created=1, drivers=1, cars=1, transponders=1)
+    assert describe_import("event.db", summary) == ("event database event.db: 1 session created; 1 driver, 1 car, "
+                                                    "1 transponder")
