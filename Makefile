@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # pytest-xdist workers for `make test`: 4 on this 2-core machine, because most slow tests wait on
 # subprocesses and paced simulators, not on the CPU (idle, 561 tests: 88 s with 4, 94 s with 3,
-# 101 s with 2, 162 s in one process; 656 tests: 154 s with 4; 717 tests: 179 s with 4; 805 tests: 219-239 s with 4; 920 tests: 253-285 s with 4; 1,006 tests: 209-270 s with 4; 1,036-1,039 tests: 229-293 s with 4; 1,080-1,106 tests: 334-443 s with 4, the machine busy; 1,141 tests: 411 s with 4; 1,185 tests: 433 s with 4; 1,219 tests: 390 s with 4; 1,289 tests: 447 s with 4); 0 runs every test in one process. Tests marked `solo` (a
+# 101 s with 2, 162 s in one process; 656 tests: 154 s with 4; 717 tests: 179 s with 4; 805 tests: 219-239 s with 4; 920 tests: 253-285 s with 4; 1,006 tests: 209-270 s with 4; 1,036-1,039 tests: 229-293 s with 4; 1,080-1,106 tests: 334-443 s with 4, the machine busy; 1,141 tests: 411 s with 4; 1,185 tests: 433 s with 4; 1,219 tests: 390 s with 4; 1,289-1,290 tests: 447-458 s with 4); 0 runs every test in one process. Tests marked `solo` (a
 # wall-clock budget, a device path another test could be given) run alone.
 TEST_WORKERS ?= 4
 
