@@ -26,7 +26,7 @@ from laptiming.app.paging import Page, even_page_size, rows_that_fit
 from laptiming.app.terminal import leave_when_terminal_goes
 from laptiming.app.widgets.qr import half_block_lines, qr_matrix
 from laptiming.app.widgets.standings import lap_styles, row_cells
-from laptiming.engine import SessionResult
+from laptiming.engine import SessionResult, leader_laps
 from laptiming.report import out_of_the_running, penalty_text
 from laptiming.service.decoder_link import DecoderLink
 from laptiming.service.web_feed import FeedPicture, Json, follow_feed
@@ -119,7 +119,7 @@ def _on_last_lap(record: SessionRecord, result: SessionResult, flag: FlagShown |
         return False
     green = result.setup.markers.green_us
     elapsed = None if green is None else result.verdicts[-1].passing.decoder_time_us - green
-    return record.rules.last_lap(elapsed, max((row.laps for row in result.standings), default=0))
+    return record.rules.last_lap(elapsed, leader_laps(result.standings))
 
 
 def _holder(number: str, driver: str | None) -> str:

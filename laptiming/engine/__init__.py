@@ -42,7 +42,7 @@ from laptiming.engine.model import (
     passing_id,
 )
 from laptiming.engine.rules import CarStatus, SessionMarkers, SessionRules, SessionType
-from laptiming.engine.standings import Gap, StandingRow
+from laptiming.engine.standings import Gap, StandingRow, leader_laps
 
 __all__ = [
     "MANUAL_DECODER_ID",
@@ -86,4 +86,5 @@ __all__ = [
     "result",
     "start",
     "step",
+    "leader_laps",
 ]

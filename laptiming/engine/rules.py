@@ -65,11 +65,15 @@ class SessionRules:
         return (not self.session_type.ranks_by_best_lap and self.duration_us is not None and elapsed_us is not None
                 and elapsed_us >= self.duration_us)
 
+    def laps_to_go(self, leader_laps: int | None) -> int | None:
+        """In a session to a lap count, the laps its leader (``leader_laps`` done) has left; None without one."""
+        return None if self.lap_count is None or leader_laps is None else max(0, self.lap_count - leader_laps)
+
     def last_lap(self, elapsed_us: int | None, leader_laps: int | None) -> bool:
         """Whether a race is on its last lap, while its checkered flag has not fallen: run to time, once the time is up
         (:meth:`time_up`); to a lap count, once its leader (``leader_laps`` done) has one lap left."""
-        return self.time_up(elapsed_us) or (not self.session_type.ranks_by_best_lap and self.lap_count is not None
-                                            and leader_laps is not None and self.lap_count - leader_laps == 1)
+        return self.time_up(elapsed_us) or (not self.session_type.ranks_by_best_lap
+                                            and self.laps_to_go(leader_laps) == 1)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SessionRules:

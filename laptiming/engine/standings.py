@@ -12,7 +12,7 @@ in the order, ``classified_position`` is what every result shows.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from operator import attrgetter
 
@@ -256,6 +256,11 @@ def rank(cars: Mapping[int, CarTiming], resolved: ResolvedSetup) -> Standings:
 def _every_row(ranker: _Ranker, order: list[int], keys: tuple[SortKey, ...], session_best_car: int | None) -> Standings:
     return Standings(tuple(ranker.row(order, index, session_best_car) for index in range(len(order))), keys,
                      session_best_car)
+
+
+def leader_laps(rows: Iterable[StandingRow]) -> int:
+    """The most laps any car has completed (the leader's, in a race): what a lap count counts down from."""
+    return max((row.laps for row in rows), default=0)
 
 
 def leader(cars: Mapping[int, CarTiming], resolved: ResolvedSetup) -> int | None:

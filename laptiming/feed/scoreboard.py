@@ -33,7 +33,7 @@ from laptiming.engine import (
     StandingRow,
     passing_id,
 )
-from laptiming.engine.standings import number_key
+from laptiming.engine.standings import leader_laps, number_key
 from laptiming.feed import rmonitor_records as rec
 from laptiming.feed.rmonitor_records import FlagStatus, Setting
 
@@ -222,11 +222,9 @@ class Scoreboard:
         elapsed_us = 0 if green is None or now_us is None else max(0, now_us - green)
         rules = self.setup.rules
         time_to_go_us = 0 if rules.duration_us is None else max(0, rules.duration_us - elapsed_us)
-        if rules.lap_count is None:
+        laps_to_go = rules.laps_to_go(leader_laps(self.rows.values()))
+        if laps_to_go is None:
             laps_to_go = rec.LAPS_TO_GO_TIMED
-        else:
-            leader_laps = max((row.laps for row in self.rows.values()), default=0)
-            laps_to_go = max(0, rules.lap_count - leader_laps)
         shown = self.flag() if flag is None else flag
         if shown is FlagStatus.FINISH:
             time_to_go_us = 0

@@ -18,14 +18,14 @@ from pathlib import Path
 
 from laptiming import engine
 from laptiming.clockmap import ClockMap
-from laptiming.engine import PassingJudged, SessionState, StandingRow
+from laptiming.engine import PassingJudged, SessionState, StandingRow, leader_laps
 from laptiming.service.follow import SessionChanged, SessionFollower, SessionStarted
 from laptiming.service.control import Flag, current_flag
 from laptiming.service.day import day_sessions
 from laptiming.service.lock import LockHolder, lock_holder
 from laptiming.service.web_feed import EventKind
 from laptiming.store import SessionPhase, SessionRecord, get_session, list_sessions, load_passings, load_setup
-from laptiming.web.views import Json, leader_laps, next_json, row_json, session_json
+from laptiming.web.views import Json, next_json, row_json, session_json
 
 FOLLOW_EVERY_S = 0.05  # how often the database is looked at: the page's share of an update's latency
 HEADER_EVERY_S = 1.0  # phase, flag, who times it and the running race clock are read again this often

@@ -31,7 +31,7 @@ from laptiming.service.control import current_flag
 from laptiming.service.day import day_sessions
 from laptiming.store import get_session, load_passings, load_setup, open_event_db
 from laptiming.web.live import FIRST_LOOK_WAIT_S, Broadcaster, LiveResults, recorder_now
-from laptiming.web.views import day_json, laps_json, leader_laps, row_json, session_json
+from laptiming.web.views import day_json, laps_json, row_json, session_json
 
 STATIC = Path(__file__).with_name("static")
 NO_CACHE = {"Cache-Control": "no-cache"}
@@ -59,7 +59,7 @@ def _session_result(db_path: Path, session_id: int) -> tuple[dict, engine.Sessio
             raise HTTPException(404, str(err)) from err
         result = engine.derive_session(load_passings(db, session_id), load_setup(db, session_id))
         return session_json(record, current_flag(db, session_id), timing=recorder_now(db_path, record) is not None,
-                            leader_laps=leader_laps(result.standings)), result
+                            leader_laps=engine.leader_laps(result.standings)), result
     finally:
         db.close()
 

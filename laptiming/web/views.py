@@ -18,11 +18,6 @@ from laptiming.timefmt import US_PER_SECOND, format_gap, format_lap_time
 from laptiming.service.web_feed import Json  # the JSON the page and the feed readers share
 
 
-def leader_laps(standings: Iterable[StandingRow]) -> int:
-    """The most laps any car has completed (the leader's, in a race): what a lap count counts down from."""
-    return max((row.laps for row in standings), default=0)
-
-
 def row_json(row: StandingRow) -> Json:
     """One standings row as the page shows it (``car_id`` keys it; ``pb``/``sb`` colour the last lap)."""
     return {
@@ -59,8 +54,6 @@ def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | Non
     remaining = None if duration is None or elapsed_us is None else max(0, duration - elapsed_us)
     clock_us = elapsed_us if clock_us is None else clock_us
     clock_remaining = None if duration is None or clock_us is None else max(0, duration - clock_us)
-    lap_count = record.rules.lap_count
-    laps_to_go = None if lap_count is None or leader_laps is None else max(0, lap_count - leader_laps)
     last_lap = record.rules.last_lap(clock_us, leader_laps) and flag is not None and flag is not Flag.CHECKERED
     return {
         "id": record.session_id,
@@ -74,8 +67,8 @@ def session_json(record: SessionRecord, flag: Flag | None, elapsed_us: int | Non
         # truncated as the board's $F and the app's header show them (rounded up, the phones read a second more to go)
         "elapsed_s": None if clock_us is None else clock_us // US_PER_SECOND,
         "remaining_s": None if clock_remaining is None else clock_remaining // US_PER_SECOND,
-        "laps": lap_count,
-        "laps_to_go": laps_to_go,
+        "laps": record.rules.lap_count,
+        "laps_to_go": record.rules.laps_to_go(leader_laps),
         "last_lap": last_lap,
         "timing": timing,
         "decoder": None if decoder is None else decoder.value,

@@ -15,6 +15,7 @@ from laptiming.app.adapter import SILENT_AFTER_S, FlagShown
 from laptiming.app.widgets.footer import FittedFooter
 from laptiming.app.widgets.standings import StandingsTable
 from laptiming.app.widgets.status import AlertBar, HealthLine, Line, SessionBar, clock_text
+from laptiming.engine import leader_laps
 from laptiming.errors import TimingError
 from laptiming.store import SessionPhase
 
@@ -140,7 +141,7 @@ class LiveScreen(Screen):
             if green is not None and now is not None and state is not None:
                 end = state.finish_at_us if state.finish_at_us is not None else now
                 elapsed = min(now, end) - green
-            leader = max((row.laps for row in app.model.rows.values()), default=0)  # type: ignore[attr-defined]
+            leader = leader_laps(app.model.rows.values())  # type: ignore[attr-defined]
             rules = state.setup.rules if state is not None else record.rules
             clock = clock_text(rules, elapsed, leader)
             leader_to_flag = state is not None and state.finish_at_us is None and rules.time_up(elapsed)

@@ -31,8 +31,9 @@ def clock_text(rules: SessionRules, elapsed_us: int | None, leader_laps: int) ->
     text = f"elapsed {format_clock(elapsed_us)}"
     if rules.duration_us is not None:
         text += f"  remaining {format_clock(max(0, rules.duration_us - elapsed_us))}"
-    if rules.lap_count is not None:
-        text += f"  laps to go {max(0, rules.lap_count - leader_laps)}"
+    laps_to_go = rules.laps_to_go(leader_laps)
+    if laps_to_go is not None:
+        text += f"  laps to go {laps_to_go}"
     return text
 
 
