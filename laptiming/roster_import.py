@@ -28,6 +28,7 @@ from laptiming.store import (
 )
 from laptiming.store.sessions import load_assignments, now_text, set_rules
 from laptiming.timefmt import US_PER_SECOND
+from scheduler.model import name_key
 from scheduler.records import RosterRecords, SessionRecord
 
 
@@ -75,11 +76,8 @@ def slot_rules(session: SessionRecord) -> SessionRules:
 def driver_names(records: RosterRecords) -> dict[str, str]:
     """Each registration's name in the event database; namesakes get their registration id, also when the names
     differ only in case or spacing (``--driver`` finds a name in any case, and would pick one of them silently)."""
-    def spoken(name: str) -> str:
-        return " ".join(name.split()).casefold()
-
-    counts = Counter(spoken(driver.name) for driver in records.drivers)
-    return {d.driver_id: d.name if counts[spoken(d.name)] == 1 else f"{d.name} ({d.driver_id})"
+    counts = Counter(name_key(driver.name) for driver in records.drivers)
+    return {d.driver_id: d.name if counts[name_key(d.name)] == 1 else f"{d.name} ({d.driver_id})"
             for d in records.drivers}
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from scheduler.errors import InputProblem, ScheduleInputError
 from scheduler.model import ENTRY_COLUMNS, REQUIRED_ENTRY_VALUES, TIME_FORMAT, Entry, Skill, parse_time
-from scheduler.textfile import check_file, read_csv_lines
+from scheduler.textfile import HEADER_SEARCH, check_file, read_csv_lines
 
 Cell = str | datetime
 TRANSPONDER_MAX = 2**32 - 1  # a decoder reports a transponder's number in 32 bits
@@ -46,7 +46,6 @@ def _cell_value(value: object) -> Cell:
     return str(value).strip()
 
 
-_HEADER_SEARCH = 10  # non-blank rows searched for the column names (a title, a date or a note may come first)
 _KNOWN = frozenset(c.casefold() for c in ENTRY_COLUMNS)
 
 
@@ -104,7 +103,7 @@ def _filled(rows: list[tuple[int, list[Cell]]]) -> list[tuple[int, list[Cell]]]:
 
 def _header_at(rows: list[tuple[int, list[Cell]]]) -> int | None:
     """Where among the first non-blank rows the column names are (two of ours at least, titled as people do)."""
-    for position, (_, cells) in enumerate(_filled(rows)[:_HEADER_SEARCH]):
+    for position, (_, cells) in enumerate(_filled(rows)[:HEADER_SEARCH]):
         if len({_column(str(c)) for c in cells} & _KNOWN) >= 2:
             return position
     return None

@@ -117,6 +117,12 @@ class Slot:
         return str(self.number)
 
 
+def name_key(text: str) -> str:
+    """A name, group or id as people type it, for telling them apart: any case, spaces at either end or doubled
+    (a no-break space too) count for nothing."""
+    return " ".join(text.split()).casefold()
+
+
 def parse_time(text: str) -> datetime:
     """A ``YYYY-MM-DD HH:MM`` time; also with ``:00`` seconds, as a spreadsheet saves a time cell back (a time between
     minutes is no slot's). ``ValueError`` otherwise."""

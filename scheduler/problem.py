@@ -15,7 +15,7 @@ from pathlib import Path
 from scheduler.entries import read_entries_with_problems
 from scheduler.errors import InputProblem, ScheduleInputError
 from scheduler.grid import back_to_back_pairs, build_slots, max_runs_in, rest_conflicts
-from scheduler.model import Entry, Plan, Skill, Slot
+from scheduler.model import Entry, Plan, Skill, Slot, name_key
 from scheduler.plan import read_plan
 
 
@@ -126,7 +126,7 @@ def _groups(drivers: list[Driver], problem: Problem) -> tuple[Group, ...]:
     for driver in drivers:
         if driver.entry.group:
             # any case and spacing: each friend types the group on the form ("Porsche Club,  North")
-            by_name.setdefault(" ".join(driver.entry.group.split()).casefold(), []).append(driver.index)
+            by_name.setdefault(name_key(driver.entry.group), []).append(driver.index)
     groups = []
     for members in by_name.values():
         if len(members) < 2:

@@ -19,7 +19,7 @@ UTF8_CSV = "save it as CSV UTF-8"
 _XLSX_MAGIC = b"PK\x03\x04"  # a zip archive: an .xlsx workbook
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # an OLE compound file: an old .xls workbook
 _SEPARATORS = {";": "';'", "\t": "tabs"}
-_HEADER_SEARCH = 10  # rows looked at for the column names (a title may come first)
+HEADER_SEARCH = 10  # rows looked at for a sheet's column names (a title, a date or a note may come first)
 
 
 def _fail(path: Path, line: int, message: str) -> ScheduleInputError:
@@ -85,7 +85,7 @@ def read_csv_lines(path: Path, what: str, other_formats: str = "") -> list[tuple
         raise _fail(path, reader.line_num, f"not a CSV row: {err}") from err
     # The column names are the first row, or a few rows down under a title: a row read as one value that holds
     # the separator twice there is the header of a file separated by it.
-    for position, (line, cells) in enumerate(rows[:_HEADER_SEARCH]):
+    for position, (line, cells) in enumerate(rows[:HEADER_SEARCH]):
         if len(cells) != 1:
             break
         for separator, name in _SEPARATORS.items():

@@ -16,6 +16,7 @@ from laptiming.engine.standings import number_key
 from laptiming.errors import InputError
 from laptiming.printouts.pdfkit import FONT_BOLD, Paragraph, build_pdf, grid_table, styles
 from laptiming.printouts.text import name_order, printed_at
+from scheduler.model import name_key
 from scheduler.roster import RosterRow, read_roster
 
 MARGIN = 12 * mm
@@ -30,11 +31,6 @@ def load_roster(path: str | Path) -> tuple[RosterRow, ...]:
     return rows
 
 
-def _spoken(text: str) -> str:
-    """A name or id as a person types it: any case, spaces at either end or doubled do not matter."""
-    return " ".join(text.split()).casefold()
-
-
 def pick_driver(rows: Sequence[RosterRow], wanted: str, roster_name: str) -> str:
     """The driver_id that ``--driver`` means: the id, or the name as on the roster, either in any case; two
     drivers of that name are listed with their ids to choose from."""
@@ -42,7 +38,7 @@ def pick_driver(rows: Sequence[RosterRow], wanted: str, roster_name: str) -> str
     if wanted in drivers:
         return wanted
     for key in (lambda driver_id: driver_id, lambda driver_id: drivers[driver_id]):
-        found = sorted(driver_id for driver_id in drivers if _spoken(key(driver_id)) == _spoken(wanted))
+        found = sorted(driver_id for driver_id in drivers if name_key(key(driver_id)) == name_key(wanted))
         if len(found) == 1:
             return found[0]
         if found:
