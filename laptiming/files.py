@@ -9,6 +9,8 @@ from pathlib import Path
 from laptiming.errors import InputError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+PDF = "a PDF"
+_CSV = "a CSV with the columns "  # a CSV's kind: this, then its first line
 _HEAD_BYTES = 4096  # enough of a file to say what it holds (a CSV: its first line)
 
 
@@ -18,7 +20,7 @@ def file_kind(head: bytes) -> str:
     if head.startswith(SQLITE_MAGIC):
         return "a database"
     if head.startswith(b"%PDF-"):
-        return "a PDF"
+        return PDF
     if head.startswith(b"PK\x03\x04"):
         return "a workbook (or another zip file)"
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
@@ -29,37 +31,37 @@ def file_kind(head: bytes) -> str:
     first = text.split(b"\n", 1)[0].rstrip(b"\r")
     if b"," in first and b"\x00" not in head:
         try:
-            return f"a CSV with the columns {first.decode('utf-8')}"
+            return _CSV + first.decode("utf-8")
         except UnicodeDecodeError:
             pass
     return "a file of another kind"
+
+
+def existing_kind(path: str | Path) -> str | None:
+    """What the file at ``path`` holds (:func:`file_kind`); None when there is none to lose: no file, an empty one,
+    or one the write itself refuses in its own words (a folder, no permission)."""
+    try:
+        with Path(path).open("rb") as handle:
+            head = handle.read(_HEAD_BYTES)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        return None
+    return file_kind(head) if head else None
 
 
 def refuse_other_kind(path: Path, data: bytes) -> None:
     """An existing file is replaced only by one of its kind (an empty one by anything): a slip of the tab key
     (``--out event.db``, ``--csv roster.csv``) must not replace the event database, a capture or an input with
     a printout or an export. ``InputError`` naming both kinds when they differ."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(_HEAD_BYTES)
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
-        return  # a new file, or one the write itself refuses in its own words
-    if not head:
+    there, new = existing_kind(path), file_kind(data[:_HEAD_BYTES])
+    if there is None or there == new:
         return
-    there, new = file_kind(head), file_kind(data[:_HEAD_BYTES])
-    if there != new:
-        what = _said(there).replace("a CSV (", "a CSV of other columns (") if _said(new) != new else _said(there)
-        raise InputError(f"{path} is {what}, which this would replace with {_said(new, columns=False)}: "
-                         "give another name, or remove that file first (nothing written)")
-
-
-def _said(kind: str, columns: bool = True) -> str:
-    """A kind in a message: a CSV's columns cut to their start (or left out)."""
-    prefix = "a CSV with the columns "
-    if not kind.startswith(prefix):
-        return kind
-    first = kind.removeprefix(prefix)
-    return f"a CSV ({first[:40]}{'...' if len(first) > 40 else ''})" if columns else "a CSV"
+    if there.startswith(_CSV):  # its columns, cut to their start
+        columns = there.removeprefix(_CSV)
+        there = (f"a CSV {'of other columns ' if new.startswith(_CSV) else ''}"
+                 f"({columns[:40]}{'...' if len(columns) > 40 else ''})")
+    new = "a CSV" if new.startswith(_CSV) else new
+    raise InputError(f"{path} is {there}, which this would replace with {new}: give another name, or remove that "
+                     "file first (nothing written)")
 
 
 def write_bytes_atomically(path: str | Path, data: bytes) -> None:

@@ -14,6 +14,7 @@ from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table,
 
 from laptiming.engine.standings import number_key
 from laptiming.errors import InputError
+from laptiming.files import PDF, existing_kind
 from laptiming.printouts.pdfkit import FONT_BOLD, Paragraph, build_pdf, grid_table, styles
 from laptiming.printouts.text import name_order, printed_at
 from scheduler.model import name_key
@@ -51,13 +52,7 @@ def pick_driver(rows: Sequence[RosterRow], wanted: str, roster_name: str) -> str
 def refuse_non_pdf(path: str | Path) -> None:
     """An existing file that is no PDF is not printed over: ``--pdf roster.csv`` would replace the very roster
     being printed (or the entries sheet) with the sheets."""
-    target = Path(path)
-    try:
-        with target.open("rb") as handle:
-            head = handle.read(5)
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
-        return  # a new file, or one the write itself will refuse in its own words
-    if head and head != b"%PDF-":  # an empty file holds nothing to lose
+    if existing_kind(path) not in (None, PDF):  # checked before the sheets are made (write_bytes_atomically would too)
         raise InputError(f"{path} exists and is not a PDF: give --pdf another name (nothing written)")
 
 
