@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from textual import events
+from textual.widgets import Input
 
 from laptiming.engine import SessionRules
 from laptiming.store import create_session, open_event_db, write_transaction
@@ -79,3 +80,31 @@ def event_db(tmp_path: Path) -> Path:
 def screen_lines(app: Any) -> list[str]:
     """The text of each row of the terminal as the app draws it now (what the official sees, modals included)."""
     return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def walk_up_to_the_first_unknown(app: Any, pilot) -> int:
+    """Time session 1 until the simulator has shown its three unknown transponders, then open the
+    walk-up form; the lowest unknown transponder (the one the form offers)."""
+    app.start_session(1)
+    await until(pilot, lambda: len(app.model.unknown) == 3 and app.model.link is not None
+                and app.model.link.state.value == "ended", "three unknown transponders")
+    await pilot.press("w")
+    await until(pilot, lambda: app.screen.query("#walkup-number"), "the walk-up form")
+    return min(app.model.unknown)
+
+
+async def loaner_walked_up_by_a_second_car(app: Any, pilot):
+    """Car 7 (Ada) entered with the first unknown transponder, a loaner; then the form again, car 8 (Bob) typed with
+    the same transponder, Enter on the last field: the form, as it answers that, and the loaner."""
+    loaner = await walk_up_to_the_first_unknown(app, pilot)
+    first = app.screen
+    assert not first.query_one("#walkup-from", Input).display  # not asked for a transponder nobody has
+    await pilot.press(*"7", "enter", *"Ada", "enter", "enter", "enter")
+    await until(pilot, lambda: app.screen is not first, "car 7 entered with the loaner")
+    await pilot.press("w")
+    await until(pilot, lambda: app.screen.query("#walkup-number"), "the form again")
+    form = app.screen
+    form.query_one("#walkup-transponder", Input).value = str(loaner)
+    await pilot.click("#walkup-number")
+    await pilot.press(*"8", "enter", *"Bob", "enter", "enter", "enter")
+    return form, loaner

@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.widgets import Input, Label
 
 from laptiming.app import LiveTimingApp, Timing
-from tests.app.conftest import app_test, screen_lines, until
+from tests.app.conftest import app_test, loaner_walked_up_by_a_second_car, screen_lines, until
 
 SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"  # the event has no cars: three unknown transponders
 
@@ -19,21 +19,7 @@ async def test_at_80_by_24_the_walk_up_forms_from_field_comes_with_its_question(
     line were under its bottom edge; the official saw a new field appear and Enter seem to do nothing."""
     app = LiveTimingApp(Timing(event_db, SIM), official="gate")
     async with app.run_test(size=(80, 24)) as pilot:
-        app.start_session(1)
-        await until(pilot, lambda: len(app.model.unknown) == 3 and app.model.link is not None
-                    and app.model.link.state.value == "ended", "three unknown transponders")
-        loaner = min(app.model.unknown)
-        await pilot.press("w")
-        await until(pilot, lambda: app.screen.query("#walkup-number"), "the walk-up form")
-        first = app.screen
-        await pilot.press(*"7", "enter", *"Ada", "enter", "enter", "enter")
-        await until(pilot, lambda: app.screen is not first, "car 7 entered with the loaner")
-        await pilot.press("w")
-        await until(pilot, lambda: app.screen.query("#prefill-note"), "the form again, the next unknown filled in")
-        form = app.screen
-        form.query_one("#walkup-transponder", Input).value = str(loaner)
-        await pilot.click("#walkup-number")
-        await pilot.press(*"8", "enter", *"Bob", "enter", "enter", "enter")
+        form, _ = await loaner_walked_up_by_a_second_car(app, pilot)
         error = form.query_one("#form-error", Label)
         await until(pilot, lambda: "belongs to car 7" in str(error.render())
                     and form.query_one("#walkup-from", Input).has_focus, "From asked for")

@@ -16,7 +16,7 @@ from laptiming.app.widgets.status import AlertBar
 from laptiming.store import assign_transponder, create_session, ensure_car, ensure_driver, enter_car, open_event_db, write_transaction
 from laptiming.store.sessions import load_assignments, load_entries
 from laptiming.engine import SessionRules
-from tests.app.conftest import app_test, make_event, until
+from tests.app.conftest import app_test, loaner_walked_up_by_a_second_car, make_event, until, walk_up_to_the_first_unknown
 
 SIM = "sim://?cars=3&seed=5&speed=0&minutes=5"
 
@@ -29,39 +29,11 @@ def _entries(db_path: Path) -> list[tuple[str, str | None, str | None]]:
         db.close()
 
 
-async def _walk_up_to_the_first_unknown(app: LiveTimingApp, pilot) -> int:
-    """Time session 1 until the simulator has shown its three unknown transponders, then open the
-    walk-up form; the lowest unknown transponder (the one the form offers)."""
-    app.start_session(1)
-    await until(pilot, lambda: len(app.model.unknown) == 3 and app.model.link is not None
-                and app.model.link.state.value == "ended", "three unknown transponders")
-    await pilot.press("w")
-    await until(pilot, lambda: app.screen.query("#walkup-number"), "the walk-up form")
-    return min(app.model.unknown)
-
-
-async def _loaner_walked_up_by_a_second_car(app: LiveTimingApp, pilot):
-    """Car 7 (Ada) entered with the first unknown transponder, a loaner; then the form again, car 8 (Bob) typed with
-    the same transponder, Enter on the last field: the form, as it answers that, and the loaner."""
-    loaner = await _walk_up_to_the_first_unknown(app, pilot)
-    first = app.screen
-    assert not first.query_one("#walkup-from", Input).display  # not asked for a transponder nobody has
-    await pilot.press(*"7", "enter", *"Ada", "enter", "enter", "enter")
-    await until(pilot, lambda: app.screen is not first, "car 7 entered with the loaner")
-    await pilot.press("w")
-    await until(pilot, lambda: app.screen.query("#walkup-number"), "the form again")
-    form = app.screen
-    form.query_one("#walkup-transponder", Input).value = str(loaner)
-    await pilot.click("#walkup-number")
-    await pilot.press(*"8", "enter", *"Bob", "enter", "enter", "enter")
-    return form, loaner
-
-
 @app_test
 async def test_walk_up_form_enters_the_car_and_it_is_timed_by_name(event_db: Path) -> None:
     app = LiveTimingApp(Timing(event_db, SIM), official="gate")
     async with app.run_test(size=(120, 40)) as pilot:
-        first = await _walk_up_to_the_first_unknown(app, pilot)
+        first = await walk_up_to_the_first_unknown(app, pilot)
         form = app.screen
         assert form.query_one("#walkup-transponder", Input).value == str(first)  # the unknown one, offered
         assert str(first) in str(form.query_one("#prefill-note", Label).render())
@@ -135,7 +107,7 @@ async def test_a_loaner_handed_on_opens_the_from_field_and_moves_from_that_time(
     typed = "09:01:30.250"  # the simulator's decoder clock starts at 09:00 on its day
     app = LiveTimingApp(Timing(event_db, SIM), official="gate")
     async with app.run_test(size=(120, 40)) as pilot:
-        form, loaner = await _loaner_walked_up_by_a_second_car(app, pilot)
+        form, loaner = await loaner_walked_up_by_a_second_car(app, pilot)
         error = form.query_one("#form-error", Label)
         from_box = form.query_one("#walkup-from", Input)
         await until(pilot, lambda: "belongs to car 7" in str(error.render()) and from_box.has_focus,
@@ -250,7 +222,7 @@ async def test_a_walk_up_past_the_plans_capacity_is_said_in_the_confirmation(tmp
     db.close()
     app = LiveTimingApp(Timing(path, SIM), official="gate")
     async with app.run_test(size=(120, 40)) as pilot:
-        await _walk_up_to_the_first_unknown(app, pilot)
+        await walk_up_to_the_first_unknown(app, pilot)
         form = app.screen
         await pilot.press(*"42", "enter", *"Grace Hopper", "enter", "enter", "enter")
         await until(pilot, lambda: app.screen is not form, "the form closed")
@@ -289,7 +261,7 @@ async def test_a_from_time_hours_from_the_sessions_passings_is_said_before_the_t
     loaner at it without a word, every passing of the session then the new car's."""
     app = LiveTimingApp(Timing(event_db, SIM), official="gate")
     async with app.run_test(size=(120, 40)) as pilot:
-        form, _ = await _loaner_walked_up_by_a_second_car(app, pilot)
+        form, _ = await loaner_walked_up_by_a_second_car(app, pilot)
         from_box = form.query_one("#walkup-from", Input)
         await until(pilot, lambda: from_box.has_focus, "From asked for")
         await pilot.press(*"04:01:30", "enter")  # 09:01:30 meant
